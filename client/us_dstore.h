@@ -1,0 +1,105 @@
+/*  us_dstore: a district office's store.
+
+    Holds the office's view of its figures (the shared report tables), the
+    outbox of edits not yet acknowledged, the results of acknowledged ones
+    (rejections and lost conflicts stay visible), the conflicts the province
+    reported, the checkpoint in the server's change stream, the replica's
+    epoch and sequence, and its hybrid logical clock. Every edit is in the
+    outbox and on disk before the call returns. Works with no network: the
+    default catalog is built in until the server's arrives.
+
+    A us_dstore_t owns its SQLite handle and any batch it hands out; free it
+    with us_dstore_destroy().
+*/
+#ifndef US_DSTORE_H
+#define US_DSTORE_H
+
+#include "us_codec.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct _us_dstore_t us_dstore_t;
+
+/* Counts of what one sync did, filled by the apply functions. */
+typedef struct {
+    size_t pushed, accepted, rejected, lost, won, duplicates;
+    size_t pulled_cells, pulled_other, pages, submitted;
+    bool new_epoch;
+} us_sync_stats_t;
+
+/* Creates a store at path for unit, to sync with server (endpoint and
+   public key token). Fails when path exists. */
+int us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
+                      const char *server, const char *server_key);
+
+/* Opens an existing store. */
+int us_dstore_open (us_dstore_t **self_p, const char *path);
+
+/* Closes the store and nulls the pointer; safe on NULL. */
+void us_dstore_destroy (us_dstore_t **self_p);
+
+/* Returns the SQLite handle (owned by the store). */
+sqlite3 *us_dstore_db (us_dstore_t *self);
+
+/* Returns the key file path, the unit, the server endpoint and the server's
+   CURVE key (Z85); all owned by the store. */
+const char *us_dstore_key_path (us_dstore_t *self);
+const char *us_dstore_unit (us_dstore_t *self);
+const char *us_dstore_server (us_dstore_t *self);
+const char *us_dstore_server_key (us_dstore_t *self);
+
+/* Records an edit of one figure (value NULL clears it). Validates against
+   the catalog mirror and the unit tree; durable when it returns 0. */
+int us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
+                   const char *indicator, const char *value, const char *note,
+                   const char *author);
+
+/* Imports unit,month,indicator,value[,note] rows from CSV: all or nothing;
+   an error names the bad line. */
+int us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author);
+
+/* Queues the submission of the office's unit for a period. */
+int us_dstore_submit (us_dstore_t *self, const char *period);
+
+/* Fills a Hello from the store's state. */
+int us_dstore_hello (us_dstore_t *self, us_hello_t *hello);
+
+/* Takes in the server's Welcome: adopts its clock and, when the server has
+   seen more of this replica than the store remembers (a restored backup),
+   starts a new epoch and renumbers the outbox. */
+int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w);
+
+/* Fills push with up to max outbox deltas, oldest first; they belong to
+   the store until the next call. push->count is 0 when the outbox is empty. */
+int us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max);
+
+/* Applies a PushAck to the batch it answers, in one transaction. */
+int us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
+                   const us_push_ack_t *ack);
+
+/* Returns the checkpoint in the server's change stream. */
+int us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint);
+
+/* Applies a Changes page and its checkpoint in one transaction. */
+int us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c);
+
+/* Returns the oldest queued submission (period in buf) or US_ENOTFOUND. */
+int us_dstore_next_submit (us_dstore_t *self, char *period, size_t size);
+
+/* Records the server's answer to a queued submission. */
+int us_dstore_submit_done (us_dstore_t *self, const char *period, bool ok,
+                           const char *state, const char *reason);
+
+/* Records the time and outcome of a sync attempt. */
+int us_dstore_note_sync (us_dstore_t *self, const char *outcome);
+
+/* Prints the sync state: pending, rejected, conflicts, clock. */
+int us_dstore_status (us_dstore_t *self, FILE *out, bool json);
+
+/* Prints the office's figures for a period (NULL: the current year). */
+int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
+
+#endif

@@ -1,0 +1,32 @@
+/*  us_args: command-line options and positional arguments.
+
+    Each command declares its options (--name or --name VALUE); anything
+    else starting with "--" is a usage error. Values point into argv.
+*/
+#ifndef US_ARGS_H
+#define US_ARGS_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *name;           /* without the leading "--" */
+    bool takes_value;
+    const char *value;          /* set by us_args_parse; NULL when absent */
+    bool present;
+} us_opt_t;
+
+/* Splits argv into options and up to max_pos positionals. Returns 0 or
+   US_EINVAL (unknown option, missing value, too many arguments). */
+int us_args_parse (const char **pos, int *n_pos, int max_pos, us_opt_t *opts,
+                   int n_opts, int argc, char **argv);
+
+/* Returns the option called name, or NULL when not declared. */
+us_opt_t *us_args_opt (us_opt_t *opts, int n_opts, const char *name);
+
+/* Returns the value of option name, or def when absent. */
+const char *us_args_value (us_opt_t *opts, int n_opts, const char *name, const char *def);
+
+/* Returns true when option name was given. */
+bool us_args_has (us_opt_t *opts, int n_opts, const char *name);
+
+#endif

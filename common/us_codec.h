@@ -1,0 +1,225 @@
+/*  us_codec: the wire format, and the only module that sees protobuf.
+
+    Messages are plain C structs (us_msg_t). Encoding takes a message whose
+    strings and arrays belong to the caller and returns a malloc'd buffer the
+    caller frees. Decoding returns a us_msg_t that owns everything it points
+    to; free it with us_msg_destroy(). Every decoded message is bounded and
+    checked (sizes, counts, string lengths, table indexes, months) before
+    any other module sees it.
+*/
+#ifndef US_CODEC_H
+#define US_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define US_WIRE_VERSION      1
+#define US_MAX_MSG_BYTES     (8 * 1024 * 1024)
+#define US_MAX_DELTAS        20000     /* per Push                     */
+#define US_MAX_PAGE          20000     /* entries per Changes page     */
+#define US_MAX_TABLE         4096      /* names in one table           */
+#define US_MAX_CODE          64        /* unit, indicator, author      */
+#define US_MAX_NAME          256       /* unit and indicator names     */
+#define US_MAX_NOTE          1024      /* a note on a delta            */
+#define US_MAX_SIG           128
+
+typedef enum {
+    US_MSG_NONE = 0,
+    US_MSG_HELLO,
+    US_MSG_WELCOME,
+    US_MSG_PUSH,
+    US_MSG_PUSH_ACK,
+    US_MSG_PULL,
+    US_MSG_CHANGES,
+    US_MSG_SUBMIT,
+    US_MSG_SUBMIT_ACK,
+    US_MSG_ERROR
+} us_msg_type_t;
+
+typedef enum {
+    US_OUTCOME_ACCEPTED = 1,
+    US_OUTCOME_CONFLICT_WON = 2,
+    US_OUTCOME_CONFLICT_LOST = 3,
+    US_OUTCOME_REJECTED = 4
+} us_outcome_t;
+
+typedef struct {
+    uint32_t epoch;
+    uint64_t last_seq;
+    uint64_t checkpoint;
+    uint64_t hlc;
+} us_hello_t;
+
+typedef struct {
+    uint64_t server_time;
+    uint32_t epoch;
+    uint64_t high_water;
+    const char *unit;
+    uint64_t head;
+} us_welcome_t;
+
+typedef struct {
+    uint64_t seq;
+    const char *unit;
+    const char *indicator;
+    int month;
+    int64_t value;
+    bool clear;
+    uint64_t hlc;
+    uint64_t base_version;
+    const char *author;
+    const char *note;           /* "" when none */
+} us_delta_t;
+
+typedef struct {
+    uint32_t epoch;
+    size_t count;
+    us_delta_t *deltas;
+    const uint8_t *signature;
+    size_t signature_len;
+} us_push_t;
+
+typedef struct {
+    uint64_t seq;
+    us_outcome_t outcome;
+    const char *reason;         /* "" when none */
+    uint64_t version;
+    int64_t value;
+    bool cleared;
+    bool duplicate;
+} us_result_t;
+
+typedef struct {
+    size_t count;
+    us_result_t *results;
+} us_push_ack_t;
+
+typedef struct {
+    uint64_t since;
+    uint32_t limit;
+} us_pull_t;
+
+typedef struct {
+    const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+} us_unit_def_t;
+
+typedef struct {
+    const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;
+    uint32_t position;
+} us_indicator_def_t;
+
+typedef struct {
+    const char *unit;
+    const char *indicator;
+    int month;
+    int64_t value;
+    bool cleared;
+    uint64_t version;
+    uint64_t hlc;
+    const char *author;
+    const char *note;
+    bool corrected;
+} us_cell_change_t;
+
+typedef struct {
+    const char *unit;
+    const char *indicator;
+    const char *period;
+    const char *source;
+    int64_t lo, hi;
+    bool range;
+    uint32_t version;
+} us_target_def_t;
+
+typedef struct {
+    uint64_t id;
+    const char *unit;
+    const char *indicator;
+    int month;
+    int64_t winner_value;
+    bool winner_cleared;
+    const char *winner_author;
+    int64_t loser_value;
+    bool loser_cleared;
+    const char *loser_author;
+    const char *rule;
+    uint64_t at;
+} us_conflict_notice_t;
+
+typedef struct {
+    const char *unit;
+    const char *period;
+    const char *state;
+    uint64_t at;
+} us_submission_state_t;
+
+typedef struct {
+    uint64_t next;
+    bool more;
+    size_t n_units;        us_unit_def_t *units;
+    size_t n_indicators;   us_indicator_def_t *indicators;
+    size_t n_cells;        us_cell_change_t *cells;
+    size_t n_targets;      us_target_def_t *targets;
+    size_t n_conflicts;    us_conflict_notice_t *conflicts;
+    size_t n_submissions;  us_submission_state_t *submissions;
+} us_changes_t;
+
+typedef struct {
+    const char *unit;
+    const char *period;
+    uint64_t hlc;
+} us_submit_t;
+
+typedef struct {
+    bool ok;
+    const char *reason;
+    const char *state;
+} us_submit_ack_t;
+
+typedef struct {
+    uint32_t code;
+    const char *message;
+} us_error_reply_t;
+
+typedef struct {
+    us_msg_type_t type;
+    uint64_t request_id;
+    union {
+        us_hello_t hello;
+        us_welcome_t welcome;
+        us_push_t push;
+        us_push_ack_t push_ack;
+        us_pull_t pull;
+        us_changes_t changes;
+        us_submit_t submit;
+        us_submit_ack_t submit_ack;
+        us_error_reply_t error;
+    };
+    void *owned;                /* decoder's storage; NULL when caller-built */
+} us_msg_t;
+
+/* Encodes msg into a new buffer *buf_p of *len_p bytes; the caller frees it.
+   Returns 0, US_EINVAL when msg breaks a bound, or US_ENOMEM. */
+int us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg);
+
+/* Decodes and checks len bytes into a new message *msg_p, which the caller
+   destroys. Returns 0 or US_EPROTO (with the reason set) on any malformed,
+   oversized or out-of-bounds input. */
+int us_codec_decode (us_msg_t **msg_p, const uint8_t *data, size_t len);
+
+/* Encodes the bytes a Push signature covers: the Push with no signature.
+   The caller frees *buf_p. Returns 0 or a negative code. */
+int us_codec_push_signed_bytes (uint8_t **buf_p, size_t *len_p,
+                                const us_push_t *push);
+
+/* Frees a decoded message and nulls the pointer; safe on NULL. */
+void us_msg_destroy (us_msg_t **msg_p);
+
+/* Returns the name of a message type. */
+const char *us_msg_type_name (us_msg_type_t type);
+
+/* Returns the name of an outcome ("accepted", "conflict-won", ...). */
+const char *us_outcome_name (us_outcome_t outcome);
+
+#endif

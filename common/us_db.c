@@ -1,0 +1,241 @@
+/*  us_db: SQLite helpers shared by the district and provincial stores. */
+#include "us_db.h"
+#include "us_error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Sets the error message from SQLite's last error. */
+int
+us_db_error (sqlite3 *db, const char *what)
+{
+    int code = db ? sqlite3_errcode (db) : SQLITE_ERROR;
+    const char *msg = db ? sqlite3_errmsg (db) : "no database";
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        return us_error_set (US_ECORRUPT, "store is damaged or not a unionsync store (%s: %s)",
+                             what, msg);
+    if (code == SQLITE_FULL || code == SQLITE_IOERR)
+        return us_error_set (US_EIO, "cannot write the store (%s: %s)", what, msg);
+    return us_error_set (US_EIO, "%s: %s", what, msg);
+}
+
+/* Applies the connection settings every store uses. */
+static int
+s_configure (sqlite3 *db)
+{
+    sqlite3_busy_timeout (db, 10000);
+    /* WAL lets readers (report, status) run beside a sync; FULL makes each
+       commit durable before we tell anyone it is saved. */
+    return us_db_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                           " PRAGMA foreign_keys=ON;");
+}
+
+/* Creates an empty file with mode 0600; fails when it exists. */
+static int
+s_create_file (const char *path)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return us_error_set (US_EEXIST, "store %s already exists; nothing changed", path);
+        return us_error_set (US_EIO, "cannot create %s: %s", path, strerror (errno));
+    }
+    close (fd);
+    return 0;
+}
+
+/* Opens the store at path. */
+int
+us_db_open (sqlite3 **db_p, const char *path, bool create, uint32_t app_id)
+{
+    *db_p = NULL;
+    struct stat st;
+    if (create) {
+        int rc = s_create_file (path);
+        if (rc)
+            return rc;
+    }
+    else
+    if (stat (path, &st) != 0)
+        return us_error_set (US_ENOTFOUND, "no store at %s (run init first, or pass --db)", path);
+    else
+    if (!S_ISREG (st.st_mode))
+        return us_error_set (US_EINVAL, "%s is not a file", path);
+
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        int rc = us_db_error (db, path);
+        sqlite3_close (db);
+        return rc;
+    }
+    int rc = s_configure (db);
+    if (rc == 0 && create) {
+        char sql [64];
+        snprintf (sql, sizeof sql, "PRAGMA application_id=%d", (int) app_id);
+        rc = us_db_exec (db, sql);
+    }
+    if (rc == 0 && !create) {
+        sqlite3_stmt *st2;
+        rc = us_db_prepare (&st2, db, "PRAGMA application_id");
+        if (rc == 0) {
+            uint32_t id = sqlite3_step (st2) == SQLITE_ROW
+                        ? (uint32_t) sqlite3_column_int (st2, 0) : 0;
+            sqlite3_finalize (st2);
+            if (id != app_id)
+                rc = us_error_set (US_ECORRUPT, "%s is not a unionsync %s store",
+                    path, app_id == US_APP_CLIENT ? "client" : "server");
+        }
+    }
+    if (rc != 0) {
+        if (rc == US_EIO && !create)
+            rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+        sqlite3_close (db);
+        return rc;
+    }
+    *db_p = db;
+    return 0;
+}
+
+/* Closes the store and nulls the pointer; safe on NULL. */
+void
+us_db_close (sqlite3 **db_p)
+{
+    if (db_p && *db_p) {
+        sqlite3_close (*db_p);
+        *db_p = NULL;
+    }
+}
+
+/* Runs one or more SQL statements without results. */
+int
+us_db_exec (sqlite3 *db, const char *sql)
+{
+    if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return us_db_error (db, "sql");
+    return 0;
+}
+
+/* Prepares one statement into *stmt_p. */
+int
+us_db_prepare (sqlite3_stmt **stmt_p, sqlite3 *db, const char *sql)
+{
+    if (sqlite3_prepare_v2 (db, sql, -1, stmt_p, NULL) != SQLITE_OK)
+        return us_db_error (db, "prepare");
+    return 0;
+}
+
+/* Starts a write transaction (BEGIN IMMEDIATE). */
+int
+us_db_begin (sqlite3 *db)
+{
+    return us_db_exec (db, "BEGIN IMMEDIATE");
+}
+
+/* Commits the current transaction. */
+int
+us_db_commit (sqlite3 *db)
+{
+    int rc = us_db_exec (db, "COMMIT");
+    if (rc != 0)
+        us_db_rollback (db);
+    return rc;
+}
+
+/* Rolls back the current transaction, if any. */
+void
+us_db_rollback (sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit (db))
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Runs PRAGMA quick_check. */
+int
+us_db_check (sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, db, "PRAGMA quick_check");
+    if (rc)
+        return rc == US_EIO ? US_ECORRUPT : rc;
+    rc = sqlite3_step (st) == SQLITE_ROW
+      && strcmp ((const char *) sqlite3_column_text (st, 0), "ok") == 0
+       ? 0 : us_error_set (US_ECORRUPT, "store failed its integrity check");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Reads meta value key into buf. */
+int
+us_db_meta_get (char *buf, size_t size, sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, db, "SELECT value FROM meta WHERE key = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        snprintf (buf, size, "%s", us_db_text (st, 0));
+        rc = 0;
+    }
+    else
+        rc = step == SQLITE_DONE
+           ? us_error_set (US_ENOTFOUND, "store has no '%s' setting", key)
+           : us_db_error (db, "meta");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Reads meta integer key into *value, or def when absent. */
+int
+us_db_meta_int (int64_t *value, sqlite3 *db, const char *key, int64_t def)
+{
+    char buf [32];
+    int rc = us_db_meta_get (buf, sizeof buf, db, key);
+    if (rc == US_ENOTFOUND) {
+        *value = def;
+        return 0;
+    }
+    if (rc == 0)
+        *value = strtoll (buf, NULL, 10);
+    return rc;
+}
+
+/* Writes meta value key. */
+int
+us_db_meta_set (sqlite3 *db, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, db,
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (db, "meta");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Writes meta integer key. */
+int
+us_db_meta_set_int (sqlite3 *db, const char *key, int64_t value)
+{
+    char buf [32];
+    snprintf (buf, sizeof buf, "%lld", (long long) value);
+    return us_db_meta_set (db, key, buf);
+}
+
+/* Returns the text of column col, or "" for NULL. */
+const char *
+us_db_text (sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *s = sqlite3_column_text (stmt, col);
+    return s ? (const char *) s : "";
+}

@@ -1,0 +1,40 @@
+/*  us_text: UTF-8 text, numbers and JSON strings.
+
+    Display width counts what a terminal shows: Vietnamese letters written
+    with combining marks take one column, wide CJK characters two. Nothing
+    here allocates; buffers belong to the caller.
+*/
+#ifndef US_TEXT_H
+#define US_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Returns true when s is valid UTF-8 with no control characters but tab. */
+bool us_text_utf8_valid (const char *s);
+
+/* Returns the number of terminal columns s takes. */
+size_t us_text_width (const char *s);
+
+/* Prints s padded with spaces to width columns, left or right aligned. */
+void us_text_pad (FILE *out, const char *s, size_t width, bool right);
+
+/* Parses a whole decimal integer; returns 0 or US_EINVAL. */
+int us_text_parse_int (int64_t *value, const char *s);
+
+/* Writes s as a JSON string literal, quotes included. */
+void us_text_json (FILE *out, const char *s);
+
+/* Writes n with Vietnamese thousands dots (2.273) into buf. */
+void us_text_vi_int (char *buf, size_t size, int64_t n);
+
+/* Writes x with one decimal and a Vietnamese comma (41,8) into buf;
+   whole numbers lose the decimal (96). */
+void us_text_vi_dec (char *buf, size_t size, double x);
+
+/* Returns true when s is a valid code: 1-64 of [A-Za-z0-9._-]. */
+bool us_text_code_valid (const char *s);
+
+#endif

@@ -1,0 +1,383 @@
+/*  unionsync-server: the provincial federation's command line.
+
+    Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
+    changed, one line on stderr).
+*/
+#include "us_args.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_hlc.h"
+#include "us_keys.h"
+#include "us_log.h"
+#include "us_merge.h"
+#include "us_pstore.h"
+#include "us_report.h"
+#include "us_service.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static const char *s_usage =
+    "usage: unionsync-server COMMAND [ARGS] [--db FILE]\n"
+    "\n"
+    "  init --province ID --name NAME          create the store and server keys\n"
+    "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
+    "  indicators import FILE.csv              code,name,kind,numerator,denominator,policy,rule\n"
+    "  enroll --unit ID --key PUBKEY [--name NAME]\n"
+    "  revoke --key PUBKEY                     refused at once, no restart\n"
+    "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
+    "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
+    "  report PERIOD [--unit ID] [--format text|csv|json]\n"
+    "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
+    "  conflicts [--json]\n"
+    "\n"
+    "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
+    "failure, 2 bad usage or input.\n";
+
+static volatile sig_atomic_t s_stop;
+
+/* Records a stop request from a signal. */
+static void
+s_on_signal (int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+/* Prints the last error and returns the exit code for rc. */
+static int
+s_fail (int rc)
+{
+    fprintf (stderr, "unionsync-server: %s\n", *us_error_msg () ? us_error_msg () : us_error_name (rc));
+    return rc == US_EINVAL || rc == US_ENOTFOUND || rc == US_EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* Prints a usage error and returns 2. */
+static int
+s_usage_error (const char *msg)
+{
+    fprintf (stderr, "unionsync-server: %s (see --help)\n", msg);
+    return EXIT_USAGE;
+}
+
+/* Returns the store path from --db, $UNIONSYNC_DB or the default. */
+static const char *
+s_db_path (us_opt_t *opts, int n)
+{
+    const char *env = getenv ("UNIONSYNC_DB");
+    return us_args_value (opts, n, "db", env && *env ? env : "unionsync.db");
+}
+
+/* Parses the arguments of a command; returns -1 to go on, else an exit code. */
+static int
+s_parse (const char **pos, int *n_pos, int want_min, int want_max, us_opt_t *opts,
+         int n_opts, int argc, char **argv)
+{
+    if (us_args_parse (pos, n_pos, want_max, opts, n_opts, argc, argv) != 0)
+        return s_usage_error (us_error_msg ());
+    if (us_args_has (opts, n_opts, "help")) {
+        fputs (s_usage, stdout);
+        return 0;
+    }
+    if (*n_pos < want_min)
+        return s_usage_error ("missing arguments");
+    return -1;
+}
+
+/* Opens the store named by the options. */
+static int
+s_open (us_pstore_t **store, us_opt_t *opts, int n)
+{
+    int rc = us_pstore_open (store, s_db_path (opts, n));
+    return rc ? s_fail (rc) : -1;
+}
+
+/* init: creates the store and the server keys. */
+static int
+s_cmd_init (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "province", true }, { "name", true } };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *province = us_args_value (opts, n, "province", NULL);
+    const char *name = us_args_value (opts, n, "name", NULL);
+    if (!province || !name)
+        return s_usage_error ("init needs --province ID and --name NAME");
+    const char *path = s_db_path (opts, n);
+    us_keys_t keys;
+    int rc = us_keys_generate (&keys, false);
+    if (rc)
+        return s_fail (rc);
+    us_pstore_t *store;
+    rc = us_pstore_create (&store, path, province, name);
+    if (rc) {
+        us_keys_wipe (&keys);
+        return s_fail (rc);
+    }
+    rc = us_keys_save (&keys, us_pstore_key_path (store));
+    if (rc) {
+        us_pstore_destroy (&store);
+        remove (path);
+        us_keys_wipe (&keys);
+        return s_fail (rc);
+    }
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &keys);
+    printf ("created %s for %s (%s); keys in %s\n", path, province, name,
+            us_pstore_key_path (store));
+    printf ("server public key:\n%s\n", token);
+    us_keys_wipe (&keys);
+    us_pstore_destroy (&store);
+    return 0;
+}
+
+/* units import / indicators import. */
+static int
+s_cmd_import (int argc, char **argv, bool units)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false } };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 2)) >= 0)
+        return ex;
+    int count;
+    int rc = units ? us_pstore_import_units (store, &count, pos [0])
+                   : us_pstore_import_indicators (store, &count, pos [0]);
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
+    return 0;
+}
+
+/* enroll: lets a replica key in for a unit. */
+static int
+s_cmd_enroll (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "unit", true },
+                         { "key", true }, { "name", true } };
+    const int n = 5;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *unit = us_args_value (opts, n, "unit", NULL);
+    const char *key = us_args_value (opts, n, "key", NULL);
+    if (!unit || !key)
+        return s_usage_error ("enroll needs --unit ID and --key PUBKEY");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int64_t id;
+    int rc = us_pstore_enroll (store, &id, unit, key, us_args_value (opts, n, "name", ""));
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("enrolled replica %lld for %s\n", (long long) id, unit);
+    return 0;
+}
+
+/* revoke: refuses a replica key from now on. */
+static int
+s_cmd_revoke (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "key", true } };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *key = us_args_value (opts, 3, "key", NULL);
+    if (!key)
+        return s_usage_error ("revoke needs --key PUBKEY");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_pstore_revoke (store, key);
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("revoked\n");
+    return 0;
+}
+
+/* serve: runs the service until SIGINT or SIGTERM. */
+static int
+s_cmd_serve (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "bind", true }, { "quiet", false } };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *bind = us_args_value (opts, n, "bind", NULL);
+    if (!bind)
+        return s_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
+    us_log_quiet (us_args_has (opts, n, "quiet"));
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_keys_t keys;
+    int rc = us_keys_load (&keys, us_pstore_key_path (store));
+    if (rc) {
+        us_pstore_destroy (&store);
+        return s_fail (rc);
+    }
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    us_service_t *service = us_service_new (store, &keys, bind);
+    us_keys_wipe (&keys);
+    if (!service) {
+        us_pstore_destroy (&store);
+        return s_fail (US_EINVAL);
+    }
+    us_log_info ("serving %s on %s", s_db_path (opts, n), bind);
+    fflush (stderr);
+    rc = us_service_run (service, &s_stop);
+    us_service_destroy (&service);
+    us_pstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* target set: sets a target for a unit, indicator and period. */
+static int
+s_cmd_target (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "source", true } };
+    const char *pos [5];
+    int n_pos, ex = s_parse (pos, &n_pos, 5, 5, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    if (strcmp (pos [0], "set") != 0)
+        return s_usage_error ("unknown target command");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    const char *source = us_args_value (opts, 3, "source", "province");
+    int rc = us_pstore_target_set (store, pos [1], pos [2], pos [3], pos [4], source);
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("target %s %s %s = %s (%s)\n", pos [1], pos [2], pos [3], pos [4], source);
+    return 0;
+}
+
+/* report: prints the consolidated report of a period. */
+static int
+s_cmd_report (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "unit", true }, { "format", true } };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_format_t format;
+    if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
+        return s_usage_error (us_error_msg ());
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_report_t *report;
+    int rc = us_report_build (&report, us_pstore_db (store), pos [0],
+                              us_args_value (opts, n, "unit", NULL));
+    if (rc == 0)
+        rc = us_report_print (report, stdout, format);
+    us_report_destroy (&report);
+    us_pstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* set: a province correction of one district figure. */
+static int
+s_cmd_set (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "note", true }, { "author", true } };
+    const int n = 4;
+    const char *pos [4];
+    int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *note = us_args_value (opts, n, "note", NULL);
+    if (!note || !*note)
+        return s_usage_error ("a correction needs --note TEXT saying why");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    const char *user = getenv ("USER");
+    const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
+    us_hlc_t clock = { 0, 0 };
+    us_merge_result_t result;
+    int rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
+                               author, &clock);
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    if (result.result.outcome == US_OUTCOME_REJECTED) {
+        fprintf (stderr, "unionsync-server: rejected: %s\n", result.reason);
+        return EXIT_USAGE;
+    }
+    printf ("%s %s %s = %s (version %llu, %s)\n", pos [0], pos [1], pos [2], pos [3],
+            (unsigned long long) result.result.version, us_outcome_name (result.result.outcome));
+    return 0;
+}
+
+/* conflicts: lists every recorded conflict. */
+static int
+s_cmd_conflicts (int argc, char **argv)
+{
+    us_opt_t opts [] = { { "db", true }, { "help", false }, { "json", false } };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_pstore_conflicts_print (store, stdout, us_args_has (opts, 3, "json"));
+    us_pstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* Dispatches a command. */
+int
+main (int argc, char **argv)
+{
+    umask (077);
+    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
+        fputs (s_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *cmd = argv [1];
+    const char *sub = argc > 2 ? argv [2] : "";
+    if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
+    if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
+        return s_cmd_import (argc - 3, argv + 3, true);
+    if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
+        return s_cmd_import (argc - 3, argv + 3, false);
+    if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
+    if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
+    if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
+    if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
+    if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
+    if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2);
+    if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
+    fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
+    return EXIT_USAGE;
+}

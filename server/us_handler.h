@@ -1,0 +1,36 @@
+/*  us_handler: turns one request from a replica into one reply.
+
+    The transport (us_service) authenticates the connection and passes the
+    replica's CURVE key with the request bytes. The handler decodes and
+    bounds-checks the request, checks the replica is enrolled and not
+    revoked, and answers Hello, Push, Pull and Submit. Malformed or
+    unexpected input gets an Error reply, never a crash. It borrows the
+    store; the reply buffer belongs to the caller.
+*/
+#ifndef US_HANDLER_H
+#define US_HANDLER_H
+
+#include "us_pstore.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _us_handler_t us_handler_t;
+
+/* Creates a handler over a store (borrowed). NULL on failure. */
+us_handler_t *us_handler_new (us_pstore_t *store);
+
+/* Frees the handler and nulls the pointer; safe on NULL. */
+void us_handler_destroy (us_handler_t **self_p);
+
+/* Handles one request from the replica with CURVE key (Z85). Always sets a
+   reply in *reply_p (malloc'd, the caller frees) unless it returns a
+   negative code, which happens only when no reply could be encoded. */
+int us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
+                        const char *key, const uint8_t *data, size_t len);
+
+/* Counters for the service log: requests, errors. */
+void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
+                       uint64_t *deltas);
+
+#endif

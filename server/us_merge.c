@@ -1,0 +1,461 @@
+/*  us_merge: applies deltas to the provincial store. */
+#include "us_merge.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_period.h"
+#include "us_text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The cell as it stands before a delta. */
+typedef struct {
+    int64_t id;
+    bool exists;
+    bool has_value;
+    int64_t value;
+    uint64_t version;
+    uint64_t hlc;
+    char replica [41];
+    char author [65];
+    char replica_kind [16];     /* kind of the unit the last writer is enrolled for */
+} s_cell_t;
+
+/* What is known about the writer of a delta. */
+typedef struct {
+    const us_replica_t *replica;    /* NULL for the province's own corrections */
+    const char *key;                /* "" for the province */
+    const char *kind;               /* unit kind the writer is enrolled for */
+    int64_t root_id;                /* scope root; 0 for the whole tree */
+} s_writer_t;
+
+/* Sets a rejection result. */
+static void
+s_reject (us_merge_result_t *res, const char *fmt, const char *a, const char *b)
+{
+    res->result.outcome = US_OUTCOME_REJECTED;
+    snprintf (res->reason, sizeof res->reason, fmt, a, b);
+}
+
+/* Reads the cell's current state. */
+static int
+s_cell_load (s_cell_t *cell, us_pstore_t *store, int64_t unit_id, int64_t ind_id, int month)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 13,
+        "SELECT c.id, c.value, c.version, c.hlc, c.replica, c.author,"
+        " COALESCE (u.kind, 'province')"
+        " FROM cells c LEFT JOIN replicas r ON r.curve_key = c.replica"
+        " LEFT JOIN units u ON u.id = r.unit_id"
+        " WHERE c.unit_id = ? AND c.ind_id = ? AND c.month = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int64 (st, 2, ind_id);
+    sqlite3_bind_int (st, 3, month);
+    memset (cell, 0, sizeof *cell);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        cell->exists = true;
+        cell->id = sqlite3_column_int64 (st, 0);
+        cell->has_value = sqlite3_column_type (st, 1) != SQLITE_NULL;
+        cell->value = sqlite3_column_int64 (st, 1);
+        cell->version = (uint64_t) sqlite3_column_int64 (st, 2);
+        cell->hlc = (uint64_t) sqlite3_column_int64 (st, 3);
+        snprintf (cell->replica, sizeof cell->replica, "%s", us_db_text (st, 4));
+        snprintf (cell->author, sizeof cell->author, "%s", us_db_text (st, 5));
+        snprintf (cell->replica_kind, sizeof cell->replica_kind, "%s", us_db_text (st, 6));
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "cells");
+}
+
+/* Writes the delta's value as the cell's new version. */
+static int
+s_cell_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id, int64_t ind_id,
+              const us_delta_t *d, uint64_t hlc, const s_writer_t *w, bool corrected)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 14,
+        "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
+        " note, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET value = excluded.value,"
+        " version = excluded.version, hlc = excluded.hlc, replica = excluded.replica,"
+        " author = excluded.author, note = excluded.note, corrected = excluded.corrected"
+        " RETURNING id");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int64 (st, 2, ind_id);
+    sqlite3_bind_int (st, 3, d->month);
+    if (!d->clear)
+        sqlite3_bind_int64 (st, 4, d->value);
+    sqlite3_bind_int64 (st, 5, (int64_t) cell->version + 1);
+    sqlite3_bind_int64 (st, 6, (int64_t) hlc);
+    sqlite3_bind_text (st, 7, w->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 8, d->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 9, d->note ? d->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 10, corrected);
+    int rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (us_pstore_db (store), "cells");
+    int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return rc ? rc : us_pstore_touch (store, US_CHANGE_CELL, id);
+}
+
+/* Records a settled conflict between the cell and the delta. */
+static int
+s_conflict_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id,
+                  int64_t ind_id, const us_delta_t *d, uint64_t hlc,
+                  const s_writer_t *w, bool delta_won, const char *rule, bool settled)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 15,
+        "INSERT INTO conflicts (unit_id, ind_id, month, winner_value, winner_replica,"
+        " winner_author, winner_hlc, loser_value, loser_replica, loser_author, loser_hlc,"
+        " rule, at, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return US_EIO;
+    int dw = delta_won ? 4 : 8, cw = delta_won ? 8 : 4;   /* columns of each side */
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int64 (st, 2, ind_id);
+    sqlite3_bind_int (st, 3, d->month);
+    if (!d->clear)
+        sqlite3_bind_int64 (st, dw, d->value);
+    sqlite3_bind_text (st, dw + 1, w->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, dw + 2, d->author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, dw + 3, (int64_t) hlc);
+    if (cell->has_value)
+        sqlite3_bind_int64 (st, cw, cell->value);
+    sqlite3_bind_text (st, cw + 1, cell->replica, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, cw + 2, cell->author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, cw + 3, (int64_t) cell->hlc);
+    sqlite3_bind_text (st, 12, rule, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 13, (int64_t) hlc);
+    sqlite3_bind_int (st, 14, settled);
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "conflicts");
+    sqlite3_reset (st);
+    return rc ? rc : us_pstore_touch (store, US_CHANGE_CONFLICT,
+                                      sqlite3_last_insert_rowid (us_pstore_db (store)));
+}
+
+/* Decides a concurrent edit by policy; returns true when the delta wins and
+   names the rule that decided. */
+static bool
+s_decide (const char **rule, bool *settled, const char *policy, const s_cell_t *cell,
+          const us_delta_t *d, uint64_t hlc, const s_writer_t *w)
+{
+    *settled = true;
+    bool w_prov = strcmp (w->kind, "province") == 0;
+    bool c_prov = strcmp (cell->replica_kind, "province") == 0;
+    if (strcmp (policy, "higher-level-wins") == 0 && w_prov != c_prov) {
+        *rule = "higher-level-wins";
+        return w_prov;
+    }
+    if (strcmp (policy, "max") == 0) {
+        int64_t dv = d->clear ? INT64_MIN : d->value;
+        int64_t cv = cell->has_value ? cell->value : INT64_MIN;
+        if (dv != cv) {
+            *rule = "max";
+            return dv > cv;
+        }
+    }
+    if (strcmp (policy, "manual") == 0) {
+        /* The figure stays as it was until the province resolves it. */
+        *rule = "manual";
+        *settled = false;
+        return false;
+    }
+    if (hlc != cell->hlc) {
+        *rule = "lww: later clock";
+        return hlc > cell->hlc;
+    }
+    *rule = "lww: replica id";
+    return strcmp (w->key, cell->replica) > 0;
+}
+
+/* Fills the result with the cell's state after the delta. */
+static int
+s_result_state (us_merge_result_t *res, us_pstore_t *store, int64_t unit_id,
+                int64_t ind_id, int month)
+{
+    s_cell_t after;
+    int rc = s_cell_load (&after, store, unit_id, ind_id, month);
+    if (rc)
+        return rc;
+    res->result.version = after.version;
+    res->result.value = after.value;
+    res->result.cleared = !after.has_value;
+    return 0;
+}
+
+/* Looks up an indicator's id, kind and policy. */
+static int
+s_indicator (us_pstore_t *store, int64_t *id, char *kind, char *policy, const char *code)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 11,
+        "SELECT id, kind, policy FROM indicators WHERE code = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    int rc = US_ENOTFOUND;
+    if (sqlite3_step (st) == SQLITE_ROW) {
+        *id = sqlite3_column_int64 (st, 0);
+        snprintf (kind, 16, "%s", us_db_text (st, 1));
+        snprintf (policy, 24, "%s", us_db_text (st, 2));
+        rc = 0;
+    }
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Returns true when the month of a unit lies in an approved period. */
+static bool
+s_locked (us_pstore_t *store, int64_t unit_id, int month)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 12,
+        "SELECT 1 FROM submissions WHERE unit_id = ? AND state = 'approved'"
+        " AND first <= ? AND last >= ?");
+    if (!st)
+        return false;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, month);
+    sqlite3_bind_int (st, 3, month);
+    bool locked = sqlite3_step (st) == SQLITE_ROW;
+    sqlite3_reset (st);
+    return locked;
+}
+
+/* Checks and applies one delta (inside the batch transaction). */
+static int
+s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
+         const us_delta_t *d, uint64_t hlc)
+{
+    int64_t unit_id = 0, ind_id = 0;
+    char kind [16] = "", policy [24] = "";
+    res->result.seq = d->seq;
+    res->result.outcome = US_OUTCOME_ACCEPTED;
+    if (us_pstore_unit_id (store, &unit_id, d->unit) != 0) {
+        s_reject (res, "unknown unit %s%s", d->unit, "");
+        return 0;
+    }
+    if (w->root_id && !us_pstore_in_scope (store, unit_id, w->root_id)) {
+        s_reject (res, "unit %s is outside the scope of this replica (enrolled for %s)",
+                  d->unit, w->replica ? w->replica->unit : "");
+        return 0;
+    }
+    if (s_indicator (store, &ind_id, kind, policy, d->indicator) != 0)
+        s_reject (res, "unknown indicator %s%s", d->indicator, "");
+    else
+    if (strcmp (kind, "ratio") == 0)
+        s_reject (res, "%s is a ratio; it is computed, not entered%s", d->indicator, "");
+    else
+    if (!d->clear && d->value < 0)
+        s_reject (res, "negative value for %s%s", d->indicator, "");
+    else
+    if (s_locked (store, unit_id, d->month))
+        s_reject (res, "locked: the period of %s for %s is approved", d->indicator, d->unit);
+    if (res->result.outcome == US_OUTCOME_REJECTED)
+        return s_result_state (res, store, unit_id, ind_id, d->month);
+
+    s_cell_t cell;
+    int rc = s_cell_load (&cell, store, unit_id, ind_id, d->month);
+    if (rc)
+        return rc;
+    bool corrected = strcmp (w->kind, "province") == 0
+                  && (!w->replica || w->replica->unit_id != unit_id);
+    /* base_version tells whether the editor saw the current figure; a
+       replica's own later edits supersede its earlier ones. */
+    bool concurrent = cell.exists && d->base_version != cell.version
+                   && strcmp (cell.replica, w->key) != 0;
+    if (!concurrent)
+        rc = s_cell_write (store, &cell, unit_id, ind_id, d, hlc, w, corrected);
+    else {
+        const char *rule;
+        bool settled;
+        bool won = s_decide (&rule, &settled, policy, &cell, d, hlc, w);
+        res->result.outcome = won ? US_OUTCOME_CONFLICT_WON : US_OUTCOME_CONFLICT_LOST;
+        snprintf (res->reason, sizeof res->reason, "concurrent edit by %s; decided by %s",
+                  cell.author, rule);
+        if (won)
+            rc = s_cell_write (store, &cell, unit_id, ind_id, d, hlc, w, corrected);
+        if (rc == 0)
+            rc = s_conflict_write (store, &cell, unit_id, ind_id, d, hlc, w, won, rule, settled);
+    }
+    return rc ? rc : s_result_state (res, store, unit_id, ind_id, d->month);
+}
+
+/* Returns the earlier result of (replica, epoch, seq) when there is one. */
+static int
+s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t replica_id,
+           uint32_t epoch, uint64_t seq)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 10,
+        "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL"
+        " FROM received r LEFT JOIN units u ON u.code = r.unit"
+        " LEFT JOIN indicators i ON i.code = r.indicator"
+        " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
+        " WHERE r.replica_id = ? AND r.epoch = ? AND r.seq = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, replica_id);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_int64 (st, 3, (int64_t) seq);
+    int step = sqlite3_step (st);
+    *found = step == SQLITE_ROW;
+    if (*found) {
+        res->result.seq = seq;
+        res->result.outcome = (us_outcome_t) sqlite3_column_int (st, 0);
+        snprintf (res->reason, sizeof res->reason, "%s", us_db_text (st, 1));
+        res->result.value = sqlite3_column_int64 (st, 2);
+        res->result.version = (uint64_t) sqlite3_column_int64 (st, 3);
+        res->result.cleared = sqlite3_column_int (st, 4) != 0;
+        res->result.duplicate = true;
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
+}
+
+/* Records a received delta and its result. */
+static int
+s_record (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch,
+          const us_delta_t *d, uint64_t hlc, bool clamped, const us_merge_result_t *res)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 16,
+        "INSERT INTO received (replica_id, epoch, seq, unit, indicator, month, value, hlc,"
+        " clamped, base_version, author, note, outcome, reason, version, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, rep ? rep->id : 0);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_int64 (st, 3, (int64_t) d->seq);
+    sqlite3_bind_text (st, 4, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 5, d->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 6, d->month);
+    if (!d->clear)
+        sqlite3_bind_int64 (st, 7, d->value);
+    sqlite3_bind_int64 (st, 8, (int64_t) hlc);
+    sqlite3_bind_int (st, 9, clamped);
+    sqlite3_bind_int64 (st, 10, (int64_t) d->base_version);
+    sqlite3_bind_text (st, 11, d->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 12, d->note ? d->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 13, (int) res->result.outcome);
+    sqlite3_bind_text (st, 14, res->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 15, (int64_t) res->result.version);
+    sqlite3_bind_int64 (st, 16, us_hlc_wall_ms ());
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Raises the replica's high-water mark for the epoch. */
+static int
+s_high_water (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch, uint64_t seq)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 17,
+        "INSERT INTO epochs (replica_id, epoch, high_water) VALUES (?, ?, ?)"
+        " ON CONFLICT (replica_id, epoch) DO UPDATE SET"
+        " high_water = MAX (high_water, excluded.high_water)");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, rep->id);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_int64 (st, 3, (int64_t) seq);
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "epochs");
+    sqlite3_reset (st);
+    if (rc)
+        return rc;
+    st = us_pstore_stmt (store, 18,
+        "UPDATE replicas SET max_epoch = MAX (max_epoch, ?) WHERE id = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, epoch);
+    sqlite3_bind_int64 (st, 2, rep->id);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "replicas");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Applies a Push from replica. */
+int
+us_merge_push (us_merge_result_t *results, us_pstore_t *store,
+               const us_replica_t *replica, const us_push_t *push, us_hlc_t *clock)
+{
+    sqlite3 *db = us_pstore_db (store);
+    s_writer_t w = { replica, replica->key, replica->unit_kind, replica->unit_id };
+    int rc = us_db_begin (db);
+    uint64_t top = 0;
+    for (size_t i = 0; rc == 0 && i < push->count; i++) {
+        const us_delta_t *d = &push->deltas [i];
+        us_merge_result_t *res = &results [i];
+        memset (res, 0, sizeof *res);
+        bool found;
+        rc = s_earlier (&found, res, store, replica->id, push->epoch, d->seq);
+        if (rc || found)
+            continue;
+        int64_t now = us_hlc_wall_ms ();
+        uint64_t hlc = us_hlc_clamp (d->hlc, now, US_MAX_AHEAD_MS);
+        us_hlc_update (clock, hlc, now);
+        rc = s_apply (res, store, &w, d, hlc);
+        if (rc == 0)
+            rc = s_record (store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
+        if (d->seq > top)
+            top = d->seq;
+    }
+    if (rc == 0 && top)
+        rc = s_high_water (store, replica, push->epoch, top);
+    if (rc == 0)
+        rc = us_db_commit (db);
+    if (rc) {
+        us_db_rollback (db);
+        return rc;
+    }
+    for (size_t i = 0; i < push->count; i++)
+        results [i].result.reason = results [i].reason;
+    return 0;
+}
+
+/* Applies a province correction of one cell. */
+int
+us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *unit,
+                  const char *month, const char *indicator, const char *value,
+                  const char *note, const char *author, us_hlc_t *clock)
+{
+    us_delta_t d = { .unit = unit, .indicator = indicator, .author = author, .note = note };
+    int rc = us_month_parse (&d.month, month);
+    if (rc)
+        return rc;
+    if (!note || !*note)
+        return us_error_set (US_EINVAL, "a correction needs --note saying why");
+    if (strlen (note) > 1000 || !us_text_utf8_valid (note))
+        return us_error_set (US_EINVAL, "note too long or not UTF-8");
+    if (value)
+        rc = us_text_parse_int (&d.value, value);
+    else
+        d.clear = true;
+    if (rc)
+        return rc;
+    sqlite3 *db = us_pstore_db (store);
+    s_writer_t w = { NULL, "", "province", 0 };
+    memset (result, 0, sizeof *result);
+    rc = us_db_begin (db);
+    if (rc)
+        return rc;
+    int64_t unit_id, ind_id;
+    char kind [16], policy [24];
+    s_cell_t cell;
+    if (us_pstore_unit_id (store, &unit_id, unit) == 0
+    &&  s_indicator (store, &ind_id, kind, policy, indicator) == 0
+    &&  s_cell_load (&cell, store, unit_id, ind_id, d.month) == 0)
+        d.base_version = cell.version;  /* the province sees the current figure */
+    d.hlc = us_hlc_tick (clock, us_hlc_wall_ms ());
+    d.seq = d.hlc;              /* unique among the province's own records */
+    rc = s_apply (result, store, &w, &d, d.hlc);
+    if (rc == 0)
+        rc = s_record (store, NULL, 0, &d, d.hlc, false, result);
+    if (rc == 0)
+        rc = us_db_commit (db);
+    if (rc) {
+        us_db_rollback (db);
+        return rc;
+    }
+    result->result.reason = result->reason;
+    return 0;
+}

@@ -1,0 +1,42 @@
+/*  us_merge: applies deltas to the provincial store.
+
+    A Push batch is applied in one transaction that commits before the
+    caller acknowledges it. Each delta gets a result: accepted, a conflict
+    won or lost, or rejected with a reason. A (replica, epoch, seq) applied
+    before gets its first result again and changes nothing. A delta whose
+    base_version differs from the cell's version is a concurrent edit; the
+    winner is chosen by the indicator's policy (lww: later HLC, then replica
+    key), and the loser is kept in the conflicts table and reaches both
+    offices through the change stream. Sequential edits by one replica are
+    never conflicts.
+*/
+#ifndef US_MERGE_H
+#define US_MERGE_H
+
+#include "us_codec.h"
+#include "us_hlc.h"
+#include "us_pstore.h"
+
+#define US_MAX_AHEAD_MS (10 * 60 * 1000)
+
+/* One delta's result; result.reason points into reason. */
+typedef struct {
+    us_result_t result;
+    char reason [160];
+} us_merge_result_t;
+
+/* Applies a Push from replica; results has push->count entries, filled in
+   order. Returns 0 once the batch is committed, or a negative code with
+   nothing applied. */
+int us_merge_push (us_merge_result_t *results, us_pstore_t *store,
+                   const us_replica_t *replica, const us_push_t *push,
+                   us_hlc_t *clock);
+
+/* Applies a province correction of one cell (value NULL clears it); the
+   note is required. Fills *result. Returns 0 or a negative code. */
+int us_merge_correct (us_merge_result_t *result, us_pstore_t *store,
+                      const char *unit, const char *month, const char *indicator,
+                      const char *value, const char *note, const char *author,
+                      us_hlc_t *clock);
+
+#endif

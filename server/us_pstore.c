@@ -1,0 +1,743 @@
+/*  us_pstore: the provincial store. */
+#include "us_pstore.h"
+#include "us_catalog.h"
+#include "us_csv.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_keys.h"
+#include "us_period.h"
+#include "us_report.h"
+#include "us_text.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCHEMA_VERSION 1
+
+struct _us_pstore_t {
+    sqlite3 *db;
+    char *key_path;
+    sqlite3_stmt *stmts [US_PSTORE_SLOTS];
+};
+
+static const char *s_schema =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE replicas ("
+    "  id INTEGER PRIMARY KEY, curve_key TEXT NOT NULL UNIQUE, sign_key BLOB,"
+    "  unit_id INTEGER NOT NULL REFERENCES units (id), name TEXT NOT NULL DEFAULT '',"
+    "  enrolled_at INTEGER NOT NULL, revoked_at INTEGER,"
+    "  max_epoch INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE epochs ("
+    "  replica_id INTEGER NOT NULL REFERENCES replicas (id), epoch INTEGER NOT NULL,"
+    "  high_water INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (replica_id, epoch));"
+    "CREATE TABLE received ("
+    "  id INTEGER PRIMARY KEY, replica_id INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL,"
+    "  month INTEGER NOT NULL, value INTEGER, hlc INTEGER NOT NULL,"
+    "  clamped INTEGER NOT NULL DEFAULT 0, base_version INTEGER NOT NULL,"
+    "  author TEXT NOT NULL, note TEXT NOT NULL, outcome INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL, version INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  UNIQUE (replica_id, epoch, seq));"
+    "CREATE TABLE conflicts ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL, ind_id INTEGER NOT NULL,"
+    "  month INTEGER NOT NULL, winner_value INTEGER, winner_replica TEXT NOT NULL,"
+    "  winner_author TEXT NOT NULL, winner_hlc INTEGER NOT NULL,"
+    "  loser_value INTEGER, loser_replica TEXT NOT NULL, loser_author TEXT NOT NULL,"
+    "  loser_hlc INTEGER NOT NULL, rule TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  resolved INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE changelog ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    "  ref INTEGER NOT NULL, UNIQUE (kind, ref));";
+
+/* Builds the key file path beside the store. */
+static char *
+s_key_path (const char *path)
+{
+    size_t n = strlen (path) + 8;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s.key", path);
+    return p;
+}
+
+/* Allocates a store around an open handle. */
+static int
+s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
+{
+    us_pstore_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->key_path = s_key_path (path))) {
+        free (self);
+        sqlite3_close (db);
+        return us_error_set (US_ENOMEM, "out of memory");
+    }
+    self->db = db;
+    *self_p = self;
+    return 0;
+}
+
+/* Inserts or updates the catalog's indicators (inside a transaction). */
+static int
+s_put_catalog (us_pstore_t *self, const us_catalog_t *cat)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 0,
+        "INSERT INTO indicators (code, name, kind, numerator, denominator, policy, rule, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+        " name = excluded.name, kind = excluded.kind, numerator = excluded.numerator,"
+        " denominator = excluded.denominator, policy = excluded.policy,"
+        " rule = excluded.rule, position = excluded.position RETURNING id");
+    if (!st)
+        return US_EIO;
+    for (size_t i = 0; i < cat->count; i++) {
+        const us_indicator_t *ind = &cat->items [i];
+        sqlite3_reset (st);
+        sqlite3_bind_text (st, 1, ind->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, ind->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 3, us_kind_name (ind->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 4, ind->numerator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 5, ind->denominator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 6, ind->policy, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, ind->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 8, (int) i);
+        if (sqlite3_step (st) != SQLITE_ROW)
+            return us_db_error (self->db, "indicators");
+        int64_t id = sqlite3_column_int64 (st, 0);
+        sqlite3_reset (st);
+        int rc = us_pstore_touch (self, US_CHANGE_INDICATOR, id);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Creates a new store at path for a province. */
+int
+us_pstore_create (us_pstore_t **self_p, const char *path, const char *province,
+                  const char *name)
+{
+    *self_p = NULL;
+    if (!us_text_code_valid (province))
+        return us_error_set (US_EINVAL, "bad province id '%.64s' (letters, digits, . _ -)", province);
+    if (!*name || !us_text_utf8_valid (name) || strlen (name) > 256)
+        return us_error_set (US_EINVAL, "the province needs a name");
+    us_catalog_t *cat;
+    int rc = us_catalog_default (&cat);
+    if (rc)
+        return rc;
+    sqlite3 *db;
+    rc = us_db_open (&db, path, true, US_APP_SERVER);
+    if (rc) {
+        us_catalog_destroy (&cat);
+        return rc;
+    }
+    rc = s_wrap (self_p, db, path);
+    if (rc) {
+        us_catalog_destroy (&cat);
+        return rc;
+    }
+    us_pstore_t *self = *self_p;
+    rc = us_db_begin (db);
+    if (rc == 0) rc = us_db_exec (db, us_report_schema ());
+    if (rc == 0) rc = us_db_exec (db, s_schema);
+    if (rc == 0) rc = us_db_meta_set (db, "province", province);
+    if (rc == 0) rc = us_db_meta_set_int (db, "schema", SCHEMA_VERSION);
+    if (rc == 0) rc = s_put_catalog (self, cat);
+    if (rc == 0) {
+        sqlite3_stmt *st;
+        rc = us_db_prepare (&st, db, "INSERT INTO units (code, name, kind) VALUES (?, ?, 'province')");
+        if (rc == 0) {
+            sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
+            sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (db, "units");
+            sqlite3_finalize (st);
+        }
+        if (rc == 0)
+            rc = us_pstore_touch (self, US_CHANGE_UNIT, sqlite3_last_insert_rowid (db));
+    }
+    if (rc == 0)
+        rc = us_db_commit (db);
+    us_catalog_destroy (&cat);
+    if (rc) {
+        us_db_rollback (db);
+        us_pstore_destroy (self_p);
+        remove (path);
+    }
+    return rc;
+}
+
+/* Opens an existing store. */
+int
+us_pstore_open (us_pstore_t **self_p, const char *path)
+{
+    *self_p = NULL;
+    sqlite3 *db;
+    int rc = us_db_open (&db, path, false, US_APP_SERVER);
+    if (rc)
+        return rc;
+    int64_t version;
+    rc = us_db_meta_int (&version, db, "schema", 0);
+    if (rc == 0 && version != SCHEMA_VERSION)
+        rc = us_error_set (US_ECORRUPT, "store %s has schema %" PRId64 ", this program needs %d",
+                           path, version, SCHEMA_VERSION);
+    if (rc) {
+        if (rc == US_EIO)
+            rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+        sqlite3_close (db);
+        return rc;
+    }
+    return s_wrap (self_p, db, path);
+}
+
+/* Closes the store and nulls the pointer; safe on NULL. */
+void
+us_pstore_destroy (us_pstore_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    us_pstore_t *self = *self_p;
+    for (int i = 0; i < US_PSTORE_SLOTS; i++)
+        sqlite3_finalize (self->stmts [i]);
+    us_db_close (&self->db);
+    free (self->key_path);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Returns the SQLite handle. */
+sqlite3 *
+us_pstore_db (us_pstore_t *self)
+{
+    return self->db;
+}
+
+/* Returns the path of the store's key file. */
+const char *
+us_pstore_key_path (us_pstore_t *self)
+{
+    return self->key_path;
+}
+
+/* Returns a cached prepared statement, reset. */
+sqlite3_stmt *
+us_pstore_stmt (us_pstore_t *self, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= US_PSTORE_SLOTS) {
+        us_error_set (US_EINVAL, "bad statement slot");
+        return NULL;
+    }
+    sqlite3_stmt *st = self->stmts [slot];
+    if (st && strcmp (sqlite3_sql (st), sql) != 0) {
+        sqlite3_finalize (st);
+        st = self->stmts [slot] = NULL;
+    }
+    if (!st) {
+        if (us_db_prepare (&st, self->db, sql) != 0)
+            return NULL;
+        self->stmts [slot] = st;
+    }
+    sqlite3_reset (st);
+    sqlite3_clear_bindings (st);
+    return st;
+}
+
+/* Stamps an entity in the change stream. */
+int
+us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
+{
+    /* REPLACE deletes the entity's earlier entry and appends a new one, so
+       the stream holds each entity once, at its latest change. */
+    sqlite3_stmt *st = us_pstore_stmt (self, 1,
+        "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (?, ?)");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, (int) kind);
+    sqlite3_bind_int64 (st, 2, ref);
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "changelog");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Looks up a unit id by code. */
+int
+us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 2, "SELECT id FROM units WHERE code = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (st) == SQLITE_ROW ? 0
+           : us_error_set (US_ENOTFOUND, "unknown unit '%.64s'", code);
+    if (rc == 0)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Returns true when unit_id is root_id or one of its descendants. */
+bool
+us_pstore_in_scope (us_pstore_t *self, int64_t unit_id, int64_t root_id)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 3, "SELECT parent_id FROM units WHERE id = ?");
+    if (!st)
+        return false;
+    for (int depth = 0; depth < 64 && unit_id > 0; depth++) {
+        if (unit_id == root_id) {
+            sqlite3_reset (st);
+            return true;
+        }
+        sqlite3_bind_int64 (st, 1, unit_id);
+        unit_id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        sqlite3_reset (st);
+    }
+    return false;
+}
+
+/* Returns true when kind is a unit kind. */
+static bool
+s_unit_kind_ok (const char *kind)
+{
+    return strcmp (kind, "province") == 0 || strcmp (kind, "district") == 0
+        || strcmp (kind, "sector") == 0 || strcmp (kind, "grassroots") == 0;
+}
+
+/* Checks one unit row of the import file. */
+static int
+s_unit_row_check (char **f, size_t n, int line)
+{
+    if (n < 4 || n > 6)
+        return us_error_set (US_EINVAL, "line %d: expected id,name,parent,kind[,valid_from,valid_to]", line);
+    if (!us_text_code_valid (f [0]))
+        return us_error_set (US_EINVAL, "line %d: bad unit id '%.64s'", line, f [0]);
+    if (!*f [1] || strlen (f [1]) > 256)
+        return us_error_set (US_EINVAL, "line %d: unit %s needs a name", line, f [0]);
+    if (*f [2] && !us_text_code_valid (f [2]))
+        return us_error_set (US_EINVAL, "line %d: bad parent id '%.64s'", line, f [2]);
+    if (!s_unit_kind_ok (f [3]))
+        return us_error_set (US_EINVAL, "line %d: unknown kind '%.20s' (province, district, "
+                             "sector or grassroots)", line, f [3]);
+    if ((strcmp (f [3], "province") == 0) != (*f [2] == 0))
+        return us_error_set (US_EINVAL, "line %d: only the province has no parent", line);
+    int m;
+    for (size_t k = 4; k < n; k++)
+        if (*f [k] && us_month_parse (&m, f [k]) != 0)
+            return us_error_set (US_EINVAL, "line %d: bad validity month '%.20s'", line, f [k]);
+    return 0;
+}
+
+/* Upserts one unit without its parent; returns its id in *id. */
+static int
+s_unit_put (us_pstore_t *self, int64_t *id, char **f, size_t n)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 4,
+        "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+        " valid_from = excluded.valid_from, valid_to = excluded.valid_to RETURNING id");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, f [0], -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, f [1], -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 3, f [3], -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, n > 4 ? f [4] : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 5, n > 5 ? f [5] : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "units");
+    if (rc == 0)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Sets the parent of every unit in the file (second pass). */
+static int
+s_units_link (us_pstore_t *self, us_csv_t *csv)
+{
+    char **f;
+    size_t n;
+    int rc;
+    while ((rc = us_csv_next (csv, &f, &n)) == 1) {
+        if (us_csv_line (csv) == 1 && strcmp (f [0], "id") == 0)
+            continue;
+        int64_t parent = 0, id;
+        if (*f [2] && us_pstore_unit_id (self, &parent, f [2]) != 0)
+            return us_error_set (US_EINVAL, "line %d: unknown parent '%.64s'",
+                                 us_csv_line (csv), f [2]);
+        if ((rc = us_pstore_unit_id (self, &id, f [0])) != 0)
+            return rc;
+        if (parent && us_pstore_in_scope (self, parent, id))
+            return us_error_set (US_EINVAL, "line %d: unit %s would be its own ancestor",
+                                 us_csv_line (csv), f [0]);
+        sqlite3_stmt *st = us_pstore_stmt (self, 5, "UPDATE units SET parent_id = ? WHERE id = ?");
+        if (!st)
+            return US_EIO;
+        if (parent)
+            sqlite3_bind_int64 (st, 1, parent);
+        sqlite3_bind_int64 (st, 2, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
+        sqlite3_reset (st);
+        if (rc == 0)
+            rc = us_pstore_touch (self, US_CHANGE_UNIT, id);
+        if (rc)
+            return rc;
+    }
+    return rc;
+}
+
+/* Imports units from CSV; all or nothing. */
+int
+us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
+{
+    *count = 0;
+    us_csv_t *csv = us_csv_new (path);
+    if (!csv)
+        return us_error_set (US_EINVAL, "%s", us_error_msg ());
+    int rc = us_db_begin (self->db);
+    char **f;
+    size_t n;
+    int got = 0;
+    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
+        if (us_csv_line (csv) == 1 && strcmp (f [0], "id") == 0)
+            continue;
+        int64_t id;
+        rc = s_unit_row_check (f, n, us_csv_line (csv));
+        if (rc == 0)
+            rc = s_unit_put (self, &id, f, n);
+        if (rc == 0)
+            (*count)++;
+    }
+    if (rc == 0 && got < 0)
+        rc = got;
+    us_csv_destroy (&csv);
+    if (rc == 0) {
+        csv = us_csv_new (path);
+        rc = csv ? s_units_link (self, csv) : US_EINVAL;
+        us_csv_destroy (&csv);
+    }
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        *count = 0;
+        return us_error_set (rc, "%s: %s; nothing imported", path, us_error_msg ());
+    }
+    return 0;
+}
+
+/* Imports an indicator catalog from CSV; all or nothing. */
+int
+us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path)
+{
+    *count = 0;
+    us_catalog_t *cat;
+    int rc = us_catalog_load (&cat, path);
+    if (rc)
+        return us_error_set (rc, "%s; nothing imported", us_error_msg ());
+    rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = s_put_catalog (self, cat);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    else
+        *count = (int) cat->count;
+    us_catalog_destroy (&cat);
+    return rc;
+}
+
+/* Enrolls a replica key for a unit. */
+int
+us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
+                  const char *token, const char *name)
+{
+    char z85 [41];
+    uint8_t sign [32];
+    bool has_sign;
+    int64_t unit_id;
+    int rc = us_keys_parse_token (z85, sign, &has_sign, token);
+    if (rc == 0)
+        rc = us_pstore_unit_id (self, &unit_id, unit);
+    if (rc)
+        return rc;
+    if (name && (strlen (name) > 120 || !us_text_utf8_valid (name)))
+        return us_error_set (US_EINVAL, "replica name too long or not UTF-8");
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO replicas (curve_key, sign_key, unit_id, name, enrolled_at)"
+        " VALUES (?, ?, ?, ?, strftime ('%s', 'now'))"
+        " ON CONFLICT (curve_key) DO UPDATE SET sign_key = excluded.sign_key,"
+        " unit_id = excluded.unit_id, name = excluded.name,"
+        " enrolled_at = excluded.enrolled_at, revoked_at = NULL RETURNING id");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
+    if (has_sign)
+        sqlite3_bind_blob (st, 2, sign, 32, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 3, unit_id);
+    sqlite3_bind_text (st, 4, name ? name : "", -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "enroll");
+    if (rc == 0)
+        *replica_id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Revokes a replica key. */
+int
+us_pstore_revoke (us_pstore_t *self, const char *token)
+{
+    char z85 [41];
+    uint8_t sign [32];
+    bool has_sign;
+    int rc = us_keys_parse_token (z85, sign, &has_sign, token);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "UPDATE replicas SET revoked_at = strftime ('%s', 'now') WHERE curve_key = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "revoke");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        rc = us_error_set (US_ENOTFOUND, "no replica with that key");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Looks up an active replica by CURVE key (Z85). */
+int
+us_pstore_replica (us_pstore_t *self, us_replica_t *replica, const char *key)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 6,
+        "SELECT r.id, r.curve_key, r.name, r.unit_id, u.code, u.kind,"
+        " r.revoked_at IS NOT NULL, r.sign_key, r.max_epoch"
+        " FROM replicas r JOIN units u ON u.id = r.unit_id WHERE r.curve_key = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        memset (replica, 0, sizeof *replica);
+        replica->id = sqlite3_column_int64 (st, 0);
+        snprintf (replica->key, sizeof replica->key, "%s", us_db_text (st, 1));
+        snprintf (replica->name, sizeof replica->name, "%s", us_db_text (st, 2));
+        replica->unit_id = sqlite3_column_int64 (st, 3);
+        snprintf (replica->unit, sizeof replica->unit, "%s", us_db_text (st, 4));
+        snprintf (replica->unit_kind, sizeof replica->unit_kind, "%s", us_db_text (st, 5));
+        replica->revoked = sqlite3_column_int (st, 6) != 0;
+        if (sqlite3_column_bytes (st, 7) == 32) {
+            memcpy (replica->sign_public, sqlite3_column_blob (st, 7), 32);
+            replica->has_sign = true;
+        }
+        replica->max_epoch = (uint32_t) sqlite3_column_int64 (st, 8);
+        if (replica->revoked)
+            rc = us_error_set (US_EPERM, "replica key has been revoked");
+    }
+    else
+        rc = step == SQLITE_DONE ? us_error_set (US_ENOTFOUND, "replica key is not enrolled")
+                                 : us_db_error (self->db, "replicas");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Parses "N" or "MIN..MAX" into lo, hi and *range. */
+static int
+s_target_value (int64_t *lo, int64_t *hi, bool *range, const char *value)
+{
+    char buf [64];
+    snprintf (buf, sizeof buf, "%s", value);
+    char *dots = strstr (buf, "..");
+    *range = dots != NULL;
+    if (dots)
+        *dots = 0;
+    if (us_text_parse_int (lo, buf) != 0
+    ||  (dots && us_text_parse_int (hi, dots + 2) != 0))
+        return us_error_set (US_EINVAL, "bad target '%.40s' (use N or MIN..MAX)", value);
+    if (!dots)
+        *hi = *lo;
+    if (*lo < 0 || *hi < *lo)
+        return us_error_set (US_EINVAL, "bad target '%.40s' (negative, or MAX below MIN)", value);
+    return 0;
+}
+
+/* Sets a target. */
+int
+us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator,
+                      const char *period, const char *value, const char *source)
+{
+    us_period_t p;
+    us_source_t src;
+    int64_t unit_id, ind_id = 0, lo, hi;
+    bool range;
+    int rc = us_pstore_unit_id (self, &unit_id, unit);
+    if (rc == 0) rc = us_period_parse (&p, period);
+    if (rc == 0) rc = us_source_parse (&src, source);
+    if (rc == 0) rc = s_target_value (&lo, &hi, &range, value);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db, "SELECT id FROM indicators WHERE code = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) == SQLITE_ROW)
+        ind_id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    if (!ind_id)
+        return us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator);
+    rc = us_db_begin (self->db);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO targets (unit_id, ind_id, period, first, last, source, lo, hi, is_range)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, ind_id, period, source)"
+        " DO UPDATE SET lo = excluded.lo, hi = excluded.hi, is_range = excluded.is_range,"
+        " version = version + 1 RETURNING id");
+    if (rc == 0) {
+        sqlite3_bind_int64 (st, 1, unit_id);
+        sqlite3_bind_int64 (st, 2, ind_id);
+        sqlite3_bind_text (st, 3, p.text, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 4, p.first);
+        sqlite3_bind_int (st, 5, p.last);
+        sqlite3_bind_text (st, 6, us_source_name (src), -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (st, 7, lo);
+        sqlite3_bind_int64 (st, 8, hi);
+        sqlite3_bind_int (st, 9, range);
+        rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "targets");
+        int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+        sqlite3_finalize (st);
+        if (rc == 0)
+            rc = us_pstore_touch (self, US_CHANGE_TARGET, id);
+    }
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
+/* Records a submission of unit for period by a replica. */
+int
+us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *replica,
+                  const char *unit, const char *period, uint64_t at)
+{
+    us_period_t p;
+    int64_t unit_id;
+    *state = "";
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_pstore_unit_id (self, &unit_id, unit);
+    if (rc)
+        return rc;
+    if (replica && !us_pstore_in_scope (self, unit_id, replica->unit_id))
+        return us_error_set (US_EPERM, "unit %s is outside this replica's scope", unit);
+    sqlite3_stmt *st = us_pstore_stmt (self, 7,
+        "SELECT state FROM submissions WHERE unit_id = ? AND period = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, p.text, -1, SQLITE_STATIC);
+    bool approved = sqlite3_step (st) == SQLITE_ROW
+                 && strcmp (us_db_text (st, 0), "approved") == 0;
+    sqlite3_reset (st);
+    if (approved) {
+        *state = "approved";
+        return 0;               /* already approved: submitting again changes nothing */
+    }
+    st = us_pstore_stmt (self, 8,
+        "INSERT INTO submissions (unit_id, period, first, last, state, at)"
+        " VALUES (?, ?, ?, ?, 'submitted', ?) ON CONFLICT (unit_id, period)"
+        " DO UPDATE SET state = 'submitted', at = excluded.at RETURNING id");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, p.text, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, p.first);
+    sqlite3_bind_int (st, 4, p.last);
+    sqlite3_bind_int64 (st, 5, (int64_t) at);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "submissions");
+    int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    if (rc == 0)
+        rc = us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
+    if (rc == 0)
+        *state = "submitted";
+    return rc;
+}
+
+/* Prints a value that may be NULL (cleared). */
+static void
+s_print_value (FILE *out, sqlite3_stmt *st, int col, bool json)
+{
+    if (sqlite3_column_type (st, col) == SQLITE_NULL)
+        fputs (json ? "null" : "(cleared)", out);
+    else
+        fprintf (out, "%lld", (long long) sqlite3_column_int64 (st, col));
+}
+
+/* Prints the conflicts table as text or JSON. */
+int
+us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT c.id, u.code, i.code, c.month, c.winner_value, c.winner_author,"
+        " c.loser_value, c.loser_author, c.rule, c.at, c.resolved,"
+        " COALESCE (wr.name, ''), COALESCE (lr.name, '')"
+        " FROM conflicts c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id"
+        " LEFT JOIN replicas wr ON wr.curve_key = c.winner_replica"
+        " LEFT JOIN replicas lr ON lr.curve_key = c.loser_replica ORDER BY c.id");
+    if (rc)
+        return rc;
+    if (json)
+        fputs ("[", out);
+    else
+        fprintf (out, "%-4s %-22s %-20s %-8s %-26s %-26s %s\n", "id", "unit", "indicator",
+                 "month", "winner (author)", "loser (author)", "rule");
+    int n = 0;
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char month [8];
+        us_month_format (month, sqlite3_column_int (st, 3));
+        if (json) {
+            fprintf (out, "%s{\"id\":%lld,\"unit\":", n ? "," : "",
+                     (long long) sqlite3_column_int64 (st, 0));
+            us_text_json (out, us_db_text (st, 1));
+            fprintf (out, ",\"indicator\":");
+            us_text_json (out, us_db_text (st, 2));
+            fprintf (out, ",\"month\":\"%s\",\"winner_value\":", month);
+            s_print_value (out, st, 4, true);
+            fputs (",\"winner_author\":", out);
+            us_text_json (out, us_db_text (st, 5));
+            fputs (",\"winner_replica\":", out);
+            us_text_json (out, us_db_text (st, 11));
+            fputs (",\"loser_value\":", out);
+            s_print_value (out, st, 6, true);
+            fputs (",\"loser_author\":", out);
+            us_text_json (out, us_db_text (st, 7));
+            fputs (",\"loser_replica\":", out);
+            us_text_json (out, us_db_text (st, 12));
+            fputs (",\"rule\":", out);
+            us_text_json (out, us_db_text (st, 8));
+            fprintf (out, ",\"resolved\":%s}", sqlite3_column_int (st, 10) ? "true" : "false");
+        }
+        else {
+            char win [96], lose [96];
+            snprintf (win, sizeof win, "%s (%s)", sqlite3_column_type (st, 4) == SQLITE_NULL
+                      ? "cleared" : us_db_text (st, 4), us_db_text (st, 5));
+            snprintf (lose, sizeof lose, "%s (%s)", sqlite3_column_type (st, 6) == SQLITE_NULL
+                      ? "cleared" : us_db_text (st, 6), us_db_text (st, 7));
+            fprintf (out, "%-4lld %-22s %-20s %-8s %-26s %-26s %s\n",
+                     (long long) sqlite3_column_int64 (st, 0), us_db_text (st, 1),
+                     us_db_text (st, 2), month, win, lose, us_db_text (st, 8));
+        }
+        n++;
+    }
+    sqlite3_finalize (st);
+    if (json)
+        fputs ("]\n", out);
+    else
+    if (n == 0)
+        fputs ("no conflicts\n", out);
+    return 0;
+}

@@ -1,0 +1,216 @@
+/*  us_service: the provincial ZeroMQ service. */
+#include "us_service.h"
+#include "us_codec.h"
+#include "us_error.h"
+#include "us_handler.h"
+#include "us_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+struct _us_service_t {
+    us_pstore_t *store;
+    us_handler_t *handler;
+    void *ctx;
+    void *router;
+    void *zap;
+};
+
+/* Sets an integer socket option. */
+static int
+s_setint (void *sock, int option, int value)
+{
+    return zmq_setsockopt (sock, option, &value, sizeof value);
+}
+
+/* Binds the service to endpoint. */
+us_service_t *
+us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
+{
+    us_service_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        us_error_set (US_ENOMEM, "out of memory");
+        return NULL;
+    }
+    self->store = store;
+    self->handler = us_handler_new (store);
+    self->ctx = zmq_ctx_new ();
+    if (!self->handler || !self->ctx)
+        goto fail;
+    /* The ZAP handler must be bound before any CURVE socket exists. */
+    self->zap = zmq_socket (self->ctx, ZMQ_REP);
+    if (!self->zap || zmq_bind (self->zap, ZAP_ENDPOINT) != 0)
+        goto fail;
+    self->router = zmq_socket (self->ctx, ZMQ_ROUTER);
+    int64_t maxmsg = US_MAX_MSG_BYTES;
+    if (!self->router
+    ||  s_setint (self->router, ZMQ_CURVE_SERVER, 1) != 0
+    ||  zmq_setsockopt (self->router, ZMQ_CURVE_SECRETKEY, keys->curve_secret, 40) != 0
+    ||  zmq_setsockopt (self->router, ZMQ_ZAP_DOMAIN, "unionsync", 9) != 0
+    ||  zmq_setsockopt (self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0
+    ||  s_setint (self->router, ZMQ_HEARTBEAT_IVL, 5000) != 0
+    ||  s_setint (self->router, ZMQ_HEARTBEAT_TIMEOUT, 15000) != 0
+    ||  s_setint (self->router, ZMQ_HANDSHAKE_IVL, 10000) != 0
+    ||  s_setint (self->router, ZMQ_LINGER, 1000) != 0)
+        goto fail;
+    if (zmq_bind (self->router, endpoint) != 0) {
+        us_error_set (US_EINVAL, "cannot bind %s: %s", endpoint, zmq_strerror (errno));
+        us_service_destroy (&self);
+        return NULL;
+    }
+    return self;
+fail:
+    us_error_set (US_EIO, "cannot start the service: %s", zmq_strerror (errno));
+    us_service_destroy (&self);
+    return NULL;
+}
+
+/* Receives one frame into buf; returns its size or -1. */
+static int
+s_recv_frame (void *sock, char *buf, size_t size, int *more)
+{
+    int n = zmq_recv (sock, buf, size, 0);
+    size_t sz = sizeof *more;
+    zmq_getsockopt (sock, ZMQ_RCVMORE, more, &sz);
+    return n;
+}
+
+/* Answers one ZAP request: 200 for an enrolled, active key. */
+static void
+s_zap_answer (us_service_t *self)
+{
+    char frames [7][256];
+    int sizes [7] = { 0 };
+    int more = 1, n = 0;
+    while (more && n < 7) {
+        sizes [n] = s_recv_frame (self->zap, frames [n], sizeof frames [n], &more);
+        n++;
+    }
+    while (more) {                      /* drop anything past the frames we know */
+        char sink [16];
+        s_recv_frame (self->zap, sink, sizeof sink, &more);
+    }
+    const char *status = "400", *text = "not enrolled";
+    char key [41] = "";
+    if (n >= 7 && sizes [5] == 5 && memcmp (frames [5], "CURVE", 5) == 0 && sizes [6] == 32) {
+        zmq_z85_encode (key, (const uint8_t *) frames [6], 32);
+        us_replica_t rep;
+        int rc = us_pstore_replica (self->store, &rep, key);
+        if (rc == 0) {
+            status = "200";
+            text = "OK";
+        }
+        else {
+            text = rc == US_EPERM ? "revoked" : "not enrolled";
+            int alen = sizes [3] < 0 ? 0 : sizes [3] > 255 ? 255 : sizes [3];
+            us_log_warn ("refused connection from %.*s: %s", alen, frames [3], text);
+        }
+    }
+    int rid = sizes [1] > 0 && sizes [1] <= 255 ? sizes [1] : 0;
+    zmq_send (self->zap, "1.0", 3, ZMQ_SNDMORE);
+    zmq_send (self->zap, frames [1], (size_t) rid, ZMQ_SNDMORE);
+    zmq_send (self->zap, status, 3, ZMQ_SNDMORE);
+    zmq_send (self->zap, text, strlen (text), ZMQ_SNDMORE);
+    zmq_send (self->zap, key, strcmp (status, "200") == 0 ? 40 : 0, ZMQ_SNDMORE);
+    zmq_send (self->zap, "", 0, 0);
+}
+
+/* Receives one request from the router and sends its reply. */
+static void
+s_serve_one (us_service_t *self)
+{
+    zmq_msg_t id, body;
+    zmq_msg_init (&id);
+    zmq_msg_init (&body);
+    if (zmq_msg_recv (&id, self->router, ZMQ_DONTWAIT) < 0)
+        goto done;
+    if (!zmq_msg_more (&id) || zmq_msg_recv (&body, self->router, 0) < 0)
+        goto done;
+    if (zmq_msg_more (&body)) {         /* one frame per request; drain extras */
+        zmq_msg_t extra;
+        zmq_msg_init (&extra);
+        while (zmq_msg_more (&body) && zmq_msg_recv (&extra, self->router, 0) >= 0
+           &&  zmq_msg_more (&extra))
+            ;
+        zmq_msg_close (&extra);
+        goto done;
+    }
+    const char *key = zmq_msg_gets (&body, "User-Id");
+    uint8_t *reply = NULL;
+    size_t len = 0;
+    if (us_handler_process (self->handler, &reply, &len, key ? key : "",
+                            zmq_msg_data (&body), zmq_msg_size (&body)) == 0) {
+        zmq_msg_t out;
+        if (zmq_msg_init_size (&out, len) == 0) {
+            memcpy (zmq_msg_data (&out), reply, len);
+            if (zmq_msg_send (&id, self->router, ZMQ_SNDMORE) >= 0) {
+                zmq_msg_init (&id);     /* ownership passed to the socket */
+                if (zmq_msg_send (&out, self->router, 0) < 0)
+                    zmq_msg_close (&out);
+            }
+            else
+                zmq_msg_close (&out);
+        }
+    }
+    free (reply);
+done:
+    zmq_msg_close (&id);
+    zmq_msg_close (&body);
+}
+
+/* Serves requests until *stop is set. */
+int
+us_service_run (us_service_t *self, volatile sig_atomic_t *stop)
+{
+    zmq_pollitem_t items [] = {
+        { self->zap, 0, ZMQ_POLLIN, 0 },
+        { self->router, 0, ZMQ_POLLIN, 0 }
+    };
+    while (!*stop) {
+        int n = zmq_poll (items, 2, 250);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return us_error_set (US_EIO, "poll failed: %s", zmq_strerror (errno));
+        }
+        if (items [0].revents & ZMQ_POLLIN)
+            s_zap_answer (self);
+        /* Serve a bounded burst so ZAP and the stop flag stay responsive. */
+        for (int k = 0; k < 64 && (items [1].revents & ZMQ_POLLIN) && !*stop; k++) {
+            int events = 0;
+            size_t sz = sizeof events;
+            s_serve_one (self);
+            if (zmq_getsockopt (self->router, ZMQ_EVENTS, &events, &sz) != 0
+            ||  !(events & ZMQ_POLLIN))
+                break;
+        }
+    }
+    uint64_t requests, errors, deltas;
+    us_handler_stats (self->handler, &requests, &errors, &deltas);
+    us_log_info ("stopping: %llu requests, %llu errors, %llu deltas received",
+                 (unsigned long long) requests, (unsigned long long) errors,
+                 (unsigned long long) deltas);
+    return 0;
+}
+
+/* Closes the sockets and nulls the pointer; safe on NULL. */
+void
+us_service_destroy (us_service_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    us_service_t *self = *self_p;
+    if (self->router)
+        zmq_close (self->router);
+    if (self->zap)
+        zmq_close (self->zap);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
+    us_handler_destroy (&self->handler);
+    free (self);
+    *self_p = NULL;
+}
