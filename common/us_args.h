@@ -15,6 +15,9 @@ typedef struct {
     bool present;
 } us_opt_t;
 
+/* Declares an option: US_OPT ("db", true) takes a value, US_OPT ("json", false) does not. */
+#define US_OPT(name, takes_value) { (name), (takes_value), NULL, false }
+
 /* Splits argv into options and up to max_pos positionals. Returns 0 or
    US_EINVAL (unknown option, missing value, too many arguments). */
 int us_args_parse (const char **pos, int *n_pos, int max_pos, us_opt_t *opts,

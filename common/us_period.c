@@ -93,7 +93,7 @@ us_period_parse (us_period_t *period, const char *text)
     period->first = a.first;
     period->last = b.last;
     period->kind = US_PERIOD_RANGE;
-    snprintf (period->text, sizeof period->text, "%s..%s", a.text, b.text);
+    snprintf (period->text, sizeof period->text, "%.16s..%.16s", a.text, b.text);
     return 0;
 bad:
     return us_error_set (US_EINVAL,
@@ -118,7 +118,10 @@ us_month_parse (int *month, const char *text)
 void
 us_month_format (char *buf, int month)
 {
-    snprintf (buf, 8, "%04d-%02d", (month / 12) % 10000, month % 12 + 1);
+    char tmp [32];
+    snprintf (tmp, sizeof tmp, "%04d-%02d", (month / 12) % 10000, (month % 12 + 12) % 12 + 1);
+    memcpy (buf, tmp, 7);
+    buf [7] = 0;
 }
 
 /* Returns the year of a month index. */
@@ -167,7 +170,7 @@ us_period_shift_years (us_period_t *out, const us_period_t *period, int years)
         case US_PERIOD_QUARTER: snprintf (p.text, sizeof p.text, "%04d-Q%d", y, p.first % 12 / 3 + 1); break;
         case US_PERIOD_HALF:    snprintf (p.text, sizeof p.text, "%04d-H%d", y, p.first % 12 / 6 + 1); break;
         case US_PERIOD_YEAR:    snprintf (p.text, sizeof p.text, "%04d", y); break;
-        case US_PERIOD_RANGE:   snprintf (p.text, sizeof p.text, "%s..%s", a, b); break;
+        case US_PERIOD_RANGE:   snprintf (p.text, sizeof p.text, "%.7s..%.7s", a, b); break;
     }
     *out = p;
     return 0;

@@ -377,7 +377,7 @@ s_load_targets (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
         int u = s_unit_index (map, map_len, sqlite3_column_int64 (st, 0));
         int i = s_ind_index (r, sqlite3_column_int64 (st, 1));
-        us_source_t src;
+        us_source_t src = US_SOURCE_TLD;
         if (u < 0 || i < 0 || us_source_parse (&src, us_db_text (st, 2)) != 0)
             continue;
         int months = sqlite3_column_int (st, 5) - sqlite3_column_int (st, 4) + 1;
@@ -631,7 +631,7 @@ s_print_targets (const us_report_t *r, FILE *out)
                      "Actual", "Source", "Target period", "Target", "Achieved");
             header = true;
         }
-        char actual [48] = "-", target [64], pct [24] = "-", lo [48], hi [48];
+        char actual [48] = "-", target [112], pct [24] = "-", lo [48], hi [48];
         double v, p;
         if (s_value (&v, r, u, i))
             s_fmt (actual, sizeof actual, r, i, v);

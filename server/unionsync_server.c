@@ -102,7 +102,7 @@ s_open (us_pstore_t **store, us_opt_t *opts, int n)
 static int
 s_cmd_init (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "province", true }, { "name", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("province", true), US_OPT ("name", true) };
     const int n = 4;
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
@@ -144,7 +144,7 @@ s_cmd_init (int argc, char **argv)
 static int
 s_cmd_import (int argc, char **argv, bool units)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 2, argc, argv);
     if (ex >= 0)
@@ -166,8 +166,8 @@ s_cmd_import (int argc, char **argv, bool units)
 static int
 s_cmd_enroll (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "unit", true },
-                         { "key", true }, { "name", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
+                         US_OPT ("key", true), US_OPT ("name", true) };
     const int n = 5;
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
@@ -193,7 +193,7 @@ s_cmd_enroll (int argc, char **argv)
 static int
 s_cmd_revoke (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "key", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true) };
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
     if (ex >= 0)
@@ -216,7 +216,7 @@ s_cmd_revoke (int argc, char **argv)
 static int
 s_cmd_serve (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "bind", true }, { "quiet", false } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
     const int n = 4;
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
@@ -259,7 +259,7 @@ s_cmd_serve (int argc, char **argv)
 static int
 s_cmd_target (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "source", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("source", true) };
     const char *pos [5];
     int n_pos, ex = s_parse (pos, &n_pos, 5, 5, opts, 3, argc, argv);
     if (ex >= 0)
@@ -282,7 +282,7 @@ s_cmd_target (int argc, char **argv)
 static int
 s_cmd_report (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "unit", true }, { "format", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true), US_OPT ("format", true) };
     const int n = 4;
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
@@ -308,7 +308,7 @@ s_cmd_report (int argc, char **argv)
 static int
 s_cmd_set (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "note", true }, { "author", true } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("note", true), US_OPT ("author", true) };
     const int n = 4;
     const char *pos [4];
     int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
@@ -342,7 +342,7 @@ s_cmd_set (int argc, char **argv)
 static int
 s_cmd_conflicts (int argc, char **argv)
 {
-    us_opt_t opts [] = { { "db", true }, { "help", false }, { "json", false } };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
     if (ex >= 0)

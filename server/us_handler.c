@@ -461,8 +461,8 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     int rc = s_page_bounds (&upper, &more, self->store, pull->since, limit);
     if (rc)
         return rc;
-    bool *in;
-    int64_t in_len;
+    bool *in = NULL;
+    int64_t in_len = 0;
     rc = s_scope (&in, &in_len, self->store, rep->unit_id);
     if (rc)
         return rc;

@@ -1,0 +1,22 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/client/us_dstore.c" "CMakeFiles/us_client.dir/client/us_dstore.c.o" "gcc" "CMakeFiles/us_client.dir/client/us_dstore.c.o.d"
+  "/work/main/client/us_sync.c" "CMakeFiles/us_client.dir/client/us_sync.c.o" "gcc" "CMakeFiles/us_client.dir/client/us_sync.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/main/build/CMakeFiles/us_common.dir/DependInfo.cmake"
+  "/work/main/build/CMakeFiles/us_proto.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

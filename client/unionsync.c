@@ -1,0 +1,334 @@
+/*  unionsync: a district office's command line.
+
+    Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
+    changed, one line on stderr); 3 server unreachable (changes kept);
+    4 finished, but some deltas were rejected or lost a conflict.
+*/
+#include "us_args.h"
+#include "us_dstore.h"
+#include "us_error.h"
+#include "us_keys.h"
+#include "us_sync.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+#define EXIT_REJECTED 4
+
+static const char *s_usage =
+    "usage: unionsync COMMAND [ARGS] [--db FILE]\n"
+    "\n"
+    "  init --unit ID --server ENDPOINT --server-key PUBKEY   print this replica's public key\n"
+    "  set UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]   (VALUE '-' clears)\n"
+    "  import FILE.csv [--author NAME]       unit,month,indicator,value[,note]; all or nothing\n"
+    "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
+    "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
+    "  status [--json]                       pending, rejected, conflicts, clock\n"
+    "  submit PERIOD                         report the period as complete (sent on sync)\n"
+    "\n"
+    "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
+    "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
+    "or input, 3 server unreachable (changes kept), 4 some edits rejected or lost a conflict.\n";
+
+/* Prints the last error and returns the exit code for rc. */
+static int
+s_fail (int rc)
+{
+    fprintf (stderr, "unionsync: %s\n", *us_error_msg () ? us_error_msg () : us_error_name (rc));
+    if (rc == US_EUNREACH)
+        return EXIT_UNREACHABLE;
+    return rc == US_EINVAL || rc == US_ENOTFOUND || rc == US_EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* Prints a usage error and returns 2. */
+static int
+s_usage_error (const char *msg)
+{
+    fprintf (stderr, "unionsync: %s (see --help)\n", msg);
+    return EXIT_USAGE;
+}
+
+/* Returns the store path from --db, $UNIONSYNC_DB or the default. */
+static const char *
+s_db_path (us_opt_t *opts, int n)
+{
+    const char *env = getenv ("UNIONSYNC_DB");
+    return us_args_value (opts, n, "db", env && *env ? env : "unionsync.db");
+}
+
+/* Returns the author of edits. */
+static const char *
+s_author (us_opt_t *opts, int n)
+{
+    const char *a = getenv ("UNIONSYNC_AUTHOR");
+    if (!a || !*a)
+        a = getenv ("USER");
+    if (!a || !*a)
+        a = "clerk";
+    return us_args_value (opts, n, "author", a);
+}
+
+/* Parses the arguments of a command; returns -1 to go on, else an exit code. */
+static int
+s_parse (const char **pos, int *n_pos, int want_min, int want_max, us_opt_t *opts,
+         int n_opts, int argc, char **argv)
+{
+    if (us_args_parse (pos, n_pos, want_max, opts, n_opts, argc, argv) != 0)
+        return s_usage_error (us_error_msg ());
+    if (us_args_has (opts, n_opts, "help")) {
+        fputs (s_usage, stdout);
+        return 0;
+    }
+    if (*n_pos < want_min)
+        return s_usage_error ("missing arguments");
+    return -1;
+}
+
+/* Opens the store named by the options. */
+static int
+s_open (us_dstore_t **store, us_opt_t *opts, int n)
+{
+    int rc = us_dstore_open (store, s_db_path (opts, n));
+    return rc ? s_fail (rc) : -1;
+}
+
+/* init: creates the store and this replica's keys. */
+static int
+s_cmd_init (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
+                         US_OPT ("server", true), US_OPT ("server-key", true) };
+    const int n = 5;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *unit = us_args_value (opts, n, "unit", NULL);
+    const char *server = us_args_value (opts, n, "server", NULL);
+    const char *key = us_args_value (opts, n, "server-key", NULL);
+    if (!unit || !server || !key)
+        return s_usage_error ("init needs --unit ID --server ENDPOINT --server-key PUBKEY");
+    const char *path = s_db_path (opts, n);
+    us_keys_t keys;
+    int rc = us_keys_generate (&keys, true);
+    if (rc)
+        return s_fail (rc);
+    us_dstore_t *store;
+    rc = us_dstore_create (&store, path, unit, server, key);
+    if (rc == 0) {
+        rc = us_keys_save (&keys, us_dstore_key_path (store));
+        if (rc) {
+            us_dstore_destroy (&store);
+            remove (path);
+        }
+    }
+    if (rc) {
+        us_keys_wipe (&keys);
+        return s_fail (rc);
+    }
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &keys);
+    printf ("created %s for %s, syncing with %s; keys in %s\n", path, unit, server,
+            us_dstore_key_path (store));
+    printf ("enrol this replica at the province with:\n"
+            "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
+    us_keys_wipe (&keys);
+    us_dstore_destroy (&store);
+    return 0;
+}
+
+/* set: records one figure. */
+static int
+s_cmd_set (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("note", true), US_OPT ("author", true) };
+    const int n = 4;
+    const char *pos [4];
+    int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    const char *value = strcmp (pos [3], "-") == 0 ? NULL : pos [3];
+    int rc = us_dstore_set (store, pos [0], pos [1], pos [2], value,
+                            us_args_value (opts, n, "note", ""), s_author (opts, n));
+    us_dstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("saved %s %s %s = %s (waiting to be sent)\n", pos [0], pos [1], pos [2],
+            value ? value : "(cleared)");
+    return 0;
+}
+
+/* import: records many figures from CSV, all or nothing. */
+static int
+s_cmd_import (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int count;
+    int rc = us_dstore_import (store, &count, pos [0], s_author (opts, 3));
+    us_dstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("saved %d figures from %s (waiting to be sent)\n", count, pos [0]);
+    return 0;
+}
+
+/* show: the office's figures for a period. */
+static int
+s_cmd_show (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_dstore_show (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    us_dstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* Parses a positive integer option. */
+static int
+s_int_opt (int *value, us_opt_t *opts, int n, const char *name, int def, int max)
+{
+    const char *s = us_args_value (opts, n, name, NULL);
+    *value = def;
+    if (!s)
+        return 0;
+    char *end;
+    long v = strtol (s, &end, 10);
+    if (*end || v < 1 || v > max)
+        return us_error_set (US_EINVAL, "--%s needs a number from 1 to %d", name, max);
+    *value = (int) v;
+    return 0;
+}
+
+/* sync: one session with the server. */
+static int
+s_cmd_sync (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("timeout-ms", true),
+                         US_OPT ("retries", true), US_OPT ("quiet", false) };
+    const int n = 5;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_sync_opts_t so = { 0 };
+    if (s_int_opt (&so.timeout_ms, opts, n, "timeout-ms", 3000, 600000) != 0
+    ||  s_int_opt (&so.retries, opts, n, "retries", 4, 100) != 0)
+        return s_usage_error (us_error_msg ());
+    so.batch = 500;
+    so.progress = !us_args_has (opts, n, "quiet") && isatty (STDERR_FILENO) ? stderr : NULL;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_keys_t keys;
+    int rc = us_keys_load (&keys, us_dstore_key_path (store));
+    if (rc) {
+        us_dstore_destroy (&store);
+        return s_fail (rc);
+    }
+    signal (SIGPIPE, SIG_IGN);
+    us_sync_stats_t st;
+    rc = us_sync_run (&st, store, &keys, &so);
+    us_keys_wipe (&keys);
+    char summary [256];
+    snprintf (summary, sizeof summary,
+              "sent %zu (accepted %zu, won %zu, lost %zu, rejected %zu), received %zu figures"
+              " and %zu other changes%s%s",
+              st.pushed, st.accepted, st.won, st.lost, st.rejected, st.pulled_cells,
+              st.pulled_other, st.submitted ? ", submitted" : "",
+              st.new_epoch ? ", new epoch after restore" : "");
+    us_dstore_note_sync (store, rc ? us_error_msg () : summary);
+    us_dstore_destroy (&store);
+    if (rc) {
+        if (st.pushed)
+            fprintf (stderr, "unionsync: partial sync: %s\n", summary);
+        return s_fail (rc);
+    }
+    printf ("sync ok: %s\n", summary);
+    if (st.rejected || st.lost) {
+        fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict; see 'unionsync status'\n",
+                 st.rejected + st.lost, st.rejected + st.lost == 1 ? "" : "s");
+        return EXIT_REJECTED;
+    }
+    return 0;
+}
+
+/* status: what is pending, rejected and in conflict. */
+static int
+s_cmd_status (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_dstore_status (store, stdout, us_args_has (opts, 3, "json"));
+    us_dstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* submit: queues the submission of a period. */
+static int
+s_cmd_submit (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 2)) >= 0)
+        return ex;
+    int rc = us_dstore_submit (store, pos [0]);
+    us_dstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("submission of %s queued; it is sent on the next sync\n", pos [0]);
+    return 0;
+}
+
+/* Dispatches a command. */
+int
+main (int argc, char **argv)
+{
+    umask (077);
+    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
+        fputs (s_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *cmd = argv [1];
+    if (strcmp (cmd, "init") == 0)   return s_cmd_init (argc - 2, argv + 2);
+    if (strcmp (cmd, "set") == 0)    return s_cmd_set (argc - 2, argv + 2);
+    if (strcmp (cmd, "import") == 0) return s_cmd_import (argc - 2, argv + 2);
+    if (strcmp (cmd, "show") == 0)   return s_cmd_show (argc - 2, argv + 2);
+    if (strcmp (cmd, "sync") == 0)   return s_cmd_sync (argc - 2, argv + 2);
+    if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
+    if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
+    fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
+    return EXIT_USAGE;
+}

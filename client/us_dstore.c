@@ -1,0 +1,1302 @@
+/*  us_dstore: a district office's store. */
+#include "us_dstore.h"
+#include "us_catalog.h"
+#include "us_csv.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_hlc.h"
+#include "us_keys.h"
+#include "us_period.h"
+#include "us_report.h"
+#include "us_text.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SCHEMA_VERSION 1
+#define CLOCK_WARN_MS (5 * 60 * 1000)
+
+struct _us_dstore_t {
+    sqlite3 *db;
+    char *key_path;
+    char unit [65];
+    char server [256];
+    char server_key [41];
+    us_delta_t *batch;              /* the last batch handed out */
+    char **batch_strings;
+    size_t batch_count;
+};
+
+static const char *s_schema =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE outbox ("
+    "  seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, unit TEXT NOT NULL,"
+    "  indicator TEXT NOT NULL, month INTEGER NOT NULL, value INTEGER,"
+    "  hlc INTEGER NOT NULL, base_version INTEGER NOT NULL, author TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL);"
+    "CREATE TABLE history ("
+    "  id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL, indicator TEXT NOT NULL, month INTEGER NOT NULL,"
+    "  value INTEGER, outcome TEXT NOT NULL, reason TEXT NOT NULL,"
+    "  server_value INTEGER, at INTEGER NOT NULL, UNIQUE (epoch, seq));"
+    "CREATE TABLE conflicts ("
+    "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, indicator TEXT NOT NULL,"
+    "  month INTEGER NOT NULL, winner_value INTEGER, winner_author TEXT NOT NULL,"
+    "  loser_value INTEGER, loser_author TEXT NOT NULL, rule TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE TABLE pending_submits ("
+    "  period TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'queued',"
+    "  reason TEXT NOT NULL DEFAULT '');";
+
+/*  ----------------------------------------------------------------------
+    Opening and creating
+    ---------------------------------------------------------------------- */
+
+/* Builds the key file path beside the store. */
+static char *
+s_key_path (const char *path)
+{
+    size_t n = strlen (path) + 8;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s.key", path);
+    return p;
+}
+
+/* Reads the store's settings into the struct. */
+static int
+s_load_meta (us_dstore_t *self)
+{
+    int rc = us_db_meta_get (self->unit, sizeof self->unit, self->db, "unit");
+    if (rc == 0)
+        rc = us_db_meta_get (self->server, sizeof self->server, self->db, "server");
+    if (rc == 0)
+        rc = us_db_meta_get (self->server_key, sizeof self->server_key, self->db, "server_key");
+    return rc;
+}
+
+/* Allocates a store around an open handle. */
+static int
+s_wrap (us_dstore_t **self_p, sqlite3 *db, const char *path)
+{
+    us_dstore_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->key_path = s_key_path (path))) {
+        free (self);
+        sqlite3_close (db);
+        return us_error_set (US_ENOMEM, "out of memory");
+    }
+    self->db = db;
+    *self_p = self;
+    return 0;
+}
+
+/* Writes the built-in catalog into the mirror. */
+static int
+s_seed_catalog (sqlite3 *db)
+{
+    us_catalog_t *cat;
+    int rc = us_catalog_default (&cat);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, db,
+        "INSERT INTO indicators (code, name, kind, numerator, denominator, policy, rule, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; rc == 0 && i < cat->count; i++) {
+        const us_indicator_t *ind = &cat->items [i];
+        sqlite3_bind_text (st, 1, ind->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, ind->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 3, us_kind_name (ind->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 4, ind->numerator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 5, ind->denominator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 6, ind->policy, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, ind->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 8, (int) i);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (db, "catalog");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    us_catalog_destroy (&cat);
+    return rc;
+}
+
+/* Creates a store at path for unit. */
+int
+us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
+                  const char *server, const char *server_key)
+{
+    *self_p = NULL;
+    char z85 [41];
+    uint8_t sign [32];
+    bool has_sign;
+    if (!us_text_code_valid (unit))
+        return us_error_set (US_EINVAL, "bad unit id '%.64s'", unit);
+    if (strlen (server) >= 250 || strncmp (server, "tcp://", 6) != 0)
+        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
+    int rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
+    if (rc)
+        return rc;
+    sqlite3 *db;
+    rc = us_db_open (&db, path, true, US_APP_CLIENT);
+    if (rc)
+        return rc;
+    rc = s_wrap (self_p, db, path);
+    if (rc)
+        return rc;
+    rc = us_db_begin (db);
+    if (rc == 0) rc = us_db_exec (db, us_report_schema ());
+    if (rc == 0) rc = us_db_exec (db, s_schema);
+    if (rc == 0) rc = us_db_meta_set_int (db, "schema", SCHEMA_VERSION);
+    if (rc == 0) rc = us_db_meta_set (db, "unit", unit);
+    if (rc == 0) rc = us_db_meta_set (db, "server", server);
+    if (rc == 0) rc = us_db_meta_set (db, "server_key", z85);
+    if (rc == 0) rc = us_db_meta_set_int (db, "epoch", 1);
+    if (rc == 0) rc = us_db_meta_set_int (db, "last_seq", 0);
+    if (rc == 0) rc = us_db_meta_set_int (db, "checkpoint", 0);
+    if (rc == 0) rc = s_seed_catalog (db);
+    if (rc == 0) {
+        /* The office's own unit, named properly once the tree arrives. */
+        sqlite3_stmt *st;
+        rc = us_db_prepare (&st, db, "INSERT INTO units (code, name, kind) VALUES (?, ?, 'district')");
+        if (rc == 0) {
+            sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (db, "units");
+            sqlite3_finalize (st);
+        }
+    }
+    if (rc == 0)
+        rc = us_db_commit (db);
+    if (rc == 0)
+        rc = s_load_meta (*self_p);
+    if (rc) {
+        us_dstore_destroy (self_p);
+        remove (path);
+    }
+    return rc;
+}
+
+/* Opens an existing store. */
+int
+us_dstore_open (us_dstore_t **self_p, const char *path)
+{
+    *self_p = NULL;
+    sqlite3 *db;
+    int rc = us_db_open (&db, path, false, US_APP_CLIENT);
+    if (rc)
+        return rc;
+    rc = s_wrap (self_p, db, path);
+    if (rc)
+        return rc;
+    int64_t version;
+    rc = us_db_meta_int (&version, db, "schema", 0);
+    if (rc == 0 && version != SCHEMA_VERSION)
+        rc = us_error_set (US_ECORRUPT, "store %s has schema %" PRId64 ", this program needs %d",
+                           path, version, SCHEMA_VERSION);
+    if (rc == 0)
+        rc = s_load_meta (*self_p);
+    if (rc) {
+        if (rc != US_ECORRUPT)
+            rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+        us_dstore_destroy (self_p);
+    }
+    return rc;
+}
+
+/* Frees the last batch handed out. */
+static void
+s_batch_free (us_dstore_t *self)
+{
+    for (size_t i = 0; i < self->batch_count * 4; i++)
+        free (self->batch_strings [i]);
+    free (self->batch_strings);
+    free (self->batch);
+    self->batch_strings = NULL;
+    self->batch = NULL;
+    self->batch_count = 0;
+}
+
+/* Closes the store and nulls the pointer; safe on NULL. */
+void
+us_dstore_destroy (us_dstore_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    us_dstore_t *self = *self_p;
+    s_batch_free (self);
+    us_db_close (&self->db);
+    free (self->key_path);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Returns the SQLite handle. */
+sqlite3 *us_dstore_db (us_dstore_t *self) { return self->db; }
+
+/* Returns the key file path. */
+const char *us_dstore_key_path (us_dstore_t *self) { return self->key_path; }
+
+/* Returns the office's unit. */
+const char *us_dstore_unit (us_dstore_t *self) { return self->unit; }
+
+/* Returns the server endpoint. */
+const char *us_dstore_server (us_dstore_t *self) { return self->server; }
+
+/* Returns the server's CURVE key (Z85). */
+const char *us_dstore_server_key (us_dstore_t *self) { return self->server_key; }
+
+/*  ----------------------------------------------------------------------
+    Edits
+    ---------------------------------------------------------------------- */
+
+/* Looks up a unit id by code; returns 0 or US_ENOTFOUND. */
+static int
+s_unit_id (us_dstore_t *self, int64_t *id, const char *code)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "SELECT id FROM units WHERE code = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : US_ENOTFOUND;
+    if (rc == 0)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Returns true when unit id is the office's unit or below it. */
+static bool
+s_in_scope (us_dstore_t *self, int64_t id)
+{
+    int64_t root;
+    if (s_unit_id (self, &root, self->unit) != 0)
+        return false;
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, self->db, "SELECT parent_id FROM units WHERE id = ?") != 0)
+        return false;
+    bool in = false;
+    for (int depth = 0; depth < 64 && id > 0 && !in; depth++) {
+        in = id == root;
+        sqlite3_bind_int64 (st, 1, id);
+        id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    return in;
+}
+
+/* A checked edit, ready to store. */
+typedef struct {
+    char unit [65];
+    char indicator [65];
+    int month;
+    bool clear;
+    int64_t value;
+    int64_t unit_id, ind_id;
+} s_edit_t;
+
+/* Checks an edit against the unit tree and the catalog mirror. */
+static int
+s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *month,
+              const char *indicator, const char *value)
+{
+    memset (e, 0, sizeof *e);
+    if (us_month_parse (&e->month, month) != 0)
+        return US_EINVAL;
+    if (!us_text_code_valid (unit) || s_unit_id (self, &e->unit_id, unit) != 0)
+        return us_error_set (US_EINVAL, "unknown unit '%.64s'", unit);
+    if (!s_in_scope (self, e->unit_id))
+        return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "SELECT id, kind FROM indicators WHERE code = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
+    bool found = sqlite3_step (st) == SQLITE_ROW;
+    bool ratio = found && strcmp (us_db_text (st, 1), "ratio") == 0;
+    if (found)
+        e->ind_id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    if (!found)
+        return us_error_set (US_EINVAL, "unknown indicator '%.64s'", indicator);
+    if (ratio)
+        return us_error_set (US_EINVAL, "%s is a ratio; it is computed, not entered", indicator);
+    if (value) {
+        if (us_text_parse_int (&e->value, value) != 0)
+            return us_error_set (US_EINVAL, "value '%.40s' is not a whole number", value);
+        if (e->value < 0)
+            return us_error_set (US_EINVAL, "%s cannot be negative (%s)", indicator, value);
+    }
+    else
+        e->clear = true;
+    snprintf (e->unit, sizeof e->unit, "%s", unit);
+    snprintf (e->indicator, sizeof e->indicator, "%s", indicator);
+    return 0;
+}
+
+/* Returns a new HLC timestamp and saves the clock (inside a transaction). */
+static int
+s_tick (us_dstore_t *self, uint64_t *ts)
+{
+    int64_t last, offset;
+    int rc = us_db_meta_int (&last, self->db, "hlc", 0);
+    if (rc == 0)
+        rc = us_db_meta_int (&offset, self->db, "clock_offset", 0);
+    if (rc)
+        return rc;
+    us_hlc_t clock = { (uint64_t) last, offset };
+    *ts = us_hlc_tick (&clock, us_hlc_wall_ms ());
+    return us_db_meta_set_int (self->db, "hlc", (int64_t) *ts);
+}
+
+/* Stores a checked edit: outbox row plus the office's view (in a transaction). */
+static int
+s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char *author)
+{
+    int64_t epoch, seq;
+    uint64_t hlc;
+    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
+    if (rc == 0) rc = s_tick (self, &hlc);
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", ++seq);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO outbox (seq, epoch, unit, indicator, month, value, hlc, base_version,"
+        " author, note, at) VALUES (?, ?, ?, ?, ?, ?, ?,"
+        " COALESCE ((SELECT version FROM cells WHERE unit_id = ? AND ind_id = ? AND month = ?), 0),"
+        " ?, ?, ?)");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, seq);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_text (st, 3, e->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, e->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 5, e->month);
+    if (!e->clear)
+        sqlite3_bind_int64 (st, 6, e->value);
+    sqlite3_bind_int64 (st, 7, (int64_t) hlc);
+    sqlite3_bind_int64 (st, 8, e->unit_id);
+    sqlite3_bind_int64 (st, 9, e->ind_id);
+    sqlite3_bind_int (st, 10, e->month);
+    sqlite3_bind_text (st, 11, author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 12, note ? note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 13, us_hlc_wall_ms ());
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO cells (unit_id, ind_id, month, value, author, note, corrected)"
+        " VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET"
+        " value = excluded.value, author = excluded.author, note = excluded.note, corrected = 0");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, e->unit_id);
+    sqlite3_bind_int64 (st, 2, e->ind_id);
+    sqlite3_bind_int (st, 3, e->month);
+    if (!e->clear)
+        sqlite3_bind_int64 (st, 4, e->value);
+    sqlite3_bind_text (st, 5, author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 6, note ? note : "", -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Checks a note and an author. */
+static int
+s_check_text (const char *note, const char *author)
+{
+    if (note && (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid (note)))
+        return us_error_set (US_EINVAL, "note too long or not UTF-8");
+    if (!author || !*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author))
+        return us_error_set (US_EINVAL, "author name missing, too long or not UTF-8");
+    return 0;
+}
+
+/* Records an edit of one figure. */
+int
+us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
+               const char *indicator, const char *value, const char *note,
+               const char *author)
+{
+    s_edit_t e;
+    int rc = s_check_text (note, author);
+    if (rc == 0)
+        rc = s_check_edit (self, &e, unit, month, indicator, value);
+    if (rc)
+        return rc;
+    rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = s_store_edit (self, &e, note, author);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
+/* Imports rows from CSV: all or nothing. */
+int
+us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author)
+{
+    *count = 0;
+    int rc = s_check_text (NULL, author);
+    if (rc)
+        return rc;
+    us_csv_t *csv = us_csv_new (path);
+    if (!csv)
+        return US_EINVAL;
+    rc = us_db_begin (self->db);
+    char **f;
+    size_t n;
+    int got = 0;
+    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
+        int line = us_csv_line (csv);
+        if (line == 1 && strcmp (f [0], "unit") == 0)
+            continue;
+        if (n < 4 || n > 5) {
+            rc = us_error_set (US_EINVAL, "%s line %d: expected unit,month,indicator,value[,note]",
+                               path, line);
+            break;
+        }
+        s_edit_t e;
+        const char *note = n > 4 ? f [4] : "";
+        rc = s_check_text (note, author);
+        if (rc == 0)
+            rc = s_check_edit (self, &e, f [0], f [1], f [2], f [3]);
+        if (rc == 0)
+            rc = s_store_edit (self, &e, note, author);
+        if (rc == US_EINVAL)
+            rc = us_error_set (US_EINVAL, "%s line %d: %s", path, line, us_error_msg ());
+        if (rc == 0)
+            (*count)++;
+    }
+    if (rc == 0 && got < 0)
+        rc = us_error_set (got, "%s: %s", path, us_error_msg ());
+    if (rc == 0 && *count == 0)
+        rc = us_error_set (US_EINVAL, "%s has no rows", path);
+    us_csv_destroy (&csv);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        *count = 0;
+    }
+    return rc;
+}
+
+/* Queues the submission of the office's unit for a period. */
+int
+us_dstore_submit (us_dstore_t *self, const char *period)
+{
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO pending_submits (period, at) VALUES (?, ?) ON CONFLICT (period)"
+        " DO UPDATE SET at = excluded.at, state = 'queued', reason = ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, p.text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 2, us_hlc_wall_ms ());
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submit");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/*  ----------------------------------------------------------------------
+    Sync support
+    ---------------------------------------------------------------------- */
+
+/* Fills a Hello from the store's state. */
+int
+us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
+{
+    int64_t epoch, seq, cp, hlc;
+    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
+    if (rc == 0) rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
+    if (rc == 0) rc = us_db_meta_int (&hlc, self->db, "hlc", 0);
+    if (rc)
+        return rc;
+    hello->epoch = (uint32_t) epoch;
+    hello->last_seq = (uint64_t) seq;
+    hello->checkpoint = (uint64_t) cp;
+    hello->hlc = (uint64_t) hlc;
+    return 0;
+}
+
+/* Takes in the server's Welcome. */
+int
+us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
+{
+    int64_t epoch, seq, last;
+    int rc = us_db_begin (self->db);
+    if (rc == 0) rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
+    if (rc == 0) rc = us_db_meta_int (&last, self->db, "hlc", 0);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    /* Adopt the server's time: remember how far our wall clock is off. */
+    int64_t wall = us_hlc_wall_ms ();
+    int64_t offset = us_hlc_ms (w->server_time) - wall;
+    us_hlc_t clock = { (uint64_t) last, offset };
+    uint64_t now = us_hlc_update (&clock, w->server_time, wall);
+    rc = us_db_meta_set_int (self->db, "clock_offset", offset);
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "hlc", (int64_t) now);
+    /* The server has seen seqs this store never issued, or a later epoch:
+       this store was restored from a backup. Its unacknowledged edits get
+       fresh identities in a new epoch so none is taken for a duplicate. */
+    bool restored = w->epoch > (uint32_t) epoch
+                 || (w->epoch == (uint32_t) epoch && w->high_water > (uint64_t) seq);
+    if (rc == 0 && restored) {
+        int64_t fresh = (int64_t) w->epoch + 1;
+        rc = us_db_exec (self->db,
+            "CREATE TEMP TABLE renumber AS SELECT seq FROM outbox ORDER BY seq;"
+            "UPDATE outbox SET seq = -(SELECT rowid FROM renumber r WHERE r.seq = outbox.seq);"
+            "UPDATE outbox SET seq = -seq;"
+            "DROP TABLE renumber;");
+        if (rc == 0) {
+            char sql [96];
+            snprintf (sql, sizeof sql, "UPDATE outbox SET epoch = %lld", (long long) fresh);
+            rc = us_db_exec (self->db, sql);
+        }
+        int64_t top = 0;
+        sqlite3_stmt *st;
+        if (rc == 0 && us_db_prepare (&st, self->db, "SELECT COALESCE (MAX (seq), 0) FROM outbox") == 0) {
+            if (sqlite3_step (st) == SQLITE_ROW)
+                top = sqlite3_column_int64 (st, 0);
+            sqlite3_finalize (st);
+        }
+        if (rc == 0) rc = us_db_meta_set_int (self->db, "epoch", fresh);
+        if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", top);
+        stats->new_epoch = true;
+    }
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
+/* Fills push with up to max outbox deltas, oldest first. */
+int
+us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max)
+{
+    s_batch_free (self);
+    memset (push, 0, sizeof *push);
+    int64_t epoch;
+    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    if (rc)
+        return rc;
+    self->batch = calloc (max + 1, sizeof *self->batch);
+    self->batch_strings = calloc (max * 4 + 1, sizeof *self->batch_strings);
+    if (!self->batch || !self->batch_strings)
+        return us_error_set (US_ENOMEM, "out of memory");
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
+        " FROM outbox WHERE epoch = ? ORDER BY seq LIMIT ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, epoch);
+    sqlite3_bind_int64 (st, 2, (int64_t) max);
+    size_t n = 0;
+    while (n < max && sqlite3_step (st) == SQLITE_ROW) {
+        us_delta_t *d = &self->batch [n];
+        char **s = &self->batch_strings [n * 4];
+        s [0] = strdup (us_db_text (st, 1));
+        s [1] = strdup (us_db_text (st, 2));
+        s [2] = strdup (us_db_text (st, 7));
+        s [3] = strdup (us_db_text (st, 8));
+        self->batch_count = ++n;
+        if (!s [0] || !s [1] || !s [2] || !s [3]) {
+            rc = us_error_set (US_ENOMEM, "out of memory");
+            break;
+        }
+        d->seq = (uint64_t) sqlite3_column_int64 (st, 0);
+        d->unit = s [0];
+        d->indicator = s [1];
+        d->month = sqlite3_column_int (st, 3);
+        d->clear = sqlite3_column_type (st, 4) == SQLITE_NULL;
+        d->value = sqlite3_column_int64 (st, 4);
+        d->hlc = (uint64_t) sqlite3_column_int64 (st, 5);
+        d->base_version = (uint64_t) sqlite3_column_int64 (st, 6);
+        d->author = s [2];
+        d->note = s [3];
+    }
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    push->epoch = (uint32_t) epoch;
+    push->count = n;
+    push->deltas = self->batch;
+    return 0;
+}
+
+/* Updates the office's view of a cell from a server answer, unless a later
+   edit of the same cell is still waiting to be sent. */
+static int
+s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "UPDATE cells SET version = ?4,"
+        " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
+        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END"
+        " WHERE unit_id = (SELECT id FROM units WHERE code = ?5)"
+        " AND ind_id = (SELECT id FROM indicators WHERE code = ?6) AND month = ?3");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 3, d->month);
+    sqlite3_bind_int64 (st, 4, (int64_t) r->version);
+    sqlite3_bind_text (st, 5, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
+    if (!r->cleared)
+        sqlite3_bind_int64 (st, 7, r->value);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Moves one acknowledged delta from the outbox to the history. */
+static int
+s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_result_t *r)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month, value, outcome,"
+        " reason, server_value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, epoch);
+    sqlite3_bind_int64 (st, 2, (int64_t) d->seq);
+    sqlite3_bind_text (st, 3, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, d->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 5, d->month);
+    if (!d->clear)
+        sqlite3_bind_int64 (st, 6, d->value);
+    sqlite3_bind_text (st, 7, us_outcome_name (r->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 8, r->reason ? r->reason : "", -1, SQLITE_STATIC);
+    if (!r->cleared)
+        sqlite3_bind_int64 (st, 9, r->value);
+    sqlite3_bind_int64 (st, 10, us_hlc_wall_ms ());
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db, "DELETE FROM outbox WHERE seq = ? AND epoch = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) d->seq);
+    sqlite3_bind_int64 (st, 2, epoch);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
+    sqlite3_finalize (st);
+    return rc ? rc : s_view_from_server (self, d, r);
+}
+
+/* Applies a PushAck to the batch it answers, in one transaction. */
+int
+us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
+               const us_push_ack_t *ack)
+{
+    if (ack->count != push->count)
+        return us_error_set (US_EPROTO, "server answered %zu of %zu deltas",
+                             ack->count, push->count);
+    int rc = us_db_begin (self->db);
+    for (size_t i = 0; rc == 0 && i < ack->count; i++) {
+        const us_result_t *r = &ack->results [i];
+        const us_delta_t *d = &push->deltas [i];
+        if (r->seq != d->seq) {
+            rc = us_error_set (US_EPROTO, "server answered seq %" PRIu64 " for %" PRIu64,
+                               r->seq, d->seq);
+            break;
+        }
+        rc = s_settle (self, push->epoch, d, r);
+        stats->pushed++;
+        stats->duplicates += r->duplicate;
+        switch (r->outcome) {
+            case US_OUTCOME_ACCEPTED:      stats->accepted++; break;
+            case US_OUTCOME_CONFLICT_WON:  stats->won++;      break;
+            case US_OUTCOME_CONFLICT_LOST: stats->lost++;     break;
+            case US_OUTCOME_REJECTED:      stats->rejected++; break;
+        }
+    }
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
+/* Returns the checkpoint in the server's change stream. */
+int
+us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint)
+{
+    int64_t cp;
+    int rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
+    *checkpoint = (uint64_t) cp;
+    return rc;
+}
+
+/* Returns the id of a unit, adding a placeholder when it is not known yet. */
+static int
+s_unit_ref (us_dstore_t *self, int64_t *id, const char *code)
+{
+    if (s_unit_id (self, id, code) == 0)
+        return 0;
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO units (code, name, kind) VALUES (?1, ?1, 'grassroots') RETURNING id");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "units");
+    if (rc == 0)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Returns the id of an indicator, adding a placeholder when not known yet. */
+static int
+s_ind_ref (us_dstore_t *self, int64_t *id, const char *code)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO indicators (code, name, kind) VALUES (?1, ?1, 'flow')"
+        " ON CONFLICT (code) DO UPDATE SET code = code RETURNING id");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "indicators");
+    if (rc == 0)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Applies the unit definitions of a page: upsert, then link parents. */
+static int
+s_apply_units (us_dstore_t *self, const us_changes_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+        " valid_from = excluded.valid_from, valid_to = excluded.valid_to");
+    for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
+        const us_unit_def_t *u = &c->units [i];
+        sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, u->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 3, u->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
+        const us_unit_def_t *u = &c->units [i];
+        int64_t id, parent = 0;
+        rc = s_unit_id (self, &id, u->code);
+        if (rc == 0 && *u->parent)
+            rc = s_unit_ref (self, &parent, u->parent);
+        if (rc == 0)
+            rc = us_db_prepare (&st, self->db, "UPDATE units SET parent_id = ? WHERE id = ?");
+        if (rc == 0) {
+            if (parent && parent != id)
+                sqlite3_bind_int64 (st, 1, parent);
+            sqlite3_bind_int64 (st, 2, id);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
+            sqlite3_finalize (st);
+        }
+    }
+    return rc;
+}
+
+/* Applies the indicator definitions of a page. */
+static int
+s_apply_indicators (us_dstore_t *self, const us_changes_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO indicators (code, name, kind, numerator, denominator, policy, rule, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+        " name = excluded.name, kind = excluded.kind, numerator = excluded.numerator,"
+        " denominator = excluded.denominator, policy = excluded.policy,"
+        " rule = excluded.rule, position = excluded.position");
+    for (size_t i = 0; rc == 0 && i < c->n_indicators; i++) {
+        const us_indicator_def_t *x = &c->indicators [i];
+        us_kind_t kind;
+        if (us_kind_parse (&kind, x->kind) != 0) {
+            rc = us_error_set (US_EPROTO, "server sent indicator %s of unknown kind", x->code);
+            break;
+        }
+        sqlite3_bind_text (st, 1, x->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, x->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 3, x->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 4, x->numerator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 5, x->denominator, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 6, x->policy, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, x->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 8, (int) x->position);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "indicators");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Applies the cells of a page, keeping local edits that are not sent yet. */
+static int
+s_apply_cells (us_dstore_t *self, const us_changes_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note, corrected)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (unit_id, ind_id, month)"
+        " DO UPDATE SET version = excluded.version, hlc = excluded.hlc,"
+        " value = CASE WHEN ?10 THEN value ELSE excluded.value END,"
+        " author = CASE WHEN ?10 THEN author ELSE excluded.author END,"
+        " note = CASE WHEN ?10 THEN note ELSE excluded.note END,"
+        " corrected = CASE WHEN ?10 THEN corrected ELSE excluded.corrected END");
+    sqlite3_stmt *pending = NULL;
+    if (rc == 0)
+        rc = us_db_prepare (&pending, self->db,
+            "SELECT 1 FROM outbox WHERE unit = ? AND indicator = ? AND month = ?");
+    for (size_t i = 0; rc == 0 && i < c->n_cells; i++) {
+        const us_cell_change_t *x = &c->cells [i];
+        int64_t unit_id, ind_id;
+        rc = s_unit_ref (self, &unit_id, x->unit);
+        if (rc == 0)
+            rc = s_ind_ref (self, &ind_id, x->indicator);
+        if (rc)
+            break;
+        sqlite3_bind_text (pending, 1, x->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text (pending, 2, x->indicator, -1, SQLITE_STATIC);
+        sqlite3_bind_int (pending, 3, x->month);
+        bool keep_local = sqlite3_step (pending) == SQLITE_ROW;
+        sqlite3_reset (pending);
+        sqlite3_bind_int64 (st, 1, unit_id);
+        sqlite3_bind_int64 (st, 2, ind_id);
+        sqlite3_bind_int (st, 3, x->month);
+        if (x->cleared)
+            sqlite3_bind_null (st, 4);
+        else
+            sqlite3_bind_int64 (st, 4, x->value);
+        sqlite3_bind_int64 (st, 5, (int64_t) x->version);
+        sqlite3_bind_int64 (st, 6, (int64_t) x->hlc);
+        sqlite3_bind_text (st, 7, x->author, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 8, x->note, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 9, x->corrected);
+        sqlite3_bind_int (st, 10, keep_local);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    sqlite3_finalize (pending);
+    return rc;
+}
+
+/* Applies targets, conflicts and submissions of a page. */
+static int
+s_apply_rest (us_dstore_t *self, const us_changes_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT INTO targets (unit_id, ind_id, period, first, last, source, lo, hi, is_range, version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, ind_id, period, source)"
+        " DO UPDATE SET lo = excluded.lo, hi = excluded.hi, is_range = excluded.is_range,"
+        " version = excluded.version");
+    for (size_t i = 0; rc == 0 && i < c->n_targets; i++) {
+        const us_target_def_t *t = &c->targets [i];
+        int64_t unit_id, ind_id;
+        us_period_t p;
+        if (us_period_parse (&p, t->period) != 0)
+            continue;                   /* a period this version cannot read */
+        rc = s_unit_ref (self, &unit_id, t->unit);
+        if (rc == 0)
+            rc = s_ind_ref (self, &ind_id, t->indicator);
+        if (rc)
+            break;
+        sqlite3_bind_int64 (st, 1, unit_id);
+        sqlite3_bind_int64 (st, 2, ind_id);
+        sqlite3_bind_text (st, 3, p.text, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 4, p.first);
+        sqlite3_bind_int (st, 5, p.last);
+        sqlite3_bind_text (st, 6, t->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (st, 7, t->lo);
+        sqlite3_bind_int64 (st, 8, t->hi);
+        sqlite3_bind_int (st, 9, t->range);
+        sqlite3_bind_int64 (st, 10, t->version);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "targets");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT OR REPLACE INTO conflicts (id, unit, indicator, month, winner_value,"
+        " winner_author, loser_value, loser_author, rule, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; rc == 0 && i < c->n_conflicts; i++) {
+        const us_conflict_notice_t *k = &c->conflicts [i];
+        sqlite3_bind_int64 (st, 1, (int64_t) k->id);
+        sqlite3_bind_text (st, 2, k->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 3, k->indicator, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 4, k->month);
+        if (k->winner_cleared) sqlite3_bind_null (st, 5);
+        else sqlite3_bind_int64 (st, 5, k->winner_value);
+        sqlite3_bind_text (st, 6, k->winner_author, -1, SQLITE_STATIC);
+        if (k->loser_cleared) sqlite3_bind_null (st, 7);
+        else sqlite3_bind_int64 (st, 7, k->loser_value);
+        sqlite3_bind_text (st, 8, k->loser_author, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 9, k->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (st, 10, (int64_t) k->at);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "conflicts");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db,
+        "INSERT INTO submissions (unit_id, period, first, last, state, at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, period)"
+        " DO UPDATE SET state = excluded.state, at = excluded.at");
+    for (size_t i = 0; rc == 0 && i < c->n_submissions; i++) {
+        const us_submission_state_t *s = &c->submissions [i];
+        int64_t unit_id;
+        us_period_t p;
+        if (us_period_parse (&p, s->period) != 0)
+            continue;
+        rc = s_unit_ref (self, &unit_id, s->unit);
+        if (rc)
+            break;
+        sqlite3_bind_int64 (st, 1, unit_id);
+        sqlite3_bind_text (st, 2, p.text, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 3, p.first);
+        sqlite3_bind_int (st, 4, p.last);
+        sqlite3_bind_text (st, 5, s->state, -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (st, 6, (int64_t) s->at);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+        sqlite3_reset (st);
+    }
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Applies a Changes page and its checkpoint in one transaction. */
+int
+us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c)
+{
+    uint64_t cp;
+    int rc = us_dstore_checkpoint (self, &cp);
+    if (rc)
+        return rc;
+    if (c->next < cp)
+        return us_error_set (US_EPROTO, "server went back in its change stream");
+    rc = us_db_begin (self->db);
+    if (rc == 0) rc = s_apply_units (self, c);
+    if (rc == 0) rc = s_apply_indicators (self, c);
+    if (rc == 0) rc = s_apply_cells (self, c);
+    if (rc == 0) rc = s_apply_rest (self, c);
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "checkpoint", (int64_t) c->next);
+    if (rc == 0) rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    stats->pages++;
+    stats->pulled_cells += c->n_cells;
+    stats->pulled_other += c->n_units + c->n_indicators + c->n_targets
+                         + c->n_conflicts + c->n_submissions;
+    return 0;
+}
+
+/* Returns the oldest queued submission or US_ENOTFOUND. */
+int
+us_dstore_next_submit (us_dstore_t *self, char *period, size_t size)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT period FROM pending_submits WHERE state = 'queued' ORDER BY at LIMIT 1");
+    if (rc)
+        return rc;
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : US_ENOTFOUND;
+    if (rc == 0)
+        snprintf (period, size, "%s", us_db_text (st, 0));
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Records the server's answer to a queued submission. */
+int
+us_dstore_submit_done (us_dstore_t *self, const char *period, bool ok,
+                       const char *state, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "UPDATE pending_submits SET state = ?, reason = ? WHERE period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, ok ? (*state ? state : "submitted") : "refused", -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, reason ? reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 3, period, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submit");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Records the time and outcome of a sync attempt. */
+int
+us_dstore_note_sync (us_dstore_t *self, const char *outcome)
+{
+    int rc = us_db_begin (self->db);
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_sync_at", us_hlc_wall_ms ());
+    if (rc == 0) rc = us_db_meta_set (self->db, "last_sync", outcome);
+    if (rc == 0) rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
+/*  ----------------------------------------------------------------------
+    Status and show
+    ---------------------------------------------------------------------- */
+
+/* Formats a month and value for a listing line. */
+static void
+s_cell_text (char *buf, size_t size, sqlite3_stmt *st, int unit, int ind, int month, int value)
+{
+    char m [8];
+    us_month_format (m, sqlite3_column_int (st, month));
+    if (sqlite3_column_type (st, value) == SQLITE_NULL)
+        snprintf (buf, size, "%s %s %s (cleared)", us_db_text (st, unit), m, us_db_text (st, ind));
+    else
+        snprintf (buf, size, "%s %s %s = %lld", us_db_text (st, unit), m, us_db_text (st, ind),
+                  (long long) sqlite3_column_int64 (st, value));
+}
+
+/* Writes a JSON value that may be NULL. */
+static void
+s_json_num (FILE *out, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type (st, col) == SQLITE_NULL)
+        fputs ("null", out);
+    else
+        fprintf (out, "%lld", (long long) sqlite3_column_int64 (st, col));
+}
+
+/* Prints the pending, rejected and lost lists. */
+static int
+s_status_lists (us_dstore_t *self, FILE *out, bool json)
+{
+    static const char *queries [3] = {
+        "SELECT unit, indicator, month, value, author, '' FROM outbox ORDER BY epoch, seq",
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
+        " WHERE outcome = 'rejected' ORDER BY id",
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
+        " WHERE outcome = 'conflict-lost' ORDER BY id" };
+    static const char *names [3] = { "pending", "rejected", "conflicts_lost" };
+    static const char *titles [3] = { "Waiting to be sent", "Rejected by the province",
+                                      "Lost a conflict (the province kept another value)" };
+    for (int q = 0; q < 3; q++) {
+        sqlite3_stmt *st;
+        int rc = us_db_prepare (&st, self->db, queries [q]);
+        if (rc)
+            return rc;
+        int n = 0;
+        if (json)
+            fprintf (out, ",\"%s\":[", names [q]);
+        while (sqlite3_step (st) == SQLITE_ROW) {
+            char m [8];
+            us_month_format (m, sqlite3_column_int (st, 2));
+            if (json) {
+                fprintf (out, "%s{\"unit\":", n ? "," : "");
+                us_text_json (out, us_db_text (st, 0));
+                fputs (",\"indicator\":", out);
+                us_text_json (out, us_db_text (st, 1));
+                fprintf (out, ",\"month\":\"%s\",\"value\":", m);
+                s_json_num (out, st, 3);
+                if (q > 0) {
+                    fputs (",\"reason\":", out);
+                    us_text_json (out, us_db_text (st, 5));
+                    fputs (",\"server_value\":", out);
+                    s_json_num (out, st, 6);
+                }
+                fputc ('}', out);
+            }
+            else {
+                char line [300];
+                s_cell_text (line, sizeof line, st, 0, 1, 2, 3);
+                if (n == 0)
+                    fprintf (out, "%s:\n", titles [q]);
+                if (q == 0)
+                    fprintf (out, "  %s (by %s)\n", line, us_db_text (st, 4));
+                else
+                    fprintf (out, "  %s: %s\n", line, us_db_text (st, 5));
+            }
+            n++;
+        }
+        sqlite3_finalize (st);
+        if (json)
+            fputc (']', out);
+        else
+        if (q == 0)
+            fprintf (out, "%d edit%s waiting to be sent\n", n, n == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+/* Prints the conflicts the province reported for this office. */
+static int
+s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT unit, indicator, month, winner_value, winner_author, loser_value,"
+        " loser_author, rule FROM conflicts ORDER BY id");
+    if (rc)
+        return rc;
+    int n = 0;
+    if (json)
+        fputs (",\"conflicts\":[", out);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char m [8];
+        us_month_format (m, sqlite3_column_int (st, 2));
+        if (json) {
+            fprintf (out, "%s{\"unit\":", n ? "," : "");
+            us_text_json (out, us_db_text (st, 0));
+            fputs (",\"indicator\":", out);
+            us_text_json (out, us_db_text (st, 1));
+            fprintf (out, ",\"month\":\"%s\",\"winner_value\":", m);
+            s_json_num (out, st, 3);
+            fputs (",\"winner_author\":", out);
+            us_text_json (out, us_db_text (st, 4));
+            fputs (",\"loser_value\":", out);
+            s_json_num (out, st, 5);
+            fputs (",\"loser_author\":", out);
+            us_text_json (out, us_db_text (st, 6));
+            fputs (",\"rule\":", out);
+            us_text_json (out, us_db_text (st, 7));
+            fputc ('}', out);
+        }
+        else {
+            if (n == 0)
+                fputs ("Conflicts settled by the province:\n", out);
+            fprintf (out, "  %s %s %s: kept %s (%s) over %s (%s); rule %s\n",
+                     us_db_text (st, 0), m, us_db_text (st, 1), us_db_text (st, 3),
+                     us_db_text (st, 4), us_db_text (st, 5), us_db_text (st, 6),
+                     us_db_text (st, 7));
+        }
+        n++;
+    }
+    sqlite3_finalize (st);
+    if (json)
+        fputc (']', out);
+    return 0;
+}
+
+/* Prints the sync state: pending, rejected, conflicts, clock. */
+int
+us_dstore_status (us_dstore_t *self, FILE *out, bool json)
+{
+    int64_t epoch, cp, offset, last_at;
+    char last [128] = "never";
+    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    if (rc == 0) rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
+    if (rc == 0) rc = us_db_meta_int (&offset, self->db, "clock_offset", 0);
+    if (rc == 0) rc = us_db_meta_int (&last_at, self->db, "last_sync_at", 0);
+    if (rc)
+        return rc;
+    us_db_meta_get (last, sizeof last, self->db, "last_sync");
+    char when [32] = "never";
+    if (last_at) {
+        time_t t = (time_t) (last_at / 1000);
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+    }
+    bool clock_off = offset > CLOCK_WARN_MS || offset < -CLOCK_WARN_MS;
+    if (json) {
+        fputs ("{\"unit\":", out);
+        us_text_json (out, self->unit);
+        fputs (",\"server\":", out);
+        us_text_json (out, self->server);
+        fprintf (out, ",\"epoch\":%lld,\"checkpoint\":%lld,\"clock_offset_ms\":%lld,"
+                 "\"clock_warning\":%s,\"last_sync\":", (long long) epoch, (long long) cp,
+                 (long long) offset, clock_off ? "true" : "false");
+        us_text_json (out, last);
+        fputs (",\"last_sync_at\":", out);
+        us_text_json (out, when);
+    }
+    else {
+        fprintf (out, "Office %s, server %s\n", self->unit, self->server);
+        fprintf (out, "Last sync: %s (%s)\n", when, last);
+        if (clock_off)
+            fprintf (out, "Warning: this PC's clock is off by %lld minutes; fix the date and time.\n",
+                     (long long) (offset / 60000));
+    }
+    rc = s_status_lists (self, out, json);
+    if (rc == 0)
+        rc = s_status_conflicts (self, out, json);
+    if (json)
+        fputs ("}\n", out);
+    return rc;
+}
+
+/* Prints the office's figures for a period (NULL: the current year). */
+int
+us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
+{
+    char year [16];
+    if (!period) {
+        time_t t = time (NULL);
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        snprintf (year, sizeof year, "%04d", tm.tm_year + 1900);
+        period = year;
+    }
+    us_report_t *report;
+    int rc = us_report_build (&report, self->db, period, self->unit);
+    if (rc)
+        return rc;
+    rc = us_report_print (report, out, json ? US_FORMAT_JSON : US_FORMAT_TEXT);
+    us_report_destroy (&report);
+    if (rc || json)
+        return rc;
+    us_period_t p;
+    us_period_parse (&p, period);
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, i.code, c.month, c.value, c.author, c.note, c.corrected,"
+        " EXISTS (SELECT 1 FROM outbox o WHERE o.unit = u.code AND o.indicator = i.code"
+        "         AND o.month = c.month)"
+        " FROM cells c JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+        " WHERE c.month BETWEEN ? AND ? ORDER BY u.code, c.month, i.position");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, p.first);
+    sqlite3_bind_int (st, 2, p.last);
+    fputs ("\nEntries (* not yet sent, C corrected by the province):\n", out);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char line [300];
+        s_cell_text (line, sizeof line, st, 0, 1, 2, 3);
+        fprintf (out, " %s%s %s  by %s%s%s\n", sqlite3_column_int (st, 7) ? "*" : " ",
+                 sqlite3_column_int (st, 6) ? "C" : " ", line, us_db_text (st, 4),
+                 *us_db_text (st, 5) ? ": " : "", us_db_text (st, 5));
+    }
+    sqlite3_finalize (st);
+    return 0;
+}

@@ -1,0 +1,338 @@
+/*  us_sync: one sync session between a district store and the server. */
+#include "us_sync.h"
+#include "us_codec.h"
+#include "us_error.h"
+#include "us_hlc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define BACKOFF_MAX_MS 8000
+
+/* A Lazy Pirate connection: a DEALER we close and reopen on timeouts. */
+typedef struct {
+    void *ctx;
+    void *sock;
+    void *monitor;
+    const us_keys_t *keys;
+    const char *server;
+    const char *server_key;
+    uint64_t next_id;
+    bool refused;           /* the server's ZAP said no */
+    int socket_n;
+} s_link_t;
+
+/* Sets an integer socket option. */
+static int
+s_setint (void *sock, int option, int value)
+{
+    return zmq_setsockopt (sock, option, &value, sizeof value);
+}
+
+/* Closes the socket and its monitor. */
+static void
+s_link_close (s_link_t *link)
+{
+    if (link->sock) {
+        zmq_socket_monitor (link->sock, NULL, 0);
+        zmq_close (link->sock);
+        link->sock = NULL;
+    }
+    if (link->monitor) {
+        zmq_close (link->monitor);
+        link->monitor = NULL;
+    }
+}
+
+/* Opens a fresh CURVE socket to the server, with a monitor that tells us
+   when the server refuses our key. */
+static int
+s_link_open (s_link_t *link)
+{
+    s_link_close (link);
+    link->sock = zmq_socket (link->ctx, ZMQ_DEALER);
+    int64_t maxmsg = US_MAX_MSG_BYTES;
+    if (!link->sock
+    ||  zmq_setsockopt (link->sock, ZMQ_CURVE_SERVERKEY, link->server_key, 40) != 0
+    ||  zmq_setsockopt (link->sock, ZMQ_CURVE_PUBLICKEY, link->keys->curve_public, 40) != 0
+    ||  zmq_setsockopt (link->sock, ZMQ_CURVE_SECRETKEY, link->keys->curve_secret, 40) != 0
+    ||  zmq_setsockopt (link->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0
+    ||  s_setint (link->sock, ZMQ_LINGER, 0) != 0
+    ||  s_setint (link->sock, ZMQ_HEARTBEAT_IVL, 2000) != 0
+    ||  s_setint (link->sock, ZMQ_HEARTBEAT_TIMEOUT, 6000) != 0
+    ||  s_setint (link->sock, ZMQ_RECONNECT_IVL, 200) != 0)
+        return us_error_set (US_EIO, "cannot make a socket: %s", zmq_strerror (errno));
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://us-sync-monitor-%d", link->socket_n++);
+    if (zmq_socket_monitor (link->sock, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+        link->monitor = zmq_socket (link->ctx, ZMQ_PAIR);
+        if (link->monitor && zmq_connect (link->monitor, endpoint) != 0) {
+            zmq_close (link->monitor);
+            link->monitor = NULL;
+        }
+    }
+    if (zmq_connect (link->sock, link->server) != 0)
+        return us_error_set (US_EINVAL, "bad server endpoint %s: %s", link->server,
+                             zmq_strerror (errno));
+    return 0;
+}
+
+/* Reads one monitor event; sets link->refused on an authentication failure. */
+static void
+s_link_event (s_link_t *link)
+{
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    if (zmq_msg_recv (&frame, link->monitor, ZMQ_DONTWAIT) >= 0) {
+        if (zmq_msg_size (&frame) >= 2) {
+            uint16_t event;
+            memcpy (&event, zmq_msg_data (&frame), 2);
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                link->refused = true;
+        }
+        while (zmq_msg_more (&frame) && zmq_msg_recv (&frame, link->monitor, 0) >= 0)
+            ;
+    }
+    zmq_msg_close (&frame);
+}
+
+/* Sends req and waits for the reply with the same id, retrying with
+   backoff. On success *reply_p is a decoded message the caller destroys. */
+static int
+s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts_t *opts)
+{
+    *reply_p = NULL;
+    req->request_id = ++link->next_id;
+    uint8_t *buf;
+    size_t len;
+    int rc = us_codec_encode (&buf, &len, req);
+    if (rc)
+        return rc;
+    int wait = opts->timeout_ms;
+    for (int attempt = 0; attempt < opts->retries; attempt++) {
+        if (attempt > 0) {
+            if (opts->progress)
+                fprintf (opts->progress, "  no answer after %d ms; reconnecting (try %d of %d)\n",
+                         wait, attempt + 1, opts->retries);
+            /* A reply may still be in flight on the old socket; a new socket
+               starts clean, and repeating the request is always safe. */
+            wait = wait * 2 < BACKOFF_MAX_MS ? wait * 2 : BACKOFF_MAX_MS;
+            if ((rc = s_link_open (link)) != 0)
+                break;
+        }
+        if (zmq_send (link->sock, buf, len, ZMQ_DONTWAIT) < 0 && errno != EAGAIN) {
+            rc = us_error_set (US_EIO, "send failed: %s", zmq_strerror (errno));
+            break;
+        }
+        int64_t deadline = us_hlc_wall_ms () + wait;
+        for (;;) {
+            int64_t left = deadline - us_hlc_wall_ms ();
+            if (left <= 0)
+                break;
+            zmq_pollitem_t items [2] = { { link->sock, 0, ZMQ_POLLIN, 0 },
+                                         { link->monitor, 0, ZMQ_POLLIN, 0 } };
+            int n = zmq_poll (items, link->monitor ? 2 : 1, (long) left);
+            if (n < 0 && errno != EINTR) {
+                rc = us_error_set (US_EIO, "poll failed: %s", zmq_strerror (errno));
+                goto done;
+            }
+            if (link->monitor && (items [1].revents & ZMQ_POLLIN))
+                s_link_event (link);
+            if (link->refused) {
+                rc = us_error_set (US_EPERM, "the server refused this replica's key "
+                                   "(not enrolled, or revoked)");
+                goto done;
+            }
+            if (!(items [0].revents & ZMQ_POLLIN))
+                continue;
+            zmq_msg_t msg;
+            zmq_msg_init (&msg);
+            if (zmq_msg_recv (&msg, link->sock, 0) < 0) {
+                zmq_msg_close (&msg);
+                continue;
+            }
+            us_msg_t *reply;
+            rc = us_codec_decode (&reply, zmq_msg_data (&msg), zmq_msg_size (&msg));
+            zmq_msg_close (&msg);
+            if (rc)
+                goto done;
+            if (reply->request_id != req->request_id) {
+                us_msg_destroy (&reply);    /* a late answer to an earlier try */
+                continue;
+            }
+            *reply_p = reply;
+            rc = 0;
+            goto done;
+        }
+    }
+    if (rc == 0)
+        rc = us_error_set (US_EUNREACH, "no answer from %s after %d tries; "
+                           "every change is kept for the next sync", link->server, opts->retries);
+done:
+    free (buf);
+    return rc;
+}
+
+/* Checks the reply type; turns a server Error into an error code. */
+static int
+s_expect (const us_msg_t *reply, us_msg_type_t type)
+{
+    if (reply->type == US_MSG_ERROR) {
+        int code = -(int) reply->error.code;
+        if (code == US_EPERM || code == US_ENOTFOUND)
+            return us_error_set (US_EPERM, "server refused: %s", reply->error.message);
+        return us_error_set (US_EPROTO, "server error: %s", reply->error.message);
+    }
+    if (reply->type != type)
+        return us_error_set (US_EPROTO, "expected %s, server sent %s",
+                             us_msg_type_name (type), us_msg_type_name (reply->type));
+    return 0;
+}
+
+/* Hello/Welcome. */
+static int
+s_hello (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+{
+    us_msg_t req = { .type = US_MSG_HELLO };
+    int rc = us_dstore_hello (store, &req.hello);
+    if (rc)
+        return rc;
+    us_msg_t *reply;
+    rc = s_request (link, &reply, &req, opts);
+    if (rc)
+        return rc;
+    rc = s_expect (reply, US_MSG_WELCOME);
+    if (rc == 0 && strcmp (reply->welcome.unit, us_dstore_unit (store)) != 0)
+        rc = us_error_set (US_EPERM, "this key is enrolled for %s, not %s",
+                           reply->welcome.unit, us_dstore_unit (store));
+    if (rc == 0)
+        rc = us_dstore_welcome (store, stats, &reply->welcome);
+    us_msg_destroy (&reply);
+    if (rc == 0 && stats->new_epoch && opts->progress)
+        fprintf (opts->progress, "  this store was restored from a backup; "
+                 "its unsent edits start a new epoch\n");
+    return rc;
+}
+
+/* Pushes the outbox in batches until it is empty. */
+static int
+s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
+        const us_sync_opts_t *opts)
+{
+    for (;;) {
+        us_msg_t req = { .type = US_MSG_PUSH };
+        int rc = us_dstore_batch (store, &req.push, opts->batch);
+        if (rc || req.push.count == 0)
+            return rc;
+        uint8_t sig [64];
+        if (keys->has_sign) {
+            uint8_t *bytes;
+            size_t len;
+            rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
+            if (rc)
+                return rc;
+            rc = us_keys_sign (sig, keys, bytes, len);
+            free (bytes);
+            if (rc)
+                return rc;
+            req.push.signature = sig;
+            req.push.signature_len = 64;
+        }
+        us_msg_t *reply;
+        rc = s_request (link, &reply, &req, opts);
+        if (rc)
+            return rc;
+        rc = s_expect (reply, US_MSG_PUSH_ACK);
+        if (rc == 0)
+            rc = us_dstore_ack (store, stats, &req.push, &reply->push_ack);
+        us_msg_destroy (&reply);
+        if (rc)
+            return rc;
+        if (opts->progress)
+            fprintf (opts->progress, "  sent %zu edits\n", stats->pushed);
+    }
+}
+
+/* Sends queued submissions. */
+static int
+s_submit (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+{
+    char period [64];
+    int guard = 0;
+    while (guard++ < 1000 && us_dstore_next_submit (store, period, sizeof period) == 0) {
+        us_msg_t req = { .type = US_MSG_SUBMIT };
+        req.submit.unit = us_dstore_unit (store);
+        req.submit.period = period;
+        req.submit.hlc = (uint64_t) us_hlc_wall_ms () << 16;
+        us_msg_t *reply;
+        int rc = s_request (link, &reply, &req, opts);
+        if (rc)
+            return rc;
+        rc = s_expect (reply, US_MSG_SUBMIT_ACK);
+        if (rc == 0)
+            rc = us_dstore_submit_done (store, period, reply->submit_ack.ok,
+                                        reply->submit_ack.state, reply->submit_ack.reason);
+        if (rc == 0 && reply->submit_ack.ok)
+            stats->submitted++;
+        if (rc == 0 && !reply->submit_ack.ok && opts->progress)
+            fprintf (opts->progress, "  submission of %s refused: %s\n", period,
+                     reply->submit_ack.reason);
+        us_msg_destroy (&reply);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Pulls pages of changes until caught up. */
+static int
+s_pull (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+{
+    for (int guard = 0; guard < 1000000; guard++) {
+        us_msg_t req = { .type = US_MSG_PULL };
+        int rc = us_dstore_checkpoint (store, &req.pull.since);
+        if (rc)
+            return rc;
+        req.pull.limit = 2000;
+        us_msg_t *reply;
+        rc = s_request (link, &reply, &req, opts);
+        if (rc)
+            return rc;
+        rc = s_expect (reply, US_MSG_CHANGES);
+        if (rc == 0)
+            rc = us_dstore_apply (store, stats, &reply->changes);
+        bool more = rc == 0 && reply->changes.more;
+        us_msg_destroy (&reply);
+        if (rc)
+            return rc;
+        if (opts->progress && (more || stats->pages > 1))
+            fprintf (opts->progress, "  received page %zu\n", stats->pages);
+        if (!more)
+            return 0;
+    }
+    return us_error_set (US_EPROTO, "server never finished its change stream");
+}
+
+/* Runs one session. */
+int
+us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
+             const us_sync_opts_t *opts)
+{
+    memset (stats, 0, sizeof *stats);
+    s_link_t link = { .keys = keys, .server = us_dstore_server (store),
+                      .server_key = us_dstore_server_key (store),
+                      .next_id = (uint64_t) us_hlc_wall_ms () << 8 };
+    link.ctx = zmq_ctx_new ();
+    if (!link.ctx)
+        return us_error_set (US_EIO, "cannot start ZeroMQ");
+    int rc = s_link_open (&link);
+    if (rc == 0) rc = s_hello (&link, stats, store, opts);
+    if (rc == 0) rc = s_push (&link, stats, store, keys, opts);
+    if (rc == 0) rc = s_submit (&link, stats, store, opts);
+    if (rc == 0) rc = s_pull (&link, stats, store, opts);
+    s_link_close (&link);
+    zmq_ctx_term (link.ctx);
+    return rc;
+}
