@@ -4,6 +4,7 @@
     changed, one line on stderr).
 */
 #include "us_args.h"
+#include "us_audit.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -36,6 +37,8 @@ static const char *s_usage =
     "  report PERIOD [--unit ID] [--format text|csv|json]\n"
     "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
     "  conflicts [--json]\n"
+    "  audit verify                            check the hash chain and every batch signature\n"
+    "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
     "failure, 2 bad usage or input.\n";
@@ -355,6 +358,30 @@ s_cmd_conflicts (int argc, char **argv)
     return rc ? s_fail (rc) : 0;
 }
 
+/* audit verify | audit show: the record of every received delta. */
+static int
+s_cmd_audit (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
+                         US_OPT ("period", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    bool verify = strcmp (pos [0], "verify") == 0;
+    const char *unit = us_args_value (opts, n, "unit", NULL);
+    const char *period = us_args_value (opts, n, "period", NULL);
+    if (!verify && (strcmp (pos [0], "show") != 0 || !unit || !period))
+        return s_usage_error ("use 'audit verify' or 'audit show --unit ID --period PERIOD'");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int rc = verify ? us_audit_verify (store, stdout) : us_audit_show (store, stdout, unit, period);
+    us_pstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
@@ -378,6 +405,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
     if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
+    if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
     return EXIT_USAGE;
 }

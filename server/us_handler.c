@@ -141,19 +141,16 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     return 0;
 }
 
-/* Verifies the Push signature when the replica enrolled a signing key. */
+/* Verifies the Push signature when the replica enrolled a signing key;
+   returns the signed bytes in *bytes_p (the caller frees them). */
 static int
-s_verify (const us_replica_t *rep, const us_push_t *push)
+s_verify (uint8_t **bytes_p, size_t *len_p, const us_replica_t *rep, const us_push_t *push)
 {
-    if (!rep->has_sign)
-        return 0;
-    uint8_t *bytes;
-    size_t len;
-    int rc = us_codec_push_signed_bytes (&bytes, &len, push);
-    if (rc)
+    int rc = us_codec_push_signed_bytes (bytes_p, len_p, push);
+    if (rc || !rep->has_sign)
         return rc;
-    rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len, bytes, len);
-    free (bytes);
+    rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len,
+                         *bytes_p, *len_p);
     return rc ? us_error_set (US_EPERM, "push signature does not verify") : 0;
 }
 
@@ -165,16 +162,18 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
     if (push->epoch < rep->max_epoch)
         return us_error_set (US_EINVAL, "stale epoch %u (server has %u); say hello again",
                              push->epoch, rep->max_epoch);
-    int rc = s_verify (rep, push);
-    if (rc)
-        return rc;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = s_verify (&bytes, &len, rep, push);
     us_merge_result_t *results = calloc (push->count + 1, sizeof *results);
     us_result_t *flat = calloc (push->count + 1, sizeof *flat);
     *results_p = results;
     *flat_p = flat;
-    if (!results || !flat)
-        return us_error_set (US_ENOMEM, "out of memory");
-    rc = us_merge_push (results, self->store, rep, push, &self->clock);
+    if (rc == 0 && (!results || !flat))
+        rc = us_error_set (US_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = us_merge_push (results, self->store, rep, push, bytes, len, &self->clock);
+    free (bytes);
     if (rc)
         return rc;
     for (size_t i = 0; i < push->count; i++)

@@ -1,5 +1,6 @@
 /*  us_merge: applies deltas to the provincial store. */
 #include "us_merge.h"
+#include "us_audit.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_period.h"
@@ -312,36 +313,110 @@ s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t repl
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
 }
 
-/* Records a received delta and its result. */
+/* The audit chain's head while a transaction appends to it. */
+typedef struct {
+    uint8_t prev [US_HASH_LEN];
+    int64_t next_id;
+    int64_t rows;
+    int64_t batch_id;
+} s_chain_t;
+
+/* Loads the chain's head (inside the transaction). */
 static int
-s_record (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch,
-          const us_delta_t *d, uint64_t hlc, bool clamped, const us_merge_result_t *res)
+s_chain_load (s_chain_t *chain, us_pstore_t *store)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 16,
-        "INSERT INTO received (replica_id, epoch, seq, unit, indicator, month, value, hlc,"
-        " clamped, base_version, author, note, outcome, reason, version, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    memset (chain, 0, sizeof *chain);
+    int rc = us_audit_last (chain->prev, store);
+    if (rc == 0)
+        rc = us_db_meta_int (&chain->rows, us_pstore_db (store), "audit_rows", 0);
+    sqlite3_stmt *st = rc ? NULL : us_pstore_stmt (store, 9,
+        "SELECT COALESCE (MAX (id), 0) + 1 FROM received");
+    if (!st)
+        return rc ? rc : US_EIO;
+    chain->next_id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 1;
+    sqlite3_reset (st);
+    return 0;
+}
+
+/* Saves the chain's length (inside the transaction). */
+static int
+s_chain_save (const s_chain_t *chain, us_pstore_t *store)
+{
+    return us_db_meta_set_int (us_pstore_db (store), "audit_rows", chain->rows);
+}
+
+/* Keeps the bytes a replica signed, with the signature, for audit verify. */
+static int
+s_batch_keep (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep,
+              const us_push_t *push, const uint8_t *bytes, size_t len)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, 30,
+        "INSERT INTO batches (replica_id, epoch, bytes, signature, at) VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return US_EIO;
-    sqlite3_bind_int64 (st, 1, rep ? rep->id : 0);
-    sqlite3_bind_int64 (st, 2, epoch);
-    sqlite3_bind_int64 (st, 3, (int64_t) d->seq);
-    sqlite3_bind_text (st, 4, d->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 5, d->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 6, d->month);
-    if (!d->clear)
-        sqlite3_bind_int64 (st, 7, d->value);
-    sqlite3_bind_int64 (st, 8, (int64_t) hlc);
-    sqlite3_bind_int (st, 9, clamped);
-    sqlite3_bind_int64 (st, 10, (int64_t) d->base_version);
-    sqlite3_bind_text (st, 11, d->author, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 12, d->note ? d->note : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 13, (int) res->result.outcome);
-    sqlite3_bind_text (st, 14, res->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 15, (int64_t) res->result.version);
-    sqlite3_bind_int64 (st, 16, us_hlc_wall_ms ());
-    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
+    sqlite3_bind_int64 (st, 1, rep->id);
+    sqlite3_bind_int64 (st, 2, push->epoch);
+    sqlite3_bind_blob (st, 3, bytes, (int) len, SQLITE_STATIC);
+    if (push->signature_len)
+        sqlite3_bind_blob (st, 4, push->signature, (int) push->signature_len, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "batches");
     sqlite3_reset (st);
+    chain->batch_id = sqlite3_last_insert_rowid (us_pstore_db (store));
+    return rc;
+}
+
+/* Appends a received delta and its result to the audit chain. */
+static int
+s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_t epoch,
+          const us_delta_t *d, uint64_t hlc, bool clamped, const us_merge_result_t *res)
+{
+    us_audit_row_t row = {
+        .id = chain->next_id, .replica_id = rep ? rep->id : 0, .batch_id = chain->batch_id,
+        .epoch = epoch, .seq = (int64_t) d->seq, .unit = d->unit, .indicator = d->indicator,
+        .month = d->month, .has_value = !d->clear, .value = d->clear ? 0 : d->value,
+        .hlc = (int64_t) hlc, .clamped = clamped, .base_version = (int64_t) d->base_version,
+        .author = d->author, .note = d->note ? d->note : "", .outcome = (int) res->result.outcome,
+        .reason = res->reason, .version = (int64_t) res->result.version,
+        .at = us_hlc_wall_ms () };
+    uint8_t hash [US_HASH_LEN];
+    int rc = us_audit_hash (hash, chain->prev, &row);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = us_pstore_stmt (store, 16,
+        "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
+        " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, row.id);
+    sqlite3_bind_int64 (st, 2, row.replica_id);
+    sqlite3_bind_int64 (st, 3, row.epoch);
+    sqlite3_bind_int64 (st, 4, row.seq);
+    sqlite3_bind_text (st, 5, row.unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 6, row.indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 7, row.month);
+    if (row.has_value)
+        sqlite3_bind_int64 (st, 8, row.value);
+    sqlite3_bind_int64 (st, 9, row.hlc);
+    sqlite3_bind_int (st, 10, row.clamped);
+    sqlite3_bind_int64 (st, 11, row.base_version);
+    sqlite3_bind_text (st, 12, row.author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 13, row.note, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 14, row.outcome);
+    sqlite3_bind_text (st, 15, row.reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 16, row.version);
+    sqlite3_bind_int64 (st, 17, row.at);
+    sqlite3_bind_int64 (st, 18, row.batch_id);
+    sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
+    sqlite3_reset (st);
+    if (rc == 0) {
+        memcpy (chain->prev, hash, US_HASH_LEN);
+        chain->next_id++;
+        chain->rows++;
+    }
     return rc;
 }
 
@@ -376,11 +451,17 @@ s_high_water (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch, uint6
 /* Applies a Push from replica. */
 int
 us_merge_push (us_merge_result_t *results, us_pstore_t *store,
-               const us_replica_t *replica, const us_push_t *push, us_hlc_t *clock)
+               const us_replica_t *replica, const us_push_t *push,
+               const uint8_t *signed_bytes, size_t signed_len, us_hlc_t *clock)
 {
     sqlite3 *db = us_pstore_db (store);
     s_writer_t w = { replica, replica->key, replica->unit_kind, replica->unit_id };
+    s_chain_t chain;
     int rc = us_db_begin (db);
+    if (rc == 0)
+        rc = s_chain_load (&chain, store);
+    if (rc == 0)
+        rc = s_batch_keep (&chain, store, replica, push, signed_bytes, signed_len);
     uint64_t top = 0;
     for (size_t i = 0; rc == 0 && i < push->count; i++) {
         const us_delta_t *d = &push->deltas [i];
@@ -395,12 +476,14 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
         us_hlc_update (clock, hlc, now);
         rc = s_apply (res, store, &w, d, hlc);
         if (rc == 0)
-            rc = s_record (store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
+            rc = s_record (&chain, store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
         if (d->seq > top)
             top = d->seq;
     }
     if (rc == 0 && top)
         rc = s_high_water (store, replica, push->epoch, top);
+    if (rc == 0)
+        rc = s_chain_save (&chain, store);
     if (rc == 0)
         rc = us_db_commit (db);
     if (rc) {
@@ -447,9 +530,14 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
         d.base_version = cell.version;  /* the province sees the current figure */
     d.hlc = us_hlc_tick (clock, us_hlc_wall_ms ());
     d.seq = d.hlc;              /* unique among the province's own records */
-    rc = s_apply (result, store, &w, &d, d.hlc);
+    s_chain_t chain;
+    rc = s_chain_load (&chain, store);
     if (rc == 0)
-        rc = s_record (store, NULL, 0, &d, d.hlc, false, result);
+        rc = s_apply (result, store, &w, &d, d.hlc);
+    if (rc == 0)
+        rc = s_record (&chain, store, NULL, 0, &d, d.hlc, false, result);
+    if (rc == 0)
+        rc = s_chain_save (&chain, store);
     if (rc == 0)
         rc = us_db_commit (db);
     if (rc) {

@@ -26,11 +26,12 @@ typedef struct {
 } us_merge_result_t;
 
 /* Applies a Push from replica; results has push->count entries, filled in
-   order. Returns 0 once the batch is committed, or a negative code with
-   nothing applied. */
+   order. signed_bytes are what the replica signed (us_codec_push_signed_bytes),
+   kept for the audit. Returns 0 once the batch is committed, or a negative
+   code with nothing applied. */
 int us_merge_push (us_merge_result_t *results, us_pstore_t *store,
                    const us_replica_t *replica, const us_push_t *push,
-                   us_hlc_t *clock);
+                   const uint8_t *signed_bytes, size_t signed_len, us_hlc_t *clock);
 
 /* Applies a province correction of one cell (value NULL clears it); the
    note is required. Fills *result. Returns 0 or a negative code. */

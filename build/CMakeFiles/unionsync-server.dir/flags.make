@@ -4,7 +4,7 @@
 # compile C with /usr/bin/cc
 C_DEFINES = 
 
-C_INCLUDES = -I/work/main/server -I/work/main/common -isystem /usr/include/pgm-5.3 -isystem /usr/include/libxml2 -isystem /usr/include/mit-krb5
+C_INCLUDES = -I/work/main/server -I/work/main/common -isystem /usr/include/pgm-5.3 -isystem /usr/include/libxml2
 
-C_FLAGS = -O2 -g -DNDEBUG -Wall -Wextra -Werror -D_GNU_SOURCE -std=c11
+C_FLAGS = -O2 -g -DNDEBUG -Wall -Wextra -Werror -D_GNU_SOURCE -isystem /usr/include/mit-krb5 -std=c11
 

@@ -8,6 +8,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/server/us_audit.c" "CMakeFiles/us_server.dir/server/us_audit.c.o" "gcc" "CMakeFiles/us_server.dir/server/us_audit.c.o.d"
   "/work/main/server/us_handler.c" "CMakeFiles/us_server.dir/server/us_handler.c.o" "gcc" "CMakeFiles/us_server.dir/server/us_handler.c.o.d"
   "/work/main/server/us_merge.c" "CMakeFiles/us_server.dir/server/us_merge.c.o" "gcc" "CMakeFiles/us_server.dir/server/us_merge.c.o.d"
   "/work/main/server/us_pstore.c" "CMakeFiles/us_server.dir/server/us_pstore.c.o" "gcc" "CMakeFiles/us_server.dir/server/us_pstore.c.o.d"

@@ -125,12 +125,27 @@ CMakeFiles/us_server.dir/server/us_service.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/us_server.dir/server/us_service.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/server/us_service.c -o CMakeFiles/us_server.dir/server/us_service.c.s
 
+CMakeFiles/us_server.dir/server/us_audit.c.o: CMakeFiles/us_server.dir/flags.make
+CMakeFiles/us_server.dir/server/us_audit.c.o: /work/main/server/us_audit.c
+CMakeFiles/us_server.dir/server/us_audit.c.o: CMakeFiles/us_server.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/us_server.dir/server/us_audit.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/us_server.dir/server/us_audit.c.o -MF CMakeFiles/us_server.dir/server/us_audit.c.o.d -o CMakeFiles/us_server.dir/server/us_audit.c.o -c /work/main/server/us_audit.c
+
+CMakeFiles/us_server.dir/server/us_audit.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/us_server.dir/server/us_audit.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/server/us_audit.c > CMakeFiles/us_server.dir/server/us_audit.c.i
+
+CMakeFiles/us_server.dir/server/us_audit.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/us_server.dir/server/us_audit.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/server/us_audit.c -o CMakeFiles/us_server.dir/server/us_audit.c.s
+
 # Object files for target us_server
 us_server_OBJECTS = \
 "CMakeFiles/us_server.dir/server/us_pstore.c.o" \
 "CMakeFiles/us_server.dir/server/us_merge.c.o" \
 "CMakeFiles/us_server.dir/server/us_handler.c.o" \
-"CMakeFiles/us_server.dir/server/us_service.c.o"
+"CMakeFiles/us_server.dir/server/us_service.c.o" \
+"CMakeFiles/us_server.dir/server/us_audit.c.o"
 
 # External object files for target us_server
 us_server_EXTERNAL_OBJECTS =
@@ -139,9 +154,10 @@ libus_server.a: CMakeFiles/us_server.dir/server/us_pstore.c.o
 libus_server.a: CMakeFiles/us_server.dir/server/us_merge.c.o
 libus_server.a: CMakeFiles/us_server.dir/server/us_handler.c.o
 libus_server.a: CMakeFiles/us_server.dir/server/us_service.c.o
+libus_server.a: CMakeFiles/us_server.dir/server/us_audit.c.o
 libus_server.a: CMakeFiles/us_server.dir/build.make
 libus_server.a: CMakeFiles/us_server.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Linking C static library libus_server.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Linking C static library libus_server.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/us_server.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/us_server.dir/link.txt --verbose=$(VERBOSE)
 

@@ -1,4 +1,6 @@
 file(REMOVE_RECURSE
+  "CMakeFiles/us_server.dir/server/us_audit.c.o"
+  "CMakeFiles/us_server.dir/server/us_audit.c.o.d"
   "CMakeFiles/us_server.dir/server/us_handler.c.o"
   "CMakeFiles/us_server.dir/server/us_handler.c.o.d"
   "CMakeFiles/us_server.dir/server/us_merge.c.o"

@@ -2,9 +2,8 @@ CMakeFiles/unionsync-server.dir/server/unionsync_server.c.o: \
  /work/main/server/unionsync_server.c /usr/include/stdc-predef.h \
  /work/main/common/us_args.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
- /work/main/common/us_db.h /usr/include/sqlite3.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+ /work/main/server/us_audit.h /work/main/server/us_pstore.h \
+ /usr/include/sqlite3.h /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
  /usr/include/features.h /usr/include/features-time64.h \
@@ -19,11 +18,8 @@ CMakeFiles/unionsync-server.dir/server/unionsync_server.c.o: \
  /usr/include/x86_64-linux-gnu/bits/time64.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
- /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/main/common/us_error.h /work/main/common/us_hlc.h \
- /work/main/common/us_keys.h /work/main/common/us_log.h \
- /work/main/server/us_merge.h /work/main/common/us_codec.h \
- /work/main/server/us_pstore.h /usr/include/stdio.h \
+ /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h /usr/include/stdio.h \
+ /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
@@ -34,8 +30,12 @@ CMakeFiles/unionsync-server.dir/server/unionsync_server.c.o: \
  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
  /usr/include/x86_64-linux-gnu/bits/floatn.h \
  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
- /usr/include/x86_64-linux-gnu/bits/stdio.h /work/main/common/us_report.h \
- /work/main/server/us_service.h /usr/include/signal.h \
+ /usr/include/x86_64-linux-gnu/bits/stdio.h /work/main/common/us_db.h \
+ /work/main/common/us_error.h /work/main/common/us_hlc.h \
+ /work/main/common/us_keys.h /work/main/common/us_log.h \
+ /work/main/server/us_merge.h /work/main/common/us_codec.h \
+ /work/main/common/us_report.h /work/main/server/us_service.h \
+ /usr/include/signal.h \
  /usr/include/x86_64-linux-gnu/bits/signum-generic.h \
  /usr/include/x86_64-linux-gnu/bits/signum-arch.h \
  /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h \

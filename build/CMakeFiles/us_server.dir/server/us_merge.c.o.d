@@ -30,9 +30,10 @@ CMakeFiles/us_server.dir/server/us_merge.c.o: \
  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
  /usr/include/x86_64-linux-gnu/bits/floatn.h \
  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
- /usr/include/x86_64-linux-gnu/bits/stdio.h /work/main/common/us_db.h \
- /work/main/common/us_error.h /work/main/common/us_period.h \
- /work/main/common/us_text.h /usr/include/string.h \
+ /usr/include/x86_64-linux-gnu/bits/stdio.h /work/main/server/us_audit.h \
+ /work/main/common/us_db.h /work/main/common/us_error.h \
+ /work/main/common/us_period.h /work/main/common/us_text.h \
+ /usr/include/string.h \
  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
  /usr/include/strings.h
