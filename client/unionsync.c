@@ -160,11 +160,16 @@ s_cmd_set (int argc, char **argv)
     const char *value = strcmp (pos [3], "-") == 0 ? NULL : pos [3];
     int rc = us_dstore_set (store, pos [0], pos [1], pos [2], value,
                             us_args_value (opts, n, "note", ""), s_author (opts, n));
+    char broken [256];
+    bool warn = rc == 0
+             && us_dstore_check_rules (store, broken, sizeof broken, pos [0], pos [1]) == US_EINVAL;
     us_dstore_destroy (&store);
     if (rc)
         return s_fail (rc);
     printf ("saved %s %s %s = %s (waiting to be sent)\n", pos [0], pos [1], pos [2],
             value ? value : "(cleared)");
+    if (warn)
+        fprintf (stderr, "unionsync: warning: %s; fix it before submitting\n", broken);
     return 0;
 }
 

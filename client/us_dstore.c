@@ -288,6 +288,26 @@ s_in_scope (us_dstore_t *self, int64_t id)
     return in;
 }
 
+/* Returns true when the month of a unit lies in a period the province
+   approved, as far as this office has heard; names the period. */
+static bool
+s_locked (us_dstore_t *self, char *period, size_t size, int64_t unit_id, int month)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, self->db,
+            "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
+            " AND first <= ? AND last >= ? LIMIT 1") != 0)
+        return false;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, month);
+    sqlite3_bind_int (st, 3, month);
+    bool locked = sqlite3_step (st) == SQLITE_ROW;
+    if (locked)
+        snprintf (period, size, "%s", us_db_text (st, 0));
+    sqlite3_finalize (st);
+    return locked;
+}
+
 /* A checked edit, ready to store. */
 typedef struct {
     char unit [65];
@@ -310,6 +330,9 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         return us_error_set (US_EINVAL, "unknown unit '%.64s'", unit);
     if (!s_in_scope (self, e->unit_id))
         return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
+    char locked [US_PERIOD_TEXT];
+    if (s_locked (self, locked, sizeof locked, e->unit_id, e->month))
+        return us_error_set (US_EINVAL, "locked: %s of %s was approved by the province", locked, unit);
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db, "SELECT id, kind FROM indicators WHERE code = ?");
     if (rc)
@@ -491,12 +514,29 @@ us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *a
     return rc;
 }
 
+/* Checks the catalog's rules on the figures of unit in period. */
+int
+us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *unit,
+                       const char *period)
+{
+    us_report_t *report;
+    int rc = us_report_build (&report, self->db, period, self->unit);
+    if (rc)
+        return rc;
+    rc = us_report_check_rules (msg, size, report, unit);
+    us_report_destroy (&report);
+    return rc;
+}
+
 /* Queues the submission of the office's unit for a period. */
 int
 us_dstore_submit (us_dstore_t *self, const char *period)
 {
     us_period_t p;
+    char broken [256];
     int rc = us_period_parse (&p, period);
+    if (rc == 0 && us_dstore_check_rules (self, broken, sizeof broken, self->unit, p.text) != 0)
+        rc = us_error_set (US_EINVAL, "cannot submit %s: %s", p.text, broken);
     if (rc)
         return rc;
     sqlite3_stmt *st;

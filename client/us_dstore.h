@@ -61,7 +61,13 @@ int us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
    an error names the bad line. */
 int us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author);
 
-/* Queues the submission of the office's unit for a period. */
+/* Checks the catalog's rules on the consolidated figures of unit in
+   period. Returns 0, or US_EINVAL with the broken rule in msg. */
+int us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *unit,
+                           const char *period);
+
+/* Queues the submission of the office's unit for a period; refused when a
+   rule is broken. */
 int us_dstore_submit (us_dstore_t *self, const char *period);
 
 /* Fills a Hello from the store's state. */

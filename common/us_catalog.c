@@ -106,13 +106,88 @@ s_check_refs (const us_catalog_t *cat, const char *origin)
                 return us_error_set (US_EINVAL, "%s: ratio %s needs entered indicators "
                                      "as numerator and denominator", origin, ind->code);
         }
-        if (*ind->rule) {
-            if (strncmp (ind->rule, "<= ", 3) != 0 || !us_catalog_find (cat, ind->rule + 3))
-                return us_error_set (US_EINVAL, "%s: rule of %s must read '<= INDICATOR'",
-                                     origin, ind->code);
-        }
+        us_rule_t rule;
+        if (us_rule_parse (&rule, ind->rule) != 0)
+            return us_error_set (US_EINVAL, "%s: rule of %s must read '<= INDICATOR' or "
+                                 "'== sum(INDICATOR, ...)'", origin, ind->code);
+        for (int k = 0; k < rule.n_terms; k++)
+            if (!us_catalog_find (cat, rule.terms [k]))
+                return us_error_set (US_EINVAL, "%s: rule of %s names unknown indicator %s",
+                                     origin, ind->code, rule.terms [k]);
     }
     return 0;
+}
+
+/* Copies one trimmed term of a rule; returns false when it is not a code. */
+static bool
+s_term (char *dst, const char *s, size_t n)
+{
+    while (n && (*s == ' '))
+        s++, n--;
+    while (n && s [n - 1] == ' ')
+        n--;
+    if (n == 0 || n > 64)
+        return false;
+    memcpy (dst, s, n);
+    dst [n] = 0;
+    return us_text_code_valid (dst);
+}
+
+/* Parses a rule: "", "<= X" or "== sum(X, Y, ...)". */
+int
+us_rule_parse (us_rule_t *rule, const char *text)
+{
+    memset (rule, 0, sizeof *rule);
+    if (!*text)
+        return 0;
+    if (strncmp (text, "<= ", 3) == 0) {
+        rule->op = US_RULE_LE;
+        rule->n_terms = 1;
+        return s_term (rule->terms [0], text + 3, strlen (text + 3)) ? 0
+             : us_error_set (US_EINVAL, "bad rule '%.60s'", text);
+    }
+    size_t len = strlen (text);
+    if (strncmp (text, "== sum(", 7) != 0 || text [len - 1] != ')')
+        return us_error_set (US_EINVAL, "bad rule '%.60s'", text);
+    rule->op = US_RULE_SUM;
+    const char *p = text + 7, *end = text + len - 1;
+    while (p < end) {
+        const char *comma = memchr (p, ',', (size_t) (end - p));
+        const char *stop = comma ? comma : end;
+        if (rule->n_terms == US_RULE_TERMS
+        ||  !s_term (rule->terms [rule->n_terms], p, (size_t) (stop - p)))
+            return us_error_set (US_EINVAL, "bad rule '%.60s'", text);
+        rule->n_terms++;
+        p = stop + 1;
+    }
+    return rule->n_terms ? 0 : us_error_set (US_EINVAL, "bad rule '%.60s'", text);
+}
+
+/* Checks the rule of ind against figures given by lookup. */
+int
+us_rule_check (char *msg, size_t size, const us_indicator_t *ind,
+               bool (*lookup) (double *value, void *ctx, const char *code), void *ctx)
+{
+    us_rule_t rule;
+    double a, b, sum = 0;
+    if (us_rule_parse (&rule, ind->rule) != 0 || rule.op == US_RULE_NONE
+    ||  !lookup (&a, ctx, ind->code))
+        return 0;
+    if (rule.op == US_RULE_LE) {
+        if (!lookup (&b, ctx, rule.terms [0]))
+            b = 0;
+        if (a <= b)
+            return 0;
+        snprintf (msg, size, "rule %s %s broken: %.0f > %.0f", ind->code, ind->rule, a, b);
+        return US_EINVAL;
+    }
+    for (int k = 0; k < rule.n_terms; k++)
+        if (lookup (&b, ctx, rule.terms [k]))
+            sum += b;
+    if (a == sum)
+        return 0;
+    snprintf (msg, size, "rule %s %s broken: %.0f != %.0f", ind->code, ind->rule, a, sum);
+    return US_EINVAL;
 }
 
 /* Parses catalog CSV text. */

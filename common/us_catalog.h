@@ -11,6 +11,7 @@
 #ifndef US_CATALOG_H
 #define US_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum { US_KIND_FLOW, US_KIND_STOCK, US_KIND_RATIO } us_kind_t;
@@ -29,6 +30,26 @@ typedef struct {
     us_indicator_t *items;
     size_t count;
 } us_catalog_t;
+
+#define US_RULE_TERMS 8
+
+typedef enum { US_RULE_NONE, US_RULE_LE, US_RULE_SUM } us_rule_op_t;
+
+/* A validation rule of an indicator A: "A <= B" or "A == sum(B, C, ...)". */
+typedef struct {
+    us_rule_op_t op;
+    int n_terms;
+    char terms [US_RULE_TERMS][65];
+} us_rule_t;
+
+/* Parses a rule text ("", "<= X", "== sum(X, Y)"); returns 0 or US_EINVAL. */
+int us_rule_parse (us_rule_t *rule, const char *text);
+
+/* Checks the rule of ind, reading figures through lookup (false: no figure;
+   a missing left side passes). Returns 0, or US_EINVAL with a message in msg
+   naming the rule and the figures. */
+int us_rule_check (char *msg, size_t size, const us_indicator_t *ind,
+                   bool (*lookup) (double *value, void *ctx, const char *code), void *ctx);
 
 /* Parses catalog CSV text; origin names the source in errors. Returns 0 or
    US_EINVAL naming the bad line; *cat_p is NULL on failure. */

@@ -3,6 +3,7 @@
 #include "us_catalog.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_hlc.h"
 #include "us_period.h"
 #include "us_text.h"
 
@@ -10,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *s_schema =
     "CREATE TABLE units ("
@@ -60,6 +62,7 @@ typedef struct {
     int parent;             /* index in the report, -1 for the root */
     int depth;
     int64_t parent_id;
+    char parent_code [65];  /* "" for the top of the tree */
 } s_unit_t;
 
 typedef struct {
@@ -82,7 +85,7 @@ struct _us_report_t {
     bool *has;
     double *ratio;
     s_target_t *targets;    /* [(unit * n_inds + ind) * US_SOURCE_COUNT + source] */
-    int expected, submitted;
+    int expected, submitted, on_time, late;
     int *missing;           /* unit indexes */
     int n_missing;
 };
@@ -169,6 +172,12 @@ s_load_units (s_unit_t **all_p, size_t *n_p, sqlite3 *db, const us_period_t *p)
         free (all);
         return rc;
     }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n && all [i].parent_id; j++)
+            if (all [j].id == all [i].parent_id) {
+                memcpy (all [i].parent_code, all [j].code, sizeof all [i].parent_code);
+                break;
+            }
     *all_p = all;
     *n_p = n;
     return 0;
@@ -403,6 +412,22 @@ s_reporting_kind (const char *kind)
     return strcmp (kind, "district") == 0 || strcmp (kind, "sector") == 0;
 }
 
+/* Returns the deadline of a period's report: the 20th of the next month,
+   end of day, UTC, in milliseconds. */
+int64_t
+us_report_deadline_ms (const us_period_t *period)
+{
+    int next = period->last + 1;
+    struct tm tm = { 0 };
+    tm.tm_year = us_month_year (next) - 1900;
+    tm.tm_mon = next % 12;
+    tm.tm_mday = 20;
+    tm.tm_hour = 23;
+    tm.tm_min = 59;
+    tm.tm_sec = 59;
+    return (int64_t) timegm (&tm) * 1000;
+}
+
 /* Counts expected and submitted reports for the period. */
 static int
 s_load_completeness (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
@@ -413,32 +438,47 @@ s_load_completeness (us_report_t *r, sqlite3 *db, const int *map, int64_t map_le
         free (done);
         return us_error_set (US_ENOMEM, "out of memory");
     }
+    bool *late = calloc (r->n_units + 1, sizeof *late);
+    if (!late) {
+        free (done);
+        return us_error_set (US_ENOMEM, "out of memory");
+    }
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, db,
-        "SELECT unit_id FROM submissions WHERE first <= ? AND last >= ?"
+        "SELECT unit_id, at FROM submissions WHERE first <= ? AND last >= ?"
         " AND state IN ('submitted', 'approved')");
     if (rc) {
         free (done);
+        free (late);
         return rc;
     }
     sqlite3_bind_int (st, 1, r->period.first);
     sqlite3_bind_int (st, 2, r->period.last);
+    int64_t deadline = us_report_deadline_ms (&r->period);
     while (sqlite3_step (st) == SQLITE_ROW) {
         int u = s_unit_index (map, map_len, sqlite3_column_int64 (st, 0));
-        if (u >= 0)
+        if (u >= 0) {
             done [u] = true;
+            late [u] = us_hlc_ms ((uint64_t) sqlite3_column_int64 (st, 1)) > deadline;
+        }
     }
     sqlite3_finalize (st);
     for (size_t u = 0; u < r->n_units; u++) {
         if (!s_reporting_kind (r->units [u].kind))
             continue;
         r->expected++;
-        if (done [u])
+        if (done [u]) {
             r->submitted++;
+            if (late [u])
+                r->late++;
+            else
+                r->on_time++;
+        }
         else
             r->missing [r->n_missing++] = (int) u;
     }
     free (done);
+    free (late);
     return 0;
 }
 
@@ -554,6 +594,38 @@ us_report_achievement (double *pct, const us_report_t *report, const char *unit,
         && s_achievement (pct, report, u, i, (int) source);
 }
 
+/* Context of a rule lookup: a report and one of its units. */
+typedef struct {
+    const us_report_t *r;
+    size_t u;
+} s_rule_ctx_t;
+
+/* Looks up a figure of the context's unit for us_rule_check. */
+static bool
+s_rule_lookup (double *value, void *ctx, const char *code)
+{
+    const s_rule_ctx_t *c = ctx;
+    for (size_t i = 0; i < c->r->n_inds; i++)
+        if (strcmp (c->r->inds [i].code, code) == 0)
+            return s_value (value, c->r, c->u, i);
+    return false;
+}
+
+/* Checks every indicator rule on the figures of unit. */
+int
+us_report_check_rules (char *msg, size_t size, const us_report_t *report, const char *unit)
+{
+    s_rule_ctx_t ctx = { report, 0 };
+    while (ctx.u < report->n_units && strcmp (report->units [ctx.u].code, unit) != 0)
+        ctx.u++;
+    if (ctx.u == report->n_units)
+        return 0;
+    for (size_t i = 0; i < report->n_inds; i++)
+        if (us_rule_check (msg, size, &report->inds [i], s_rule_lookup, &ctx) != 0)
+            return US_EINVAL;
+    return 0;
+}
+
 /* Returns the completeness counts. */
 void
 us_report_completeness (int *expected, int *submitted, const us_report_t *report)
@@ -607,7 +679,8 @@ s_ind_used (const us_report_t *r, size_t i)
 static void
 s_print_completeness (const us_report_t *r, FILE *out)
 {
-    fprintf (out, "Reported: %d of %d units", r->submitted, r->expected);
+    fprintf (out, "Reported: %d of %d units (%d on time, %d late)", r->submitted,
+             r->expected, r->on_time, r->late);
     for (int k = 0; k < r->n_missing; k++)
         fprintf (out, "%s%s (%s)", k ? ", " : "; missing: ",
                  r->units [r->missing [k]].name, r->units [r->missing [k]].code);
@@ -740,8 +813,7 @@ s_print_csv (const us_report_t *r, FILE *out)
         s_csv_field (out, un->code);
         fputc (',', out);
         s_csv_field (out, un->name);
-        fprintf (out, ",%s,%s,", un->parent >= 0 ? r->units [un->parent].code : "",
-                 r->inds [i].code);
+        fprintf (out, ",%s,%s,", un->parent_code, r->inds [i].code);
         if (has)
             fprintf (out, r->inds [i].kind == US_KIND_RATIO ? "%.1f" : "%.0f", v);
         for (int s = 0; s < US_SOURCE_COUNT; s++) {
@@ -770,8 +842,8 @@ s_print_json_row (const us_report_t *r, FILE *out, size_t u)
     fputs (",\"name\":", out);
     us_text_json (out, un->name);
     fputs (",\"parent\":", out);
-    if (un->parent >= 0)
-        us_text_json (out, r->units [un->parent].code);
+    if (*un->parent_code)
+        us_text_json (out, un->parent_code);
     else
         fputs ("null", out);
     fputs (",\"kind\":", out);
@@ -833,8 +905,8 @@ s_print_json (const us_report_t *r, FILE *out)
     us_text_json (out, r->period.text);
     fputs (",\"unit\":", out);
     us_text_json (out, r->units [0].code);
-    fprintf (out, ",\"completeness\":{\"expected\":%d,\"submitted\":%d,\"missing\":[",
-             r->expected, r->submitted);
+    fprintf (out, ",\"completeness\":{\"expected\":%d,\"submitted\":%d,\"on_time\":%d,"
+             "\"late\":%d,\"missing\":[", r->expected, r->submitted, r->on_time, r->late);
     for (int k = 0; k < r->n_missing; k++) {
         if (k)
             fputc (',', out);

@@ -17,6 +17,8 @@
 #ifndef US_REPORT_H
 #define US_REPORT_H
 
+#include "us_period.h"
+
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,6 +69,15 @@ bool us_report_value (double *value, const us_report_t *report,
 bool us_report_achievement (double *pct, const us_report_t *report,
                             const char *unit, const char *indicator,
                             us_source_t source);
+
+/* Checks every indicator rule on the consolidated figures of unit. Returns
+   0, or US_EINVAL with the broken rule and its figures in msg. */
+int us_report_check_rules (char *msg, size_t size, const us_report_t *report,
+                           const char *unit);
+
+/* Returns the deadline of a period's report (the 20th of the next month,
+   end of day UTC) in milliseconds since the epoch. */
+int64_t us_report_deadline_ms (const us_period_t *period);
 
 /* Returns the completeness counts; missing may be NULL. */
 void us_report_completeness (int *expected, int *submitted,

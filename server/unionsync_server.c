@@ -36,6 +36,8 @@ static const char *s_usage =
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
     "  report PERIOD [--unit ID] [--format text|csv|json]\n"
     "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
+    "  approve|lock|unlock|reopen UNIT PERIOD [--force]\n"
+    "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
     "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
@@ -307,9 +309,10 @@ s_cmd_report (int argc, char **argv)
     return rc ? s_fail (rc) : 0;
 }
 
-/* set: a province correction of one district figure. */
+/* set: a province correction of one district figure; resolve: the
+   province's pick for a conflict. */
 static int
-s_cmd_set (int argc, char **argv)
+s_cmd_set (int argc, char **argv, bool resolve)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("note", true), US_OPT ("author", true) };
     const int n = 4;
@@ -317,7 +320,7 @@ s_cmd_set (int argc, char **argv)
     int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
-    const char *note = us_args_value (opts, n, "note", NULL);
+    const char *note = us_args_value (opts, n, "note", resolve ? "conflict resolved" : NULL);
     if (!note || !*note)
         return s_usage_error ("a correction needs --note TEXT saying why");
     us_pstore_t *store;
@@ -328,7 +331,7 @@ s_cmd_set (int argc, char **argv)
     us_hlc_t clock = { 0, 0 };
     us_merge_result_t result;
     int rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
-                               author, &clock);
+                               author, resolve, &clock);
     us_pstore_destroy (&store);
     if (rc)
         return s_fail (rc);
@@ -338,6 +341,28 @@ s_cmd_set (int argc, char **argv)
     }
     printf ("%s %s %s = %s (version %llu, %s)\n", pos [0], pos [1], pos [2], pos [3],
             (unsigned long long) result.result.version, us_outcome_name (result.result.outcome));
+    return 0;
+}
+
+/* approve | lock | unlock | reopen: the submission workflow. */
+static int
+s_cmd_workflow (int argc, char **argv, const char *action)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
+    const char *pos [2];
+    int n_pos, ex = s_parse (pos, &n_pos, 2, 2, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    char state [24];
+    int rc = us_pstore_workflow (store, state, sizeof state, pos [0], pos [1], action,
+                                 us_args_has (opts, 3, "force"));
+    us_pstore_destroy (&store);
+    if (rc)
+        return s_fail (rc);
+    printf ("%s %s: %s\n", pos [0], pos [1], state);
     return 0;
 }
 
@@ -403,7 +428,11 @@ main (int argc, char **argv)
     if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
     if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
-    if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2);
+    if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
+    if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
+    if (strcmp (cmd, "approve") == 0 || strcmp (cmd, "lock") == 0
+    ||  strcmp (cmd, "unlock") == 0 || strcmp (cmd, "reopen") == 0)
+        return s_cmd_workflow (argc - 2, argv + 2, cmd);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);

@@ -499,7 +499,7 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
 int
 us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *unit,
                   const char *month, const char *indicator, const char *value,
-                  const char *note, const char *author, us_hlc_t *clock)
+                  const char *note, const char *author, bool resolve, us_hlc_t *clock)
 {
     us_delta_t d = { .unit = unit, .indicator = indicator, .author = author, .note = note };
     int rc = us_month_parse (&d.month, month);
@@ -538,6 +538,9 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
         rc = s_record (&chain, store, NULL, 0, &d, d.hlc, false, result);
     if (rc == 0)
         rc = s_chain_save (&chain, store);
+    int resolved = 0;
+    if (rc == 0 && resolve && result->result.outcome != US_OUTCOME_REJECTED)
+        rc = us_pstore_conflicts_resolve (store, &resolved, unit, d.month, indicator);
     if (rc == 0)
         rc = us_db_commit (db);
     if (rc) {

@@ -34,10 +34,12 @@ int us_merge_push (us_merge_result_t *results, us_pstore_t *store,
                    const uint8_t *signed_bytes, size_t signed_len, us_hlc_t *clock);
 
 /* Applies a province correction of one cell (value NULL clears it); the
-   note is required. Fills *result. Returns 0 or a negative code. */
+   note is required. With resolve, the cell's open conflicts are marked
+   resolved in the same transaction. Fills *result. Returns 0 or a negative
+   code. */
 int us_merge_correct (us_merge_result_t *result, us_pstore_t *store,
                       const char *unit, const char *month, const char *indicator,
                       const char *value, const char *note, const char *author,
-                      us_hlc_t *clock);
+                      bool resolve, us_hlc_t *clock);
 
 #endif

@@ -4,6 +4,7 @@
 #include "us_csv.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_hlc.h"
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_report.h"
@@ -652,6 +653,15 @@ us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *rep
         *state = "approved";
         return 0;               /* already approved: submitting again changes nothing */
     }
+    us_report_t *report;
+    rc = us_report_build (&report, self->db, p.text, unit);
+    if (rc)
+        return rc;
+    char broken [256];
+    rc = us_report_check_rules (broken, sizeof broken, report, unit);
+    us_report_destroy (&report);
+    if (rc)
+        return us_error_set (US_EINVAL, "submission refused: %s", broken);
     st = us_pstore_stmt (self, 8,
         "INSERT INTO submissions (unit_id, period, first, last, state, at)"
         " VALUES (?, ?, ?, ?, 'submitted', ?) ON CONFLICT (unit_id, period)"
@@ -748,4 +758,132 @@ us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
     if (n == 0)
         fputs ("no conflicts\n", out);
     return 0;
+}
+
+/* Reads the state of (unit, period); "draft" when there is none. */
+static int
+s_state (us_pstore_t *self, char *state, size_t size, int64_t unit_id, const char *period)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 7,
+        "SELECT state FROM submissions WHERE unit_id = ? AND period = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    snprintf (state, size, "%s", sqlite3_step (st) == SQLITE_ROW ? us_db_text (st, 0) : "draft");
+    sqlite3_reset (st);
+    return 0;
+}
+
+/* Names the first reporting child of unit not approved for the period. */
+static int
+s_children_approved (us_pstore_t *self, int64_t unit_id, const us_period_t *p)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code FROM units u WHERE u.parent_id = ? AND u.kind IN ('district', 'sector')"
+        " AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.unit_id = u.id"
+        "   AND s.state = 'approved' AND s.first <= ? AND s.last >= ?) ORDER BY u.id LIMIT 1");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, p->first);
+    sqlite3_bind_int (st, 3, p->last);
+    if (sqlite3_step (st) == SQLITE_ROW)
+        rc = us_error_set (US_EINVAL, "%s is not approved for %s yet (use --force to lock anyway)",
+                           us_db_text (st, 0), p->text);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Writes the state of (unit, period) and stamps it in the change stream. */
+static int
+s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, const char *state)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, 31,
+        "INSERT INTO submissions (unit_id, period, first, last, state, at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, period)"
+        " DO UPDATE SET state = excluded.state, at = CASE WHEN excluded.state = 'submitted'"
+        " THEN excluded.at ELSE at END RETURNING id");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, p->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, p->first);
+    sqlite3_bind_int (st, 4, p->last);
+    sqlite3_bind_text (st, 5, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 6, us_hlc_wall_ms () << 16);
+    int rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "submissions");
+    int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return rc ? rc : us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
+}
+
+/* Moves (unit, period) through the workflow. */
+int
+us_pstore_workflow (us_pstore_t *self, char *state, size_t size, const char *unit,
+                    const char *period, const char *action, bool force)
+{
+    us_period_t p;
+    int64_t unit_id;
+    char now [24];
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_pstore_unit_id (self, &unit_id, unit);
+    if (rc)
+        return rc;
+    bool lock = strcmp (action, "approve") == 0 || strcmp (action, "lock") == 0;
+    bool open = strcmp (action, "unlock") == 0 || strcmp (action, "reopen") == 0;
+    if (!lock && !open)
+        return us_error_set (US_EINVAL, "unknown action '%.20s'", action);
+    rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = s_state (self, now, sizeof now, unit_id, p.text);
+    if (rc == 0 && strcmp (action, "approve") == 0 && !force && strcmp (now, "submitted") != 0)
+        rc = us_error_set (US_EINVAL, "%s has not submitted %s (it is %s); use --force to "
+                           "approve anyway", unit, p.text, now);
+    if (rc == 0 && lock && !force)
+        rc = s_children_approved (self, unit_id, &p);
+    if (rc == 0 && open && strcmp (now, "approved") != 0)
+        rc = us_error_set (US_EINVAL, "%s %s is not locked (it is %s)", unit, p.text, now);
+    const char *next = lock ? "approved" : "reopened";
+    if (rc == 0)
+        rc = s_state_write (self, unit_id, &p, next);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    snprintf (state, size, "%s", next);
+    return 0;
+}
+
+/* Marks the open conflicts of a cell as resolved (inside a transaction). */
+int
+us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit, int month,
+                             const char *indicator)
+{
+    sqlite3_stmt *st;
+    *count = 0;
+    int rc = us_db_prepare (&st, self->db,
+        "UPDATE conflicts SET resolved = 1 WHERE resolved = 0 AND month = ?"
+        " AND unit_id = (SELECT id FROM units WHERE code = ?)"
+        " AND ind_id = (SELECT id FROM indicators WHERE code = ?) RETURNING id");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, month);
+    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 3, indicator, -1, SQLITE_STATIC);
+    int64_t ids [64];
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW)
+        if (n < 64)
+            ids [n++] = sqlite3_column_int64 (st, 0);
+    rc = step == SQLITE_DONE ? 0 : us_db_error (self->db, "conflicts");
+    sqlite3_finalize (st);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = us_pstore_touch (self, US_CHANGE_CONFLICT, ids [i]);
+    *count = n;
+    return rc;
 }

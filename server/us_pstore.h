@@ -94,6 +94,18 @@ bool us_pstore_in_scope (us_pstore_t *self, int64_t unit_id, int64_t root_id);
 int us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *replica,
                       const char *unit, const char *period, uint64_t at);
 
+/* Moves (unit, period) through the workflow: approve (a submitted period;
+   locks it), lock (locks whatever its state), unlock or reopen (edits
+   allowed again). Locking a unit needs its district and sector children
+   approved first, unless force. Writes the new state into state. */
+int us_pstore_workflow (us_pstore_t *self, char *state, size_t size, const char *unit,
+                        const char *period, const char *action, bool force);
+
+/* Marks the open conflicts of a cell resolved (inside the caller's
+   transaction); sets *count. */
+int us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit,
+                                 int month, const char *indicator);
+
 /* Prints the conflicts table as text or JSON. */
 int us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json);
 
@@ -101,6 +113,6 @@ int us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json);
    with bindings cleared). The statement belongs to the store. */
 sqlite3_stmt *us_pstore_stmt (us_pstore_t *self, int slot, const char *sql);
 
-#define US_PSTORE_SLOTS 32
+#define US_PSTORE_SLOTS 48
 
 #endif

@@ -53,4 +53,5 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/unionsync.dir/DependInfo.cmake"
   "CMakeFiles/unionsync-server.dir/DependInfo.cmake"
   "CMakeFiles/us-faultproxy.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_period.dir/DependInfo.cmake"
   )

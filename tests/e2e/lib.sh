@@ -124,8 +124,8 @@ die () {
 run () {
     "$@" >"$WORK/.out" 2>"$WORK/.err"
     RC=$?
-    OUT=$(cat "$WORK/.out")
-    ERR=$(cat "$WORK/.err")
+    OUT=$(<"$WORK/.out")
+    ERR=$(<"$WORK/.err")
     log "\$ ${*#"$BUILD/"} -> $RC"
     [ -z "$ERR" ] || printf '%s\n' "$ERR" | sed 's/^/    stderr: /'
 }

@@ -46,6 +46,7 @@ CMakeFiles/us_client.dir/client/us_dstore.c.o: /work/main/client/us_dstore.c \
   /work/main/common/us_keys.h \
   /work/main/common/us_period.h \
   /work/main/common/us_report.h \
+  /work/main/common/us_period.h \
   /work/main/common/us_text.h \
   /usr/include/inttypes.h \
   /usr/include/stdlib.h \

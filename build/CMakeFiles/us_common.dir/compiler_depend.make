@@ -25,12 +25,12 @@ CMakeFiles/us_common.dir/common/us_args.c.o: /work/main/common/us_args.c \
 CMakeFiles/us_common.dir/common/us_catalog.c.o: /work/main/common/us_catalog.c \
   /usr/include/stdc-predef.h \
   /work/main/common/us_catalog.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /work/main/common/us_csv.h \
   /work/main/common/us_error.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /work/main/common/us_text.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
@@ -664,9 +664,10 @@ CMakeFiles/us_common.dir/common/us_period.c.o: /work/main/common/us_period.c \
 CMakeFiles/us_common.dir/common/us_report.c.o: /work/main/common/us_report.c \
   /usr/include/stdc-predef.h \
   /work/main/common/us_report.h \
+  /work/main/common/us_period.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/include/sqlite3.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
@@ -700,7 +701,7 @@ CMakeFiles/us_common.dir/common/us_report.c.o: /work/main/common/us_report.c \
   /work/main/common/us_catalog.h \
   /work/main/common/us_db.h \
   /work/main/common/us_error.h \
-  /work/main/common/us_period.h \
+  /work/main/common/us_hlc.h \
   /work/main/common/us_text.h \
   /usr/include/inttypes.h \
   /usr/include/math.h \
@@ -744,7 +745,12 @@ CMakeFiles/us_common.dir/common/us_report.c.o: /work/main/common/us_report.c \
   /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
   /usr/include/string.h \
-  /usr/include/strings.h
+  /usr/include/strings.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h
 
 CMakeFiles/us_common.dir/common/us_text.c.o: /work/main/common/us_text.c \
   /usr/include/stdc-predef.h \

@@ -292,9 +292,11 @@ CMakeFiles/us_server.dir/server/us_pstore.c.o: /work/main/server/us_pstore.c \
   /work/main/common/us_csv.h \
   /work/main/common/us_db.h \
   /work/main/common/us_error.h \
+  /work/main/common/us_hlc.h \
   /work/main/common/us_keys.h \
   /work/main/common/us_period.h \
   /work/main/common/us_report.h \
+  /work/main/common/us_period.h \
   /work/main/common/us_text.h \
   /usr/include/inttypes.h \
   /usr/include/stdlib.h \

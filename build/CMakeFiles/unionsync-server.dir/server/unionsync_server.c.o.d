@@ -34,8 +34,8 @@ CMakeFiles/unionsync-server.dir/server/unionsync_server.c.o: \
  /work/main/common/us_error.h /work/main/common/us_hlc.h \
  /work/main/common/us_keys.h /work/main/common/us_log.h \
  /work/main/server/us_merge.h /work/main/common/us_codec.h \
- /work/main/common/us_report.h /work/main/server/us_service.h \
- /usr/include/signal.h \
+ /work/main/common/us_report.h /work/main/common/us_period.h \
+ /work/main/server/us_service.h /usr/include/signal.h \
  /usr/include/x86_64-linux-gnu/bits/signum-generic.h \
  /usr/include/x86_64-linux-gnu/bits/signum-arch.h \
  /usr/include/x86_64-linux-gnu/bits/types/sig_atomic_t.h \

@@ -34,8 +34,9 @@ CMakeFiles/us_client.dir/client/us_dstore.c.o: \
  /work/main/common/us_db.h /work/main/common/us_error.h \
  /work/main/common/us_hlc.h /work/main/common/us_keys.h \
  /work/main/common/us_period.h /work/main/common/us_report.h \
- /work/main/common/us_text.h /usr/include/inttypes.h \
- /usr/include/stdlib.h /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+ /work/main/common/us_period.h /work/main/common/us_text.h \
+ /usr/include/inttypes.h /usr/include/stdlib.h \
+ /usr/include/x86_64-linux-gnu/bits/waitflags.h \
  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \

@@ -1,11 +1,11 @@
 CMakeFiles/us_common.dir/common/us_catalog.c.o: \
  /work/main/common/us_catalog.c /usr/include/stdc-predef.h \
  /work/main/common/us_catalog.h \
+ /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
  /work/main/common/us_csv.h /work/main/common/us_error.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
  /work/main/common/us_text.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
  /usr/include/features.h /usr/include/features-time64.h \

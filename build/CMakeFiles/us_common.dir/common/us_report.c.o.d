@@ -1,8 +1,8 @@
 CMakeFiles/us_common.dir/common/us_report.c.o: \
  /work/main/common/us_report.c /usr/include/stdc-predef.h \
- /work/main/common/us_report.h /usr/include/sqlite3.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+ /work/main/common/us_report.h /work/main/common/us_period.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+ /usr/include/sqlite3.h /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
  /usr/include/features.h /usr/include/features-time64.h \
@@ -31,7 +31,7 @@ CMakeFiles/us_common.dir/common/us_report.c.o: \
  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
  /usr/include/x86_64-linux-gnu/bits/stdio.h \
  /work/main/common/us_catalog.h /work/main/common/us_db.h \
- /work/main/common/us_error.h /work/main/common/us_period.h \
+ /work/main/common/us_error.h /work/main/common/us_hlc.h \
  /work/main/common/us_text.h /usr/include/inttypes.h /usr/include/math.h \
  /usr/include/x86_64-linux-gnu/bits/math-vector.h \
  /usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h \
@@ -69,4 +69,8 @@ CMakeFiles/us_common.dir/common/us_report.c.o: \
  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h /usr/include/alloca.h \
  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h /usr/include/string.h \
- /usr/include/strings.h
+ /usr/include/strings.h /usr/include/time.h \
+ /usr/include/x86_64-linux-gnu/bits/time.h \
+ /usr/include/x86_64-linux-gnu/bits/timex.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h

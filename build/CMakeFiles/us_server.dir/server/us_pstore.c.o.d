@@ -32,8 +32,9 @@ CMakeFiles/us_server.dir/server/us_pstore.c.o: \
  /usr/include/x86_64-linux-gnu/bits/stdio.h \
  /work/main/common/us_catalog.h /work/main/common/us_csv.h \
  /work/main/common/us_db.h /work/main/common/us_error.h \
- /work/main/common/us_keys.h /work/main/common/us_period.h \
- /work/main/common/us_report.h /work/main/common/us_text.h \
+ /work/main/common/us_hlc.h /work/main/common/us_keys.h \
+ /work/main/common/us_period.h /work/main/common/us_report.h \
+ /work/main/common/us_period.h /work/main/common/us_text.h \
  /usr/include/inttypes.h /usr/include/stdlib.h \
  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \

@@ -1,0 +1,277 @@
+/*  fuzz_handler: the server's whole request handler over a real store.
+
+    On the first input it creates a provincial store (province QT) in a
+    fresh temporary directory, imports a few units, sets targets, approves
+    one period, and enrolls the keys fuzz_common.h names. Every input is
+    one selector byte (which key the request comes from, FUZZ_MODE_*)
+    followed by the request bytes, handed to us_handler_process as the
+    service would. The store persists across inputs, so state bugs show up;
+    it is rebuilt every US_FUZZ_HANDLER_RESET inputs (default 20000) so it
+    stays small and an epoch pushed to its maximum does not stall the run.
+
+    Checked for every input (a failure aborts, and libFuzzer keeps the input):
+    - a reply is produced and decodes with us_codec_decode;
+    - it echoes the request id of a request that decoded;
+    - a key that is not enrolled, or revoked, gets nothing but an Error;
+    - each request type gets its own reply type or an Error, and a PushAck
+      has one result per delta, in order, with a known outcome;
+    - the store never fails (an Error with US_EIO or US_ECORRUPT), since a
+      request that can make it fail is a way to stop a district's sync.
+*/
+#include "us_codec.h"
+#include "us_error.h"
+#include "us_handler.h"
+#include "us_keys.h"
+#include "us_log.h"
+#include "us_pstore.h"
+#include "fuzz_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                         \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf (stderr, "fuzz_handler: check failed at %s:%d: %s (last error: %s)\n", \
+                     __FILE__, __LINE__, #cond, us_error_msg ());           \
+            abort ();                                                       \
+        }                                                                   \
+    } while (0)
+
+/* Setup failures are not findings: say so and stop. */
+#define SETUP(call)                                                         \
+    do {                                                                    \
+        if ((call) != 0) {                                                  \
+            fprintf (stderr, "fuzz_handler: setup failed: %s: %s\n", #call,  \
+                     us_error_msg ());                                      \
+            exit (1);                                                       \
+        }                                                                   \
+    } while (0)
+
+static char s_dir [64];
+static char s_db_path [128], s_units_path [128];
+static us_pstore_t *s_store;
+static us_handler_t *s_handler;
+static us_keys_t s_signed, s_unsigned, s_stranger, s_revoked;
+static unsigned long s_runs, s_reset_every = 20000;
+static int s_generation;
+
+/* Removes the store's files (the database, its WAL and key file). */
+static void
+s_remove_store (void)
+{
+    static const char *suffixes [] = { "", "-wal", "-shm", "-journal", ".key" };
+    char path [160];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes [0]; i++) {
+        snprintf (path, sizeof path, "%s%s", s_db_path, suffixes [i]);
+        unlink (path);
+    }
+}
+
+/* Enrolls keys for unit; returns the token's key (Z85). */
+static void
+s_enroll (us_keys_t *keys, bool with_sign, const char *unit, const char *name)
+{
+    char token [US_TOKEN_MAX];
+    int64_t id;
+    SETUP (us_keys_generate (keys, with_sign));
+    us_keys_token (token, sizeof token, keys);
+    SETUP (us_pstore_enroll (s_store, &id, unit, token, name));
+}
+
+/* Creates the store and the handler over it. */
+static void
+s_store_open (void)
+{
+    snprintf (s_db_path, sizeof s_db_path, "%s/province-%d.db", s_dir, s_generation++);
+    SETUP (us_pstore_create (&s_store, s_db_path, FUZZ_PROVINCE, "Quảng Trị (fuzz)"));
+    /* Durability is not under test, and FULL sync makes every Push an fsync. */
+    SETUP (sqlite3_exec (us_pstore_db (s_store), "PRAGMA synchronous=OFF", NULL, NULL, NULL));
+    int count;
+    SETUP (us_pstore_import_units (s_store, &count, s_units_path));
+    SETUP (us_pstore_target_set (s_store, FUZZ_DISTRICT, "members.new", "2022", "100", "tld"));
+    SETUP (us_pstore_target_set (s_store, FUZZ_GRASSROOTS, "members.total", "2022-H1",
+                                 "500..650", "province"));
+    /* One approved period, so deltas and submissions can meet a lock. */
+    const char *state;
+    SETUP (us_pstore_submit (s_store, &state, NULL, FUZZ_OTHER, FUZZ_LOCKED_PERIOD, 1));
+    SETUP (sqlite3_exec (us_pstore_db (s_store),
+                         "UPDATE submissions SET state = 'approved'", NULL, NULL, NULL));
+
+    s_enroll (&s_signed, true, FUZZ_DISTRICT, "district office A");
+    s_enroll (&s_unsigned, false, FUZZ_PROVINCE, "province desk");
+    s_enroll (&s_revoked, true, FUZZ_OTHER, "lost laptop");
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &s_revoked);
+    SETUP (us_pstore_revoke (s_store, token));
+    SETUP (us_keys_generate (&s_stranger, true));
+
+    s_handler = us_handler_new (s_store);
+    if (!s_handler) {
+        fprintf (stderr, "fuzz_handler: setup failed: us_handler_new\n");
+        exit (1);
+    }
+}
+
+static void
+s_store_close (void)
+{
+    us_handler_destroy (&s_handler);
+    us_pstore_destroy (&s_store);
+    s_remove_store ();
+}
+
+static void
+s_teardown (void)
+{
+    s_store_close ();
+    unlink (s_units_path);
+    rmdir (s_dir);
+}
+
+static void
+s_setup (void)
+{
+    us_log_quiet (1);
+    const char *reset = getenv ("US_FUZZ_HANDLER_RESET");
+    if (reset && atol (reset) > 0)
+        s_reset_every = (unsigned long) atol (reset);
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (s_dir, sizeof s_dir, "%s/us-fuzz-handler-XXXXXX",
+              tmp && *tmp && strlen (tmp) < 32 ? tmp : "/tmp");
+    if (!mkdtemp (s_dir)) {
+        perror ("fuzz_handler: mkdtemp");
+        exit (1);
+    }
+    snprintf (s_units_path, sizeof s_units_path, "%s/units.csv", s_dir);
+    FILE *f = fopen (s_units_path, "w");
+    if (!f || fputs (FUZZ_UNITS_CSV, f) < 0 || fclose (f) != 0) {
+        perror ("fuzz_handler: units.csv");
+        exit (1);
+    }
+    s_store_open ();
+    atexit (s_teardown);
+}
+
+/* Re-encodes a Push with a signature by the signed key, so the batch gets
+   past verification to the merge. Returns NULL when data is no Push. */
+static uint8_t *
+s_resign (size_t *len_p, const uint8_t *data, size_t len)
+{
+    us_msg_t *msg;
+    if (us_codec_decode (&msg, data, len) != 0)
+        return NULL;
+    uint8_t *out = NULL;
+    if (msg->type == US_MSG_PUSH) {
+        uint8_t *bytes, sig [64];
+        size_t n;
+        CHECK (us_codec_push_signed_bytes (&bytes, &n, &msg->push) == 0);
+        CHECK (us_keys_sign (sig, &s_signed, bytes, n) == 0);
+        free (bytes);
+        msg->push.signature = sig;
+        msg->push.signature_len = sizeof sig;
+        CHECK (us_codec_encode (&out, len_p, msg) == 0);
+    }
+    us_msg_destroy (&msg);
+    return out;
+}
+
+/* True when unit is the one the key of mode is enrolled for. */
+static bool
+s_same_unit (const char *unit, int mode)
+{
+    const char *want = mode == FUZZ_MODE_UNSIGNED ? FUZZ_PROVINCE : FUZZ_DISTRICT;
+    return unit && strcmp (unit, want) == 0;
+}
+
+/* Checks the reply against the request. */
+static void
+s_check_reply (const us_msg_t *req, const us_msg_t *reply, int mode)
+{
+    if (req)
+        CHECK (reply->request_id == req->request_id);
+    else
+        CHECK (reply->type == US_MSG_ERROR);
+    if (reply->type == US_MSG_ERROR) {
+        /* A refusal or a bad request, never a broken store. */
+        CHECK (reply->error.code != (uint32_t) -US_EIO);
+        CHECK (reply->error.code != (uint32_t) -US_ECORRUPT);
+        CHECK (reply->error.code != 0);
+        return;
+    }
+    CHECK (mode != FUZZ_MODE_STRANGER && mode != FUZZ_MODE_REVOKED);
+    CHECK (req != NULL);
+    switch (req->type) {
+        case US_MSG_HELLO:
+            CHECK (reply->type == US_MSG_WELCOME);
+            CHECK (s_same_unit (reply->welcome.unit, mode));
+            break;
+        case US_MSG_PUSH:
+            CHECK (reply->type == US_MSG_PUSH_ACK);
+            CHECK (reply->push_ack.count == req->push.count);
+            for (size_t i = 0; i < req->push.count; i++) {
+                const us_result_t *r = &reply->push_ack.results [i];
+                CHECK (r->seq == req->push.deltas [i].seq);
+                CHECK (r->outcome >= US_OUTCOME_ACCEPTED && r->outcome <= US_OUTCOME_REJECTED);
+            }
+            break;
+        case US_MSG_PULL:
+            CHECK (reply->type == US_MSG_CHANGES);
+            break;
+        case US_MSG_SUBMIT:
+            CHECK (reply->type == US_MSG_SUBMIT_ACK);
+            break;
+        default:
+            CHECK (!"a reply other than Error to an unexpected message");
+    }
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    if (!s_store)
+        s_setup ();
+    else
+    if (++s_runs % s_reset_every == 0) {
+        s_store_close ();
+        s_store_open ();
+    }
+    if (size < 1)
+        return 0;
+    int mode = data [0] % FUZZ_MODES;
+    data++;
+    size--;
+
+    const us_keys_t *keys = mode == FUZZ_MODE_UNSIGNED ? &s_unsigned
+                          : mode == FUZZ_MODE_STRANGER ? &s_stranger
+                          : mode == FUZZ_MODE_REVOKED ? &s_revoked : &s_signed;
+    uint8_t *resigned = NULL;
+    if (mode == FUZZ_MODE_RESIGNED) {
+        size_t n;
+        resigned = s_resign (&n, data, size);
+        if (resigned) {
+            data = resigned;
+            size = n;
+        }
+    }
+    us_msg_t *req = NULL;
+    if (us_codec_decode (&req, data, size) != 0)
+        req = NULL;
+
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    int rc = us_handler_process (s_handler, &reply, &reply_len, keys->curve_public, data, size);
+    CHECK (rc == 0);
+    CHECK (reply != NULL);
+    us_msg_t *msg = NULL;
+    CHECK (us_codec_decode (&msg, reply, reply_len) == 0);
+    s_check_reply (req, msg, mode);
+
+    us_msg_destroy (&msg);
+    us_msg_destroy (&req);
+    free (reply);
+    free (resigned);
+    return 0;
+}

@@ -1,0 +1,318 @@
+/*  make_corpus: writes the seed corpora of the fuzz targets.
+
+    make_corpus CODEC_DIR HANDLER_DIR
+
+    CODEC_DIR gets valid encodings of every message type (Hello, Welcome,
+    Push with several deltas, notes and clears, PushAck, Pull, Changes,
+    Submit, SubmitAck, Error) and truncations of them. HANDLER_DIR gets the
+    requests a replica sends (and a few it should not), each behind every
+    selector byte fuzz_handler understands. Built and run by scripts/fuzz.sh
+    against the fuzz build's libraries; not a fuzz target itself.
+*/
+#include "us_codec.h"
+#include "fuzz_common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define HLC(ms) ((uint64_t) (ms) << 16)
+#define T0 1700000000000LL           /* a fixed wall clock, 2023-11 */
+
+static const char *s_codec_dir, *s_handler_dir;
+static int s_files;
+
+/* Writes len bytes to dir/name; exits on failure. */
+static void
+s_write (const char *dir, const char *name, const uint8_t *data, size_t len)
+{
+    char path [4096];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "wb");
+    if (!f || (len && fwrite (data, 1, len, f) != len) || fclose (f) != 0) {
+        fprintf (stderr, "make_corpus: cannot write %s: %s\n", path, strerror (errno));
+        exit (1);
+    }
+    s_files++;
+}
+
+/* Encodes msg; exits when the codec refuses it (a seed must be valid). */
+static uint8_t *
+s_encode (size_t *len, const us_msg_t *msg, const char *name)
+{
+    uint8_t *buf;
+    if (us_codec_encode (&buf, len, msg) != 0) {
+        fprintf (stderr, "make_corpus: cannot encode seed %s\n", name);
+        exit (1);
+    }
+    us_msg_t *back;
+    if (us_codec_decode (&back, buf, *len) != 0) {
+        fprintf (stderr, "make_corpus: seed %s does not decode\n", name);
+        exit (1);
+    }
+    us_msg_destroy (&back);
+    return buf;
+}
+
+/* Writes a message to the codec corpus and, when it is a request a
+   replica could send (to_server), behind every selector to the handler
+   corpus. Also writes two truncations of it. */
+static void
+s_seed (const char *name, const us_msg_t *msg, bool to_server)
+{
+    size_t len;
+    uint8_t *buf = s_encode (&len, msg, name);
+    char file [256];
+    snprintf (file, sizeof file, "%s.pb", name);
+    s_write (s_codec_dir, file, buf, len);
+    size_t cuts [2] = { len / 2, len > 1 ? len - 1 : 0 };
+    for (int i = 0; i < 2; i++) {
+        snprintf (file, sizeof file, "%s.cut%zu.pb", name, cuts [i]);
+        s_write (s_codec_dir, file, buf, cuts [i]);
+    }
+    if (to_server) {
+        uint8_t *req = malloc (len + 1);
+        if (!req)
+            exit (1);
+        memcpy (req + 1, buf, len);
+        for (int mode = 0; mode < FUZZ_MODES; mode++) {
+            req [0] = (uint8_t) mode;
+            snprintf (file, sizeof file, "%s.mode%d.req", name, mode);
+            s_write (s_handler_dir, file, req, len + 1);
+        }
+        /* A truncated request through the keys that get past the key check. */
+        req [0] = FUZZ_MODE_UNSIGNED;
+        snprintf (file, sizeof file, "%s.cut.req", name);
+        s_write (s_handler_dir, file, req, len / 2 + 1);
+        free (req);
+    }
+    free (buf);
+}
+
+/* Builds a delta. */
+static us_delta_t
+s_delta (uint64_t seq, const char *unit, const char *ind, int month, int64_t value,
+         bool clear, uint64_t base, const char *author, const char *note)
+{
+    return (us_delta_t) { .seq = seq, .unit = unit, .indicator = ind, .month = month,
+                          .value = value, .clear = clear, .hlc = HLC (T0 + (int64_t) seq),
+                          .base_version = base, .author = author, .note = note };
+}
+
+/* Writes a Push of n deltas. */
+static void
+s_push (const char *name, uint32_t epoch, us_delta_t *d, size_t n,
+        const uint8_t *sig, size_t sig_len)
+{
+    us_msg_t msg = { .type = US_MSG_PUSH, .request_id = 2 };
+    msg.push = (us_push_t) { .epoch = epoch, .count = n, .deltas = d,
+                             .signature = sig, .signature_len = sig_len };
+    s_seed (name, &msg, true);
+}
+
+static void
+s_requests (void)
+{
+    us_msg_t msg;
+
+    /* Hello: a first session, a later one, and a clock far ahead. */
+    msg = (us_msg_t) { .type = US_MSG_HELLO, .request_id = 1 };
+    msg.hello = (us_hello_t) { .epoch = 1, .last_seq = 0, .checkpoint = 0, .hlc = HLC (T0) };
+    s_seed ("hello", &msg, true);
+    msg.hello = (us_hello_t) { .epoch = 2, .last_seq = 40, .checkpoint = 12, .hlc = HLC (T0) };
+    s_seed ("hello-later", &msg, true);
+    msg.hello = (us_hello_t) { .epoch = 0, .last_seq = UINT64_MAX, .checkpoint = UINT64_MAX,
+                               .hlc = UINT64_MAX };
+    s_seed ("hello-extreme", &msg, true);
+
+    /* Push: ordinary deltas with notes and a clear, as a district sends them. */
+    char long_note [US_MAX_NOTE + 1];
+    memset (long_note, 'n', US_MAX_NOTE);
+    long_note [US_MAX_NOTE] = 0;
+    us_delta_t basic [] = {
+        s_delta (1, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 5, false, 0, "lan", ""),
+        s_delta (2, FUZZ_GRASSROOTS, "members.total", FUZZ_MONTH (2022, 2), 120, false, 0,
+                 "lan", "ghi chú: số liệu đã đối chiếu"),
+        s_delta (3, FUZZ_DISTRICT, "cdcs.new", FUZZ_MONTH (2022, 3), 0, true, 0, "hoa",
+                 "xóa số liệu nhập nhầm"),
+        s_delta (4, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 7, false, 1, "lan",
+                 "sửa lại"),
+        s_delta (5, FUZZ_DISTRICT, "party.introduced", FUZZ_MONTH (2022, 4), 3, false, 0,
+                 "hoa", long_note),
+        s_delta (6, FUZZ_DISTRICT, "party.admitted", FUZZ_MONTH (2022, 4), 2, false, 0,
+                 "hoa", ""),
+    };
+    s_push ("push", 1, basic, sizeof basic / sizeof basic [0], NULL, 0);
+
+    /* Push: every reason to reject, and a concurrent edit of the same cell. */
+    us_delta_t bad [] = {
+        s_delta (10, FUZZ_OTHER, "members.new", FUZZ_MONTH (2022, 2), 1, false, 0, "lan", ""),
+        s_delta (11, "QT.NOWHERE", "members.new", FUZZ_MONTH (2022, 2), 1, false, 0, "lan", ""),
+        s_delta (12, FUZZ_DISTRICT, "no.such.indicator", FUZZ_MONTH (2022, 2), 1, false, 0,
+                 "lan", ""),
+        s_delta (13, FUZZ_DISTRICT, "cla.coverage", FUZZ_MONTH (2022, 2), 50, false, 0, "lan", ""),
+        s_delta (14, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 2), -4, false, 0, "lan", ""),
+        s_delta (15, FUZZ_OTHER, "members.new", FUZZ_MONTH (2022, 2), 9, false, 0, "tinh",
+                 "khóa sổ"),
+        s_delta (16, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 11, false, 0, "minh",
+                 "sửa đồng thời"),
+        s_delta (16, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 12, false, 0, "minh",
+                 "trùng seq"),
+        s_delta (17, FUZZ_SECTOR, "training.classes", FUZZ_MONTH (2199, 12), INT64_MAX, false,
+                 UINT64_MAX, "x", ""),
+        s_delta (UINT64_MAX, FUZZ_DISTRICT, "members.total", FUZZ_MONTH (1990, 1), 0, false,
+                 0, "x", ""),
+    };
+    bad [8].hlc = UINT64_MAX;               /* far ahead: clamped */
+    s_push ("push-rejects", 1, bad, sizeof bad / sizeof bad [0], NULL, 0);
+
+    /* Push: a signature that does not verify, an old epoch, nothing at all. */
+    uint8_t sig [64];
+    for (size_t i = 0; i < sizeof sig; i++)
+        sig [i] = (uint8_t) (i * 37 + 11);
+    s_push ("push-badsig", 1, basic, 2, sig, sizeof sig);
+    s_push ("push-epoch0", 0, basic, 1, NULL, 0);
+    s_push ("push-epoch-max", UINT32_MAX, basic + 3, 1, NULL, 0);
+    s_push ("push-empty", 1, NULL, 0, NULL, 0);
+
+    /* Pull: from the start, a small page, and past the end. */
+    msg = (us_msg_t) { .type = US_MSG_PULL, .request_id = 3 };
+    msg.pull = (us_pull_t) { .since = 0, .limit = 0 };
+    s_seed ("pull", &msg, true);
+    msg.pull = (us_pull_t) { .since = 3, .limit = 2 };
+    s_seed ("pull-page", &msg, true);
+    msg.pull = (us_pull_t) { .since = UINT64_MAX, .limit = UINT32_MAX };
+    s_seed ("pull-extreme", &msg, true);
+
+    /* Submit: in scope, a range, locked, out of scope, and a bad period. */
+    msg = (us_msg_t) { .type = US_MSG_SUBMIT, .request_id = 4 };
+    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-Q1", HLC (T0) };
+    s_seed ("submit", &msg, true);
+    msg.submit = (us_submit_t) { FUZZ_GRASSROOTS, "2022-01..2022-05", HLC (T0) };
+    s_seed ("submit-range", &msg, true);
+    msg.submit = (us_submit_t) { FUZZ_OTHER, FUZZ_LOCKED_PERIOD, HLC (T0) };
+    s_seed ("submit-locked", &msg, true);
+    msg.submit = (us_submit_t) { FUZZ_SECTOR, "2022-H2", HLC (T0) };
+    s_seed ("submit-scope", &msg, true);
+    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-13", UINT64_MAX };
+    s_seed ("submit-badperiod", &msg, true);
+}
+
+static void
+s_replies (void)
+{
+    us_msg_t msg;
+
+    msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
+    msg.welcome = (us_welcome_t) { HLC (T0), 1, 6, FUZZ_DISTRICT, 42 };
+    s_seed ("welcome", &msg, false);
+
+    us_result_t results [] = {
+        { 1, US_OUTCOME_ACCEPTED, "", 1, 5, false, false },
+        { 2, US_OUTCOME_CONFLICT_WON, "concurrent edit by minh; decided by lww: later clock",
+          3, 120, false, false },
+        { 3, US_OUTCOME_CONFLICT_LOST, "concurrent edit by lan; decided by lww: replica id",
+          2, 0, true, false },
+        { 4, US_OUTCOME_REJECTED, "unit QT.B is outside the scope of this replica", 0, 0, true,
+          true },
+    };
+    msg = (us_msg_t) { .type = US_MSG_PUSH_ACK, .request_id = 2 };
+    msg.push_ack = (us_push_ack_t) { 4, results };
+    s_seed ("push-ack", &msg, true);     /* unexpected at the server: an Error reply */
+
+    us_unit_def_t units [] = {
+        { FUZZ_PROVINCE, "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
+        { FUZZ_DISTRICT, "LĐLĐ huyện A", FUZZ_PROVINCE, "district", "2020-01", "" },
+    };
+    us_indicator_def_t inds [] = {
+        { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },
+        { "cla.coverage", "Tỷ lệ CĐCS doanh nghiệp có thỏa ước", "ratio", "cdcs.with_cla",
+          "cdcs.cla_eligible", "lww", "", 14 },
+        { "party.admitted", "Đoàn viên được kết nạp Đảng", "flow", "", "", "lww",
+          "<= party.introduced", 9 },
+    };
+    us_cell_change_t cells [] = {
+        { FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 7, false, 2, HLC (T0), "lan",
+          "sửa lại", false },
+        { FUZZ_GRASSROOTS, "members.total", FUZZ_MONTH (2022, 2), 0, true, 1, HLC (T0), "tinh",
+          "province correction", true },
+    };
+    us_target_def_t targets [] = {
+        { FUZZ_DISTRICT, "members.new", "2022", "tld", 100, 100, false, 1 },
+        { FUZZ_DISTRICT, "members.total", "2022-H1", "province", 500, 650, true, 3 },
+    };
+    us_conflict_notice_t conflicts [] = {
+        { 1, FUZZ_DISTRICT, "members.new", FUZZ_MONTH (2022, 1), 11, false, "minh", 7, false,
+          "lan", "lww: later clock", HLC (T0) },
+    };
+    us_submission_state_t subs [] = {
+        { FUZZ_DISTRICT, "2022-Q1", "submitted", HLC (T0) },
+        { FUZZ_OTHER, "2022-Q1", "approved", HLC (T0) },
+    };
+    msg = (us_msg_t) { .type = US_MSG_CHANGES, .request_id = 3 };
+    msg.changes = (us_changes_t) { .next = 17, .more = true,
+        .n_units = 2, .units = units, .n_indicators = 3, .indicators = inds,
+        .n_cells = 2, .cells = cells, .n_targets = 2, .targets = targets,
+        .n_conflicts = 1, .conflicts = conflicts, .n_submissions = 2, .submissions = subs };
+    s_seed ("changes", &msg, true);      /* unexpected at the server */
+    msg.changes = (us_changes_t) { .next = 0, .more = false };
+    s_seed ("changes-empty", &msg, false);
+
+    msg = (us_msg_t) { .type = US_MSG_SUBMIT_ACK, .request_id = 4 };
+    msg.submit_ack = (us_submit_ack_t) { false, "locked: the period is approved", "approved" };
+    s_seed ("submit-ack", &msg, false);
+
+    msg = (us_msg_t) { .type = US_MSG_ERROR, .request_id = 5 };
+    msg.error = (us_error_reply_t) { 7, "replica key is not enrolled" };
+    s_seed ("error", &msg, false);
+}
+
+/* Creates dir and its parents; existing ones are fine. */
+static void
+s_mkdir (const char *dir)
+{
+    char path [4096];
+    snprintf (path, sizeof path, "%s", dir);
+    for (char *p = path + 1; ; p++) {
+        bool last = *p == 0;
+        if (*p == '/' || last) {
+            *p = 0;
+            if (mkdir (path, 0755) != 0 && errno != EEXIST) {
+                fprintf (stderr, "make_corpus: cannot create %s: %s\n", path, strerror (errno));
+                exit (1);
+            }
+            if (last)
+                break;
+            *p = '/';
+        }
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf (stderr, "usage: make_corpus CODEC_DIR HANDLER_DIR\n");
+        return 2;
+    }
+    s_codec_dir = argv [1];
+    s_handler_dir = argv [2];
+    s_mkdir (s_codec_dir);
+    s_mkdir (s_handler_dir);
+    s_requests ();
+    s_replies ();
+    /* A few byte strings that are no message at all. */
+    static const uint8_t junk [][4] = { { 0 }, { 0x08, 0x02 }, { 0x08, 0x01, 0x52, 0x7f },
+                                        { 0xff, 0xff, 0xff, 0xff } };
+    for (size_t i = 0; i < sizeof junk / sizeof junk [0]; i++) {
+        char name [32];
+        snprintf (name, sizeof name, "junk%zu.pb", i);
+        s_write (s_codec_dir, name, junk [i], i + 1);
+        snprintf (name, sizeof name, "junk%zu.req", i);
+        s_write (s_handler_dir, name, junk [i], i + 1);
+    }
+    printf ("make_corpus: %d seed files\n", s_files);
+    return 0;
+}
