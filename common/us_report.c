@@ -172,20 +172,20 @@ s_load_units (s_unit_t **all_p, size_t *n_p, sqlite3 *db, const us_period_t *p)
         free (all);
         return rc;
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n && all [i].parent_id; j++)
-            if (all [j].id == all [i].parent_id) {
-                memcpy (all [i].parent_code, all [j].code, sizeof all [i].parent_code);
-                break;
-            }
     *all_p = all;
     *n_p = n;
     return 0;
 }
 
+/* Links of the unit tree, by index into the array of all units. */
+typedef struct {
+    int *first_child;
+    int *next_sibling;
+} s_tree_t;
+
 /* Appends unit index i of all and its descendants, depth first. */
 static void
-s_walk (us_report_t *r, const s_unit_t *all, size_t n, size_t i, int parent,
+s_walk (us_report_t *r, const s_unit_t *all, const s_tree_t *tree, int i, int parent,
         int depth, size_t room)
 {
     /* Imports refuse cycles; the guard keeps a damaged tree from
@@ -196,28 +196,54 @@ s_walk (us_report_t *r, const s_unit_t *all, size_t n, size_t i, int parent,
     r->units [me] = all [i];
     r->units [me].parent = parent;
     r->units [me].depth = depth;
-    for (size_t j = 0; j < n; j++)
-        if (all [j].parent_id == all [i].id && j != i)
-            s_walk (r, all, n, j, (int) me, depth + 1, room);
+    for (int j = tree->first_child [i]; j >= 0; j = tree->next_sibling [j])
+        s_walk (r, all, tree, j, (int) me, depth + 1, room);
 }
 
 /* Picks the subtree of unit (or the root) from every unit. */
 static int
 s_subtree (us_report_t *r, s_unit_t *all, size_t n, const char *unit)
 {
-    size_t root = n;
-    for (size_t i = 0; i < n && root == n; i++) {
-        if (unit ? strcmp (all [i].code, unit) == 0 : all [i].parent_id == 0)
-            root = i;
+    int root = -1;
+    int64_t max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (root < 0 && (unit ? strcmp (all [i].code, unit) == 0 : all [i].parent_id == 0))
+            root = (int) i;
+        if (all [i].id > max)
+            max = all [i].id;
     }
-    if (root == n)
+    if (root < 0)
         return unit ? us_error_set (US_ENOTFOUND, "unknown unit '%.64s'", unit)
                     : us_error_set (US_ENOTFOUND, "no units in the store");
+    int *index = malloc ((size_t) (max + 1) * sizeof *index);
+    s_tree_t tree = { malloc ((n + 1) * sizeof (int)), malloc ((n + 1) * sizeof (int)) };
     r->units = calloc (n, sizeof *r->units);
-    if (!r->units)
-        return us_error_set (US_ENOMEM, "out of memory");
-    s_walk (r, all, n, root, -1, 0, n);
-    return 0;
+    int rc = 0;
+    if (!index || !tree.first_child || !tree.next_sibling || !r->units)
+        rc = us_error_set (US_ENOMEM, "out of memory");
+    else {
+        for (int64_t k = 0; k <= max; k++)
+            index [k] = -1;
+        for (size_t i = 0; i < n; i++) {
+            index [all [i].id] = (int) i;
+            tree.first_child [i] = tree.next_sibling [i] = -1;
+        }
+        /* Walk backwards so each child list keeps the units' order. */
+        for (size_t i = n; i-- > 0;) {
+            int64_t pid = all [i].parent_id;
+            int p = pid > 0 && pid <= max ? index [pid] : -1;
+            if (p < 0 || p == (int) i)
+                continue;
+            memcpy (all [i].parent_code, all [p].code, sizeof all [i].parent_code);
+            tree.next_sibling [i] = tree.first_child [p];
+            tree.first_child [p] = (int) i;
+        }
+        s_walk (r, all, &tree, root, -1, 0, n);
+    }
+    free (index);
+    free (tree.first_child);
+    free (tree.next_sibling);
+    return rc;
 }
 
 /* Loads the indicators in catalog order. */
@@ -624,6 +650,92 @@ us_report_check_rules (char *msg, size_t size, const us_report_t *report, const 
         if (us_rule_check (msg, size, &report->inds [i], s_rule_lookup, &ctx) != 0)
             return US_EINVAL;
     return 0;
+}
+
+/* Returns the report's period. */
+const us_period_t *
+us_report_period (const us_report_t *report)
+{
+    return &report->period;
+}
+
+/* Returns the number of units in the report (the subtree, depth first). */
+size_t
+us_report_units (const us_report_t *report)
+{
+    return report->n_units;
+}
+
+/* Describes unit u (0 is the root of the subtree). */
+void
+us_report_unit (us_report_unit_t *info, const us_report_t *report, size_t u)
+{
+    const s_unit_t *x = &report->units [u];
+    info->code = x->code;
+    info->name = x->name;
+    info->parent = x->parent_code;
+    info->kind = x->kind;
+    info->depth = x->depth;
+    info->parent_index = x->parent;
+}
+
+/* Returns the number of indicators in the report. */
+size_t
+us_report_indicators (const us_report_t *report)
+{
+    return report->n_inds;
+}
+
+/* Returns indicator i; owned by the report. */
+const us_indicator_t *
+us_report_indicator (const us_report_t *report, size_t i)
+{
+    return &report->inds [i];
+}
+
+/* Returns the figure of unit u, indicator i; false when there is none. */
+bool
+us_report_cell (double *value, const us_report_t *report, size_t u, size_t i)
+{
+    return s_value (value, report, u, i);
+}
+
+/* Returns the target of unit u, indicator i from a source; false when none. */
+bool
+us_report_target (us_report_target_t *target, const us_report_t *report, size_t u,
+                  size_t i, us_source_t source)
+{
+    const s_target_t *t = s_target (report, u, i, (int) source);
+    if (!t)
+        return false;
+    target->lo = t->lo;
+    target->hi = t->hi;
+    target->range = t->range;
+    target->period = t->period;
+    return true;
+}
+
+/* Returns the achievement (one decimal) of unit u, indicator i. */
+bool
+us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i, us_source_t source)
+{
+    return s_achievement (pct, report, u, i, (int) source);
+}
+
+/* Returns the indexes of the units that have not submitted; owned by the report. */
+const int *
+us_report_missing (int *count, const us_report_t *report)
+{
+    *count = report->n_missing;
+    return report->missing;
+}
+
+/* Returns the on-time and late submission counts. */
+void
+us_report_timeliness (int *on_time, int *late, const us_report_t *report)
+{
+    *on_time = report->on_time;
+    *late = report->late;
 }
 
 /* Returns the completeness counts. */

@@ -17,6 +17,7 @@
 #ifndef US_REPORT_H
 #define US_REPORT_H
 
+#include "us_catalog.h"
 #include "us_period.h"
 
 #include <sqlite3.h>
@@ -82,6 +83,57 @@ int64_t us_report_deadline_ms (const us_period_t *period);
 /* Returns the completeness counts; missing may be NULL. */
 void us_report_completeness (int *expected, int *submitted,
                              const us_report_t *report);
+
+/* What a renderer needs to know of one unit; strings belong to the report. */
+typedef struct {
+    const char *code;
+    const char *name;
+    const char *parent;         /* "" at the top of the tree */
+    const char *kind;
+    int depth;                  /* 0 for the root of the report */
+    int parent_index;           /* index in the report, -1 for the root */
+} us_report_unit_t;
+
+/* A target as it applies to the report's period; period belongs to the report. */
+typedef struct {
+    int64_t lo, hi;
+    bool range;
+    const char *period;
+} us_report_target_t;
+
+/* Returns the report's period (owned by the report). */
+const us_period_t *us_report_period (const us_report_t *report);
+
+/* Returns the number of units in the report (the subtree, depth first). */
+size_t us_report_units (const us_report_t *report);
+
+/* Describes unit u (0 is the root of the subtree). */
+void us_report_unit (us_report_unit_t *info, const us_report_t *report, size_t u);
+
+/* Returns the number of indicators in the report. */
+size_t us_report_indicators (const us_report_t *report);
+
+/* Returns indicator i (owned by the report). */
+const us_indicator_t *us_report_indicator (const us_report_t *report, size_t i);
+
+/* Returns the figure of unit u, indicator i (ratios as a percentage); false
+   when there is none. */
+bool us_report_cell (double *value, const us_report_t *report, size_t u, size_t i);
+
+/* Returns the target of unit u, indicator i from a source; false when none. */
+bool us_report_target (us_report_target_t *target, const us_report_t *report,
+                       size_t u, size_t i, us_source_t source);
+
+/* Returns the achievement (one decimal) of unit u, indicator i. */
+bool us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i,
+                    us_source_t source);
+
+/* Returns the report indexes of units that have not submitted (owned by
+   the report) and their count. */
+const int *us_report_missing (int *count, const us_report_t *report);
+
+/* Returns the on-time and late submission counts. */
+void us_report_timeliness (int *on_time, int *late, const us_report_t *report);
 
 /* Frees a report and nulls the pointer; safe on NULL. */
 void us_report_destroy (us_report_t **report_p);
