@@ -574,6 +574,54 @@ us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
     return 0;
 }
 
+/* Starts epoch server_epoch + 1: the unacknowledged edits get fresh
+   identities so none is taken for another edit's duplicate (inside a
+   transaction). */
+static int
+s_new_epoch (us_dstore_t *self, uint32_t server_epoch)
+{
+    int64_t fresh = (int64_t) server_epoch + 1, top = 0;
+    int rc = us_db_exec (self->db,
+        "CREATE TEMP TABLE renumber AS SELECT seq FROM outbox ORDER BY seq;"
+        "UPDATE outbox SET seq = -(SELECT rowid FROM renumber r WHERE r.seq = outbox.seq);"
+        "UPDATE outbox SET seq = -seq;"
+        "DROP TABLE renumber;");
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = us_db_prepare (&st, self->db, "UPDATE outbox SET epoch = ?");
+    if (rc == 0) {
+        sqlite3_bind_int64 (st, 1, fresh);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
+        sqlite3_finalize (st);
+    }
+    if (rc == 0)
+        rc = us_db_prepare (&st, self->db, "SELECT COALESCE (MAX (seq), 0) FROM outbox");
+    if (rc == 0) {
+        if (sqlite3_step (st) == SQLITE_ROW)
+            top = sqlite3_column_int64 (st, 0);
+        sqlite3_finalize (st);
+    }
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "epoch", fresh);
+    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", top);
+    return rc;
+}
+
+/* Starts a new epoch after the server found a sequence reused. */
+int
+us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_epoch)
+{
+    int rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = s_new_epoch (self, server_epoch);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    else
+        stats->new_epoch = true;
+    return rc;
+}
+
 /* Takes in the server's Welcome. */
 int
 us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
@@ -595,31 +643,11 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
     rc = us_db_meta_set_int (self->db, "clock_offset", offset);
     if (rc == 0) rc = us_db_meta_set_int (self->db, "hlc", (int64_t) now);
     /* The server has seen seqs this store never issued, or a later epoch:
-       this store was restored from a backup. Its unacknowledged edits get
-       fresh identities in a new epoch so none is taken for a duplicate. */
+       this store was restored from a backup. */
     bool restored = w->epoch > (uint32_t) epoch
                  || (w->epoch == (uint32_t) epoch && w->high_water > (uint64_t) seq);
     if (rc == 0 && restored) {
-        int64_t fresh = (int64_t) w->epoch + 1;
-        rc = us_db_exec (self->db,
-            "CREATE TEMP TABLE renumber AS SELECT seq FROM outbox ORDER BY seq;"
-            "UPDATE outbox SET seq = -(SELECT rowid FROM renumber r WHERE r.seq = outbox.seq);"
-            "UPDATE outbox SET seq = -seq;"
-            "DROP TABLE renumber;");
-        if (rc == 0) {
-            char sql [96];
-            snprintf (sql, sizeof sql, "UPDATE outbox SET epoch = %lld", (long long) fresh);
-            rc = us_db_exec (self->db, sql);
-        }
-        int64_t top = 0;
-        sqlite3_stmt *st;
-        if (rc == 0 && us_db_prepare (&st, self->db, "SELECT COALESCE (MAX (seq), 0) FROM outbox") == 0) {
-            if (sqlite3_step (st) == SQLITE_ROW)
-                top = sqlite3_column_int64 (st, 0);
-            sqlite3_finalize (st);
-        }
-        if (rc == 0) rc = us_db_meta_set_int (self->db, "epoch", fresh);
-        if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", top);
+        rc = s_new_epoch (self, w->epoch);
         stats->new_epoch = true;
     }
     if (rc == 0)

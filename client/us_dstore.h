@@ -78,6 +78,11 @@ int us_dstore_hello (us_dstore_t *self, us_hello_t *hello);
    starts a new epoch and renumbers the outbox. */
 int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w);
 
+/* Starts epoch server_epoch + 1 and renumbers the outbox: used when the
+   server reports that a sequence of this store names another edit (a
+   restore the Welcome could not reveal). */
+int us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_epoch);
+
 /* Fills push with up to max outbox deltas, oldest first; they belong to
    the store until the next call. push->count is 0 when the outbox is empty. */
 int us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max);

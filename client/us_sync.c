@@ -21,6 +21,7 @@ typedef struct {
     const char *server_key;
     uint64_t next_id;
     bool refused;           /* the server's ZAP said no */
+    uint32_t server_epoch;  /* the highest epoch the server has seen of us */
     int socket_n;
 } s_link_t;
 
@@ -183,6 +184,8 @@ s_expect (const us_msg_t *reply, us_msg_type_t type)
         int code = -(int) reply->error.code;
         if (code == US_EPERM || code == US_ENOTFOUND)
             return us_error_set (US_EPERM, "server refused: %s", reply->error.message);
+        if (code == US_EEXIST)
+            return us_error_set (US_EEXIST, "%s", reply->error.message);
         return us_error_set (US_EPROTO, "server error: %s", reply->error.message);
     }
     if (reply->type != type)
@@ -207,8 +210,10 @@ s_hello (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sy
     if (rc == 0 && strcmp (reply->welcome.unit, us_dstore_unit (store)) != 0)
         rc = us_error_set (US_EPERM, "this key is enrolled for %s, not %s",
                            reply->welcome.unit, us_dstore_unit (store));
-    if (rc == 0)
+    if (rc == 0) {
+        link->server_epoch = reply->welcome.epoch;
         rc = us_dstore_welcome (store, stats, &reply->welcome);
+    }
     us_msg_destroy (&reply);
     if (rc == 0 && stats->new_epoch && opts->progress)
         fprintf (opts->progress, "  this store was restored from a backup; "
@@ -221,6 +226,7 @@ static int
 s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
         const us_sync_opts_t *opts)
 {
+    bool renumbered = false;
     for (;;) {
         us_msg_t req = { .type = US_MSG_PUSH };
         int rc = us_dstore_batch (store, &req.push, opts->batch);
@@ -248,6 +254,17 @@ s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_key
         if (rc == 0)
             rc = us_dstore_ack (store, stats, &req.push, &reply->push_ack);
         us_msg_destroy (&reply);
+        if (rc == US_EEXIST && !renumbered) {
+            /* Our sequence numbers name edits the server already has from
+               before a restore: give ours new ones and send again. */
+            renumbered = true;
+            rc = us_dstore_new_epoch (store, stats, link->server_epoch);
+            if (rc == 0 && opts->progress)
+                fprintf (opts->progress, "  this store was restored from a backup; "
+                         "its unsent edits start a new epoch\n");
+            if (rc == 0)
+                continue;
+        }
         if (rc)
             return rc;
         if (opts->progress)

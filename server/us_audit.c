@@ -54,6 +54,7 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
     s_field (ctx, row->has_value ? "v" : "-");
     s_int (ctx, row->has_value ? row->value : 0);
     s_int (ctx, row->hlc);
+    s_int (ctx, row->origin_hlc);
     s_int (ctx, row->clamped);
     s_int (ctx, row->base_version);
     s_field (ctx, row->author);
@@ -84,8 +85,8 @@ us_audit_last (uint8_t *prev, us_pstore_t *store)
 
 static const char *s_row_sql =
     "SELECT id, replica_id, batch_id, epoch, seq, unit, indicator, month, value, hlc,"
-    " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash"
-    " FROM received";
+    " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash,"
+    " origin_hlc FROM received";
 
 /* Fills an audit row from a statement over s_row_sql's columns. */
 static void
@@ -110,6 +111,7 @@ s_row_read (us_audit_row_t *row, sqlite3_stmt *st)
     row->reason = us_db_text (st, 15);
     row->version = sqlite3_column_int64 (st, 16);
     row->at = sqlite3_column_int64 (st, 17);
+    row->origin_hlc = sqlite3_column_int64 (st, 20);
 }
 
 /* Walks the hash chain; sets *rows. */

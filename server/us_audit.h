@@ -31,6 +31,7 @@ typedef struct {
     bool has_value;
     int64_t value;
     int64_t hlc;
+    int64_t origin_hlc;         /* as the replica stamped it, before any clamp */
     bool clamped;
     int64_t base_version;
     const char *author;

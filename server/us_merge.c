@@ -6,6 +6,7 @@
 #include "us_period.h"
 #include "us_text.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -282,22 +283,34 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
     return rc ? rc : s_result_state (res, store, unit_id, ind_id, d->month);
 }
 
-/* Returns the earlier result of (replica, epoch, seq) when there is one. */
+/* Returns the earlier result of a delta when the server has applied it
+   before: by its identity (replica, epoch, seq), or, for an edit that a
+   restored store re-sends under a new epoch, by the replica's timestamp
+   and the same cell and value. */
 static int
 s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t replica_id,
-           uint32_t epoch, uint64_t seq)
+           uint32_t epoch, const us_delta_t *d)
 {
     sqlite3_stmt *st = us_pstore_stmt (store, 10,
-        "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL"
-        " FROM received r LEFT JOIN units u ON u.code = r.unit"
+        "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL,"
+        " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit"
         " LEFT JOIN indicators i ON i.code = r.indicator"
         " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
-        " WHERE r.replica_id = ? AND r.epoch = ? AND r.seq = ?");
+        " WHERE r.replica_id = ?1 AND ((r.epoch = ?2 AND r.seq = ?3) OR (r.origin_hlc = ?4"
+        "   AND r.unit = ?5 AND r.indicator = ?6 AND r.month = ?7 AND r.value IS ?8))"
+        " LIMIT 1");
     if (!st)
         return US_EIO;
+    uint64_t seq = d->seq;
     sqlite3_bind_int64 (st, 1, replica_id);
     sqlite3_bind_int64 (st, 2, epoch);
     sqlite3_bind_int64 (st, 3, (int64_t) seq);
+    sqlite3_bind_int64 (st, 4, (int64_t) d->hlc);
+    sqlite3_bind_text (st, 5, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 7, d->month);
+    if (!d->clear)
+        sqlite3_bind_int64 (st, 8, d->value);
     int step = sqlite3_step (st);
     *found = step == SQLITE_ROW;
     if (*found) {
@@ -308,6 +321,12 @@ s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t repl
         res->result.version = (uint64_t) sqlite3_column_int64 (st, 3);
         res->result.cleared = sqlite3_column_int (st, 4) != 0;
         res->result.duplicate = true;
+        if ((uint64_t) sqlite3_column_int64 (st, 5) != d->hlc) {
+            sqlite3_reset (st);
+            return us_error_set (US_EEXIST, "sequence %" PRIu64 " of epoch %u names another "
+                                 "edit: this store was restored from a backup; start a new epoch",
+                                 seq, epoch);
+        }
     }
     sqlite3_reset (st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
@@ -375,7 +394,7 @@ s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_
         .id = chain->next_id, .replica_id = rep ? rep->id : 0, .batch_id = chain->batch_id,
         .epoch = epoch, .seq = (int64_t) d->seq, .unit = d->unit, .indicator = d->indicator,
         .month = d->month, .has_value = !d->clear, .value = d->clear ? 0 : d->value,
-        .hlc = (int64_t) hlc, .clamped = clamped, .base_version = (int64_t) d->base_version,
+        .hlc = (int64_t) hlc, .origin_hlc = (int64_t) d->hlc, .clamped = clamped, .base_version = (int64_t) d->base_version,
         .author = d->author, .note = d->note ? d->note : "", .outcome = (int) res->result.outcome,
         .reason = res->reason, .version = (int64_t) res->result.version,
         .at = us_hlc_wall_ms () };
@@ -386,7 +405,8 @@ s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_
     sqlite3_stmt *st = us_pstore_stmt (store, 16,
         "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
         " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
-        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " prev_hash, hash, origin_hlc)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return US_EIO;
     sqlite3_bind_int64 (st, 1, row.id);
@@ -410,6 +430,7 @@ s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_
     sqlite3_bind_int64 (st, 18, row.batch_id);
     sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 21, row.origin_hlc);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
     sqlite3_reset (st);
     if (rc == 0) {
@@ -468,7 +489,9 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
         us_merge_result_t *res = &results [i];
         memset (res, 0, sizeof *res);
         bool found;
-        rc = s_earlier (&found, res, store, replica->id, push->epoch, d->seq);
+        if (d->seq > top)
+            top = d->seq;
+        rc = s_earlier (&found, res, store, replica->id, push->epoch, d);
         if (rc || found)
             continue;
         int64_t now = us_hlc_wall_ms ();
@@ -477,8 +500,6 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
         rc = s_apply (res, store, &w, d, hlc);
         if (rc == 0)
             rc = s_record (&chain, store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
-        if (d->seq > top)
-            top = d->seq;
     }
     if (rc == 0 && top)
         rc = s_high_water (store, replica, push->epoch, top);
