@@ -147,6 +147,22 @@ for u in "${units[@]}"; do
 done
 echo "  submitted"
 
+say "The province approves the submitted reports, which locks them"
+for u in "${units[@]}"; do
+    [ "$u" = DAKRONG ] && continue
+    $S approve "QT.$u" 2022-H1 --db province.db >/dev/null
+done
+echo "  13 reports approved and locked"
+$S lock QT 2022-H1 --db province.db || true
+
+say "The province corrects a figure of Gio Linh; the office sees who and why"
+$S set QT.GIOLINH 2022-06 training.classes 2 --author "Văn phòng LĐLĐ tỉnh" \
+    --note "2 classes held in June were missing from the report" --db province.db
+sync_until_done QT.GIOLINH.db
+$C show 2022-06 --db QT.GIOLINH.db | grep -E '^ .C '
+echo "and an edit of the locked half-year is refused at the office, offline:"
+$C set QT.GIOLINH 2022-03 members.new 99 --db QT.GIOLINH.db || true
+
 say "Conflicts recorded at the province"
 $S conflicts --db province.db
 

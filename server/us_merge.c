@@ -251,7 +251,9 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
     if (!d->clear && d->value < 0)
         s_reject (res, "negative value for %s%s", d->indicator, "");
     else
-    if (s_locked (store, unit_id, d->month))
+    /* A lock holds the districts' figures; the province that set it may
+       still correct them. */
+    if (strcmp (w->kind, "province") != 0 && s_locked (store, unit_id, d->month))
         s_reject (res, "locked: the period of %s for %s is approved", d->indicator, d->unit);
     if (res->result.outcome == US_OUTCOME_REJECTED)
         return s_result_state (res, store, unit_id, ind_id, d->month);
