@@ -165,6 +165,9 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = s_verify (&bytes, &len, rep, push);
+    if (rc == US_EPERM)
+        us_log_warn ("refused a batch of %zu deltas from %s (%s): %s", push->count,
+                     rep->name, rep->unit, us_error_msg ());
     us_merge_result_t *results = calloc (push->count + 1, sizeof *results);
     us_result_t *flat = calloc (push->count + 1, sizeof *flat);
     *results_p = results;

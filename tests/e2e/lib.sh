@@ -110,7 +110,8 @@ free_port () {
 
 # ---------------------------------------------------------------- output
 
-log () { printf '%s\n' "$*"; }
+# log TEXT: to stderr, so that helpers used inside $(...) keep their output.
+log () { printf '%s\n' "$*" >&2; }
 
 # die MESSAGE: a setup step failed; the test cannot go on.
 die () {
@@ -127,7 +128,7 @@ run () {
     OUT=$(<"$WORK/.out")
     ERR=$(<"$WORK/.err")
     log "\$ ${*#"$BUILD/"} -> $RC"
-    [ -z "$ERR" ] || printf '%s\n' "$ERR" | sed 's/^/    stderr: /'
+    [ -z "$ERR" ] || printf '%s\n' "$ERR" | sed 's/^/    stderr: /' >&2
 }
 
 # must CMD...: runs a command that has to succeed; dies otherwise.
@@ -140,11 +141,11 @@ must () {
 
 fail () {
     E2E_FAILS=$((E2E_FAILS + 1))
-    echo "ASSERTION FAILED: $1"
+    echo "ASSERTION FAILED: $1" >&2
     shift
     local line
     for line in "$@"; do
-        echo "    $line"
+        echo "    $line" >&2
     done
 }
 

@@ -20,7 +20,8 @@
 #define FUZZ_GRASSROOTS       "QT.A.X"        /* below the district: in scope     */
 #define FUZZ_OTHER            "QT.B"          /* another district: out of scope   */
 #define FUZZ_SECTOR           "QT.CDN.YTE"
-#define FUZZ_LOCKED_PERIOD    "2022-Q1"       /* approved for FUZZ_OTHER          */
+#define FUZZ_LOCKED_UNIT      FUZZ_GRASSROOTS /* approved for FUZZ_LOCKED_PERIOD, */
+#define FUZZ_LOCKED_PERIOD    "2021-Q4"       /* which the district cannot edit   */
 
 /* The units CSV the handler's store imports. */
 #define FUZZ_UNITS_CSV                                            \

@@ -12,6 +12,10 @@
     Checked for every input (a failure aborts, and libFuzzer keeps the input):
     - a reply is produced and decodes with us_codec_decode;
     - it echoes the request id of a request that decoded;
+    - after each request the server's time (a Welcome, which clients adopt)
+      is not far ahead of the wall clock: the design says the server refuses
+      or clamps timestamps far ahead of its own clock. A probe Hello after
+      every input checks it; US_FUZZ_CLOCK_CHECK=0 turns this off;
     - a key that is not enrolled, or revoked, gets nothing but an Error;
     - each request type gets its own reply type or an Error, and a PushAck
       has one result per delta, in order, with a known outcome;
@@ -21,8 +25,10 @@
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_handler.h"
+#include "us_hlc.h"
 #include "us_keys.h"
 #include "us_log.h"
+#include "us_merge.h"
 #include "us_pstore.h"
 #include "fuzz_common.h"
 
@@ -50,20 +56,24 @@
         }                                                                   \
     } while (0)
 
-static char s_dir [64];
-static char s_db_path [128], s_units_path [128];
+static char s_dir [512];
+static char s_db_path [600], s_units_path [600];
 static us_pstore_t *s_store;
 static us_handler_t *s_handler;
 static us_keys_t s_signed, s_unsigned, s_stranger, s_revoked;
 static unsigned long s_runs, s_reset_every = 20000;
 static int s_generation;
+static bool s_verbose;
+static bool s_clock_check = true;
+
+#define CLOCK_SLACK_MS (60 * 1000)
 
 /* Removes the store's files (the database, its WAL and key file). */
 static void
 s_remove_store (void)
 {
     static const char *suffixes [] = { "", "-wal", "-shm", "-journal", ".key" };
-    char path [160];
+    char path [640];
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes [0]; i++) {
         snprintf (path, sizeof path, "%s%s", s_db_path, suffixes [i]);
         unlink (path);
@@ -95,10 +105,9 @@ s_store_open (void)
     SETUP (us_pstore_target_set (s_store, FUZZ_GRASSROOTS, "members.total", "2022-H1",
                                  "500..650", "province"));
     /* One approved period, so deltas and submissions can meet a lock. */
-    const char *state;
-    SETUP (us_pstore_submit (s_store, &state, NULL, FUZZ_OTHER, FUZZ_LOCKED_PERIOD, 1));
-    SETUP (sqlite3_exec (us_pstore_db (s_store),
-                         "UPDATE submissions SET state = 'approved'", NULL, NULL, NULL));
+    char state [32];
+    SETUP (us_pstore_workflow (s_store, state, sizeof state, FUZZ_LOCKED_UNIT, FUZZ_LOCKED_PERIOD,
+                               "approve", true));
 
     s_enroll (&s_signed, true, FUZZ_DISTRICT, "district office A");
     s_enroll (&s_unsigned, false, FUZZ_PROVINCE, "province desk");
@@ -135,12 +144,15 @@ static void
 s_setup (void)
 {
     us_log_quiet (1);
+    s_verbose = getenv ("US_FUZZ_VERBOSE") != NULL;
+    const char *clock = getenv ("US_FUZZ_CLOCK_CHECK");
+    s_clock_check = !clock || strcmp (clock, "0") != 0;
     const char *reset = getenv ("US_FUZZ_HANDLER_RESET");
     if (reset && atol (reset) > 0)
         s_reset_every = (unsigned long) atol (reset);
     const char *tmp = getenv ("TMPDIR");
     snprintf (s_dir, sizeof s_dir, "%s/us-fuzz-handler-XXXXXX",
-              tmp && *tmp && strlen (tmp) < 32 ? tmp : "/tmp");
+              tmp && *tmp && strlen (tmp) < 400 ? tmp : "/tmp");
     if (!mkdtemp (s_dir)) {
         perror ("fuzz_handler: mkdtemp");
         exit (1);
@@ -176,6 +188,30 @@ s_resign (size_t *len_p, const uint8_t *data, size_t len)
     }
     us_msg_destroy (&msg);
     return out;
+}
+
+/* With US_FUZZ_VERBOSE set, prints one line per request and reply. */
+static void
+s_trace (const us_msg_t *req, const us_msg_t *reply, int mode)
+{
+    fprintf (stderr, "fuzz_handler: mode %d %s -> %s", mode,
+             req ? us_msg_type_name (req->type) : "(undecodable)",
+             us_msg_type_name (reply->type));
+    if (reply->type == US_MSG_ERROR)
+        fprintf (stderr, " %u %s", reply->error.code, reply->error.message);
+    if (reply->type == US_MSG_PUSH_ACK)
+        for (size_t i = 0; i < reply->push_ack.count; i++)
+            fprintf (stderr, "\n    %s %s", us_outcome_name (reply->push_ack.results [i].outcome),
+                     reply->push_ack.results [i].reason);
+    if (reply->type == US_MSG_CHANGES)
+        fprintf (stderr, " units %zu indicators %zu cells %zu targets %zu conflicts %zu"
+                 " submissions %zu", reply->changes.n_units, reply->changes.n_indicators,
+                 reply->changes.n_cells, reply->changes.n_targets, reply->changes.n_conflicts,
+                 reply->changes.n_submissions);
+    if (reply->type == US_MSG_SUBMIT_ACK)
+        fprintf (stderr, " %s %s %s", reply->submit_ack.ok ? "ok" : "refused",
+                 reply->submit_ack.state, reply->submit_ack.reason);
+    fputc ('\n', stderr);
 }
 
 /* True when unit is the one the key of mode is enrolled for. */
@@ -228,6 +264,33 @@ s_check_reply (const us_msg_t *req, const us_msg_t *reply, int mode)
     }
 }
 
+/* Asks for the server's time with a Hello of its own, so a request that
+   pushed the server clock far ahead is caught at once (and is the input
+   libFuzzer saves), not at some later Hello. */
+static void
+s_probe_clock (void)
+{
+    us_msg_t hello = { .type = US_MSG_HELLO, .request_id = 1 };
+    uint8_t *buf, *reply;
+    size_t len, reply_len;
+    CHECK (us_codec_encode (&buf, &len, &hello) == 0);
+    CHECK (us_handler_process (s_handler, &reply, &reply_len, s_unsigned.curve_public,
+                               buf, len) == 0);
+    us_msg_t *msg;
+    CHECK (us_codec_decode (&msg, reply, reply_len) == 0);
+    CHECK (msg->type == US_MSG_WELCOME);
+    int64_t ahead_ms = us_hlc_ms (msg->welcome.server_time) - us_hlc_wall_ms ();
+    if (ahead_ms > US_MAX_AHEAD_MS + CLOCK_SLACK_MS) {
+        fprintf (stderr, "fuzz_handler: after this input the server's clock is %lld ms"
+                 " ahead of the wall clock (limit %d ms)\n", (long long) ahead_ms,
+                 US_MAX_AHEAD_MS);
+        CHECK (!"the server clock stays within US_MAX_AHEAD_MS of the wall clock");
+    }
+    us_msg_destroy (&msg);
+    free (reply);
+    free (buf);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -267,11 +330,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     CHECK (reply != NULL);
     us_msg_t *msg = NULL;
     CHECK (us_codec_decode (&msg, reply, reply_len) == 0);
+    if (s_verbose)
+        s_trace (req, msg, mode);
     s_check_reply (req, msg, mode);
 
     us_msg_destroy (&msg);
     us_msg_destroy (&req);
     free (reply);
     free (resigned);
+    if (s_clock_check)
+        s_probe_clock ();
     return 0;
 }
