@@ -3,6 +3,7 @@
     Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
     changed, one line on stderr).
 */
+#include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
 #include "us_db.h"
@@ -12,8 +13,10 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_render.h"
 #include "us_report.h"
 #include "us_service.h"
+#include "us_text.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +37,15 @@ static const char *s_usage =
     "  revoke --key PUBKEY                     refused at once, no restart\n"
     "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
-    "  report PERIOD [--unit ID] [--format text|csv|json]\n"
+    "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
+    "                  [--dry-run]             split TOTAL among the province's district and\n"
+    "                                          sector units by last year's figures of INDICATOR\n"
+    "                                          (or FILE's unit,weight rows); set their targets\n"
+    "  report PERIOD [--unit ID] [--format text|csv|json|html|vi] [--compare]\n"
+    "                                          html: a printable page with charts; vi: the\n"
+    "                                          report in Vietnamese; --compare: with last year's\n"
+    "  report PERIOD --rank INDICATOR [--source S] [--unit ID] [--format text|csv|json]\n"
+    "                                          units by achievement (default source province)\n"
     "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
     "  approve|lock|unlock|reopen UNIT PERIOD [--force]\n"
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
@@ -260,21 +271,75 @@ s_cmd_serve (int argc, char **argv)
     return rc ? s_fail (rc) : 0;
 }
 
-/* target set: sets a target for a unit, indicator and period. */
+/* target allocate: splits a total among the province's units and sets their targets. */
+static int
+s_cmd_allocate (const char **pos, us_opt_t *opts, int n)
+{
+    const char *by = us_args_value (opts, n, "by", NULL);
+    const char *weights = us_args_value (opts, n, "weights", NULL);
+    if (!by == !weights)
+        return s_usage_error ("target allocate needs --by INDICATOR or --weights FILE");
+    us_source_t source;
+    if (us_source_parse (&source, us_args_value (opts, n, "source", "province")) != 0)
+        return s_usage_error (us_error_msg ());
+    int64_t total;
+    if (us_text_parse_int (&total, pos [3]) != 0 || total < 0)
+        return s_usage_error ("TOTAL must be a whole number, 0 or more");
+    us_pstore_t *store;
+    int ex = s_open (&store, opts, n);
+    if (ex >= 0)
+        return ex;
+    us_allocate_t *split;
+    int rc = by ? us_allocate_by_figure (&split, store, pos [1], pos [2], total, source, by)
+                : us_allocate_by_weights (&split, store, pos [1], pos [2], total, source, weights);
+    if (rc == 0)
+        rc = us_allocate_print (split, stdout);
+    size_t written = 0;
+    if (rc == 0 && !us_args_has (opts, n, "dry-run")) {
+        rc = us_allocate_apply (split, store, &written);
+        if (rc == 0)
+            printf ("set %zu %s targets of %s for %s\n", written, us_source_name (source),
+                    split->indicator, split->period);
+        else
+            fprintf (stderr, "unionsync-server: %zu of %zu targets were set before the failure\n",
+                     written, split->count);
+    }
+    else
+    if (rc == 0)
+        printf ("dry run: no targets written\n");
+    us_allocate_destroy (&split);
+    us_pstore_destroy (&store);
+    return rc ? s_fail (rc) : 0;
+}
+
+/* target set | target allocate. */
 static int
 s_cmd_target (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("source", true) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("source", true),
+                         US_OPT ("by", true), US_OPT ("weights", true), US_OPT ("dry-run", false) };
+    const int n = 6;
     const char *pos [5];
-    int n_pos, ex = s_parse (pos, &n_pos, 5, 5, opts, 3, argc, argv);
+    int n_pos, ex = s_parse (pos, &n_pos, 1, 5, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    if (strcmp (pos [0], "allocate") == 0) {
+        if (n_pos != 4)
+            return s_usage_error ("use 'target allocate INDICATOR PERIOD TOTAL"
+                                  " --by INDICATOR|--weights FILE'");
+        return s_cmd_allocate (pos, opts, n);
+    }
     if (strcmp (pos [0], "set") != 0)
-        return s_usage_error ("unknown target command");
+        return s_usage_error ("unknown target command (set or allocate)");
+    if (n_pos != 5)
+        return s_usage_error ("use 'target set UNIT INDICATOR PERIOD VALUE[..MAX]'");
+    if (us_args_has (opts, n, "by") || us_args_has (opts, n, "weights")
+    ||  us_args_has (opts, n, "dry-run"))
+        return s_usage_error ("--by, --weights and --dry-run go with 'target allocate'");
     us_pstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    const char *source = us_args_value (opts, 3, "source", "province");
+    const char *source = us_args_value (opts, n, "source", "province");
     int rc = us_pstore_target_set (store, pos [1], pos [2], pos [3], pos [4], source);
     us_pstore_destroy (&store);
     if (rc)
@@ -283,28 +348,67 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
+/* Prints a report, its ranking or its comparison from an open store. */
+static int
+s_report_print (us_pstore_t *store, const char *period, const char *unit,
+                us_render_format_t format, const char *rank, us_source_t source, bool compare)
+{
+    sqlite3 *db = us_pstore_db (store);
+    us_report_t *report = NULL, *previous = NULL;
+    us_render_trend_t *trend = NULL;
+    int rc = us_report_build (&report, db, period, unit);
+    if (rc == 0 && rank)
+        rc = us_render_rank_print (report, stdout, format, rank, source);
+    else
+    if (rc == 0) {
+        us_period_t last = { 0 };
+        if (compare)
+            rc = us_period_shift_years (&last, us_report_period (report), -1);
+        if (rc == 0 && compare)
+            rc = us_report_build (&previous, db, last.text, unit);
+        if (rc == 0 && format == US_RENDER_HTML)
+            rc = us_render_trend_build (&trend, db, report);
+        us_render_opts_t opts = { previous, trend };
+        if (rc == 0)
+            rc = us_render_print (report, stdout, format, &opts);
+    }
+    us_render_trend_destroy (&trend);
+    us_report_destroy (&previous);
+    us_report_destroy (&report);
+    return rc;
+}
+
 /* report: prints the consolidated report of a period. */
 static int
 s_cmd_report (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true), US_OPT ("format", true) };
-    const int n = 4;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
+                         US_OPT ("format", true), US_OPT ("compare", false), US_OPT ("rank", true),
+                         US_OPT ("source", true) };
+    const int n = 7;
     const char *pos [1];
     int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
-    us_format_t format;
-    if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
+    us_render_format_t format;
+    if (us_render_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return s_usage_error (us_error_msg ());
+    const char *rank = us_args_value (opts, n, "rank", NULL);
+    bool compare = us_args_has (opts, n, "compare");
+    us_source_t source = US_SOURCE_PROVINCE;
+    if (us_args_has (opts, n, "source") && !rank)
+        return s_usage_error ("--source goes with --rank INDICATOR");
+    if (us_source_parse (&source, us_args_value (opts, n, "source", "province")) != 0)
+        return s_usage_error (us_error_msg ());
+    if (rank && compare)
+        return s_usage_error ("--rank and --compare do not go together");
+    if (rank && format != US_RENDER_TEXT && format != US_RENDER_CSV && format != US_RENDER_JSON)
+        return s_usage_error ("a ranking prints as text, csv or json");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    us_report_t *report;
-    int rc = us_report_build (&report, us_pstore_db (store), pos [0],
-                              us_args_value (opts, n, "unit", NULL));
-    if (rc == 0)
-        rc = us_report_print (report, stdout, format);
-    us_report_destroy (&report);
+    int rc = s_report_print (store, pos [0], us_args_value (opts, n, "unit", NULL), format,
+                             rank, source, compare);
     us_pstore_destroy (&store);
     return rc ? s_fail (rc) : 0;
 }
