@@ -260,7 +260,8 @@ s_unit_id (us_dstore_t *self, int64_t *id, const char *code)
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : US_ENOTFOUND;
+    int step = sqlite3_step (st);
+    rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? US_ENOTFOUND : us_db_error (self->db, "units");
     if (rc == 0)
         *id = sqlite3_column_int64 (st, 0);
     sqlite3_finalize (st);
@@ -288,24 +289,28 @@ s_in_scope (us_dstore_t *self, int64_t id)
     return in;
 }
 
-/* Returns true when the month of a unit lies in a period the province
+/* Sets *locked when the month of a unit lies in a period the province
    approved, as far as this office has heard; names the period. */
-static bool
-s_locked (us_dstore_t *self, char *period, size_t size, int64_t unit_id, int month)
+static int
+s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t unit_id,
+          int month)
 {
     sqlite3_stmt *st;
-    if (us_db_prepare (&st, self->db,
-            "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
-            " AND first <= ? AND last >= ? LIMIT 1") != 0)
-        return false;
+    *locked = false;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
+        " AND first <= ? AND last >= ? LIMIT 1");
+    if (rc)
+        return rc;
     sqlite3_bind_int64 (st, 1, unit_id);
     sqlite3_bind_int (st, 2, month);
     sqlite3_bind_int (st, 3, month);
-    bool locked = sqlite3_step (st) == SQLITE_ROW;
-    if (locked)
+    int step = sqlite3_step (st);
+    *locked = step == SQLITE_ROW;
+    if (*locked)
         snprintf (period, size, "%s", us_db_text (st, 0));
     sqlite3_finalize (st);
-    return locked;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
 }
 
 /* A checked edit, ready to store. */
@@ -326,19 +331,31 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
     memset (e, 0, sizeof *e);
     if (us_month_parse (&e->month, month) != 0)
         return US_EINVAL;
-    if (!us_text_code_valid (unit) || s_unit_id (self, &e->unit_id, unit) != 0)
+    int found_unit = us_text_code_valid (unit) ? s_unit_id (self, &e->unit_id, unit) : US_ENOTFOUND;
+    if (found_unit == US_ENOTFOUND)
         return us_error_set (US_EINVAL, "unknown unit '%.64s'", unit);
+    if (found_unit)
+        return found_unit;
     if (!s_in_scope (self, e->unit_id))
         return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
-    char locked [US_PERIOD_TEXT];
-    if (s_locked (self, locked, sizeof locked, e->unit_id, e->month))
-        return us_error_set (US_EINVAL, "locked: %s of %s was approved by the province", locked, unit);
+    char period [US_PERIOD_TEXT];
+    bool locked;
+    int rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);
+    if (rc)
+        return rc;
+    if (locked)
+        return us_error_set (US_EINVAL, "locked: %s of %s was approved by the province", period, unit);
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db, "SELECT id, kind FROM indicators WHERE code = ?");
+    rc = us_db_prepare (&st, self->db, "SELECT id, kind FROM indicators WHERE code = ?");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
-    bool found = sqlite3_step (st) == SQLITE_ROW;
+    int step = sqlite3_step (st);
+    bool found = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        sqlite3_finalize (st);
+        return us_db_error (self->db, "indicators");
+    }
     bool ratio = found && strcmp (us_db_text (st, 1), "ratio") == 0;
     if (found)
         e->ind_id = sqlite3_column_int64 (st, 0);
@@ -352,6 +369,8 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
             return us_error_set (US_EINVAL, "value '%.40s' is not a whole number", value);
         if (e->value < 0)
             return us_error_set (US_EINVAL, "%s cannot be negative (%s)", indicator, value);
+        if (e->value > US_VALUE_MAX)
+            return us_error_set (US_EINVAL, "%s is too large (%s)", indicator, value);
     }
     else
         e->clear = true;
@@ -379,6 +398,10 @@ s_tick (us_dstore_t *self, uint64_t *ts)
 static int
 s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char *author)
 {
+    /* SQLite rolls a transaction back by itself on some errors; an edit
+       must never be written outside the transaction it belongs to. */
+    if (sqlite3_get_autocommit (self->db))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     int64_t epoch, seq;
     uint64_t hlc;
     int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
@@ -435,7 +458,7 @@ s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char
 static int
 s_check_text (const char *note, const char *author)
 {
-    if (note && (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid (note)))
+    if (note && (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid_lines (note)))
         return us_error_set (US_EINVAL, "note too long or not UTF-8");
     if (!author || !*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author))
         return us_error_set (US_EINVAL, "author name missing, too long or not UTF-8");

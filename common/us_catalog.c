@@ -72,7 +72,7 @@ s_row (us_indicator_t *ind, char **f, size_t n, int line, const char *origin)
     memset (ind, 0, sizeof *ind);
     if (!us_text_code_valid (f [0]) || !s_copy (ind->code, sizeof ind->code, f [0]))
         return us_error_set (US_EINVAL, "%s line %d: bad indicator code '%.64s'", origin, line, f [0]);
-    if (!*f [1] || !s_copy (ind->name, sizeof ind->name, f [1]))
+    if (!*f [1] || !us_text_utf8_valid (f [1]) || !s_copy (ind->name, sizeof ind->name, f [1]))
         return us_error_set (US_EINVAL, "%s line %d: name missing or too long", origin, line);
     if (us_kind_parse (&ind->kind, f [2]) != 0)
         return us_error_set (US_EINVAL, "%s line %d: %s", origin, line, us_error_msg ());

@@ -14,6 +14,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest figure a cell may hold: far above any count or VND amount a
+   union office reports, and low enough that a province's sums never
+   overflow 64 bits. */
+#define US_VALUE_MAX 1000000000000LL
+
 typedef enum { US_KIND_FLOW, US_KIND_STOCK, US_KIND_RATIO } us_kind_t;
 
 typedef struct {

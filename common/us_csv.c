@@ -185,7 +185,7 @@ us_csv_next (us_csv_t *self, char ***fields_p, size_t *count_p)
         return us_error_set (US_EINVAL, "line %d: unterminated quote", self->record_line);
     buf [out] = 0;
     for (size_t i = 0; i < n; i++)
-        if (!us_text_utf8_valid (self->fields [i]))
+        if (!us_text_utf8_valid_lines (self->fields [i]))
             return us_error_set (US_EINVAL, "line %d: field %zu is not valid UTF-8",
                                  self->record_line, i + 1);
     *fields_p = self->fields;

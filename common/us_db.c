@@ -49,6 +49,30 @@ s_create_file (const char *path)
     return 0;
 }
 
+/* Checks that the file carries app_id; changes nothing. */
+static int
+s_check_app (sqlite3 *db, const char *path, uint32_t app_id)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, db, "PRAGMA application_id");
+    if (rc)
+        return rc == US_EIO ? us_error_set (US_ECORRUPT, "%s is damaged or not a unionsync "
+                                            "store", path) : rc;
+    int step = sqlite3_step (st);
+    uint32_t id = step == SQLITE_ROW ? (uint32_t) sqlite3_column_int (st, 0) : 0;
+    sqlite3_finalize (st);
+    if (step != SQLITE_ROW)
+        return us_error_set (US_ECORRUPT, "%s is damaged or not a unionsync store", path);
+    if (id == US_APP_CLIENT || id == US_APP_SERVER) {
+        if (id != app_id)
+            return us_error_set (US_ECORRUPT, "%s is a unionsync %s store, not a %s store", path,
+                                 id == US_APP_CLIENT ? "client" : "server",
+                                 app_id == US_APP_CLIENT ? "client" : "server");
+        return 0;
+    }
+    return us_error_set (US_ECORRUPT, "%s is not a unionsync store", path);
+}
+
 /* Opens the store at path. */
 int
 us_db_open (sqlite3 **db_p, const char *path, bool create, uint32_t app_id)
@@ -66,6 +90,9 @@ us_db_open (sqlite3 **db_p, const char *path, bool create, uint32_t app_id)
     else
     if (!S_ISREG (st.st_mode))
         return us_error_set (US_EINVAL, "%s is not a file", path);
+    else
+    if (st.st_size == 0)
+        return us_error_set (US_ECORRUPT, "%s is empty, not a unionsync store", path);
 
     sqlite3 *db = NULL;
     if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -73,23 +100,14 @@ us_db_open (sqlite3 **db_p, const char *path, bool create, uint32_t app_id)
         sqlite3_close (db);
         return rc;
     }
-    int rc = s_configure (db);
+    /* Check what the file is before changing anything in it. */
+    int rc = create ? 0 : s_check_app (db, path, app_id);
+    if (rc == 0)
+        rc = s_configure (db);
     if (rc == 0 && create) {
         char sql [64];
         snprintf (sql, sizeof sql, "PRAGMA application_id=%d", (int) app_id);
         rc = us_db_exec (db, sql);
-    }
-    if (rc == 0 && !create) {
-        sqlite3_stmt *st2;
-        rc = us_db_prepare (&st2, db, "PRAGMA application_id");
-        if (rc == 0) {
-            uint32_t id = sqlite3_step (st2) == SQLITE_ROW
-                        ? (uint32_t) sqlite3_column_int (st2, 0) : 0;
-            sqlite3_finalize (st2);
-            if (id != app_id)
-                rc = us_error_set (US_ECORRUPT, "%s is not a unionsync %s store",
-                    path, app_id == US_APP_CLIENT ? "client" : "server");
-        }
     }
     if (rc != 0) {
         if (rc == US_EIO && !create)
@@ -140,6 +158,10 @@ us_db_begin (sqlite3 *db)
 int
 us_db_commit (sqlite3 *db)
 {
+    /* SQLite may roll a transaction back by itself on some errors (out of
+       memory, disk full); never report such a transaction as committed. */
+    if (sqlite3_get_autocommit (db))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     int rc = us_db_exec (db, "COMMIT");
     if (rc != 0)
         us_db_rollback (db);

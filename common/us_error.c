@@ -2,6 +2,7 @@
 #include "us_error.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char s_msg [512];
 
@@ -9,10 +10,13 @@ static _Thread_local char s_msg [512];
 int
 us_error_set (int code, const char *fmt, ...)
 {
+    /* Format aside first: callers often wrap the current message. */
+    char buf [sizeof s_msg];
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (s_msg, sizeof s_msg, fmt, ap);
+    vsnprintf (buf, sizeof buf, fmt, ap);
     va_end (ap);
+    memcpy (s_msg, buf, sizeof s_msg);
     return code;
 }
 

@@ -38,7 +38,11 @@ us_hlc_tick (us_hlc_t *clock, int64_t wall_ms)
     uint64_t phys = us_hlc_make (wall_ms + clock->offset_ms, 0);
     /* When the wall clock is behind what we've seen, count logically; the
        counter overflowing just carries into the millisecond part. */
-    clock->last = phys > clock->last ? phys : clock->last + 1;
+    if (phys > clock->last)
+        clock->last = phys;
+    else
+    if (clock->last < UINT64_MAX)
+        clock->last++;
     return clock->last;
 }
 

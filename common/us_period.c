@@ -156,21 +156,35 @@ us_period_months (const us_period_t *period)
 int
 us_period_shift_years (us_period_t *out, const us_period_t *period, int years)
 {
+    const char *dots = strstr (period->text, "..");
+    if (dots) {
+        /* Shift each end as spelled, so 2013..2018 stays a range of years. */
+        us_period_t a, b, pa, pb;
+        if (s_parse_single (&a, period->text, (size_t) (dots - period->text)) != 0
+        ||  s_parse_single (&b, dots + 2, strlen (dots + 2)) != 0
+        ||  us_period_shift_years (&pa, &a, years) != 0
+        ||  us_period_shift_years (&pb, &b, years) != 0)
+            return us_error_set (US_EINVAL, "period out of range");
+        *out = *period;
+        out->first = pa.first;
+        out->last = pb.last;
+        snprintf (out->text, sizeof out->text, "%.16s..%.16s", pa.text, pb.text);
+        return 0;
+    }
     us_period_t p = *period;
     p.first += years * 12;
     p.last += years * 12;
     if (!us_month_valid (p.first) || !us_month_valid (p.last))
         return us_error_set (US_EINVAL, "period out of range");
-    char a [8], b [8];
+    char a [8];
     us_month_format (a, p.first);
-    us_month_format (b, p.last);
     int y = us_month_year (p.first);
     switch (p.kind) {
         case US_PERIOD_MONTH:   snprintf (p.text, sizeof p.text, "%s", a); break;
         case US_PERIOD_QUARTER: snprintf (p.text, sizeof p.text, "%04d-Q%d", y, p.first % 12 / 3 + 1); break;
         case US_PERIOD_HALF:    snprintf (p.text, sizeof p.text, "%04d-H%d", y, p.first % 12 / 6 + 1); break;
         case US_PERIOD_YEAR:    snprintf (p.text, sizeof p.text, "%04d", y); break;
-        case US_PERIOD_RANGE:   snprintf (p.text, sizeof p.text, "%.7s..%.7s", a, b); break;
+        case US_PERIOD_RANGE:   break;
     }
     *out = p;
     return 0;

@@ -319,6 +319,17 @@ s_unit_map (const us_report_t *r, int64_t *len_p)
     return map;
 }
 
+/* Adds two figures, saturating instead of overflowing: cells are bounded
+   by US_VALUE_MAX, but a store may hold what an older version let in. */
+static int64_t
+s_add (int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (__builtin_add_overflow (a, b, &sum))
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 /* Adds every entered cell of the period to its unit's own figures. */
 static int
 s_load_cells (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
@@ -347,7 +358,7 @@ s_load_cells (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
         int month = sqlite3_column_int (st, 2);
         int64_t v = sqlite3_column_int64 (st, 3);
         if (r->inds [ii].kind == US_KIND_FLOW)
-            r->total [k] += v;
+            r->total [k] = s_add (r->total [k], v);
         else
         if (!r->has [k] || month > r->latest [k]) {
             r->total [k] = v;
@@ -371,7 +382,7 @@ s_consolidate (us_report_t *r)
         for (size_t i = 0; i < r->n_inds; i++) {
             size_t c = u * r->n_inds + i, k = (size_t) p * r->n_inds + i;
             if (r->has [c]) {
-                r->total [k] += r->total [c];
+                r->total [k] = s_add (r->total [k], r->total [c]);
                 r->has [k] = true;
             }
         }
@@ -863,6 +874,15 @@ s_print_text (const us_report_t *r, FILE *out)
             continue;
         size_t w = strlen (r->inds [i].code);
         widths [i] = w < 9 ? 9 : w;
+        for (size_t u = 0; u < r->n_units; u++) {
+            char buf [48];
+            double v;
+            if (s_value (&v, r, u, i)) {
+                s_fmt (buf, sizeof buf, r, i, v);
+                if (strlen (buf) > widths [i])
+                    widths [i] = strlen (buf);
+            }
+        }
         fprintf (out, "  %*s", (int) widths [i], r->inds [i].code);
     }
     fputc ('\n', out);

@@ -34,19 +34,36 @@ s_decode (const unsigned char *s, uint32_t *cp)
     return n;
 }
 
-/* Returns true when s is valid UTF-8 with no control characters but tab. */
-bool
-us_text_utf8_valid (const char *s)
+/* Returns true when s is valid UTF-8 whose only control characters are
+   tab and, when lines is set, line breaks. */
+static bool
+s_utf8_check (const char *s, bool lines)
 {
     const unsigned char *p = (const unsigned char *) s;
     while (*p) {
         uint32_t cp;
         size_t n = s_decode (p, &cp);
-        if (n == 0 || (cp < 0x20 && cp != '\t') || cp == 0x7F)
+        bool allowed = cp == '\t' || (lines && (cp == '\n' || cp == '\r'));
+        if (n == 0 || ((cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) && !allowed))
             return false;
         p += n;
     }
     return true;
+}
+
+/* Returns true when s is valid UTF-8 with no control characters but tab. */
+bool
+us_text_utf8_valid (const char *s)
+{
+    return s_utf8_check (s, false);
+}
+
+/* Returns true when s is valid UTF-8 with no control characters but tab
+   and line breaks. */
+bool
+us_text_utf8_valid_lines (const char *s)
+{
+    return s_utf8_check (s, true);
 }
 
 /* Returns the columns one code point takes. */

@@ -15,6 +15,10 @@
 /* Returns true when s is valid UTF-8 with no control characters but tab. */
 bool us_text_utf8_valid (const char *s);
 
+/* Returns true when s is valid UTF-8 with no control characters but tab
+   and line breaks (a multi-line note). */
+bool us_text_utf8_valid_lines (const char *s);
+
 /* Returns the number of terminal columns s takes. */
 size_t us_text_width (const char *s);
 

@@ -77,10 +77,11 @@ us_audit_last (uint8_t *prev, us_pstore_t *store)
     if (!st)
         return US_EIO;
     memset (prev, 0, US_HASH_LEN);
-    if (sqlite3_step (st) == SQLITE_ROW && sqlite3_column_bytes (st, 0) == US_HASH_LEN)
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW && sqlite3_column_bytes (st, 0) == US_HASH_LEN)
         memcpy (prev, sqlite3_column_blob (st, 0), US_HASH_LEN);
     sqlite3_reset (st);
-    return 0;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
 }
 
 static const char *s_row_sql =
@@ -250,8 +251,10 @@ us_audit_show (us_pstore_t *store, FILE *out, const char *unit, const char *peri
     sqlite3_bind_int (st, 1, p.first);
     sqlite3_bind_int (st, 2, p.last);
     int n = 0;
-    while (sqlite3_step (st) == SQLITE_ROW) {
-        if (!us_pstore_in_scope (store, sqlite3_column_int64 (st, 12), root))
+    while (rc == 0 && sqlite3_step (st) == SQLITE_ROW) {
+        bool in;
+        rc = us_pstore_in_scope (store, &in, sqlite3_column_int64 (st, 12), root);
+        if (rc || !in)
             continue;
         char when [32], month [8], value [32];
         time_t t = (time_t) (sqlite3_column_int64 (st, 1) / 1000);
@@ -272,7 +275,7 @@ us_audit_show (us_pstore_t *store, FILE *out, const char *unit, const char *peri
         n++;
     }
     sqlite3_finalize (st);
-    if (n == 0)
+    if (rc == 0 && n == 0)
         fprintf (out, "no changes recorded for %s in %s\n", unit, p.text);
-    return 0;
+    return rc;
 }

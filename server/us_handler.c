@@ -486,8 +486,10 @@ s_submit (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us
     int rc = us_db_begin (db);
     if (rc)
         return rc;
+    int64_t now = us_hlc_wall_ms ();
     rc = us_pstore_submit (self->store, &state, rep, sub->unit, sub->period,
-                           us_hlc_update (&self->clock, sub->hlc, us_hlc_wall_ms ()));
+                           us_hlc_update (&self->clock,
+                                          us_hlc_clamp (sub->hlc, now, US_MAX_AHEAD_MS), now));
     if (rc == 0)
         rc = us_db_commit (db);
     else

@@ -1,6 +1,7 @@
 /*  us_merge: applies deltas to the provincial store. */
 #include "us_merge.h"
 #include "us_audit.h"
+#include "us_catalog.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_period.h"
@@ -36,6 +37,7 @@ static void
 s_reject (us_merge_result_t *res, const char *fmt, const char *a, const char *b)
 {
     res->result.outcome = US_OUTCOME_REJECTED;
+    res->result.cleared = true;     /* nothing known of the cell, unless filled in */
     snprintf (res->reason, sizeof res->reason, fmt, a, b);
 }
 
@@ -196,32 +198,34 @@ s_indicator (us_pstore_t *store, int64_t *id, char *kind, char *policy, const ch
     if (!st)
         return US_EIO;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
-    int rc = US_ENOTFOUND;
-    if (sqlite3_step (st) == SQLITE_ROW) {
+    int step = sqlite3_step (st);
+    int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? US_ENOTFOUND
+           : us_db_error (us_pstore_db (store), "indicators");
+    if (rc == 0) {
         *id = sqlite3_column_int64 (st, 0);
         snprintf (kind, 16, "%s", us_db_text (st, 1));
         snprintf (policy, 24, "%s", us_db_text (st, 2));
-        rc = 0;
     }
     sqlite3_reset (st);
     return rc;
 }
 
-/* Returns true when the month of a unit lies in an approved period. */
-static bool
-s_locked (us_pstore_t *store, int64_t unit_id, int month)
+/* Sets *locked when the month of a unit lies in an approved period. */
+static int
+s_locked (us_pstore_t *store, bool *locked, int64_t unit_id, int month)
 {
     sqlite3_stmt *st = us_pstore_stmt (store, 12,
         "SELECT 1 FROM submissions WHERE unit_id = ? AND state = 'approved'"
         " AND first <= ? AND last >= ?");
     if (!st)
-        return false;
+        return US_EIO;
     sqlite3_bind_int64 (st, 1, unit_id);
     sqlite3_bind_int (st, 2, month);
     sqlite3_bind_int (st, 3, month);
-    bool locked = sqlite3_step (st) == SQLITE_ROW;
+    int step = sqlite3_step (st);
+    *locked = step == SQLITE_ROW;
     sqlite3_reset (st);
-    return locked;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "submissions");
 }
 
 /* Checks and applies one delta (inside the batch transaction). */
@@ -229,20 +233,36 @@ static int
 s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
          const us_delta_t *d, uint64_t hlc)
 {
+    /* SQLite rolls a transaction back by itself on some errors; nothing
+       may be written outside the batch's transaction. */
+    if (sqlite3_get_autocommit (us_pstore_db (store)))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     int64_t unit_id = 0, ind_id = 0;
     char kind [16] = "", policy [24] = "";
     res->result.seq = d->seq;
     res->result.outcome = US_OUTCOME_ACCEPTED;
-    if (us_pstore_unit_id (store, &unit_id, d->unit) != 0) {
+    int rc = us_pstore_unit_id (store, &unit_id, d->unit);
+    if (rc == US_ENOTFOUND) {
         s_reject (res, "unknown unit %s%s", d->unit, "");
         return 0;
     }
-    if (w->root_id && !us_pstore_in_scope (store, unit_id, w->root_id)) {
+    bool in = true;
+    if (rc == 0 && w->root_id)
+        rc = us_pstore_in_scope (store, &in, unit_id, w->root_id);
+    if (rc)
+        return rc;
+    if (!in) {
         s_reject (res, "unit %s is outside the scope of this replica (enrolled for %s)",
                   d->unit, w->replica ? w->replica->unit : "");
         return 0;
     }
-    if (s_indicator (store, &ind_id, kind, policy, d->indicator) != 0)
+    bool locked = false;
+    rc = s_indicator (store, &ind_id, kind, policy, d->indicator);
+    if (rc == 0 && strcmp (w->kind, "province") != 0)
+        rc = s_locked (store, &locked, unit_id, d->month);
+    if (rc && rc != US_ENOTFOUND)
+        return rc;
+    if (rc == US_ENOTFOUND)
         s_reject (res, "unknown indicator %s%s", d->indicator, "");
     else
     if (strcmp (kind, "ratio") == 0)
@@ -251,15 +271,18 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
     if (!d->clear && d->value < 0)
         s_reject (res, "negative value for %s%s", d->indicator, "");
     else
+    if (!d->clear && d->value > US_VALUE_MAX)
+        s_reject (res, "value of %s is too large%s", d->indicator, "");
+    else
     /* A lock holds the districts' figures; the province that set it may
        still correct them. */
-    if (strcmp (w->kind, "province") != 0 && s_locked (store, unit_id, d->month))
+    if (locked)
         s_reject (res, "locked: the period of %s for %s is approved", d->indicator, d->unit);
     if (res->result.outcome == US_OUTCOME_REJECTED)
         return s_result_state (res, store, unit_id, ind_id, d->month);
 
     s_cell_t cell;
-    int rc = s_cell_load (&cell, store, unit_id, ind_id, d->month);
+    rc = s_cell_load (&cell, store, unit_id, ind_id, d->month);
     if (rc)
         return rc;
     bool corrected = strcmp (w->kind, "province") == 0
@@ -354,9 +377,10 @@ s_chain_load (s_chain_t *chain, us_pstore_t *store)
         "SELECT COALESCE (MAX (id), 0) + 1 FROM received");
     if (!st)
         return rc ? rc : US_EIO;
-    chain->next_id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 1;
+    int step = sqlite3_step (st);
+    chain->next_id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 1;
     sqlite3_reset (st);
-    return 0;
+    return step == SQLITE_ROW ? 0 : us_db_error (us_pstore_db (store), "received");
 }
 
 /* Saves the chain's length (inside the transaction). */
@@ -371,6 +395,8 @@ static int
 s_batch_keep (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep,
               const us_push_t *push, const uint8_t *bytes, size_t len)
 {
+    if (sqlite3_get_autocommit (us_pstore_db (store)))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     sqlite3_stmt *st = us_pstore_stmt (store, 30,
         "INSERT INTO batches (replica_id, epoch, bytes, signature, at) VALUES (?, ?, ?, ?, ?)");
     if (!st)
@@ -392,6 +418,8 @@ static int
 s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_t epoch,
           const us_delta_t *d, uint64_t hlc, bool clamped, const us_merge_result_t *res)
 {
+    if (sqlite3_get_autocommit (us_pstore_db (store)))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     us_audit_row_t row = {
         .id = chain->next_id, .replica_id = rep ? rep->id : 0, .batch_id = chain->batch_id,
         .epoch = epoch, .seq = (int64_t) d->seq, .unit = d->unit, .indicator = d->indicator,
@@ -530,8 +558,11 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
         return rc;
     if (!note || !*note)
         return us_error_set (US_EINVAL, "a correction needs --note saying why");
-    if (strlen (note) > 1000 || !us_text_utf8_valid (note))
+    if (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid_lines (note))
         return us_error_set (US_EINVAL, "note too long or not UTF-8");
+    if (!author || !*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author))
+        return us_error_set (US_EINVAL, "author name missing, longer than %d bytes or not UTF-8",
+                             US_MAX_CODE);
     if (value)
         rc = us_text_parse_int (&d.value, value);
     else
@@ -552,9 +583,9 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
     &&  s_cell_load (&cell, store, unit_id, ind_id, d.month) == 0)
         d.base_version = cell.version;  /* the province sees the current figure */
     d.hlc = us_hlc_tick (clock, us_hlc_wall_ms ());
-    d.seq = d.hlc;              /* unique among the province's own records */
     s_chain_t chain;
     rc = s_chain_load (&chain, store);
+    d.seq = (uint64_t) chain.next_id;   /* unique among the province's own records */
     if (rc == 0)
         rc = s_apply (result, store, &w, &d, d.hlc);
     if (rc == 0)

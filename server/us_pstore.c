@@ -275,31 +275,39 @@ us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code)
     if (!st)
         return US_EIO;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (st) == SQLITE_ROW ? 0
-           : us_error_set (US_ENOTFOUND, "unknown unit '%.64s'", code);
+    int step = sqlite3_step (st);
+    int rc = step == SQLITE_ROW ? 0
+           : step == SQLITE_DONE ? us_error_set (US_ENOTFOUND, "unknown unit '%.64s'", code)
+           : us_db_error (self->db, "units");
     if (rc == 0)
         *id = sqlite3_column_int64 (st, 0);
     sqlite3_reset (st);
     return rc;
 }
 
-/* Returns true when unit_id is root_id or one of its descendants. */
-bool
-us_pstore_in_scope (us_pstore_t *self, int64_t unit_id, int64_t root_id)
+/* Sets *in when unit_id is root_id or one of its descendants. */
+int
+us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t root_id)
 {
+    *in = false;
     sqlite3_stmt *st = us_pstore_stmt (self, 3, "SELECT parent_id FROM units WHERE id = ?");
     if (!st)
-        return false;
-    for (int depth = 0; depth < 64 && unit_id > 0; depth++) {
-        if (unit_id == root_id) {
-            sqlite3_reset (st);
-            return true;
-        }
+        return US_EIO;
+    int rc = 0;
+    for (int depth = 0; depth < 64 && unit_id > 0 && !*in; depth++) {
+        *in = unit_id == root_id;
         sqlite3_bind_int64 (st, 1, unit_id);
-        unit_id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        int step = sqlite3_step (st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = us_db_error (self->db, "units");
+            *in = false;
+            break;
+        }
+        unit_id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
         sqlite3_reset (st);
     }
-    return false;
+    sqlite3_reset (st);
+    return rc;
 }
 
 /* Returns true when kind is a unit kind. */
@@ -318,8 +326,8 @@ s_unit_row_check (char **f, size_t n, int line)
         return us_error_set (US_EINVAL, "line %d: expected id,name,parent,kind[,valid_from,valid_to]", line);
     if (!us_text_code_valid (f [0]))
         return us_error_set (US_EINVAL, "line %d: bad unit id '%.64s'", line, f [0]);
-    if (!*f [1] || strlen (f [1]) > 256)
-        return us_error_set (US_EINVAL, "line %d: unit %s needs a name", line, f [0]);
+    if (!*f [1] || strlen (f [1]) > 256 || !us_text_utf8_valid (f [1]))
+        return us_error_set (US_EINVAL, "line %d: unit %s needs a one-line name", line, f [0]);
     if (*f [2] && !us_text_code_valid (f [2]))
         return us_error_set (US_EINVAL, "line %d: bad parent id '%.64s'", line, f [2]);
     if (!s_unit_kind_ok (f [3]))
@@ -372,7 +380,10 @@ s_units_link (us_pstore_t *self, us_csv_t *csv)
                                  us_csv_line (csv), f [2]);
         if ((rc = us_pstore_unit_id (self, &id, f [0])) != 0)
             return rc;
-        if (parent && us_pstore_in_scope (self, parent, id))
+        bool cycle = false;
+        if (parent && (rc = us_pstore_in_scope (self, &cycle, parent, id)) != 0)
+            return rc;
+        if (cycle)
             return us_error_set (US_EINVAL, "line %d: unit %s would be its own ancestor",
                                  us_csv_line (csv), f [0]);
         sqlite3_stmt *st = us_pstore_stmt (self, 5, "UPDATE units SET parent_id = ? WHERE id = ?");
@@ -639,7 +650,10 @@ us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *rep
         rc = us_pstore_unit_id (self, &unit_id, unit);
     if (rc)
         return rc;
-    if (replica && !us_pstore_in_scope (self, unit_id, replica->unit_id))
+    bool in = true;
+    if (replica && (rc = us_pstore_in_scope (self, &in, unit_id, replica->unit_id)) != 0)
+        return rc;
+    if (!in)
         return us_error_set (US_EPERM, "unit %s is outside this replica's scope", unit);
     sqlite3_stmt *st = us_pstore_stmt (self, 7,
         "SELECT state FROM submissions WHERE unit_id = ? AND period = ?");
@@ -876,15 +890,26 @@ us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit, in
     sqlite3_bind_int (st, 1, month);
     sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 3, indicator, -1, SQLITE_STATIC);
-    int64_t ids [64];
-    int n = 0, step;
-    while ((step = sqlite3_step (st)) == SQLITE_ROW)
-        if (n < 64)
-            ids [n++] = sqlite3_column_int64 (st, 0);
-    rc = step == SQLITE_DONE ? 0 : us_db_error (self->db, "conflicts");
+    int64_t *ids = NULL;
+    int n = 0, cap = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *grown = realloc (ids, (size_t) cap * sizeof *ids);
+            if (!grown) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            ids = grown;
+        }
+        ids [n++] = sqlite3_column_int64 (st, 0);
+    }
+    rc = step == SQLITE_DONE ? 0 : step == SQLITE_NOMEM
+       ? us_error_set (US_ENOMEM, "out of memory") : us_db_error (self->db, "conflicts");
     sqlite3_finalize (st);
     for (int i = 0; rc == 0 && i < n; i++)
         rc = us_pstore_touch (self, US_CHANGE_CONFLICT, ids [i]);
+    free (ids);
     *count = n;
     return rc;
 }

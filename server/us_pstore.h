@@ -86,8 +86,9 @@ int us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref);
 /* Looks up a unit id by code. Returns 0 or US_ENOTFOUND. */
 int us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code);
 
-/* Returns true when unit_id is root_id or one of its descendants. */
-bool us_pstore_in_scope (us_pstore_t *self, int64_t unit_id, int64_t root_id);
+/* Sets *in when unit_id is root_id or one of its descendants. Returns 0 or
+   a store error. */
+int us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t root_id);
 
 /* Records a submission of unit for period by a replica. Sets *state to the
    resulting state. Returns 0, US_EPERM (outside scope or locked) or an error. */

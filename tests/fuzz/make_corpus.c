@@ -10,6 +10,7 @@
     against the fuzz build's libraries; not a fuzz target itself.
 */
 #include "us_codec.h"
+#include "us_period.h"
 #include "fuzz_common.h"
 
 #include <errno.h>
@@ -273,6 +274,183 @@ s_replies (void)
     s_seed ("error", &msg, false);
 }
 
+/*  Hand-made protobuf, for messages the encoder refuses to make: each one
+    breaks one bound the decoder must enforce. */
+
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+} s_pb_t;
+
+static void
+s_pb_put (s_pb_t *b, const void *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        b->cap = (b->len + len) * 2 + 64;
+        b->data = realloc (b->data, b->cap);
+        if (!b->data)
+            exit (1);
+    }
+    memcpy (b->data + b->len, data, len);
+    b->len += len;
+}
+
+static void
+s_pb_varint (s_pb_t *b, uint64_t v)
+{
+    uint8_t byte;
+    do {
+        byte = (uint8_t) (v & 0x7f);
+        v >>= 7;
+        if (v)
+            byte |= 0x80;
+        s_pb_put (b, &byte, 1);
+    } while (v);
+}
+
+/* A varint field. */
+static void
+s_pb_int (s_pb_t *b, int field, uint64_t v)
+{
+    s_pb_varint (b, (uint64_t) field << 3);
+    s_pb_varint (b, v);
+}
+
+/* A length-delimited field (string, bytes or message). */
+static void
+s_pb_bytes (s_pb_t *b, int field, const void *data, size_t len)
+{
+    s_pb_varint (b, (uint64_t) field << 3 | 2);
+    s_pb_varint (b, len);
+    s_pb_put (b, data, len);
+}
+
+/* A string field of n copies of c. */
+static void
+s_pb_fill (s_pb_t *b, int field, char c, size_t n)
+{
+    char *text = malloc (n + 1);
+    if (!text)
+        exit (1);
+    memset (text, c, n);
+    s_pb_bytes (b, field, text, n);
+    free (text);
+}
+
+/* Writes an envelope of wire version 1 around body (field) to the codec
+   corpus, and to the handler corpus behind the unsigned key's selector. */
+static void
+s_pb_seed (const char *name, int field, s_pb_t *body, uint32_t version)
+{
+    s_pb_t env = { 0 };
+    uint8_t mode = FUZZ_MODE_UNSIGNED;
+    s_pb_put (&env, &mode, 1);
+    s_pb_int (&env, 1, version);
+    s_pb_int (&env, 2, 77);
+    s_pb_bytes (&env, field, body->data, body->len);
+    char file [256];
+    snprintf (file, sizeof file, "%s.pb", name);
+    s_write (s_codec_dir, file, env.data + 1, env.len - 1);
+    snprintf (file, sizeof file, "%s.req", name);
+    s_write (s_handler_dir, file, env.data, env.len);
+    free (env.data);
+    free (body->data);
+    memset (body, 0, sizeof *body);
+}
+
+/* The start of a Push: its epoch and one-name tables (unit, indicator, author). */
+static void
+s_pb_push (s_pb_t *push, const char *unit, size_t unit_len)
+{
+    s_pb_int (push, 1, 1);
+    s_pb_bytes (push, 2, unit, unit_len);
+    s_pb_bytes (push, 3, "members.new", 11);
+    s_pb_bytes (push, 4, "lan", 3);
+}
+
+static void
+s_bounds (void)
+{
+    s_pb_t b = { 0 }, d = { 0 };
+    const int month = FUZZ_MONTH (2022, 5);
+
+    /* A delta whose note is one byte over the limit. */
+    s_pb_push (&b, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_int (&d, 1, 1);
+    s_pb_int (&d, 4, (uint64_t) month);
+    s_pb_int (&d, 5, 3);
+    s_pb_fill (&d, 10, 'n', US_MAX_NOTE + 1);
+    s_pb_bytes (&b, 5, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-note", 12, &b, 1);
+
+    /* A unit code one byte over the limit. */
+    char code [US_MAX_CODE + 1];
+    memset (code, 'U', sizeof code);
+    s_pb_push (&b, code, sizeof code);
+    s_pb_int (&d, 1, 1);
+    s_pb_int (&d, 4, (uint64_t) month);
+    s_pb_bytes (&b, 5, d.data, d.len);
+    s_pb_seed ("bound-code", 12, &b, 1);
+
+    /* Index past the end of the table, and a month outside the calendar. */
+    s_pb_push (&b, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_bytes (&b, 5, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_int (&d, 1, 2);
+    s_pb_int (&d, 2, 1);
+    s_pb_int (&d, 4, (uint64_t) month);
+    s_pb_bytes (&b, 5, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-index", 12, &b, 1);
+    s_pb_push (&b, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_int (&d, 1, 1);
+    s_pb_int (&d, 4, FUZZ_MONTH (1989, 12));
+    s_pb_bytes (&b, 5, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-month", 12, &b, 1);
+
+    /* A signature one byte over the limit. */
+    s_pb_push (&b, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_fill (&b, 6, 's', US_MAX_SIG + 1);
+    s_pb_seed ("bound-signature", 12, &b, 1);
+
+    /* The count limits (US_MAX_DELTAS, US_MAX_TABLE, US_MAX_PAGE) need seeds
+       of 8 to 40 KB, which slow every run twentyfold as the fuzzer keeps
+       mutating them; those limits are left to tests/unit/test_codec.c. */
+
+    /* A unit definition whose name is one byte over the limit. */
+    s_pb_fill (&d, 2, 'N', US_MAX_NAME + 1);
+    s_pb_bytes (&b, 5, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-unit-name", 15, &b, 1);
+
+    /* A PushAck whose reason is one byte over the limit, and an unknown outcome. */
+    s_pb_int (&d, 2, US_OUTCOME_REJECTED);
+    s_pb_fill (&d, 3, 'r', US_MAX_NOTE + 1);
+    s_pb_bytes (&b, 1, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-reason", 13, &b, 1);
+    s_pb_int (&d, 2, 9);
+    s_pb_bytes (&b, 1, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-outcome", 13, &b, 1);
+
+    /* A Submit whose period is longer than any period, and wire version 2. */
+    s_pb_bytes (&b, 1, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_fill (&b, 2, '2', US_PERIOD_TEXT + 1);
+    s_pb_seed ("bound-period", 16, &b, 1);
+    s_pb_int (&b, 1, 1);
+    s_pb_seed ("bound-version", 10, &b, 2);
+}
+
 /* Creates dir and its parents; existing ones are fine. */
 static void
 s_mkdir (const char *dir)
@@ -307,6 +485,7 @@ main (int argc, char **argv)
     s_mkdir (s_handler_dir);
     s_requests ();
     s_replies ();
+    s_bounds ();
     /* A few byte strings that are no message at all. */
     static const uint8_t junk [][4] = { { 0 }, { 0x08, 0x02 }, { 0x08, 0x01, 0x52, 0x7f },
                                         { 0xff, 0xff, 0xff, 0xff } };

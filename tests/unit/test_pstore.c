@@ -1,0 +1,498 @@
+/*  Unit tests for us_pstore: the provincial store, its unit tree, replicas,
+    targets, submissions and workflow. */
+#include "us_catalog.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_keys.h"
+#include "us_pstore.h"
+
+#include "us_test.h"
+
+#define UNITS_CSV \
+    "id,name,parent,kind\n" \
+    "QT,Liên đoàn Lao động tỉnh Quảng Trị,,province\n" \
+    "QT.DAKRONG,LĐLĐ huyện Đakrông,QT,district\n" \
+    "QT.HUONGHOA,LĐLĐ huyện Hướng Hóa,QT,district\n" \
+    "QT.DAKRONG.CS1,CĐCS Công ty Cao su,QT.DAKRONG,grassroots\n" \
+    "QT.CDN.YTE,Công đoàn ngành Y tế,QT,sector\n"
+
+static char s_dir [64];
+static char s_path [128];
+static us_pstore_t *s_store;
+
+static void
+s_setup (void)
+{
+    us_test_tmpdir (s_dir, sizeof s_dir);
+    us_test_path (s_path, sizeof s_path, s_dir, "province.db");
+    int rc = us_pstore_create (&s_store, s_path, "QT", "Liên đoàn Lao động tỉnh Quảng Trị");
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+}
+
+static void
+s_teardown (void)
+{
+    us_pstore_destroy (&s_store);
+    us_test_rmtree (s_dir);
+}
+
+TestSuite (pstore, .init = s_setup, .fini = s_teardown);
+
+/* Writes a CSV file in the test directory and returns its path. */
+static const char *
+s_file (char *path, size_t size, const char *name, const char *text)
+{
+    us_test_path (path, size, s_dir, name);
+    us_test_write (path, text);
+    return path;
+}
+
+/* Imports the standard unit tree. */
+static void
+s_import_units (void)
+{
+    char path [160];
+    int count = -1;
+    int rc = us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "units.csv",
+                                                               UNITS_CSV));
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 5);
+}
+
+/* Returns a unit's id. */
+static int64_t
+s_unit (const char *code)
+{
+    int64_t id = 0;
+    cr_assert_eq (us_pstore_unit_id (s_store, &id, code), 0, "%s", code);
+    return id;
+}
+
+/* Returns whether unit is within root's subtree, failing the test on a store error. */
+static bool
+s_in (int64_t unit, int64_t root)
+{
+    bool in = false;
+    cr_assert_eq (us_pstore_in_scope (s_store, &in, unit, root), 0, "%s", us_error_msg ());
+    return in;
+}
+
+/* Enrolls fresh keys for unit; fills keys and replica. */
+static void
+s_enroll (us_keys_t *keys, us_replica_t *replica, const char *unit)
+{
+    cr_assert_eq (us_keys_generate (keys, true), 0);
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, keys);
+    int64_t id = 0;
+    cr_assert_eq (us_pstore_enroll (s_store, &id, unit, token, "PC kế toán"), 0, "%s",
+                  us_error_msg ());
+    cr_assert_gt (id, 0);
+    cr_assert_eq (us_pstore_replica (s_store, replica, keys->curve_public), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (replica->id, id);
+}
+
+/* A new store has the province as its only unit, the built-in catalog and
+   its settings; the file is a server store. */
+Test (pstore, create)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units"), 1);
+    char buf [128];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT code FROM units"), "QT");
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT kind FROM units"), "province");
+    us_catalog_t *cat;
+    cr_assert_eq (us_catalog_default (&cat), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM indicators"), (int64_t) cat->count);
+    us_catalog_destroy (&cat);
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "province"), 0);
+    cr_assert_str_eq (buf, "QT");
+    cr_assert_eq ((uint32_t) us_test_int (db, "PRAGMA application_id"), US_APP_SERVER);
+    char key [160];
+    snprintf (key, sizeof key, "%s.key", s_path);
+    cr_assert_str_eq (us_pstore_key_path (s_store), key);
+    cr_assert_gt (us_test_int (db, "SELECT COUNT(*) FROM changelog"), 15);
+}
+
+/* Creating over an existing store fails and keeps it; reopening works. */
+Test (pstore, create_twice_and_reopen)
+{
+    us_pstore_t *other = (us_pstore_t *) 1;
+    cr_assert_eq (us_pstore_create (&other, s_path, "QT", "x"), US_EEXIST);
+    cr_assert_null (other);
+    us_pstore_destroy (&s_store);
+    cr_assert_eq (us_pstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_test_int (us_pstore_db (s_store), "SELECT COUNT(*) FROM units"), 1);
+}
+
+/* Bad province ids and names are refused without leaving a file. */
+Test (pstore, create_bad_args)
+{
+    char path [160];
+    us_test_path (path, sizeof path, s_dir, "bad.db");
+    us_pstore_t *p = (us_pstore_t *) 1;
+    cr_assert_eq (us_pstore_create (&p, path, "Quảng Trị", "x"), US_EINVAL);
+    cr_assert_null (p);
+    cr_assert_eq (us_pstore_create (&p, path, "", "x"), US_EINVAL);
+    cr_assert_eq (us_pstore_create (&p, path, "QT", ""), US_EINVAL);
+    cr_assert_eq (us_pstore_create (&p, path, "QT", "bad\xC3("), US_EINVAL);
+    cr_assert_not (us_test_exists (path));
+    cr_assert_eq (us_pstore_open (&p, path), US_ENOTFOUND);
+}
+
+/* Importing units builds the tree with its parents and stamps each unit
+   in the change stream. */
+Test (pstore, import_units)
+{
+    s_import_units ();
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units"), 5);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units u JOIN units p"
+                                   " ON p.id = u.parent_id WHERE u.code = 'QT.DAKRONG.CS1'"
+                                   " AND p.code = 'QT.DAKRONG'"), 1);
+    char buf [128];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT name FROM units WHERE code = 'QT.HUONGHOA'"), "LĐLĐ huyện Hướng Hóa");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 1"), 5);
+    cr_assert (s_in (s_unit ("QT.DAKRONG.CS1"), s_unit ("QT.DAKRONG")));
+    cr_assert (s_in (s_unit ("QT.DAKRONG.CS1"), s_unit ("QT")));
+    cr_assert (s_in (s_unit ("QT.DAKRONG"), s_unit ("QT.DAKRONG")));
+    cr_assert (!s_in (s_unit ("QT.HUONGHOA"), s_unit ("QT.DAKRONG")));
+    cr_assert (!s_in (s_unit ("QT"), s_unit ("QT.DAKRONG")));
+}
+
+/* The demo province's unit file imports. */
+Test (pstore, import_demo_units)
+{
+    int count = 0;
+    int rc = us_pstore_import_units (s_store, &count, US_SOURCE_DIR "/data/quangtri-units.csv");
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    cr_assert_geq (count, 15);
+    cr_assert_eq (us_test_int (us_pstore_db (s_store), "SELECT COUNT(*) FROM units"
+                                                       " WHERE parent_id IS NULL"), 1);
+}
+
+/* Asserts an import is refused and changes nothing. */
+static void
+s_import_refused (const char *text)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    int64_t units = us_test_int (db, "SELECT COUNT(*) FROM units");
+    int64_t linked = us_test_int (db, "SELECT COUNT(*) FROM units WHERE parent_id IS NOT NULL");
+    int64_t stream = us_test_int (db, "SELECT COALESCE (MAX (seq), 0) FROM changelog");
+    char path [160];
+    int count = -1;
+    int rc = us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "bad.csv", text));
+    cr_assert_eq (rc, US_EINVAL, "accepted:\n%s", text);
+    cr_assert_eq (count, 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units"), units, "units added:\n%s", text);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units WHERE parent_id IS NOT NULL"),
+                  linked, "links changed:\n%s", text);
+    cr_assert_eq (us_test_int (db, "SELECT COALESCE (MAX (seq), 0) FROM changelog"), stream);
+    cr_assert (sqlite3_get_autocommit (db), "transaction left open");
+}
+
+/* A bad row anywhere refuses the whole file: nothing is imported. */
+Test (pstore, import_all_or_nothing)
+{
+    s_import_refused ("id,name,parent,kind\nQT,Quảng Trị,,province\n"
+                      "QT.A,A,QT,district\nQT.B,B,QT,village\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,,QT,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT B,B,QT,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,B,QT.NOWHERE,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,B,,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,B,QT,district,2022-13\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,B,QT\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\n\"QT.B,B,QT,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT,district\nQT.B,B\xC3(,QT,district\n");
+}
+
+/* Refusing a bad file leaves an earlier import untouched. */
+Test (pstore, import_refused_keeps_tree)
+{
+    s_import_units ();
+    s_import_refused ("id,name,parent,kind\nQT.DAKRONG,Renamed,QT.HUONGHOA,district\n"
+                      "QT.X,X,QT,nonsense\n");
+    char buf [128];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_pstore_db (s_store),
+                      "SELECT name FROM units WHERE code = 'QT.DAKRONG'"), "LĐLĐ huyện Đakrông");
+}
+
+/* A cycle in the tree is refused, and so is a unit that is its own parent. */
+Test (pstore, import_cycle)
+{
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT.B,district\nQT.B,B,QT.A,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT.C,district\nQT.B,B,QT.A,district\n"
+                      "QT.C,C,QT.B,district\n");
+    s_import_refused ("id,name,parent,kind\nQT.A,A,QT.A,district\n");
+}
+
+/* The error for a bad row names the file and its line. */
+Test (pstore, import_error_names_line)
+{
+    char path [160];
+    int count;
+    s_file (path, sizeof path, "bad.csv", "id,name,parent,kind\nQT.A,A,QT,district\n"
+                                          "QT.B,B,QT,district\nQT.C,C,QT,village\n");
+    us_error_clear ();
+    cr_assert_eq (us_pstore_import_units (s_store, &count, path), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "line 4"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "bad.csv"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "village"), "%s", us_error_msg ());
+}
+
+/* A missing file is refused. */
+Test (pstore, import_missing_file)
+{
+    int count = -1;
+    cr_assert_neq (us_pstore_import_units (s_store, &count, "/nonexistent/units.csv"), 0);
+    cr_assert_eq (count, 0);
+}
+
+/* Importing a catalog updates the indicators; a bad one changes nothing. */
+Test (pstore, import_indicators)
+{
+    char path [160];
+    int count = -1;
+    sqlite3 *db = us_pstore_db (s_store);
+    int64_t before = us_test_int (db, "SELECT COUNT(*) FROM indicators");
+    s_file (path, sizeof path, "ind.csv", "code,name,kind,numerator,denominator,policy,rule\n"
+                                          "members.new,Đoàn viên mới,flow,,,max,\n"
+                                          "bulletin.copies,Bản tin,flow,,,lww,\n");
+    cr_assert_eq (us_pstore_import_indicators (s_store, &count, path), 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 2);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM indicators"), before + 1);
+    char buf [32];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT policy FROM indicators WHERE code = 'members.new'"), "max");
+
+    s_file (path, sizeof path, "bad.csv", "code,name,kind\nnew.one,N,flow\nbad,B,gauge\n");
+    cr_assert_eq (us_pstore_import_indicators (s_store, &count, path), US_EINVAL);
+    cr_assert_eq (count, 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM indicators WHERE code = 'new.one'"), 0);
+}
+
+/* An enrolled replica is found by its CURVE key with its unit and signing
+   key; an unknown key is US_ENOTFOUND. */
+Test (pstore, enroll)
+{
+    s_import_units ();
+    us_keys_t keys;
+    us_replica_t rep;
+    s_enroll (&keys, &rep, "QT.DAKRONG");
+    cr_assert_str_eq (rep.unit, "QT.DAKRONG");
+    cr_assert_str_eq (rep.unit_kind, "district");
+    cr_assert_eq (rep.unit_id, s_unit ("QT.DAKRONG"));
+    cr_assert_str_eq (rep.key, keys.curve_public);
+    cr_assert_str_eq (rep.name, "PC kế toán");
+    cr_assert (rep.has_sign);
+    cr_assert_eq (memcmp (rep.sign_public, keys.sign_public, 32), 0);
+    cr_assert_not (rep.revoked);
+
+    us_keys_t other;
+    cr_assert_eq (us_keys_generate (&other, false), 0);
+    us_replica_t none;
+    cr_assert_eq (us_pstore_replica (s_store, &none, other.curve_public), US_ENOTFOUND);
+}
+
+/* Enrolling needs a known unit and a valid token. */
+Test (pstore, enroll_errors)
+{
+    s_import_units ();
+    us_keys_t keys;
+    cr_assert_eq (us_keys_generate (&keys, true), 0);
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &keys);
+    int64_t id = 0;
+    cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.NOWHERE", token, NULL), US_ENOTFOUND);
+    cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", "not-a-key", NULL), US_EINVAL);
+    cr_assert_eq (us_test_int (us_pstore_db (s_store), "SELECT COUNT(*) FROM replicas"), 0);
+}
+
+/* A revoked key is refused with US_EPERM at once; enrolling it again
+   restores it. */
+Test (pstore, revoke)
+{
+    s_import_units ();
+    us_keys_t keys;
+    us_replica_t rep;
+    s_enroll (&keys, &rep, "QT.DAKRONG");
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &keys);
+    cr_assert_eq (us_pstore_revoke (s_store, token), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_replica (s_store, &rep, keys.curve_public), US_EPERM);
+    cr_assert (rep.revoked);
+    cr_assert_eq (us_pstore_revoke (s_store, keys.curve_public), 0, "the Z85 form works too");
+
+    us_keys_t other;
+    cr_assert_eq (us_keys_generate (&other, false), 0);
+    char other_token [US_TOKEN_MAX];
+    us_keys_token (other_token, sizeof other_token, &other);
+    cr_assert_eq (us_pstore_revoke (s_store, other_token), US_ENOTFOUND);
+
+    int64_t id;
+    cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", token, NULL), 0);
+    cr_assert_eq (us_pstore_replica (s_store, &rep, keys.curve_public), 0);
+}
+
+/* Targets are set as values or ranges, updated in place with a new
+   version, and stamped in the change stream. */
+Test (pstore, target_set)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "1500", "tld"), 0,
+                  "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2013..2018", "6000..7000",
+                                        "tld"), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM targets"), 2);
+    cr_assert_eq (us_test_int (db, "SELECT is_range FROM targets WHERE period = '2013..2018'"), 1);
+    cr_assert_eq (us_test_int (db, "SELECT hi FROM targets WHERE period = '2013..2018'"), 7000);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "2700", "tld"), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM targets"), 2);
+    cr_assert_eq (us_test_int (db, "SELECT lo FROM targets WHERE period = '2022'"), 2700);
+    cr_assert_eq (us_test_int (db, "SELECT version FROM targets WHERE period = '2022'"), 2);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4"), 2);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022-h1", "500",
+                                        "committed"), 0);
+    char buf [16];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT period FROM targets WHERE source = 'committed'"), "2022-H1");
+}
+
+/* Bad targets are refused and store nothing. */
+Test (pstore, target_errors)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "-5", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "10..5", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "abc", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "1.500", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022-13", "5", "tld"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.new", "2022", "5", "party"), US_EINVAL);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT", "members.lost", "2022", "5", "tld"), US_ENOTFOUND);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT.X", "members.new", "2022", "5", "tld"), US_ENOTFOUND);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM targets"), 0);
+}
+
+/* A replica submits periods of its own unit; other units are US_EPERM. */
+Test (pstore, submit)
+{
+    s_import_units ();
+    us_keys_t keys;
+    us_replica_t rep;
+    s_enroll (&keys, &rep, "QT.DAKRONG");
+    const char *state = NULL;
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123), 0,
+                  "%s", us_error_msg ());
+    cr_assert_str_eq (state, "submitted");
+    sqlite3 *db = us_pstore_db (s_store);
+    char buf [32];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT period FROM submissions"),
+                      "2022-H1");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 6"), 1);
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.HUONGHOA", "2022-H1", 1), US_EPERM);
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-H7", 1), US_EINVAL);
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.NOWHERE", "2022", 1), US_ENOTFOUND);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM submissions"), 1);
+}
+
+/* Approval locks a submitted period; submitting again leaves it approved;
+   reopening unlocks it. */
+Test (pstore, workflow)
+{
+    s_import_units ();
+    us_keys_t keys;
+    us_replica_t rep;
+    s_enroll (&keys, &rep, "QT.DAKRONG");
+    char state [24];
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
+                                      "approve", false), US_EINVAL, "nothing was submitted");
+    const char *sub;
+    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1), 0);
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
+                                      "approve", false), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (state, "approved");
+    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2), 0);
+    cr_assert_str_eq (sub, "approved");
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
+                                      "reopen", false), 0);
+    cr_assert_str_eq (state, "reopened");
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
+                                      "unlock", false), US_EINVAL, "not locked any more");
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
+                                      "explode", false), US_EINVAL);
+    cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
+}
+
+/* Locking the province needs its districts and sectors approved, unless
+   forced. */
+Test (pstore, lock_needs_children)
+{
+    s_import_units ();
+    char state [24];
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+                  US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "QT."), "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022",
+                                      "lock", false), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.HUONGHOA", "2022",
+                                      "lock", false), 0);
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+                  US_EINVAL, "the sector union is not approved");
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", true), 0);
+    cr_assert_str_eq (state, "approved");
+}
+
+/* The change stream holds each entity once, at its latest change. */
+Test (pstore, touch)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_db_begin (db), 0);
+    cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_TARGET, 42), 0);
+    int64_t first = us_test_int (db, "SELECT seq FROM changelog WHERE kind = 4 AND ref = 42");
+    cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_CELL, 7), 0);
+    cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_TARGET, 42), 0);
+    cr_assert_eq (us_db_commit (db), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4 AND ref = 42"), 1);
+    int64_t last = us_test_int (db, "SELECT seq FROM changelog WHERE kind = 4 AND ref = 42");
+    cr_assert_gt (last, first);
+    cr_assert_gt (last, us_test_int (db, "SELECT seq FROM changelog WHERE kind = 3 AND ref = 7"));
+}
+
+/* Cached statements are reused per slot and replaced when the SQL differs;
+   a bad slot is refused. */
+Test (pstore, stmt_cache)
+{
+    sqlite3_stmt *a = us_pstore_stmt (s_store, US_PSTORE_SLOTS - 1, "SELECT 1");
+    cr_assert_not_null (a);
+    cr_assert_eq (sqlite3_step (a), SQLITE_ROW);
+    sqlite3_stmt *b = us_pstore_stmt (s_store, US_PSTORE_SLOTS - 1, "SELECT 1");
+    cr_assert_eq (a, b);
+    cr_assert_eq (sqlite3_step (b), SQLITE_ROW, "handed back reset");
+    sqlite3_stmt *c = us_pstore_stmt (s_store, US_PSTORE_SLOTS - 1, "SELECT 2");
+    cr_assert_not_null (c);
+    cr_assert_eq (sqlite3_step (c), SQLITE_ROW);
+    cr_assert_eq (sqlite3_column_int (c, 0), 2);
+    sqlite3_reset (c);
+    cr_assert_null (us_pstore_stmt (s_store, US_PSTORE_SLOTS, "SELECT 1"));
+    cr_assert_null (us_pstore_stmt (s_store, -1, "SELECT 1"));
+    cr_assert_null (us_pstore_stmt (s_store, US_PSTORE_SLOTS - 1, "SELEKT"));
+}
+
+/* The conflicts listing prints valid JSON even when empty. */
+Test (pstore, conflicts_print_empty)
+{
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_pstore_conflicts_print (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    free (c.buf);
+    us_test_capture_open (&c);
+    cr_assert_eq (us_pstore_conflicts_print (s_store, c.f, false), 0);
+    us_test_capture_close (&c);
+    cr_assert_not_null (strstr (c.buf, "no conflicts"));
+    free (c.buf);
+}
