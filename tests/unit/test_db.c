@@ -1,0 +1,376 @@
+/*  Unit tests for us_db: opening and creating stores, application ids,
+    damaged files, transactions and meta settings. */
+#include "us_db.h"
+#include "us_dstore.h"
+#include "us_error.h"
+#include "us_keys.h"
+#include "us_pstore.h"
+
+#include "us_test.h"
+
+static char s_dir [64];
+
+static void
+s_setup (void)
+{
+    us_test_tmpdir (s_dir, sizeof s_dir);
+}
+
+static void
+s_teardown (void)
+{
+    us_test_rmtree (s_dir);
+}
+
+TestSuite (db, .init = s_setup, .fini = s_teardown);
+
+/* Creates a store with a meta table at path and returns it open. */
+static sqlite3 *
+s_create_meta (const char *path, uint32_t app)
+{
+    sqlite3 *db = NULL;
+    cr_assert_eq (us_db_open (&db, path, true, app), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_db_exec (db, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"), 0);
+    return db;
+}
+
+/* Fills buf with pseudo-random bytes. */
+static void
+s_random (uint8_t *buf, size_t len, uint64_t seed)
+{
+    uint64_t x = seed | 1;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf [i] = (uint8_t) (x >> 24);
+    }
+}
+
+/* Opening a store that does not exist, without create, is US_ENOTFOUND
+   and creates nothing. */
+Test (db, open_missing)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "none.db");
+    sqlite3 *db = (sqlite3 *) 1;
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_CLIENT), US_ENOTFOUND);
+    cr_assert_null (db);
+    cr_assert_not (us_test_exists (path));
+    cr_assert_not_null (strstr (us_error_msg (), "none.db"));
+}
+
+/* A new store is mode 0600, in WAL mode, with full sync and the app id. */
+Test (db, create)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "new.db");
+    sqlite3 *db;
+    cr_assert_eq (us_db_open (&db, path, true, US_APP_CLIENT), 0, "%s", us_error_msg ());
+    struct stat st;
+    cr_assert_eq (stat (path, &st), 0);
+    cr_assert_eq (st.st_mode & 0777, 0600);
+    char buf [32];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "PRAGMA journal_mode"), "wal");
+    cr_assert_eq (us_test_int (db, "PRAGMA synchronous"), 2);
+    cr_assert_eq (us_test_int (db, "PRAGMA foreign_keys"), 1);
+    cr_assert_eq ((uint32_t) us_test_int (db, "PRAGMA application_id"), US_APP_CLIENT);
+    cr_assert_eq (us_db_check (db), 0);
+    us_db_close (&db);
+    cr_assert_null (db);
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_CLIENT), 0, "%s", us_error_msg ());
+    us_db_close (&db);
+}
+
+/* Creating over an existing store is US_EEXIST and leaves it alone. */
+Test (db, create_twice)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "twice.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    cr_assert_eq (us_db_meta_set (db, "province", "QT"), 0);
+    us_db_close (&db);
+    size_t before_len;
+    char *before = us_test_slurp (path, &before_len);
+    cr_assert_eq (us_db_open (&db, path, true, US_APP_SERVER), US_EEXIST);
+    cr_assert_null (db);
+    size_t after_len;
+    char *after = us_test_slurp (path, &after_len);
+    cr_assert_eq (after_len, before_len);
+    cr_assert_eq (memcmp (before, after, before_len), 0);
+    free (before);
+    free (after);
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_SERVER), 0);
+    char buf [16];
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "province"), 0);
+    cr_assert_str_eq (buf, "QT");
+    us_db_close (&db);
+}
+
+/* Opens a file of size pseudo-random bytes: US_ECORRUPT, never a crash,
+   and the file is left byte for byte as it was, with no side files. */
+static void
+s_random_file_refused (size_t size, uint64_t seed)
+{
+    char path [128], side [160];
+    snprintf (path, sizeof path, "%s/random%zu.db", s_dir, size);
+    uint8_t *bytes = malloc (size + 1);
+    s_random (bytes, size, seed);
+    us_test_write_bytes (path, bytes, size);
+    sqlite3 *db = (sqlite3 *) 1;
+    int rc = us_db_open (&db, path, false, US_APP_CLIENT);
+    size_t len;
+    char *after = us_test_slurp (path, &len);
+    bool same = len == size && memcmp (after, bytes, len) == 0;
+    free (after);
+    free (bytes);
+    cr_assert_eq (rc, US_ECORRUPT, "size %zu: rc %d (%s)", size, rc, us_error_msg ());
+    cr_assert_null (db);
+    cr_assert (same, "a file of %zu random bytes was changed (now %zu bytes)", size, len);
+    snprintf (side, sizeof side, "%s-wal", path);
+    cr_assert_not (us_test_exists (side), "left %s", side);
+    snprintf (side, sizeof side, "%s-shm", path);
+    cr_assert_not (us_test_exists (side), "left %s", side);
+}
+
+/* Files of random bytes the size of one or more pages are refused and
+   left as they were. */
+Test (db, open_random_bytes)
+{
+    static const size_t sizes [] = { 512, 1024, 4096, 8192, 65536 + 17 };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes [0]; i++)
+        s_random_file_refused (sizes [i], 0x1234 + i);
+}
+
+/* An empty or tiny file (a copy cut short, a stray touch) is refused and
+   left as it was, not turned into an empty database. */
+Test (db, open_tiny_garbage)
+{
+    static const size_t sizes [] = { 50, 99, 100, 300, 0, 1 };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes [0]; i++)
+        s_random_file_refused (sizes [i], 0x9876 + i);
+}
+
+/* A text file (e.g. a CSV passed as --db by mistake) is refused unchanged. */
+Test (db, open_text_file)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "units.csv");
+    const char *text = "id,name,parent,kind\nQT,Quảng Trị,,province\n";
+    us_test_write (path, text);
+    sqlite3 *db;
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_SERVER), US_ECORRUPT);
+    char *after = us_test_slurp (path, NULL);
+    cr_assert_str_eq (after, text);
+    free (after);
+}
+
+/* A store of the other kind (client vs server) is refused. */
+Test (db, app_id_mismatch)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "client.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    us_db_close (&db);
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_SERVER), US_ECORRUPT);
+    cr_assert_null (db);
+    cr_assert_not_null (strstr (us_error_msg (), "server"), "%s", us_error_msg ());
+
+    /* A plain SQLite database (application id 0) is not a store either. */
+    us_test_path (path, sizeof path, s_dir, "plain.db");
+    sqlite3 *plain;
+    cr_assert_eq (sqlite3_open (path, &plain), SQLITE_OK);
+    us_test_exec (plain, "CREATE TABLE t (x)");
+    sqlite3_close (plain);
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_CLIENT), US_ECORRUPT);
+}
+
+/* The real stores refuse each other's files. */
+Test (db, stores_refuse_each_other)
+{
+    char cpath [128], spath [128];
+    us_test_path (cpath, sizeof cpath, s_dir, "office.db");
+    us_test_path (spath, sizeof spath, s_dir, "province.db");
+    us_keys_t keys;
+    cr_assert_eq (us_keys_generate (&keys, false), 0);
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &keys);
+    us_dstore_t *d;
+    cr_assert_eq (us_dstore_create (&d, cpath, "QT.DAKRONG", "tcp://127.0.0.1:5555", token), 0,
+                  "%s", us_error_msg ());
+    us_dstore_destroy (&d);
+    us_pstore_t *p;
+    cr_assert_eq (us_pstore_create (&p, spath, "QT", "Quảng Trị"), 0, "%s", us_error_msg ());
+    us_pstore_destroy (&p);
+
+    cr_assert_eq (us_pstore_open (&p, cpath), US_ECORRUPT);
+    cr_assert_null (p);
+    cr_assert_eq (us_dstore_open (&d, spath), US_ECORRUPT);
+    cr_assert_null (d);
+    cr_assert_eq (us_pstore_open (&p, spath), 0);
+    us_pstore_destroy (&p);
+    cr_assert_eq (us_dstore_open (&d, cpath), 0);
+    us_dstore_destroy (&d);
+}
+
+/* A directory is not a store. */
+Test (db, open_directory)
+{
+    sqlite3 *db = (sqlite3 *) 1;
+    int rc = us_db_open (&db, s_dir, false, US_APP_CLIENT);
+    cr_assert_lt (rc, 0);
+    cr_assert_null (db);
+}
+
+/* Creating in a missing directory is an I/O error, not a crash. */
+Test (db, create_in_missing_dir)
+{
+    char path [160];
+    snprintf (path, sizeof path, "%s/no/such/dir/x.db", s_dir);
+    sqlite3 *db = (sqlite3 *) 1;
+    cr_assert_eq (us_db_open (&db, path, true, US_APP_CLIENT), US_EIO);
+    cr_assert_null (db);
+}
+
+/* A store with a damaged page fails its check with US_ECORRUPT. */
+Test (db, damaged_page)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "damaged.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    us_test_exec (db, "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
+                      "CREATE INDEX t_s ON t (s);"
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+                      " INSERT INTO t SELECT i, printf ('row %08d', i) FROM n;");
+    us_test_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    us_db_close (&db);
+    size_t len;
+    char *bytes = us_test_slurp (path, &len);
+    cr_assert_gt (len, 4096 * 6);
+    /* Scribble over the third page onwards, keeping the header page. */
+    for (size_t i = 4096 * 2; i < 4096 * 5; i++)
+        bytes [i] = (char) (i * 131);
+    FILE *f = fopen (path, "r+b");
+    fwrite (bytes, 1, len, f);
+    fclose (f);
+    free (bytes);
+    int rc = us_db_open (&db, path, false, US_APP_CLIENT);
+    if (rc == 0) {
+        cr_assert_eq (us_db_check (db), US_ECORRUPT);
+        us_db_close (&db);
+    }
+    else
+        cr_assert_eq (rc, US_ECORRUPT, "%s", us_error_msg ());
+}
+
+/* Meta values are written, overwritten and read back; missing keys are
+   US_ENOTFOUND; integers default when absent. */
+Test (db, meta)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "meta.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    char buf [64];
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "unit"), US_ENOTFOUND);
+    cr_assert_eq (us_db_meta_set (db, "unit", "QT.DAKRONG"), 0);
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "unit"), 0);
+    cr_assert_str_eq (buf, "QT.DAKRONG");
+    cr_assert_eq (us_db_meta_set (db, "unit", "LĐLĐ huyện Hướng Hóa"), 0);
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "unit"), 0);
+    cr_assert_str_eq (buf, "LĐLĐ huyện Hướng Hóa");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM meta"), 1);
+
+    char small [5];
+    cr_assert_eq (us_db_meta_get (small, sizeof small, db, "unit"), 0);
+    cr_assert_eq (strlen (small), 4);
+
+    int64_t v = 0;
+    cr_assert_eq (us_db_meta_int (&v, db, "epoch", 7), 0);
+    cr_assert_eq (v, 7);
+    cr_assert_eq (us_db_meta_set_int (db, "epoch", -42), 0);
+    cr_assert_eq (us_db_meta_int (&v, db, "epoch", 7), 0);
+    cr_assert_eq (v, -42);
+    cr_assert_eq (us_db_meta_set_int (db, "hlc", INT64_MAX), 0);
+    cr_assert_eq (us_db_meta_int (&v, db, "hlc", 0), 0);
+    cr_assert_eq (v, INT64_MAX);
+    us_db_close (&db);
+
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_CLIENT), 0);
+    cr_assert_eq (us_db_meta_int (&v, db, "epoch", 0), 0);
+    cr_assert_eq (v, -42, "meta must persist");
+    us_db_close (&db);
+}
+
+/* Without a meta table, meta calls fail cleanly. */
+Test (db, meta_without_table)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "nometa.db");
+    sqlite3 *db;
+    cr_assert_eq (us_db_open (&db, path, true, US_APP_CLIENT), 0);
+    char buf [8];
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "x"), US_EIO);
+    cr_assert_eq (us_db_meta_set (db, "x", "y"), US_EIO);
+    int64_t v;
+    cr_assert_eq (us_db_meta_int (&v, db, "x", 1), US_EIO);
+    us_db_close (&db);
+}
+
+/* Transactions commit or roll back as a whole; a nested begin fails. */
+Test (db, transactions)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "tx.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    cr_assert_eq (us_db_begin (db), 0);
+    cr_assert_eq (us_db_meta_set (db, "a", "1"), 0);
+    cr_assert_neq (us_db_begin (db), 0);
+    us_db_rollback (db);
+    cr_assert (sqlite3_get_autocommit (db));
+    char buf [8];
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "a"), US_ENOTFOUND);
+    us_db_rollback (db);
+
+    cr_assert_eq (us_db_begin (db), 0);
+    cr_assert_eq (us_db_meta_set (db, "a", "2"), 0);
+    cr_assert_eq (us_db_commit (db), 0);
+    cr_assert_eq (us_db_meta_get (buf, sizeof buf, db, "a"), 0);
+    cr_assert_str_eq (buf, "2");
+    cr_assert_neq (us_db_commit (db), 0, "commit without a transaction");
+    us_db_close (&db);
+}
+
+/* Bad SQL is an error with a message; prepare hands back a statement. */
+Test (db, exec_and_prepare)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "sql.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    us_error_clear ();
+    cr_assert_eq (us_db_exec (db, "SELEKT 1"), US_EIO);
+    cr_assert_neq (us_error_msg () [0], 0);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq (us_db_prepare (&st, db, "SELECT NULL, 'x'"), 0);
+    cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
+    cr_assert_str_eq (us_db_text (st, 0), "");
+    cr_assert_str_eq (us_db_text (st, 1), "x");
+    sqlite3_finalize (st);
+    cr_assert_eq (us_db_prepare (&st, db, "SELECT * FROM missing"), US_EIO);
+    us_db_close (&db);
+    us_db_close (&db);
+    us_db_close (NULL);
+}
+
+/* us_db_error maps SQLite's damage codes to US_ECORRUPT and the rest to
+   US_EIO. */
+Test (db, error_mapping)
+{
+    cr_assert_eq (us_db_error (NULL, "x"), US_EIO);
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "err.db");
+    sqlite3 *db = s_create_meta (path, US_APP_CLIENT);
+    sqlite3_exec (db, "SELEKT", NULL, NULL, NULL);
+    cr_assert_eq (us_db_error (db, "what"), US_EIO);
+    cr_assert_not_null (strstr (us_error_msg (), "what"));
+    us_db_close (&db);
+}

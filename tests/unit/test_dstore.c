@@ -1,0 +1,1023 @@
+/*  Unit tests for us_dstore: the district office's store (edits, outbox,
+    acknowledgements, pulled changes, epochs), including allocation
+    failures injected into SQLite. */
+#include "us_catalog.h"
+#include "us_codec.h"
+#include "us_db.h"
+#include "us_dstore.h"
+#include "us_error.h"
+#include "us_hlc.h"
+#include "us_keys.h"
+#include "us_period.h"
+
+#include "us_test.h"
+
+#include <limits.h>
+
+#define MONTH(y, m) ((y) * 12 + (m) - 1)
+
+static char s_dir [64];
+static char s_path [128];
+static char s_token [US_TOKEN_MAX];
+static us_keys_t s_server;
+static us_dstore_t *s_store;
+
+static void
+s_setup (void)
+{
+    us_test_tmpdir (s_dir, sizeof s_dir);
+    us_test_path (s_path, sizeof s_path, s_dir, "office.db");
+    cr_assert_eq (us_keys_generate (&s_server, false), 0);
+    us_keys_token (s_token, sizeof s_token, &s_server);
+    int rc = us_dstore_create (&s_store, s_path, "QT.DAKRONG", "tcp://127.0.0.1:5555", s_token);
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+}
+
+static void
+s_teardown (void)
+{
+    us_dstore_destroy (&s_store);
+    us_test_rmtree (s_dir);
+}
+
+TestSuite (dstore, .init = s_setup, .fini = s_teardown);
+
+/* Runs a query about the store. */
+static int64_t
+s_int (const char *sql)
+{
+    return us_test_int (us_dstore_db (s_store), sql);
+}
+
+/* Records an edit of the office's own unit, failing the test on error. */
+static void
+s_set (const char *unit, const char *month, const char *indicator, const char *value)
+{
+    int rc = us_dstore_set (s_store, unit, month, indicator, value, NULL, "ketoan");
+    cr_assert_eq (rc, 0, "set %s %s %s %s: %s", unit, month, indicator,
+                  value ? value : "(clear)", us_error_msg ());
+}
+
+/* Applies a page with the unit tree around the office:
+     QT > QT.DAKRONG > QT.DAKRONG.CS1, and QT > QT.HUONGHOA. */
+static void
+s_apply_tree (uint64_t next)
+{
+    us_unit_def_t units [4] = {
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "" },
+    };
+    us_changes_t c = { .next = next, .n_units = 4, .units = units };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+}
+
+/* Captures the parts of the store an edit would change. */
+typedef struct {
+    int64_t outbox, cells, last_seq, history;
+    int64_t value_sum;
+} s_state_t;
+
+static s_state_t
+s_state (void)
+{
+    s_state_t st = {
+        s_int ("SELECT COUNT(*) FROM outbox"),
+        s_int ("SELECT COUNT(*) FROM cells"),
+        s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'last_seq'"),
+        s_int ("SELECT COUNT(*) FROM history"),
+        s_int ("SELECT COALESCE (SUM (value), 0) FROM cells"),
+    };
+    return st;
+}
+
+static void
+s_state_same (const s_state_t *a, const char *what)
+{
+    s_state_t b = s_state ();
+    cr_assert_eq (b.outbox, a->outbox, "%s: outbox changed", what);
+    cr_assert_eq (b.cells, a->cells, "%s: cells changed", what);
+    cr_assert_eq (b.last_seq, a->last_seq, "%s: last_seq changed", what);
+    cr_assert_eq (b.history, a->history, "%s: history changed", what);
+    cr_assert_eq (b.value_sum, a->value_sum, "%s: values changed", what);
+    cr_assert (sqlite3_get_autocommit (us_dstore_db (s_store)), "%s: transaction left open", what);
+}
+
+/* Writes a file in the test directory and returns its path. */
+static const char *
+s_file (char *path, size_t size, const char *name, const char *text)
+{
+    us_test_path (path, size, s_dir, name);
+    remove (path);
+    us_test_write (path, text);
+    return path;
+}
+
+/* A new store knows its unit, server and key, starts at epoch 1 with an
+   empty outbox, and has the built-in catalog so it works offline. */
+Test (dstore, create)
+{
+    cr_assert_str_eq (us_dstore_unit (s_store), "QT.DAKRONG");
+    cr_assert_str_eq (us_dstore_server (s_store), "tcp://127.0.0.1:5555");
+    cr_assert_str_eq (us_dstore_server_key (s_store), s_server.curve_public);
+    char key [160];
+    snprintf (key, sizeof key, "%s.key", s_path);
+    cr_assert_str_eq (us_dstore_key_path (s_store), key);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.epoch, 1);
+    cr_assert_eq (h.last_seq, 0);
+    cr_assert_eq (h.checkpoint, 0);
+    us_catalog_t *cat;
+    cr_assert_eq (us_catalog_default (&cat), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM indicators"), (int64_t) cat->count);
+    us_catalog_destroy (&cat);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units WHERE code = 'QT.DAKRONG'"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 0);
+    cr_assert_eq ((uint32_t) s_int ("PRAGMA application_id"), US_APP_CLIENT);
+    uint64_t cp = 99;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, 0);
+}
+
+/* Creating over a store fails and keeps it; bad arguments leave no file. */
+Test (dstore, create_errors)
+{
+    us_dstore_t *d = (us_dstore_t *) 1;
+    cr_assert_eq (us_dstore_create (&d, s_path, "QT.HUONGHOA", "tcp://h:1", s_token), US_EEXIST);
+    cr_assert_null (d);
+    cr_assert_str_eq (us_dstore_unit (s_store), "QT.DAKRONG");
+    char path [160];
+    us_test_path (path, sizeof path, s_dir, "bad.db");
+    cr_assert_eq (us_dstore_create (&d, path, "QT.DAKRONG", "http://h:1", s_token), US_EINVAL);
+    cr_assert_eq (us_dstore_create (&d, path, "QT.DAKRONG", "tcp://h:1", "junk"), US_EINVAL);
+    cr_assert_eq (us_dstore_create (&d, path, "Đakrông", "tcp://h:1", s_token), US_EINVAL);
+    cr_assert_eq (us_dstore_create (&d, path, "", "tcp://h:1", s_token), US_EINVAL);
+    cr_assert_not (us_test_exists (path));
+    cr_assert_eq (us_dstore_open (&d, path), US_ENOTFOUND);
+    cr_assert_null (d);
+}
+
+/* A store reopens with its settings and edits. */
+Test (dstore, reopen)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "120");
+    us_dstore_destroy (&s_store);
+    cr_assert_null (s_store);
+    cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (us_dstore_unit (s_store), "QT.DAKRONG");
+    cr_assert_str_eq (us_dstore_server_key (s_store), s_server.curve_public);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 1);
+}
+
+/* An edit goes to the outbox and the office's view, on disk, with the next
+   seq, a clock reading and the base version it was made on. */
+Test (dstore, set)
+{
+    int64_t before = us_hlc_wall_ms ();
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2022-05", "members.new", "120",
+                                 "theo báo cáo tháng", "ketoan"), 0, "%s", us_error_msg ());
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 1);
+    cr_assert_eq (s_int ("SELECT seq FROM outbox"), 1);
+    cr_assert_eq (s_int ("SELECT epoch FROM outbox"), 1);
+    cr_assert_eq (s_int ("SELECT month FROM outbox"), MONTH (2022, 5));
+    cr_assert_eq (s_int ("SELECT value FROM outbox"), 120);
+    cr_assert_eq (s_int ("SELECT base_version FROM outbox"), 0);
+    int64_t hlc = s_int ("SELECT hlc FROM outbox");
+    cr_assert_geq (us_hlc_ms ((uint64_t) hlc), before - 1000);
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store),
+                      "SELECT note FROM outbox"), "theo báo cáo tháng");
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store),
+                      "SELECT author FROM outbox"), "ketoan");
+    cr_assert_eq (s_int ("SELECT value FROM cells"), 120);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.last_seq, 1);
+    cr_assert_eq (h.hlc, (uint64_t) hlc);
+
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "125");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 2);
+    cr_assert_gt (s_int ("SELECT MAX (hlc) FROM outbox"), hlc, "clock must advance");
+    cr_assert_eq (s_int ("SELECT value FROM cells"), 125);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 1);
+}
+
+/* A cleared figure is queued as no value. */
+Test (dstore, set_clear)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "120");
+    s_set ("QT.DAKRONG", "2022-05", "members.new", NULL);
+    cr_assert (us_test_is_null (us_dstore_db (s_store), "SELECT value FROM outbox WHERE seq = 2"));
+    cr_assert (us_test_is_null (us_dstore_db (s_store), "SELECT value FROM cells"));
+}
+
+/* Bad edits are refused with US_EINVAL and store nothing. */
+Test (dstore, set_validation)
+{
+    s_apply_tree (5);
+    s_set ("QT.DAKRONG", "2022-04", "members.new", "1");
+    s_state_t before = s_state ();
+    static char long_note [US_MAX_NOTE + 2];
+    memset (long_note, 'n', US_MAX_NOTE + 1);
+    struct { const char *unit, *month, *ind, *value, *note, *author, *what; } bad [] = {
+        { "QT.NOWHERE", "2022-05", "members.new", "1", NULL, "k", "unknown unit" },
+        { "QT DAKRONG", "2022-05", "members.new", "1", NULL, "k", "bad unit code" },
+        { "QT.HUONGHOA", "2022-05", "members.new", "1", NULL, "k", "outside the office" },
+        { "QT", "2022-05", "members.new", "1", NULL, "k", "the province above" },
+        { "QT.DAKRONG", "2022-05", "members.lost", "1", NULL, "k", "unknown indicator" },
+        { "QT.DAKRONG", "2022-13", "members.new", "1", NULL, "k", "month 13" },
+        { "QT.DAKRONG", "2022-Q2", "members.new", "1", NULL, "k", "quarter as month" },
+        { "QT.DAKRONG", "1989-12", "members.new", "1", NULL, "k", "month before calendar" },
+        { "QT.DAKRONG", "2022-05", "members.new", "-1", NULL, "k", "negative" },
+        { "QT.DAKRONG", "2022-05", "cla.coverage", "96", NULL, "k", "ratio" },
+        { "QT.DAKRONG", "2022-05", "members.new", "2.273", NULL, "k", "Vietnamese thousands" },
+        { "QT.DAKRONG", "2022-05", "members.new", "", NULL, "k", "empty value" },
+        { "QT.DAKRONG", "2022-05", "members.new", "12a", NULL, "k", "junk value" },
+        { "QT.DAKRONG", "2022-05", "members.new", "1", NULL, NULL, "no author" },
+        { "QT.DAKRONG", "2022-05", "members.new", "1", NULL, "", "empty author" },
+        { "QT.DAKRONG", "2022-05", "members.new", "1", "bad\xC3(", "k", "note not UTF-8" },
+        { "QT.DAKRONG", "2022-05", "members.new", "1", long_note, "k", "note too long" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        us_error_clear ();
+        int rc = us_dstore_set (s_store, bad [i].unit, bad [i].month, bad [i].ind,
+                                bad [i].value, bad [i].note, bad [i].author);
+        cr_assert_eq (rc, US_EINVAL, "%s: rc %d", bad [i].what, rc);
+        cr_assert_neq (us_error_msg () [0], 0, "%s: no message", bad [i].what);
+        s_state_same (&before, bad [i].what);
+    }
+    s_set ("QT.DAKRONG.CS1", "2022-05", "members.new", "3");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), before.outbox + 1,
+                  "a grassroots union of the office is in scope");
+}
+
+/* A period the province approved is locked for edits. */
+Test (dstore, set_locked)
+{
+    s_apply_tree (5);
+    us_submission_state_t sub = { "QT.DAKRONG", "2022-H1", "approved", 1 };
+    us_changes_t c = { .next = 6, .n_submissions = 1, .submissions = &sub };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+    s_state_t before = s_state ();
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2022-03", "members.new", "1", NULL, "k"),
+                  US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "locked"), "%s", us_error_msg ());
+    s_state_same (&before, "locked");
+    s_set ("QT.DAKRONG", "2022-07", "members.new", "1");
+}
+
+/* A good file is imported whole, in file order. */
+Test (dstore, import)
+{
+    char path [160];
+    s_file (path, sizeof path, "data.csv",
+            "\xEF\xBB\xBFunit,month,indicator,value,note\r\n"
+            "QT.DAKRONG,2022-01,members.new,10,\r\n"
+            "QT.DAKRONG,2022-02,members.new,12,\"ghi chú, có dấu phẩy\"\r\n"
+            "QT.DAKRONG,2022-02,members.total,1000\r\n");
+    int count = -1;
+    cr_assert_eq (us_dstore_import (s_store, &count, path, "ketoan"), 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 3);
+    cr_assert_eq (s_int ("SELECT value FROM outbox WHERE seq = 1"), 10);
+    cr_assert_eq (s_int ("SELECT value FROM outbox WHERE seq = 3"), 1000);
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store),
+                      "SELECT note FROM outbox WHERE seq = 2"), "ghi chú, có dấu phẩy");
+}
+
+/* A bad line anywhere refuses the whole file: nothing is stored. */
+Test (dstore, import_all_or_nothing)
+{
+    s_set ("QT.DAKRONG", "2022-04", "members.new", "1");
+    s_state_t before = s_state ();
+    static const char *bad [] = {
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,-3\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-13,members.new,3\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.HUONGHOA,2022-02,members.new,3\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,cla.coverage,3\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n\"QT.DAKRONG,2022-02,members.new,3\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,3,\xC3(\n",
+        "unit,month,indicator,value\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char path [160];
+        s_file (path, sizeof path, "bad.csv", bad [i]);
+        int count = -1;
+        cr_assert_eq (us_dstore_import (s_store, &count, path, "ketoan"), US_EINVAL, "file %zu", i);
+        cr_assert_eq (count, 0, "file %zu", i);
+        char what [32];
+        snprintf (what, sizeof what, "file %zu", i);
+        s_state_same (&before, what);
+    }
+    int count = -1;
+    cr_assert_neq (us_dstore_import (s_store, &count, "/nonexistent/data.csv", "ketoan"), 0);
+    cr_assert_eq (us_dstore_import (s_store, &count, "/dev/null", NULL), US_EINVAL);
+}
+
+/* The error names the file, the bad line and what is wrong with it. */
+Test (dstore, import_error_names_line)
+{
+    char path [160];
+    s_file (path, sizeof path, "bad.csv",
+            "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n"
+            "QT.DAKRONG,2022-02,members.new,-3\n");
+    int count;
+    us_error_clear ();
+    cr_assert_eq (us_dstore_import (s_store, &count, path, "ketoan"), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "bad.csv"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "line 3"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "negative"), "%s", us_error_msg ());
+}
+
+/* A CSV syntax error names its line too. */
+Test (dstore, import_csv_error_names_line)
+{
+    char path [160];
+    s_file (path, sizeof path, "bad.csv",
+            "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n"
+            "QT.DAKRONG,2022-02,members.new,1\n\"QT.DAKRONG,2022-03,members.new,3\n");
+    int count;
+    us_error_clear ();
+    cr_assert_eq (us_dstore_import (s_store, &count, path, "ketoan"), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "line 4"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "quote"), "%s", us_error_msg ());
+}
+
+/* A batch hands out the oldest edits first with every field. */
+Test (dstore, batch_oldest_first)
+{
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (push.count, 0, "empty outbox");
+    for (int m = 1; m <= 5; m++) {
+        char month [8], value [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        snprintf (value, sizeof value, "%d", m * 10);
+        cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
+                                     m == 2 ? "ghi chú" : NULL, "ketoan"), 0);
+    }
+    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0, "%s", us_error_msg ());
+    cr_assert_eq (push.count, 3);
+    cr_assert_eq (push.epoch, 1);
+    for (size_t i = 0; i < 3; i++) {
+        const us_delta_t *d = &push.deltas [i];
+        cr_assert_eq (d->seq, i + 1);
+        cr_assert_str_eq (d->unit, "QT.DAKRONG");
+        cr_assert_str_eq (d->indicator, "members.new");
+        cr_assert_eq (d->month, MONTH (2022, (int) i + 1));
+        cr_assert_eq (d->value, (int64_t) (i + 1) * 10);
+        cr_assert_not (d->clear);
+        cr_assert_eq (d->base_version, 0);
+        cr_assert_str_eq (d->author, "ketoan");
+        cr_assert_str_eq (d->note, i == 1 ? "ghi chú" : "");
+        if (i)
+            cr_assert_gt (d->hlc, push.deltas [i - 1].hlc);
+    }
+    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (push.count, 5);
+    cr_assert_eq (push.deltas [4].seq, 5);
+
+    /* A batch encodes as a valid Push. */
+    us_msg_t m = { .type = US_MSG_PUSH, .push = push };
+    uint8_t *buf;
+    size_t len;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0, "%s", us_error_msg ());
+    free (buf);
+}
+
+/* Builds an answer for the first n deltas of push. */
+static void
+s_results (us_result_t *r, const us_push_t *push, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        r [i] = (us_result_t) { .seq = push->deltas [i].seq, .outcome = US_OUTCOME_ACCEPTED,
+                                .reason = "", .version = 1, .value = push->deltas [i].value };
+}
+
+/* An acknowledgement removes the answered edits from the outbox, records
+   every outcome in the history (rejections with their reason), and
+   updates the office's view of accepted figures. */
+Test (dstore, ack)
+{
+    for (int m = 1; m <= 5; m++) {
+        char month [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        s_set ("QT.DAKRONG", month, "members.new", "10");
+    }
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0);
+    us_result_t r [3];
+    s_results (r, &push, 3);
+    r [1] = (us_result_t) { .seq = 2, .outcome = US_OUTCOME_REJECTED,
+                            .reason = "locked: the period is approved", .cleared = true };
+    r [2] = (us_result_t) { .seq = 3, .outcome = US_OUTCOME_CONFLICT_LOST,
+                            .reason = "concurrent edit by binh; decided by lww: later clock",
+                            .version = 2, .value = 7 };
+    us_push_ack_t ack = { .count = 3, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    cr_assert_eq (stats.pushed, 3);
+    cr_assert_eq (stats.accepted, 1);
+    cr_assert_eq (stats.rejected, 1);
+    cr_assert_eq (stats.lost, 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 2);
+    cr_assert_eq (s_int ("SELECT MIN (seq) FROM outbox"), 4);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 3);
+    sqlite3 *db = us_dstore_db (s_store);
+    char buf [128];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT outcome FROM history WHERE seq = 1"), "accepted");
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT outcome FROM history WHERE seq = 2"), "rejected");
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT reason FROM history WHERE seq = 2"), "locked: the period is approved");
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT outcome FROM history WHERE seq = 3"), "conflict-lost");
+    cr_assert_eq (s_int ("SELECT server_value FROM history WHERE seq = 3"), 7);
+    char sql [160];
+    snprintf (sql, sizeof sql, "SELECT version FROM cells WHERE month = %d", MONTH (2022, 1));
+    cr_assert_eq (s_int (sql), 1);
+    snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2022, 3));
+    cr_assert_eq (s_int (sql), 7, "the office shows the value the province kept");
+
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    cr_assert_not_null (strstr (c.buf, "locked: the period is approved"), "%s", c.buf);
+    cr_assert_not_null (strstr (c.buf, "\"conflicts_lost\":[{"), "%s", c.buf);
+    free (c.buf);
+}
+
+/* An answer that does not match its batch is refused and changes nothing. */
+Test (dstore, ack_mismatch)
+{
+    for (int m = 1; m <= 3; m++) {
+        char month [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        s_set ("QT.DAKRONG", month, "members.new", "10");
+    }
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0);
+    s_state_t before = s_state ();
+    us_result_t r [3];
+    s_results (r, &push, 3);
+    us_push_ack_t ack = { .count = 2, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), US_EPROTO);
+    s_state_same (&before, "short answer");
+    ack.count = 3;
+    r [2].seq = 99;
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), US_EPROTO);
+    s_state_same (&before, "wrong seq");
+}
+
+/* An edit made after a batch was handed out keeps its local value when the
+   batch is acknowledged. */
+Test (dstore, ack_keeps_pending_edit)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "10");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (push.count, 1);
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "20");
+    us_result_t r [1];
+    s_results (r, &push, 1);
+    us_push_ack_t ack = { .count = 1, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    cr_assert_eq (s_int ("SELECT value FROM cells"), 20);
+    cr_assert_eq (s_int ("SELECT version FROM cells"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 1);
+    cr_assert_eq (s_int ("SELECT seq FROM outbox"), 2);
+
+    /* The next edit of the cell is based on the version the server gave. */
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "21");
+    cr_assert_eq (s_int ("SELECT base_version FROM outbox WHERE seq = 3"), 1);
+}
+
+/* Duplicates (answers the server gave before) are counted as such. */
+Test (dstore, ack_duplicates)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "10");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    us_result_t r [1];
+    s_results (r, &push, 1);
+    r [0].duplicate = true;
+    us_push_ack_t ack = { .count = 1, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0);
+    cr_assert_eq (stats.duplicates, 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 0);
+}
+
+/* A Changes page brings the tree, catalog, figures, targets, conflicts and
+   submissions, and its checkpoint, in one go. */
+Test (dstore, apply)
+{
+    s_apply_tree (5);
+    us_indicator_def_t inds [1] = {
+        { "bulletin.copies", "Bản tin", "flow", "", "", "lww", "", 20 } };
+    us_cell_change_t cells [2] = {
+        { "QT.DAKRONG", "members.new", MONTH (2022, 5), 120, false, 3, 1000, "tinh", "sửa", true },
+        { "QT.DAKRONG.CS1", "members.total", MONTH (2022, 6), 60, false, 1, 1001, "b", "", false },
+    };
+    us_target_def_t targets [1] = {
+        { "QT.DAKRONG", "members.new", "2022-h1", "province", 150, 150, false, 1 } };
+    us_conflict_notice_t conflicts [1] = {
+        { 9, "QT.DAKRONG", "members.new", MONTH (2022, 5), 120, false, "tinh", 100, false,
+          "ketoan", "lww: later clock", 77 } };
+    us_submission_state_t subs [1] = { { "QT.DAKRONG", "2022-Q1", "submitted", 5 } };
+    us_changes_t c = { .next = 42, .more = false, .n_indicators = 1, .indicators = inds,
+                       .n_cells = 2, .cells = cells, .n_targets = 1, .targets = targets,
+                       .n_conflicts = 1, .conflicts = conflicts, .n_submissions = 1,
+                       .submissions = subs };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, 42);
+    cr_assert_eq (stats.pages, 1);
+    cr_assert_eq (stats.pulled_cells, 2);
+    cr_assert_eq (stats.pulled_other, 4);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units"), 4);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units u JOIN units p ON p.id = u.parent_id"
+                         " WHERE u.code = 'QT.DAKRONG.CS1' AND p.code = 'QT.DAKRONG'"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM indicators WHERE code = 'bulletin.copies'"), 1);
+    cr_assert_eq (s_int ("SELECT value FROM cells c JOIN units u ON u.id = c.unit_id"
+                         " WHERE u.code = 'QT.DAKRONG'"), 120);
+    cr_assert_eq (s_int ("SELECT corrected FROM cells c JOIN units u ON u.id = c.unit_id"
+                         " WHERE u.code = 'QT.DAKRONG'"), 1);
+    char buf [32];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store),
+                      "SELECT period FROM targets"), "2022-H1");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM submissions"), 1);
+
+    /* The office's report now includes its grassroots union and target. */
+    us_test_capture_t out;
+    us_test_capture_open (&out);
+    cr_assert_eq (us_dstore_show (s_store, out.f, "2022-H1", true), 0, "%s", us_error_msg ());
+    us_test_capture_close (&out);
+    cr_assert (us_test_json_valid (out.buf), "%s", out.buf);
+    cr_assert_not_null (strstr (out.buf, "\"members.new\":120"), "%s", out.buf);
+    cr_assert_not_null (strstr (out.buf, "QT.DAKRONG.CS1"), "%s", out.buf);
+    cr_assert_not_null (strstr (out.buf, "\"province\":80.0"), "%s", out.buf);
+    free (out.buf);
+}
+
+/* A figure edited here and not yet sent keeps its local value when the
+   server's older figure arrives; other figures take the server's. */
+Test (dstore, apply_keeps_pending)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "20");
+    us_cell_change_t cells [2] = {
+        { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false },
+        { "QT.DAKRONG", "members.new", MONTH (2022, 6), 30, false, 1, 1001, "tinh", "", false },
+    };
+    us_changes_t c = { .next = 7, .n_cells = 2, .cells = cells };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+    char sql [160];
+    snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2022, 5));
+    cr_assert_eq (s_int (sql), 20);
+    snprintf (sql, sizeof sql, "SELECT version FROM cells WHERE month = %d", MONTH (2022, 5));
+    cr_assert_eq (s_int (sql), 3);
+    snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2022, 6));
+    cr_assert_eq (s_int (sql), 30);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 1);
+
+    /* A cleared figure from the server clears the office's view. */
+    us_cell_change_t clear = { "QT.DAKRONG", "members.new", MONTH (2022, 6), 0, true, 2, 1002,
+                               "tinh", "", false };
+    c = (us_changes_t) { .next = 8, .n_cells = 1, .cells = &clear };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0);
+    snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2022, 6));
+    cr_assert (us_test_is_null (us_dstore_db (s_store), sql));
+}
+
+/* A page that goes back in the change stream is refused. */
+Test (dstore, apply_goes_back)
+{
+    s_apply_tree (40);
+    us_changes_t c = { .next = 39 };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), US_EPROTO);
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, 40);
+    c.next = 40;
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "an empty page at the head");
+}
+
+/* A page that fails part way is not applied at all, checkpoint included. */
+Test (dstore, apply_atomic)
+{
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "" } };
+    us_indicator_def_t inds [1] = { { "weird", "W", "gauge", "", "", "lww", "", 1 } };
+    us_cell_change_t cells [1] = {
+        { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false } };
+    us_changes_t c = { .next = 50, .n_units = 1, .units = units, .n_indicators = 1,
+                       .indicators = inds, .n_cells = 1, .cells = cells };
+    us_sync_stats_t stats = { 0 };
+    s_state_t before = s_state ();
+    int64_t units_before = s_int ("SELECT COUNT(*) FROM units");
+    cr_assert_neq (us_dstore_apply (s_store, &stats, &c), 0);
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units"), units_before);
+    s_state_same (&before, "failed page");
+    cr_assert_eq (stats.pages, 0);
+}
+
+/* When the server has seen more of this replica than the store remembers
+   (a restored backup), a new epoch starts and the outbox is renumbered
+   from 1, keeping every edit and its order. */
+Test (dstore, welcome_new_epoch)
+{
+    for (int m = 1; m <= 5; m++) {
+        char month [8], value [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        snprintf (value, sizeof value, "%d", m);
+        s_set ("QT.DAKRONG", month, "members.new", value);
+    }
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 2), 0);
+    us_result_t r [2];
+    s_results (r, &push, 2);
+    us_push_ack_t ack = { .count = 2, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0);
+
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .high_water = 9, .unit = "QT.DAKRONG", .head = 0 };
+    memset (&stats, 0, sizeof stats);
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    cr_assert (stats.new_epoch);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.epoch, 2);
+    cr_assert_eq (h.last_seq, 3);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (push.epoch, 2);
+    cr_assert_eq (push.count, 3);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq (push.deltas [i].seq, i + 1);
+        cr_assert_eq (push.deltas [i].value, (int64_t) i + 3, "order kept");
+    }
+    s_set ("QT.DAKRONG", "2022-06", "members.new", "6");
+    cr_assert_eq (s_int ("SELECT seq FROM outbox WHERE value = 6"), 4);
+    cr_assert_eq (s_int ("SELECT epoch FROM outbox WHERE value = 6"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 2, "history kept");
+}
+
+/* A Welcome that shows nothing unusual keeps the epoch and the outbox. */
+Test (dstore, welcome_normal)
+{
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "1");
+    s_set ("QT.DAKRONG", "2022-02", "members.new", "2");
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .high_water = 2, .unit = "QT.DAKRONG" };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0);
+    cr_assert_not (stats.new_epoch);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.epoch, 1);
+    cr_assert_eq (h.last_seq, 2);
+    cr_assert_eq (s_int ("SELECT MAX (seq) FROM outbox"), 2);
+
+    w.epoch = 0;
+    w.high_water = 0;
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "a server that never saw us");
+    cr_assert_not (stats.new_epoch);
+}
+
+/* A Welcome from a later epoch than the store's starts the epoch after it. */
+Test (dstore, welcome_later_epoch)
+{
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "1");
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 3,
+                       .high_water = 1, .unit = "QT.DAKRONG" };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0);
+    cr_assert (stats.new_epoch);
+    cr_assert_eq (s_int ("SELECT epoch FROM outbox"), 4);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.epoch, 4);
+}
+
+/* The office adopts the server's clock: a PC an hour slow stamps its next
+   edits with the server's time. */
+Test (dstore, welcome_adopts_server_time)
+{
+    int64_t wall = us_hlc_wall_ms ();
+    us_welcome_t w = { .server_time = us_hlc_make (wall + 3600 * 1000, 0), .epoch = 0,
+                       .high_water = 0, .unit = "QT.DAKRONG" };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0);
+    int64_t offset = s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'clock_offset'");
+    cr_assert_lt (llabs (offset - 3600 * 1000), 10000, "offset %lld", (long long) offset);
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "1");
+    int64_t hlc = s_int ("SELECT hlc FROM outbox");
+    cr_assert_geq (us_hlc_ms ((uint64_t) hlc), wall + 3600 * 1000 - 10000);
+    cr_assert_gt ((uint64_t) hlc, w.server_time);
+
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    cr_assert_not_null (strstr (c.buf, "\"clock_warning\":true"), "%s", c.buf);
+    free (c.buf);
+}
+
+/* A new epoch on the server's word renumbers the outbox after its epoch. */
+Test (dstore, new_epoch)
+{
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "1");
+    s_set ("QT.DAKRONG", "2022-02", "members.new", "2");
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_new_epoch (s_store, &stats, 4), 0, "%s", us_error_msg ());
+    cr_assert (stats.new_epoch);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE epoch = 5"), 2);
+    cr_assert_eq (s_int ("SELECT MIN (seq) FROM outbox"), 1);
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.epoch, 5);
+    cr_assert_eq (h.last_seq, 2);
+}
+
+/* Submissions queue canonical periods; the server's answer settles them. */
+Test (dstore, submit)
+{
+    cr_assert_eq (us_dstore_submit (s_store, "2022-h1"), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_submit (s_store, "2022-13"), US_EINVAL);
+    char period [US_PERIOD_TEXT];
+    cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), 0);
+    cr_assert_str_eq (period, "2022-H1");
+    cr_assert_eq (us_dstore_submit_done (s_store, "2022-H1", true, "submitted", ""), 0);
+    cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_submit (s_store, "2022-H1"), 0);
+    cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), 0, "queued again");
+}
+
+/* A broken rule (more admitted to the Party than introduced) refuses the
+   submission and names the rule. */
+Test (dstore, submit_checks_rules)
+{
+    s_set ("QT.DAKRONG", "2022-03", "party.introduced", "3");
+    s_set ("QT.DAKRONG", "2022-03", "party.admitted", "5");
+    char msg [256] = "";
+    cr_assert_eq (us_dstore_check_rules (s_store, msg, sizeof msg, "QT.DAKRONG", "2022-Q1"),
+                  US_EINVAL);
+    cr_assert_not_null (strstr (msg, "party.admitted"), "%s", msg);
+    cr_assert_eq (us_dstore_submit (s_store, "2022-Q1"), US_EINVAL);
+    char period [US_PERIOD_TEXT];
+    cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), US_ENOTFOUND);
+    s_set ("QT.DAKRONG", "2022-03", "party.admitted", "2");
+    cr_assert_eq (us_dstore_check_rules (s_store, msg, sizeof msg, "QT.DAKRONG", "2022-Q1"), 0);
+    cr_assert_eq (us_dstore_submit (s_store, "2022-Q1"), 0, "%s", us_error_msg ());
+}
+
+/* Status and show print valid JSON and readable text. */
+Test (dstore, status_and_show)
+{
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "120");
+    cr_assert_eq (us_dstore_note_sync (s_store, "unreachable"), 0);
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    static const char *keys [] = { "\"unit\":\"QT.DAKRONG\"", "\"epoch\":1", "\"pending\":[{",
+                                   "\"rejected\":[]", "\"conflicts\":[]",
+                                   "\"last_sync\":\"unreachable\"" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++)
+        cr_assert_not_null (strstr (c.buf, keys [i]), "missing %s in %s", keys [i], c.buf);
+    free (c.buf);
+
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, false), 0);
+    us_test_capture_close (&c);
+    cr_assert_not_null (strstr (c.buf, "1 edit waiting to be sent"), "%s", c.buf);
+    free (c.buf);
+
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_show (s_store, c.f, "2022", false), 0);
+    us_test_capture_close (&c);
+    cr_assert_not_null (strstr (c.buf, "120"), "%s", c.buf);
+    free (c.buf);
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_show (s_store, c.f, "2022-14", false), US_EINVAL);
+    us_test_capture_close (&c);
+    free (c.buf);
+}
+
+/*  ----------------------------------------------------------------------
+    Allocation failures injected into SQLite
+    ---------------------------------------------------------------------- */
+
+static sqlite3_mem_methods s_orig_mem;
+static long s_allocs;           /* allocations since arming            */
+static long s_fail_at = -1;     /* first failing allocation, -1: none  */
+static bool s_fail_all;         /* fail every allocation from then on  */
+
+/* Returns true when this allocation must fail. */
+static bool
+s_fail_now (void)
+{
+    if (s_fail_at < 0)
+        return false;
+    long k = s_allocs++;
+    return s_fail_all ? k >= s_fail_at : k == s_fail_at;
+}
+
+static void *
+s_malloc (int n)
+{
+    return s_fail_now () ? NULL : s_orig_mem.xMalloc (n);
+}
+
+static void *
+s_realloc (void *p, int n)
+{
+    return s_fail_now () ? NULL : s_orig_mem.xRealloc (p, n);
+}
+
+/* Installs the failing allocator in SQLite (before any connection). */
+static void
+s_oom_install (void)
+{
+    cr_assert_eq (sqlite3_shutdown (), SQLITE_OK);
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_GETMALLOC, &s_orig_mem), SQLITE_OK);
+    sqlite3_mem_methods m = s_orig_mem;
+    m.xMalloc = s_malloc;
+    m.xRealloc = s_realloc;
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
+    cr_assert_eq (sqlite3_initialize (), SQLITE_OK);
+}
+
+/* Arms the allocator: allocation n (counting from 0) fails, and with all
+   every one after it. n < 0 counts without failing. */
+static void
+s_oom_arm (long n, bool all)
+{
+    s_allocs = 0;
+    s_fail_all = all;
+    s_fail_at = n < 0 ? LONG_MAX : n;
+}
+
+static void
+s_oom_disarm (void)
+{
+    s_fail_at = -1;
+}
+
+/* Checks PRAGMA integrity_check on a fresh read-only connection. */
+static void
+s_integrity_ok (const char *path, const char *what)
+{
+    sqlite3 *db;
+    cr_assert_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "PRAGMA integrity_check"), "ok",
+                      "%s: integrity check failed", what);
+    sqlite3_close (db);
+}
+
+/* Checks the store through its own handle with PRAGMA quick_check. */
+static void
+s_quick_check (const char *what)
+{
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store), "PRAGMA quick_check"),
+                      "ok", "%s: quick check failed", what);
+}
+
+/* An edit or import run with SQLite failing at its Nth allocation (or,
+   with all, at every allocation from the Nth on) either succeeds
+   completely or fails leaving the store unchanged and passing its
+   integrity check, for every N up to the number of allocations a
+   successful call makes. With one failure the same handle must stay
+   clean (no transaction left open) and usable; with all of them failing
+   the store is checked after closing and reopening it. */
+typedef int (*s_op_t) (int n, const char *csv);
+
+static int
+s_op_set (int n, const char *csv)
+{
+    (void) csv;
+    char value [16];
+    snprintf (value, sizeof value, "%d", 1000 + n);
+    return us_dstore_set (s_store, "QT.DAKRONG", "2022-05", "members.new", value, "oom", "ketoan");
+}
+
+static int
+s_op_import (int n, const char *csv)
+{
+    (void) n;
+    int count;
+    return us_dstore_import (s_store, &count, csv, "ketoan");
+}
+
+static void
+s_oom_sweep (s_op_t op, int rows, bool all)
+{
+    char csv [160];
+    s_file (csv, sizeof csv, "oom.csv",
+            "unit,month,indicator,value,note\n"
+            "QT.DAKRONG,2022-01,members.new,7,một\n"
+            "QT.DAKRONG,2022-02,members.total,1200,hai\n"
+            "QT.DAKRONG,2022-03,cdcs.new,2,ba\n");
+    s_set ("QT.DAKRONG", "2022-04", "members.new", "1");
+    us_dstore_destroy (&s_store);
+    s_oom_install ();
+
+    /* Count the allocations of one successful call on a warm handle. */
+    cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    cr_assert_eq (op (0, csv), 0, "%s", us_error_msg ());
+    s_oom_arm (-1, all);
+    cr_assert_eq (op (0, csv), 0, "%s", us_error_msg ());
+    long total = s_allocs;
+    s_oom_disarm ();
+    cr_assert_gt (total, 10);
+    long step = all && total > 100 ? total / 100 : 1;
+
+    int failures = 0;
+    for (long n = 0; n <= total + 5; n += step) {
+        if (!s_store)
+            cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+        s_state_t before = s_state ();
+        s_oom_arm (n, all);
+        int rc = op ((int) n + 1, csv);
+        s_oom_disarm ();
+        char what [64];
+        snprintf (what, sizeof what, "allocation %ld of %ld failing", n, total);
+        if (rc == 0) {
+            s_state_t after = s_state ();
+            cr_assert_eq (after.outbox, before.outbox + rows, "%s: succeeded but outbox %lld -> %lld",
+                          what, (long long) before.outbox, (long long) after.outbox);
+            cr_assert_eq (after.last_seq, before.last_seq + rows, "%s", what);
+        }
+        else {
+            failures++;
+            if (!all) {
+                s_state_same (&before, what);
+                s_quick_check (what);
+            }
+        }
+        if (all || n % 64 == 0) {
+            us_dstore_destroy (&s_store);
+            s_integrity_ok (s_path, what);
+            cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s: reopen: %s", what,
+                          us_error_msg ());
+            if (rc != 0)
+                s_state_same (&before, what);
+            us_dstore_destroy (&s_store);
+        }
+    }
+    cr_assert_gt (failures, 0, "no injected failure was noticed");
+
+    /* The store still takes edits afterwards. */
+    if (!s_store)
+        cr_assert_eq (us_dstore_open (&s_store, s_path), 0);
+    s_set ("QT.DAKRONG", "2022-12", "members.new", "5");
+}
+
+/* us_dstore_set with every later allocation failing. */
+Test (dstore_oom, set_persistent, .init = s_setup, .fini = s_teardown)
+{
+    s_oom_sweep (s_op_set, 1, true);
+}
+
+/* us_dstore_set with one allocation failing; the same handle must be left
+   clean and usable. */
+Test (dstore_oom, set_transient, .init = s_setup, .fini = s_teardown)
+{
+    s_oom_sweep (s_op_set, 1, false);
+}
+
+/* us_dstore_import with every later allocation failing. */
+Test (dstore_oom, import_persistent, .init = s_setup, .fini = s_teardown)
+{
+    s_oom_sweep (s_op_import, 3, true);
+}
+
+/* us_dstore_import with one allocation failing. */
+Test (dstore_oom, import_transient, .init = s_setup, .fini = s_teardown)
+{
+    s_oom_sweep (s_op_import, 3, false);
+}
