@@ -14,7 +14,7 @@
 # kept between runs), crashes/<target>, logs/<target>.log and tmp/.
 # Environment: US_FUZZ_CC (default clang), US_FUZZ_JOBS (make -j),
 # US_FUZZ_ARGS (extra libFuzzer flags), and what the targets read
-# (tests/fuzz/README.md: US_FUZZ_SKIP_KNOWN, US_FUZZ_CLOCK_CHECK, ...).
+# (tests/fuzz/README.md: US_FUZZ_CLOCK_CHECK, ...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

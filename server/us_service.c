@@ -27,6 +27,24 @@ s_setint (void *sock, int option, int value)
     return zmq_setsockopt (sock, option, &value, sizeof value);
 }
 
+/* Checks a tcp:// endpoint's port, which libzmq would silently wrap. */
+static int
+s_endpoint_check (const char *endpoint)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    const char *colon = strrchr (endpoint, ':');
+    if (!colon || colon < endpoint + 6)
+        return us_error_set (US_EINVAL, "endpoint %s has no port", endpoint);
+    if (strcmp (colon + 1, "*") == 0)
+        return 0;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 1 || port > 65535)
+        return us_error_set (US_EINVAL, "bad port in %s (1 to 65535)", endpoint);
+    return 0;
+}
+
 /* Binds the service to endpoint. */
 us_service_t *
 us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
@@ -57,6 +75,10 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
     ||  s_setint (self->router, ZMQ_HANDSHAKE_IVL, 10000) != 0
     ||  s_setint (self->router, ZMQ_LINGER, 1000) != 0)
         goto fail;
+    if (s_endpoint_check (endpoint) != 0) {
+        us_service_destroy (&self);
+        return NULL;
+    }
     if (zmq_bind (self->router, endpoint) != 0) {
         us_error_set (US_EINVAL, "cannot bind %s: %s", endpoint, zmq_strerror (errno));
         us_service_destroy (&self);

@@ -125,10 +125,18 @@ die () {
 run () {
     "$@" >"$WORK/.out" 2>"$WORK/.err"
     RC=$?
-    OUT=$(<"$WORK/.out")
-    ERR=$(<"$WORK/.err")
+    slurp OUT "$WORK/.out"
+    slurp ERR "$WORK/.err"
     log "\$ ${*#"$BUILD/"} -> $RC"
     [ -z "$ERR" ] || printf '%s\n' "$ERR" | sed 's/^/    stderr: /' >&2
+}
+
+# slurp VAR FILE: VAR = FILE's text without trailing newlines (no fork).
+slurp () {
+    IFS= read -r -d '' "$1" <"$2"
+    while [[ ${!1} == *$'\n' ]]; do
+        printf -v "$1" '%s' "${!1%$'\n'}"
+    done
 }
 
 # must CMD...: runs a command that has to succeed; dies otherwise.
@@ -308,7 +316,7 @@ client_init () {
 us () {
     local name=$1
     shift
-    run "$US" "$@" --db "$(cdb "$name")"
+    run "$US" "$@" --db "$WORK/$name.db"
 }
 
 # uss ARGS...: runs the server CLI on the provincial store (through run).

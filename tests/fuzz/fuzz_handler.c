@@ -27,11 +27,6 @@
     - no sanitizer report (the whole project is built with ASan and UBSan);
     - the store never fails (an Error with US_EIO or US_ECORRUPT), since a
       request that can make it fail is a way to stop a district's sync.
-
-    US_FUZZ_SKIP_KNOWN=1 drops the requests that trigger findings already
-    reported and not yet fixed (a Submit with a clock far ahead; a Push of
-    values above 2^50), so a run can look for new ones meanwhile. Off by
-    default: a plain run keeps failing until they are fixed.
 */
 #include "us_audit.h"
 #include "us_codec.h"
@@ -79,9 +74,6 @@ static bool s_verbose;
 static bool s_clock_check = true;
 static bool s_audit_check = true;
 static unsigned long s_pushes, s_audit_every = 200;
-static bool s_skip_known;
-
-#define KNOWN_MAX_VALUE ((int64_t) 1 << 50)
 
 #define CLOCK_SLACK_MS (60 * 1000)
 
@@ -170,7 +162,6 @@ s_setup (void)
     s_clock_check = !clock || strcmp (clock, "0") != 0;
     const char *audit = getenv ("US_FUZZ_AUDIT_CHECK");
     s_audit_check = !audit || strcmp (audit, "0") != 0;
-    s_skip_known = getenv ("US_FUZZ_SKIP_KNOWN") && strcmp (getenv ("US_FUZZ_SKIP_KNOWN"), "0") != 0;
     const char *every = getenv ("US_FUZZ_AUDIT_EVERY");
     if (every && atol (every) > 0)
         s_audit_every = (unsigned long) atol (every);
@@ -291,25 +282,6 @@ s_check_reply (const us_msg_t *req, const us_msg_t *reply, int mode)
     }
 }
 
-/* True for a request that triggers a finding already reported (see
-   US_FUZZ_SKIP_KNOWN above), so a run can look past it until it is fixed. */
-static bool
-s_known_trigger (const us_msg_t *req)
-{
-    if (!req)
-        return false;
-    /* Submit's clock is not clamped (us_handler.c s_submit). */
-    if (req->type == US_MSG_SUBMIT
-    &&  us_hlc_ms (req->submit.hlc) > us_hlc_wall_ms () + US_MAX_AHEAD_MS)
-        return true;
-    /* Values near INT64_MAX overflow the report sums (us_report.c). */
-    if (req->type == US_MSG_PUSH)
-        for (size_t i = 0; i < req->push.count; i++)
-            if (!req->push.deltas [i].clear && req->push.deltas [i].value > KNOWN_MAX_VALUE)
-                return true;
-    return false;
-}
-
 /* Asks for the server's time with a Hello of its own, so a request that
    pushed the server clock far ahead is caught at once (and is the input
    libFuzzer saves), not at some later Hello. */
@@ -385,11 +357,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     us_msg_t *req = NULL;
     if (us_codec_decode (&req, data, size) != 0)
         req = NULL;
-    if (s_skip_known && s_known_trigger (req)) {
-        us_msg_destroy (&req);
-        free (resigned);
-        return -1;              /* not added to the corpus */
-    }
 
     uint8_t *reply = NULL;
     size_t reply_len = 0;
