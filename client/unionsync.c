@@ -17,10 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
-#define EXIT_UNREACHABLE 3
-#define EXIT_REJECTED 4
 
 static const char *s_usage =
     "usage: unionsync COMMAND [ARGS] [--db FILE]\n"
@@ -37,32 +33,6 @@ static const char *s_usage =
     "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
     "or input, 3 server unreachable (changes kept), 4 some edits rejected or lost a conflict.\n";
 
-/* Prints the last error and returns the exit code for rc. */
-static int
-s_fail (int rc)
-{
-    fprintf (stderr, "unionsync: %s\n", *us_error_msg () ? us_error_msg () : us_error_name (rc));
-    if (rc == US_EUNREACH)
-        return EXIT_UNREACHABLE;
-    return rc == US_EINVAL || rc == US_ENOTFOUND || rc == US_EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-/* Prints a usage error and returns 2. */
-static int
-s_usage_error (const char *msg)
-{
-    fprintf (stderr, "unionsync: %s (see --help)\n", msg);
-    return EXIT_USAGE;
-}
-
-/* Returns the store path from --db, $UNIONSYNC_DB or the default. */
-static const char *
-s_db_path (us_opt_t *opts, int n)
-{
-    const char *env = getenv ("UNIONSYNC_DB");
-    return us_args_value (opts, n, "db", env && *env ? env : "unionsync.db");
-}
-
 /* Returns the author of edits. */
 static const char *
 s_author (us_opt_t *opts, int n)
@@ -75,28 +45,12 @@ s_author (us_opt_t *opts, int n)
     return us_args_value (opts, n, "author", a);
 }
 
-/* Parses the arguments of a command; returns -1 to go on, else an exit code. */
-static int
-s_parse (const char **pos, int *n_pos, int want_min, int want_max, us_opt_t *opts,
-         int n_opts, int argc, char **argv)
-{
-    if (us_args_parse (pos, n_pos, want_max, opts, n_opts, argc, argv) != 0)
-        return s_usage_error (us_error_msg ());
-    if (us_args_has (opts, n_opts, "help")) {
-        fputs (s_usage, stdout);
-        return 0;
-    }
-    if (*n_pos < want_min)
-        return s_usage_error ("missing arguments");
-    return -1;
-}
-
 /* Opens the store named by the options. */
 static int
 s_open (us_dstore_t **store, us_opt_t *opts, int n)
 {
-    int rc = us_dstore_open (store, s_db_path (opts, n));
-    return rc ? s_fail (rc) : -1;
+    int rc = us_dstore_open (store, us_args_db_path (opts, n));
+    return rc ? us_args_fail (rc) : -1;
 }
 
 /* init: creates the store and this replica's keys. */
@@ -107,19 +61,19 @@ s_cmd_init (int argc, char **argv)
                          US_OPT ("server", true), US_OPT ("server-key", true) };
     const int n = 5;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *unit = us_args_value (opts, n, "unit", NULL);
     const char *server = us_args_value (opts, n, "server", NULL);
     const char *key = us_args_value (opts, n, "server-key", NULL);
     if (!unit || !server || !key)
-        return s_usage_error ("init needs --unit ID --server ENDPOINT --server-key PUBKEY");
-    const char *path = s_db_path (opts, n);
+        return us_args_usage_error ("init needs --unit ID --server ENDPOINT --server-key PUBKEY");
+    const char *path = us_args_db_path (opts, n);
     us_keys_t keys;
     int rc = us_keys_generate (&keys, true);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     us_dstore_t *store;
     rc = us_dstore_create (&store, path, unit, server, key);
     if (rc == 0) {
@@ -131,7 +85,7 @@ s_cmd_init (int argc, char **argv)
     }
     if (rc) {
         us_keys_wipe (&keys);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     char token [US_TOKEN_MAX];
     us_keys_token (token, sizeof token, &keys);
@@ -151,7 +105,7 @@ s_cmd_set (int argc, char **argv)
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("note", true), US_OPT ("author", true) };
     const int n = 4;
     const char *pos [4];
-    int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 4, 4, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
@@ -165,7 +119,7 @@ s_cmd_set (int argc, char **argv)
              && us_dstore_check_rules (store, broken, sizeof broken, pos [0], pos [1]) == US_EINVAL;
     us_dstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("saved %s %s %s = %s (waiting to be sent)\n", pos [0], pos [1], pos [2],
             value ? value : "(cleared)");
     if (warn)
@@ -179,7 +133,7 @@ s_cmd_import (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
@@ -189,7 +143,7 @@ s_cmd_import (int argc, char **argv)
     int rc = us_dstore_import (store, &count, pos [0], s_author (opts, 3));
     us_dstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("saved %d figures from %s (waiting to be sent)\n", count, pos [0]);
     return 0;
 }
@@ -200,7 +154,7 @@ s_cmd_show (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
@@ -208,7 +162,7 @@ s_cmd_show (int argc, char **argv)
         return ex;
     int rc = us_dstore_show (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
     us_dstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* Parses a positive integer option. */
@@ -235,13 +189,13 @@ s_cmd_sync (int argc, char **argv)
                          US_OPT ("retries", true), US_OPT ("quiet", false) };
     const int n = 5;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     us_sync_opts_t so = { 0 };
     if (s_int_opt (&so.timeout_ms, opts, n, "timeout-ms", 3000, 600000) != 0
     ||  s_int_opt (&so.retries, opts, n, "retries", 4, 100) != 0)
-        return s_usage_error (us_error_msg ());
+        return us_args_usage_error (us_error_msg ());
     so.batch = 500;
     so.progress = !us_args_has (opts, n, "quiet") && isatty (STDERR_FILENO) ? stderr : NULL;
     us_dstore_t *store;
@@ -251,7 +205,7 @@ s_cmd_sync (int argc, char **argv)
     int rc = us_keys_load (&keys, us_dstore_key_path (store));
     if (rc) {
         us_dstore_destroy (&store);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     signal (SIGPIPE, SIG_IGN);
     us_sync_stats_t st;
@@ -269,13 +223,13 @@ s_cmd_sync (int argc, char **argv)
     if (rc) {
         if (st.pushed)
             fprintf (stderr, "unionsync: partial sync: %s\n", summary);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     printf ("sync ok: %s\n", summary);
     if (st.rejected || st.lost) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict; see 'unionsync status'\n",
                  st.rejected + st.lost, st.rejected + st.lost == 1 ? "" : "s");
-        return EXIT_REJECTED;
+        return US_EXIT_REJECTED;
     }
     return 0;
 }
@@ -286,7 +240,7 @@ s_cmd_status (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
@@ -294,7 +248,7 @@ s_cmd_status (int argc, char **argv)
         return ex;
     int rc = us_dstore_status (store, stdout, us_args_has (opts, 3, "json"));
     us_dstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* submit: queues the submission of a period. */
@@ -303,7 +257,7 @@ s_cmd_submit (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 2, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
@@ -312,7 +266,7 @@ s_cmd_submit (int argc, char **argv)
     int rc = us_dstore_submit (store, pos [0]);
     us_dstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("submission of %s queued; it is sent on the next sync\n", pos [0]);
     return 0;
 }
@@ -322,9 +276,10 @@ int
 main (int argc, char **argv)
 {
     umask (077);
+    us_args_setup ("unionsync", s_usage);
     if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
         fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+        return argc < 2 ? US_EXIT_USAGE : 0;
     }
     const char *cmd = argv [1];
     if (strcmp (cmd, "init") == 0)   return s_cmd_init (argc - 2, argv + 2);
@@ -335,5 +290,5 @@ main (int argc, char **argv)
     if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
-    return EXIT_USAGE;
+    return US_EXIT_USAGE;
 }

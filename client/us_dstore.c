@@ -54,17 +54,6 @@ static const char *s_schema =
     Opening and creating
     ---------------------------------------------------------------------- */
 
-/* Builds the key file path beside the store. */
-static char *
-s_key_path (const char *path)
-{
-    size_t n = strlen (path) + 8;
-    char *p = malloc (n);
-    if (p)
-        snprintf (p, n, "%s.key", path);
-    return p;
-}
-
 /* Reads the store's settings into the struct. */
 static int
 s_load_meta (us_dstore_t *self)
@@ -82,7 +71,7 @@ static int
 s_wrap (us_dstore_t **self_p, sqlite3 *db, const char *path)
 {
     us_dstore_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->key_path = s_key_path (path))) {
+    if (!self || !(self->key_path = us_keys_path (path))) {
         free (self);
         sqlite3_close (db);
         return us_error_set (US_ENOMEM, "out of memory");

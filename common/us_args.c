@@ -2,6 +2,8 @@
 #include "us_args.h"
 #include "us_error.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Returns the option called name, or NULL when not declared. */
@@ -74,4 +76,58 @@ us_args_has (us_opt_t *opts, int n_opts, const char *name)
 {
     us_opt_t *o = us_args_opt (opts, n_opts, name);
     return o && o->present;
+}
+
+static const char *s_prog = "unionsync";
+static const char *s_usage = "";
+
+/* Names the program and its usage text for the helpers below. */
+void
+us_args_setup (const char *prog, const char *usage)
+{
+    s_prog = prog;
+    s_usage = usage;
+}
+
+/* Prints the last error as one line and returns the exit code for rc. */
+int
+us_args_fail (int rc)
+{
+    fprintf (stderr, "%s: %s\n", s_prog, *us_error_msg () ? us_error_msg () : us_error_name (rc));
+    if (rc == US_EUNREACH)
+        return US_EXIT_UNREACHABLE;
+    return rc == US_EINVAL || rc == US_ENOTFOUND || rc == US_EEXIST ? US_EXIT_USAGE : US_EXIT_RUNTIME;
+}
+
+/* Prints a usage error as one line and returns US_EXIT_USAGE. */
+int
+us_args_usage_error (const char *msg)
+{
+    fprintf (stderr, "%s: %s (see --help)\n", s_prog, msg);
+    return US_EXIT_USAGE;
+}
+
+/* Returns the store path from --db, $UNIONSYNC_DB or ./unionsync.db. */
+const char *
+us_args_db_path (us_opt_t *opts, int n_opts)
+{
+    const char *env = getenv ("UNIONSYNC_DB");
+    return us_args_value (opts, n_opts, "db", env && *env ? env : "unionsync.db");
+}
+
+/* Parses a command's arguments; returns -1 to go on, else an exit code
+   (0 after printing --help). */
+int
+us_args_command (const char **pos, int *n_pos, int want_min, int want_max, us_opt_t *opts,
+                 int n_opts, int argc, char **argv)
+{
+    if (us_args_parse (pos, n_pos, want_max, opts, n_opts, argc, argv) != 0)
+        return us_args_usage_error (us_error_msg ());
+    if (us_args_has (opts, n_opts, "help")) {
+        fputs (s_usage, stdout);
+        return 0;
+    }
+    if (*n_pos < want_min)
+        return us_args_usage_error ("missing arguments");
+    return -1;
 }

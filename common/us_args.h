@@ -32,4 +32,29 @@ const char *us_args_value (us_opt_t *opts, int n_opts, const char *name, const c
 /* Returns true when option name was given. */
 bool us_args_has (us_opt_t *opts, int n_opts, const char *name);
 
+/* Exit codes of both programs. */
+#define US_EXIT_RUNTIME 1           /* runtime failure                          */
+#define US_EXIT_USAGE 2             /* bad usage or input; nothing changed      */
+#define US_EXIT_UNREACHABLE 3       /* server unreachable; changes kept         */
+#define US_EXIT_REJECTED 4          /* done, some deltas rejected or lost       */
+
+/* Names the program and its usage text for the helpers below (both
+   strings must outlive their use). */
+void us_args_setup (const char *prog, const char *usage);
+
+/* Prints the last error as one line on stderr and returns the exit code
+   for rc. */
+int us_args_fail (int rc);
+
+/* Prints a usage error as one line on stderr and returns US_EXIT_USAGE. */
+int us_args_usage_error (const char *msg);
+
+/* Returns the store path from --db, $UNIONSYNC_DB or ./unionsync.db. */
+const char *us_args_db_path (us_opt_t *opts, int n_opts);
+
+/* Parses a command's arguments (at least want_min positionals); returns -1
+   to go on, else the exit code (0 after printing --help). */
+int us_args_command (const char **pos, int *n_pos, int want_min, int want_max,
+                     us_opt_t *opts, int n_opts, int argc, char **argv);
+
 #endif

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -240,4 +241,15 @@ void
 us_keys_wipe (us_keys_t *keys)
 {
     OPENSSL_cleanse (keys, sizeof *keys);
+}
+
+/* Returns the path of the key file beside a store ("STORE.key"). */
+char *
+us_keys_path (const char *store_path)
+{
+    size_t n = strlen (store_path) + 8;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s.key", store_path);
+    return p;
 }

@@ -52,6 +52,10 @@ int us_keys_sign (uint8_t *sig, const us_keys_t *keys, const uint8_t *data, size
 int us_keys_verify (const uint8_t *sign_public, const uint8_t *sig, size_t sig_len,
                     const uint8_t *data, size_t len);
 
+/* Returns the path of the key file beside a store ("STORE.key"), malloc'd
+   for the caller to free; NULL when out of memory. */
+char *us_keys_path (const char *store_path);
+
 /* Erases secrets from memory. */
 void us_keys_wipe (us_keys_t *keys);
 

@@ -387,16 +387,6 @@ s_vi_deadline (char *buf, size_t size, const us_period_t *p)
     Report helpers
     ---------------------------------------------------------------------- */
 
-/* Returns the report index of an indicator code, or -1. */
-static int
-s_ind (const us_report_t *r, const char *code)
-{
-    for (size_t i = 0; i < us_report_indicators (r); i++)
-        if (strcmp (us_report_indicator (r, i)->code, code) == 0)
-            return (int) i;
-    return -1;
-}
-
 /* Returns true when indicator i has a figure or a target anywhere in r. */
 static bool
 s_ind_used (const us_report_t *r, size_t i)
@@ -494,7 +484,7 @@ us_render_rank (us_rank_t *ranks, size_t *count, const us_report_t *report,
                 const char *indicator, us_source_t source, us_rank_by_t by)
 {
     *count = 0;
-    int i = s_ind (report, indicator);
+    int i = us_report_find_indicator (report, indicator);
     if (i < 0)
         return us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator);
     size_t n = 0;
@@ -596,7 +586,7 @@ us_render_trend_build (us_render_trend_t **trend_p, sqlite3 *db, const us_report
             return rc;
         }
         for (size_t i = 0; i < t->n_inds; i++) {
-            int j = s_ind (mr, us_report_indicator (report, i)->code);
+            int j = us_report_find_indicator (mr, us_report_indicator (report, i)->code);
             size_t k = m * t->n_inds + i;
             t->has [k] = j >= 0 && us_report_cell (&t->values [k], mr, 0, (size_t) j);
         }
@@ -747,7 +737,7 @@ s_vi_clause (FILE *out, const us_report_t *r, const us_report_t *prev, size_t i,
     const s_phrase_t *ph = s_phrase (ind->code);
     if (ind->kind == US_KIND_RATIO) {
         fprintf (out, "%s đạt %s", name, num);
-        int a = s_ind (r, ind->numerator), b = s_ind (r, ind->denominator);
+        int a = us_report_find_indicator (r, ind->numerator), b = us_report_find_indicator (r, ind->denominator);
         double va, vb;
         if (a >= 0 && b >= 0 && us_report_cell (&va, r, 0, (size_t) a)
         &&  us_report_cell (&vb, r, 0, (size_t) b)) {
@@ -764,7 +754,7 @@ s_vi_clause (FILE *out, const us_report_t *r, const us_report_t *prev, size_t i,
     else
         fprintf (out, "%s: %s", name, num);
     /* A joined indicator is said in the clause; achievements follow. */
-    int w = ph && ph->with ? s_ind (r, ph->with) : -1;
+    int w = ph && ph->with ? us_report_find_indicator (r, ph->with) : -1;
     double wv;
     if (w >= 0 && (said [w] || !us_report_cell (&wv, r, 0, (size_t) w)))
         w = -1;
@@ -810,7 +800,7 @@ s_vi_results (FILE *out, const us_report_t *r, const us_report_t *prev)
         const us_indicator_t *ind = us_report_indicator (r, i);
         if (ind->kind != US_KIND_RATIO || !has [i])
             continue;
-        int a = s_ind (r, ind->numerator), b = s_ind (r, ind->denominator);
+        int a = us_report_find_indicator (r, ind->numerator), b = us_report_find_indicator (r, ind->denominator);
         if (a >= 0 && b >= 0 && has [a] && has [b])
             said [a] = said [b] = true;
     }
@@ -891,7 +881,7 @@ s_pick_ranking (const us_report_t *r, size_t *ind, us_source_t *source, us_rank_
        false when nothing can be ranked. */
     static const us_source_t order [] = { US_SOURCE_PROVINCE, US_SOURCE_TLD, US_SOURCE_COMMITTED };
     size_t n = us_report_indicators (r), children;
-    int first = s_ind (r, "members.new");
+    int first = us_report_find_indicator (r, "members.new");
     for (size_t k = 0; k <= n; k++) {
         int i = k == 0 ? first : (int) k - 1;
         if (i < 0 || (k > 0 && i == first))
@@ -1052,23 +1042,6 @@ s_compare_text (FILE *out, const us_report_t *r, const us_report_t *prev)
     }
 }
 
-/* Writes one CSV field, quoted when needed. */
-static void
-s_csv_field (FILE *out, const char *s)
-{
-    if (!strpbrk (s, ",\"\n\r")) {
-        fputs (s, out);
-        return;
-    }
-    fputc ('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc ('"', out);
-        fputc (*s, out);
-    }
-    fputc ('"', out);
-}
-
 /* Writes a figure as a plain number: whole, or one decimal for a ratio. */
 static void
 s_plain (FILE *out, us_kind_t kind, double v)
@@ -1094,11 +1067,11 @@ s_compare_csv (FILE *out, const us_report_t *r, const us_report_t *prev)
             continue;
         us_report_unit (&info, r, u);
         fprintf (out, "%s,", us_report_period (r)->text);
-        s_csv_field (out, info.code);
+        us_text_csv (out, info.code);
         fputc (',', out);
-        s_csv_field (out, info.name);
+        us_text_csv (out, info.name);
         fputc (',', out);
-        s_csv_field (out, info.parent);
+        us_text_csv (out, info.parent);
         fprintf (out, ",%s,", ind->code);
         if (has_now)
             s_plain (out, ind->kind, now);
@@ -1527,7 +1500,7 @@ s_html_charts (FILE *out, const us_report_t *r, const us_render_trend_t *trend, 
             if (with == children && strcmp (us_report_indicator (r, i)->code, "members.new") == 0)
                 members_covered = true;
         }
-    int members = s_ind (r, "members.new");
+    int members = us_report_find_indicator (r, "members.new");
     double v;
     bool members_figures = false;
     for (size_t u = 1; members >= 0 && u < us_report_units (r); u++) {
@@ -1963,9 +1936,9 @@ s_rank_csv (FILE *out, const us_report_t *r, const us_rank_t *ranks, size_t n,
         if (e->rank)
             fprintf (out, "%d", e->rank);
         fputc (',', out);
-        s_csv_field (out, info.code);
+        us_text_csv (out, info.code);
         fputc (',', out);
-        s_csv_field (out, info.name);
+        us_text_csv (out, info.name);
         fputc (',', out);
         if (e->has_value)
             s_plain (out, ind->kind, e->value);
@@ -2039,7 +2012,7 @@ us_render_rank_print (const us_report_t *report, FILE *out, us_render_format_t f
 {
     if (format != US_RENDER_TEXT && format != US_RENDER_CSV && format != US_RENDER_JSON)
         return us_error_set (US_EINVAL, "a ranking prints as text, csv or json");
-    int i = s_ind (report, indicator);
+    int i = us_report_find_indicator (report, indicator);
     if (i < 0)
         return us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator);
     us_rank_t *ranks = calloc (us_report_units (report) + 1, sizeof *ranks);

@@ -704,6 +704,16 @@ us_report_indicator (const us_report_t *report, size_t i)
     return &report->inds [i];
 }
 
+/* Returns the report index of an indicator code, or -1. */
+int
+us_report_find_indicator (const us_report_t *report, const char *code)
+{
+    for (size_t i = 0; i < report->n_inds; i++)
+        if (strcmp (report->inds [i].code, code) == 0)
+            return (int) i;
+    return -1;
+}
+
 /* Returns the figure of unit u, indicator i; false when there is none. */
 bool
 us_report_cell (double *value, const us_report_t *report, size_t u, size_t i)
@@ -904,23 +914,6 @@ s_print_text (const us_report_t *r, FILE *out)
     s_print_targets (r, out);
 }
 
-/* Writes one CSV field, quoted when needed. */
-static void
-s_csv_field (FILE *out, const char *s)
-{
-    if (!strpbrk (s, ",\"\n\r")) {
-        fputs (s, out);
-        return;
-    }
-    fputc ('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc ('"', out);
-        fputc (*s, out);
-    }
-    fputc ('"', out);
-}
-
 /* Prints the report as CSV: one row per unit and indicator. */
 static void
 s_print_csv (const us_report_t *r, FILE *out)
@@ -942,9 +935,9 @@ s_print_csv (const us_report_t *r, FILE *out)
             continue;
         const s_unit_t *un = &r->units [u];
         fprintf (out, "%s,", r->period.text);
-        s_csv_field (out, un->code);
+        us_text_csv (out, un->code);
         fputc (',', out);
-        s_csv_field (out, un->name);
+        us_text_csv (out, un->name);
         fprintf (out, ",%s,%s,", un->parent_code, r->inds [i].code);
         if (has)
             fprintf (out, r->inds [i].kind == US_KIND_RATIO ? "%.1f" : "%.0f", v);

@@ -116,6 +116,9 @@ size_t us_report_indicators (const us_report_t *report);
 /* Returns indicator i (owned by the report). */
 const us_indicator_t *us_report_indicator (const us_report_t *report, size_t i);
 
+/* Returns the report index of an indicator code, or -1. */
+int us_report_find_indicator (const us_report_t *report, const char *code);
+
 /* Returns the figure of unit u, indicator i (ratios as a percentage); false
    when there is none. */
 bool us_report_cell (double *value, const us_report_t *report, size_t u, size_t i);

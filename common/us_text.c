@@ -211,3 +211,20 @@ us_text_code_valid (const char *s)
             return false;
     return n >= 1 && n <= 64;
 }
+
+/* Writes s as one CSV field, quoted when it holds a comma, quote or line break. */
+void
+us_text_csv (FILE *out, const char *s)
+{
+    if (!strpbrk (s, ",\"\n\r")) {
+        fputs (s, out);
+        return;
+    }
+    fputc ('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc ('"', out);
+        fputc (*s, out);
+    }
+    fputc ('"', out);
+}

@@ -31,6 +31,9 @@ int us_text_parse_int (int64_t *value, const char *s);
 /* Writes s as a JSON string literal, quotes included. */
 void us_text_json (FILE *out, const char *s);
 
+/* Writes s as one CSV field, quoted when it holds a comma, quote or line break. */
+void us_text_csv (FILE *out, const char *s);
+
 /* Writes n with Vietnamese thousands dots (2.273) into buf. */
 void us_text_vi_int (char *buf, size_t size, int64_t n);
 

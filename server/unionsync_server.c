@@ -24,8 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
 static const char *s_usage =
     "usage: unionsync-server COMMAND [ARGS] [--db FILE]\n"
@@ -66,52 +64,12 @@ s_on_signal (int sig)
     s_stop = 1;
 }
 
-/* Prints the last error and returns the exit code for rc. */
-static int
-s_fail (int rc)
-{
-    fprintf (stderr, "unionsync-server: %s\n", *us_error_msg () ? us_error_msg () : us_error_name (rc));
-    return rc == US_EINVAL || rc == US_ENOTFOUND || rc == US_EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-/* Prints a usage error and returns 2. */
-static int
-s_usage_error (const char *msg)
-{
-    fprintf (stderr, "unionsync-server: %s (see --help)\n", msg);
-    return EXIT_USAGE;
-}
-
-/* Returns the store path from --db, $UNIONSYNC_DB or the default. */
-static const char *
-s_db_path (us_opt_t *opts, int n)
-{
-    const char *env = getenv ("UNIONSYNC_DB");
-    return us_args_value (opts, n, "db", env && *env ? env : "unionsync.db");
-}
-
-/* Parses the arguments of a command; returns -1 to go on, else an exit code. */
-static int
-s_parse (const char **pos, int *n_pos, int want_min, int want_max, us_opt_t *opts,
-         int n_opts, int argc, char **argv)
-{
-    if (us_args_parse (pos, n_pos, want_max, opts, n_opts, argc, argv) != 0)
-        return s_usage_error (us_error_msg ());
-    if (us_args_has (opts, n_opts, "help")) {
-        fputs (s_usage, stdout);
-        return 0;
-    }
-    if (*n_pos < want_min)
-        return s_usage_error ("missing arguments");
-    return -1;
-}
-
 /* Opens the store named by the options. */
 static int
 s_open (us_pstore_t **store, us_opt_t *opts, int n)
 {
-    int rc = us_pstore_open (store, s_db_path (opts, n));
-    return rc ? s_fail (rc) : -1;
+    int rc = us_pstore_open (store, us_args_db_path (opts, n));
+    return rc ? us_args_fail (rc) : -1;
 }
 
 /* init: creates the store and the server keys. */
@@ -121,30 +79,30 @@ s_cmd_init (int argc, char **argv)
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("province", true), US_OPT ("name", true) };
     const int n = 4;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *province = us_args_value (opts, n, "province", NULL);
     const char *name = us_args_value (opts, n, "name", NULL);
     if (!province || !name)
-        return s_usage_error ("init needs --province ID and --name NAME");
-    const char *path = s_db_path (opts, n);
+        return us_args_usage_error ("init needs --province ID and --name NAME");
+    const char *path = us_args_db_path (opts, n);
     us_keys_t keys;
     int rc = us_keys_generate (&keys, false);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     us_pstore_t *store;
     rc = us_pstore_create (&store, path, province, name);
     if (rc) {
         us_keys_wipe (&keys);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     rc = us_keys_save (&keys, us_pstore_key_path (store));
     if (rc) {
         us_pstore_destroy (&store);
         remove (path);
         us_keys_wipe (&keys);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     char token [US_TOKEN_MAX];
     us_keys_token (token, sizeof token, &keys);
@@ -162,7 +120,7 @@ s_cmd_import (int argc, char **argv, bool units)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 2, argc, argv);
     if (ex >= 0)
         return ex;
     us_pstore_t *store;
@@ -173,7 +131,7 @@ s_cmd_import (int argc, char **argv, bool units)
                    : us_pstore_import_indicators (store, &count, pos [0]);
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
     return 0;
 }
@@ -186,13 +144,13 @@ s_cmd_enroll (int argc, char **argv)
                          US_OPT ("key", true), US_OPT ("name", true) };
     const int n = 5;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *unit = us_args_value (opts, n, "unit", NULL);
     const char *key = us_args_value (opts, n, "key", NULL);
     if (!unit || !key)
-        return s_usage_error ("enroll needs --unit ID and --key PUBKEY");
+        return us_args_usage_error ("enroll needs --unit ID and --key PUBKEY");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
@@ -200,7 +158,7 @@ s_cmd_enroll (int argc, char **argv)
     int rc = us_pstore_enroll (store, &id, unit, key, us_args_value (opts, n, "name", ""));
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("enrolled replica %lld for %s\n", (long long) id, unit);
     return 0;
 }
@@ -211,19 +169,19 @@ s_cmd_revoke (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     const char *key = us_args_value (opts, 3, "key", NULL);
     if (!key)
-        return s_usage_error ("revoke needs --key PUBKEY");
+        return us_args_usage_error ("revoke needs --key PUBKEY");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
     int rc = us_pstore_revoke (store, key);
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("revoked\n");
     return 0;
 }
@@ -235,12 +193,12 @@ s_cmd_serve (int argc, char **argv)
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
     const int n = 4;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *bind = us_args_value (opts, n, "bind", NULL);
     if (!bind)
-        return s_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
+        return us_args_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
     us_log_quiet (us_args_has (opts, n, "quiet"));
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
@@ -249,7 +207,7 @@ s_cmd_serve (int argc, char **argv)
     int rc = us_keys_load (&keys, us_pstore_key_path (store));
     if (rc) {
         us_pstore_destroy (&store);
-        return s_fail (rc);
+        return us_args_fail (rc);
     }
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
@@ -261,14 +219,14 @@ s_cmd_serve (int argc, char **argv)
     us_keys_wipe (&keys);
     if (!service) {
         us_pstore_destroy (&store);
-        return s_fail (US_EINVAL);
+        return us_args_fail (US_EINVAL);
     }
-    us_log_info ("serving %s on %s", s_db_path (opts, n), bind);
+    us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
     fflush (stderr);
     rc = us_service_run (service, &s_stop);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* target allocate: splits a total among the province's units and sets their targets. */
@@ -278,13 +236,13 @@ s_cmd_allocate (const char **pos, us_opt_t *opts, int n)
     const char *by = us_args_value (opts, n, "by", NULL);
     const char *weights = us_args_value (opts, n, "weights", NULL);
     if (!by == !weights)
-        return s_usage_error ("target allocate needs --by INDICATOR or --weights FILE");
+        return us_args_usage_error ("target allocate needs --by INDICATOR or --weights FILE");
     us_source_t source;
     if (us_source_parse (&source, us_args_value (opts, n, "source", "province")) != 0)
-        return s_usage_error (us_error_msg ());
+        return us_args_usage_error (us_error_msg ());
     int64_t total;
     if (us_text_parse_int (&total, pos [3]) != 0 || total < 0)
-        return s_usage_error ("TOTAL must be a whole number, 0 or more");
+        return us_args_usage_error ("TOTAL must be a whole number, 0 or more");
     us_pstore_t *store;
     int ex = s_open (&store, opts, n);
     if (ex >= 0)
@@ -309,7 +267,7 @@ s_cmd_allocate (const char **pos, us_opt_t *opts, int n)
         printf ("dry run: no targets written\n");
     us_allocate_destroy (&split);
     us_pstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* target set | target allocate. */
@@ -320,22 +278,22 @@ s_cmd_target (int argc, char **argv)
                          US_OPT ("by", true), US_OPT ("weights", true), US_OPT ("dry-run", false) };
     const int n = 6;
     const char *pos [5];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 5, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 5, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     if (strcmp (pos [0], "allocate") == 0) {
         if (n_pos != 4)
-            return s_usage_error ("use 'target allocate INDICATOR PERIOD TOTAL"
+            return us_args_usage_error ("use 'target allocate INDICATOR PERIOD TOTAL"
                                   " --by INDICATOR|--weights FILE'");
         return s_cmd_allocate (pos, opts, n);
     }
     if (strcmp (pos [0], "set") != 0)
-        return s_usage_error ("unknown target command (set or allocate)");
+        return us_args_usage_error ("unknown target command (set or allocate)");
     if (n_pos != 5)
-        return s_usage_error ("use 'target set UNIT INDICATOR PERIOD VALUE[..MAX]'");
+        return us_args_usage_error ("use 'target set UNIT INDICATOR PERIOD VALUE[..MAX]'");
     if (us_args_has (opts, n, "by") || us_args_has (opts, n, "weights")
     ||  us_args_has (opts, n, "dry-run"))
-        return s_usage_error ("--by, --weights and --dry-run go with 'target allocate'");
+        return us_args_usage_error ("--by, --weights and --dry-run go with 'target allocate'");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
@@ -343,7 +301,7 @@ s_cmd_target (int argc, char **argv)
     int rc = us_pstore_target_set (store, pos [1], pos [2], pos [3], pos [4], source);
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("target %s %s %s = %s (%s)\n", pos [1], pos [2], pos [3], pos [4], source);
     return 0;
 }
@@ -387,30 +345,30 @@ s_cmd_report (int argc, char **argv)
                          US_OPT ("source", true) };
     const int n = 7;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     us_render_format_t format;
     if (us_render_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
-        return s_usage_error (us_error_msg ());
+        return us_args_usage_error (us_error_msg ());
     const char *rank = us_args_value (opts, n, "rank", NULL);
     bool compare = us_args_has (opts, n, "compare");
     us_source_t source = US_SOURCE_PROVINCE;
     if (us_args_has (opts, n, "source") && !rank)
-        return s_usage_error ("--source goes with --rank INDICATOR");
+        return us_args_usage_error ("--source goes with --rank INDICATOR");
     if (us_source_parse (&source, us_args_value (opts, n, "source", "province")) != 0)
-        return s_usage_error (us_error_msg ());
+        return us_args_usage_error (us_error_msg ());
     if (rank && compare)
-        return s_usage_error ("--rank and --compare do not go together");
+        return us_args_usage_error ("--rank and --compare do not go together");
     if (rank && format != US_RENDER_TEXT && format != US_RENDER_CSV && format != US_RENDER_JSON)
-        return s_usage_error ("a ranking prints as text, csv or json");
+        return us_args_usage_error ("a ranking prints as text, csv or json");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int rc = s_report_print (store, pos [0], us_args_value (opts, n, "unit", NULL), format,
                              rank, source, compare);
     us_pstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* set: a province correction of one district figure; resolve: the
@@ -421,12 +379,12 @@ s_cmd_set (int argc, char **argv, bool resolve)
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("note", true), US_OPT ("author", true) };
     const int n = 4;
     const char *pos [4];
-    int n_pos, ex = s_parse (pos, &n_pos, 4, 4, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 4, 4, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *note = us_args_value (opts, n, "note", resolve ? "conflict resolved" : NULL);
     if (!note || !*note)
-        return s_usage_error ("a correction needs --note TEXT saying why");
+        return us_args_usage_error ("a correction needs --note TEXT saying why");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
@@ -438,10 +396,10 @@ s_cmd_set (int argc, char **argv, bool resolve)
                                author, resolve, &clock);
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     if (result.result.outcome == US_OUTCOME_REJECTED) {
         fprintf (stderr, "unionsync-server: rejected: %s\n", result.reason);
-        return EXIT_USAGE;
+        return US_EXIT_USAGE;
     }
     printf ("%s %s %s = %s (version %llu, %s)\n", pos [0], pos [1], pos [2], pos [3],
             (unsigned long long) result.result.version, us_outcome_name (result.result.outcome));
@@ -454,7 +412,7 @@ s_cmd_workflow (int argc, char **argv, const char *action)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
     const char *pos [2];
-    int n_pos, ex = s_parse (pos, &n_pos, 2, 2, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 2, 2, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_pstore_t *store;
@@ -465,7 +423,7 @@ s_cmd_workflow (int argc, char **argv, const char *action)
                                  us_args_has (opts, 3, "force"));
     us_pstore_destroy (&store);
     if (rc)
-        return s_fail (rc);
+        return us_args_fail (rc);
     printf ("%s %s: %s\n", pos [0], pos [1], state);
     return 0;
 }
@@ -476,7 +434,7 @@ s_cmd_conflicts (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_pstore_t *store;
@@ -484,7 +442,7 @@ s_cmd_conflicts (int argc, char **argv)
         return ex;
     int rc = us_pstore_conflicts_print (store, stdout, us_args_has (opts, 3, "json"));
     us_pstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* audit verify | audit show: the record of every received delta. */
@@ -495,20 +453,20 @@ s_cmd_audit (int argc, char **argv)
                          US_OPT ("period", true) };
     const int n = 4;
     const char *pos [1];
-    int n_pos, ex = s_parse (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     bool verify = strcmp (pos [0], "verify") == 0;
     const char *unit = us_args_value (opts, n, "unit", NULL);
     const char *period = us_args_value (opts, n, "period", NULL);
     if (!verify && (strcmp (pos [0], "show") != 0 || !unit || !period))
-        return s_usage_error ("use 'audit verify' or 'audit show --unit ID --period PERIOD'");
+        return us_args_usage_error ("use 'audit verify' or 'audit show --unit ID --period PERIOD'");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int rc = verify ? us_audit_verify (store, stdout) : us_audit_show (store, stdout, unit, period);
     us_pstore_destroy (&store);
-    return rc ? s_fail (rc) : 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* Dispatches a command. */
@@ -516,9 +474,10 @@ int
 main (int argc, char **argv)
 {
     umask (077);
+    us_args_setup ("unionsync-server", s_usage);
     if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
         fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+        return argc < 2 ? US_EXIT_USAGE : 0;
     }
     const char *cmd = argv [1];
     const char *sub = argc > 2 ? argv [2] : "";
@@ -540,5 +499,5 @@ main (int argc, char **argv)
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
-    return EXIT_USAGE;
+    return US_EXIT_USAGE;
 }

@@ -124,16 +124,6 @@ s_context (char *buf, size_t size, const us_report_t *r, size_t i)
     }
 }
 
-/* Returns the report index of an indicator code, or -1. */
-static int
-s_ind (const us_report_t *r, const char *code)
-{
-    for (size_t i = 0; i < us_report_indicators (r); i++)
-        if (strcmp (us_report_indicator (r, i)->code, code) == 0)
-            return (int) i;
-    return -1;
-}
-
 /* Starts a split: checks the arguments and lists the province's units. */
 static int
 s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
@@ -147,7 +137,7 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     int rc = us_report_build (&r, us_pstore_db (store), period, NULL);
     if (rc)
         return rc;
-    int i = s_ind (r, indicator);
+    int i = us_report_find_indicator (r, indicator);
     if (i < 0 || us_report_indicator (r, (size_t) i)->kind == US_KIND_RATIO) {
         us_report_destroy (&r);
         return i < 0 ? us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator)
@@ -240,7 +230,7 @@ us_allocate_by_figure (us_allocate_t **self_p, us_pstore_t *store, const char *i
     if (rc)
         return rc;
     us_allocate_t *self = *self_p;
-    int b = s_ind (now, by);
+    int b = us_report_find_indicator (now, by);
     if (b < 0) {
         rc = us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", by);
         goto done;

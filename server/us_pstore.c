@@ -60,23 +60,12 @@ static const char *s_schema =
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
     "  ref INTEGER NOT NULL, UNIQUE (kind, ref));";
 
-/* Builds the key file path beside the store. */
-static char *
-s_key_path (const char *path)
-{
-    size_t n = strlen (path) + 8;
-    char *p = malloc (n);
-    if (p)
-        snprintf (p, n, "%s.key", path);
-    return p;
-}
-
 /* Allocates a store around an open handle. */
 static int
 s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
 {
     us_pstore_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->key_path = s_key_path (path))) {
+    if (!self || !(self->key_path = us_keys_path (path))) {
         free (self);
         sqlite3_close (db);
         return us_error_set (US_ENOMEM, "out of memory");
