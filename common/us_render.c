@@ -1398,7 +1398,7 @@ s_html_achievement_chart (FILE *out, const us_report_t *r, size_t i, us_source_t
             continue;
         }
         s_bar_t *bar = &bars [drawn++];
-        char pct [32], target [56], value [32] = "0";
+        char pct [32], target [72], value [32] = "0";
         us_text_vi_dec (pct, sizeof pct, ranks [k].pct);
         s_vi_target (target, sizeof target, &ranks [k].target);
         if (ranks [k].has_value)

@@ -169,6 +169,13 @@ $S conflicts --db province.db
 say "Consolidated report of the province, first half of 2022"
 $S report 2022-H1 --db province.db
 
+say "The report in Vietnamese, and as a page to print"
+$S report 2022-H1 --format vi --db province.db | tee report-vi.txt
+$S report 2022-H1 --format html --db province.db > report.html
+$S report 2022-H1 --format csv --db province.db > report.csv
+echo
+echo "written: $work/report.html, $work/report-vi.txt, $work/report.csv"
+
 kill -TERM "${pids[@]}" 2>/dev/null || true
 wait 2>/dev/null || true
 pids=()

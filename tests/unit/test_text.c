@@ -21,7 +21,7 @@ Test (text, utf8_valid)
     static const char *good [] = {
         "", "abc", "a\tb", DAKRONG_NFC, DAKRONG_NFD, HUONGHOA_NFC, HUONGHOA_NFD,
         "Liên đoàn Lao động tỉnh Quảng Trị", "中文", "\xF0\x9F\x98\x80",
-        "\xED\x9F\xBF", "\xEE\x80\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBB\xBF" "x",
+        "\xED\x9F\xBF", "\xEE\x80\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBB\xBFx",
         "\xC2\xA0", "~",
     };
     for (size_t i = 0; i < sizeof good / sizeof good [0]; i++)
@@ -37,7 +37,7 @@ Test (text, utf8_invalid_sequences)
         "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xE0\x9F\xBF", "\xF0\x80\x80\xAF",
         "\xF0\x8F\xBF\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xED\xB0\x80",
         "\xF4\x90\x80\x80", "\xF7\xBF\xBF\xBF", "\xF8\x88\x80\x80\x80",
-        "\xFC\x84\x80\x80\x80\x80", "\xFE", "\xFF", "\xE1\xBB", "\xE1\xBB" "a",
+        "\xFC\x84\x80\x80\x80\x80", "\xFE", "\xFF", "\xE1\xBB", "\xE1\xBBa",
         "\xF0\x9F\x98", "ok \xC4",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++)
