@@ -1212,7 +1212,7 @@ typedef struct {
     const char *label;
     bool has;                   /* false: a note instead of a bar */
     double value;
-    char text [128];            /* written after the bar, or the note */
+    char text [160];            /* written after the bar, or the note */
     const char *fill;
 } s_bar_t;
 
