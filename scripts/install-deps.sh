@@ -11,6 +11,7 @@ packages=(
     libssl-dev                           # Ed25519 signatures, SHA-256
     libcriterion-dev                     # unit tests
     jq                                   # JSON checks in end-to-end tests
+    chromium                             # renders the HTML report in a test
 )
 if [ "${US_FUZZ_DEPS:-1}" = 1 ]; then
     packages+=(clang libclang-rt-14-dev) # libFuzzer targets
