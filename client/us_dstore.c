@@ -36,6 +36,7 @@ static const char *s_schema =
     "  indicator TEXT NOT NULL, month INTEGER NOT NULL, value INTEGER,"
     "  hlc INTEGER NOT NULL, base_version INTEGER NOT NULL, author TEXT NOT NULL,"
     "  note TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL);"
+    "CREATE INDEX outbox_cell ON outbox (unit, indicator, month);"
     "CREATE TABLE history ("
     "  id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
     "  unit TEXT NOT NULL, indicator TEXT NOT NULL, month INTEGER NOT NULL,"

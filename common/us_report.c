@@ -31,7 +31,7 @@ static const char *s_schema =
     "  author TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
     "  corrected INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE (unit_id, ind_id, month));"
-    "CREATE INDEX cells_month ON cells (month);"
+    "CREATE INDEX cells_month ON cells (month, unit_id, ind_id, value);"
     "CREATE TABLE targets ("
     "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
     "  ind_id INTEGER NOT NULL REFERENCES indicators (id), period TEXT NOT NULL,"

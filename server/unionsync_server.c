@@ -18,6 +18,7 @@
 #include "us_service.h"
 #include "us_text.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,10 @@ s_cmd_serve (int argc, char **argv)
     if (!bind)
         return us_args_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
     us_log_quiet (us_args_has (opts, n, "quiet"));
+    /* Keep freed memory for the next batch instead of handing it back to
+       the kernel after every statement. */
+    mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt (M_TOP_PAD, 16 * 1024 * 1024);
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;

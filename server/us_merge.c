@@ -316,45 +316,64 @@ static int
 s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t replica_id,
            uint32_t epoch, const us_delta_t *d)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 10,
+    /* Two lookups, each on its own index: SQLite would answer the OR of
+       both with a scan of the replica's whole history. */
+    static const char *by_seq =
         "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL,"
         " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit"
         " LEFT JOIN indicators i ON i.code = r.indicator"
         " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
-        " WHERE r.replica_id = ?1 AND ((r.epoch = ?2 AND r.seq = ?3) OR (r.origin_hlc = ?4"
-        "   AND r.unit = ?5 AND r.indicator = ?6 AND r.month = ?7 AND r.value IS ?8))"
-        " LIMIT 1");
-    if (!st)
-        return US_EIO;
-    uint64_t seq = d->seq;
-    sqlite3_bind_int64 (st, 1, replica_id);
-    sqlite3_bind_int64 (st, 2, epoch);
-    sqlite3_bind_int64 (st, 3, (int64_t) seq);
-    sqlite3_bind_int64 (st, 4, (int64_t) d->hlc);
-    sqlite3_bind_text (st, 5, d->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 7, d->month);
-    if (!d->clear)
-        sqlite3_bind_int64 (st, 8, d->value);
-    int step = sqlite3_step (st);
-    *found = step == SQLITE_ROW;
-    if (*found) {
-        res->result.seq = seq;
-        res->result.outcome = (us_outcome_t) sqlite3_column_int (st, 0);
-        snprintf (res->reason, sizeof res->reason, "%s", us_db_text (st, 1));
-        res->result.value = sqlite3_column_int64 (st, 2);
-        res->result.version = (uint64_t) sqlite3_column_int64 (st, 3);
-        res->result.cleared = sqlite3_column_int (st, 4) != 0;
-        res->result.duplicate = true;
-        if ((uint64_t) sqlite3_column_int64 (st, 5) != d->hlc) {
-            sqlite3_reset (st);
-            return us_error_set (US_EEXIST, "sequence %" PRIu64 " of epoch %u names another "
-                                 "edit: this store was restored from a backup; start a new epoch",
-                                 seq, epoch);
+        " WHERE r.replica_id = ?1 AND r.epoch = ?2 AND r.seq = ?3";
+    static const char *by_hlc =
+        "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL,"
+        " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit"
+        " LEFT JOIN indicators i ON i.code = r.indicator"
+        " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
+        " WHERE r.replica_id = ?1 AND r.origin_hlc = ?2 AND r.unit = ?3"
+        " AND r.indicator = ?4 AND r.month = ?5 AND r.value IS ?6 LIMIT 1";
+    *found = false;
+    for (int pass = 0; pass < 2 && !*found; pass++) {
+        sqlite3_stmt *st = us_pstore_stmt (store, pass ? 32 : 10, pass ? by_hlc : by_seq);
+        if (!st)
+            return US_EIO;
+        sqlite3_bind_int64 (st, 1, replica_id);
+        if (pass == 0) {
+            sqlite3_bind_int64 (st, 2, epoch);
+            sqlite3_bind_int64 (st, 3, (int64_t) d->seq);
         }
+        else {
+            sqlite3_bind_int64 (st, 2, (int64_t) d->hlc);
+            sqlite3_bind_text (st, 3, d->unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text (st, 4, d->indicator, -1, SQLITE_STATIC);
+            sqlite3_bind_int (st, 5, d->month);
+            if (!d->clear)
+                sqlite3_bind_int64 (st, 6, d->value);
+        }
+        int step = sqlite3_step (st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            sqlite3_reset (st);
+            return us_db_error (us_pstore_db (store), "received");
+        }
+        *found = step == SQLITE_ROW;
+        if (*found) {
+            res->result.seq = d->seq;
+            res->result.outcome = (us_outcome_t) sqlite3_column_int (st, 0);
+            snprintf (res->reason, sizeof res->reason, "%s", us_db_text (st, 1));
+            res->result.value = sqlite3_column_int64 (st, 2);
+            res->result.version = (uint64_t) sqlite3_column_int64 (st, 3);
+            res->result.cleared = sqlite3_column_int (st, 4) != 0;
+            res->result.duplicate = true;
+            bool other = (uint64_t) sqlite3_column_int64 (st, 5) != d->hlc;
+            sqlite3_reset (st);
+            if (other)
+                return us_error_set (US_EEXIST, "sequence %" PRIu64 " of epoch %u names another "
+                                     "edit: this store was restored from a backup; start a new "
+                                     "epoch", d->seq, epoch);
+            return 0;
+        }
+        sqlite3_reset (st);
     }
-    sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "received");
+    return 0;
 }
 
 /* The audit chain's head while a transaction appends to it. */
