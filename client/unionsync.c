@@ -211,13 +211,17 @@ s_cmd_sync (int argc, char **argv)
     us_sync_stats_t st;
     rc = us_sync_run (&st, store, &keys, &so);
     us_keys_wipe (&keys);
-    char summary [256];
+    char summary [320];
     snprintf (summary, sizeof summary,
               "sent %zu (accepted %zu, won %zu, lost %zu, rejected %zu), received %zu figures"
               " and %zu other changes%s%s",
               st.pushed, st.accepted, st.won, st.lost, st.rejected, st.pulled_cells,
               st.pulled_other, st.submitted ? ", submitted" : "",
               st.new_epoch ? ", new epoch after restore" : "");
+    if (st.submit_refused)
+        snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
+                  ", %zu submission%s refused", st.submit_refused,
+                  st.submit_refused == 1 ? "" : "s");
     us_dstore_note_sync (store, rc ? us_error_msg () : summary);
     us_dstore_destroy (&store);
     if (rc) {
@@ -226,9 +230,11 @@ s_cmd_sync (int argc, char **argv)
         return us_args_fail (rc);
     }
     printf ("sync ok: %s\n", summary);
-    if (st.rejected || st.lost) {
-        fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict; see 'unionsync status'\n",
-                 st.rejected + st.lost, st.rejected + st.lost == 1 ? "" : "s");
+    if (st.rejected || st.lost || st.submit_refused) {
+        fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "
+                 "refused; see 'unionsync status'\n", st.rejected + st.lost,
+                 st.rejected + st.lost == 1 ? "" : "s", st.submit_refused,
+                 st.submit_refused == 1 ? "" : "s");
         return US_EXIT_REJECTED;
     }
     return 0;

@@ -17,6 +17,7 @@
 
 #define SCHEMA_VERSION 1
 #define CLOCK_WARN_MS (5 * 60 * 1000)
+#define US_CLOCK_AHEAD_MS (10 * 60 * 1000)    /* the server's clamp */
 
 struct _us_dstore_t {
     sqlite3 *db;
@@ -651,6 +652,10 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
     /* Adopt the server's time: remember how far our wall clock is off. */
     int64_t wall = us_hlc_wall_ms ();
     int64_t offset = us_hlc_ms (w->server_time) - wall;
+    /* A clock stamped far ahead by a wrong PC clock would keep every
+       later edit in the future; the server clamps such stamps anyway. */
+    if ((uint64_t) last > us_hlc_make (us_hlc_ms (w->server_time) + US_CLOCK_AHEAD_MS, 0))
+        last = (int64_t) w->server_time;
     us_hlc_t clock = { (uint64_t) last, offset };
     uint64_t now = us_hlc_update (&clock, w->server_time, wall);
     rc = us_db_meta_set_int (self->db, "clock_offset", offset);
@@ -1289,6 +1294,42 @@ s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
     return 0;
 }
 
+/* Prints the office's submissions: queued, submitted, or refused and why. */
+static int
+s_status_submits (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT period, state, reason FROM pending_submits ORDER BY at");
+    if (rc)
+        return rc;
+    int n = 0;
+    if (json)
+        fputs (",\"submissions\":[", out);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        if (json) {
+            fprintf (out, "%s{\"period\":", n ? "," : "");
+            us_text_json (out, us_db_text (st, 0));
+            fputs (",\"state\":", out);
+            us_text_json (out, us_db_text (st, 1));
+            fputs (",\"reason\":", out);
+            us_text_json (out, us_db_text (st, 2));
+            fputc ('}', out);
+        }
+        else {
+            if (n == 0)
+                fputs ("Submissions:\n", out);
+            fprintf (out, "  %s: %s%s%s\n", us_db_text (st, 0), us_db_text (st, 1),
+                     *us_db_text (st, 2) ? ": " : "", us_db_text (st, 2));
+        }
+        n++;
+    }
+    sqlite3_finalize (st);
+    if (json)
+        fputc (']', out);
+    return 0;
+}
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
@@ -1332,6 +1373,8 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
     rc = s_status_lists (self, out, json);
     if (rc == 0)
         rc = s_status_conflicts (self, out, json);
+    if (rc == 0)
+        rc = s_status_submits (self, out, json);
     if (json)
         fputs ("}\n", out);
     return rc;

@@ -26,7 +26,7 @@ typedef struct _us_dstore_t us_dstore_t;
 /* Counts of what one sync did, filled by the apply functions. */
 typedef struct {
     size_t pushed, accepted, rejected, lost, won, duplicates;
-    size_t pulled_cells, pulled_other, pages, submitted;
+    size_t pulled_cells, pulled_other, pages, submitted, submit_refused;
     bool new_epoch;
 } us_sync_stats_t;
 

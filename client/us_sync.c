@@ -293,6 +293,8 @@ s_submit (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_s
                                         reply->submit_ack.state, reply->submit_ack.reason);
         if (rc == 0 && reply->submit_ack.ok)
             stats->submitted++;
+        if (rc == 0 && !reply->submit_ack.ok)
+            stats->submit_refused++;
         if (rc == 0 && !reply->submit_ack.ok && opts->progress)
             fprintf (opts->progress, "  submission of %s refused: %s\n", period,
                      reply->submit_ack.reason);

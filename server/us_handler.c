@@ -133,7 +133,10 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
         high = (uint64_t) sqlite3_column_int64 (st, 0);
     sqlite3_reset (st);
     reply->type = US_MSG_WELCOME;
-    reply->welcome.server_time = us_hlc_tick (&self->clock, now);
+    /* The server's wall clock, not its logical clock: a replica adopts it
+       as the time, and the logical clock may run up to the clamp ahead. */
+    us_hlc_tick (&self->clock, now);
+    reply->welcome.server_time = us_hlc_make (now, 0);
     reply->welcome.epoch = epoch;
     reply->welcome.high_water = high;
     reply->welcome.unit = rep->unit;
