@@ -829,63 +829,6 @@ Test (dstore, status_and_show)
     Allocation failures injected into SQLite
     ---------------------------------------------------------------------- */
 
-static sqlite3_mem_methods s_orig_mem;
-static long s_allocs;           /* allocations since arming            */
-static long s_fail_at = -1;     /* first failing allocation, -1: none  */
-static bool s_fail_all;         /* fail every allocation from then on  */
-
-/* Returns true when this allocation must fail. */
-static bool
-s_fail_now (void)
-{
-    if (s_fail_at < 0)
-        return false;
-    long k = s_allocs++;
-    return s_fail_all ? k >= s_fail_at : k == s_fail_at;
-}
-
-static void *
-s_malloc (int n)
-{
-    return s_fail_now () ? NULL : s_orig_mem.xMalloc (n);
-}
-
-static void *
-s_realloc (void *p, int n)
-{
-    return s_fail_now () ? NULL : s_orig_mem.xRealloc (p, n);
-}
-
-/* Installs the failing allocator in SQLite (before any connection). */
-static void
-s_oom_install (void)
-{
-    cr_assert_eq (sqlite3_shutdown (), SQLITE_OK);
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_GETMALLOC, &s_orig_mem), SQLITE_OK);
-    sqlite3_mem_methods m = s_orig_mem;
-    m.xMalloc = s_malloc;
-    m.xRealloc = s_realloc;
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
-    cr_assert_eq (sqlite3_initialize (), SQLITE_OK);
-}
-
-/* Arms the allocator: allocation n (counting from 0) fails, and with all
-   every one after it. n < 0 counts without failing. */
-static void
-s_oom_arm (long n, bool all)
-{
-    s_allocs = 0;
-    s_fail_all = all;
-    s_fail_at = n < 0 ? LONG_MAX : n;
-}
-
-static void
-s_oom_disarm (void)
-{
-    s_fail_at = -1;
-}
-
 /* Checks PRAGMA integrity_check on a fresh read-only connection. */
 static void
 s_integrity_ok (const char *path, const char *what)
@@ -944,15 +887,15 @@ s_oom_sweep (s_op_t op, int rows, bool all)
             "QT.DAKRONG,2022-03,cdcs.new,2,ba\n");
     s_set ("QT.DAKRONG", "2022-04", "members.new", "1");
     us_dstore_destroy (&s_store);
-    s_oom_install ();
+    us_test_oom_install ();
 
     /* Count the allocations of one successful call on a warm handle. */
     cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
     cr_assert_eq (op (0, csv), 0, "%s", us_error_msg ());
-    s_oom_arm (-1, all);
+    us_test_oom_arm (-1, all);
     cr_assert_eq (op (0, csv), 0, "%s", us_error_msg ());
-    long total = s_allocs;
-    s_oom_disarm ();
+    long total = us_test_allocs;
+    us_test_oom_disarm ();
     cr_assert_gt (total, 10);
     long step = all && total > 100 ? total / 100 : 1;
 
@@ -961,9 +904,9 @@ s_oom_sweep (s_op_t op, int rows, bool all)
         if (!s_store)
             cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
         s_state_t before = s_state ();
-        s_oom_arm (n, all);
+        us_test_oom_arm (n, all);
         int rc = op ((int) n + 1, csv);
-        s_oom_disarm ();
+        us_test_oom_disarm ();
         char what [64];
         snprintf (what, sizeof what, "allocation %ld of %ld failing", n, total);
         if (rc == 0) {

@@ -618,47 +618,6 @@ Test (merge, resolve_many_conflicts)
     Allocation failures injected into SQLite
     ---------------------------------------------------------------------- */
 
-static sqlite3_mem_methods s_orig_mem;
-static long s_allocs;           /* allocations since arming            */
-static long s_fail_at = -1;     /* first failing allocation, -1: none  */
-static bool s_fail_all;         /* fail every allocation from then on  */
-
-/* Returns true when this allocation must fail. */
-static bool
-s_fail_now (void)
-{
-    if (s_fail_at < 0)
-        return false;
-    long k = s_allocs++;
-    return s_fail_all ? k >= s_fail_at : k == s_fail_at;
-}
-
-static void *
-s_malloc (int n)
-{
-    return s_fail_now () ? NULL : s_orig_mem.xMalloc (n);
-}
-
-static void *
-s_realloc (void *p, int n)
-{
-    return s_fail_now () ? NULL : s_orig_mem.xRealloc (p, n);
-}
-
-/* Installs the failing allocator in SQLite (with no connection open). */
-static void
-s_oom_install (void)
-{
-    cr_assert_eq (sqlite3_shutdown (), SQLITE_OK);
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_GETMALLOC, &s_orig_mem), SQLITE_OK);
-    sqlite3_mem_methods m = s_orig_mem;
-    m.xMalloc = s_malloc;
-    m.xRealloc = s_realloc;
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
-    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
-    cr_assert_eq (sqlite3_initialize (), SQLITE_OK);
-}
-
 /* What a Push may change in the store. */
 typedef struct {
     int64_t received, cells, conflicts, stream, batches, value_sum;
@@ -706,7 +665,7 @@ s_merge_oom_sweep (bool all)
     us_test_path (path, sizeof path, s_dir, "province.db");
     s_push1 (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 10, s_ts (-900), 0, "b"));
     us_pstore_destroy (&s_store);
-    s_oom_install ();
+    us_test_oom_install ();
     long total = 0, step = 1;
     int failures = 0;
     for (long n = -2, iter = 0; n <= total + 5; iter++) {
@@ -722,16 +681,14 @@ s_merge_oom_sweep (bool all)
             s_delta (seq + 2, "QT.DAKRONG.CS1", 7 + iter, s_ts (-800 + iter), 0, "a"),
         };
         us_merge_result_t r [3];
-        s_allocs = 0;
-        s_fail_all = all;
-        s_fail_at = n < 0 ? LONG_MAX : n;
+        us_test_oom_arm (n, all);
         int rc = s_push_rc (r, &s_a, &s_ka, 1, d, 3);
-        s_fail_at = -1;
+        us_test_oom_disarm ();
         char what [64];
         snprintf (what, sizeof what, "allocation %ld of %ld failing", n, total);
         if (n < 0) {
             cr_assert_eq (rc, 0, "%s", us_error_msg ());
-            total = s_allocs;
+            total = us_test_allocs;
             step = all && total > 100 ? total / 100 : 1;
         }
         s_snap_t after = s_snap ();

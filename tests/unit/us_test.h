@@ -10,6 +10,8 @@
 #include <criterion/criterion.h>
 
 #include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,6 +290,71 @@ us_test_json_valid (const char *text)
 {
     const char *end = us_test_json_value (text, 0);
     return end && *us_test_json_ws (end) == 0;
+}
+
+/*  ----------------------------------------------------------------------
+    Allocation failures injected into SQLite. Criterion runs each test in
+    its own process, so the allocator can be swapped for one test.
+    ---------------------------------------------------------------------- */
+
+static sqlite3_mem_methods us_test_orig_mem;
+static long us_test_allocs;             /* allocations since arming            */
+static long us_test_fail_at = -1;       /* first failing allocation, -1: none  */
+static bool us_test_fail_all;           /* fail every allocation from then on  */
+
+/* Returns true when this allocation must fail. */
+static inline bool
+us_test_fail_now (void)
+{
+    if (us_test_fail_at < 0)
+        return false;
+    long k = us_test_allocs++;
+    return us_test_fail_all ? k >= us_test_fail_at : k == us_test_fail_at;
+}
+
+/* SQLite's malloc, failing when armed. */
+static inline void *
+us_test_malloc (int n)
+{
+    return us_test_fail_now () ? NULL : us_test_orig_mem.xMalloc (n);
+}
+
+/* SQLite's realloc, failing when armed. */
+static inline void *
+us_test_realloc (void *p, int n)
+{
+    return us_test_fail_now () ? NULL : us_test_orig_mem.xRealloc (p, n);
+}
+
+/* Installs the failing allocator in SQLite (with no connection open). */
+static inline void
+us_test_oom_install (void)
+{
+    cr_assert_eq (sqlite3_shutdown (), SQLITE_OK);
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_GETMALLOC, &us_test_orig_mem), SQLITE_OK);
+    sqlite3_mem_methods m = us_test_orig_mem;
+    m.xMalloc = us_test_malloc;
+    m.xRealloc = us_test_realloc;
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+    cr_assert_eq (sqlite3_config (SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
+    cr_assert_eq (sqlite3_initialize (), SQLITE_OK);
+}
+
+/* Arms the allocator: allocation n (counting from 0) fails, and with all
+   every one after it. n < 0 counts without failing. */
+static inline void
+us_test_oom_arm (long n, bool all)
+{
+    us_test_allocs = 0;
+    us_test_fail_all = all;
+    us_test_fail_at = n < 0 ? LONG_MAX : n;
+}
+
+/* Stops failing allocations. */
+static inline void
+us_test_oom_disarm (void)
+{
+    us_test_fail_at = -1;
 }
 
 #endif
