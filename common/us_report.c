@@ -70,6 +70,7 @@ typedef struct {
     bool range;
     int64_t lo, hi;
     int months;             /* length of the target's period, to pick the closest */
+    int version;            /* the target's version: 1, then +1 at each change */
     char period [US_PERIOD_TEXT];
 } s_target_t;
 
@@ -413,7 +414,7 @@ s_load_targets (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, db,
-        "SELECT unit_id, ind_id, source, period, first, last, lo, hi, is_range"
+        "SELECT unit_id, ind_id, source, period, first, last, lo, hi, is_range, version"
         " FROM targets WHERE first <= ? AND last >= ?");
     if (rc)
         return rc;
@@ -432,6 +433,7 @@ s_load_targets (us_report_t *r, sqlite3 *db, const int *map, int64_t map_len)
             continue;           /* a closer period's target already applies */
         t->set = true;
         t->months = months;
+        t->version = sqlite3_column_int (st, 9);
         snprintf (t->period, sizeof t->period, "%s", us_db_text (st, 3));
         t->lo = sqlite3_column_int64 (st, 6);
         t->hi = sqlite3_column_int64 (st, 7);
@@ -733,6 +735,7 @@ us_report_target (us_report_target_t *target, const us_report_t *report, size_t 
     target->hi = t->hi;
     target->range = t->range;
     target->period = t->period;
+    target->version = t->version;
     return true;
 }
 
@@ -833,8 +836,8 @@ s_print_targets (const us_report_t *r, FILE *out)
             continue;
         if (!header) {
             fprintf (out, "\nTargets and achievement\n");
-            fprintf (out, "%-22s %-20s %10s %-10s %-14s %14s %9s\n", "Unit", "Indicator",
-                     "Actual", "Source", "Target period", "Target", "Achieved");
+            fprintf (out, "%-22s %-20s %10s %-10s %-14s %14s %9s %s\n", "Unit", "Indicator",
+                     "Actual", "Source", "Target period", "Target", "Achieved", "Version");
             header = true;
         }
         char actual [48] = "-", target [112], pct [24] = "-", lo [48], hi [48];
@@ -850,8 +853,8 @@ s_print_targets (const us_report_t *r, FILE *out)
         if (s_achievement (&p, r, u, i, s))
             snprintf (pct, sizeof pct, "%.1f%%", p);
         us_text_pad (out, r->units [u].code, 22, false);
-        fprintf (out, " %-20s %10s %-10s %-14s %14s %9s", r->inds [i].code, actual,
-                 s_source_names [s], t->period, target, pct);
+        fprintf (out, " %-20s %10s %-10s %-14s %14s %9s v%d", r->inds [i].code, actual,
+                 s_source_names [s], t->period, target, pct, t->version);
         if (t->range && s_value (&v, r, u, i))
             fprintf (out, " (%s range)", v < (double) t->lo ? "below"
                      : v > (double) t->hi ? "above" : "within");
@@ -998,6 +1001,22 @@ s_print_json_row (const us_report_t *r, FILE *out, size_t u)
                          inner ? "" : ",", s_source_names [s], t->lo, t->hi);
             else
                 fprintf (out, "%s\"%s\":%" PRId64, inner ? "" : ",", s_source_names [s], t->lo);
+            inner = first = false;
+        }
+        if (!inner)
+            fputc ('}', out);
+    }
+    fputs ("},\"target_versions\":{", out);
+    first = true;
+    for (size_t i = 0; i < r->n_inds; i++) {
+        bool inner = true;
+        for (int s = 0; s < US_SOURCE_COUNT; s++) {
+            const s_target_t *t = s_target (r, u, i, s);
+            if (!t)
+                continue;
+            if (inner)
+                fprintf (out, "%s\"%s\":{", first ? "" : ",", r->inds [i].code);
+            fprintf (out, "%s\"%s\":%d", inner ? "" : ",", s_source_names [s], t->version);
             inner = first = false;
         }
         if (!inner)

@@ -99,6 +99,7 @@ typedef struct {
     int64_t lo, hi;
     bool range;
     const char *period;
+    int version;                /* 1, then +1 at each change of the target */
 } us_report_target_t;
 
 /* Returns the report's period (owned by the report). */

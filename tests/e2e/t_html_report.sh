@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# t_html_report: the HTML report is one self-contained page that a browser
+# t_html_report: every report format carries the figures the test entered
+# (text, csv with its BOM, json with target versions, the Vietnamese text),
+# and the HTML report is one self-contained page that a browser
 # shows with its table and charts. Figures and targets go into a province
 # store; `report --format html` writes the page; headless Chromium (Debian's
 # chromium) renders it to a screenshot, saved in BUILD_DIR/e2e-artifacts/,
@@ -26,6 +28,28 @@ for u in "${!members[@]}"; do
     uss target set "$u" members.new 2022-H1 "${target[$u]}"
     assert_rc 0 "target $u"
 done
+
+# The same figures in every format, computed here: 1260 + 410 + 95.
+total=0
+for u in "${!members[@]}"; do total=$((total + members[$u])); done
+assert_eq 1765 "$total" "the test's own total"
+"$USS" report 2022-H1 --db "$SRV_DB" > "$WORK/report.txt" || die "text report failed"
+assert_le 1 "$(grep -c "1,765" "$WORK/report.txt")" "text report shows the province total"
+assert_le 1 "$(grep -E '^QT.DONGHA +members.new +1,260 province +2022-H1 +1,200 +105.0% v1' -c "$WORK/report.txt")" \
+    "text report: Đông Hà's achievement against its target, version 1"
+"$USS" report 2022-H1 --format csv --db "$SRV_DB" > "$WORK/report.csv" || die "csv report failed"
+assert_eq 'efbbbf' "$(head -c 3 "$WORK/report.csv" | od -An -tx1 | tr -d ' \n')" "CSV starts with a UTF-8 BOM"
+assert_le 1 "$(grep -c "^2022-H1,QT,.*,members.new,$total," "$WORK/report.csv")" "CSV row of the province total"
+assert_le 1 "$(grep -c '^2022-H1,QT.CAMLO,.*,members.new,410,,,500,82.0,' "$WORK/report.csv")" "CSV row of Cam Lộ"
+uss target set QT.CAMLO members.new 2022-H1 400
+json=$(report_json 2022-H1)
+assert_eq 2 "$(jq -r '.rows[] | select(.unit == "QT.CAMLO") | .target_versions["members.new"].province' <<<"$json")" \
+    "a changed target is version 2 in the report"
+assert_eq 102.5 "$(jq -r '.rows[] | select(.unit == "QT.CAMLO") | .achievement_pct["members.new"].province' <<<"$json")" \
+    "Cam Lộ's achievement against the new target"
+uss target set QT.CAMLO members.new 2022-H1 500
+"$USS" report 2022-H1 --format vi --db "$SRV_DB" > "$WORK/report-vi.txt" || die "vi report failed"
+assert_le 1 "$(grep -c "phát triển mới 1.765 đoàn viên" "$WORK/report-vi.txt")" "Vietnamese text with 1.765"
 
 page=$WORK/report.html
 "$USS" report 2022-H1 --format html --db "$SRV_DB" > "$page" || die "report --format html failed"
