@@ -8,6 +8,7 @@
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_report.h"
+#include "us_stmts.h"
 #include "us_text.h"
 
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 
 struct _us_dstore_t {
     sqlite3 *db;
+    us_stmts_t *stmts;              /* the statements of edits and sync */
     char *key_path;
     char unit [65];
     char server [256];
@@ -73,7 +75,9 @@ static int
 s_wrap (us_dstore_t **self_p, sqlite3 *db, const char *path)
 {
     us_dstore_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->key_path = us_keys_path (path))) {
+    if (!self || !(self->key_path = us_keys_path (path)) || !(self->stmts = us_stmts_new (db))) {
+        if (self)
+            free (self->key_path);
         free (self);
         sqlite3_close (db);
         return us_error_set (US_ENOMEM, "out of memory");
@@ -217,6 +221,7 @@ us_dstore_destroy (us_dstore_t **self_p)
         return;
     us_dstore_t *self = *self_p;
     s_batch_free (self);
+    us_stmts_destroy (&self->stmts);
     us_db_close (&self->db);
     free (self->key_path);
     free (self);
@@ -247,7 +252,7 @@ static int
 s_unit_id (us_dstore_t *self, int64_t *id, const char *code)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db, "SELECT id FROM units WHERE code = ?");
+    int rc = us_stmts_get (&st, self->stmts, "SELECT id FROM units WHERE code = ?");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
@@ -255,7 +260,7 @@ s_unit_id (us_dstore_t *self, int64_t *id, const char *code)
     rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? US_ENOTFOUND : us_db_error (self->db, "units");
     if (rc == 0)
         *id = sqlite3_column_int64 (st, 0);
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -267,7 +272,7 @@ s_in_scope (us_dstore_t *self, int64_t id)
     if (s_unit_id (self, &root, self->unit) != 0)
         return false;
     sqlite3_stmt *st;
-    if (us_db_prepare (&st, self->db, "SELECT parent_id FROM units WHERE id = ?") != 0)
+    if (us_stmts_get (&st, self->stmts, "SELECT parent_id FROM units WHERE id = ?") != 0)
         return false;
     bool in = false;
     for (int depth = 0; depth < 64 && id > 0 && !in; depth++) {
@@ -276,7 +281,7 @@ s_in_scope (us_dstore_t *self, int64_t id)
         id = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return in;
 }
 
@@ -288,7 +293,7 @@ s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t un
 {
     sqlite3_stmt *st;
     *locked = false;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
         " AND first <= ? AND last >= ? LIMIT 1");
     if (rc)
@@ -300,7 +305,7 @@ s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t un
     *locked = step == SQLITE_ROW;
     if (*locked)
         snprintf (period, size, "%s", us_db_text (st, 0));
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
 }
 
@@ -337,20 +342,20 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
     if (locked)
         return us_error_set (US_EINVAL, "locked: %s of %s was approved by the province", period, unit);
     sqlite3_stmt *st;
-    rc = us_db_prepare (&st, self->db, "SELECT id, kind FROM indicators WHERE code = ?");
+    rc = us_stmts_get (&st, self->stmts, "SELECT id, kind FROM indicators WHERE code = ?");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
     int step = sqlite3_step (st);
     bool found = step == SQLITE_ROW;
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        sqlite3_finalize (st);
+        sqlite3_reset (st);
         return us_db_error (self->db, "indicators");
     }
     bool ratio = found && strcmp (us_db_text (st, 1), "ratio") == 0;
     if (found)
         e->ind_id = sqlite3_column_int64 (st, 0);
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (!found)
         return us_error_set (US_EINVAL, "unknown indicator '%.64s'", indicator);
     if (ratio)
@@ -402,7 +407,7 @@ s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char
     if (rc)
         return rc;
     sqlite3_stmt *st;
-    rc = us_db_prepare (&st, self->db,
+    rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO outbox (seq, epoch, unit, indicator, month, value, hlc, base_version,"
         " author, note, at) VALUES (?, ?, ?, ?, ?, ?, ?,"
         " COALESCE ((SELECT version FROM cells WHERE unit_id = ? AND ind_id = ? AND month = ?), 0),"
@@ -424,10 +429,10 @@ s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char
     sqlite3_bind_text (st, 12, note ? note : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 13, us_hlc_wall_ms ());
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (rc)
         return rc;
-    rc = us_db_prepare (&st, self->db,
+    rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO cells (unit_id, ind_id, month, value, author, note, corrected)"
         " VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET"
         " value = excluded.value, author = excluded.author, note = excluded.note, corrected = 0");
@@ -441,7 +446,7 @@ s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char
     sqlite3_bind_text (st, 5, author, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 6, note ? note : "", -1, SQLITE_STATIC);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -602,18 +607,18 @@ s_new_epoch (us_dstore_t *self, uint32_t server_epoch)
         "DROP TABLE renumber;");
     sqlite3_stmt *st;
     if (rc == 0)
-        rc = us_db_prepare (&st, self->db, "UPDATE outbox SET epoch = ?");
+        rc = us_stmts_get (&st, self->stmts, "UPDATE outbox SET epoch = ?");
     if (rc == 0) {
         sqlite3_bind_int64 (st, 1, fresh);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
-        sqlite3_finalize (st);
+        sqlite3_reset (st);
     }
     if (rc == 0)
-        rc = us_db_prepare (&st, self->db, "SELECT COALESCE (MAX (seq), 0) FROM outbox");
+        rc = us_stmts_get (&st, self->stmts, "SELECT COALESCE (MAX (seq), 0) FROM outbox");
     if (rc == 0) {
         if (sqlite3_step (st) == SQLITE_ROW)
             top = sqlite3_column_int64 (st, 0);
-        sqlite3_finalize (st);
+        sqlite3_reset (st);
     }
     if (rc == 0) rc = us_db_meta_set_int (self->db, "epoch", fresh);
     if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", top);
@@ -690,7 +695,7 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max)
     if (!self->batch || !self->batch_strings)
         return us_error_set (US_ENOMEM, "out of memory");
     sqlite3_stmt *st;
-    rc = us_db_prepare (&st, self->db,
+    rc = us_stmts_get (&st, self->stmts,
         "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
         " FROM outbox WHERE epoch = ? ORDER BY seq LIMIT ?");
     if (rc)
@@ -721,7 +726,7 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max)
         d->author = s [2];
         d->note = s [3];
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (rc)
         return rc;
     push->epoch = (uint32_t) epoch;
@@ -736,7 +741,7 @@ static int
 s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "UPDATE cells SET version = ?4,"
         " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
         "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END"
@@ -751,7 +756,7 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     if (!r->cleared)
         sqlite3_bind_int64 (st, 7, r->value);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -760,7 +765,7 @@ static int
 s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_result_t *r)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month, value, outcome,"
         " reason, server_value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (rc)
@@ -778,16 +783,16 @@ s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_resul
         sqlite3_bind_int64 (st, 9, r->value);
     sqlite3_bind_int64 (st, 10, us_hlc_wall_ms ());
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (rc)
         return rc;
-    rc = us_db_prepare (&st, self->db, "DELETE FROM outbox WHERE seq = ? AND epoch = ?");
+    rc = us_stmts_get (&st, self->stmts, "DELETE FROM outbox WHERE seq = ? AND epoch = ?");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, (int64_t) d->seq);
     sqlite3_bind_int64 (st, 2, epoch);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc ? rc : s_view_from_server (self, d, r);
 }
 
@@ -842,7 +847,7 @@ s_unit_ref (us_dstore_t *self, int64_t *id, const char *code)
     if (s_unit_id (self, id, code) == 0)
         return 0;
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO units (code, name, kind) VALUES (?1, ?1, 'grassroots') RETURNING id");
     if (rc)
         return rc;
@@ -850,7 +855,7 @@ s_unit_ref (us_dstore_t *self, int64_t *id, const char *code)
     rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "units");
     if (rc == 0)
         *id = sqlite3_column_int64 (st, 0);
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -859,16 +864,27 @@ static int
 s_ind_ref (us_dstore_t *self, int64_t *id, const char *code)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
-        "INSERT INTO indicators (code, name, kind) VALUES (?1, ?1, 'flow')"
-        " ON CONFLICT (code) DO UPDATE SET code = code RETURNING id");
+    int rc = us_stmts_get (&st, self->stmts, "SELECT id FROM indicators WHERE code = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    if (step == SQLITE_ROW)
+        return 0;
+    if (step != SQLITE_DONE)
+        return us_db_error (self->db, "indicators");
+    rc = us_stmts_get (&st, self->stmts,
+        "INSERT INTO indicators (code, name, kind) VALUES (?1, ?1, 'flow') RETURNING id");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
     rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "indicators");
     if (rc == 0)
         *id = sqlite3_column_int64 (st, 0);
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -877,7 +893,7 @@ static int
 s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to");
@@ -891,7 +907,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         int64_t id, parent = 0;
@@ -899,13 +915,13 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         if (rc == 0 && *u->parent)
             rc = s_unit_ref (self, &parent, u->parent);
         if (rc == 0)
-            rc = us_db_prepare (&st, self->db, "UPDATE units SET parent_id = ? WHERE id = ?");
+            rc = us_stmts_get (&st, self->stmts, "UPDATE units SET parent_id = ? WHERE id = ?");
         if (rc == 0) {
             if (parent && parent != id)
                 sqlite3_bind_int64 (st, 1, parent);
             sqlite3_bind_int64 (st, 2, id);
             rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
-            sqlite3_finalize (st);
+            sqlite3_reset (st);
         }
     }
     return rc;
@@ -916,7 +932,7 @@ static int
 s_apply_indicators (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO indicators (code, name, kind, numerator, denominator, policy, rule, position)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
         " name = excluded.name, kind = excluded.kind, numerator = excluded.numerator,"
@@ -940,7 +956,7 @@ s_apply_indicators (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "indicators");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -949,7 +965,7 @@ static int
 s_apply_cells (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note, corrected)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (unit_id, ind_id, month)"
         " DO UPDATE SET version = excluded.version, hlc = excluded.hlc,"
@@ -959,7 +975,7 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
         " corrected = CASE WHEN ?10 THEN corrected ELSE excluded.corrected END");
     sqlite3_stmt *pending = NULL;
     if (rc == 0)
-        rc = us_db_prepare (&pending, self->db,
+        rc = us_stmts_get (&pending, self->stmts,
             "SELECT 1 FROM outbox WHERE unit = ? AND indicator = ? AND month = ?");
     for (size_t i = 0; rc == 0 && i < c->n_cells; i++) {
         const us_cell_change_t *x = &c->cells [i];
@@ -990,8 +1006,8 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
-    sqlite3_finalize (pending);
+    sqlite3_reset (st);
+    sqlite3_reset (pending);
     return rc;
 }
 
@@ -1000,7 +1016,7 @@ static int
 s_apply_rest (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db,
+    int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO targets (unit_id, ind_id, period, first, last, source, lo, hi, is_range, version)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, ind_id, period, source)"
         " DO UPDATE SET lo = excluded.lo, hi = excluded.hi, is_range = excluded.is_range,"
@@ -1029,10 +1045,10 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "targets");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (rc)
         return rc;
-    rc = us_db_prepare (&st, self->db,
+    rc = us_stmts_get (&st, self->stmts,
         "INSERT OR REPLACE INTO conflicts (id, unit, indicator, month, winner_value,"
         " winner_author, loser_value, loser_author, rule, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -1053,10 +1069,10 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "conflicts");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (rc)
         return rc;
-    rc = us_db_prepare (&st, self->db,
+    rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO submissions (unit_id, period, first, last, state, at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, period)"
         " DO UPDATE SET state = excluded.state, at = excluded.at");
@@ -1078,7 +1094,7 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
         sqlite3_reset (st);
     }
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     return rc;
 }
 
@@ -1142,6 +1158,13 @@ us_dstore_submit_done (us_dstore_t *self, const char *period, bool ok,
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submit");
     sqlite3_finalize (st);
     return rc;
+}
+
+/* Turns per-commit flushing off or back on. */
+int
+us_dstore_relaxed (us_dstore_t *self, bool on)
+{
+    return us_db_exec (self->db, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
 }
 
 /* Records the time and outcome of a sync attempt. */

@@ -104,8 +104,16 @@ int us_dstore_next_submit (us_dstore_t *self, char *period, size_t size);
 int us_dstore_submit_done (us_dstore_t *self, const char *period, bool ok,
                            const char *state, const char *reason);
 
-/* Records the time and outcome of a sync attempt. */
+/* Records the time and outcome of a sync attempt; durable when it returns. */
 int us_dstore_note_sync (us_dstore_t *self, const char *outcome);
+
+/* With relaxed on, commits are no longer flushed to disk one by one (a
+   crash may undo the last ones, never tear the store); off again, the next
+   commit flushes them all. A sync runs relaxed: everything it writes can
+   be had again from the server (acknowledgements of re-sent deltas come
+   back as duplicates, pulled pages are pulled again), while edits are
+   always made durable. Returns 0 or an error. */
+int us_dstore_relaxed (us_dstore_t *self, bool on);
 
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int us_dstore_status (us_dstore_t *self, FILE *out, bool json);

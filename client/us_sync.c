@@ -346,12 +346,14 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     link.ctx = zmq_ctx_new ();
     if (!link.ctx)
         return us_error_set (US_EIO, "cannot start ZeroMQ");
-    int rc = s_link_open (&link);
+    int rc = us_dstore_relaxed (store, true);
+    if (rc == 0) rc = s_link_open (&link);
     if (rc == 0) rc = s_hello (&link, stats, store, opts);
     if (rc == 0) rc = s_push (&link, stats, store, keys, opts);
     if (rc == 0) rc = s_submit (&link, stats, store, opts);
     if (rc == 0) rc = s_pull (&link, stats, store, opts);
     s_link_close (&link);
     zmq_ctx_term (link.ctx);
-    return rc;
+    int end = us_dstore_relaxed (store, false);
+    return rc ? rc : end;
 }

@@ -24,7 +24,9 @@ typedef struct {
 
 /* Runs one session. Returns 0, US_EUNREACH when the server did not answer
    (every change is kept), US_EPERM when it refused this replica, or
-   another negative code. *stats says what was done, even on failure. */
+   another negative code. *stats says what was done, even on failure. The
+   session's commits are relaxed (us_dstore_relaxed): the store's next
+   commit, such as us_dstore_note_sync, makes them durable. */
 int us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
                  const us_sync_opts_t *opts);
 

@@ -72,7 +72,7 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
 int
 us_audit_last (uint8_t *prev, us_pstore_t *store)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 19,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT hash FROM received ORDER BY id DESC LIMIT 1");
     if (!st)
         return US_EIO;

@@ -108,7 +108,7 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint64_t id
 static uint64_t
 s_head (us_pstore_t *store)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 20, "SELECT COALESCE (MAX (seq), 0) FROM changelog");
+    sqlite3_stmt *st = us_pstore_stmt (store, "SELECT COALESCE (MAX (seq), 0) FROM changelog");
     uint64_t head = st && sqlite3_step (st) == SQLITE_ROW ? (uint64_t) sqlite3_column_int64 (st, 0) : 0;
     if (st)
         sqlite3_reset (st);
@@ -123,7 +123,7 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     us_hlc_update (&self->clock, us_hlc_clamp (hello->hlc, now, US_MAX_AHEAD_MS), now);
     uint32_t epoch = rep->max_epoch > hello->epoch ? rep->max_epoch : hello->epoch;
     uint64_t high = 0;
-    sqlite3_stmt *st = us_pstore_stmt (self->store, 21,
+    sqlite3_stmt *st = us_pstore_stmt (self->store,
         "SELECT high_water FROM epochs WHERE replica_id = ? AND epoch = ?");
     if (!st)
         return US_EIO;
@@ -195,7 +195,7 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
 static int
 s_scope (bool **in_p, int64_t *len_p, us_pstore_t *store, int64_t root)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 22,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT id, COALESCE (parent_id, 0) FROM units ORDER BY id");
     if (!st)
         return US_EIO;
@@ -257,7 +257,7 @@ s_in (const bool *in, int64_t len, int64_t id)
 static int
 s_page_bounds (uint64_t *upper, bool *more, us_pstore_t *store, uint64_t since, uint32_t limit)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 23,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT seq FROM changelog WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?");
     if (!st)
         return US_EIO;
@@ -287,7 +287,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
                 uint64_t upper, const bool *in, int64_t in_len)
 {
     sqlite3_stmt *st;
-    st = us_pstore_stmt (store, 24,
+    st = us_pstore_stmt (store,
         "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to"
         " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
         " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq");
@@ -311,7 +311,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
     }
     sqlite3_reset (st);
 
-    st = us_pstore_stmt (store, 25,
+    st = us_pstore_stmt (store,
         "SELECT i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
         " FROM changelog cl JOIN indicators i ON i.id = cl.ref"
         " WHERE cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq");
@@ -334,7 +334,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
     }
     sqlite3_reset (st);
 
-    st = us_pstore_stmt (store, 26,
+    st = us_pstore_stmt (store,
         "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
         " c.note, c.corrected FROM changelog cl JOIN cells c ON c.id = cl.ref"
         " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
@@ -361,7 +361,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
     }
     sqlite3_reset (st);
 
-    st = us_pstore_stmt (store, 27,
+    st = us_pstore_stmt (store,
         "SELECT t.unit_id, u.code, i.code, t.period, t.source, t.lo, t.hi, t.is_range, t.version"
         " FROM changelog cl JOIN targets t ON t.id = cl.ref"
         " JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id"
@@ -387,7 +387,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
     }
     sqlite3_reset (st);
 
-    st = us_pstore_stmt (store, 28,
+    st = us_pstore_stmt (store,
         "SELECT k.unit_id, u.code, i.code, k.month, k.winner_value, k.winner_author,"
         " k.loser_value, k.loser_author, k.rule, k.at, k.id"
         " FROM changelog cl JOIN conflicts k ON k.id = cl.ref"
@@ -416,7 +416,7 @@ s_fill_changes (us_changes_t *c, s_strings_t *pool, us_pstore_t *store, uint64_t
     }
     sqlite3_reset (st);
 
-    st = us_pstore_stmt (store, 29,
+    st = us_pstore_stmt (store,
         "SELECT s.unit_id, u.code, s.period, s.state, s.at"
         " FROM changelog cl JOIN submissions s ON s.id = cl.ref JOIN units u ON u.id = s.unit_id"
         " WHERE cl.kind = 6 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq");

@@ -32,6 +32,33 @@ typedef struct {
     int64_t root_id;                /* scope root; 0 for the whole tree */
 } s_writer_t;
 
+/* An indicator as a batch has looked it up. */
+typedef struct {
+    char code [US_MAX_CODE + 1];
+    int64_t id;
+    char kind [16];
+    char policy [24];
+} s_ind_t;
+
+#define US_MEMO_INDS 64
+
+/* What one transaction has looked up already. Units, indicators, scopes
+   and locks do not change while a Push is applied, and a batch mostly
+   repeats one unit and a few indicators, so each is read once. */
+typedef struct {
+    bool unit_known;
+    char unit [US_MAX_CODE + 1];
+    int unit_rc;                    /* 0 or US_ENOTFOUND */
+    int64_t unit_id;
+    bool in_scope;
+    s_ind_t inds [US_MEMO_INDS];
+    size_t n_inds;
+    bool lock_known;
+    int64_t lock_unit;
+    int lock_month;
+    bool locked;
+} s_memo_t;
+
 /* Sets a rejection result. */
 static void
 s_reject (us_merge_result_t *res, const char *fmt, const char *a, const char *b)
@@ -45,7 +72,7 @@ s_reject (us_merge_result_t *res, const char *fmt, const char *a, const char *b)
 static int
 s_cell_load (s_cell_t *cell, us_pstore_t *store, int64_t unit_id, int64_t ind_id, int month)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 13,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT c.id, c.value, c.version, c.hlc, c.replica, c.author,"
         " COALESCE (u.kind, 'province')"
         " FROM cells c LEFT JOIN replicas r ON r.curve_key = c.replica"
@@ -78,7 +105,7 @@ static int
 s_cell_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id, int64_t ind_id,
               const us_delta_t *d, uint64_t hlc, const s_writer_t *w, bool corrected)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 14,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
         " note, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET value = excluded.value,"
@@ -110,7 +137,7 @@ s_conflict_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id,
                   int64_t ind_id, const us_delta_t *d, uint64_t hlc,
                   const s_writer_t *w, bool delta_won, const char *rule, bool settled)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 15,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO conflicts (unit_id, ind_id, month, winner_value, winner_replica,"
         " winner_author, winner_hlc, loser_value, loser_replica, loser_author, loser_hlc,"
         " rule, at, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -174,47 +201,66 @@ s_decide (const char **rule, bool *settled, const char *policy, const s_cell_t *
     return strcmp (w->key, cell->replica) > 0;
 }
 
-/* Fills the result with the cell's state after the delta. */
+/* Looks up an indicator's id, kind and policy, once per transaction. */
 static int
-s_result_state (us_merge_result_t *res, us_pstore_t *store, int64_t unit_id,
-                int64_t ind_id, int month)
+s_indicator (s_memo_t *memo, us_pstore_t *store, const s_ind_t **ind, const char *code)
 {
-    s_cell_t after;
-    int rc = s_cell_load (&after, store, unit_id, ind_id, month);
-    if (rc)
-        return rc;
-    res->result.version = after.version;
-    res->result.value = after.value;
-    res->result.cleared = !after.has_value;
-    return 0;
-}
-
-/* Looks up an indicator's id, kind and policy. */
-static int
-s_indicator (us_pstore_t *store, int64_t *id, char *kind, char *policy, const char *code)
-{
-    sqlite3_stmt *st = us_pstore_stmt (store, 11,
-        "SELECT id, kind, policy FROM indicators WHERE code = ?");
+    for (size_t i = 0; i < memo->n_inds; i++)
+        if (strcmp (memo->inds [i].code, code) == 0) {
+            *ind = &memo->inds [i];
+            return 0;
+        }
+    sqlite3_stmt *st = us_pstore_stmt (store, "SELECT id, kind, policy FROM indicators WHERE code = ?");
     if (!st)
         return US_EIO;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
     int step = sqlite3_step (st);
     int rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? US_ENOTFOUND
            : us_db_error (us_pstore_db (store), "indicators");
+    /* The last entry is reused once the memo is full. */
+    s_ind_t *x = &memo->inds [memo->n_inds < US_MEMO_INDS ? memo->n_inds : US_MEMO_INDS - 1];
     if (rc == 0) {
-        *id = sqlite3_column_int64 (st, 0);
-        snprintf (kind, 16, "%s", us_db_text (st, 1));
-        snprintf (policy, 24, "%s", us_db_text (st, 2));
+        snprintf (x->code, sizeof x->code, "%s", code);
+        x->id = sqlite3_column_int64 (st, 0);
+        snprintf (x->kind, sizeof x->kind, "%s", us_db_text (st, 1));
+        snprintf (x->policy, sizeof x->policy, "%s", us_db_text (st, 2));
+        if (memo->n_inds < US_MEMO_INDS)
+            memo->n_inds++;
+        *ind = x;
     }
     sqlite3_reset (st);
     return rc;
 }
 
+/* Looks up a unit and whether the writer may write it, once per run of
+   deltas for the same unit. */
+static int
+s_unit (s_memo_t *memo, us_pstore_t *store, const s_writer_t *w, const char *code)
+{
+    if (memo->unit_known && strcmp (memo->unit, code) == 0)
+        return 0;
+    memo->unit_known = false;
+    memo->in_scope = true;
+    int rc = us_pstore_unit_id (store, &memo->unit_id, code);
+    if (rc == 0 && w->root_id)
+        rc = us_pstore_in_scope (store, &memo->in_scope, memo->unit_id, w->root_id);
+    if (rc && rc != US_ENOTFOUND)
+        return rc;
+    memo->unit_rc = rc;
+    snprintf (memo->unit, sizeof memo->unit, "%s", code);
+    memo->unit_known = true;
+    return 0;
+}
+
 /* Sets *locked when the month of a unit lies in an approved period. */
 static int
-s_locked (us_pstore_t *store, bool *locked, int64_t unit_id, int month)
+s_locked (s_memo_t *memo, us_pstore_t *store, bool *locked, int64_t unit_id, int month)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 12,
+    if (memo->lock_known && memo->lock_unit == unit_id && memo->lock_month == month) {
+        *locked = memo->locked;
+        return 0;
+    }
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT 1 FROM submissions WHERE unit_id = ? AND state = 'approved'"
         " AND first <= ? AND last >= ?");
     if (!st)
@@ -225,47 +271,59 @@ s_locked (us_pstore_t *store, bool *locked, int64_t unit_id, int month)
     int step = sqlite3_step (st);
     *locked = step == SQLITE_ROW;
     sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "submissions");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (us_pstore_db (store), "submissions");
+    memo->lock_known = true;
+    memo->lock_unit = unit_id;
+    memo->lock_month = month;
+    memo->locked = *locked;
+    return 0;
+}
+
+/* Sets the result's state of the cell: as loaded, or as the delta wrote it. */
+static void
+s_result_from (us_merge_result_t *res, const s_cell_t *cell, const us_delta_t *d, bool written)
+{
+    res->result.version = written ? cell->version + 1 : cell->version;
+    res->result.value = written ? (d->clear ? 0 : d->value) : cell->value;
+    res->result.cleared = written ? d->clear : !cell->has_value;
 }
 
 /* Checks and applies one delta (inside the batch transaction). */
 static int
-s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
+s_apply (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_writer_t *w,
          const us_delta_t *d, uint64_t hlc)
 {
     /* SQLite rolls a transaction back by itself on some errors; nothing
        may be written outside the batch's transaction. */
     if (sqlite3_get_autocommit (us_pstore_db (store)))
         return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
-    int64_t unit_id = 0, ind_id = 0;
-    char kind [16] = "", policy [24] = "";
     res->result.seq = d->seq;
     res->result.outcome = US_OUTCOME_ACCEPTED;
-    int rc = us_pstore_unit_id (store, &unit_id, d->unit);
-    if (rc == US_ENOTFOUND) {
+    int rc = s_unit (memo, store, w, d->unit);
+    if (rc)
+        return rc;
+    if (memo->unit_rc == US_ENOTFOUND) {
         s_reject (res, "unknown unit %s%s", d->unit, "");
         return 0;
     }
-    bool in = true;
-    if (rc == 0 && w->root_id)
-        rc = us_pstore_in_scope (store, &in, unit_id, w->root_id);
-    if (rc)
-        return rc;
-    if (!in) {
+    int64_t unit_id = memo->unit_id;
+    if (!memo->in_scope) {
         s_reject (res, "unit %s is outside the scope of this replica (enrolled for %s)",
                   d->unit, w->replica ? w->replica->unit : "");
         return 0;
     }
     bool locked = false;
-    rc = s_indicator (store, &ind_id, kind, policy, d->indicator);
+    const s_ind_t *ind = NULL;
+    rc = s_indicator (memo, store, &ind, d->indicator);
     if (rc == 0 && strcmp (w->kind, "province") != 0)
-        rc = s_locked (store, &locked, unit_id, d->month);
+        rc = s_locked (memo, store, &locked, unit_id, d->month);
     if (rc && rc != US_ENOTFOUND)
         return rc;
     if (rc == US_ENOTFOUND)
         s_reject (res, "unknown indicator %s%s", d->indicator, "");
     else
-    if (strcmp (kind, "ratio") == 0)
+    if (strcmp (ind->kind, "ratio") == 0)
         s_reject (res, "%s is a ratio; it is computed, not entered%s", d->indicator, "");
     else
     if (!d->clear && d->value < 0)
@@ -278,11 +336,15 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
        still correct them. */
     if (locked)
         s_reject (res, "locked: the period of %s for %s is approved", d->indicator, d->unit);
-    if (res->result.outcome == US_OUTCOME_REJECTED)
-        return s_result_state (res, store, unit_id, ind_id, d->month);
-
     s_cell_t cell;
-    rc = s_cell_load (&cell, store, unit_id, ind_id, d->month);
+    if (res->result.outcome == US_OUTCOME_REJECTED) {
+        /* The office learns the figure the province holds. */
+        rc = ind ? s_cell_load (&cell, store, unit_id, ind->id, d->month) : 0;
+        if (rc == 0 && ind)
+            s_result_from (res, &cell, d, false);
+        return rc;
+    }
+    rc = s_cell_load (&cell, store, unit_id, ind->id, d->month);
     if (rc)
         return rc;
     bool corrected = strcmp (w->kind, "province") == 0
@@ -291,21 +353,24 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
        replica's own later edits supersede its earlier ones. */
     bool concurrent = cell.exists && d->base_version != cell.version
                    && strcmp (cell.replica, w->key) != 0;
+    bool won = true;
     if (!concurrent)
-        rc = s_cell_write (store, &cell, unit_id, ind_id, d, hlc, w, corrected);
+        rc = s_cell_write (store, &cell, unit_id, ind->id, d, hlc, w, corrected);
     else {
         const char *rule;
         bool settled;
-        bool won = s_decide (&rule, &settled, policy, &cell, d, hlc, w);
+        won = s_decide (&rule, &settled, ind->policy, &cell, d, hlc, w);
         res->result.outcome = won ? US_OUTCOME_CONFLICT_WON : US_OUTCOME_CONFLICT_LOST;
         snprintf (res->reason, sizeof res->reason, "concurrent edit by %s; decided by %s",
                   cell.author, rule);
         if (won)
-            rc = s_cell_write (store, &cell, unit_id, ind_id, d, hlc, w, corrected);
+            rc = s_cell_write (store, &cell, unit_id, ind->id, d, hlc, w, corrected);
         if (rc == 0)
-            rc = s_conflict_write (store, &cell, unit_id, ind_id, d, hlc, w, won, rule, settled);
+            rc = s_conflict_write (store, &cell, unit_id, ind->id, d, hlc, w, won, rule, settled);
     }
-    return rc ? rc : s_result_state (res, store, unit_id, ind_id, d->month);
+    if (rc == 0)
+        s_result_from (res, &cell, d, won);
+    return rc;
 }
 
 /* Returns the earlier result of a delta when the server has applied it
@@ -314,7 +379,7 @@ s_apply (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w,
    and the same cell and value. */
 static int
 s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t replica_id,
-           uint32_t epoch, const us_delta_t *d)
+           uint32_t epoch, const us_delta_t *d, bool by_seq_needed, bool by_hlc_needed)
 {
     /* Two lookups, each on its own index: SQLite would answer the OR of
        both with a scan of the replica's whole history. */
@@ -333,7 +398,9 @@ s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t repl
         " AND r.indicator = ?4 AND r.month = ?5 AND r.value IS ?6 LIMIT 1";
     *found = false;
     for (int pass = 0; pass < 2 && !*found; pass++) {
-        sqlite3_stmt *st = us_pstore_stmt (store, pass ? 32 : 10, pass ? by_hlc : by_seq);
+        if (!(pass ? by_hlc_needed : by_seq_needed))
+            continue;
+        sqlite3_stmt *st = us_pstore_stmt (store, pass ? by_hlc : by_seq);
         if (!st)
             return US_EIO;
         sqlite3_bind_int64 (st, 1, replica_id);
@@ -392,7 +459,7 @@ s_chain_load (s_chain_t *chain, us_pstore_t *store)
     int rc = us_audit_last (chain->prev, store);
     if (rc == 0)
         rc = us_db_meta_int (&chain->rows, us_pstore_db (store), "audit_rows", 0);
-    sqlite3_stmt *st = rc ? NULL : us_pstore_stmt (store, 9,
+    sqlite3_stmt *st = rc ? NULL : us_pstore_stmt (store,
         "SELECT COALESCE (MAX (id), 0) + 1 FROM received");
     if (!st)
         return rc ? rc : US_EIO;
@@ -416,7 +483,7 @@ s_batch_keep (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep,
 {
     if (sqlite3_get_autocommit (us_pstore_db (store)))
         return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
-    sqlite3_stmt *st = us_pstore_stmt (store, 30,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO batches (replica_id, epoch, bytes, signature, at) VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return US_EIO;
@@ -451,7 +518,7 @@ s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_
     int rc = us_audit_hash (hash, chain->prev, &row);
     if (rc)
         return rc;
-    sqlite3_stmt *st = us_pstore_stmt (store, 16,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
         " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
         " prev_hash, hash, origin_hlc)"
@@ -494,7 +561,7 @@ s_record (s_chain_t *chain, us_pstore_t *store, const us_replica_t *rep, uint32_
 static int
 s_high_water (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch, uint64_t seq)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store, 17,
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO epochs (replica_id, epoch, high_water) VALUES (?, ?, ?)"
         " ON CONFLICT (replica_id, epoch) DO UPDATE SET"
         " high_water = MAX (high_water, excluded.high_water)");
@@ -507,7 +574,7 @@ s_high_water (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch, uint6
     sqlite3_reset (st);
     if (rc)
         return rc;
-    st = us_pstore_stmt (store, 18,
+    st = us_pstore_stmt (store,
         "UPDATE replicas SET max_epoch = MAX (max_epoch, ?) WHERE id = ?");
     if (!st)
         return US_EIO;
@@ -516,6 +583,28 @@ s_high_water (us_pstore_t *store, const us_replica_t *rep, uint32_t epoch, uint6
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "replicas");
     sqlite3_reset (st);
     return rc;
+}
+
+/* Reads what bounds the lookups of earlier deltas: the highest seq applied
+   in this epoch, and whether the replica has sent under any other epoch. */
+static int
+s_history (us_pstore_t *store, uint64_t *high_water, bool *other_epochs,
+           int64_t replica_id, uint32_t epoch)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT COALESCE (MAX (CASE WHEN epoch = ?2 THEN high_water END), 0),"
+        " COALESCE (MAX (epoch <> ?2), 0) FROM epochs WHERE replica_id = ?1");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, replica_id);
+    sqlite3_bind_int64 (st, 2, epoch);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        *high_water = (uint64_t) sqlite3_column_int64 (st, 0);
+        *other_epochs = sqlite3_column_int (st, 1) != 0;
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_db_error (us_pstore_db (store), "epochs");
 }
 
 /* Applies a Push from replica. */
@@ -527,9 +616,14 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
     sqlite3 *db = us_pstore_db (store);
     s_writer_t w = { replica, replica->key, replica->unit_kind, replica->unit_id };
     s_chain_t chain;
+    s_memo_t memo = { 0 };
+    uint64_t high_water = 0;
+    bool other_epochs = false;
     int rc = us_db_begin (db);
     if (rc == 0)
         rc = s_chain_load (&chain, store);
+    if (rc == 0)
+        rc = s_history (store, &high_water, &other_epochs, replica->id, push->epoch);
     if (rc == 0)
         rc = s_batch_keep (&chain, store, replica, push, signed_bytes, signed_len);
     uint64_t top = 0;
@@ -538,15 +632,19 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
         us_merge_result_t *res = &results [i];
         memset (res, 0, sizeof *res);
         bool found;
+        /* Only a seq at or below one already recorded (before this batch
+           or earlier in it) can have been applied; an edit re-sent under
+           a new epoch can only be found when there was another epoch. */
+        bool seen = d->seq <= high_water || d->seq <= top;
         if (d->seq > top)
             top = d->seq;
-        rc = s_earlier (&found, res, store, replica->id, push->epoch, d);
+        rc = s_earlier (&found, res, store, replica->id, push->epoch, d, seen, other_epochs);
         if (rc || found)
             continue;
         int64_t now = us_hlc_wall_ms ();
         uint64_t hlc = us_hlc_clamp (d->hlc, now, US_MAX_AHEAD_MS);
         us_hlc_update (clock, hlc, now);
-        rc = s_apply (res, store, &w, d, hlc);
+        rc = s_apply (res, &memo, store, &w, d, hlc);
         if (rc == 0)
             rc = s_record (&chain, store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
     }
@@ -594,19 +692,20 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
     rc = us_db_begin (db);
     if (rc)
         return rc;
-    int64_t unit_id, ind_id;
-    char kind [16], policy [24];
+    int64_t unit_id;
+    const s_ind_t *ind;
+    s_memo_t memo = { 0 };
     s_cell_t cell;
     if (us_pstore_unit_id (store, &unit_id, unit) == 0
-    &&  s_indicator (store, &ind_id, kind, policy, indicator) == 0
-    &&  s_cell_load (&cell, store, unit_id, ind_id, d.month) == 0)
+    &&  s_indicator (&memo, store, &ind, indicator) == 0
+    &&  s_cell_load (&cell, store, unit_id, ind->id, d.month) == 0)
         d.base_version = cell.version;  /* the province sees the current figure */
     d.hlc = us_hlc_tick (clock, us_hlc_wall_ms ());
     s_chain_t chain;
     rc = s_chain_load (&chain, store);
     d.seq = (uint64_t) chain.next_id;   /* unique among the province's own records */
     if (rc == 0)
-        rc = s_apply (result, store, &w, &d, d.hlc);
+        rc = s_apply (result, &memo, store, &w, &d, d.hlc);
     if (rc == 0)
         rc = s_record (&chain, store, NULL, 0, &d, d.hlc, false, result);
     if (rc == 0)

@@ -8,6 +8,7 @@
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_report.h"
+#include "us_stmts.h"
 #include "us_text.h"
 
 #include <inttypes.h>
@@ -19,7 +20,7 @@
 struct _us_pstore_t {
     sqlite3 *db;
     char *key_path;
-    sqlite3_stmt *stmts [US_PSTORE_SLOTS];
+    us_stmts_t *stmts;
 };
 
 static const char *s_schema =
@@ -65,7 +66,9 @@ static int
 s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
 {
     us_pstore_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->key_path = us_keys_path (path))) {
+    if (!self || !(self->key_path = us_keys_path (path)) || !(self->stmts = us_stmts_new (db))) {
+        if (self)
+            free (self->key_path);
         free (self);
         sqlite3_close (db);
         return us_error_set (US_ENOMEM, "out of memory");
@@ -79,7 +82,7 @@ s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
 static int
 s_put_catalog (us_pstore_t *self, const us_catalog_t *cat)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 0,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "INSERT INTO indicators (code, name, kind, numerator, denominator, policy, rule, position)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
         " name = excluded.name, kind = excluded.kind, numerator = excluded.numerator,"
@@ -194,8 +197,7 @@ us_pstore_destroy (us_pstore_t **self_p)
     if (!self_p || !*self_p)
         return;
     us_pstore_t *self = *self_p;
-    for (int i = 0; i < US_PSTORE_SLOTS; i++)
-        sqlite3_finalize (self->stmts [i]);
+    us_stmts_destroy (&self->stmts);
     us_db_close (&self->db);
     free (self->key_path);
     free (self);
@@ -218,25 +220,10 @@ us_pstore_key_path (us_pstore_t *self)
 
 /* Returns a cached prepared statement, reset. */
 sqlite3_stmt *
-us_pstore_stmt (us_pstore_t *self, int slot, const char *sql)
+us_pstore_stmt (us_pstore_t *self, const char *sql)
 {
-    if (slot < 0 || slot >= US_PSTORE_SLOTS) {
-        us_error_set (US_EINVAL, "bad statement slot");
-        return NULL;
-    }
-    sqlite3_stmt *st = self->stmts [slot];
-    if (st && strcmp (sqlite3_sql (st), sql) != 0) {
-        sqlite3_finalize (st);
-        st = self->stmts [slot] = NULL;
-    }
-    if (!st) {
-        if (us_db_prepare (&st, self->db, sql) != 0)
-            return NULL;
-        self->stmts [slot] = st;
-    }
-    sqlite3_reset (st);
-    sqlite3_clear_bindings (st);
-    return st;
+    sqlite3_stmt *st;
+    return us_stmts_get (&st, self->stmts, sql) == 0 ? st : NULL;
 }
 
 /* Stamps an entity in the change stream. */
@@ -245,7 +232,7 @@ us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
 {
     /* REPLACE deletes the entity's earlier entry and appends a new one, so
        the stream holds each entity once, at its latest change. */
-    sqlite3_stmt *st = us_pstore_stmt (self, 1,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (?, ?)");
     if (!st)
         return US_EIO;
@@ -260,7 +247,7 @@ us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
 int
 us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 2, "SELECT id FROM units WHERE code = ?");
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT id FROM units WHERE code = ?");
     if (!st)
         return US_EIO;
     sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
@@ -279,7 +266,7 @@ int
 us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t root_id)
 {
     *in = false;
-    sqlite3_stmt *st = us_pstore_stmt (self, 3, "SELECT parent_id FROM units WHERE id = ?");
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT parent_id FROM units WHERE id = ?");
     if (!st)
         return US_EIO;
     int rc = 0;
@@ -335,7 +322,7 @@ s_unit_row_check (char **f, size_t n, int line)
 static int
 s_unit_put (us_pstore_t *self, int64_t *id, char **f, size_t n)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 4,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to RETURNING id");
@@ -375,7 +362,7 @@ s_units_link (us_pstore_t *self, us_csv_t *csv)
         if (cycle)
             return us_error_set (US_EINVAL, "line %d: unit %s would be its own ancestor",
                                  us_csv_line (csv), f [0]);
-        sqlite3_stmt *st = us_pstore_stmt (self, 5, "UPDATE units SET parent_id = ? WHERE id = ?");
+        sqlite3_stmt *st = us_pstore_stmt (self, "UPDATE units SET parent_id = ? WHERE id = ?");
         if (!st)
             return US_EIO;
         if (parent)
@@ -517,7 +504,7 @@ us_pstore_revoke (us_pstore_t *self, const char *token)
 int
 us_pstore_replica (us_pstore_t *self, us_replica_t *replica, const char *key)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 6,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "SELECT r.id, r.curve_key, r.name, r.unit_id, u.code, u.kind,"
         " r.revoked_at IS NOT NULL, r.sign_key, r.max_epoch"
         " FROM replicas r JOIN units u ON u.id = r.unit_id WHERE r.curve_key = ?");
@@ -644,7 +631,7 @@ us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *rep
         return rc;
     if (!in)
         return us_error_set (US_EPERM, "unit %s is outside this replica's scope", unit);
-    sqlite3_stmt *st = us_pstore_stmt (self, 7,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "SELECT state FROM submissions WHERE unit_id = ? AND period = ?");
     if (!st)
         return US_EIO;
@@ -666,7 +653,7 @@ us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *rep
     us_report_destroy (&report);
     if (rc)
         return us_error_set (US_EINVAL, "submission refused: %s", broken);
-    st = us_pstore_stmt (self, 8,
+    st = us_pstore_stmt (self,
         "INSERT INTO submissions (unit_id, period, first, last, state, at)"
         " VALUES (?, ?, ?, ?, 'submitted', ?) ON CONFLICT (unit_id, period)"
         " DO UPDATE SET state = 'submitted', at = excluded.at RETURNING id");
@@ -768,7 +755,7 @@ us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
 static int
 s_state (us_pstore_t *self, char *state, size_t size, int64_t unit_id, const char *period)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 7,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "SELECT state FROM submissions WHERE unit_id = ? AND period = ?");
     if (!st)
         return US_EIO;
@@ -804,7 +791,7 @@ s_children_approved (us_pstore_t *self, int64_t unit_id, const us_period_t *p)
 static int
 s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, const char *state)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, 31,
+    sqlite3_stmt *st = us_pstore_stmt (self,
         "INSERT INTO submissions (unit_id, period, first, last, state, at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, period)"
         " DO UPDATE SET state = excluded.state, at = CASE WHEN excluded.state = 'submitted'"

@@ -110,10 +110,9 @@ int us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit
 /* Prints the conflicts table as text or JSON. */
 int us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json);
 
-/* Returns a prepared statement cached by the store under slot (reset and
-   with bindings cleared). The statement belongs to the store. */
-sqlite3_stmt *us_pstore_stmt (us_pstore_t *self, int slot, const char *sql);
-
-#define US_PSTORE_SLOTS 48
+/* Returns a prepared statement cached by the store (reset and with
+   bindings cleared), or NULL with the error set. sql must outlive the store
+   (a string literal); the statement belongs to the store. */
+sqlite3_stmt *us_pstore_stmt (us_pstore_t *self, const char *sql);
 
 #endif

@@ -220,6 +220,72 @@ Test (merge, new_epoch_same_seq)
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 2);
 }
 
+/* Edits a restored store re-sends under a new epoch, with new seqs, are
+   recognised by their timestamp, cell and value and applied once; a new
+   edit in the same batch is applied. */
+Test (merge, resent_under_new_epoch)
+{
+    us_delta_t d [3] = { s_delta (1, "QT.DAKRONG", 5, s_ts (-60), 0, "a"),
+                         s_delta (2, "QT.DAKRONG.CS1", 6, s_ts (-59), 0, "a"),
+                         s_delta (3, "QT.DAKRONG", 7, s_ts (-58), 1, "a") };
+    us_merge_result_t r [4];
+    s_push (r, &s_a, &s_ka, 1, d, 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 3);
+    us_delta_t again [4] = { d [0], d [1], d [2],
+                             s_delta (4, "QT.DAKRONG", 8, s_ts (-57), 2, "a") };
+    for (int i = 0; i < 3; i++)
+        again [i].seq = 101 + (uint64_t) i;
+    again [3].seq = 104;
+    s_push (r, &s_a, &s_ka, 2, again, 4);
+    for (int i = 0; i < 3; i++)
+        cr_assert (r [i].result.duplicate, "re-sent edit %d taken as new", i);
+    cr_assert_not (r [3].result.duplicate);
+    cr_assert_eq (r [3].result.outcome, US_OUTCOME_ACCEPTED, "%s", r [3].reason);
+    cr_assert_eq (r [2].result.value, 7, "the answer carries the figure as it was then");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 4);
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 8);
+    cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 3);
+}
+
+/* A batch that goes back and forth between units, scopes and indicators
+   gets each delta's own answer: nothing looked up for one delta leaks into
+   another's. */
+Test (merge, batch_alternating_lookups)
+{
+    char state [24];
+    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG.CS1", "2022-05",
+                                      "lock", true), 0, "%s", us_error_msg ());
+    us_delta_t d [7] = {
+        s_delta (1, "QT.DAKRONG", 1, s_ts (-60), 0, "a"),
+        s_delta (2, "QT.HUONGHOA", 2, s_ts (-59), 0, "a"),
+        s_delta (3, "QT.DAKRONG", 3, s_ts (-58), 0, "a"),
+        s_delta (4, "QT.DAKRONG.CS1", 4, s_ts (-57), 0, "a"),
+        s_delta (5, "QT.NOWHERE", 5, s_ts (-56), 0, "a"),
+        s_delta (6, "QT.DAKRONG", 6, s_ts (-55), 0, "a"),
+        s_delta (7, "QT.DAKRONG", 7, s_ts (-54), 0, "a"),
+    };
+    d [2].indicator = "no.such";
+    d [5].indicator = "cla.coverage";
+    d [6].indicator = "cdcs.new";
+    us_merge_result_t r [7];
+    s_push (r, &s_a, &s_ka, 1, d, 7);
+    cr_assert_eq (r [0].result.outcome, US_OUTCOME_ACCEPTED, "%s", r [0].reason);
+    cr_assert_eq (r [1].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (r [1].reason, "outside the scope"), "%s", r [1].reason);
+    cr_assert_eq (r [2].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (r [2].reason, "unknown indicator"), "%s", r [2].reason);
+    cr_assert_eq (r [3].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (r [3].reason, "locked"), "%s", r [3].reason);
+    cr_assert_eq (r [4].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (r [4].reason, "unknown unit"), "%s", r [4].reason);
+    cr_assert_eq (r [5].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (r [5].reason, "ratio"), "%s", r [5].reason);
+    cr_assert_eq (r [6].result.outcome, US_OUTCOME_ACCEPTED, "%s", r [6].reason);
+    cr_assert_eq (r [6].result.version, 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 7);
+}
+
 /* A seq that names a different edit (a restored store) is refused as a
    whole with US_EEXIST, and nothing of the batch is applied. */
 Test (merge, reused_seq_refused)
