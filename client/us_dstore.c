@@ -20,6 +20,16 @@
 #define CLOCK_WARN_MS (5 * 60 * 1000)
 #define US_CLOCK_AHEAD_MS (10 * 60 * 1000)    /* the server's clamp */
 
+/* A batch handed out for sending: its deltas and, one after another, their
+   strings. Kept and reused, so a sync allocates nothing per delta. */
+typedef struct {
+    us_delta_t *deltas;
+    size_t *offsets;                /* unit, indicator, author, note of each */
+    size_t cap;                     /* deltas there is room for */
+    char *text;
+    size_t text_len, text_cap;
+} s_batch_t;
+
 struct _us_dstore_t {
     sqlite3 *db;
     us_stmts_t *stmts;              /* the statements of edits and sync */
@@ -27,9 +37,8 @@ struct _us_dstore_t {
     char unit [65];
     char server [256];
     char server_key [41];
-    us_delta_t *batch;              /* the last batch handed out */
-    char **batch_strings;
-    size_t batch_count;
+    s_batch_t batches [2];          /* the last two batches handed out */
+    int next_batch;                 /* the one the next call reuses */
 };
 
 static const char *s_schema =
@@ -200,17 +209,17 @@ us_dstore_open (us_dstore_t **self_p, const char *path)
     return rc;
 }
 
-/* Frees the last batch handed out. */
+/* Frees the batches handed out. */
 static void
 s_batch_free (us_dstore_t *self)
 {
-    for (size_t i = 0; i < self->batch_count * 4; i++)
-        free (self->batch_strings [i]);
-    free (self->batch_strings);
-    free (self->batch);
-    self->batch_strings = NULL;
-    self->batch = NULL;
-    self->batch_count = 0;
+    for (int i = 0; i < 2; i++) {
+        s_batch_t *b = &self->batches [i];
+        free (b->deltas);
+        free (b->offsets);
+        free (b->text);
+        memset (b, 0, sizeof *b);
+    }
 }
 
 /* Closes the store and nulls the pointer; safe on NULL. */
@@ -680,58 +689,100 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
     return rc;
 }
 
-/* Fills push with up to max outbox deltas, oldest first. */
-int
-us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max)
+/* Makes room for max deltas in a batch. */
+static int
+s_batch_room (s_batch_t *b, size_t max)
 {
-    s_batch_free (self);
+    if (b->cap >= max)
+        return 0;
+    us_delta_t *deltas = realloc (b->deltas, max * sizeof *deltas);
+    if (deltas)
+        b->deltas = deltas;
+    size_t *offsets = deltas ? realloc (b->offsets, max * 4 * sizeof *offsets) : NULL;
+    if (offsets)
+        b->offsets = offsets;
+    if (!deltas || !offsets)
+        return us_error_set (US_ENOMEM, "out of memory");
+    b->cap = max;
+    return 0;
+}
+
+/* Appends a string with its terminator to the batch's text; sets *offset. */
+static int
+s_batch_text (s_batch_t *b, size_t *offset, const char *text)
+{
+    size_t len = strlen (text) + 1;
+    if (b->text_len + len > b->text_cap) {
+        size_t cap = b->text_cap ? b->text_cap : 4096;
+        while (cap < b->text_len + len)
+            cap *= 2;
+        char *grown = realloc (b->text, cap);
+        if (!grown)
+            return us_error_set (US_ENOMEM, "out of memory");
+        b->text = grown;
+        b->text_cap = cap;
+    }
+    memcpy (b->text + b->text_len, text, len);
+    *offset = b->text_len;
+    b->text_len += len;
+    return 0;
+}
+
+/* Fills push with the next deltas of the outbox after seq after. */
+int
+us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
+{
     memset (push, 0, sizeof *push);
+    s_batch_t *b = &self->batches [self->next_batch];
+    self->next_batch = !self->next_batch;
+    b->text_len = 0;
     int64_t epoch;
     int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
-    if (rc)
-        return rc;
-    self->batch = calloc (max + 1, sizeof *self->batch);
-    self->batch_strings = calloc (max * 4 + 1, sizeof *self->batch_strings);
-    if (!self->batch || !self->batch_strings)
-        return us_error_set (US_ENOMEM, "out of memory");
-    sqlite3_stmt *st;
-    rc = us_stmts_get (&st, self->stmts,
-        "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
-        " FROM outbox WHERE epoch = ? ORDER BY seq LIMIT ?");
+    if (rc == 0)
+        rc = s_batch_room (b, max ? max : 1);
+    sqlite3_stmt *st = NULL;
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts,
+            "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
+            " FROM outbox WHERE epoch = ? AND seq > ? ORDER BY seq LIMIT ?");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, epoch);
-    sqlite3_bind_int64 (st, 2, (int64_t) max);
+    sqlite3_bind_int64 (st, 2, (int64_t) after);
+    sqlite3_bind_int64 (st, 3, (int64_t) max);
     size_t n = 0;
-    while (n < max && sqlite3_step (st) == SQLITE_ROW) {
-        us_delta_t *d = &self->batch [n];
-        char **s = &self->batch_strings [n * 4];
-        s [0] = strdup (us_db_text (st, 1));
-        s [1] = strdup (us_db_text (st, 2));
-        s [2] = strdup (us_db_text (st, 7));
-        s [3] = strdup (us_db_text (st, 8));
-        self->batch_count = ++n;
-        if (!s [0] || !s [1] || !s [2] || !s [3]) {
-            rc = us_error_set (US_ENOMEM, "out of memory");
-            break;
-        }
+    int step = SQLITE_DONE;
+    while (rc == 0 && n < max && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_delta_t *d = &b->deltas [n];
+        size_t *off = &b->offsets [n * 4];
+        memset (d, 0, sizeof *d);
         d->seq = (uint64_t) sqlite3_column_int64 (st, 0);
-        d->unit = s [0];
-        d->indicator = s [1];
         d->month = sqlite3_column_int (st, 3);
         d->clear = sqlite3_column_type (st, 4) == SQLITE_NULL;
         d->value = sqlite3_column_int64 (st, 4);
         d->hlc = (uint64_t) sqlite3_column_int64 (st, 5);
         d->base_version = (uint64_t) sqlite3_column_int64 (st, 6);
-        d->author = s [2];
-        d->note = s [3];
+        static const int cols [4] = { 1, 2, 7, 8 };
+        for (int k = 0; rc == 0 && k < 4; k++)
+            rc = s_batch_text (b, &off [k], us_db_text (st, cols [k]));
+        n++;
     }
+    if (rc == 0 && n < max && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "outbox");
     sqlite3_reset (st);
     if (rc)
         return rc;
+    /* The text may have moved while it grew: point into it only now. */
+    for (size_t i = 0; i < n; i++) {
+        const size_t *off = &b->offsets [i * 4];
+        b->deltas [i].unit = b->text + off [0];
+        b->deltas [i].indicator = b->text + off [1];
+        b->deltas [i].author = b->text + off [2];
+        b->deltas [i].note = b->text + off [3];
+    }
     push->epoch = (uint32_t) epoch;
     push->count = n;
-    push->deltas = self->batch;
+    push->deltas = b->deltas;
     return 0;
 }
 

@@ -83,9 +83,11 @@ int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welco
    restore the Welcome could not reveal). */
 int us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_epoch);
 
-/* Fills push with up to max outbox deltas, oldest first; they belong to
-   the store until the next call. push->count is 0 when the outbox is empty. */
-int us_dstore_batch (us_dstore_t *self, us_push_t *push, size_t max);
+/* Fills push with up to max outbox deltas of the current epoch whose seq
+   is above after, oldest first. push->count is 0 when there are none. The
+   deltas belong to the store until the call after next, so two batches
+   can be in flight at once. */
+int us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max);
 
 /* Applies a PushAck to the batch it answers, in one transaction. */
 int us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,

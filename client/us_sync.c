@@ -99,18 +99,51 @@ s_link_event (s_link_t *link)
     zmq_msg_close (&frame);
 }
 
-/* Sends req and waits for the reply with the same id, retrying with
-   backoff. On success *reply_p is a decoded message the caller destroys. */
-static int
-s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts_t *opts)
-{
-    *reply_p = NULL;
-    req->request_id = ++link->next_id;
+/* A request sent and not answered yet, encoded as it went out. */
+typedef struct {
+    uint64_t id;
     uint8_t *buf;
     size_t len;
-    int rc = us_codec_encode (&buf, &len, req);
-    if (rc)
-        return rc;
+} s_flight_t;
+
+/* Assigns req the next id and encodes it into *flight. */
+static int
+s_flight_new (s_flight_t *flight, s_link_t *link, us_msg_t *req)
+{
+    req->request_id = ++link->next_id;
+    flight->id = req->request_id;
+    return us_codec_encode (&flight->buf, &flight->len, req);
+}
+
+/* Frees a flight's bytes. */
+static void
+s_flight_free (s_flight_t *flight)
+{
+    free (flight->buf);
+    flight->buf = NULL;
+}
+
+/* Sends one request; a full pipe is not an error (the retry sends again). */
+static int
+s_send (s_link_t *link, const s_flight_t *flight)
+{
+    if (zmq_send (link->sock, flight->buf, flight->len, ZMQ_DONTWAIT) < 0 && errno != EAGAIN)
+        return us_error_set (US_EIO, "send failed: %s", zmq_strerror (errno));
+    return 0;
+}
+
+/* Waits for the answer to flights [0], while flights [1..n-1] are sent
+   behind it. On a timeout the socket is reopened and every flight sent
+   again in order, with backoff: repeating a request is always safe. Other
+   answers (late ones to an earlier try, or to the flights behind) are
+   dropped; those behind are sent again until answered. On success
+   *reply_p is a decoded message the caller destroys. */
+static int
+s_await (s_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, int n,
+         const us_sync_opts_t *opts)
+{
+    *reply_p = NULL;
+    int rc = 0;
     int wait = opts->timeout_ms;
     for (int attempt = 0; attempt < opts->retries; attempt++) {
         if (attempt > 0) {
@@ -118,14 +151,13 @@ s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts
                 fprintf (opts->progress, "  no answer after %d ms; reconnecting (try %d of %d)\n",
                          wait, attempt + 1, opts->retries);
             /* A reply may still be in flight on the old socket; a new socket
-               starts clean, and repeating the request is always safe. */
+               starts clean. */
             wait = wait * 2 < BACKOFF_MAX_MS ? wait * 2 : BACKOFF_MAX_MS;
             if ((rc = s_link_open (link)) != 0)
-                break;
-        }
-        if (zmq_send (link->sock, buf, len, ZMQ_DONTWAIT) < 0 && errno != EAGAIN) {
-            rc = us_error_set (US_EIO, "send failed: %s", zmq_strerror (errno));
-            break;
+                return rc;
+            for (int i = 0; i < n; i++)
+                if ((rc = s_send (link, &flights [i])) != 0)
+                    return rc;
         }
         int64_t deadline = us_hlc_wall_ms () + wait;
         for (;;) {
@@ -134,18 +166,14 @@ s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts
                 break;
             zmq_pollitem_t items [2] = { { link->sock, 0, ZMQ_POLLIN, 0 },
                                          { link->monitor, 0, ZMQ_POLLIN, 0 } };
-            int n = zmq_poll (items, link->monitor ? 2 : 1, (long) left);
-            if (n < 0 && errno != EINTR) {
-                rc = us_error_set (US_EIO, "poll failed: %s", zmq_strerror (errno));
-                goto done;
-            }
+            int k = zmq_poll (items, link->monitor ? 2 : 1, (long) left);
+            if (k < 0 && errno != EINTR)
+                return us_error_set (US_EIO, "poll failed: %s", zmq_strerror (errno));
             if (link->monitor && (items [1].revents & ZMQ_POLLIN))
                 s_link_event (link);
-            if (link->refused) {
-                rc = us_error_set (US_EPERM, "the server refused this replica's key "
-                                   "(not enrolled, or revoked)");
-                goto done;
-            }
+            if (link->refused)
+                return us_error_set (US_EPERM, "the server refused this replica's key "
+                                     "(not enrolled, or revoked)");
             if (!(items [0].revents & ZMQ_POLLIN))
                 continue;
             zmq_msg_t msg;
@@ -158,21 +186,32 @@ s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts
             rc = us_codec_decode (&reply, zmq_msg_data (&msg), zmq_msg_size (&msg));
             zmq_msg_close (&msg);
             if (rc)
-                goto done;
-            if (reply->request_id != req->request_id) {
-                us_msg_destroy (&reply);    /* a late answer to an earlier try */
+                return rc;
+            if (reply->request_id != flights [0].id) {
+                us_msg_destroy (&reply);
                 continue;
             }
             *reply_p = reply;
-            rc = 0;
-            goto done;
+            return 0;
         }
     }
+    return us_error_set (US_EUNREACH, "no answer from %s after %d tries; "
+                         "every change is kept for the next sync", link->server, opts->retries);
+}
+
+/* Sends req and waits for the reply with the same id, retrying with
+   backoff. On success *reply_p is a decoded message the caller destroys. */
+static int
+s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts_t *opts)
+{
+    *reply_p = NULL;
+    s_flight_t flight;
+    int rc = s_flight_new (&flight, link, req);
     if (rc == 0)
-        rc = us_error_set (US_EUNREACH, "no answer from %s after %d tries; "
-                           "every change is kept for the next sync", link->server, opts->retries);
-done:
-    free (buf);
+        rc = s_send (link, &flight);
+    if (rc == 0)
+        rc = s_await (link, reply_p, &flight, 1, opts);
+    s_flight_free (&flight);
     return rc;
 }
 
@@ -221,55 +260,103 @@ s_hello (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sy
     return rc;
 }
 
-/* Pushes the outbox in batches until it is empty. */
+/* Reads, signs and encodes the next batch after seq after; *count is 0
+   when the outbox has no more. */
+static int
+s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, s_link_t *link,
+              us_dstore_t *store, const us_keys_t *keys, uint64_t after, size_t max)
+{
+    us_msg_t req = { .type = US_MSG_PUSH };
+    int rc = us_dstore_batch (store, &req.push, after, max);
+    *count = req.push.count;
+    if (rc || req.push.count == 0)
+        return rc;
+    uint8_t sig [64];
+    if (keys->has_sign) {
+        uint8_t *bytes;
+        size_t len;
+        rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
+        if (rc)
+            return rc;
+        rc = us_keys_sign (sig, keys, bytes, len);
+        free (bytes);
+        if (rc)
+            return rc;
+        req.push.signature = sig;
+        req.push.signature_len = 64;
+    }
+    *push = req.push;
+    push->signature = NULL;         /* sig lives on this stack frame only */
+    push->signature_len = 0;
+    return s_flight_new (flight, link, &req);
+}
+
+/* Pushes the outbox in batches until it is empty. Two batches are in
+   flight at once, so the server merges one while this store settles the
+   answer to the other; each is still answered, and settled, whole. */
 static int
 s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
         const us_sync_opts_t *opts)
 {
     bool renumbered = false;
+    s_flight_t flights [2];
+    us_push_t pushes [2];
+    int n = 0;
+    uint64_t after = 0;
+    bool drained = false;
+    int rc = 0;
     for (;;) {
-        us_msg_t req = { .type = US_MSG_PUSH };
-        int rc = us_dstore_batch (store, &req.push, opts->batch);
-        if (rc || req.push.count == 0)
-            return rc;
-        uint8_t sig [64];
-        if (keys->has_sign) {
-            uint8_t *bytes;
-            size_t len;
-            rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
-            if (rc)
-                return rc;
-            rc = us_keys_sign (sig, keys, bytes, len);
-            free (bytes);
-            if (rc)
-                return rc;
-            req.push.signature = sig;
-            req.push.signature_len = 64;
+        while (rc == 0 && n < 2 && !drained) {
+            size_t count;
+            rc = s_batch_next (&flights [n], &pushes [n], &count, link, store, keys,
+                               after, opts->batch);
+            if (rc == 0 && count == 0)
+                drained = true;
+            else
+            if (rc == 0) {
+                after = pushes [n].deltas [count - 1].seq;
+                rc = s_send (link, &flights [n]);
+                n++;
+            }
         }
+        if (rc || n == 0)
+            break;
         us_msg_t *reply;
-        rc = s_request (link, &reply, &req, opts);
+        rc = s_await (link, &reply, flights, n, opts);
         if (rc)
-            return rc;
+            break;
         rc = s_expect (reply, US_MSG_PUSH_ACK);
         if (rc == 0)
-            rc = us_dstore_ack (store, stats, &req.push, &reply->push_ack);
+            rc = us_dstore_ack (store, stats, &pushes [0], &reply->push_ack);
         us_msg_destroy (&reply);
+        s_flight_free (&flights [0]);
+        flights [0] = flights [1];
+        pushes [0] = pushes [1];
+        n--;
         if (rc == US_EEXIST && !renumbered) {
             /* Our sequence numbers name edits the server already has from
-               before a restore: give ours new ones and send again. */
+               before a restore: give ours new ones and send again. What
+               the batch behind carried is recognised when it comes again. */
             renumbered = true;
+            for (int i = 0; i < n; i++)
+                s_flight_free (&flights [i]);
+            n = 0;
+            after = 0;
+            drained = false;
             rc = us_dstore_new_epoch (store, stats, link->server_epoch);
             if (rc == 0 && opts->progress)
                 fprintf (opts->progress, "  this store was restored from a backup; "
                          "its unsent edits start a new epoch\n");
-            if (rc == 0)
-                continue;
+            continue;
         }
         if (rc)
-            return rc;
+            break;
         if (opts->progress)
             fprintf (opts->progress, "  sent %zu edits\n", stats->pushed);
     }
+    for (int i = 0; i < n; i++)
+        s_flight_free (&flights [i]);
+    return rc;
 }
 
 /* Sends queued submissions. */

@@ -10,6 +10,15 @@
 #  3. A Hải Lăng office syncs through us-faultproxy --dup-rate 1, which
 #     replays every client byte to a fresh upstream connection: the server
 #     sees the handshake and the Push twice, and still stores each delta once.
+#  4. Many batches in flight across a restore the Welcome cannot reveal: a
+#     Gio Linh store is copied with 1,200 edits pending, syncs them, makes
+#     100 more and syncs; the copy is restored and 840 new edits are made,
+#     so the restored store's seqs 1201..1300 name other edits than the
+#     server's. Its sync sends batches two at a time: two come back as
+#     duplicates, the third is refused for the reused seqs while the fourth,
+#     behind it, is applied; the store starts a new epoch and sends the rest
+#     again. Every edit of both stores is on the server exactly once and the
+#     office's view equals the server's.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -105,10 +114,63 @@ duplicated_link () {
     assert_match '^[1-9][0-9]*$' "$dups" "the proxy duplicated at least one connection (duplicated=N)"
 }
 
+# gen_csv FIRST_YEAR LAST_YEAR MONTHS BASE: an import file of Gio Linh
+# figures, ten indicators for the first MONTHS months of each year.
+gen_csv () {
+    awk -v a="$1" -v b="$2" -v months="$3" -v base="$4" 'BEGIN {
+        split("members.new cdcs.new cla.signed propaganda.sessions propaganda.attendees " \
+              "training.classes training.attendees dialogues.held commended.chairs members.total", ind, " ")
+        print "unit,month,indicator,value"
+        for (y = a; y <= b; y++) for (m = 1; m <= months; m++) for (i = 1; i <= 10; i++)
+            printf "QT.GIOLINH,%d-%02d,%s,%d\n", y, m, ind[i], base + (y % 100) * 10 + m + i
+    }'
+}
+
+# many_batches_restored: part 4.
+many_batches_restored () {
+    local db sum_a sum_b sum_c
+    client_init giolinh QT.GIOLINH
+    sync_ok giolinh
+    db=$(cdb giolinh)
+    gen_csv 2013 2022 12 1000 > "$WORK/gl_a.csv"
+    gen_csv 2012 2012 10 2000 > "$WORK/gl_b.csv"
+    gen_csv 2003 2009 12 3000 > "$WORK/gl_c.csv"
+    us giolinh import "$WORK/gl_a.csv"
+    assert_rc 0 "import of 1,200 Gio Linh figures"
+    cp "$db" "$WORK/giolinh.backup" && cp "$db.key" "$WORK/giolinh.backup.key" \
+        || die "cannot copy the store"
+    sync_ok giolinh
+    assert_match 'sent 1200 \(accepted 1200' "$OUT" "1,200 edits sent in three batches"
+    us giolinh import "$WORK/gl_b.csv"
+    assert_rc 0 "import of 100 more"
+    sync_ok giolinh
+    cp "$WORK/giolinh.backup" "$db" && cp "$WORK/giolinh.backup.key" "$db.key" \
+        || die "cannot restore the store"
+    us giolinh import "$WORK/gl_c.csv"
+    assert_rc 0 "import of 840 figures into the restored store"
+    sync_ok giolinh
+    assert_match "new epoch" "$OUT" "the sync says the store starts a new epoch"
+    assert_eq 2140 "$(received_count "WHERE unit = 'QT.GIOLINH' AND outcome = 1")" \
+        "Gio Linh edits applied: 1,200 + 100 + 840, each once"
+    assert_eq 0 "$(received_dups)" "no delta twice in received"
+    sum_a=$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$WORK/gl_a.csv")
+    sum_b=$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$WORK/gl_b.csv")
+    sum_c=$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$WORK/gl_c.csv")
+    assert_eq "$((sum_a + sum_b + sum_c))" \
+        "$(sqlite3 "$SRV_DB" "SELECT SUM(c.value) FROM cells c JOIN units u ON u.id = c.unit_id
+                              WHERE u.code = 'QT.GIOLINH'")" "sum of Gio Linh's server cells"
+    us giolinh status --json
+    assert_eq 0 "$(jq '.pending | length' <<<"$OUT")" "nothing pending at Gio Linh"
+    assert_eq "$(cells_dump "$SRV_DB" | grep -c '^QT.GIOLINH ')" "2140" "Gio Linh cells on the server"
+    assert_eq "$(cells_dump "$SRV_DB" | grep '^QT.GIOLINH ')" "$(cells_dump "$db" | grep '^QT.GIOLINH ')" \
+        "the office's view equals the server's"
+}
+
 server_init
 server_start
 restore_twice
 duplicated_link
+many_batches_restored
 assert_eq 0 "$(received_dups)" "no delta twice in received at the end"
 server_stop
 e2e_finish

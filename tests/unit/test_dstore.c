@@ -354,7 +354,7 @@ Test (dstore, import_csv_error_names_line)
 Test (dstore, batch_oldest_first)
 {
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
     cr_assert_eq (push.count, 0, "empty outbox");
     for (int m = 1; m <= 5; m++) {
         char month [8], value [8];
@@ -363,7 +363,7 @@ Test (dstore, batch_oldest_first)
         cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
                                      m == 2 ? "ghi chú" : NULL, "ketoan"), 0);
     }
-    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 3), 0, "%s", us_error_msg ());
     cr_assert_eq (push.count, 3);
     cr_assert_eq (push.epoch, 1);
     for (size_t i = 0; i < 3; i++) {
@@ -380,7 +380,7 @@ Test (dstore, batch_oldest_first)
         if (i)
             cr_assert_gt (d->hlc, push.deltas [i - 1].hlc);
     }
-    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
     cr_assert_eq (push.count, 5);
     cr_assert_eq (push.deltas [4].seq, 5);
 
@@ -401,6 +401,50 @@ s_results (us_result_t *r, const us_push_t *push, size_t n)
                                 .reason = "", .version = 1, .value = push->deltas [i].value };
 }
 
+/* Two batches can be out at once: the second starts after the first's last
+   seq, the first stays readable while the second is filled (with notes long
+   enough to make the store's text buffer grow), and settling the first
+   leaves the second's edits queued. */
+Test (dstore, batch_two_in_flight)
+{
+    char note [600];
+    memset (note, 'n', sizeof note - 1);
+    note [sizeof note - 1] = 0;
+    for (int m = 1; m <= 12; m++) {
+        char month [8], value [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        snprintf (value, sizeof value, "%d", m);
+        cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
+                                     note, "ketoan"), 0, "%s", us_error_msg ());
+    }
+    us_push_t a, b, c;
+    cr_assert_eq (us_dstore_batch (s_store, &a, 0, 5), 0, "%s", us_error_msg ());
+    cr_assert_eq (a.count, 5);
+    cr_assert_eq (us_dstore_batch (s_store, &b, a.deltas [4].seq, 5), 0);
+    cr_assert_eq (b.count, 5);
+    cr_assert_eq (b.deltas [0].seq, 6);
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq (a.deltas [i].seq, i + 1, "first batch overwritten");
+        cr_assert_str_eq (a.deltas [i].note, note);
+        cr_assert_str_eq (a.deltas [i].indicator, "members.new");
+        cr_assert_eq (b.deltas [i].value, (int64_t) i + 6);
+    }
+    us_result_t r [5];
+    s_results (r, &a, 5);
+    us_push_ack_t ack = { .count = 5, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &a, &ack), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_batch (s_store, &c, b.deltas [4].seq, 5), 0);
+    cr_assert_eq (c.count, 2, "what is left after the second batch");
+    cr_assert_eq (c.deltas [0].seq, 11);
+    cr_assert_eq (b.deltas [4].seq, 10, "second batch intact while the third is out");
+    cr_assert_str_eq (b.deltas [4].author, "ketoan");
+    cr_assert_eq (us_test_int (us_dstore_db (s_store), "SELECT COUNT(*) FROM outbox"), 7);
+    cr_assert_eq (us_dstore_batch (s_store, &c, 0, 100), 0);
+    cr_assert_eq (c.count, 7, "from the start again: what is not settled");
+    cr_assert_eq (c.deltas [0].seq, 6);
+}
+
 /* An acknowledgement removes the answered edits from the outbox, records
    every outcome in the history (rejections with their reason), and
    updates the office's view of accepted figures. */
@@ -412,7 +456,7 @@ Test (dstore, ack)
         s_set ("QT.DAKRONG", month, "members.new", "10");
     }
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 3), 0);
     us_result_t r [3];
     s_results (r, &push, 3);
     r [1] = (us_result_t) { .seq = 2, .outcome = US_OUTCOME_REJECTED,
@@ -466,7 +510,7 @@ Test (dstore, ack_mismatch)
         s_set ("QT.DAKRONG", month, "members.new", "10");
     }
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 3), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 3), 0);
     s_state_t before = s_state ();
     us_result_t r [3];
     s_results (r, &push, 3);
@@ -486,7 +530,7 @@ Test (dstore, ack_keeps_pending_edit)
 {
     s_set ("QT.DAKRONG", "2022-05", "members.new", "10");
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
     cr_assert_eq (push.count, 1);
     s_set ("QT.DAKRONG", "2022-05", "members.new", "20");
     us_result_t r [1];
@@ -509,7 +553,7 @@ Test (dstore, ack_duplicates)
 {
     s_set ("QT.DAKRONG", "2022-05", "members.new", "10");
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
     us_result_t r [1];
     s_results (r, &push, 1);
     r [0].duplicate = true;
@@ -652,7 +696,7 @@ Test (dstore, welcome_new_epoch)
         s_set ("QT.DAKRONG", month, "members.new", value);
     }
     us_push_t push;
-    cr_assert_eq (us_dstore_batch (s_store, &push, 2), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 2), 0);
     us_result_t r [2];
     s_results (r, &push, 2);
     us_push_ack_t ack = { .count = 2, .results = r };
@@ -668,7 +712,7 @@ Test (dstore, welcome_new_epoch)
     cr_assert_eq (us_dstore_hello (s_store, &h), 0);
     cr_assert_eq (h.epoch, 2);
     cr_assert_eq (h.last_seq, 3);
-    cr_assert_eq (us_dstore_batch (s_store, &push, 10), 0);
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
     cr_assert_eq (push.epoch, 2);
     cr_assert_eq (push.count, 3);
     for (size_t i = 0; i < 3; i++) {
