@@ -100,23 +100,28 @@ s_cell_load (s_cell_t *cell, us_pstore_t *store, int64_t unit_id, int64_t ind_id
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "cells");
 }
 
-/* Writes the delta's value as the cell's new version. */
+/* Writes the delta's value as the cell's new version: an update of the row
+   loaded before, or a new row. */
 static int
 s_cell_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id, int64_t ind_id,
               const us_delta_t *d, uint64_t hlc, const s_writer_t *w, bool corrected)
 {
-    sqlite3_stmt *st = us_pstore_stmt (store,
-        "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
-        " note, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET value = excluded.value,"
-        " version = excluded.version, hlc = excluded.hlc, replica = excluded.replica,"
-        " author = excluded.author, note = excluded.note, corrected = excluded.corrected"
-        " RETURNING id");
+    sqlite3_stmt *st = cell->exists
+        ? us_pstore_stmt (store,
+            "UPDATE cells SET value = ?4, version = ?5, hlc = ?6, replica = ?7, author = ?8,"
+            " note = ?9, corrected = ?10 WHERE id = ?11")
+        : us_pstore_stmt (store,
+            "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
+            " note, corrected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!st)
         return US_EIO;
-    sqlite3_bind_int64 (st, 1, unit_id);
-    sqlite3_bind_int64 (st, 2, ind_id);
-    sqlite3_bind_int (st, 3, d->month);
+    if (cell->exists)
+        sqlite3_bind_int64 (st, 11, cell->id);
+    else {
+        sqlite3_bind_int64 (st, 1, unit_id);
+        sqlite3_bind_int64 (st, 2, ind_id);
+        sqlite3_bind_int (st, 3, d->month);
+    }
     if (!d->clear)
         sqlite3_bind_int64 (st, 4, d->value);
     sqlite3_bind_int64 (st, 5, (int64_t) cell->version + 1);
@@ -125,9 +130,10 @@ s_cell_write (us_pstore_t *store, const s_cell_t *cell, int64_t unit_id, int64_t
     sqlite3_bind_text (st, 8, d->author, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 9, d->note ? d->note : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (st, 10, corrected);
-    int rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (us_pstore_db (store), "cells");
-    int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3 *db = us_pstore_db (store);
+    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (db, "cells");
     sqlite3_reset (st);
+    int64_t id = cell->exists ? cell->id : sqlite3_last_insert_rowid (db);
     return rc ? rc : us_pstore_touch (store, US_CHANGE_CELL, id);
 }
 

@@ -268,6 +268,32 @@ Test (audit, hash_covers_fields)
     cr_assert_neq (memcmp (a, b, US_HASH_LEN), 0);
 }
 
+/* A record's hash is SHA-256 over the previous hash and every field as
+   "<length>:<text>", integers in decimal: stores written by any version
+   verify with any other. */
+Test (audit, hash_known_answer)
+{
+    uint8_t prev [US_HASH_LEN] = { 0 }, got [US_HASH_LEN];
+    us_audit_row_t row = { .id = 1, .replica_id = 2, .batch_id = 3, .epoch = 1, .seq = 4,
+                           .unit = "QT.DAKRONG", .indicator = "members.new", .month = 24268,
+                           .has_value = true, .value = 10, .hlc = 5, .origin_hlc = -5,
+                           .author = "a", .note = "", .outcome = 1, .reason = "", .version = 1,
+                           .at = 7 };
+    cr_assert_eq (us_audit_hash (got, prev, &row), 0);
+    char hex [2 * US_HASH_LEN + 1];
+    for (int i = 0; i < US_HASH_LEN; i++)
+        snprintf (hex + 2 * i, 3, "%02x", got [i]);
+    /* sha256 (32 zero bytes "1:11:21:31:11:410:QT.DAKRONG11:members.new5:24268"
+       "1:v2:101:52:-51:01:01:a0:1:10:1:11:7") */
+    cr_assert_str_eq (hex, "bc9dcc865185f0fe0f20c6b7dc28042e7cba7cb18d1a9929258d83c886f516b2");
+    /* A record too long to hash is an error, not a truncated hash. */
+    char big [5000];
+    memset (big, 'x', sizeof big - 1);
+    big [sizeof big - 1] = 0;
+    row.note = big;
+    cr_assert_lt (us_audit_hash (got, prev, &row), 0);
+}
+
 /* The history of a unit's figures names who changed what. */
 Test (audit, show)
 {
