@@ -35,9 +35,8 @@
 #   BENCH_PUSH_CAP_S=30   seconds each push run (case 1) may take before its
 #                         clients are stopped and its rate taken from what the
 #                         server committed (deltas / time to the last commit);
-#                         0 = let every push run finish (a quarter of an hour
-#                         or more per run for the single 100,000-delta client,
-#                         as of this writing)
+#                         0 = let every push run finish (a few seconds each
+#                         on two cores; the cap only guards a slow machine)
 #   BENCH_LATENCY_N=200   edits in case 5
 #   BENCH_REPLICAS=1000   replicas in case 7, in BENCH_WAVES=10 waves
 #   BENCH_TMP=/tmp        where the work directory goes (same disk as a real store?)

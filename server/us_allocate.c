@@ -1,5 +1,6 @@
 /*  us_allocate: splitting a province's target among its units. */
 #include "us_allocate.h"
+#include "us_db.h"
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
@@ -359,20 +360,26 @@ us_allocate_by_weights (us_allocate_t **self_p, us_pstore_t *store, const char *
     return rc;
 }
 
-/* Sets each unit's target to its share. */
+/* Sets each unit's target to its share, all in one transaction. */
 int
 us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *written)
 {
     *written = 0;
-    for (size_t k = 0; k < self->count; k++) {
+    sqlite3 *db = us_pstore_db (store);
+    int rc = us_db_begin (db);
+    for (size_t k = 0; rc == 0 && k < self->count; k++) {
         char value [32];
         snprintf (value, sizeof value, "%" PRId64, self->rows [k].share);
-        int rc = us_pstore_target_set (store, self->rows [k].unit, self->indicator, self->period,
-                                       value, us_source_name (self->source));
-        if (rc)
-            return rc;
-        (*written)++;
+        rc = us_pstore_target_put (store, self->rows [k].unit, self->indicator, self->period,
+                                   value, us_source_name (self->source));
     }
+    if (rc == 0)
+        rc = us_db_commit (db);
+    if (rc) {
+        us_db_rollback (db);
+        return rc;
+    }
+    *written = self->count;
     return 0;
 }
 

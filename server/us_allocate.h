@@ -74,8 +74,9 @@ int us_allocate_by_weights (us_allocate_t **self_p, us_pstore_t *store,
                             const char *indicator, const char *period, int64_t total,
                             us_source_t source, const char *path);
 
-/* Sets each unit's target to its share (us_pstore_target_set, one unit at
-   a time; *written counts the units done). Returns 0 or the first error. */
+/* Sets each unit's target to its share, all in one transaction: either
+   every share is written (*written is the count) or none is (*written is
+   0, and the first error is returned). */
 int us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *written);
 
 /* Prints the split: unit, name, weight, share, and the totals. Returns 0

@@ -557,9 +557,9 @@ s_target_value (int64_t *lo, int64_t *hi, bool *range, const char *value)
     return 0;
 }
 
-/* Sets a target. */
+/* Writes a target inside the caller's transaction. */
 int
-us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator,
+us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indicator,
                       const char *period, const char *value, const char *source)
 {
     us_period_t p;
@@ -572,40 +572,47 @@ us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator
     if (rc == 0) rc = s_target_value (&lo, &hi, &range, value);
     if (rc)
         return rc;
-    sqlite3_stmt *st;
-    rc = us_db_prepare (&st, self->db, "SELECT id FROM indicators WHERE code = ?");
-    if (rc)
-        return rc;
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT id FROM indicators WHERE code = ?");
+    if (!st)
+        return US_EIO;
     sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
     if (sqlite3_step (st) == SQLITE_ROW)
         ind_id = sqlite3_column_int64 (st, 0);
-    sqlite3_finalize (st);
+    sqlite3_reset (st);
     if (!ind_id)
         return us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator);
-    rc = us_db_begin (self->db);
-    if (rc)
-        return rc;
-    rc = us_db_prepare (&st, self->db,
+    if (sqlite3_get_autocommit (self->db))
+        return us_error_set (US_EIO, "a target is written inside a transaction");
+    st = us_pstore_stmt (self,
         "INSERT INTO targets (unit_id, ind_id, period, first, last, source, lo, hi, is_range)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit_id, ind_id, period, source)"
         " DO UPDATE SET lo = excluded.lo, hi = excluded.hi, is_range = excluded.is_range,"
         " version = version + 1 RETURNING id");
-    if (rc == 0) {
-        sqlite3_bind_int64 (st, 1, unit_id);
-        sqlite3_bind_int64 (st, 2, ind_id);
-        sqlite3_bind_text (st, 3, p.text, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 4, p.first);
-        sqlite3_bind_int (st, 5, p.last);
-        sqlite3_bind_text (st, 6, us_source_name (src), -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 7, lo);
-        sqlite3_bind_int64 (st, 8, hi);
-        sqlite3_bind_int (st, 9, range);
-        rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "targets");
-        int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
-        sqlite3_finalize (st);
-        if (rc == 0)
-            rc = us_pstore_touch (self, US_CHANGE_TARGET, id);
-    }
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int64 (st, 2, ind_id);
+    sqlite3_bind_text (st, 3, p.text, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 4, p.first);
+    sqlite3_bind_int (st, 5, p.last);
+    sqlite3_bind_text (st, 6, us_source_name (src), -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 7, lo);
+    sqlite3_bind_int64 (st, 8, hi);
+    sqlite3_bind_int (st, 9, range);
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "targets");
+    int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return rc ? rc : us_pstore_touch (self, US_CHANGE_TARGET, id);
+}
+
+/* Sets a target in a transaction of its own. */
+int
+us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator,
+                      const char *period, const char *value, const char *source)
+{
+    int rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = us_pstore_target_put (self, unit, indicator, period, value, source);
     if (rc == 0)
         rc = us_db_commit (self->db);
     if (rc)

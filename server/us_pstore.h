@@ -76,8 +76,15 @@ int us_pstore_revoke (us_pstore_t *self, const char *token);
    US_EPERM (revoked). */
 int us_pstore_replica (us_pstore_t *self, us_replica_t *replica, const char *key);
 
-/* Sets a target: value is N or MIN..MAX; source tld|province|committed. */
+/* Sets a target: value is N or MIN..MAX; source tld|province|committed. A
+   change of an existing target is a new version of it. Durable when it
+   returns 0; nothing is written otherwise. */
 int us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator,
+                          const char *period, const char *value, const char *source);
+
+/* The same inside the caller's transaction (US_EIO outside one), so that
+   several targets are written all or nothing. */
+int us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indicator,
                           const char *period, const char *value, const char *source);
 
 /* Stamps an entity in the change stream (inside the caller's transaction). */

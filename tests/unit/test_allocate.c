@@ -245,6 +245,35 @@ Test (allocate, by_last_year)
     s_fixture_close (&f);
 }
 
+/* Applying a split is all or nothing: when one unit's target cannot be
+   written (here the unit was removed after the split was made), no unit
+   gets a target and the targets written before stay as they were. */
+Test (allocate, apply_all_or_nothing)
+{
+    s_fixture_t f;
+    s_fixture_open (&f);
+    sqlite3 *db = us_pstore_db (f.store);
+    cr_assert_eq (us_pstore_target_set (f.store, "QT.DONGHA", "members.new", "2022", "5", "province"), 0);
+    us_allocate_t *a;
+    cr_assert_eq (us_allocate_by_figure (&a, f.store, "members.new", "2022", 1000,
+                                         US_SOURCE_PROVINCE, "members.new"), 0, "%s", us_error_msg ());
+    cr_assert_eq (a->count, 4);
+    snprintf (a->rows [a->count - 1].unit, sizeof a->rows [0].unit, "QT.GONE");
+    size_t written = 99;
+    cr_assert_eq (us_allocate_apply (a, f.store, &written), US_ENOTFOUND);
+    cr_assert_eq (written, 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM targets"), 1);
+    cr_assert_eq (us_test_int (db, "SELECT lo FROM targets"), 5, "the earlier target is untouched");
+    cr_assert_eq (us_test_int (db, "SELECT version FROM targets"), 1);
+    cr_assert (sqlite3_get_autocommit (db), "no transaction left open");
+    /* Outside a transaction, a target is never written half-way. */
+    cr_assert_eq (us_pstore_target_put (f.store, "QT.DONGHA", "members.new", "2022", "7",
+                                        "province"), US_EIO);
+    cr_assert_eq (us_test_int (db, "SELECT lo FROM targets"), 5);
+    us_allocate_destroy (&a);
+    s_fixture_close (&f);
+}
+
 /* With no figures a year earlier, the period's own figures are the weights,
    and the basis says so; a ratio, an unknown indicator and no figures at
    all are refused. */
