@@ -640,9 +640,12 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
         bool found;
         /* Only a seq at or below one already recorded (before this batch
            or earlier in it) can have been applied; an edit re-sent under
-           a new epoch can only be found when there was another epoch. */
-        bool seen = d->seq <= high_water || d->seq <= top;
-        if (d->seq > top)
+           a new epoch can only be found when there was another epoch. A
+           seq beyond SQLite's integers would be stored negative: it is
+           always looked up and kept out of the high-water mark. */
+        bool big = d->seq > INT64_MAX;
+        bool seen = big || d->seq <= high_water || d->seq <= top;
+        if (!big && d->seq > top)
             top = d->seq;
         rc = s_earlier (&found, res, store, replica->id, push->epoch, d, seen, other_epochs);
         if (rc || found)

@@ -207,6 +207,27 @@ Test (merge, duplicate_in_batch)
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
 }
 
+/* A seq beyond SQLite's integers (only a broken or hostile client sends
+   one) neither hides the seqs beside it from the duplicate check nor is
+   applied twice itself. */
+Test (merge, huge_seq)
+{
+    s_push1 (&s_a, &s_ka, s_delta (1, "QT.HUONGHOA", 1, s_ts (-70), 0, "a"));
+    us_delta_t d [2] = { s_delta (5, "QT.DAKRONG", 5, s_ts (-60), 0, "a"),
+                         s_delta (UINT64_MAX - 1, "QT.DAKRONG.CS1", 6, s_ts (-59), 0, "a") };
+    us_merge_result_t r [2];
+    s_push (r, &s_a, &s_ka, 1, d, 2);
+    cr_assert_eq (r [0].result.outcome, US_OUTCOME_ACCEPTED);
+    cr_assert_eq (r [1].result.outcome, US_OUTCOME_ACCEPTED);
+    s_push (r, &s_a, &s_ka, 1, d, 2);
+    cr_assert (r [0].result.duplicate, "seq 5 again");
+    cr_assert (r [1].result.duplicate, "the huge seq again");
+    s_push (r, &s_a, &s_ka, 1, &d [0], 1);
+    cr_assert (r [0].result.duplicate, "seq 5 alone again");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 3);
+    cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
+}
+
 /* The same seq in a new epoch is a new edit. */
 Test (merge, new_epoch_same_seq)
 {
