@@ -112,7 +112,12 @@ s_flight_new (s_flight_t *flight, s_link_t *link, us_msg_t *req)
 {
     req->request_id = ++link->next_id;
     flight->id = req->request_id;
-    return us_codec_encode (&flight->buf, &flight->len, req);
+    flight->buf = NULL;
+    flight->len = 0;
+    int rc = us_codec_encode (&flight->buf, &flight->len, req);
+    if (rc)
+        flight->buf = NULL;         /* nothing to free */
+    return rc;
 }
 
 /* Frees a flight's bytes. */
