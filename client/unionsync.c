@@ -28,6 +28,7 @@ static const char *s_usage =
     "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
     "  status [--json]                       pending, rejected, conflicts, clock\n"
     "  submit PERIOD                         report the period as complete (sent on sync)\n"
+    "  rekey                                 new keys for this replica (the province re-keys it)\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
     "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -94,6 +95,41 @@ s_cmd_init (int argc, char **argv)
     printf ("enrol this replica at the province with:\n"
             "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
     us_keys_wipe (&keys);
+    us_dstore_destroy (&store);
+    return 0;
+}
+
+/* rekey: replaces this replica's keys; the edits and history stay. */
+static int
+s_cmd_rekey (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 2, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 2)) >= 0)
+        return ex;
+    us_keys_t old, fresh;
+    int rc = us_keys_load (&old, us_dstore_key_path (store));
+    if (rc == 0)
+        rc = us_keys_generate (&fresh, true);
+    if (rc == 0)
+        rc = us_keys_replace (&fresh, us_dstore_key_path (store));
+    if (rc) {
+        us_keys_wipe (&old);
+        us_dstore_destroy (&store);
+        return us_args_fail (rc);
+    }
+    char token [US_TOKEN_MAX], old_token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &fresh);
+    us_keys_token (old_token, sizeof old_token, &old);
+    printf ("new keys in %s; this replica syncs again once the province runs:\n"
+            "  unionsync-server rekey --key %s --new <the key below>\n%s\n",
+            us_dstore_key_path (store), old_token, token);
+    us_keys_wipe (&old);
+    us_keys_wipe (&fresh);
     us_dstore_destroy (&store);
     return 0;
 }
@@ -295,6 +331,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "sync") == 0)   return s_cmd_sync (argc - 2, argv + 2);
     if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
+    if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }

@@ -104,6 +104,38 @@ us_keys_save (const us_keys_t *keys, const char *path)
     return 0;
 }
 
+/* Replaces the key file at path with keys. */
+int
+us_keys_replace (const us_keys_t *keys, const char *path)
+{
+    char tmp [4096];
+    if (snprintf (tmp, sizeof tmp, "%s.new", path) >= (int) sizeof tmp)
+        return us_error_set (US_EINVAL, "key file path too long");
+    unlink (tmp);                   /* left by an earlier attempt that stopped */
+    int rc = us_keys_save (keys, tmp);
+    if (rc)
+        return rc;
+    if (rename (tmp, path) != 0) {
+        rc = us_error_set (US_EIO, "cannot replace key file %s: %s", path, strerror (errno));
+        unlink (tmp);
+        return rc;
+    }
+    /* The rename is durable once the directory is. */
+    char dir [4096];
+    snprintf (dir, sizeof dir, "%s", path);
+    char *slash = strrchr (dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = 0;
+    else
+        snprintf (dir, sizeof dir, ".");
+    int fd = open (dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync (fd);
+        close (fd);
+    }
+    return 0;
+}
+
 /* Reads keys from path; refuses a file group or others can read. */
 int
 us_keys_load (us_keys_t *keys, const char *path)

@@ -31,6 +31,11 @@ int us_keys_generate (us_keys_t *keys, bool with_sign);
 /* Writes keys to a new file path with mode 0600; fails if it exists. */
 int us_keys_save (const us_keys_t *keys, const char *path);
 
+/* Replaces the key file at path with keys: written beside it (mode 0600),
+   flushed, then renamed over it, so a crash leaves the old keys or the new
+   ones, never a torn file. Returns 0 or an error with path unchanged. */
+int us_keys_replace (const us_keys_t *keys, const char *path);
+
 /* Reads keys from path; refuses a file group or others can read. */
 int us_keys_load (us_keys_t *keys, const char *path);
 

@@ -34,6 +34,7 @@ static const char *s_usage =
     "  indicators import FILE.csv              code,name,kind,numerator,denominator,policy,rule\n"
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
+    "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
     "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
     "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
@@ -184,6 +185,33 @@ s_cmd_revoke (int argc, char **argv)
     if (rc)
         return us_args_fail (rc);
     printf ("revoked\n");
+    return 0;
+}
+
+/* rekey: gives a replica new keys; the old key is refused from now on. */
+static int
+s_cmd_rekey (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true),
+                         US_OPT ("new", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *key = us_args_value (opts, n, "key", NULL);
+    const char *fresh = us_args_value (opts, n, "new", NULL);
+    if (!key || !fresh)
+        return us_args_usage_error ("rekey needs --key OLDKEY and --new NEWKEY");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int64_t id;
+    int rc = us_pstore_rekey (store, &id, key, fresh);
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    printf ("re-keyed replica %lld; its old key is refused from now on\n", (long long) id);
     return 0;
 }
 
@@ -493,6 +521,7 @@ main (int argc, char **argv)
         return s_cmd_import (argc - 3, argv + 3, false);
     if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
     if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
+    if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
     if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
     if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);

@@ -257,8 +257,14 @@ us_audit_verify (us_pstore_t *store, FILE *out)
     char sql [512];
     snprintf (sql, sizeof sql, "%s WHERE batch_id = ?", s_row_sql);
     rc = us_db_prepare (&batch, db,
-        "SELECT b.id, b.bytes, b.signature, r.sign_key FROM batches b"
-        " LEFT JOIN replicas r ON r.id = b.replica_id ORDER BY b.id");
+        "SELECT b.id, b.bytes, b.signature,"
+        /* the key in force when the batch came: a retired one, or the current */
+        " CASE WHEN EXISTS (SELECT 1 FROM replica_keys k WHERE k.replica_id = b.replica_id"
+        "                   AND k.last_batch >= b.id)"
+        " THEN (SELECT k.sign_key FROM replica_keys k WHERE k.replica_id = b.replica_id"
+        "       AND k.last_batch >= b.id ORDER BY k.last_batch LIMIT 1)"
+        " ELSE r.sign_key END"
+        " FROM batches b LEFT JOIN replicas r ON r.id = b.replica_id ORDER BY b.id");
     if (rc)
         return rc;
     rc = us_db_prepare (&recs, db, sql);

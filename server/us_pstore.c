@@ -61,6 +61,14 @@ static const char *s_schema =
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
     "  ref INTEGER NOT NULL, UNIQUE (kind, ref));";
 
+/* Keys a replica used before it was re-keyed: a batch up to last_batch was
+   signed with this sign_key. Kept apart from the main schema so that stores
+   made before it existed get it when opened. */
+static const char *s_schema_keys =
+    "CREATE TABLE IF NOT EXISTS replica_keys ("
+    "  replica_id INTEGER NOT NULL REFERENCES replicas (id), curve_key TEXT NOT NULL UNIQUE,"
+    "  sign_key BLOB, last_batch INTEGER NOT NULL, retired_at INTEGER NOT NULL);";
+
 /* Allocates a store around an open handle. */
 static int
 s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
@@ -141,6 +149,7 @@ us_pstore_create (us_pstore_t **self_p, const char *path, const char *province,
     rc = us_db_begin (db);
     if (rc == 0) rc = us_db_exec (db, us_report_schema ());
     if (rc == 0) rc = us_db_exec (db, s_schema);
+    if (rc == 0) rc = us_db_exec (db, s_schema_keys);
     if (rc == 0) rc = us_db_meta_set (db, "province", province);
     if (rc == 0) rc = us_db_meta_set_int (db, "schema", SCHEMA_VERSION);
     if (rc == 0) rc = s_put_catalog (self, cat);
@@ -181,6 +190,8 @@ us_pstore_open (us_pstore_t **self_p, const char *path)
     if (rc == 0 && version != SCHEMA_VERSION)
         rc = us_error_set (US_ECORRUPT, "store %s has schema %" PRId64 ", this program needs %d",
                            path, version, SCHEMA_VERSION);
+    if (rc == 0)
+        rc = us_db_exec (db, s_schema_keys);
     if (rc) {
         if (rc == US_EIO)
             rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
@@ -440,6 +451,34 @@ us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path)
     return rc;
 }
 
+/* Sets *retired when a re-key retired curve key z85. */
+static int
+s_key_retired (us_pstore_t *self, bool *retired, const char *z85)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT 1 FROM replica_keys WHERE curve_key = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    *retired = step == SQLITE_ROW;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "replica_keys");
+}
+
+/* Sets *enrolled when curve key z85 belongs to a replica. */
+static int
+s_key_enrolled (us_pstore_t *self, bool *enrolled, const char *z85)
+{
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT 1 FROM replicas WHERE curve_key = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    *enrolled = step == SQLITE_ROW;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "replicas");
+}
+
 /* Enrolls a replica key for a unit. */
 int
 us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
@@ -456,6 +495,12 @@ us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
         return rc;
     if (name && (strlen (name) > 120 || !us_text_utf8_valid (name)))
         return us_error_set (US_EINVAL, "replica name too long or not UTF-8");
+    bool retired;
+    rc = s_key_retired (self, &retired, z85);
+    if (rc == 0 && retired)
+        rc = us_error_set (US_EEXIST, "this key was retired when its replica was re-keyed");
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
     rc = us_db_prepare (&st, self->db,
         "INSERT INTO replicas (curve_key, sign_key, unit_id, name, enrolled_at)"
@@ -475,6 +520,85 @@ us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
         *replica_id = sqlite3_column_int64 (st, 0);
     sqlite3_finalize (st);
     return rc;
+}
+
+/* Re-keys a replica: its identity, history and scope stay; the old key is
+   refused from now on. */
+int
+us_pstore_rekey (us_pstore_t *self, int64_t *replica_id, const char *old_key,
+                 const char *new_token)
+{
+    char old_z85 [41], new_z85 [41];
+    uint8_t sign [32], old_sign [32];
+    bool has_sign, old_has_sign;
+    int rc = us_keys_parse_token (old_z85, old_sign, &old_has_sign, old_key);
+    if (rc == 0)
+        rc = us_keys_parse_token (new_z85, sign, &has_sign, new_token);
+    if (rc)
+        return rc;
+    if (!has_sign)
+        return us_error_set (US_EINVAL, "the new key has no signing key (use the whole line "
+                             "`unionsync rekey` printed)");
+    rc = us_db_begin (self->db);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT id FROM replicas WHERE curve_key = ?");
+    rc = st ? 0 : US_EIO;
+    bool retired = false;
+    int64_t id = 0;
+    if (rc == 0) {
+        sqlite3_bind_text (st, 1, old_z85, -1, SQLITE_STATIC);
+        int step = sqlite3_step (st);
+        id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        sqlite3_reset (st);
+        rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE
+           ? us_error_set (US_ENOTFOUND, "no replica with that key") : us_db_error (self->db, "replicas");
+    }
+    if (rc == 0 && strcmp (old_z85, new_z85) == 0)
+        rc = us_error_set (US_EINVAL, "the new key is the old one");
+    bool taken = false;
+    if (rc == 0)
+        rc = s_key_enrolled (self, &taken, new_z85);
+    if (rc == 0 && taken)
+        rc = us_error_set (US_EEXIST, "the new key is already enrolled");
+    if (rc == 0)
+        rc = s_key_retired (self, &retired, new_z85);
+    if (rc == 0 && retired)
+        rc = us_error_set (US_EEXIST, "the new key was retired before; make another");
+    /* The old key goes to the history with the last batch it signed. */
+    if (rc == 0) {
+        st = us_pstore_stmt (self,
+            "INSERT INTO replica_keys (replica_id, curve_key, sign_key, last_batch, retired_at)"
+            " SELECT id, curve_key, sign_key, (SELECT COALESCE (MAX (id), 0) FROM batches), ?"
+            " FROM replicas WHERE id = ?");
+        rc = st ? 0 : US_EIO;
+    }
+    if (rc == 0) {
+        sqlite3_bind_int64 (st, 1, us_hlc_wall_ms ());
+        sqlite3_bind_int64 (st, 2, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "replica_keys");
+        sqlite3_reset (st);
+    }
+    if (rc == 0) {
+        st = us_pstore_stmt (self,
+            "UPDATE replicas SET curve_key = ?, sign_key = ?, revoked_at = NULL WHERE id = ?");
+        rc = st ? 0 : US_EIO;
+    }
+    if (rc == 0) {
+        sqlite3_bind_text (st, 1, new_z85, -1, SQLITE_STATIC);
+        sqlite3_bind_blob (st, 2, sign, 32, SQLITE_STATIC);
+        sqlite3_bind_int64 (st, 3, id);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "replicas");
+        sqlite3_reset (st);
+    }
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    *replica_id = id;
+    return 0;
 }
 
 /* Revokes a replica key. */

@@ -72,6 +72,16 @@ int us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
 /* Revokes a replica key; its next message is refused. */
 int us_pstore_revoke (us_pstore_t *self, const char *token);
 
+/* Re-keys the replica enrolled with old_key (a key or a token) to the keys
+   of new_token (from `unionsync rekey`), in one transaction. The replica
+   keeps its id, unit, name, epochs and audit history, a revoked one is let
+   in again, and the old key is refused from now on (and cannot be enrolled
+   again); batches it signed still verify. Sets *replica_id. Returns 0,
+   US_ENOTFOUND, US_EEXIST (new key in use or retired), US_EINVAL or
+   another negative code, with nothing changed. */
+int us_pstore_rekey (us_pstore_t *self, int64_t *replica_id, const char *old_key,
+                     const char *new_token);
+
 /* Looks up an active replica by CURVE key (Z85). Returns 0, US_ENOTFOUND or
    US_EPERM (revoked). */
 int us_pstore_replica (us_pstore_t *self, us_replica_t *replica, const char *key);

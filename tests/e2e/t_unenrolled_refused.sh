@@ -9,6 +9,13 @@
 #  3. `unionsync-server revoke --key K` while the server runs: the next sync
 #     of that replica is refused, its new edit does not reach the server, and
 #     the same server process keeps serving the other offices.
+#  4. Re-keying (Đông Hà's old PC is gone with its key): `unionsync rekey`
+#     makes new keys for the same store; until the province re-keys the
+#     replica its syncs are refused. `unionsync-server rekey` while the
+#     server runs lets the new key in at once as the same replica (one
+#     replica row, its pending edit applied once); a copy of the store with
+#     the old key is refused, the old key cannot be enrolled again, and
+#     `audit verify` checks batches signed with the old and the new key.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -72,5 +79,37 @@ assert_eq 80 "$(row_value "$(report_json 2022-Q1)" QT.VINHLINH members.new)" "th
 
 uss revoke --key 'not-a-key'
 assert_eq 2 "$RC" "revoke of an unknown key is bad input"
+
+# 4. re-keyed while the server runs
+old_token=$(client_key dongha)
+cp "$(cdb dongha)" "$(cdb stolen)" && cp "$(cdb dongha).key" "$(cdb stolen).key" \
+    || die "cannot copy the store"
+us dongha rekey
+assert_rc 0 "rekey at the office"
+new_token=$(tail -n 1 <<<"$OUT")
+old_key=$(sed -n 's/.*rekey --key \([^ ]*\) --new.*/\1/p' <<<"$OUT")
+assert_eq "$old_token" "$old_key" "rekey names the old key for the province"
+assert_ne "$old_token" "$new_token" "rekey printed a new key"
+assert_refused dongha
+uss rekey --key "$old_key"
+assert_eq 2 "$RC" "rekey without --new is bad usage"
+uss rekey --key "$old_key" --new "$old_token"
+assert_rc_nonzero "rekey to the old key itself"
+uss rekey --key "$old_key" --new "$new_token"
+assert_rc 0 "rekey at the province"
+sync_ok dongha
+assert_eq 999 "$(row_value "$(report_json 2022-01)" QT.DONGHA members.new)" "Đông Hà's pending edit arrives after the re-key"
+assert_eq 1 "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM replicas r JOIN units u ON u.id = r.unit_id
+                                  WHERE u.code = 'QT.DONGHA'")" "still one Đông Hà replica"
+assert_eq 1 "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received WHERE unit = 'QT.DONGHA' AND value = 999")" \
+    "the edit is recorded once"
+assert_refused stolen
+uss enroll --unit QT.DONGHA --key "$old_token"
+assert_rc_nonzero "enrolling the retired key again"
+us dongha set QT.DONGHA 2022-02 members.new 7
+sync_ok dongha
+uss audit verify
+assert_rc 0 "audit verify across the re-key"
+assert_match 'signed batches verified' "$OUT" "audit verify checked the signed batches"
 server_stop
 e2e_finish

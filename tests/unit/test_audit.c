@@ -120,6 +120,75 @@ Test (audit, verify_ok)
     free (out);
 }
 
+/* After a re-key, the batches signed with the old key verify against the
+   old key and the later ones against the new; the replica keeps its id,
+   the old key is refused and cannot be enrolled again, and a batch that
+   matches neither key is found. */
+Test (audit, verify_across_rekey)
+{
+    us_keys_t fresh;
+    cr_assert_eq (us_keys_generate (&fresh, true), 0);
+    char old_token [US_TOKEN_MAX], new_token [US_TOKEN_MAX];
+    us_keys_token (old_token, sizeof old_token, &s_keys);
+    us_keys_token (new_token, sizeof new_token, &fresh);
+    int64_t id = 0;
+    cr_assert_eq (us_pstore_rekey (s_store, &id, "no-such-key", new_token), US_EINVAL);
+    cr_assert_eq (us_pstore_rekey (s_store, &id, new_token, old_token), US_ENOTFOUND,
+                  "the old key of a re-key must be enrolled");
+    cr_assert_eq (us_pstore_rekey (s_store, &id, old_token, old_token), US_EINVAL);
+    cr_assert_eq (us_pstore_rekey (s_store, &id, old_token, new_token), 0, "%s", us_error_msg ());
+    cr_assert_eq (id, s_rep.id, "the replica keeps its id");
+    us_replica_t rep;
+    cr_assert_eq (us_pstore_replica (s_store, &rep, s_keys.curve_public), US_ENOTFOUND);
+    cr_assert_eq (us_pstore_replica (s_store, &rep, fresh.curve_public), 0);
+    cr_assert_eq (rep.id, s_rep.id);
+    cr_assert_str_eq (rep.unit, "QT.DAKRONG");
+    int64_t other;
+    cr_assert_eq (us_pstore_enroll (s_store, &other, "QT.HUONGHOA", old_token, NULL), US_EEXIST);
+    cr_assert_eq (us_pstore_rekey (s_store, &id, new_token, old_token), US_EEXIST,
+                  "a retired key does not come back through a re-key either");
+
+    /* A third batch, signed with the new key. */
+    us_delta_t d = { .seq = 5, .unit = "QT.DAKRONG", .indicator = "members.new",
+                     .month = 2022 * 12 + 2, .value = 3, .hlc = us_hlc_make (us_hlc_wall_ms (), 0),
+                     .author = "ketoan", .note = "" };
+    us_push_t push = { .epoch = 1, .count = 1, .deltas = &d };
+    uint8_t *bytes;
+    size_t len;
+    cr_assert_eq (us_codec_push_signed_bytes (&bytes, &len, &push), 0);
+    uint8_t sig [64];
+    cr_assert_eq (us_keys_sign (sig, &fresh, bytes, len), 0);
+    push.signature = sig;
+    push.signature_len = 64;
+    us_merge_result_t r;
+    cr_assert_eq (us_merge_push (&r, s_store, &rep, &push, bytes, len, &s_clock), 0);
+    free (bytes);
+    char *out;
+    cr_assert_eq (s_verify (&out), 0, "%s", us_error_msg ());
+    cr_assert_not_null (strstr (out, "3 signed batches"), "%s", out);
+    free (out);
+
+    /* The first batch's signature replaced by one of the new key: it is
+       not the key in force then. */
+    sqlite3 *db = us_pstore_db (s_store);
+    sqlite3_stmt *st;
+    cr_assert_eq (sqlite3_prepare_v2 (db, "SELECT bytes FROM batches WHERE id = 1", -1, &st, NULL),
+                  SQLITE_OK);
+    cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
+    cr_assert_eq (us_keys_sign (sig, &fresh, sqlite3_column_blob (st, 0),
+                                (size_t) sqlite3_column_bytes (st, 0)), 0);
+    sqlite3_finalize (st);
+    cr_assert_eq (sqlite3_prepare_v2 (db, "UPDATE batches SET signature = ? WHERE id = 1", -1,
+                                      &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob (st, 1, sig, 64, SQLITE_STATIC);
+    cr_assert_eq (sqlite3_step (st), SQLITE_DONE);
+    sqlite3_finalize (st);
+    cr_assert_eq (s_verify (&out), US_ECORRUPT);
+    cr_assert_not_null (strstr (us_error_msg (), "batch 1"), "%s", us_error_msg ());
+    free (out);
+    us_keys_wipe (&fresh);
+}
+
 /* The log refuses updates and deletes through SQL. */
 Test (audit, append_only)
 {
