@@ -451,32 +451,32 @@ us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path)
     return rc;
 }
 
-/* Sets *retired when a re-key retired curve key z85. */
+/* Sets *found when the query on curve key z85 (a string literal) has a row. */
 static int
-s_key_retired (us_pstore_t *self, bool *retired, const char *z85)
+s_key_found (us_pstore_t *self, bool *found, const char *sql, const char *z85)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT 1 FROM replica_keys WHERE curve_key = ?");
+    sqlite3_stmt *st = us_pstore_stmt (self, sql);
     if (!st)
         return US_EIO;
     sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
     int step = sqlite3_step (st);
-    *retired = step == SQLITE_ROW;
+    *found = step == SQLITE_ROW;
     sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "replica_keys");
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "replicas");
+}
+
+/* Sets *retired when a re-key retired curve key z85. */
+static int
+s_key_retired (us_pstore_t *self, bool *retired, const char *z85)
+{
+    return s_key_found (self, retired, "SELECT 1 FROM replica_keys WHERE curve_key = ?", z85);
 }
 
 /* Sets *enrolled when curve key z85 belongs to a replica. */
 static int
 s_key_enrolled (us_pstore_t *self, bool *enrolled, const char *z85)
 {
-    sqlite3_stmt *st = us_pstore_stmt (self, "SELECT 1 FROM replicas WHERE curve_key = ?");
-    if (!st)
-        return US_EIO;
-    sqlite3_bind_text (st, 1, z85, -1, SQLITE_STATIC);
-    int step = sqlite3_step (st);
-    *enrolled = step == SQLITE_ROW;
-    sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "replicas");
+    return s_key_found (self, enrolled, "SELECT 1 FROM replicas WHERE curve_key = ?", z85);
 }
 
 /* Enrolls a replica key for a unit. */

@@ -321,3 +321,31 @@ Test (keys, wipe)
     us_keys_wipe (&k);
     cr_assert (s_all_zero (&k, sizeof k));
 }
+
+/* Replacing a key file leaves the new keys only, with mode 0600, and
+   clears what an interrupted earlier replace left beside it; a path in a
+   missing directory is an error that creates nothing. */
+Test (keys, replace)
+{
+    char path [160], stale [176];
+    us_test_path (path, sizeof path, s_dir, "replica.key");
+    us_keys_t a, b, got;
+    cr_assert_eq (us_keys_generate (&a, true), 0);
+    cr_assert_eq (us_keys_generate (&b, true), 0);
+    cr_assert_eq (us_keys_save (&a, path), 0);
+    snprintf (stale, sizeof stale, "%s.new", path);
+    us_test_write (stale, "half a key");
+    cr_assert_eq (us_keys_replace (&b, path), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_keys_load (&got, path), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (got.curve_public, b.curve_public);
+    cr_assert_neq (strcmp (got.curve_public, a.curve_public), 0);
+    cr_assert_eq (memcmp (got.sign_public, b.sign_public, 32), 0);
+    struct stat st;
+    cr_assert_eq (stat (path, &st), 0);
+    cr_assert_eq (st.st_mode & 0777, 0600);
+    cr_assert_neq (stat (stale, &st), 0, "nothing left beside the key file");
+    char missing [200];
+    snprintf (missing, sizeof missing, "%s/no/such/dir/replica.key", s_dir);
+    cr_assert_lt (us_keys_replace (&b, missing), 0);
+    cr_assert_neq (stat (missing, &st), 0);
+}
