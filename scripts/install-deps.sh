@@ -11,7 +11,12 @@ packages=(
     libssl-dev                           # Ed25519 signatures, SHA-256
     libcriterion-dev                     # unit tests
     jq                                   # JSON checks in end-to-end tests
-    chromium                             # renders the HTML report in a test
+    libmicrohttpd-dev                    # the desks' embedded HTTP server
+    libjansson-dev                       # JSON for the desks' requests and answers
+    libxlsxwriter-dev                    # Excel (.xlsx) templates and reports
+    chromium chromium-driver             # headless browser for the report and desk tests
+    python3-selenium                     # drives Chromium in the desk tests
+    python3-openpyxl                     # reads .xlsx files back in tests
 )
 if [ "${US_FUZZ_DEPS:-1}" = 1 ]; then
     packages+=(clang libclang-rt-14-dev) # libFuzzer targets
