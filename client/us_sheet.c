@@ -126,19 +126,53 @@ typedef struct {
     int line;
 } s_out_t;
 
-/* Returns the toned form of base with mark, or 0. */
-static uint32_t
-s_compose_cp (uint32_t base, uint32_t mark)
+/* The letter marks that make ă â ê ô ơ ư from a e o u (NFD puts them after
+   a dot below, so they may come after the tone mark). */
+static const struct {
+    uint16_t from, mark, to;
+} s_letter_marks [] = {
+    { 0x61, 0x0302, 0xE2 }, { 0x65, 0x0302, 0xEA }, { 0x6F, 0x0302, 0xF4 },
+    { 0x41, 0x0302, 0xC2 }, { 0x45, 0x0302, 0xCA }, { 0x4F, 0x0302, 0xD4 },
+    { 0x61, 0x0306, 0x0103 }, { 0x41, 0x0306, 0x0102 },
+    { 0x6F, 0x031B, 0x01A1 }, { 0x4F, 0x031B, 0x01A0 },
+    { 0x75, 0x031B, 0x01B0 }, { 0x55, 0x031B, 0x01AF },
+};
+
+/* Finds the row of s_compose holding cp (as its base: *tone -1, or toned). */
+static int
+s_compose_row (uint32_t cp, int *tone)
 {
-    int m = -1;
-    for (int i = 0; i < 5; i++)
-        if (s_marks [i] == mark)
-            m = i;
-    if (m < 0)
+    for (size_t i = 0; i < COMPOSE_COUNT; i++) {
+        if (s_compose [i].base == cp) {
+            *tone = -1;
+            return (int) i;
+        }
+        for (int m = 0; m < 5; m++)
+            if (s_compose [i].toned [m] == cp) {
+                *tone = m;
+                return (int) i;
+            }
+    }
+    return -1;
+}
+
+/* Returns the composition of the letter last with a following mark, or 0
+   when they do not compose into a Vietnamese letter. */
+static uint32_t
+s_compose_cp (uint32_t last, uint32_t mark)
+{
+    int tone, row = s_compose_row (last, &tone);
+    if (row < 0)
         return 0;
-    for (size_t i = 0; i < COMPOSE_COUNT; i++)
-        if (s_compose [i].base == base)
-            return s_compose [i].toned [m];
+    for (int m = 0; m < 5; m++)
+        if (s_marks [m] == mark)
+            return tone < 0 ? s_compose [row].toned [m] : 0;
+    for (size_t i = 0; i < sizeof s_letter_marks / sizeof s_letter_marks [0]; i++) {
+        if (s_letter_marks [i].from != s_compose [row].base || s_letter_marks [i].mark != mark)
+            continue;
+        int to_tone, to = s_compose_row (s_letter_marks [i].to, &to_tone);
+        return tone < 0 ? s_compose [to].base : s_compose [to].toned [tone];
+    }
     return 0;
 }
 
