@@ -476,8 +476,9 @@ us_sheet_open (const char *path, us_sheet_encoding_t enc)
     us_sheet_t *self = NULL;
     if (rc == 0) {
         self = us_sheet_new (data, got, enc);
-        if (!self && us_error_msg () [0])
-            us_error_set (US_EINVAL, "%s: %s", path, us_error_msg ());
+        if (!self)
+            us_error_set (US_EINVAL, strncmp (us_error_msg (), "line ", 5) == 0
+                          ? "%s %s" : "%s: %s", path, us_error_msg ());
     }
     free (data);
     return self;

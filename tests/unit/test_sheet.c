@@ -283,7 +283,7 @@ Test (sheet, files)
     us_sheet_destroy (&s);
     us_test_write_bytes (path, "x;\xC4\n", 4);
     cr_assert_null (us_sheet_open (path, US_SHEET_UTF8));
-    cr_assert_not_null (strstr (us_error_msg (), "f.csv: line 1: not valid UTF-8"), "%s",
+    cr_assert_not_null (strstr (us_error_msg (), "f.csv line 1: not valid UTF-8"), "%s",
                         us_error_msg ());
     us_test_rmtree (dir);
 }
