@@ -352,7 +352,7 @@ int us_pstore_batches_each (us_pstore_t *self,
 int us_pstore_target_set (us_pstore_t *self, const char *unit, const char *indicator,
                           const char *period, const char *value, const char *source);
 
-/* The same inside the caller's transaction (US_EINVAL outside one), so
+/* The same inside the caller's transaction (US_EIO outside one), so
    that several targets are written all or nothing. */
 int us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indicator,
                           const char *period, const char *value, const char *source);

@@ -45,7 +45,7 @@ us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indicator
     if (rc)
         return rc;
     if (!us_pstore_in_transaction (self))
-        return us_error_set (US_EINVAL, "a target is written inside a transaction");
+        return us_error_set (US_EIO, "a target is written inside a transaction");
     sqlite3_stmt *st;
     rc = us_pstore_prep (self, &st,
         "INSERT INTO targets (unit_id, ind_id, period, first, last, source, lo, hi, is_range)"

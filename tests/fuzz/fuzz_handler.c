@@ -37,6 +37,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 #include "fuzz_common.h"
 
 #include <stdio.h>

@@ -5,6 +5,7 @@
 #include "us_error.h"
 #include "us_keys.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 
@@ -383,10 +384,10 @@ Test (pstore, submit)
     us_keys_t keys;
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
-    const char *state = NULL;
+    us_state_t state = US_STATE_DRAFT;
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123), 0,
                   "%s", us_error_msg ());
-    cr_assert_str_eq (state, "submitted");
+    cr_assert_eq (state, US_STATE_SUBMITTED);
     sqlite3 *db = us_pstore_db (s_store);
     char buf [32];
     cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT period FROM submissions"),
@@ -406,23 +407,23 @@ Test (pstore, workflow)
     us_keys_t keys;
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "approve", false), US_EINVAL, "nothing was submitted");
-    const char *sub;
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_APPROVE, false), US_EINVAL, "nothing was submitted");
+    us_state_t sub;
     cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1), 0);
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "approve", false), 0, "%s", us_error_msg ());
-    cr_assert_str_eq (state, "approved");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_APPROVE, false), 0, "%s", us_error_msg ());
+    cr_assert_eq (state, US_STATE_APPROVED);
     cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2), 0);
-    cr_assert_str_eq (sub, "approved");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "reopen", false), 0);
-    cr_assert_str_eq (state, "reopened");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "unlock", false), US_EINVAL, "not locked any more");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "explode", false), US_EINVAL);
+    cr_assert_eq (sub, US_STATE_APPROVED);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_REOPEN, false), 0);
+    cr_assert_eq (state, US_STATE_REOPENED);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_UNLOCK, false), US_EINVAL, "not locked any more");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_COUNT, false), US_EINVAL);
     cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
 }
 
@@ -431,18 +432,18 @@ Test (pstore, workflow)
 Test (pstore, lock_needs_children)
 {
     s_import_units ();
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, false),
                   US_EINVAL);
     cr_assert_not_null (strstr (us_error_msg (), "QT."), "%s", us_error_msg ());
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022",
-                                      "lock", false), 0, "%s", us_error_msg ());
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.HUONGHOA", "2022",
-                                      "lock", false), 0);
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022",
+                                      US_ACTION_LOCK, false), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.HUONGHOA", "2022",
+                                      US_ACTION_LOCK, false), 0);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, false),
                   US_EINVAL, "the sector union is not approved");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", true), 0);
-    cr_assert_str_eq (state, "approved");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, true), 0);
+    cr_assert_eq (state, US_STATE_APPROVED);
 }
 
 /* The change stream holds each entity once, at its latest change. */
