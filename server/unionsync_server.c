@@ -248,7 +248,7 @@ s_cmd_serve (int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
-    us_service_t *service = us_service_new (store, &keys, bind);
+    us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
     if (!service) {
         us_pstore_destroy (&store);
