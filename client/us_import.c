@@ -471,6 +471,19 @@ s_row_keys (import_t *im, edit_t *e, char **f, size_t n, int line)
 static int
 s_row (import_t *im, char **f, size_t n, int line)
 {
+    /* A wide row with no figure at all (a section title such as "I. Phát
+       triển đoàn viên", or a row left blank) stores nothing: skip it whole
+       rather than ask its indicator to be one of the catalog's. */
+    size_t empty = 0, cells = 0;
+    for (size_t i = 0; im->wide && i < im->n_cols && i < n; i++)
+        if (im->cols [i].role == COL_PERIOD) {
+            cells++;
+            empty += *s_trim (f [i]) == 0;
+        }
+    if (im->wide && empty == cells && !im->opts->clear_empty) {
+        im->result->skipped += (int) cells;
+        return 0;
+    }
     edit_t e;
     memset (&e, 0, sizeof e);
     e.line = line;

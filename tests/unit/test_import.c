@@ -342,3 +342,21 @@ Test (import, months)
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++)
         cr_assert_eq (us_import_month (&m, bad [i]), US_EINVAL, "'%s'", bad [i]);
 }
+
+/* A wide row without any figure (a section title) is skipped whole; with
+   --clear-empty it must name a real indicator, since it clears figures. */
+Test (import, wide_section_rows)
+{
+    const char *path = FILE_OF ("s.csv", "đơn vị;chỉ tiêu;T1/2022;T2/2022\r\n"
+                                         ";I. CÔNG TÁC PHÁT TRIỂN ĐOÀN VIÊN;;\r\n"
+                                         "QT.DAKRONG;members.new;3;4\r\n");
+    us_import_result_t r = s_import_ok (path, &s_opts);
+    cr_assert_eq (r.stored, 2);
+    cr_assert_eq (r.skipped, 2);
+    cr_assert_eq (s_value ("QT.DAKRONG", "2022-02", "members.new"), 4);
+    us_import_opts_t o = s_opts;
+    o.clear_empty = true;
+    o.unit = "QT.DAKRONG";
+    const char *needles [] = { "s.csv line 2, field 2 (chỉ tiêu)", "unknown indicator", NULL };
+    s_import_refused (path, &o, needles);
+}
