@@ -70,10 +70,13 @@ static const struct {
     { "indicator name", COL_IGNORE }, { "ten chi tieu", COL_IGNORE }, { "ten", COL_IGNORE },
     { "stt", COL_IGNORE }, { "tt", COL_IGNORE }, { "no", COL_IGNORE }, { "no.", COL_IGNORE },
     { "don vi tinh", COL_IGNORE }, { "dvt", COL_IGNORE }, { "unit of measure", COL_IGNORE },
+    { "tong", COL_IGNORE }, { "tong cong", COL_IGNORE }, { "cong", COL_IGNORE },
+    { "total", COL_IGNORE },
 };
 
-/* Headings that begin these words are last year's figures: ignored. */
-static const char *s_ignored_prefixes [] = { "cung ky", "last year", "nam truoc" };
+/* Headings that begin these words are last year's figures or running
+   totals: ignored. */
+static const char *s_ignored_prefixes [] = { "cung ky", "last year", "nam truoc", "luy ke" };
 
 /* Sets the error for a field: "PATH line N, field F (heading): ..." */
 static int

@@ -254,18 +254,21 @@ s_utf8_decode (uint32_t *cp, const unsigned char *s, size_t n)
     return len;
 }
 
-/* True when the n bytes are valid UTF-8. */
+/* True when the n bytes read better as UTF-8 than as a code page: valid
+   UTF-8, or more valid multi-byte sequences than invalid bytes (a UTF-8
+   file with a stray byte is an error to name, not Windows-1258). */
 static bool
 s_is_utf8 (const unsigned char *s, size_t n)
 {
     uint32_t cp;
+    size_t multi = 0, bad = 0;
     for (size_t i = 0; i < n; ) {
         size_t k = s_utf8_decode (&cp, s + i, n - i);
-        if (!k)
-            return false;
-        i += k;
+        bad += k == 0;
+        multi += k > 1;
+        i += k ? k : 1;
     }
-    return true;
+    return bad == 0 || multi > bad;
 }
 
 /* Decodes UTF-8 bytes. */

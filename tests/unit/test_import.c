@@ -360,3 +360,14 @@ Test (import, wide_section_rows)
     const char *needles [] = { "s.csv line 2, field 2 (chỉ tiêu)", "unknown indicator", NULL };
     s_import_refused (path, &o, needles);
 }
+
+/* Totals and running totals beside the months are ignored. */
+Test (import, wide_totals_ignored)
+{
+    const char *path = FILE_OF ("t.csv", "Đơn vị;Chỉ tiêu;Tháng 1/2022;Tháng 2/2022;Tổng cộng;"
+                                         "Lũy kế từ đầu năm;Đơn vị tính\r\n"
+                                         "QT.DAKRONG;members.new;3;4;7;7;người\r\n");
+    us_import_result_t r = s_import_ok (path, &s_opts);
+    cr_assert_eq (r.stored, 2);
+    cr_assert_eq (s_value ("QT.DAKRONG", "2022-01", "members.new"), 3);
+}

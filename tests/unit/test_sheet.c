@@ -217,6 +217,9 @@ Test (sheet, refused)
     s_refused (B ("\xFF\xFE" "a\0\x00\xDC"), US_SHEET_AUTO, "lone surrogate");
     s_refused (B ("\xFF\xFE\x00\xD8" "a\0"), US_SHEET_AUTO, "lone surrogate");
     s_refused (B ("\xED\xA0\x80"), US_SHEET_UTF8, "not valid UTF-8");
+    /* mostly UTF-8 with one stray byte: named, not read as Windows-1258 */
+    s_refused (B ("Đông Hà;Quảng Trị\nHải Lăng;\xC4\n"), US_SHEET_AUTO,
+               "line 2: not valid UTF-8 (byte 0xC4); try --encoding cp1258");
     s_refused (B ("\xC0\xAF"), US_SHEET_UTF8, "not valid UTF-8");
 }
 
