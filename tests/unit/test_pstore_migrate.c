@@ -231,7 +231,9 @@ Test (pstore_migrate, new_store_is_newest)
 /* With SQLite failing at its Nth allocation while the upgrade runs, the
    open either succeeds at the newest schema or fails and leaves the file
    at a whole schema (0 or 1, never half of 2); opening it again later
-   finishes the upgrade with the rows intact. */
+   finishes the upgrade with the rows intact. Every allocation of the
+   first forty is failed, then a spread of about a hundred more: each
+   try rewrites and upgrades a whole store with its fsyncs. */
 Test (pstore_migrate, allocation_failures)
 {
     sqlite3 *db = s_build_v1 (true);
@@ -243,7 +245,7 @@ Test (pstore_migrate, allocation_failures)
     us_test_write_bytes (pristine, bytes, len);
     us_test_oom_install ();
     long total = 0;
-    for (long n = -1; n <= total; n++) {
+    for (long n = -1; n <= total; n += n < 40 ? 1 : 1 + total / 100) {
         us_test_write_bytes (s_path, bytes, len);
         us_pstore_t *store = NULL;
         us_test_oom_arm (n, false);
