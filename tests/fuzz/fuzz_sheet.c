@@ -43,6 +43,7 @@ s_utf8 (const unsigned char *s)
     return true;
 }
 
+/* Runs one input through the checks above. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
