@@ -7,6 +7,7 @@
 #include "us_import.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_text.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -41,8 +42,16 @@ typedef struct {
 } edit_t;
 
 typedef struct {
+    char *code, *folded;
+} unit_name_t;
+
+typedef struct {
     const char *path;
     const us_import_opts_t *opts;
+    us_dstore_t *store;
+    unit_name_t *units;         /* the office's units by name, read once */
+    size_t n_units;
+    bool units_read;
     us_import_result_t *result;
     indicator_t *inds;
     size_t n_inds, cap_inds;
@@ -91,7 +100,9 @@ s_fail_at (import_t *im, int line, size_t col, const char *fmt, ...)
     va_start (ap, fmt);
     vsnprintf (what, sizeof what, fmt, ap);
     va_end (ap);
-    if (col < im->n_cols && im->cols [col].heading [0])
+    if (col >= im->n_cols)
+        return us_error_set (US_EINVAL, "%s line %d: %s", im->path, line, what);
+    if (im->cols [col].heading [0])
         return us_error_set (US_EINVAL, "%s line %d, field %zu (%s): %s", im->path, line,
                              col + 1, im->cols [col].heading, what);
     return us_error_set (US_EINVAL, "%s line %d, field %zu: %s", im->path, line, col + 1, what);
@@ -410,6 +421,68 @@ s_value (import_t *im, edit_t *e, bool *skip, char *text, int line, size_t col)
     return 0;
 }
 
+/* Reads the names of the office's units, as the tree stands in year. */
+static int
+s_units_read (import_t *im, int year)
+{
+    char period [8];
+    snprintf (period, sizeof period, "%d", year);
+    us_report_t *report;
+    int rc = us_dstore_report (im->store, &report, period);
+    if (rc)
+        return rc;
+    size_t n = us_report_units (report);
+    im->units = calloc (n + 1, sizeof *im->units);
+    for (size_t u = 0; im->units && u < n && rc == 0; u++) {
+        us_report_unit_t info;
+        us_report_unit (&info, report, u);
+        char folded [600];
+        unit_name_t *un = &im->units [im->n_units++];
+        un->code = strdup (info.code);
+        un->folded = us_sheet_fold (folded, sizeof folded, info.name) ? strdup (folded) : NULL;
+        if (!un->code || !un->folded)
+            rc = us_error_set (US_ENOMEM, "out of memory");
+    }
+    if (!im->units)
+        rc = us_error_set (US_ENOMEM, "out of memory");
+    us_report_destroy (&report);
+    im->units_read = rc == 0;
+    return rc;
+}
+
+/* Sets e->unit from a unit's name (case and tone marks ignored). */
+static int
+s_unit_by_name (import_t *im, edit_t *e, const char *name, int line)
+{
+    int month = e->month;
+    for (size_t i = 0; im->wide && i < im->n_cols; i++)
+        if (im->cols [i].role == COL_PERIOD) {
+            month = im->cols [i].month;
+            break;
+        }
+    int rc = im->units_read ? 0 : s_units_read (im, us_month_year (month));
+    if (rc)
+        return rc;
+    char folded [600];
+    const char *found = NULL;
+    bool twice = false;
+    if (us_sheet_fold (folded, sizeof folded, name))
+        for (size_t u = 0; u < im->n_units; u++)
+            if (strcmp (im->units [u].folded, folded) == 0) {
+                twice = found != NULL;
+                found = im->units [u].code;
+            }
+    size_t col = 0;
+    while (col < im->n_cols && im->cols [col].role != COL_UNIT)
+        col++;
+    if (!found || twice)
+        return s_fail_at (im, line, col, twice ? "'%.80s' is the name of several units; "
+                          "write the code" : "unknown unit '%.80s' (neither a code nor the "
+                          "name of a unit of this office)", name);
+    snprintf (e->unit, sizeof e->unit, "%s", found);
+    return 0;
+}
+
 /* Reads the unit, indicator and (long layout) month of a row into e. */
 static int
 s_row_keys (import_t *im, edit_t *e, char **f, size_t n, int line)
@@ -453,9 +526,13 @@ s_row_keys (import_t *im, edit_t *e, char **f, size_t n, int line)
                 return s_fail_at (im, line, i, "no unit");
         return us_error_set (US_EINVAL, "%s line %d: no unit", im->path, line);
     }
-    if (strlen (unit) >= sizeof e->unit)
-        return us_error_set (US_EINVAL, "%s line %d: unit '%.40s...' too long", im->path, line, unit);
-    snprintf (e->unit, sizeof e->unit, "%s", unit);
+    if (!us_text_code_valid (unit)) {
+        int rc = s_unit_by_name (im, e, unit, line);
+        if (rc)
+            return rc;
+    }
+    else
+        snprintf (e->unit, sizeof e->unit, "%s", unit);
     size_t ind_col = 0;
     while (im->cols [ind_col].role != COL_INDICATOR)
         ind_col++;
@@ -622,6 +699,11 @@ s_free (import_t *im)
         free (im->inds [i].folded);
     }
     free (im->inds);
+    for (size_t i = 0; i < im->n_units; i++) {
+        free (im->units [i].code);
+        free (im->units [i].folded);
+    }
+    free (im->units);
     for (size_t i = 0; i < im->n_edits; i++)
         free (im->edits [i].note);
     free (im->edits);
@@ -637,7 +719,7 @@ us_import_file (us_dstore_t *store, us_import_result_t *result, const char *path
     memset (result, 0, sizeof *result);
     if (!opts->author || !*opts->author)
         return us_error_set (US_EINVAL, "author name missing");
-    import_t im = { .path = path, .opts = opts, .result = result };
+    import_t im = { .path = path, .opts = opts, .result = result, .store = store };
     int rc = us_dstore_each_indicator (store, s_add_indicator, &im);
     us_sheet_t *sheet = NULL;
     if (rc == 0 && !(sheet = us_sheet_open (path, opts->encoding)))

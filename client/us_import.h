@@ -10,7 +10,8 @@
              2022-05, 05/2022, T5/2022 or Tháng 5/2022; the unit from a unit
              column or opts->unit. Columns of names, units of measure and
              last year's figures ("Cùng kỳ ...") are ignored.
-    Indicators are named by code or by their Vietnamese name in the catalog.
+    Indicators are named by code or by their Vietnamese name in the catalog,
+    units by code or by the name of one of the office's units.
     Values are whole numbers, thousands grouped or not (1.234, 1,234, 1 234);
     "-" clears a figure; an empty value is left alone, or clears with
     opts->clear_empty. A figure named twice is refused naming both lines.

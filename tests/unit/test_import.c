@@ -371,3 +371,25 @@ Test (import, wide_totals_ignored)
     cr_assert_eq (r.stored, 2);
     cr_assert_eq (s_value ("QT.DAKRONG", "2022-01", "members.new"), 3);
 }
+
+/* Units by their name as well as by code, case and tone marks ignored. */
+Test (import, units_by_name)
+{
+    const char *path = FILE_OF ("n.csv", "Đơn vị;Tháng;Chỉ tiêu;Số liệu\r\n"
+                                         "LĐLĐ huyện Đakrông;2022-01;members.new;5\r\n"
+                                         "cđcs cong ty cao su;2022-01;members.new;6\r\n");
+    us_import_result_t r = s_import_ok (path, &s_opts);
+    cr_assert_eq (r.stored, 2);
+    cr_assert_eq (s_value ("QT.DAKRONG", "2022-01", "members.new"), 5);
+    cr_assert_eq (s_value ("QT.DAKRONG.CS1", "2022-01", "members.new"), 6);
+    path = FILE_OF ("n2.csv", "Đơn vị;Tháng;Chỉ tiêu;Số liệu\r\n"
+                              "LĐLĐ huyện Hướng Hóa;2022-01;members.new;5\r\n");
+    const char *needles [] = { "n2.csv line 2, field 1 (Đơn vị)",
+                               "unknown unit 'LĐLĐ huyện Hướng Hóa'", NULL };
+    s_import_refused (path, &s_opts, needles);
+    path = FILE_OF ("n3.csv", "Chỉ tiêu;T1/2022\r\nmembers.new;5\r\n");
+    us_import_opts_t o = s_opts;
+    o.unit = "Không có đơn vị này";
+    const char *option [] = { "n3.csv line 2: unknown unit 'Không có đơn vị này'", NULL };
+    s_import_refused (path, &o, option);
+}
