@@ -218,7 +218,7 @@ s_verify_batch (sqlite3_stmt *batch, sqlite3_stmt *rows)
     &&  us_keys_verify (sqlite3_column_blob (batch, 3), sig, sig_len, bytes, len) != 0)
         return us_error_set (US_ECORRUPT, "batch %" PRId64 ": signature does not verify", id);
     us_msg_t *msg;
-    if (us_codec_decode (&msg, bytes, len) != 0 || msg->type != US_MSG_PUSH) {
+    if (us_codec_batch_decode (&msg, bytes, len) != 0) {
         us_msg_destroy (&msg);
         return us_error_set (US_ECORRUPT, "batch %" PRId64 ": stored bytes are not a batch", id);
     }
