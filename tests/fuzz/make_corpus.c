@@ -12,6 +12,7 @@
     against the fuzz build's libraries; not a fuzz target itself.
 */
 #include "us_codec.h"
+#include "us_error.h"
 #include "us_period.h"
 #include "fuzz_common.h"
 
