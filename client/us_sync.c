@@ -244,13 +244,14 @@ us_sync_expect (const us_msg_t *reply, us_msg_type_t type)
 
 /* Hello/Welcome. */
 int
-us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+               const us_sync_opts_t *opts)
 {
     us_msg_t req = { .type = US_MSG_HELLO };
     int rc = us_dstore_hello (store, &req.hello);
-    req.hello.wire = US_WIRE_VERSION;
     if (rc)
         return rc;
+    req.hello.wire = US_WIRE_VERSION;
     us_msg_t *reply;
     rc = s_request (link, &reply, &req, opts);
     if (rc)
@@ -309,8 +310,8 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t
    flight at once, so the server merges one while this store settles the
    answer to the other; each is still answered, and settled, whole. */
 int
-us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
-        const us_sync_opts_t *opts)
+us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_keys_t *keys, const us_sync_opts_t *opts)
 {
     bool renumbered = false;
     s_flight_t flights [2];
@@ -375,7 +376,8 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, 
 
 /* Sends queued submissions. */
 int
-us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                const us_sync_opts_t *opts)
 {
     char period [64];
     int guard = 0;
@@ -408,7 +410,8 @@ us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
 
 /* Pulls pages of changes until caught up. */
 int
-us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_sync_opts_t *opts)
 {
     for (int guard = 0; guard < 1000000; guard++) {
         us_msg_t req = { .type = US_MSG_PULL };
