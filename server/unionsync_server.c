@@ -14,6 +14,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_backup.h"
 #include "us_render.h"
 #include "us_report.h"
 #include "us_service.h"
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 
 static const char *s_usage =
@@ -32,6 +34,7 @@ static const char *s_usage =
     "\n"
     "  init --province ID --name NAME          create the store and server keys\n"
     "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
+    "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
     "  indicators import FILE.csv              code,name,kind,numerator,denominator,policy,rule\n"
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
@@ -53,6 +56,8 @@ static const char *s_usage =
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
+    "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
+    "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
     "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
@@ -118,9 +123,11 @@ s_cmd_init (int argc, char **argv)
     return 0;
 }
 
-/* units import / indicators import. */
+typedef enum { S_UNITS, S_INDICATORS, S_KINDS } s_import_t;
+
+/* units import / indicators import / kinds import. */
 static int
-s_cmd_import (int argc, char **argv, bool units)
+s_cmd_import (int argc, char **argv, s_import_t what)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
@@ -131,12 +138,14 @@ s_cmd_import (int argc, char **argv, bool units)
     if ((ex = s_open (&store, opts, 2)) >= 0)
         return ex;
     int count;
-    int rc = units ? us_pstore_import_units (store, &count, pos [0])
-                   : us_pstore_import_indicators (store, &count, pos [0]);
+    int rc = what == S_UNITS ? us_pstore_import_units (store, &count, pos [0])
+           : what == S_KINDS ? us_pstore_import_kinds (store, &count, pos [0])
+           : us_pstore_import_indicators (store, &count, pos [0]);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
+    printf ("imported %d %s from %s\n", count, what == S_UNITS ? "units"
+            : what == S_KINDS ? "unit kinds" : "indicators", pos [0]);
     return 0;
 }
 
@@ -246,8 +255,13 @@ s_cmd_serve (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     us_keys_t keys;
-    int rc = us_keys_load (&keys, us_pstore_key_path (store));
+    int lock = -1;
+    int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
+    if (rc == 0)
+        rc = us_keys_load (&keys, us_pstore_key_path (store));
     if (rc) {
+        if (lock >= 0)
+            close (lock);
         us_pstore_destroy (&store);
         return us_args_fail (rc);
     }
@@ -257,12 +271,13 @@ s_cmd_serve (int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
-    us_service_t *service = us_service_new (store, &keys, bind);
+    us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
     if (service && us_service_set_min_wire (service, (uint32_t) min_wire) != 0)
         us_service_destroy (&service);
     if (!service) {
         us_pstore_destroy (&store);
+        close (lock);
         return us_args_fail (US_EINVAL);
     }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
@@ -270,6 +285,7 @@ s_cmd_serve (int argc, char **argv)
     rc = us_service_run (service, &s_stop);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
+    close (lock);
     return rc ? us_args_fail (rc) : 0;
 }
 
@@ -355,10 +371,9 @@ static int
 s_report_print (us_pstore_t *store, const char *period, const char *unit,
                 us_render_format_t format, const char *rank, us_source_t source, bool compare)
 {
-    sqlite3 *db = us_pstore_db (store);
     us_report_t *report = NULL, *previous = NULL;
     us_render_trend_t *trend = NULL;
-    int rc = us_report_build (&report, db, period, unit);
+    int rc = us_pstore_report_build (&report, store, period, unit);
     if (rc == 0 && rank)
         rc = us_render_rank_print (report, stdout, format, rank, source);
     else
@@ -367,9 +382,9 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
         if (compare)
             rc = us_period_shift_years (&last, us_report_period (report), -1);
         if (rc == 0 && compare)
-            rc = us_report_build (&previous, db, last.text, unit);
+            rc = us_pstore_report_build (&previous, store, last.text, unit);
         if (rc == 0 && format == US_RENDER_HTML)
-            rc = us_render_trend_build (&trend, db, report);
+            rc = us_pstore_report_trend (&trend, store, report);
         us_render_opts_t opts = { previous, trend };
         if (rc == 0)
             rc = us_render_print (report, stdout, format, &opts);
@@ -452,7 +467,7 @@ s_cmd_set (int argc, char **argv, bool resolve)
 
 /* approve | lock | unlock | reopen: the submission workflow. */
 static int
-s_cmd_workflow (int argc, char **argv, const char *action)
+s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
     const char *pos [2];
@@ -462,13 +477,13 @@ s_cmd_workflow (int argc, char **argv, const char *action)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    char state [24];
-    int rc = us_pstore_workflow (store, state, sizeof state, pos [0], pos [1], action,
+    us_state_t state;
+    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
                                  us_args_has (opts, 3, "force"));
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], state);
+    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
     return 0;
 }
 
@@ -513,6 +528,28 @@ s_cmd_audit (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* backup FILE / restore FILE: a checked copy of the store, or one put back. */
+static int
+s_cmd_backup (int argc, char **argv, bool restore)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const int n = 2;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_summary_t sum;
+    const char *db = us_args_db_path (opts, n);
+    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+                     : us_pstore_backup (db, pos [0], &sum);
+    if (rc)
+        return us_args_fail (rc);
+    printf (restore ? "restored %s into %s\n" : "backup of %2$s written to %1$s and checked\n",
+            pos [0], db);
+    us_pstore_summary_print (&sum, stdout);
+    return 0;
+}
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
@@ -527,9 +564,11 @@ main (int argc, char **argv)
     const char *sub = argc > 2 ? argv [2] : "";
     if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
     if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, true);
+        return s_cmd_import (argc - 3, argv + 3, S_UNITS);
     if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, false);
+        return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
+    if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)
+        return s_cmd_import (argc - 3, argv + 3, S_KINDS);
     if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
     if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
@@ -538,11 +577,13 @@ main (int argc, char **argv)
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
     if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
     if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
-    if (strcmp (cmd, "approve") == 0 || strcmp (cmd, "lock") == 0
-    ||  strcmp (cmd, "unlock") == 0 || strcmp (cmd, "reopen") == 0)
-        return s_cmd_workflow (argc - 2, argv + 2, cmd);
+    us_action_t action;
+    if (us_action_parse (&action, cmd) == 0)
+        return s_cmd_workflow (argc - 2, argv + 2, action);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
+    if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
+    if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }
