@@ -4,6 +4,7 @@
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -135,15 +136,16 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     if (total < 0)
         return us_error_set (US_EINVAL, "the total to split must not be negative");
     us_report_t *r;
-    int rc = us_report_build (&r, us_pstore_db (store), period, NULL);
+    int rc = us_pstore_report_build (&r, store, period, NULL);
     if (rc)
         return rc;
     int i = us_report_find_indicator (r, indicator);
-    if (i < 0 || us_report_indicator (r, (size_t) i)->kind == US_KIND_RATIO) {
+    us_kind_t kind = i >= 0 ? us_report_indicator (r, (size_t) i)->kind : US_KIND_FLOW;
+    if (i < 0 || us_kind_computed (kind)) {
         us_report_destroy (&r);
         return i < 0 ? us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator)
-                     : us_error_set (US_EINVAL, "%.64s is a ratio; a ratio target is not split",
-                                     indicator);
+                     : us_error_set (US_EINVAL, "%.64s is a %s; a %s target is not split",
+                                     indicator, us_kind_name (kind), us_kind_name (kind));
     }
     us_allocate_t *self = calloc (1, sizeof *self);
     if (self)
@@ -241,7 +243,7 @@ us_allocate_by_figure (us_allocate_t **self_p, us_pstore_t *store, const char *i
     us_report_t *before = NULL;
     bool found = false;
     if (us_period_shift_years (&last, us_report_period (now), -1) == 0) {
-        rc = us_report_build (&before, us_pstore_db (store), last.text, NULL);
+        rc = us_pstore_report_build (&before, store, last.text, NULL);
         if (rc)
             goto done;
         found = s_weights_from (self, before, by);

@@ -7,7 +7,7 @@
 #include "us_hlc.h"
 #include "us_keys.h"
 #include "us_period.h"
-#include "us_report.h"
+#include "us_pstore_report.h"
 #include "us_stmts.h"
 #include "us_text.h"
 
@@ -117,7 +117,7 @@ s_put_catalog (us_pstore_t *self, const us_catalog_t *cat)
         if (rc)
             return rc;
     }
-    return 0;
+    return us_pstore_report_catalog_put (self, cat);
 }
 
 /* Creates a new store at path for a province. */
@@ -147,7 +147,7 @@ us_pstore_create (us_pstore_t **self_p, const char *path, const char *province,
     }
     us_pstore_t *self = *self_p;
     rc = us_db_begin (db);
-    if (rc == 0) rc = us_db_exec (db, us_report_schema ());
+    if (rc == 0) rc = us_db_exec (db, us_pstore_report_schema ());
     if (rc == 0) rc = us_db_exec (db, s_schema);
     if (rc == 0) rc = us_db_exec (db, s_schema_keys);
     if (rc == 0) rc = us_db_meta_set (db, "province", province);
@@ -198,7 +198,10 @@ us_pstore_open (us_pstore_t **self_p, const char *path)
         sqlite3_close (db);
         return rc;
     }
-    return s_wrap (self_p, db, path);
+    rc = s_wrap (self_p, db, path);
+    if (rc == 0 && (rc = us_pstore_report_upgrade (*self_p)) != 0)
+        us_pstore_destroy (self_p);
+    return rc;
 }
 
 /* Closes the store and nulls the pointer; safe on NULL. */
@@ -776,7 +779,7 @@ us_pstore_submit (us_pstore_t *self, const char **state, const us_replica_t *rep
         return 0;               /* already approved: submitting again changes nothing */
     }
     us_report_t *report;
-    rc = us_report_build (&report, self->db, p.text, unit);
+    rc = us_pstore_report_build (&report, self, p.text, unit);
     if (rc)
         return rc;
     char broken [256];

@@ -56,7 +56,7 @@ Test (catalog, default_has_glossary)
     cr_assert_eq (cov->kind, US_KIND_RATIO);
     cr_assert_str_eq (cov->numerator, "cdcs.with_cla");
     cr_assert_str_eq (cov->denominator, "cdcs.cla_eligible");
-    cr_assert_eq (cat->count, 15);
+    cr_assert_eq (cat->count, 24);
     us_catalog_destroy (&cat);
     cr_assert_null (cat);
 }

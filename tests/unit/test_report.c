@@ -1,8 +1,12 @@
 /*  Unit tests for us_report: consolidation over a unit tree, roll-ups over
-    periods, targets and achievement, completeness and the printed forms. */
+    periods, targets and achievement, completeness, and the text, JSON and
+    CSV printers on the same data, read from a real SQLite file by the
+    office's loader. */
 #include "us_db.h"
 #include "us_error.h"
+#include "us_dstore_report.h"
 #include "us_period.h"
+#include "us_print.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -32,7 +36,7 @@ s_setup (void)
     us_test_tmpdir (s_dir, sizeof s_dir);
     us_test_path (s_path, sizeof s_path, s_dir, "report.db");
     cr_assert_eq (us_db_open (&s_db, s_path, true, 0x55535431), 0, "%s", us_error_msg ());
-    cr_assert_eq (us_db_exec (s_db, us_report_schema ()), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_db_exec (s_db, us_dstore_report_schema ()), 0, "%s", us_error_msg ());
     us_test_exec (s_db,
         "INSERT INTO units (id, code, name, parent_id, kind, valid_from, valid_to) VALUES"
         " (1, 'QT', 'Liên đoàn Lao động tỉnh Quảng Trị', NULL, 'province', '', ''),"
@@ -126,7 +130,7 @@ static us_report_t *
 s_build (const char *period, const char *unit)
 {
     us_report_t *r = NULL;
-    int rc = us_report_build (&r, s_db, period, unit);
+    int rc = us_dstore_report_build (&r, s_db, period, unit);
     cr_assert_eq (rc, 0, "report %s: %s", period, us_error_msg ());
     cr_assert_not_null (r);
     return r;
@@ -167,7 +171,7 @@ s_print (const us_report_t *r, us_format_t format)
 {
     us_test_capture_t c;
     us_test_capture_open (&c);
-    cr_assert_eq (us_report_print (r, c.f, format), 0);
+    cr_assert_eq (us_print (r, c.f, format, NULL), 0);
     us_test_capture_close (&c);
     return c.buf;
 }
@@ -374,11 +378,11 @@ Test (report, deadline)
 {
     us_period_t p;
     cr_assert_eq (us_period_parse (&p, "2022-H1"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1658361599 * 1000);   /* 2022-07-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1658361599 * 1000);   /* 2022-07-20 23:59:59 */
     cr_assert_eq (us_period_parse (&p, "2022"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1674259199 * 1000);   /* 2023-01-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1674259199 * 1000);   /* 2023-01-20 23:59:59 */
     cr_assert_eq (us_period_parse (&p, "2022-05"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1655769599 * 1000);   /* 2022-06-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1655769599 * 1000);   /* 2022-06-20 23:59:59 */
 }
 
 /* A submission stamped after the deadline counts as late, one before it as
@@ -387,7 +391,7 @@ Test (report, timeliness)
 {
     us_period_t p;
     cr_assert_eq (us_period_parse (&p, "2022-H1"), 0);
-    int64_t deadline = us_report_deadline_ms (&p);
+    int64_t deadline = us_period_deadline_ms (&p);
     char sql [256];
     snprintf (sql, sizeof sql, "UPDATE submissions SET state = 'submitted', at = %lld"
               " WHERE unit_id = 3", (long long) (((uint64_t) (deadline + 60000)) << 16));
@@ -532,14 +536,14 @@ Test (report, subtree)
 Test (report, errors)
 {
     us_report_t *r = (us_report_t *) 1;
-    cr_assert_eq (us_report_build (&r, s_db, "2022", "QT.NOWHERE"), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022", "QT.NOWHERE"), US_ENOTFOUND);
     cr_assert_null (r);
-    cr_assert_eq (us_report_build (&r, s_db, "2022-13", NULL), US_EINVAL);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022-13", NULL), US_EINVAL);
     cr_assert_null (r);
-    cr_assert_eq (us_report_build (&r, s_db, NULL, NULL), US_EINVAL);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, NULL, NULL), US_EINVAL);
     us_test_exec (s_db, "DELETE FROM cells; DELETE FROM targets; DELETE FROM submissions;"
                         " DELETE FROM units;");
-    cr_assert_eq (us_report_build (&r, s_db, "2022", NULL), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022", NULL), US_ENOTFOUND);
     cr_assert_null (r);
 }
 
@@ -660,7 +664,7 @@ Test (report, csv_output)
     char *csv = s_print (r, US_FORMAT_CSV);
     const char *head = "\xEF\xBB\xBF" "period,unit,name,parent,indicator,value,"
                        "target_tld,achievement_pct_tld,target_province,achievement_pct_province,"
-                       "target_committed,achievement_pct_committed\r\n";
+                       "target_committed,achievement_pct_committed,unit_of_measure,part_of\r\n";
     cr_assert_eq (strncmp (csv, head, strlen (head)), 0, "%s", csv);
     cr_assert_not_null (strstr (csv, "\"CĐCS Công ty Cao su \"\"Hòa Bình\"\", Đakrông\""), "%s", csv);
     cr_assert_not_null (strstr (csv, "2022-H1,QT,Liên đoàn Lao động tỉnh Quảng Trị,,members.new,372,500,74.4,"),
@@ -702,7 +706,7 @@ Test (report, print_error)
     FILE *f = fopen ("/dev/full", "w");
     if (f) {
         setvbuf (f, NULL, _IONBF, 0);
-        cr_assert_eq (us_report_print (r, f, US_FORMAT_JSON), US_EIO);
+        cr_assert_eq (us_print_json (r, f), US_EIO);
         fclose (f);
     }
     us_report_destroy (&r);

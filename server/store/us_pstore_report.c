@@ -1,0 +1,299 @@
+/*  us_pstore_report: what the province's reports read from its store. */
+#include "us_pstore_report.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_period.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *s_schema =
+    "CREATE TABLE units ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  parent_id INTEGER REFERENCES units (id), kind TEXT NOT NULL,"
+    "  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE indicators ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, numerator TEXT NOT NULL DEFAULT '',"
+    "  denominator TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL DEFAULT 'lww',"
+    "  rule TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0,"
+    "  formula TEXT NOT NULL DEFAULT '', parent TEXT NOT NULL DEFAULT '',"
+    "  unit TEXT NOT NULL DEFAULT '', phrase TEXT NOT NULL DEFAULT '',"
+    "  noun TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE cells ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), month INTEGER NOT NULL,"
+    "  value INTEGER, version INTEGER NOT NULL DEFAULT 0,"
+    "  hlc INTEGER NOT NULL DEFAULT 0, replica TEXT NOT NULL DEFAULT '',"
+    "  author TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    "  corrected INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (unit_id, ind_id, month));"
+    "CREATE INDEX cells_month ON cells (month, unit_id, ind_id, value);"
+    "CREATE TABLE targets ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), period TEXT NOT NULL,"
+    "  first INTEGER NOT NULL, last INTEGER NOT NULL, source TEXT NOT NULL,"
+    "  lo INTEGER NOT NULL, hi INTEGER NOT NULL, is_range INTEGER NOT NULL DEFAULT 0,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  UNIQUE (unit_id, ind_id, period, source));"
+    "CREATE TABLE submissions ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  period TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (unit_id, period));";
+
+/* Returns the SQL that creates the report tables of a new store. */
+const char *
+us_pstore_report_schema (void)
+{
+    return s_schema;
+}
+
+/* Adds the catalog columns a store made by an older version lacks. */
+int
+us_pstore_report_upgrade (us_pstore_t *store)
+{
+    sqlite3 *db = us_pstore_db (store);
+    bool have [US_CATALOG_EXTRA_COLUMNS] = { false };
+    sqlite3_stmt *st = us_pstore_stmt (store, "SELECT name FROM pragma_table_info ('indicators')");
+    if (!st)
+        return US_EIO;
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW)
+        for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++)
+            if (strcmp (us_db_text (st, 0), us_catalog_extra_columns [k]) == 0)
+                have [k] = true;
+    sqlite3_reset (st);
+    if (step != SQLITE_DONE)
+        return us_db_error (db, "indicators");
+    for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++) {
+        if (have [k])
+            continue;
+        char sql [128];
+        snprintf (sql, sizeof sql, "ALTER TABLE indicators ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
+                  us_catalog_extra_columns [k]);
+        int rc = us_db_exec (db, sql);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Writes the catalog columns beyond the first seven. */
+int
+us_pstore_report_catalog_put (us_pstore_t *store, const us_catalog_t *cat)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "UPDATE indicators SET formula = ?, parent = ?, unit = ?, phrase = ?, noun = ?"
+        " WHERE code = ?");
+    if (!st)
+        return US_EIO;
+    for (size_t i = 0; i < cat->count; i++) {
+        const us_indicator_t *ind = &cat->items [i];
+        for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++)
+            sqlite3_bind_text (st, k + 1, us_indicator_extra (ind, k), -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, US_CATALOG_EXTRA_COLUMNS + 1, ind->code, -1, SQLITE_STATIC);
+        int step = sqlite3_step (st);
+        sqlite3_reset (st);
+        if (step != SQLITE_DONE)
+            return us_db_error (us_pstore_db (store), "indicators");
+    }
+    return 0;
+}
+
+/* Copies a text column into a fixed field. */
+static void
+s_text (char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    snprintf (dst, size, "%s", us_db_text (st, col));
+}
+
+/* Loads every unit. */
+static int
+s_units (us_pstore_t *store, us_report_data_t *data)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT id, code, name, kind, COALESCE (parent_id, 0), valid_from, valid_to"
+        " FROM units ORDER BY id");
+    if (!st)
+        return US_EIO;
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_unit_row_t *u = us_report_data_add (data->units, data->n_units, data->cap_units);
+        if (!u) {
+            rc = US_ENOMEM;
+            break;
+        }
+        u->id = sqlite3_column_int64 (st, 0);
+        s_text (u->code, sizeof u->code, st, 1);
+        s_text (u->name, sizeof u->name, st, 2);
+        s_text (u->kind, sizeof u->kind, st, 3);
+        u->parent_id = sqlite3_column_int64 (st, 4);
+        s_text (u->valid_from, sizeof u->valid_from, st, 5);
+        s_text (u->valid_to, sizeof u->valid_to, st, 6);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_pstore_db (store), "units");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads the catalog in its order. */
+static int
+s_indicators (us_pstore_t *store, us_report_data_t *data)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT id, code, name, kind, numerator, denominator, policy, rule,"
+        " formula, parent, unit, phrase, noun FROM indicators ORDER BY position, id");
+    if (!st)
+        return US_EIO;
+    int step, rc = 0;
+    us_indicator_t ind;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        memset (&ind, 0, sizeof ind);
+        s_text (ind.code, sizeof ind.code, st, 1);
+        s_text (ind.name, sizeof ind.name, st, 2);
+        if (us_kind_parse (&ind.kind, us_db_text (st, 3)) != 0)
+            ind.kind = US_KIND_FLOW;
+        s_text (ind.numerator, sizeof ind.numerator, st, 4);
+        s_text (ind.denominator, sizeof ind.denominator, st, 5);
+        s_text (ind.policy, sizeof ind.policy, st, 6);
+        s_text (ind.rule, sizeof ind.rule, st, 7);
+        for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++)
+            us_indicator_extra_set (&ind, k, us_db_text (st, 8 + k));
+        rc = us_report_data_add_indicator (data, &ind, sqlite3_column_int64 (st, 0));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_pstore_db (store), "indicators");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads the entered cells of months first..last. */
+static int
+s_cells (us_pstore_t *store, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT unit_id, ind_id, month, value FROM cells"
+        " WHERE month BETWEEN ? AND ? AND value IS NOT NULL");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_cell_row_t *c = us_report_data_add (data->cells, data->n_cells, data->cap_cells);
+        if (!c) {
+            rc = US_ENOMEM;
+            break;
+        }
+        c->unit_id = sqlite3_column_int64 (st, 0);
+        c->ind_id = sqlite3_column_int64 (st, 1);
+        c->month = sqlite3_column_int (st, 2);
+        c->value = sqlite3_column_int64 (st, 3);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_pstore_db (store), "cells");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads the targets whose periods overlap months first..last. */
+static int
+s_targets (us_pstore_t *store, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT unit_id, ind_id, source, period, first, last, lo, hi, is_range, version"
+        " FROM targets WHERE first <= ? AND last >= ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, last);
+    sqlite3_bind_int (st, 2, first);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_source_t source;
+        if (us_source_parse (&source, us_db_text (st, 2)) != 0)
+            continue;
+        us_report_target_row_t *t = us_report_data_add (data->targets, data->n_targets,
+                                                        data->cap_targets);
+        if (!t) {
+            rc = US_ENOMEM;
+            break;
+        }
+        t->unit_id = sqlite3_column_int64 (st, 0);
+        t->ind_id = sqlite3_column_int64 (st, 1);
+        t->source = source;
+        s_text (t->period, sizeof t->period, st, 3);
+        t->first = sqlite3_column_int (st, 4);
+        t->last = sqlite3_column_int (st, 5);
+        t->lo = sqlite3_column_int64 (st, 6);
+        t->hi = sqlite3_column_int64 (st, 7);
+        t->range = sqlite3_column_int (st, 8) != 0;
+        t->version = sqlite3_column_int (st, 9);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_pstore_db (store), "targets");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads the submitted and approved reports that overlap months first..last. */
+static int
+s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
+        " AND state IN ('submitted', 'approved')");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, last);
+    sqlite3_bind_int (st, 2, first);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_submission_row_t *s = us_report_data_add (data->subs, data->n_subs, data->cap_subs);
+        if (!s) {
+            rc = US_ENOMEM;
+            break;
+        }
+        s->unit_id = sqlite3_column_int64 (st, 0);
+        s->first = sqlite3_column_int (st, 1);
+        s->last = sqlite3_column_int (st, 2);
+        s->at = sqlite3_column_int64 (st, 3);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_pstore_db (store), "submissions");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads everything a report of months first..last needs. */
+int
+us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first, int last)
+{
+    int rc = s_units (store, data);
+    if (rc == 0) rc = s_indicators (store, data);
+    if (rc == 0) rc = s_cells (store, data, first, last);
+    if (rc == 0) rc = s_targets (store, data, first, last);
+    if (rc == 0) rc = s_submissions (store, data, first, last);
+    if (rc)
+        us_report_data_free (data);
+    return rc;
+}
+
+/* Loads and computes the report of period for the subtree of unit. */
+int
+us_pstore_report_build (us_report_t **report_p, us_pstore_t *store, const char *period,
+                        const char *unit)
+{
+    *report_p = NULL;
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc)
+        return rc;
+    us_report_data_t data = { 0 };
+    rc = us_pstore_report_load (store, &data, p.first, p.last);
+    if (rc == 0)
+        rc = us_report_compute (report_p, &data, p.text, unit);
+    us_report_data_free (&data);
+    return rc;
+}
