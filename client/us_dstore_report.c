@@ -7,45 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *s_schema =
-    "CREATE TABLE units ("
-    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-    "  parent_id INTEGER REFERENCES units (id), kind TEXT NOT NULL,"
-    "  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE indicators ("
-    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-    "  kind TEXT NOT NULL, numerator TEXT NOT NULL DEFAULT '',"
-    "  denominator TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL DEFAULT 'lww',"
-    "  rule TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE cells ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), month INTEGER NOT NULL,"
-    "  value INTEGER, version INTEGER NOT NULL DEFAULT 0,"
-    "  hlc INTEGER NOT NULL DEFAULT 0, replica TEXT NOT NULL DEFAULT '',"
-    "  author TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
-    "  corrected INTEGER NOT NULL DEFAULT 0,"
-    "  UNIQUE (unit_id, ind_id, month));"
-    "CREATE INDEX cells_month ON cells (month, unit_id, ind_id, value);"
-    "CREATE TABLE targets ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), period TEXT NOT NULL,"
-    "  first INTEGER NOT NULL, last INTEGER NOT NULL, source TEXT NOT NULL,"
-    "  lo INTEGER NOT NULL, hi INTEGER NOT NULL, is_range INTEGER NOT NULL DEFAULT 0,"
-    "  version INTEGER NOT NULL DEFAULT 1,"
-    "  UNIQUE (unit_id, ind_id, period, source));"
-    "CREATE TABLE submissions ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  period TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
-    "  state TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0,"
-    "  UNIQUE (unit_id, period));";
-
-/* Returns the SQL that creates the report tables of a new office store. */
-const char *
-us_dstore_report_schema (void)
-{
-    return s_schema;
-}
-
 /* Copies a text column into a fixed field. */
 static void
 s_text (char *dst, size_t size, sqlite3_stmt *st, int col)

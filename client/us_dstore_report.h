@@ -15,9 +15,6 @@
 
 #include <sqlite3.h>
 
-/* Returns the SQL that creates the report tables of a new office store. */
-const char *us_dstore_report_schema (void);
-
 /* Loads everything a report of the months first..last needs from db into
    data (zeroed by the caller). Returns 0 or a store error; data holds
    nothing on failure. */

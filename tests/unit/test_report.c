@@ -5,6 +5,7 @@
 #include "us_db.h"
 #include "us_error.h"
 #include "us_dstore_report.h"
+#include "us_dstore_schema.h"
 #include "us_period.h"
 #include "us_print.h"
 #include "us_report.h"
@@ -36,7 +37,7 @@ s_setup (void)
     us_test_tmpdir (s_dir, sizeof s_dir);
     us_test_path (s_path, sizeof s_path, s_dir, "report.db");
     cr_assert_eq (us_db_open (&s_db, s_path, true, 0x55535431), 0, "%s", us_error_msg ());
-    cr_assert_eq (us_db_exec (s_db, us_dstore_report_schema ()), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_schema_create (s_db), 0, "%s", us_error_msg ());
     us_test_exec (s_db,
         "INSERT INTO units (id, code, name, parent_id, kind, valid_from, valid_to) VALUES"
         " (1, 'QT', 'Liên đoàn Lao động tỉnh Quảng Trị', NULL, 'province', '', ''),"
