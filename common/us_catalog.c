@@ -151,6 +151,16 @@ s_layout_default (s_layout_t *lay)
         lay->at [c] = c < 7 ? (int) c : -1;
 }
 
+/* Returns true when a first record is a header: it has a field "code". */
+static bool
+s_is_header (char **f, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp (f [k], "code") == 0)
+            return true;
+    return false;
+}
+
 /* Reads a header record into a layout; unknown or repeated names are refused. */
 static int
 s_layout_header (s_layout_t *lay, char **f, size_t n, const char *origin)
@@ -310,12 +320,29 @@ s_check_formulas (const us_catalog_t *cat, const int *lines, const char *origin)
         }
     }
     void *arg [2] = { (void *) cat, exprs };
-    for (size_t i = 0; rc == 0 && i < cat->count; i++) {
-        const char *name = cat->items [i].code;
-        if (cat->items [i].kind == US_KIND_FORMULA
-        &&  us_expr_check_cycles (&name, 1, s_find_expr, arg) != 0)
-            rc = us_error_set (US_EINVAL, "%s line %d: %s", origin, lines [i], us_error_msg ());
+    const char **names = calloc (cat->count + 1, sizeof *names);
+    size_t n = 0;
+    if (rc == 0 && !names)
+        rc = us_error_set (US_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < cat->count; i++)
+        if (cat->items [i].kind == US_KIND_FORMULA)
+            names [n++] = cat->items [i].code;
+    if (rc == 0 && n > 0 && us_expr_check_cycles (names, n, s_find_expr, arg) != 0) {
+        /* Name the line of the first indicator of the cycle. */
+        char msg [256];
+        snprintf (msg, sizeof msg, "%s", us_error_msg ());
+        const char *at = strstr (msg, ": ");
+        size_t first = 0;
+        for (size_t i = 0; at && i < cat->count; i++) {
+            size_t len = strlen (cat->items [i].code);
+            if (strncmp (at + 2, cat->items [i].code, len) == 0 && at [2 + len] == ' ') {
+                first = i;
+                break;
+            }
+        }
+        rc = us_error_set (US_EINVAL, "%s line %d: %s", origin, lines [first], msg);
     }
+    free (names);
     for (size_t i = 0; i < cat->count; i++)
         us_expr_destroy (&exprs [i]);
     free (exprs);
@@ -505,7 +532,7 @@ us_catalog_parse (us_catalog_t **cat_p, const char *text, size_t len, const char
     int rc = cat ? 0 : us_error_set (US_ENOMEM, "out of memory");
     while (rc == 0 && (rc = us_csv_next (csv, &f, &n)) == 1) {
         rc = 0;
-        if (strcmp (f [0], "code") == 0 && us_csv_line (csv) == 1) {
+        if (us_csv_line (csv) == 1 && s_is_header (f, n)) {
             rc = s_layout_header (&lay, f, n, origin);
             continue;
         }

@@ -336,7 +336,7 @@ s_vi_completeness (FILE *out, const us_report_t *r)
     if (submitted > 1 && on_time == 0)
         fprintf (out, "; cả %d báo cáo đều nộp sau hạn ngày %s", submitted, deadline);
     else
-    if (on_time == 0)
+    if (submitted > 0 && on_time == 0)
         fprintf (out, "; báo cáo nộp sau hạn ngày %s", deadline);
     else
     if (submitted > 0)

@@ -444,7 +444,9 @@ s_cmd_set (int argc, char **argv, bool resolve)
     const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
     us_hlc_t clock = { 0, 0 };
     us_merge_result_t result;
-    int rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
+    int rc = us_pstore_report_entry_check (store, pos [2]);
+    if (rc == 0)
+        rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
                                author, resolve, &clock);
     us_pstore_destroy (&store);
     if (rc)

@@ -101,6 +101,21 @@ us_pstore_report_catalog_put (us_pstore_t *store, const us_catalog_t *cat)
     return 0;
 }
 
+/* Refuses the entry of a computed indicator's figure. */
+int
+us_pstore_report_entry_check (us_pstore_t *store, const char *indicator)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store, "SELECT kind FROM indicators WHERE code = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_text (st, 1, indicator, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    int rc = step == SQLITE_ROW ? us_catalog_entry_check (indicator, us_db_text (st, 0))
+           : step == SQLITE_DONE ? 0 : us_db_error (us_pstore_db (store), "indicators");
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Copies a text column into a fixed field. */
 static void
 s_text (char *dst, size_t size, sqlite3_stmt *st, int col)

@@ -30,6 +30,11 @@ int us_pstore_report_upgrade (us_pstore_t *store);
    Returns 0 or a store error. */
 int us_pstore_report_catalog_put (us_pstore_t *store, const us_catalog_t *cat);
 
+/* Refuses the entry of a figure of indicator when the catalog computes it
+   (a ratio or a formula): returns 0, US_EINVAL naming the kind, or a
+   store error. An unknown indicator passes: the merge names it. */
+int us_pstore_report_entry_check (us_pstore_t *store, const char *indicator);
+
 /* Loads everything a report of the months first..last needs into data
    (zeroed by the caller): every unit, the catalog, the cells of those
    months, the targets and submissions that overlap them. Returns 0 or a
