@@ -109,7 +109,9 @@ s_figures (const us_report_t *r, FILE *out)
                   ind->code);
         s_cell (value, sizeof value, r, 0, i);
         us_text_pad (out, label, 36, false);
-        fprintf (out, " %16s %-6s ", value, ind->unit);
+        fprintf (out, " %16s ", value);
+        us_text_pad (out, ind->unit, 6, false);
+        fputc (' ', out);
         fputs (ind->name, out);
         int why = us_report_cell_reason (r, 0, i);
         if (why)

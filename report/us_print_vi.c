@@ -281,7 +281,9 @@ s_vi_results (FILE *out, const us_report_t *r, const us_report_t *prev)
     period [0] = (char) (period [0] >= 'a' && period [0] <= 'z' ? period [0] - 32 : period [0]);
     us_report_unit_t root;
     us_report_unit (&root, r, 0);
-    snprintf (who, sizeof who, "%s", us_print_is_province (r) ? "toàn tỉnh" : root.name);
+    /* A city under the centre (Hà Nội) says "toàn thành phố". */
+    const char *whole = strstr (root.name, "thành phố") ? "toàn thành phố" : "toàn tỉnh";
+    snprintf (who, sizeof who, "%s", us_print_is_province (r) ? whole : root.name);
     fprintf (out, "%s, %s ", period, who);
     int clauses = 0;
     /* Ratios and formulas go last, after the counts they are made of; a
