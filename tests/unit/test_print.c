@@ -1,6 +1,7 @@
 /*  Unit tests for us_print and us_words: formats, Vietnamese periods and
     collation, HTML escaping, ranking with ties, and the HTML, Vietnamese,
     text, CSV and JSON printers of a small real provincial store. */
+#include "us_csv.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_merge.h"
@@ -159,71 +160,6 @@ Test (print, format_parse)
     cr_assert_eq (us_format_parse (&f, "HTML"), US_EINVAL);
 }
 
-/* Writes the Vietnamese phrase of a period text into buf. */
-static const char *
-s_vi (char *buf, size_t size, const char *text)
-{
-    us_period_t p;
-    cr_assert_eq (us_period_parse (&p, text), 0, "%s", text);
-    us_words_vi_period (buf, size, &p);
-    return buf;
-}
-
-/* Periods read the way the federation's reports say them. */
-Test (print, vi_periods)
-{
-    char b [96];
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-05"), "tháng 5 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q1"), "quý I năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q2"), "quý II năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q3"), "quý III năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q4"), "quý IV năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-H1"), "6 tháng đầu năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-H2"), "6 tháng cuối năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2021"), "năm 2021");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-01..2022-05"), "5 tháng đầu năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2017-01..2017-06"), "6 tháng đầu năm 2017");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-03..2022-05"), "từ tháng 3 đến tháng 5 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-01..2022-12"), "năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-03..2022-03"), "tháng 3 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2013..2018"), "giai đoạn 2013–2018");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2021-11..2022-02"),
-                      "từ tháng 11 năm 2021 đến tháng 2 năm 2022");
-}
-
-/* Names sort in Vietnamese alphabetical order, whatever their encoding. */
-Test (print, collate)
-{
-    cr_assert_lt (us_words_collate ("LĐLĐ huyện Đakrông", "LĐLĐ huyện Gio Linh"), 0);
-    cr_assert_lt (us_words_collate ("LĐLĐ huyện Cam Lộ", "LĐLĐ huyện Đakrông"), 0);
-    cr_assert_lt (us_words_collate ("Dung", "Đông"), 0);
-    cr_assert_lt (us_words_collate ("Az", "Ăn"), 0);
-    cr_assert_lt (us_words_collate ("Ăn", "Ân"), 0);
-    cr_assert_lt (us_words_collate ("Ong", "Ơn"), 0);
-    cr_assert_lt (us_words_collate ("Công đoàn ngành Y tế", "Công đoàn Viên chức tỉnh"), 0);
-    cr_assert_lt (us_words_collate ("Ha", "Hà"), 0);
-    cr_assert_lt (us_words_collate ("Hà", "Hạ"), 0);
-    cr_assert_lt (us_words_collate ("Hạ", "Hb"), 0);
-    cr_assert_lt (us_words_collate ("Hải", "Hàm"), 0, "the letters decide before the tone");
-    cr_assert_lt (us_words_collate ("an", "anh"), 0);
-    cr_assert_eq (us_words_collate ("Hướng Hóa", "Hướng Hóa"), 0);
-    /* Combining marks sort with their letters; only the bytes tell them apart. */
-    const char *nfd = "Hu\xCC\x9Bo\xCC\x9B\xCC\x81ng Ho\xCC\x81" "a";
-    cr_assert_lt (us_words_collate (nfd, "Hướng Hób"), 0);
-    cr_assert_gt (us_words_collate (nfd, "Hướng Hó"), 0);
-    cr_assert_lt (us_words_collate ("Hương", nfd), 0);
-}
-
-/* HTML special characters are escaped; other UTF-8 passes through. */
-Test (print, html_escape)
-{
-    us_test_capture_t c;
-    us_test_capture_open (&c);
-    us_words_html_escape (c.f, "<script>alert(\"x\" & 'y')</script> Đakrông");
-    us_test_capture_close (&c);
-    cr_assert_str_eq (c.buf, "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt; Đakrông");
-    free (c.buf);
-}
 
 /* Units rank by achievement; ties share a rank and are ordered by name;
    units without a target come last. */
@@ -458,5 +394,81 @@ Test (print, compare_formats)
     cr_assert (us_test_json_valid (json));
     s_has (json, "\"completeness\":");
     free (json);
+    s_fixture_close (&f);
+}
+
+/* Parts, units of measure and formulas in every printer: parts follow
+   their whole as "trong đó", units beside figures (in JSON only in the
+   catalog section), money the Vietnamese way in Vietnamese outputs, and a
+   formula that divides by zero shows "-" with its reason. */
+Test (print, parts_units_formulas)
+{
+    s_fixture_t f;
+    s_fixture_open (&f);
+    /* The default catalog with one more formula, which divides. */
+    char csv [160], *text;
+    size_t len;
+    cr_assert_eq (us_csv_read_file (&text, &len, US_SOURCE_DIR "/data/indicators.csv"), 0);
+    FILE *out = fopen (us_test_path (csv, sizeof csv, f.dir, "more.csv"), "w");
+    cr_assert_not_null (out);
+    fprintf (out, "%s", text);
+    fprintf (out, "per.union,Thỏa ước trên mỗi CĐCS mới,formula,,,lww,,cla.signed / cdcs.new,,bản,,\n");
+    fclose (out);
+    free (text);
+    int count;
+    cr_assert_eq (us_pstore_import_indicators (f.store, &count, csv), 0, "%s", us_error_msg ());
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed", "10");
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed.a", "4");
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed.b", "3");
+    s_put (f.store, "QT.GIOLINH", "2022-03", "cla.signed", "2");
+    s_put (f.store, "QT.GIOLINH", "2022-03", "cdcs.new", "0");
+    /* 4 * 8.500.000 + 3 * 6.000.000 = 52.000.000 đồng. */
+    char *vi = s_render (&f, "2022-H1", US_FORMAT_VI, false, false);
+    s_has (vi, "ký kết 12 bản thỏa ước lao động tập thể, trong đó 4 bản loại A và 3 bản loại B");
+    s_has (vi, "hỗ trợ 52 triệu đồng cho 4 bản thỏa ước loại A, 3 bản loại B");
+    cr_assert_null (strstr (vi, "CĐCS mới có từ 25"), "an optional part without its figure is left out");
+    free (vi);
+
+    text = s_render (&f, "2022-H1", US_FORMAT_TEXT, false, false);
+    s_has (text, "  trong đó cla.signed.a");
+    s_has (text, "52,000,000 đồng");
+    s_has (text, "per.union of QT.GIOLINH: - (division by zero)");
+    free (text);
+
+    char *html = s_render (&f, "2022-H1", US_FORMAT_HTML, false, false);
+    s_has (html, "<span class=\"part\">trong đó:</span> Thỏa ước loại A <span class=\"unit\">(bản)</span>");
+    s_has (html, "<span class=\"unit\">(đồng)</span>");
+    s_has (html, "<td class=\"num\">52.000.000</td>");
+    s_has (html, "(chia cho 0)");
+    free (html);
+
+    char *json = s_render (&f, "2022-H1", US_FORMAT_JSON, false, false);
+    s_has (json, "\"support.hanoi\":52000000");
+    s_has (json, "\"not_computed\":{\"per.union\":\"division by zero\"}");
+    s_has (json, "\"support.hanoi\":{\"name\":");
+    s_has (json, "\"kind\":\"formula\",\"unit\":\"đồng\",\"parent\":null,\"formula\":\"8500000 * cla.signed.a");
+    s_has (json, "\"cla.signed.a\":{\"name\":\"Thỏa ước loại A\",\"kind\":\"flow\",\"unit\":\"bản\",\"parent\":\"cla.signed\"}");
+    free (json);
+
+    char *cmp = s_render (&f, "2022-H1", US_FORMAT_CSV, false, false);
+    s_has (cmp, ",support.hanoi,52000000,,,,,,,đồng,\r\n");
+    s_has (cmp, ",cla.signed.a,4,,,,,,,bản,cla.signed\r\n");
+    free (cmp);
+
+    /* A ranking and a target work for a formula too. */
+    s_target (f.store, "QT.DONGHA", "support.hanoi", "2022-H1", "104000000", "province");
+    us_report_t *r;
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022-H1", NULL), 0, "%s", us_error_msg ());
+    double pct;
+    cr_assert (us_report_achievement (&pct, r, "QT.DONGHA", "support.hanoi", US_SOURCE_PROVINCE));
+    cr_assert_float_eq (pct, 50.0, 1e-9);
+    us_rank_t ranks [16];
+    size_t n;
+    cr_assert_eq (us_rank (ranks, &n, r, "support.hanoi", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
+    us_report_unit_t first;
+    us_report_unit (&first, r, ranks [0].unit);
+    cr_assert_str_eq (first.code, "QT.DONGHA");
+    cr_assert_eq (ranks [0].rank, 1);
+    us_report_destroy (&r);
     s_fixture_close (&f);
 }
