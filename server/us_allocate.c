@@ -1,6 +1,5 @@
 /*  us_allocate: splitting a province's target among its units. */
 #include "us_allocate.h"
-#include "us_db.h"
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
@@ -367,8 +366,7 @@ int
 us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *written)
 {
     *written = 0;
-    sqlite3 *db = us_pstore_db (store);
-    int rc = us_db_begin (db);
+    int rc = us_pstore_begin (store);
     for (size_t k = 0; rc == 0 && k < self->count; k++) {
         char value [32];
         snprintf (value, sizeof value, "%" PRId64, self->rows [k].share);
@@ -376,9 +374,9 @@ us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *writte
                                    value, us_source_name (self->source));
     }
     if (rc == 0)
-        rc = us_db_commit (db);
+        rc = us_pstore_commit (store);
     if (rc) {
-        us_db_rollback (db);
+        us_pstore_rollback (store);
         return rc;
     }
     *written = self->count;

@@ -1,83 +1,12 @@
 /*  us_pstore_report: what the province's reports read from its store. */
 #include "us_pstore_report.h"
+#include "us_pstore_sql.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_period.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *s_schema =
-    "CREATE TABLE units ("
-    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-    "  parent_id INTEGER REFERENCES units (id), kind TEXT NOT NULL,"
-    "  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE indicators ("
-    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-    "  kind TEXT NOT NULL, numerator TEXT NOT NULL DEFAULT '',"
-    "  denominator TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL DEFAULT 'lww',"
-    "  rule TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0,"
-    "  formula TEXT NOT NULL DEFAULT '', parent TEXT NOT NULL DEFAULT '',"
-    "  unit TEXT NOT NULL DEFAULT '', phrase TEXT NOT NULL DEFAULT '',"
-    "  noun TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE cells ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), month INTEGER NOT NULL,"
-    "  value INTEGER, version INTEGER NOT NULL DEFAULT 0,"
-    "  hlc INTEGER NOT NULL DEFAULT 0, replica TEXT NOT NULL DEFAULT '',"
-    "  author TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
-    "  corrected INTEGER NOT NULL DEFAULT 0,"
-    "  UNIQUE (unit_id, ind_id, month));"
-    "CREATE INDEX cells_month ON cells (month, unit_id, ind_id, value);"
-    "CREATE TABLE targets ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), period TEXT NOT NULL,"
-    "  first INTEGER NOT NULL, last INTEGER NOT NULL, source TEXT NOT NULL,"
-    "  lo INTEGER NOT NULL, hi INTEGER NOT NULL, is_range INTEGER NOT NULL DEFAULT 0,"
-    "  version INTEGER NOT NULL DEFAULT 1,"
-    "  UNIQUE (unit_id, ind_id, period, source));"
-    "CREATE TABLE submissions ("
-    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
-    "  period TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
-    "  state TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0,"
-    "  UNIQUE (unit_id, period));";
-
-/* Returns the SQL that creates the report tables of a new store. */
-const char *
-us_pstore_report_schema (void)
-{
-    return s_schema;
-}
-
-/* Adds the catalog columns a store made by an older version lacks. */
-int
-us_pstore_report_upgrade (us_pstore_t *store)
-{
-    sqlite3 *db = us_pstore_db (store);
-    bool have [US_CATALOG_EXTRA_COLUMNS] = { false };
-    sqlite3_stmt *st = us_pstore_stmt (store, "SELECT name FROM pragma_table_info ('indicators')");
-    if (!st)
-        return US_EIO;
-    int step;
-    while ((step = sqlite3_step (st)) == SQLITE_ROW)
-        for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++)
-            if (strcmp (us_db_text (st, 0), us_catalog_extra_columns [k]) == 0)
-                have [k] = true;
-    sqlite3_reset (st);
-    if (step != SQLITE_DONE)
-        return us_db_error (db, "indicators");
-    for (int k = 0; k < US_CATALOG_EXTRA_COLUMNS; k++) {
-        if (have [k])
-            continue;
-        char sql [128];
-        snprintf (sql, sizeof sql, "ALTER TABLE indicators ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
-                  us_catalog_extra_columns [k]);
-        int rc = us_db_exec (db, sql);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
 
 /* Writes the catalog columns beyond the first seven. */
 int

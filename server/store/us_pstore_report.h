@@ -4,8 +4,8 @@
     report needs into the plain rows of a us_report_data_t (us_report.h),
     in one pass per table, so that the engine computes any number of
     reports (a trend's months, a comparison) without going back to the
-    store. Also keeps the report tables' schema and the catalog columns
-    beyond the first seven (formula, parent, unit, phrase, noun).
+    store. Also writes the catalog columns beyond the first seven (formula,
+    parent, unit, phrase, noun; schema 3 in us_pstore_migrate.c).
 
     Data filled here belongs to the caller (us_report_data_free); reports to
     the caller (us_report_destroy).
@@ -16,14 +16,6 @@
 #include "us_catalog.h"
 #include "us_pstore.h"
 #include "us_report.h"
-
-/* Returns the SQL that creates the report tables of a new store: units,
-   indicators, cells, targets, submissions. */
-const char *us_pstore_report_schema (void);
-
-/* Adds the catalog columns a store made by an older version lacks. Returns
-   0 or a store error. */
-int us_pstore_report_upgrade (us_pstore_t *store);
 
 /* Writes the catalog columns beyond the first seven of every indicator of
    cat (inside the caller's transaction, after the indicators are written).

@@ -7,6 +7,7 @@
 #include "us_merge.h"
 #include "us_pstore.h"
 #include "us_pstore_report.h"
+#include "us_pstore_sql.h"
 #include "us_report.h"
 
 #include "us_test.h"
