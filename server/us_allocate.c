@@ -3,6 +3,7 @@
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -139,11 +140,12 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     if (rc)
         return rc;
     int i = us_report_find_indicator (r, indicator);
-    if (i < 0 || us_report_indicator (r, (size_t) i)->kind == US_KIND_RATIO) {
+    us_kind_t kind = i >= 0 ? us_report_indicator (r, (size_t) i)->kind : US_KIND_FLOW;
+    if (i < 0 || us_kind_computed (kind)) {
         us_report_destroy (&r);
         return i < 0 ? us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator)
-                     : us_error_set (US_EINVAL, "%.64s is a ratio; a ratio target is not split",
-                                     indicator);
+                     : us_error_set (US_EINVAL, "%.64s is a %s; a %s target is not split",
+                                     indicator, us_kind_name (kind), us_kind_name (kind));
     }
     us_allocate_t *self = calloc (1, sizeof *self);
     if (self)

@@ -29,11 +29,9 @@
 #include <stdio.h>
 
 typedef struct _us_pstore_t us_pstore_t;
-typedef struct _us_report_t us_report_t;
-typedef struct _us_render_trend_t us_render_trend_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 2
+#define US_PSTORE_VERSION 3
 
 #define US_HASH_LEN 32
 
@@ -445,16 +443,6 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
 
-/* ---------------------------------------------------------------------
-   The report engine's reads (us_pstore.c)
-   --------------------------------------------------------------------- */
-
-/* Builds the report of period for unit's subtree (NULL: the whole tree). */
-int us_pstore_report_build (us_report_t **report_p, us_pstore_t *self, const char *period,
-                            const char *unit);
-
-/* Builds the monthly trend of a report (for the HTML report). */
-int us_pstore_report_trend (us_render_trend_t **trend_p, us_pstore_t *self,
-                            const us_report_t *report);
+/* The report engine's reads are in us_pstore_report.h. */
 
 #endif

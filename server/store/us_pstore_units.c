@@ -1,4 +1,5 @@
 /*  us_pstore_units: the unit tree, its kinds, and the catalog. */
+#include "us_pstore_report.h"
 #include "us_pstore_sql.h"
 #include "us_csv.h"
 #include "us_error.h"
@@ -39,7 +40,7 @@ us_pstore_put_catalog (us_pstore_t *self, const us_catalog_t *cat)
         sqlite3_reset (st);
         rc = us_pstore_touch (self, US_CHANGE_INDICATOR, id);
     }
-    return rc;
+    return rc ? rc : us_pstore_report_catalog_put (self, cat);
 }
 
 /* Looks up a unit id by code. */

@@ -6,6 +6,7 @@
 #include "us_hlc.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_report.h"
 #include "us_pstore_sql.h"
 #include "us_report.h"
 
@@ -233,7 +234,7 @@ Test (allocate, by_last_year)
     cr_assert_eq (us_allocate_apply (a, f.store, &written), 0, "%s", us_error_msg ());
     cr_assert_eq (written, 4);
     us_report_t *r;
-    cr_assert_eq (us_report_build (&r, db, "2022", NULL), 0);
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022", NULL), 0);
     double pct;
     cr_assert (us_report_achievement (&pct, r, "QT.CDN.YTE", "members.new", US_SOURCE_PROVINCE) == false);
     us_report_destroy (&r);
