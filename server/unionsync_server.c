@@ -17,6 +17,7 @@
 #include "us_print.h"
 #include "us_pstore_backup.h"
 #include "us_pstore_report.h"
+#include "us_reorg.h"
 #include "us_report.h"
 #include "us_service.h"
 #include "us_text.h"
@@ -35,6 +36,13 @@ static const char *s_usage =
     "\n"
     "  init --province ID --name NAME          create the store and server keys\n"
     "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
+    "  units merge OLD... --into NEW --on DATE  restructuring from DATE (YYYY-MM-01) on; the\n"
+    "  units split OLD --into NEW=SHARE,... --on DATE [--indicator IND]\n"
+    "  units move UNIT --parent P --on DATE    old units' figures stay and are mapped\n"
+    "  units rename UNIT --name NAME --on DATE\n"
+    "  units end UNIT --on DATE\n"
+    "  units reorganise FILE.csv [--dry-run]   action,unit,target,date[,indicator]; all or nothing\n"
+    "  units events                            the restructuring recorded so far\n"
     "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
     "  indicators import FILE.csv              by header: code,name,kind[,numerator,denominator,policy,rule,\n"
     "                                          formula,parent,unit,phrase,noun]\n"
@@ -577,6 +585,8 @@ main (int argc, char **argv)
     if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
     if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
         return s_cmd_import (argc - 3, argv + 3, S_UNITS);
+    if (strcmp (cmd, "units") == 0 && us_reorg_handles (sub))
+        return us_reorg_command (sub, argc - 3, argv + 3);
     if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
         return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
     if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)

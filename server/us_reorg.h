@@ -1,0 +1,16 @@
+/*  us_reorg: the `units merge|split|move|rename|end|reorganise|events`
+    commands of unionsync-server (restructuring the unit tree with an
+    effective date; the rules live in the store, us_pstore_events.h).
+*/
+#ifndef US_REORG_H
+#define US_REORG_H
+
+#include <stdbool.h>
+
+/* Returns true when sub is one of the commands below. */
+bool us_reorg_handles (const char *sub);
+
+/* Runs `units SUB ARGS...` (argv after SUB); returns the exit code. */
+int us_reorg_command (const char *sub, int argc, char **argv);
+
+#endif
