@@ -501,11 +501,18 @@ us_pstore_unit_validity (us_pstore_t *self, char *why, size_t len, int64_t unit_
     int rc = s_unit_get (self, &u, NULL, unit_id);
     if (rc)
         return rc;
+    us_error_clear ();
     char m [8];
     if (u.to >= 0 && month > u.to) {
         us_month_format (m, u.to);
+        s_unit_t next;
+        if (*u.successor && !strchr (u.successor, '=')
+        &&  s_unit_get (self, &next, u.successor, 0) == 0)
+            snprintf (why, len, "unit %s ended in %s; its successor is %s (%s)",
+                      u.code, m, next.code, next.name);
+        else
         if (*u.successor)
-            snprintf (why, len, "unit %s ended in %s; from then on its figures belong to %s",
+            snprintf (why, len, "unit %s ended in %s; its successors are %s",
                       u.code, m, u.successor);
         else
             snprintf (why, len, "unit %s ended in %s", u.code, m);
