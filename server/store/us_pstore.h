@@ -391,6 +391,7 @@ typedef struct {
     union {
         struct {
             const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+            const char *successor;      /* of an ended unit; "" for none */
         } unit;
         struct {
             const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;
