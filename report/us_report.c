@@ -188,8 +188,10 @@ s_load_indicators (us_report_t *r, const us_report_data_t *data)
     r->ind_parent = calloc (n + 1, sizeof *r->ind_parent);
     if (!r->inds || !r->ind_ids || !r->ind_parent)
         return us_error_set (US_ENOMEM, "out of memory");
-    memcpy (r->inds, data->inds, n * sizeof *r->inds);
-    memcpy (r->ind_ids, data->ind_ids, n * sizeof *r->ind_ids);
+    if (n) {
+        memcpy (r->inds, data->inds, n * sizeof *r->inds);
+        memcpy (r->ind_ids, data->ind_ids, n * sizeof *r->ind_ids);
+    }
     r->n_inds = n;
     for (size_t i = 0; i < n; i++)
         r->ind_parent [i] = *r->inds [i].parent ? us_report_find_indicator (r, r->inds [i].parent) : -1;
