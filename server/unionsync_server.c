@@ -6,6 +6,7 @@
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
+#include "us_codec.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -40,7 +41,8 @@ static const char *s_usage =
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
     "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
-    "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
+    "  serve --bind ENDPOINT [--min-wire 2]    until SIGINT/SIGTERM; --min-wire 2 refuses\n"
+    "                                          offices whose unionsync is not upgraded\n"
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
     "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
     "                  [--dry-run]             split TOTAL among the province's district and\n"
@@ -230,8 +232,9 @@ s_cmd_rekey (int argc, char **argv)
 static int
 s_cmd_serve (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
-    const int n = 4;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
+    const int n = 5;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -239,6 +242,12 @@ s_cmd_serve (int argc, char **argv)
     const char *bind = us_args_value (opts, n, "bind", NULL);
     if (!bind)
         return us_args_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
+    char *end;
+    const char *min_arg = us_args_value (opts, n, "min-wire", "1");
+    long min_wire = strtol (min_arg, &end, 10);
+    if (*end || end == min_arg || min_wire < US_WIRE_OLDEST || min_wire > US_WIRE_VERSION)
+        return us_args_usage_error ("--min-wire takes a wire version from 1 (offices not "
+                                    "yet upgraded) to 2");
     us_log_quiet (us_args_has (opts, n, "quiet"));
     /* Keep freed memory for the next batch instead of handing it back to
        the kernel after every statement. */
@@ -266,6 +275,8 @@ s_cmd_serve (int argc, char **argv)
     signal (SIGPIPE, SIG_IGN);
     us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
+    if (service && us_service_set_min_wire (service, (uint32_t) min_wire) != 0)
+        us_service_destroy (&service);
     if (!service) {
         us_pstore_destroy (&store);
         close (lock);

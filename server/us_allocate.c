@@ -95,11 +95,12 @@ us_allocate_split (int64_t *shares, const int64_t *weights, const char *const *k
     return 0;
 }
 
-/* Returns true when a unit of this kind gets a share of the province's plan. */
-static bool
-s_allocated_kind (const char *kind)
+/* Sets *share when a unit of this kind gets a share of the province's
+   plan: the kinds whose units report (the unit_kinds table says which). */
+static int
+s_allocated_kind (bool *share, us_pstore_t *store, const char *kind)
 {
-    return strcmp (kind, "district") == 0 || strcmp (kind, "sector") == 0;
+    return us_pstore_kind_reports (store, share, kind);
 }
 
 /* Writes the root's own targets of indicator i into buf ("" when none). */
@@ -160,19 +161,24 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     self->source = source;
     self->total = total;
     us_report_unit_t info;
-    for (size_t u = 1; u < us_report_units (r); u++) {
+    for (size_t u = 1; rc == 0 && u < us_report_units (r); u++) {
         us_report_unit (&info, r, u);
-        if (info.parent_index != 0 || !s_allocated_kind (info.kind))
+        bool share = false;
+        if (info.parent_index == 0)
+            rc = s_allocated_kind (&share, store, info.kind);
+        if (!share)
             continue;
         us_allocate_row_t *row = &self->rows [self->count++];
         snprintf (row->unit, sizeof row->unit, "%s", info.code);
         snprintf (row->name, sizeof row->name, "%s", info.name);
     }
-    if (self->count == 0) {
+    if (rc == 0 && self->count == 0)
+        rc = us_error_set (US_ENOTFOUND, "no reporting units (district, sector, commune, park) "
+                           "under the province in %s", period);
+    if (rc) {
         us_allocate_destroy (&self);
         us_report_destroy (&r);
-        return us_error_set (US_ENOTFOUND, "no district or sector units under the province in %s",
-                             period);
+        return rc;
     }
     *self_p = self;
     *report_p = r;

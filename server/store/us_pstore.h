@@ -111,6 +111,11 @@ int us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t ro
 /* Sets *level to the level of the kind of unit_id (0: the province). */
 int us_pstore_unit_level (us_pstore_t *self, int *level, int64_t unit_id);
 
+/* Sets *reports when units of the kind with code submit reports (and so
+   get a share of the province's plan and must be approved before their
+   parent is locked). Returns 0 or US_ENOTFOUND. */
+int us_pstore_kind_reports (us_pstore_t *self, bool *reports, const char *code);
+
 /* An indicator as the merge needs it. */
 typedef struct {
     int64_t id;

@@ -166,6 +166,27 @@ s_kind (us_pstore_t *self, int64_t *id, int *level, const char *code)
     return rc;
 }
 
+/* Sets *reports when units of the kind submit reports. */
+int
+us_pstore_kind_reports (us_pstore_t *self, bool *reports, const char *code)
+{
+    sqlite3_stmt *st;
+    *reports = false;
+    int rc = us_pstore_prep (self, &st, "SELECT reports FROM unit_kinds WHERE code = ?",
+                             "reading unit kinds");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    rc = step == SQLITE_ROW ? 0
+       : step == SQLITE_DONE ? us_error_set (US_ENOTFOUND, "unknown unit kind '%.30s'", code)
+       : us_pstore_fail (self, "reading unit kinds");
+    if (rc == 0)
+        *reports = sqlite3_column_int (st, 0) != 0;
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Checks one unit row of the import file; sets the kind's id. */
 static int
 s_unit_row_check (us_pstore_t *self, int64_t *kind_id, char **f, size_t n, int line)
