@@ -385,10 +385,11 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
     us_report_t *report = NULL, *previous = NULL;
     us_trend_t *trend = NULL;
     us_report_data_t data = { 0 };
+    us_mapping_t mapping = { 0 };
     us_period_t p;
     int rc = us_period_parse (&p, period);
     if (rc == 0)
-        rc = us_pstore_report_load (store, &data, p.first, p.last);
+        rc = us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping);
     if (rc == 0)
         rc = us_report_compute (&report, &data, p.text, unit);
     if (rc == 0 && rank)
@@ -399,10 +400,10 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
         if (compare)
             rc = us_period_shift_years (&last, &p, -1);
         if (rc == 0 && compare)
-            rc = us_pstore_report_build (&previous, store, last.text, unit);
+            rc = us_pstore_report_build_at (&previous, store, last.text, unit, p.last, &mapping);
         if (rc == 0 && format == US_FORMAT_HTML)
             rc = us_trend_build (&trend, &data, report);
-        us_print_opts_t opts = { previous, trend };
+        us_print_opts_t opts = { previous, trend, &mapping };
         if (rc == 0)
             rc = us_print (report, stdout, format, &opts);
     }
@@ -410,6 +411,7 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
     us_report_destroy (&previous);
     us_report_destroy (&report);
     us_report_data_free (&data);
+    us_mapping_free (&mapping);
     return rc;
 }
 
