@@ -182,8 +182,19 @@ s_note_how (us_mapping_note_t *note, const us_report_data_t *data, const s_parts
             const char *own)
 {
     size_t used = strlen (note->how);
-    if (*own ? strstr (note->how, own) != NULL : used > 0)
+    if (*own ? strstr (note->how, own) != NULL : note->general)
         return;
+    if (!*own && used) {
+        /* The general mapping comes first, before any indicator's own. */
+        char tail [sizeof note->how];
+        memcpy (tail, note->how, sizeof tail);
+        note->how [0] = 0;
+        s_note_how (note, data, parts, "");
+        size_t head = strlen (note->how);
+        snprintf (note->how + head, sizeof note->how - head, "; %s", tail);
+        return;
+    }
+    note->general = !*own;
     if (parts->n == 0) {
         snprintf (note->how + used, sizeof note->how - used, "%sended with no successor in "
                   "force; its figures are left out", used ? "; " : "");

@@ -29,6 +29,7 @@
 
 #include "us_report.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,7 @@ typedef struct {
     char name [257];
     char how [512];             /* e.g. "merged into QT.X (2025-07): figures added" */
     int cells;                  /* figures mapped */
+    bool general;               /* how holds the mapping of every indicator */
 } us_mapping_note_t;
 
 typedef struct {
