@@ -194,7 +194,8 @@ s_note_how (us_mapping_note_t *note, const us_report_data_t *data, const s_parts
         snprintf (note->how + head, sizeof note->how - head, "; %s", tail);
         return;
     }
-    note->general = !*own;
+    if (!*own)
+        note->general = true;
     if (parts->n == 0) {
         snprintf (note->how + used, sizeof note->how - used, "%sended with no successor in "
                   "force; its figures are left out", used ? "; " : "");

@@ -237,3 +237,22 @@ Test (succession, unknown_unit_refused)
     us_mapping_free (&s_map);
     us_mapping_free (&s_map);
 }
+
+/* One mapping gathers the notes of two loads (a report and its
+   comparison): the general shares come first, an indicator's own after. */
+Test (succession, notes_of_two_loads)
+{
+    s_cell (D3, NEW, "2025-02", 33);
+    us_report_t *r = s_report ("2025-12", "2025");
+    us_report_destroy (&r);
+    us_report_data_free (&s_data);
+    us_mapping_t kept = s_map;
+    s_setup ();
+    s_map = kept;
+    s_cell (D3, NEW, "2024-03", 101);
+    s_cell (D3, TOTAL, "2024-12", 6003);
+    r = s_report ("2025-12", "2024");
+    cr_assert_eq (s_map.n, 1);
+    cr_assert_str_eq (s_map.notes [0].how, "shared: C2 60.0%, C3 40.0%; members.new shared: C2 75.0%, C3 25.0%");
+    us_report_destroy (&r);
+}
