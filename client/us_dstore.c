@@ -1498,3 +1498,241 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
     sqlite3_finalize (st);
     return 0;
 }
+
+/*  ----------------------------------------------------------------------
+    What the office desk reads and keeps
+    ---------------------------------------------------------------------- */
+
+/* Walks the cells of unit for months first..last, with their answers. One
+   query over the three places a cell can be known from: the view, the
+   outbox and the history of answers. */
+int
+us_dstore_cells (us_dstore_t *self, const char *unit, int first, int last,
+                 us_dstore_cell_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "WITH u AS (SELECT id FROM units WHERE code = ?1),"
+        " k AS (SELECT i.code AS ind, c.month AS month FROM cells c"
+        "       JOIN indicators i ON i.id = c.ind_id"
+        "       WHERE c.unit_id = (SELECT id FROM u) AND c.month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM outbox WHERE unit = ?1 AND month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM history WHERE unit = ?1 AND month BETWEEN ?2 AND ?3)"
+        " SELECT k.ind, k.month, c.value, c.author, c.note, c.corrected, c.id,"
+        "  EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?1 AND o.indicator = k.ind"
+        "          AND o.month = k.month),"
+        "  h.outcome, h.reason, h.value, h.id, x.winner_author, x.winner_value, x.id"
+        " FROM k"
+        " LEFT JOIN cells c ON c.unit_id = (SELECT id FROM u)"
+        "  AND c.ind_id = (SELECT id FROM indicators WHERE code = k.ind) AND c.month = k.month"
+        " LEFT JOIN history h ON h.id = (SELECT MAX (id) FROM history WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " LEFT JOIN conflicts x ON x.id = (SELECT MAX (id) FROM conflicts WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " ORDER BY k.ind, k.month");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 2, first);
+    sqlite3_bind_int (st, 3, last);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_cell_t c = {
+            .indicator = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+            .has_value = sqlite3_column_type (st, 2) != SQLITE_NULL,
+            .value = sqlite3_column_int64 (st, 2),
+            .author = us_db_text (st, 3), .note = us_db_text (st, 4),
+            .corrected = sqlite3_column_int (st, 5) != 0,
+            .pending = sqlite3_column_int (st, 7) != 0,
+            .outcome = us_db_text (st, 8), .reason = us_db_text (st, 9),
+            .has_sent = sqlite3_column_type (st, 10) != SQLITE_NULL,
+            .sent = sqlite3_column_int64 (st, 10),
+            .winner_author = us_db_text (st, 12),
+            .has_winner = sqlite3_column_type (st, 13) != SQLITE_NULL,
+            .winner = sqlite3_column_int64 (st, 13) };
+        rc = fn (ctx, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "cells");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Sets *locked when the province locked month of unit. */
+int
+us_dstore_locked (us_dstore_t *self, bool *locked, char *period, size_t size,
+                  const char *unit, int month)
+{
+    int64_t id;
+    *locked = false;
+    int rc = s_unit_id (self, &id, unit);
+    return rc == US_ENOTFOUND ? 0 : rc ? rc : s_locked (self, locked, period, size, id, month);
+}
+
+/* Returns the last sync attempt, the last answer and the outbox's size. */
+int
+us_dstore_sync_info (us_dstore_t *self, int64_t *last_at, char *outcome, size_t size,
+                     int64_t *reached_at, int64_t *pending)
+{
+    int rc = us_db_meta_int (last_at, self->db, "last_sync_at", 0);
+    if (rc == 0)
+        rc = us_db_meta_int (reached_at, self->db, "desk.reached_at", 0);
+    if (rc)
+        return rc;
+    if (us_db_meta_get (outcome, size, self->db, "last_sync") != 0)
+        snprintf (outcome, size, "%s", "");
+    sqlite3_stmt *st;
+    rc = us_stmts_get (&st, self->stmts, "SELECT COUNT (*) FROM outbox");
+    if (rc)
+        return rc;
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "outbox");
+    *pending = rc ? 0 : sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Records that the province answered now. */
+int
+us_dstore_note_reached (us_dstore_t *self)
+{
+    return us_db_meta_set_int (self->db, "desk.reached_at", us_hlc_wall_ms ());
+}
+
+/* Reads the office's submission of period, queued and at the province. */
+int
+us_dstore_submission (us_dstore_t *self, const char *period, char *state, size_t state_size,
+                      char *reason, size_t reason_size, char *province, size_t province_size)
+{
+    snprintf (state, state_size, "%s", "");
+    snprintf (reason, reason_size, "%s", "");
+    snprintf (province, province_size, "%s", "");
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT state, reason FROM pending_submits WHERE period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        snprintf (state, state_size, "%s", us_db_text (st, 0));
+        snprintf (reason, reason_size, "%s", us_db_text (st, 1));
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "submit");
+    rc = us_stmts_get (&st, self->stmts,
+        "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " WHERE u.code = ? AND s.period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (province, province_size, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+}
+
+/* Builds the meta key of a desk setting; refuses keys that are not codes. */
+static int
+s_desk_key (char *buf, size_t size, const char *key)
+{
+    if (!us_text_code_valid (key) || strlen (key) > 32)
+        return us_error_set (US_EINVAL, "bad setting name");
+    snprintf (buf, size, "desk.%s", key);
+    return 0;
+}
+
+/* Reads a setting of the desk. */
+int
+us_dstore_desk_get (us_dstore_t *self, const char *key, char *buf, size_t size)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    return rc ? rc : us_db_meta_get (buf, size, self->db, name);
+}
+
+/* Writes a setting of the desk; durable when it returns. */
+int
+us_dstore_desk_set (us_dstore_t *self, const char *key, const char *value)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    if (rc == 0 && (strlen (value) > US_MAX_CODE || !us_text_utf8_valid (value)))
+        rc = us_error_set (US_EINVAL, "setting too long or not UTF-8");
+    return rc ? rc : us_db_meta_set (self->db, name, value);
+}
+
+/* Builds the consolidated report of period for unit from the office's view. */
+int
+us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period,
+                  const char *unit)
+{
+    return us_report_build (report_p, self->db, period, unit ? unit : self->unit);
+}
+
+/* Reads the figure an edit would replace. */
+static int
+s_old_value (us_dstore_t *self, us_dstore_import_row_t *row, const s_edit_t *e)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT value FROM cells WHERE unit_id = ? AND ind_id = ? AND month = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, e->unit_id);
+    sqlite3_bind_int64 (st, 2, e->ind_id);
+    sqlite3_bind_int (st, 3, e->month);
+    int step = sqlite3_step (st);
+    row->has_old = step == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL;
+    row->old = row->has_old ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+}
+
+/* Checks a CSV file as us_dstore_import does and walks what it would change. */
+int
+us_dstore_import_preview (us_dstore_t *self, int *count, const char *path,
+                          us_dstore_import_fn *fn, void *ctx)
+{
+    *count = 0;
+    us_csv_t *csv = us_csv_new (path);
+    if (!csv)
+        return US_EINVAL;
+    char **f;
+    size_t n;
+    int got, rc = 0;
+    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
+        int line = us_csv_line (csv);
+        if (line == 1 && strcmp (f [0], "unit") == 0)
+            continue;
+        if (n < 4 || n > 5) {
+            rc = us_error_set (US_EINVAL, "%s line %d: expected unit,month,indicator,value[,note]",
+                               path, line);
+            break;
+        }
+        s_edit_t e;
+        const char *note = n > 4 ? f [4] : "";
+        rc = s_check_text (note, "desk");
+        if (rc == 0)
+            rc = s_check_edit (self, &e, f [0], f [1], f [2], f [3]);
+        if (rc == US_EINVAL)
+            rc = us_error_set (US_EINVAL, "%s line %d: %s", path, line, us_error_msg ());
+        us_dstore_import_row_t row = { .line = line, .unit = f [0], .month = f [1],
+                                       .indicator = f [2], .clear = e.clear, .value = e.value,
+                                       .note = note };
+        if (rc == 0)
+            rc = s_old_value (self, &row, &e);
+        if (rc == 0)
+            rc = fn (ctx, &row);
+        if (rc == 0)
+            (*count)++;
+    }
+    if (rc == 0 && got < 0)
+        rc = us_error_set (got, "%s: %s", path, us_error_msg ());
+    if (rc == 0 && *count == 0)
+        rc = us_error_set (US_EINVAL, "%s has no rows", path);
+    us_csv_destroy (&csv);
+    return rc;
+}
