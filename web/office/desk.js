@@ -170,12 +170,16 @@
     return e.error || String(e);
   }
 
+  let bannerTimer = 0;
+  /* Shows a message above the form; good news goes away by itself. */
   function banner(text, kind) {
     const b = $('banner');
+    clearTimeout(bannerTimer);
     if (!text) { b.hidden = true; b.textContent = ''; return; }
     b.hidden = false;
     b.className = kind || '';
     b.textContent = text;
+    if (kind === 'info') bannerTimer = setTimeout(() => banner(''), 8000);
   }
 
   /* ---------------------------------------------------------------- the form */
@@ -194,7 +198,7 @@
   function statusText(code, month) {
     const c = cellOf(code, month);
     if (form.locked[month]) return T('locked')(form.locked[month]);
-    if (!c) return T('st_empty');
+    if (!c) return (form.groups.flatMap(g => g.indicators).find(i => i.code === code) || {}).computed ? T('computed') : T('st_empty');
     switch (c.state) {
       case 'rejected': return T('st_rejected') + ': ' + (c.reason || '');
       case 'conflict': return T('conflict')(fmt(c.winner), c.winner_author || '?', c.sent !== undefined ? fmt(c.sent) : '');
@@ -532,9 +536,9 @@
       + (s.pending ? ' · ' + T('pendingCount')(s.pending) : '');
     $('sync-progress').textContent = s.running ? s.progress : '';
     $('sync-btn').disabled = !!s.running;
-    const b = $('banner');
-    if (s.online === false && !s.running) { if (b.hidden || b.dataset.kind === 'offline') { banner(T('offlineBanner')); b.dataset.kind = 'offline'; } }
-    else if (b.dataset.kind === 'offline') { banner(''); b.dataset.kind = ''; }
+    const note = $('offline-note');
+    if (s.online === false) { note.textContent = T('offlineBanner'); note.hidden = false; }
+    else if (s.online === true) { note.hidden = true; }
   }
 
   async function poll() {
