@@ -13,6 +13,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_backup.h"
 #include "us_render.h"
 #include "us_report.h"
 #include "us_service.h"
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 
 static const char *s_usage =
@@ -51,6 +53,8 @@ static const char *s_usage =
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
+    "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
+    "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
     "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
@@ -237,8 +241,13 @@ s_cmd_serve (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     us_keys_t keys;
-    int rc = us_keys_load (&keys, us_pstore_key_path (store));
+    int lock = -1;
+    int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
+    if (rc == 0)
+        rc = us_keys_load (&keys, us_pstore_key_path (store));
     if (rc) {
+        if (lock >= 0)
+            close (lock);
         us_pstore_destroy (&store);
         return us_args_fail (rc);
     }
@@ -248,10 +257,11 @@ s_cmd_serve (int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
-    us_service_t *service = us_service_new (store, &keys, bind);
+    us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
     if (!service) {
         us_pstore_destroy (&store);
+        close (lock);
         return us_args_fail (US_EINVAL);
     }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
@@ -259,6 +269,7 @@ s_cmd_serve (int argc, char **argv)
     rc = us_service_run (service, &s_stop);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
+    close (lock);
     return rc ? us_args_fail (rc) : 0;
 }
 
@@ -502,6 +513,28 @@ s_cmd_audit (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* backup FILE / restore FILE: a checked copy of the store, or one put back. */
+static int
+s_cmd_backup (int argc, char **argv, bool restore)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const int n = 2;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_summary_t sum;
+    const char *db = us_args_db_path (opts, n);
+    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+                     : us_pstore_backup (db, pos [0], &sum);
+    if (rc)
+        return us_args_fail (rc);
+    printf (restore ? "restored %s into %s\n" : "backup of %2$s written to %1$s and checked\n",
+            pos [0], db);
+    us_pstore_summary_print (&sum, stdout);
+    return 0;
+}
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
@@ -532,6 +565,8 @@ main (int argc, char **argv)
         return s_cmd_workflow (argc - 2, argv + 2, cmd);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
+    if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
+    if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }
