@@ -1599,14 +1599,16 @@ int
 us_dstore_sync_info (us_dstore_t *self, int64_t *last_at, char *outcome, size_t size,
                      int64_t *reached_at, int64_t *pending)
 {
-    int rc = us_db_meta_int (last_at, self->db, "last_sync_at", 0);
+    int rc = s_get (self, S_LAST_SYNC_MS, last_at);
     if (rc == 0)
         rc = us_db_meta_int (reached_at, self->db, "desk.reached_at", 0);
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts, "SELECT last_sync FROM state");
     if (rc)
         return rc;
-    if (us_db_meta_get (outcome, size, self->db, "last_sync") != 0)
-        snprintf (outcome, size, "%s", "");
-    sqlite3_stmt *st;
+    snprintf (outcome, size, "%s", sqlite3_step (st) == SQLITE_ROW ? us_db_text (st, 0) : "");
+    sqlite3_reset (st);
     rc = us_stmts_get (&st, self->stmts, "SELECT COUNT (*) FROM outbox");
     if (rc)
         return rc;
