@@ -446,6 +446,7 @@
         clearError(input);
         input.dataset.dirty = '0';
         if (f.cells) render(f, false);
+        if (form.sync && form.sync.online === true) { clearTimeout(statusTimer); statusTimer = setTimeout(poll, 350); }
         return true;
       } catch (e) {
         showError(input, errText(e));
@@ -553,7 +554,9 @@
         if (form) await refresh();
       }
     }
-    statusTimer = setTimeout(poll, s && s.running ? 300 : 3000);
+    /* quick while a sync runs or edits wait to go out to a reachable province */
+    const quick = s && (s.running || (s.online === true && s.pending > 0));
+    statusTimer = setTimeout(poll, quick ? 300 : 3000);
   }
 
   async function syncNow() {
