@@ -192,7 +192,8 @@ if [ "$keep" -eq 1 ]; then
     desk=$!
     for _ in $(seq 50); do [ -s desk.out ] && break; sleep 0.1; done
     server=${pids[0]}
-    pids=()                                         # nothing is stopped on exit
+    pids=()
+    trap - EXIT                                     # nothing is stopped, nor waited for
     echo "the office desk of Đakrông (open it in a browser on this machine):"
     head -n 1 desk.out
     echo "province: pid $server, link: pid $proxy, desk: pid $desk; stop them with: kill PID"
