@@ -121,6 +121,15 @@
     const [y, mm] = m.split('-');
     return Number(mm) + '/' + y;
   }
+  /* "2022-Q2" -> "Quý II/2022", "2022-H1" -> "6 tháng đầu năm 2022" (English: "Q2 2022"). */
+  function periodText(p) {
+    const roman = ['I', 'II', 'III', 'IV'];
+    let m;
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) return lang === 'vi' ? 'Quý ' + roman[m[2] - 1] + '/' + m[1] : 'Q' + m[2] + ' ' + m[1];
+    if ((m = /^(\d{4})-H([12])$/.exec(p))) return lang === 'vi' ? '6 tháng ' + (m[2] === '1' ? 'đầu' : 'cuối') + ' năm ' + m[1] : (m[2] === '1' ? 'First' : 'Second') + ' half of ' + m[1];
+    if ((m = /^(\d{4})$/.exec(p))) return (lang === 'vi' ? 'Năm ' : 'Year ') + m[1];
+    return p;
+  }
   /* A time in Vietnam's zone: "20:31 ngày 23/11/2026". */
   function timeText(ms) {
     const d = new Date(ms + 7 * 3600 * 1000);
@@ -367,7 +376,7 @@
     $('period-input').value = form.period;
     if (document.activeElement !== $('clerk-input')) $('clerk-input').value = form.clerk;
     const unitName = (form.units.find(u => u.code === form.unit) || {}).name || form.unit;
-    $('form-caption').textContent = unitName + ' — ' + (single() ? T('month')(monthText(form.months[0])) : form.period);
+    $('form-caption').textContent = unitName + ' — ' + (single() ? T('month')(monthText(form.months[0])) : periodText(form.period));
     $('template-link').href = url('api/template.csv', { unit: form.unit, period: form.period });
   }
 
