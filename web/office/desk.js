@@ -187,6 +187,7 @@
     if (!text) { b.hidden = true; b.textContent = ''; return; }
     b.hidden = false;
     b.className = kind || '';
+    b.dataset.kind = '';
     b.textContent = text;
     if (kind === 'info') bannerTimer = setTimeout(() => banner(''), 8000);
   }
@@ -357,6 +358,8 @@
     else if (s.state) text = T('subSubmitted');
     if (s.province) text += ' ' + T('subProvince')(s.province);
     $('submission-state').textContent = text;
+    const b = $('banner');
+    if (b.dataset.kind === 'submit' && s.state && s.state !== 'queued') { banner(''); b.dataset.kind = ''; }
   }
 
   function fillLegend() {
@@ -578,6 +581,7 @@
     try {
       await post('api/submit', { period: form.period });
       banner(T('submitted')(form.period), 'info');
+      $('banner').dataset.kind = 'submit';
       await refresh();
       poll();
     } catch (e) {
