@@ -33,6 +33,7 @@ static const char *s_usage =
     "\n"
     "  init --province ID --name NAME          create the store and server keys\n"
     "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
+    "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
     "  indicators import FILE.csv              code,name,kind,numerator,denominator,policy,rule\n"
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
@@ -120,9 +121,11 @@ s_cmd_init (int argc, char **argv)
     return 0;
 }
 
-/* units import / indicators import. */
+typedef enum { S_UNITS, S_INDICATORS, S_KINDS } s_import_t;
+
+/* units import / indicators import / kinds import. */
 static int
-s_cmd_import (int argc, char **argv, bool units)
+s_cmd_import (int argc, char **argv, s_import_t what)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
@@ -133,12 +136,14 @@ s_cmd_import (int argc, char **argv, bool units)
     if ((ex = s_open (&store, opts, 2)) >= 0)
         return ex;
     int count;
-    int rc = units ? us_pstore_import_units (store, &count, pos [0])
-                   : us_pstore_import_indicators (store, &count, pos [0]);
+    int rc = what == S_UNITS ? us_pstore_import_units (store, &count, pos [0])
+           : what == S_KINDS ? us_pstore_import_kinds (store, &count, pos [0])
+           : us_pstore_import_indicators (store, &count, pos [0]);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
+    printf ("imported %d %s from %s\n", count, what == S_UNITS ? "units"
+            : what == S_KINDS ? "unit kinds" : "indicators", pos [0]);
     return 0;
 }
 
@@ -355,10 +360,9 @@ static int
 s_report_print (us_pstore_t *store, const char *period, const char *unit,
                 us_render_format_t format, const char *rank, us_source_t source, bool compare)
 {
-    sqlite3 *db = us_pstore_db (store);
     us_report_t *report = NULL, *previous = NULL;
     us_render_trend_t *trend = NULL;
-    int rc = us_report_build (&report, db, period, unit);
+    int rc = us_pstore_report_build (&report, store, period, unit);
     if (rc == 0 && rank)
         rc = us_render_rank_print (report, stdout, format, rank, source);
     else
@@ -367,9 +371,9 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
         if (compare)
             rc = us_period_shift_years (&last, us_report_period (report), -1);
         if (rc == 0 && compare)
-            rc = us_report_build (&previous, db, last.text, unit);
+            rc = us_pstore_report_build (&previous, store, last.text, unit);
         if (rc == 0 && format == US_RENDER_HTML)
-            rc = us_render_trend_build (&trend, db, report);
+            rc = us_pstore_report_trend (&trend, store, report);
         us_render_opts_t opts = { previous, trend };
         if (rc == 0)
             rc = us_render_print (report, stdout, format, &opts);
@@ -452,7 +456,7 @@ s_cmd_set (int argc, char **argv, bool resolve)
 
 /* approve | lock | unlock | reopen: the submission workflow. */
 static int
-s_cmd_workflow (int argc, char **argv, const char *action)
+s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
     const char *pos [2];
@@ -462,13 +466,13 @@ s_cmd_workflow (int argc, char **argv, const char *action)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    char state [24];
-    int rc = us_pstore_workflow (store, state, sizeof state, pos [0], pos [1], action,
+    us_state_t state;
+    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
                                  us_args_has (opts, 3, "force"));
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], state);
+    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
     return 0;
 }
 
@@ -549,9 +553,11 @@ main (int argc, char **argv)
     const char *sub = argc > 2 ? argv [2] : "";
     if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
     if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, true);
+        return s_cmd_import (argc - 3, argv + 3, S_UNITS);
     if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, false);
+        return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
+    if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)
+        return s_cmd_import (argc - 3, argv + 3, S_KINDS);
     if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
     if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
@@ -560,9 +566,9 @@ main (int argc, char **argv)
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
     if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
     if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
-    if (strcmp (cmd, "approve") == 0 || strcmp (cmd, "lock") == 0
-    ||  strcmp (cmd, "unlock") == 0 || strcmp (cmd, "reopen") == 0)
-        return s_cmd_workflow (argc - 2, argv + 2, cmd);
+    us_action_t action;
+    if (us_action_parse (&action, cmd) == 0)
+        return s_cmd_workflow (argc - 2, argv + 2, action);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);

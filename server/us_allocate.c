@@ -1,6 +1,5 @@
 /*  us_allocate: splitting a province's target among its units. */
 #include "us_allocate.h"
-#include "us_db.h"
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
@@ -135,7 +134,7 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     if (total < 0)
         return us_error_set (US_EINVAL, "the total to split must not be negative");
     us_report_t *r;
-    int rc = us_report_build (&r, us_pstore_db (store), period, NULL);
+    int rc = us_pstore_report_build (&r, store, period, NULL);
     if (rc)
         return rc;
     int i = us_report_find_indicator (r, indicator);
@@ -241,7 +240,7 @@ us_allocate_by_figure (us_allocate_t **self_p, us_pstore_t *store, const char *i
     us_report_t *before = NULL;
     bool found = false;
     if (us_period_shift_years (&last, us_report_period (now), -1) == 0) {
-        rc = us_report_build (&before, us_pstore_db (store), last.text, NULL);
+        rc = us_pstore_report_build (&before, store, last.text, NULL);
         if (rc)
             goto done;
         found = s_weights_from (self, before, by);
@@ -365,8 +364,7 @@ int
 us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *written)
 {
     *written = 0;
-    sqlite3 *db = us_pstore_db (store);
-    int rc = us_db_begin (db);
+    int rc = us_pstore_begin (store);
     for (size_t k = 0; rc == 0 && k < self->count; k++) {
         char value [32];
         snprintf (value, sizeof value, "%" PRId64, self->rows [k].share);
@@ -374,9 +372,9 @@ us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *writte
                                    value, us_source_name (self->source));
     }
     if (rc == 0)
-        rc = us_db_commit (db);
+        rc = us_pstore_commit (store);
     if (rc) {
-        us_db_rollback (db);
+        us_pstore_rollback (store);
         return rc;
     }
     *written = self->count;

@@ -37,6 +37,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 #include "fuzz_common.h"
 
 #include <stdio.h>
@@ -116,9 +117,9 @@ s_store_open (void)
     SETUP (us_pstore_target_set (s_store, FUZZ_GRASSROOTS, "members.total", "2022-H1",
                                  "500..650", "province"));
     /* One approved period, so deltas and submissions can meet a lock. */
-    char state [32];
-    SETUP (us_pstore_workflow (s_store, state, sizeof state, FUZZ_LOCKED_UNIT, FUZZ_LOCKED_PERIOD,
-                               "approve", true));
+    us_state_t state;
+    SETUP (us_pstore_workflow (s_store, &state, FUZZ_LOCKED_UNIT, FUZZ_LOCKED_PERIOD,
+                               US_ACTION_APPROVE, true));
 
     s_enroll (&s_signed, true, FUZZ_DISTRICT, "district office A");
     s_enroll (&s_unsigned, false, FUZZ_PROVINCE, "province desk");

@@ -6,6 +6,7 @@
 #include "us_hlc.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 #include "us_report.h"
 
 #include "us_test.h"

@@ -6,6 +6,7 @@
 #include "us_merge.h"
 #include "us_period.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 #include "us_render.h"
 #include "us_report.h"
 
@@ -88,7 +89,7 @@ s_fixture_open (s_fixture_t *f)
     s_target (s, "QT.CAMLO", "members.new", "2022-H1", "500", "province");
     const char *submitted [] = { "QT.DONGHA", "QT.GIOLINH", "QT.CAMLO", "QT.CDN.YTE" };
     for (size_t k = 0; k < 4; k++) {
-        const char *state;
+        us_state_t state;
         cr_assert_eq (us_pstore_submit (s, &state, NULL, submitted [k], "2022-H1", 0), 0,
                       "%s", us_error_msg ());
     }
