@@ -220,10 +220,12 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
         if (sync->edit_ms == edit_ms)
             sync->edit_ms = 0;      /* no edit came while it ran */
     }
-    if (sync->due_ms == 0 || sync->due_ms < end)
+    /* A sync asked for while this one ran (a click, a submission, an edit)
+       keeps its time; otherwise the next is planned. */
+    if (sync->due_ms == 0)
         sync->due_ms = end + (rc == 0 ? sync->every_ms : OFFLINE_RETRY_MS);
-    if (sync->edit_ms && rc == 0)
-        sync->due_ms = end;         /* edits came while it ran: send them too */
+    if (sync->edit_ms && rc == 0 && sync->due_ms > end + DEBOUNCE_MS)
+        sync->due_ms = end + DEBOUNCE_MS;   /* edits came while it ran: send them too */
     pthread_mutex_unlock (&sync->lock);
 }
 
