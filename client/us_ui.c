@@ -54,7 +54,7 @@ typedef struct {
     bool stop;
     int64_t due_ms;             /* the next sync, 0: none planned */
     int64_t every_ms;           /* the background period while online */
-    int64_t edit_ms;            /* the first edit not yet acknowledged, 0: none */
+    int64_t edit_ms;            /* the first edit no sync has taken yet, 0: none */
     const char *db_path;
     us_ui_sync_t state;
 } s_syncer_t;
@@ -174,7 +174,8 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     pthread_mutex_lock (&sync->lock);
     sync->state.running = true;
     sync->state.started_ms = start;
-    int64_t edit_ms = sync->edit_ms;
+    int64_t edit_ms = sync->edit_ms;    /* this sync takes the edits made so far */
+    sync->edit_ms = 0;
     snprintf (sync->state.progress, sizeof sync->state.progress, "connecting");
     pthread_mutex_unlock (&sync->lock);
 
@@ -215,11 +216,11 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     sync->state.online = rc == 0 ? 1 : rc == US_EUNREACH ? 0 : sync->state.online;
     snprintf (sync->state.outcome, sizeof sync->state.outcome, "%s", summary);
     sync->state.progress [0] = 0;
-    if (rc == 0 && edit_ms) {
+    if (rc == 0 && edit_ms)
         sync->state.edit_to_ack_ms = end - edit_ms;
-        if (sync->edit_ms == edit_ms)
-            sync->edit_ms = 0;      /* no edit came while it ran */
-    }
+    else
+    if (edit_ms && (sync->edit_ms == 0 || edit_ms < sync->edit_ms))
+        sync->edit_ms = edit_ms;    /* not acknowledged: still waiting */
     /* A sync asked for while this one ran (a click, a submission, an edit)
        keeps its time; otherwise the next is planned. */
     if (sync->due_ms == 0)
