@@ -770,7 +770,9 @@ if [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import selenium' 2>/dev/
     for r in $(seq 1 "$RUNS"); do
         DESK_URL=$desk_url WORK=$dw /usr/bin/python3 "$root/tests/e2e/desk_office.py" --bench \
             > "$dw/bench.$r" 2> "$dw/bench.$r.err" || tail -n 5 "$dw/bench.$r.err" >&2
-        rec "8 office desk" "opening the page until the form is usable (Selenium)" ms \
+        rec "8 office desk" "opening the page until the form is usable (in the page)" ms \
+            "$(awk '/^open_to_usable_ms/ { gsub (/[)]/, ""); print $5 }' "$dw/bench.$r")"
+        rec "8 office desk" "the same, as Selenium waits for it (with the browser's own work)" ms \
             "$(awk '/^open_to_usable_ms/ { print $2 }' "$dw/bench.$r")"
         rec "8 office desk" "edit on the page to the province's ack, beyond the debounce" ms \
             "$(awk '/^edit_to_ack_ms_beyond_debounce/ { print $2 }' "$dw/bench.$r")" "median < 5 ms" "<" 5
