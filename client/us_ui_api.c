@@ -213,16 +213,17 @@ static const char *
 s_cell_state (const s_form_t *f, const us_dstore_cell_t *c)
 {
     int m = c->month - f->period.first;
-    if (m >= 0 && m < FORM_MONTHS_MAX && f->locked [m])
-        return "locked";
     if (c->pending)
         return f->syncing ? "pending" : "draft";
     if (c->corrected)
         return "corrected";
+    /* the answer to the clerk's own edit says more than the lock behind it */
     if (strcmp (c->outcome, "conflict-lost") == 0)
         return "conflict";
     if (strcmp (c->outcome, "rejected") == 0)
         return "rejected";
+    if (m >= 0 && m < FORM_MONTHS_MAX && f->locked [m])
+        return "locked";
     return "accepted";
 }
 

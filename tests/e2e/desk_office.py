@@ -261,6 +261,14 @@ def clerk_session(desk, names):
     check(wait(lambda: desk.input('commended.chairs').get_attribute('value') == '', 5) is not None,
           'the clear button clears the figure')
 
+    # A June figure typed offline, in a month the province locks before the
+    # desk hears of it: the province rejects it, and the cell says why.
+    desk.open(unit='QT.TRIEUPHONG', month='2022-06')
+    desk.type('members.new', '99', '2022-06')
+    check(desk.state('members.new', '2022-06') in ('draft', 'pending'), 'a June draft',
+          desk.state('members.new', '2022-06'))
+    desk.open(unit='QT.TRIEUPHONG', month='2022-05')
+
     # Another clerk of Triệu Phong enters cdcs.new later and syncs first:
     # the desk's 7 will lose the conflict to their 9.
     code, _, err = cli('set', 'QT.TRIEUPHONG', '2022-05', 'cdcs.new', '9', '--author', 'Trần Văn Bình',
@@ -271,6 +279,9 @@ def clerk_session(desk, names):
     server = start_province()
     code, _, err = cli('sync', '--timeout-ms', '2000', '--retries', '3', db=ENV['OTHER_DB'])
     check(code == 0, 'the other clerk syncs first', err)
+    p = subprocess.run([ENV['USS'], 'lock', 'QT.TRIEUPHONG', '2022-06', '--force', '--db', ENV['SRV_DB']],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, 'the province locks June', p.stderr)
     desk.button('Đồng bộ').click()
     check(wait(lambda: desk.state('members.new') == 'accepted', 20) is not None,
           'after "Đồng bộ" the figure is accepted', desk.state('members.new'))
@@ -311,6 +322,14 @@ def clerk_session(desk, names):
     os.makedirs(os.path.dirname(ENV['SHOT']), exist_ok=True)
     desk.d.save_screenshot(ENV['SHOT'])
     check(os.path.getsize(ENV['SHOT']) > 40000, 'a screenshot with content', os.path.getsize(ENV['SHOT']))
+
+    desk.open(unit='QT.TRIEUPHONG', month='2022-06')
+    check(desk.state('members.new', '2022-06') == 'rejected', 'the province rejected the June figure',
+          desk.state('members.new', '2022-06'))
+    st = desk.status('members.new', '2022-06')
+    check('Tỉnh từ chối' in st and 'duyệt và khóa' in st, 'with the reason in Vietnamese', st)
+    check(desk.input('members.new', '2022-06').get_attribute('readonly') is not None,
+          'and the locked month cannot be typed in')
 
     # A locked month: its cells say why, and cannot be typed in.
     desk.open(unit='QT.TRIEUPHONG', month='2022-04')

@@ -9,7 +9,8 @@
 # stored. Then desk_office.py (Selenium) plays the clerk: figures typed are in
 # the store before any sync; the page says the province is down and keeps
 # working; the province comes up, "Đồng bộ" syncs and states turn accepted; a
-# locked month and a lost conflict show their reasons; a column pasted from
+# locked month, a figure the province rejects (June, locked before the desk
+# heard of it) and a lost conflict show their reasons; a column pasted from
 # Excel fills the cells below; a screenshot of the form is kept in
 # BUILD_DIR/screenshots/desk_office.png. Last: the command line works on the
 # same store while the desk runs, and SIGTERM stops the desk cleanly.
@@ -128,7 +129,7 @@ assert_eq 200 "$code" "the template downloads"
 assert_eq 'efbbbf' "$(head -c 3 "$WORK/tpl.csv" | od -An -tx1 | tr -d ' \n')" "with a BOM for Excel"
 assert_le 1 "$(grep -c '^QT.TRIEUPHONG,2022-05,members.new,1234,,Phát triển đoàn viên mới' "$WORK/tpl.csv")" \
     "with the figure and the indicator's Vietnamese name"
-printf 'unit,month,indicator,value,note\nQT.TRIEUPHONG,2022-06,members.new,150,\nQT.TRIEUPHONG,2022-06,cdcs.new,,\n' >"$WORK/in.csv"
+printf 'unit,month,indicator,value,note\nQT.TRIEUPHONG,2022-07,members.new,150,\nQT.TRIEUPHONG,2022-07,cdcs.new,,\n' >"$WORK/in.csv"
 before=$(outbox)
 http code "$WORK/prev.json" -b "$WORK/jar" -H "X-CSRF-Token: $csrf" --data-binary "@$WORK/in.csv" \
     "$base/api/import/preview?t=$token&name=in.csv"
@@ -136,7 +137,7 @@ assert_eq 200 "$code" "an import preview"
 assert_eq "1 150 null" "$(jq -r '"\(.count) \(.rows[0].value) \(.rows[0].old)"' "$WORK/prev.json")" \
     "the preview shows the row to change (the empty one is left out)"
 assert_eq "$before" "$(outbox)" "a preview stores nothing"
-printf 'unit,month,indicator,value\nQT.TRIEUPHONG,2022-06,members.new,abc\n' >"$WORK/bad.csv"
+printf 'unit,month,indicator,value\nQT.TRIEUPHONG,2022-07,members.new,abc\n' >"$WORK/bad.csv"
 http code "$WORK/bad.json" -b "$WORK/jar" -H "X-CSRF-Token: $csrf" --data-binary "@$WORK/bad.csv" \
     "$base/api/import/commit?t=$token&name=bad.csv"
 assert_eq 422 "$code" "a bad file is refused"

@@ -192,6 +192,24 @@
     if (kind === 'info') bannerTimer = setTimeout(() => banner(''), 8000);
   }
 
+  /* The province's reasons, as a clerk reads them (the original beside). */
+  const REASONS = [
+    [/locked|approved/i, 'kỳ báo cáo đã được tỉnh duyệt và khóa'],
+    [/outside the scope|outside this office/i, 'đơn vị không thuộc văn phòng'],
+    [/negative/i, 'số liệu không được âm'],
+    [/too large/i, 'số quá lớn'],
+    [/ratio|computed/i, 'chỉ tiêu tính tự động, không nhập'],
+    [/rule .*broken|rule/i, 'số liệu vi phạm quy tắc kiểm tra'],
+    [/future/i, 'kỳ báo cáo chưa đến'],
+    [/unknown unit/i, 'tỉnh không có đơn vị này'],
+    [/unknown indicator/i, 'tỉnh không có chỉ tiêu này'],
+  ];
+  function reasonText(r) {
+    if (!r || lang !== 'vi') return r || '';
+    const hit = REASONS.find(([re]) => re.test(r));
+    return hit ? hit[1] + ' (' + r + ')' : r;
+  }
+
   /* ---------------------------------------------------------------- the form */
 
   function inputId(code, month) { return 'c-' + code + '-' + month; }
@@ -199,18 +217,17 @@
   function single() { return form.months.length === 1; }
 
   function stateOf(code, month) {
-    if (form.locked[month]) return 'locked';
     const c = cellOf(code, month);
-    return c ? c.state : 'draft';
+    return c ? c.state : form.locked[month] ? 'locked' : 'draft';
   }
 
   /* The words under a cell: its state and why. */
   function statusText(code, month) {
     const c = cellOf(code, month);
-    if (form.locked[month]) return T('locked')(form.locked[month]);
+    if (form.locked[month] && (!c || c.state === 'locked')) return T('locked')(form.locked[month]);
     if (!c) return (form.groups.flatMap(g => g.indicators).find(i => i.code === code) || {}).computed ? T('computed') : T('st_empty');
     switch (c.state) {
-      case 'rejected': return T('st_rejected') + ': ' + (c.reason || '');
+      case 'rejected': return T('st_rejected') + ': ' + reasonText(c.reason);
       case 'conflict': return T('conflict')(fmt(c.winner), c.winner_author || '?', c.sent !== undefined ? fmt(c.sent) : '');
       case 'corrected': return T('corrected')(c.author, c.note);
       default: return c.value === null && c.state === 'accepted' ? T('st_accepted') + ' ' + T('cleared') : T('st_' + c.state);
@@ -354,7 +371,7 @@
     const s = form.submission;
     let text = T('subNone');
     if (s.state === 'queued') text = T('subQueued');
-    else if (s.state === 'refused') text = T('subRefused')(s.reason);
+    else if (s.state === 'refused') text = T('subRefused')(reasonText(s.reason));
     else if (s.state) text = T('subSubmitted');
     if (s.province) text += ' ' + T('subProvince')(s.province);
     $('submission-state').textContent = text;
