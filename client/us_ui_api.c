@@ -5,7 +5,7 @@
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_period.h"
-#include "us_render.h"
+#include "us_print.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -43,7 +43,7 @@ static const struct {
     { "not a whole number", "Không phải số nguyên (viết 1.234 hoặc 1234)" },
     { "cannot be negative", "Số liệu không được âm" },
     { "is too large", "Số quá lớn" },
-    { "is a ratio", "Chỉ tiêu này được tính tự động, không nhập" },
+    { "computed, not entered", "Chỉ tiêu này được tính tự động, không nhập" },
     { "outside this office", "Đơn vị này không thuộc văn phòng" },
     { "locked:", "Kỳ báo cáo đã được tỉnh duyệt và khóa; không sửa được" },
     { "unknown unit", "Không có đơn vị này" },
@@ -349,37 +349,65 @@ s_ind_name (const us_report_t *r, const char *code)
     return k >= 0 ? us_report_indicator (r, (size_t) k)->name : code;
 }
 
-/* Adds the rules the unit's figures break, in words, beside their cells. */
+/* Looks up a figure of the form's unit for us_rule_check. */
+typedef struct {
+    const us_report_t *report;
+    const char *unit;
+} s_lookup_t;
+
+static bool
+s_lookup (double *value, void *ctx, const char *code)
+{
+    s_lookup_t *l = ctx;
+    return us_report_value (value, l->report, l->unit, code);
+}
+
+/* Writes why a broken rule is broken, the way a clerk reads it. */
+static void
+s_rule_vi (char *vi, size_t size, const us_report_t *r, const char *unit,
+           const us_indicator_t *ind)
+{
+    us_rule_t rule;
+    double a = 0, b, sum = 0;
+    char num [32];
+    us_report_value (&a, r, unit, ind->code);
+    if (*ind->parent && us_report_value (&b, r, unit, ind->parent) && a > b) {
+        us_text_vi_int (num, sizeof num, (int64_t) b);
+        snprintf (vi, size, "Là một phần nên không được lớn hơn «%s» (%s)",
+                  s_ind_name (r, ind->parent), num);
+    }
+    else
+    if (us_rule_parse (&rule, ind->rule) == 0 && rule.op == US_RULE_LE) {
+        b = 0;
+        us_report_value (&b, r, unit, rule.terms [0]);
+        us_text_vi_int (num, sizeof num, (int64_t) b);
+        snprintf (vi, size, "Không được lớn hơn «%s» (%s)", s_ind_name (r, rule.terms [0]), num);
+    }
+    else
+    if (us_rule_parse (&rule, ind->rule) == 0 && rule.op == US_RULE_SUM) {
+        for (int t = 0; t < rule.n_terms; t++)
+            if (us_report_value (&b, r, unit, rule.terms [t]))
+                sum += b;
+        us_text_vi_int (num, sizeof num, (int64_t) sum);
+        snprintf (vi, size, "Phải bằng tổng các chỉ tiêu thành phần (%s)", num);
+    }
+    else
+        snprintf (vi, size, "Vi phạm quy tắc kiểm tra");
+}
+
+/* Adds the rules the unit's figures break, in words, beside their cells
+   (the same check as submitting: us_rule_check). */
 static void
 s_form_rules (s_form_t *f, json_t *form, const us_report_t *r)
 {
     json_t *warn = json_object ();
+    s_lookup_t l = { r, f->unit };
     for (size_t i = 0; i < us_report_indicators (r); i++) {
         const us_indicator_t *ind = us_report_indicator (r, i);
-        us_rule_t rule;
-        double a, b, sum = 0;
-        if (!*ind->rule || us_rule_parse (&rule, ind->rule) != 0 || rule.op == US_RULE_NONE
-        ||  !us_report_value (&a, r, f->unit, ind->code))
+        char en [600], vi [600];
+        if (us_rule_check (en, sizeof en, ind, s_lookup, &l) != US_EINVAL)
             continue;
-        char vi [600], en [600], num [32];
-        if (rule.op == US_RULE_LE) {
-            if (!us_report_value (&b, r, f->unit, rule.terms [0]) || a <= b)
-                continue;
-            us_text_vi_int (num, sizeof num, (int64_t) b);
-            snprintf (vi, sizeof vi, "Không được lớn hơn «%s» (%s)",
-                      s_ind_name (r, rule.terms [0]), num);
-            snprintf (en, sizeof en, "Must not exceed %s (%.0f)", rule.terms [0], b);
-        }
-        else {
-            for (int t = 0; t < rule.n_terms; t++)
-                if (us_report_value (&b, r, f->unit, rule.terms [t]))
-                    sum += b;
-            if (a == sum)
-                continue;
-            us_text_vi_int (num, sizeof num, (int64_t) sum);
-            snprintf (vi, sizeof vi, "Phải bằng tổng các chỉ tiêu thành phần (%s)", num);
-            snprintf (en, sizeof en, "Must equal the sum of its parts (%.0f)", sum);
-        }
+        s_rule_vi (vi, sizeof vi, r, f->unit, ind);
         json_object_set_new (warn, ind->code, json_pack ("{ss ss ss}", "vi", vi, "en", en,
                                                          "rule", ind->rule));
     }
@@ -409,9 +437,10 @@ s_form_catalog (json_t *form, const us_report_t *r)
                 first++;
             if (first != g)
                 continue;
-            json_array_append_new (inds, json_pack ("{ss ss ss ss sb}", "code", ind->code,
+            json_array_append_new (inds, json_pack ("{ss ss ss ss sb ss si}", "code", ind->code,
                 "name", ind->name, "kind", us_kind_name (ind->kind), "rule", ind->rule,
-                "computed", ind->kind == US_KIND_RATIO));
+                "computed", us_kind_computed (ind->kind), "measure", ind->unit,
+                "depth", us_report_indicator_depth (r, i)));
         }
         if (json_array_size (inds))
             json_array_append_new (groups, json_pack ("{ss ss so}", "vi", s_groups [g].vi,
@@ -791,7 +820,7 @@ s_api_template (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
         fputs ("\xef\xbb\xbfunit,month,indicator,value,note,name\n", out);
         for (size_t i = 0; i < us_report_indicators (r); i++) {
             const us_indicator_t *ind = us_report_indicator (r, i);
-            if (ind->kind == US_KIND_RATIO)
+            if (us_kind_computed (ind->kind))
                 continue;
             for (int m = p.first; m <= p.last; m++) {
                 char month [8], key [96];
@@ -840,12 +869,12 @@ s_print (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
     }
     if (us_period_shift_years (&ly, &p, -1) == 0)
         prev = s_report (env, &ly);
-    us_render_opts_t opts = { .previous = prev };
+    us_print_opts_t opts = { .previous = prev };
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream (&buf, &len);
     if (out) {
-        rc = us_render_print (r, out, US_RENDER_HTML, &opts);
+        rc = us_print (r, out, US_FORMAT_HTML, &opts);
         fclose (out);
     }
     us_report_destroy (&r);

@@ -15,6 +15,9 @@ us_rules_edit (char *msg, size_t size, us_kind_t kind, const char *indicator,
     if (kind == US_KIND_RATIO)
         why = "%s is a ratio; it is computed, not entered";
     else
+    if (kind == US_KIND_FORMULA)
+        why = "%s is a formula; it is computed, not entered";
+    else
     if (!clear && value < 0)
         why = "negative value for %s";
     else

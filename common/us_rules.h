@@ -1,6 +1,7 @@
 /*  us_rules: the checks of one edit that the office and the province both make.
 
-    A figure is refused when its indicator is computed (a ratio), when it
+    A figure is refused when its indicator is computed (a ratio or a
+    formula), when it
     is negative or above US_VALUE_MAX; a timestamp more than
     US_MAX_AHEAD_MS ahead of the receiver's clock is clamped. The office
     checks before it stores an edit, the province again when it merges it,

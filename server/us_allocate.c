@@ -3,6 +3,7 @@
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -94,11 +95,12 @@ us_allocate_split (int64_t *shares, const int64_t *weights, const char *const *k
     return 0;
 }
 
-/* Returns true when a unit of this kind gets a share of the province's plan. */
-static bool
-s_allocated_kind (const char *kind)
+/* Sets *share when a unit of this kind gets a share of the province's
+   plan: the kinds whose units report (the unit_kinds table says which). */
+static int
+s_allocated_kind (bool *share, us_pstore_t *store, const char *kind)
 {
-    return strcmp (kind, "district") == 0 || strcmp (kind, "sector") == 0;
+    return us_pstore_kind_reports (store, share, kind);
 }
 
 /* Writes the root's own targets of indicator i into buf ("" when none). */
@@ -138,11 +140,12 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     if (rc)
         return rc;
     int i = us_report_find_indicator (r, indicator);
-    if (i < 0 || us_report_indicator (r, (size_t) i)->kind == US_KIND_RATIO) {
+    us_kind_t kind = i >= 0 ? us_report_indicator (r, (size_t) i)->kind : US_KIND_FLOW;
+    if (i < 0 || us_kind_computed (kind)) {
         us_report_destroy (&r);
         return i < 0 ? us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator)
-                     : us_error_set (US_EINVAL, "%.64s is a ratio; a ratio target is not split",
-                                     indicator);
+                     : us_error_set (US_EINVAL, "%.64s is a %s; a %s target is not split",
+                                     indicator, us_kind_name (kind), us_kind_name (kind));
     }
     us_allocate_t *self = calloc (1, sizeof *self);
     if (self)
@@ -158,19 +161,24 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     self->source = source;
     self->total = total;
     us_report_unit_t info;
-    for (size_t u = 1; u < us_report_units (r); u++) {
+    for (size_t u = 1; rc == 0 && u < us_report_units (r); u++) {
         us_report_unit (&info, r, u);
-        if (info.parent_index != 0 || !s_allocated_kind (info.kind))
+        bool share = false;
+        if (info.parent_index == 0)
+            rc = s_allocated_kind (&share, store, info.kind);
+        if (!share)
             continue;
         us_allocate_row_t *row = &self->rows [self->count++];
         snprintf (row->unit, sizeof row->unit, "%s", info.code);
         snprintf (row->name, sizeof row->name, "%s", info.name);
     }
-    if (self->count == 0) {
+    if (rc == 0 && self->count == 0)
+        rc = us_error_set (US_ENOTFOUND, "no reporting units (district, sector, commune, park) "
+                           "under the province in %s", period);
+    if (rc) {
         us_allocate_destroy (&self);
         us_report_destroy (&r);
-        return us_error_set (US_ENOTFOUND, "no district or sector units under the province in %s",
-                             period);
+        return rc;
     }
     *self_p = self;
     *report_p = r;

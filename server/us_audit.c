@@ -202,7 +202,7 @@ s_verify_batch (void *arg, const us_pstore_batch_t *batch)
         return us_error_set (US_ECORRUPT, "batch %" PRId64 ": signature does not verify",
                              batch->id);
     us_msg_t *msg;
-    if (us_codec_decode (&msg, batch->bytes, batch->len) != 0 || msg->type != US_MSG_PUSH) {
+    if (us_codec_batch_decode (&msg, batch->bytes, batch->len) != 0) {
         us_msg_destroy (&msg);
         return us_error_set (US_ECORRUPT, "batch %" PRId64 ": stored bytes are not a batch",
                              batch->id);

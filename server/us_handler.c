@@ -14,6 +14,7 @@
 struct _us_handler_t {
     us_pstore_t *store;
     us_hlc_t clock;
+    uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
 };
 
@@ -67,7 +68,19 @@ us_handler_new (us_pstore_t *store)
         return NULL;
     }
     self->store = store;
+    self->min_wire = US_WIRE_OLDEST;
     return self;
+}
+
+/* Accepts requests of wire version min_wire and later only. */
+int
+us_handler_set_min_wire (us_handler_t *self, uint32_t min_wire)
+{
+    if (min_wire < US_WIRE_OLDEST || min_wire > US_WIRE_VERSION)
+        return us_error_set (US_EINVAL, "--min-wire must be from %d to %d",
+                             US_WIRE_OLDEST, US_WIRE_VERSION);
+    self->min_wire = min_wire;
+    return 0;
 }
 
 /* Frees the handler and nulls the pointer; safe on NULL. */
@@ -89,14 +102,14 @@ us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors, uint
     *deltas = self->deltas;
 }
 
-/* Encodes an Error reply. */
+/* Encodes an Error reply in wire version wire. */
 static int
-s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint64_t id,
-               int code, const char *message)
+s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wire,
+               uint64_t id, int code, const char *message)
 {
     self->errors++;
-    us_msg_t msg = { .type = US_MSG_ERROR, .request_id = id };
-    msg.error.code = (uint32_t) -code;
+    us_msg_t msg = { .type = US_MSG_ERROR, .wire = wire, .request_id = id };
+    msg.error.code = code;
     msg.error.message = message;
     return us_codec_encode (reply_p, len_p, &msg);
 }
@@ -123,19 +136,21 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.high_water = high;
     reply->welcome.unit = rep->unit;
     reply->welcome.head = head;
+    reply->welcome.wire = US_WIRE_VERSION;
+    reply->welcome.min_wire = self->min_wire;
     return 0;
 }
 
-/* Verifies the Push signature when the replica enrolled a signing key;
-   returns the signed bytes in *bytes_p (the caller frees them). */
+/* Verifies the Push signature over its signed bytes (the batch as
+   received; for wire 1 the codec's re-encoding) when the replica enrolled
+   a signing key. */
 static int
-s_verify (uint8_t **bytes_p, size_t *len_p, const us_replica_t *rep, const us_push_t *push)
+s_verify (const us_replica_t *rep, const us_push_t *push)
 {
-    int rc = us_codec_push_signed_bytes (bytes_p, len_p, push);
-    if (rc || !rep->has_sign)
-        return rc;
-    rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len,
-                         *bytes_p, *len_p);
+    if (!rep->has_sign)
+        return 0;
+    int rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len,
+                             push->batch, push->batch_len);
     return rc ? us_error_set (US_EPERM, "push signature does not verify") : 0;
 }
 
@@ -147,9 +162,7 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
     if (push->epoch < rep->max_epoch)
         return us_error_set (US_EINVAL, "stale epoch %u (server has %u); say hello again",
                              push->epoch, rep->max_epoch);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = s_verify (&bytes, &len, rep, push);
+    int rc = s_verify (rep, push);
     if (rc == US_EPERM)
         us_log_warn ("refused a batch of %zu deltas from %s (%s): %s", push->count,
                      rep->name, rep->unit, us_error_msg ());
@@ -160,8 +173,8 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
     if (rc == 0 && (!results || !flat))
         rc = us_error_set (US_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = us_merge_push (results, self->store, rep, push, bytes, len, &self->clock);
-    free (bytes);
+        rc = us_merge_push (results, self->store, rep, push, push->batch, push->batch_len,
+                            &self->clock);
     if (rc)
         return rc;
     for (size_t i = 0; i < push->count; i++)
@@ -300,16 +313,22 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     *reply_p = NULL;
     us_msg_t *req = NULL;
     int rc = us_codec_decode (&req, data, len);
-    if (rc)
-        return s_error_reply (self, reply_p, reply_len_p, 0, rc, us_error_msg ());
+    if (rc)             /* in the oldest wire, which every client reads */
+        return s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
+                              us_error_msg ());
     us_replica_t rep;
-    rc = us_pstore_replica (self->store, &rep, key);
+    rc = req->wire < self->min_wire
+       ? us_error_set (US_EVERSION, "this office's unionsync speaks wire %u; the province's "
+                       "server accepts wire %u and later: upgrade unionsync",
+                       req->wire, self->min_wire)
+       : us_pstore_replica (self->store, &rep, key);
     if (rc) {
         uint64_t id = req->request_id;
+        uint32_t wire = req->wire;
         us_msg_destroy (&req);
-        return s_error_reply (self, reply_p, reply_len_p, id, rc, us_error_msg ());
+        return s_error_reply (self, reply_p, reply_len_p, wire, id, rc, us_error_msg ());
     }
-    us_msg_t reply = { .type = US_MSG_NONE, .request_id = req->request_id };
+    us_msg_t reply = { .type = US_MSG_NONE, .wire = req->wire, .request_id = req->request_id };
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
     s_strings_t pool = { 0 };
@@ -326,7 +345,8 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     if (rc) {
         if (rc == US_EIO || rc == US_ECORRUPT)
             us_log_warn ("store error for replica %s: %s", rep.name, us_error_msg ());
-        rc = s_error_reply (self, reply_p, reply_len_p, req->request_id, rc, us_error_msg ());
+        rc = s_error_reply (self, reply_p, reply_len_p, req->wire, req->request_id, rc,
+                            us_error_msg ());
     }
     if (reply.type == US_MSG_CHANGES)
         s_changes_free (&reply.changes);

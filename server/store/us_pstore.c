@@ -3,8 +3,6 @@
 #include "us_catalog.h"
 #include "us_error.h"
 #include "us_keys.h"
-#include "us_render.h"
-#include "us_report.h"
 #include "us_text.h"
 
 #include <stdlib.h>
@@ -219,20 +217,4 @@ us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
     sqlite3_bind_int (st, 1, (int) kind);
     sqlite3_bind_int64 (st, 2, ref);
     return us_pstore_done (self, st, "stamping the change stream");
-}
-
-/* Builds the report of period for unit's subtree. */
-int
-us_pstore_report_build (us_report_t **report_p, us_pstore_t *self, const char *period,
-                        const char *unit)
-{
-    return us_report_build (report_p, self->db, period, unit);
-}
-
-/* Builds the monthly trend of a report. */
-int
-us_pstore_report_trend (us_render_trend_t **trend_p, us_pstore_t *self,
-                        const us_report_t *report)
-{
-    return us_render_trend_build (trend_p, self->db, report);
 }

@@ -29,11 +29,9 @@
 #include <stdio.h>
 
 typedef struct _us_pstore_t us_pstore_t;
-typedef struct _us_report_t us_report_t;
-typedef struct _us_render_trend_t us_render_trend_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 2
+#define US_PSTORE_VERSION 3
 
 #define US_HASH_LEN 32
 
@@ -112,6 +110,11 @@ int us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t ro
 
 /* Sets *level to the level of the kind of unit_id (0: the province). */
 int us_pstore_unit_level (us_pstore_t *self, int *level, int64_t unit_id);
+
+/* Sets *reports when units of the kind with code submit reports (and so
+   get a share of the province's plan and must be approved before their
+   parent is locked). Returns 0 or US_ENOTFOUND. */
+int us_pstore_kind_reports (us_pstore_t *self, bool *reports, const char *code);
 
 /* An indicator as the merge needs it. */
 typedef struct {
@@ -440,16 +443,6 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
 
-/* ---------------------------------------------------------------------
-   The report engine's reads (us_pstore.c)
-   --------------------------------------------------------------------- */
-
-/* Builds the report of period for unit's subtree (NULL: the whole tree). */
-int us_pstore_report_build (us_report_t **report_p, us_pstore_t *self, const char *period,
-                            const char *unit);
-
-/* Builds the monthly trend of a report (for the HTML report). */
-int us_pstore_report_trend (us_render_trend_t **trend_p, us_pstore_t *self,
-                            const us_report_t *report);
+/* The report engine's reads are in us_pstore_report.h. */
 
 #endif

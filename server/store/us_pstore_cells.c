@@ -138,14 +138,14 @@ us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
         " LEFT JOIN replicas wr ON wr.curve_key = c.winner_replica"
         " LEFT JOIN replicas lr ON lr.curve_key = c.loser_replica ORDER BY c.id");
     if (rc)
-        return rc;
+        return us_error_set (rc, "reading conflicts: %s", us_error_msg ());
     if (json)
         fputs ("[", out);
     else
         fprintf (out, "%-4s %-22s %-20s %-8s %-26s %-26s %s\n", "id", "unit", "indicator",
                  "month", "winner (author)", "loser (author)", "rule");
-    int n = 0;
-    while (sqlite3_step (st) == SQLITE_ROW) {
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
         char month [8];
         us_month_format (month, sqlite3_column_int (st, 3));
         if (json) {
@@ -182,7 +182,10 @@ us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
         }
         n++;
     }
+    rc = step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading conflicts");
     sqlite3_finalize (st);
+    if (rc)
+        return rc;
     if (json)
         fputs ("]\n", out);
     else
@@ -203,7 +206,7 @@ us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit, in
         " AND unit_id = (SELECT id FROM units WHERE code = ?)"
         " AND ind_id = (SELECT id FROM indicators WHERE code = ?) RETURNING id");
     if (rc)
-        return rc;
+        return us_error_set (rc, "resolving conflicts: %s", us_error_msg ());
     sqlite3_bind_int (st, 1, month);
     sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 3, indicator, -1, SQLITE_STATIC);

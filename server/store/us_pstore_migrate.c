@@ -118,6 +118,17 @@ static const char s_v2 [] =
        misread it. */
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '2');";
 
+/* Schema 3: the catalog columns beyond the first seven: a formula's
+   expression, the whole a part belongs to, the unit of measure, and the
+   words Vietnamese prose says an indicator with. */
+static const char s_v3 [] =
+    "ALTER TABLE indicators ADD COLUMN formula TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN parent TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN unit TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN phrase TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN noun TEXT NOT NULL DEFAULT '';"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -146,6 +157,7 @@ typedef struct {
 static const s_step_t s_steps [] = {
     { 1, s_v1, NULL },
     { 2, s_v2, s_v2_check },
+    { 3, s_v3, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -1,4 +1,5 @@
 /*  us_pstore_units: the unit tree, its kinds, and the catalog. */
+#include "us_pstore_report.h"
 #include "us_pstore_sql.h"
 #include "us_csv.h"
 #include "us_error.h"
@@ -39,7 +40,7 @@ us_pstore_put_catalog (us_pstore_t *self, const us_catalog_t *cat)
         sqlite3_reset (st);
         rc = us_pstore_touch (self, US_CHANGE_INDICATOR, id);
     }
-    return rc;
+    return rc ? rc : us_pstore_report_catalog_put (self, cat);
 }
 
 /* Looks up a unit id by code. */
@@ -161,6 +162,27 @@ s_kind (us_pstore_t *self, int64_t *id, int *level, const char *code)
         *id = sqlite3_column_int64 (st, 0);
         *level = sqlite3_column_int (st, 1);
     }
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Sets *reports when units of the kind submit reports. */
+int
+us_pstore_kind_reports (us_pstore_t *self, bool *reports, const char *code)
+{
+    sqlite3_stmt *st;
+    *reports = false;
+    int rc = us_pstore_prep (self, &st, "SELECT reports FROM unit_kinds WHERE code = ?",
+                             "reading unit kinds");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, code, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    rc = step == SQLITE_ROW ? 0
+       : step == SQLITE_DONE ? us_error_set (US_ENOTFOUND, "unknown unit kind '%.30s'", code)
+       : us_pstore_fail (self, "reading unit kinds");
+    if (rc == 0)
+        *reports = sqlite3_column_int (st, 0) != 0;
     sqlite3_reset (st);
     return rc;
 }

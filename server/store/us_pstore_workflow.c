@@ -3,6 +3,7 @@
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_period.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 
 #include <string.h>

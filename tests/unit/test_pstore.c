@@ -260,7 +260,7 @@ Test (pstore, import_indicators)
     int64_t before = us_test_int (db, "SELECT COUNT(*) FROM indicators");
     s_file (path, sizeof path, "ind.csv", "code,name,kind,numerator,denominator,policy,rule\n"
                                           "members.new,Đoàn viên mới,flow,,,max,\n"
-                                          "bulletin.copies,Bản tin,flow,,,lww,\n");
+                                          "press.releases,Thông cáo báo chí,flow,,,lww,\n");
     cr_assert_eq (us_pstore_import_indicators (s_store, &count, path), 0, "%s", us_error_msg ());
     cr_assert_eq (count, 2);
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM indicators"), before + 1);

@@ -284,7 +284,8 @@
       body.push(el('tr', { class: 'group' }, el('th', { colSpan: 2 + form.months.length + 4, scope: 'colgroup', text: lang === 'vi' ? g.vi : g.en })));
       for (const ind of g.indicators) {
         const first = inputId(ind.code, form.months[0]);
-        const nameTd = el('td', { class: 'name' },
+        const nameTd = el('td', { class: ind.depth > 0 ? 'name part' : 'name' },
+          ind.depth > 0 ? el('span', { class: 'of-which', text: lang === 'vi' ? 'trong đó' : 'of which' }) : null,
           el('label', { for: first, text: ind.name }),
           el('span', { class: 'code', text: ind.code + (ind.computed ? ' · ' + T('computed') : '') }));
         const tr = el('tr', { 'data-indicator': ind.code }, nameTd);
@@ -317,7 +318,7 @@
           if (!typing && input.dataset.error !== '1') {
             if (ind.computed) {
               const v = single() ? info.total : null;
-              input.value = v === null || v === undefined ? '' : fmtDec(v) + '%';
+              input.value = v === null || v === undefined ? '' : ind.kind === 'ratio' ? fmtDec(v) + '%' : fmt(v);
             } else {
               input.value = c && c.value !== null ? fmt(c.value) : '';
             }
@@ -335,8 +336,8 @@
           td.querySelector('.warn').textContent = w && m === form.months[form.months.length - 1] ? '⚠ ' + (lang === 'vi' ? w.vi : w.en) : '';
         }
         const row = $(inputId(ind.code, form.months[0])).closest('tr');
-        const pctSuffix = ind.computed ? '%' : '';
-        const cell = (cls, v, dec) => { const td = row.querySelector('td.' + cls); if (td) td.textContent = v === null || v === undefined ? '—' : (dec || ind.computed ? fmtDec(v) + pctSuffix : fmt(v)); };
+        const ratio = ind.kind === 'ratio';
+        const cell = (cls, v) => { const td = row.querySelector('td.' + cls); if (td) td.textContent = v === null || v === undefined ? '—' : ratio ? fmtDec(v) + '%' : fmt(v); };
         cell('prev', info.prev);
         cell('ly', info.last_year);
         cell('ytd', info.ytd);
