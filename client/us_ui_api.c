@@ -32,6 +32,7 @@ static const struct {
     { "training.", "Đào tạo, tập huấn cán bộ", "Training of cadres" },
     { "party.", "Xây dựng Đảng", "Members for the Party" },
     { "commended.", "Thi đua, khen thưởng", "Emulation and commendation" },
+    { "support.", "Kinh phí hỗ trợ", "Support funds" },
     { "", "Chỉ tiêu khác", "Other figures" },
 };
 #define GROUPS (sizeof s_groups / sizeof s_groups [0])

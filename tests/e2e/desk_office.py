@@ -61,7 +61,7 @@ def browser():
     opts.binary_location = '/usr/bin/chromium'
     for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                 '--disable-dev-shm-usage', '--window-size=1440,2300', '--lang=vi',
+                 '--disable-dev-shm-usage', '--window-size=1440,3000', '--lang=vi',
                  '--user-data-dir=' + os.path.join(ENV['WORK'], 'chromium-profile-%d' % os.getpid())):
         opts.add_argument(flag)
     return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
