@@ -280,7 +280,7 @@ static us_report_t *
 s_report (us_ui_env_t *env, const us_period_t *p)
 {
     us_report_t *r = NULL;
-    if (us_dstore_report (env->store, &r, p->text, NULL) != 0)
+    if (us_dstore_report_unit (env->store, &r, p->text, NULL) != 0)
         r = NULL;
     return r;
 }
@@ -477,7 +477,7 @@ s_form (us_ui_env_t *env, json_t **form_p, const char *unit_arg, const us_period
 {
     *form_p = NULL;
     us_report_t *r;
-    int rc = us_dstore_report (env->store, &r, p->text, NULL);
+    int rc = us_dstore_report_unit (env->store, &r, p->text, NULL);
     if (rc)
         return rc;
     us_report_unit_t office;
@@ -799,7 +799,7 @@ s_api_template (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
     us_report_t *r = NULL;
     int rc = s_period (&p, req);
     if (rc == 0)
-        rc = us_dstore_report (env->store, &r, p.text, NULL);
+        rc = us_dstore_report_unit (env->store, &r, p.text, NULL);
     const char *unit = req->arg (req->conn, "unit");
     if (rc == 0 && (!unit || !*unit))
         unit = us_dstore_unit (env->store);
@@ -863,7 +863,7 @@ s_print (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
     int rc = s_period (&p, req);
     const char *unit = req->arg (req->conn, "unit");
     if (rc == 0)
-        rc = us_dstore_report (env->store, &r, p.text, unit && *unit ? unit : NULL);
+        rc = us_dstore_report_unit (env->store, &r, p.text, unit && *unit ? unit : NULL);
     if (rc) {
         s_refused (resp, rc, us_error_msg ());
         return;
