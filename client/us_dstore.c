@@ -1739,67 +1739,70 @@ us_dstore_report_unit (us_dstore_t *self, us_report_t **report_p, const char *pe
     return us_dstore_report_build (report_p, self->db, period, unit ? unit : self->unit);
 }
 
-/* Reads the figure an edit would replace. */
-static int
-s_old_value (us_dstore_t *self, us_dstore_import_row_t *row, const s_edit_t *e)
+/* Writes a consistent copy of the store to path. */
+int
+us_dstore_copy (us_dstore_t *self, const char *path)
 {
     sqlite3_stmt *st;
-    int rc = us_stmts_get (&st, self->stmts,
-        "SELECT value FROM cells WHERE unit_id = ? AND ind_id = ? AND month = ?");
+    int rc = us_db_prepare (&st, self->db, "VACUUM INTO ?");
     if (rc)
         return rc;
-    sqlite3_bind_int64 (st, 1, e->unit_id);
-    sqlite3_bind_int64 (st, 2, e->ind_id);
-    sqlite3_bind_int (st, 3, e->month);
-    int step = sqlite3_step (st);
-    row->has_old = step == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL;
-    row->old = row->has_old ? sqlite3_column_int64 (st, 0) : 0;
-    sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+    sqlite3_bind_text (st, 1, path, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "copy");
+    sqlite3_finalize (st);
+    return rc;
 }
 
-/* Checks a CSV file as us_dstore_import does and walks what it would change. */
+/* Returns the last sequence number issued. */
 int
-us_dstore_import_preview (us_dstore_t *self, int *count, const char *path,
-                          us_dstore_import_fn *fn, void *ctx)
+us_dstore_last_seq (us_dstore_t *self, int64_t *seq)
 {
-    *count = 0;
-    us_csv_t *csv = us_csv_new (path);
-    if (!csv)
-        return US_EINVAL;
-    char **f;
-    size_t n;
-    int got, rc = 0;
-    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
-        int line = us_csv_line (csv);
-        if (line == 1 && strcmp (f [0], "unit") == 0)
-            continue;
-        if (n < 4 || n > 5) {
-            rc = us_error_set (US_EINVAL, "%s line %d: expected unit,month,indicator,value[,note]",
-                               path, line);
-            break;
-        }
-        s_edit_t e;
-        const char *note = n > 4 ? f [4] : "";
-        rc = s_check_text (note, "desk");
-        if (rc == 0)
-            rc = s_check_edit (self, &e, f [0], f [1], f [2], f [3]);
-        if (rc == US_EINVAL)
-            rc = us_error_set (US_EINVAL, "%s line %d: %s", path, line, us_error_msg ());
-        us_dstore_import_row_t row = { .line = line, .unit = f [0], .month = f [1],
-                                       .indicator = f [2], .clear = e.clear, .value = e.value,
-                                       .note = note };
-        if (rc == 0)
-            rc = s_old_value (self, &row, &e);
-        if (rc == 0)
-            rc = fn (ctx, &row);
-        if (rc == 0)
-            (*count)++;
+    return s_get (self, S_LAST_SEQ, seq);
+}
+
+/* Walks the outbox's edits above a sequence number. */
+int
+us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, after);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_edit_t e = { .unit = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+                               .indicator = us_db_text (st, 2),
+                               .clear = sqlite3_column_type (st, 3) == SQLITE_NULL,
+                               .value = sqlite3_column_int64 (st, 3), .note = us_db_text (st, 4) };
+        rc = fn (ctx, &e);
     }
-    if (rc == 0 && got < 0)
-        rc = us_error_set (got, "%s: %s", path, us_error_msg ());
-    if (rc == 0 && *count == 0)
-        rc = us_error_set (US_EINVAL, "%s has no rows", path);
-    us_csv_destroy (&csv);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "outbox");
+    sqlite3_finalize (st);
     return rc;
+}
+
+/* Reads the office's figure of a cell. */
+int
+us_dstore_value (us_dstore_t *self, bool *has, int64_t *value, const char *unit, int month,
+                 const char *indicator)
+{
+    sqlite3_stmt *st;
+    *has = false;
+    *value = 0;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT c.value FROM cells c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id WHERE u.code = ? AND i.code = ? AND c.month = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, month);
+    int step = sqlite3_step (st);
+    *has = step == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL;
+    *value = *has ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
 }

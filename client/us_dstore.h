@@ -218,25 +218,31 @@ int us_dstore_desk_set (us_dstore_t *self, const char *key, const char *value);
 int us_dstore_report_unit (us_dstore_t *self, us_report_t **report_p, const char *period,
                            const char *unit);
 
-/* One row of an import, as it would change the office's view. */
+/* Writes a consistent copy of the store to path (which must not exist),
+   for a trial run such as an import preview; the copy has no key file. */
+int us_dstore_copy (us_dstore_t *self, const char *path);
+
+/* Returns the last sequence number the store issued to an edit. */
+int us_dstore_last_seq (us_dstore_t *self, int64_t *seq);
+
+/* One edit waiting in the outbox. */
 typedef struct {
-    int line;
     const char *unit;
-    const char *month;
+    int month;
     const char *indicator;
     bool clear;
     int64_t value;
     const char *note;
-    bool has_old;               /* the figure it replaces */
-    int64_t old;
-} us_dstore_import_row_t;
+} us_dstore_edit_t;
 
-/* Called once per row of an import preview; non-zero stops it. */
-typedef int (us_dstore_import_fn) (void *ctx, const us_dstore_import_row_t *row);
+/* Called once per edit; non-zero stops the walk and is returned. */
+typedef int (us_dstore_edit_fn) (void *ctx, const us_dstore_edit_t *edit);
 
-/* Checks a CSV file exactly as us_dstore_import does and walks what it
-   would change, storing nothing. *count is the number of rows. */
-int us_dstore_import_preview (us_dstore_t *self, int *count, const char *path,
-                              us_dstore_import_fn *fn, void *ctx);
+/* Walks the edits of the outbox with a sequence above after, oldest first. */
+int us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx);
+
+/* Reads the office's figure of a cell: *has is false when there is none. */
+int us_dstore_value (us_dstore_t *self, bool *has, int64_t *value, const char *unit,
+                     int month, const char *indicator);
 
 #endif

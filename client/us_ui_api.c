@@ -4,9 +4,11 @@
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_import.h"
 #include "us_period.h"
 #include "us_print.h"
 #include "us_report.h"
+#include "us_template.h"
 #include "us_text.h"
 
 #include <jansson.h>
@@ -666,64 +668,93 @@ s_api_submit (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
     Import, template and print
     ---------------------------------------------------------------------- */
 
-/* Writes an uploaded CSV to a private temporary file, leaving out rows
-   whose value is empty (a template's unfilled rows) on blank lines, so
-   the store's messages name the clerk's own line numbers. */
+/* Makes a private temporary path (not created) with a suffix. */
+static void
+s_tmp_path (char *path, size_t size, const char *suffix)
+{
+    static unsigned n;
+    const char *dir = getenv ("TMPDIR");
+    snprintf (path, size, "%s/unionsync-desk-%ld-%u%s", dir && *dir ? dir : "/tmp",
+              (long) getpid (), ++n, suffix);
+}
+
+/* Writes an uploaded file, byte for byte, to a private temporary file. */
 static int
 s_upload (char *path, size_t size, const us_ui_req_t *req)
 {
-    const char *dir = getenv ("TMPDIR");
-    snprintf (path, size, "%s/unionsync-desk-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp (path);
-    if (fd < 0)
-        return us_error_set (US_EIO, "cannot write a temporary file");
-    FILE *out = fdopen (fd, "w");
-    us_csv_t *csv = out ? us_csv_new_text (req->body, req->body_len) : NULL;
-    int rc = csv ? 0 : US_EINVAL, got = 0, line = 1;
-    bool named = false;             /* a template's sixth column, the indicator's name */
-    char **f;
-    size_t n;
-    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
-        int at = us_csv_line (csv);
-        for (; line < at; line++)
-            fputc ('\n', out);
-        bool header = strcmp (f [0], "unit") == 0;
-        if (header && n == 6 && strcmp (f [5], "name") == 0)
-            named = true;
-        if (n >= 4 && !*f [3] && !header)
-            continue;
-        if (named && n == 6)
-            n = 5;
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                fputc (',', out);
-            us_text_csv (out, f [i]);
-        }
-        fputc ('\n', out);
-        line++;
-    }
-    if (rc == 0 && got < 0)
-        rc = got;
-    us_csv_destroy (&csv);
-    if (out && fclose (out) != 0 && rc == 0)
-        rc = us_error_set (US_EIO, "cannot write a temporary file");
+    s_tmp_path (path, size, ".csv");
+    FILE *out = fopen (path, "wx");
     if (!out)
-        close (fd);
-    if (rc)
+        return us_error_set (US_EIO, "cannot write a temporary file");
+    size_t n = fwrite (req->body, 1, req->body_len, out);
+    if (fclose (out) != 0 || n != req->body_len) {
         unlink (path);
-    return rc;
+        return us_error_set (US_EIO, "cannot write a temporary file");
+    }
+    return 0;
 }
 
-/* Adds one previewed row. */
-static int
-s_preview_row (void *ctx, const us_dstore_import_row_t *row)
+/* Removes a trial store and the files SQLite keeps beside it. */
+static void
+s_remove_store (const char *path)
 {
-    json_t *rows = ctx;
-    json_array_append_new (rows, json_pack ("{si ss ss ss sb sI ss s:o}", "line", row->line,
-        "unit", row->unit, "month", row->month, "indicator", row->indicator,
-        "clear", row->clear, "value", (json_int_t) row->value, "note", row->note,
-        "old", row->has_old ? json_integer (row->old) : json_null ()));
+    char side [300];
+    unlink (path);
+    snprintf (side, sizeof side, "%s-wal", path);
+    unlink (side);
+    snprintf (side, sizeof side, "%s-shm", path);
+    unlink (side);
+}
+
+/* What a preview collects: the rows and the store they change. */
+typedef struct {
+    us_dstore_t *store;
+    json_t *rows;
+} s_preview_t;
+
+/* Adds one edit the import would make, with the figure it replaces. */
+static int
+s_preview_row (void *ctx, const us_dstore_edit_t *e)
+{
+    s_preview_t *p = ctx;
+    bool has;
+    int64_t old;
+    int rc = us_dstore_value (p->store, &has, &old, e->unit, e->month, e->indicator);
+    if (rc)
+        return rc;
+    char month [8];
+    us_month_format (month, e->month);
+    json_array_append_new (p->rows, json_pack ("{ss ss ss sb sI ss s:o}", "unit", e->unit,
+        "month", month, "indicator", e->indicator, "clear", e->clear,
+        "value", (json_int_t) e->value, "note", e->note,
+        "old", has ? json_integer (old) : json_null ()));
     return 0;
+}
+
+/* Imports the file at path as `unionsync import` does (us_import), into a
+   trial copy of the store, and lists what it changed; the store itself is
+   not touched. */
+static int
+s_preview (us_ui_env_t *env, json_t *rows, us_import_result_t *res, const char *path,
+           const us_import_opts_t *opts)
+{
+    char trial [256];
+    s_tmp_path (trial, sizeof trial, ".db");
+    int64_t seq = 0;
+    us_dstore_t *copy = NULL;
+    int rc = us_dstore_last_seq (env->store, &seq);
+    if (rc == 0)
+        rc = us_dstore_copy (env->store, trial);
+    if (rc == 0)
+        rc = us_dstore_open (&copy, trial);
+    if (rc == 0)
+        rc = us_import_file (copy, res, path, opts);
+    s_preview_t p = { env->store, rows };
+    if (rc == 0)
+        rc = us_dstore_outbox_since (copy, seq, s_preview_row, &p);
+    us_dstore_destroy (&copy);
+    s_remove_store (trial);
+    return rc;
 }
 
 /* Replaces the temporary path in a message by the clerk's file name. */
@@ -741,24 +772,26 @@ s_import_error (us_ui_resp_t *resp, int rc, const char *tmp, const us_ui_req_t *
     s_refused (resp, rc, msg);
 }
 
-/* POST /api/import/preview and /api/import/commit: the body is the CSV. */
+/* POST /api/import/preview and /api/import/commit?unit=: the body is the
+   file as Excel wrote it (any encoding and separator us_import reads). */
 static void
 s_api_import (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp, bool commit)
 {
-    char tmp [256];
-    int rc = s_upload (tmp, sizeof tmp, req), count = 0;
+    char tmp [256], clerk [80];
+    int rc = s_upload (tmp, sizeof tmp, req);
     if (rc) {
         s_refused (resp, rc, us_error_msg ());
         return;
     }
+    s_clerk (env, clerk, sizeof clerk);
+    const char *unit = req->arg (req->conn, "unit");
+    us_import_opts_t opts = { .encoding = US_SHEET_AUTO, .author = clerk,
+                              .unit = unit && *unit ? unit : NULL };
+    us_import_result_t res;
+    memset (&res, 0, sizeof res);
     json_t *rows = json_array ();
-    if (commit) {
-        char clerk [80];
-        s_clerk (env, clerk, sizeof clerk);
-        rc = us_dstore_import (env->store, &count, tmp, clerk);
-    }
-    else
-        rc = us_dstore_import_preview (env->store, &count, tmp, s_preview_row, rows);
+    rc = commit ? us_import_file (env->store, &res, tmp, &opts)
+                : s_preview (env, rows, &res, tmp, &opts);
     if (rc)
         s_import_error (resp, rc, tmp, req);
     unlink (tmp);
@@ -768,88 +801,75 @@ s_api_import (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp, bool
     }
     if (commit)
         env->sync_now (env->ctx, true);
-    s_json (resp, 200, json_pack ("{si so sb}", "count", count, "rows", rows, "saved", commit));
+    s_json (resp, 200, json_pack ("{si si si so sb sb ss}", "count", res.stored,
+        "cleared", res.cleared, "skipped", res.skipped, "rows", rows, "saved", commit,
+        "wide", res.wide, "encoding", res.encoding));
 }
 
-/* One cell for the template: its current figure. */
-typedef struct {
-    json_t *values;
-} s_tpl_t;
-
-/* Remembers a cell's figure for the template. */
+/* Reads a whole file (a workbook: any bytes) into a new buffer. */
 static int
-s_tpl_cell (void *ctx, const us_dstore_cell_t *c)
+s_read_file (char **data_p, size_t *len_p, const char *path)
 {
-    s_tpl_t *t = ctx;
-    char key [96], month [8];
-    us_month_format (month, c->month);
-    snprintf (key, sizeof key, "%s|%s", c->indicator, month);
-    if (c->has_value)
-        json_object_set_new (t->values, key, json_integer (c->value));
+    *data_p = NULL;
+    *len_p = 0;
+    FILE *in = fopen (path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    while (in && !ferror (in) && !feof (in)) {
+        if (len + 65536 > cap) {
+            char *grown = realloc (buf, cap = len + 65536 * 2);
+            if (!grown)
+                break;
+            buf = grown;
+        }
+        len += fread (buf + len, 1, cap - len, in);
+    }
+    bool ok = in && feof (in) && !ferror (in);
+    if (in)
+        fclose (in);
+    if (!ok) {
+        free (buf);
+        return us_error_set (US_EIO, "cannot read the template");
+    }
+    *data_p = buf;
+    *len_p = len;
     return 0;
 }
 
-/* GET /api/template.csv?unit=&period=: the form as a CSV to fill in
-   Excel (unit,month,indicator,value,note and the indicator's name); the
-   desk reads it back, leaving out rows still empty. */
+/* GET /api/template?period=&format=csv|xlsx: the office's form for the
+   period to fill in Excel, written by us_template as `unionsync template`
+   writes it. */
 static void
 s_api_template (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
 {
     us_period_t p;
-    us_report_t *r = NULL;
+    us_template_format_t format = US_TEMPLATE_CSV;
+    const char *f = req->arg (req->conn, "format");
     int rc = s_period (&p, req);
+    if (rc == 0 && f && *f)
+        rc = us_template_format_parse (&format, f);
+    char path [256];
+    bool xlsx = format == US_TEMPLATE_XLSX;
+    s_tmp_path (path, sizeof path, xlsx ? ".xlsx" : ".csv");
+    int rows = 0;
     if (rc == 0)
-        rc = us_dstore_report_unit (env->store, &r, p.text, NULL);
-    const char *unit = req->arg (req->conn, "unit");
-    if (rc == 0 && (!unit || !*unit))
-        unit = us_dstore_unit (env->store);
-    if (rc == 0 && s_report_unit (r, unit) < 0)
-        rc = us_error_set (US_EINVAL, "unit %.64s is outside this office", unit);
-    s_tpl_t t = { json_object () };
+        rc = us_template_write (env->store, &rows, p.text, format, path);
+    char *data = NULL;
+    size_t len = 0;
     if (rc == 0)
-        rc = us_dstore_cells (env->store, unit, p.first, p.last, s_tpl_cell, &t);
+        rc = s_read_file (&data, &len, path);
+    unlink (path);
     if (rc) {
-        json_decref (t.values);
-        us_report_destroy (&r);
         s_refused (resp, rc, us_error_msg ());
         return;
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream (&buf, &len);
-    if (out) {
-        fputs ("\xef\xbb\xbfunit,month,indicator,value,note,name\n", out);
-        for (size_t i = 0; i < us_report_indicators (r); i++) {
-            const us_indicator_t *ind = us_report_indicator (r, i);
-            if (us_kind_computed (ind->kind))
-                continue;
-            for (int m = p.first; m <= p.last; m++) {
-                char month [8], key [96];
-                us_month_format (month, m);
-                snprintf (key, sizeof key, "%s|%s", ind->code, month);
-                json_t *v = json_object_get (t.values, key);
-                fprintf (out, "%s,%s,%s,", unit, month, ind->code);
-                if (v)
-                    fprintf (out, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
-                fputs (",,", out);
-                us_text_csv (out, ind->name);
-                fputc ('\n', out);
-            }
-        }
-        fclose (out);
-    }
-    json_decref (t.values);
-    us_report_destroy (&r);
-    if (!buf) {
-        us_ui_api_error (resp, 500, "out of memory");
-        return;
-    }
     static char disposition [160];
-    snprintf (disposition, sizeof disposition, "attachment; filename=\"mau-%s-%s.csv\"",
-              unit, p.text);
+    snprintf (disposition, sizeof disposition, "attachment; filename=\"mau-%s-%s.%s\"",
+              us_dstore_unit (env->store), p.text, xlsx ? "xlsx" : "csv");
     resp->status = 200;
-    resp->type = "text/csv; charset=utf-8";
-    resp->body = buf;
+    resp->type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                      : "text/csv; charset=utf-8";
+    resp->body = data;
     resp->len = len;
     resp->disposition = disposition;
 }
@@ -900,7 +920,7 @@ us_ui_api_handle (us_ui_env_t *env, const us_ui_req_t *req, us_ui_resp_t *resp)
     const char *path = req->path;
     if (!post && strcmp (path, "/api/form") == 0)            s_api_form (env, req, resp);
     else if (!post && strcmp (path, "/api/status") == 0)     s_api_sync (env, false, resp);
-    else if (!post && strcmp (path, "/api/template.csv") == 0) s_api_template (env, req, resp);
+    else if (!post && strcmp (path, "/api/template") == 0)   s_api_template (env, req, resp);
     else if (!post && strcmp (path, "/print") == 0)          s_print (env, req, resp);
     else if (post && strcmp (path, "/api/cell") == 0)        s_api_cell (env, req, resp);
     else if (post && strcmp (path, "/api/clerk") == 0)       s_api_clerk (env, req, resp);

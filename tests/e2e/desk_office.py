@@ -316,6 +316,22 @@ def clerk_session(desk, names):
           'the report is submitted', desk.d.find_element(By.ID, 'submission-state').text)
     wait(lambda: desk.state('party.admitted') == 'accepted', 10)
 
+    # A file as Excel writes it, imported from the page: previewed, then saved.
+    path = os.path.join(ENV['WORK'], 'tu-excel.csv')
+    with open(path, 'wb') as f:
+        f.write('đơn vị;tháng;chỉ tiêu;giá trị\r\nQT.TRIEUPHONG;2022-05;training.attendees;1.105\r\n'
+                .encode('utf-8-sig'))
+    desk.d.find_element(By.ID, 'import-file').send_keys(path)
+    dialog = desk.d.find_element(By.ID, 'import-dialog')
+    check(wait(lambda: dialog.get_attribute('open') is not None, 5) is not None, 'the import shows a preview')
+    table = desk.d.find_element(By.ID, 'import-table').text
+    check('Cán bộ được tập huấn' in table and '1.105' in table, 'the preview names the figure to change', table)
+    check(pending('training.attendees', '2022-05') is None, 'nothing is stored before "Lưu"')
+    desk.d.find_element(By.ID, 'import-save').click()
+    check(wait(lambda: desk.input('training.attendees').get_attribute('value') == '1.105', 10) is not None,
+          'saved, the figure is in the form', desk.input('training.attendees').get_attribute('value'))
+    wait(lambda: desk.state('training.attendees') == 'accepted', 10)
+
     # The screenshot of the form, as a clerk sees it.
     desk.d.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
     time.sleep(0.3)

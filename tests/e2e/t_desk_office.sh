@@ -123,30 +123,37 @@ assert_eq 0 "$rc" "the clerk's session in Chromium (desk_office.py)"
 [ -s "$shots/desk_office.png" ] && log "screenshot saved: $shots/desk_office.png"
 
 # ---------------------------------------------------------------- files
-# The period's template, an import previewed then saved, the print view.
-http code "$WORK/tpl.csv" "$base/api/template.csv?t=$token&unit=QT.TRIEUPHONG&period=2022-05"
+# The period's template (as `unionsync template` writes it), a file as
+# Excel writes it previewed then saved (as `unionsync import` reads it),
+# the print view.
+http code "$WORK/tpl.csv" "$base/api/template?t=$token&period=2022-05"
 assert_eq 200 "$code" "the template downloads"
 assert_eq 'efbbbf' "$(head -c 3 "$WORK/tpl.csv" | od -An -tx1 | tr -d ' \n')" "with a BOM for Excel"
-assert_le 1 "$(grep -c '^QT.TRIEUPHONG,2022-05,members.new,1234,,Phát triển đoàn viên mới' "$WORK/tpl.csv")" \
-    "with the figure and the indicator's Vietnamese name"
-printf 'unit,month,indicator,value,note\nQT.TRIEUPHONG,2022-07,members.new,150,\nQT.TRIEUPHONG,2022-07,cdcs.new,,\n' >"$WORK/in.csv"
+assert_le 1 "$(grep -c '^QT.TRIEUPHONG;LĐLĐ huyện Triệu Phong;members.new;Phát triển đoàn viên mới;' "$WORK/tpl.csv")" \
+    "a row per indicator with its Vietnamese name"
+http code "$WORK/tpl.xlsx" "$base/api/template?t=$token&period=2022-05&format=xlsx"
+assert_eq 200 "$code" "the template as a workbook"
+assert_eq 'PK' "$(head -c 2 "$WORK/tpl.xlsx")" "an xlsx (zip) file"
+printf '\xef\xbb\xbf\xc4\x91\xc6\xa1n v\xe1\xbb\x8b;th\xc3\xa1ng;ch\xe1\xbb\x89 ti\xc3\xaau;gi\xc3\xa1 tr\xe1\xbb\x8b\r\nQT.TRIEUPHONG;2022-07;members.new;1.500\r\nQT.TRIEUPHONG;2022-07;cdcs.new;\r\n' >"$WORK/in.csv"
 before=$(outbox)
 http code "$WORK/prev.json" -b "$WORK/jar" -H "X-CSRF-Token: $csrf" --data-binary "@$WORK/in.csv" \
-    "$base/api/import/preview?t=$token&name=in.csv"
-assert_eq 200 "$code" "an import preview"
-assert_eq "1 150 null" "$(jq -r '"\(.count) \(.rows[0].value) \(.rows[0].old)"' "$WORK/prev.json")" \
-    "the preview shows the row to change (the empty one is left out)"
+    "$base/api/import/preview?t=$token&name=in.csv&unit=QT.TRIEUPHONG"
+assert_eq 200 "$code" "an import preview of a file as Excel writes it (';', BOM, Vietnamese headings)"
+assert_eq "1 1 1500 null members.new" \
+    "$(jq -r '"\(.count) \(.skipped) \(.rows[0].value) \(.rows[0].old) \(.rows[0].indicator)"' "$WORK/prev.json")" \
+    "the preview shows the row to change; the empty one is left alone"
 assert_eq "$before" "$(outbox)" "a preview stores nothing"
 printf 'unit,month,indicator,value\nQT.TRIEUPHONG,2022-07,members.new,abc\n' >"$WORK/bad.csv"
 http code "$WORK/bad.json" -b "$WORK/jar" -H "X-CSRF-Token: $csrf" --data-binary "@$WORK/bad.csv" \
     "$base/api/import/commit?t=$token&name=bad.csv"
 assert_eq 422 "$code" "a bad file is refused"
-assert_match '^bad.csv line 2: ' "$(jq -r .error "$WORK/bad.json")" "naming the clerk's file and line"
+assert_match '^bad.csv line 2' "$(jq -r .error "$WORK/bad.json")" "naming the clerk's file and line"
 assert_eq "$before" "$(outbox)" "and nothing is stored"
 http code "$WORK/commit.json" -b "$WORK/jar" -H "X-CSRF-Token: $csrf" --data-binary "@$WORK/in.csv" \
     "$base/api/import/commit?t=$token&name=in.csv"
 assert_eq 200 "$code" "the import is saved"
 assert_eq $((before + 1)) "$(outbox)" "one figure more waits to be sent"
+assert_eq 1500 "$(sqlite3 "$(cdb desk)" "SELECT value FROM outbox ORDER BY seq DESC LIMIT 1")" "1.500 read as 1500"
 http code "$WORK/print.html" -D "$WORK/print.headers" "$base/print?t=$token&period=2022-05"
 assert_eq 200 "$code" "the print view"
 assert_le 1 "$(grep -c 'Triệu Phong' "$WORK/print.html")" "the print view is the office's report"

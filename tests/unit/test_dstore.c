@@ -1356,35 +1356,44 @@ Test (dstore, desk_settings)
     cr_assert_eq (pending, 1);
 }
 
-/* A preview walks what an import would change and stores nothing; it
-   refuses what the import refuses, naming the line. */
+/* A copy of the store is a store of its own: edits made in it show in its
+   outbox above the original's last sequence, and the original is unchanged;
+   the figure a cell holds is read back. */
 static int
-s_preview_row (void *ctx, const us_dstore_import_row_t *row)
+s_edit_sum (void *ctx, const us_dstore_edit_t *e)
 {
     int *sum = ctx;
-    *sum += (int) row->value * 10 + (row->has_old ? (int) row->old : 0) * 1000 + row->clear;
+    *sum += (int) e->value * 10 + e->clear;
     return 0;
 }
 
-Test (dstore, import_preview)
+Test (dstore, copy_and_outbox)
 {
     s_set ("QT.DAKRONG", "2022-01", "members.new", "5");
-    char path [160];
-    s_file (path, sizeof path, "preview.csv",
-            "unit,month,indicator,value\n"
-            "QT.DAKRONG,2022-01,members.new,10\n"
-            "QT.DAKRONG,2022-02,members.new,3\n");
+    int64_t seq = 0;
+    cr_assert_eq (us_dstore_last_seq (s_store, &seq), 0);
+    cr_assert_eq (seq, 1);
+    char copy_path [160];
+    us_test_path (copy_path, sizeof copy_path, s_dir, "trial.db");
     s_state_t before = s_state ();
-    int count = 0, sum = 0;
-    cr_assert_eq (us_dstore_import_preview (s_store, &count, path, s_preview_row, &sum), 0,
-                  "%s", us_error_msg ());
-    cr_assert_eq (count, 2);
-    cr_assert_eq (sum, 100 + 5000 + 30);
-    s_state_same (&before, "preview");
-    s_file (path, sizeof path, "bad.csv",
-            "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n"
-            "QT.DAKRONG,2022-02,members.new,-3\n");
-    cr_assert_eq (us_dstore_import_preview (s_store, &count, path, s_preview_row, &sum), US_EINVAL);
-    cr_assert_not_null (strstr (us_error_msg (), "line 3"), "%s", us_error_msg ());
-    s_state_same (&before, "bad preview");
+    cr_assert_eq (us_dstore_copy (s_store, copy_path), 0, "%s", us_error_msg ());
+    cr_assert_neq (us_dstore_copy (s_store, copy_path), 0, "a copy never overwrites a file");
+    us_dstore_t *copy;
+    cr_assert_eq (us_dstore_open (&copy, copy_path), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_set (copy, "QT.DAKRONG", "2022-02", "members.new", "7", NULL, "k"), 0);
+    cr_assert_eq (us_dstore_set (copy, "QT.DAKRONG", "2022-01", "members.new", NULL, NULL, "k"), 0);
+    int sum = 0;
+    cr_assert_eq (us_dstore_outbox_since (copy, seq, s_edit_sum, &sum), 0, "%s", us_error_msg ());
+    cr_assert_eq (sum, 70 + 1);
+    us_dstore_destroy (&copy);
+    s_state_same (&before, "a copy's edits");
+    bool has = false;
+    int64_t v = 0;
+    cr_assert_eq (us_dstore_value (s_store, &has, &v, "QT.DAKRONG", us_test_month (2022, 1),
+                                   "members.new"), 0);
+    cr_assert (has);
+    cr_assert_eq (v, 5);
+    cr_assert_eq (us_dstore_value (s_store, &has, &v, "QT.DAKRONG", us_test_month (2022, 2),
+                                   "members.new"), 0);
+    cr_assert_not (has);
 }

@@ -12,7 +12,7 @@
     vi: {
       subtitle: 'Nhập số liệu báo cáo định kỳ', sync: 'Đồng bộ', unit: 'Đơn vị',
       period: 'Tháng / kỳ báo cáo', clerk: 'Người nhập', submit: 'Nộp báo cáo',
-      template: 'Tải mẫu Excel (CSV)', import: 'Nhập từ tệp…', print: 'In báo cáo',
+      template: 'Tải mẫu Excel', templateCsv: 'CSV', import: 'Nhập từ tệp…', print: 'In báo cáo',
       todo: 'Còn phải nhập', submission: 'Nộp báo cáo', legend: 'Trạng thái của ô',
       keys: 'Bàn phím', keyhelp: 'Tab: sang ô kế tiếp. Enter: lưu và xuống ô dưới. Dán một cột số từ Excel: điền các ô bên dưới.',
       importTitle: 'Xem trước số liệu nhập từ tệp', importSave: 'Lưu các số liệu này', cancel: 'Hủy',
@@ -43,7 +43,7 @@
       clerkSaved: n => 'Các số liệu từ giờ mang tên ' + n + '.',
       importRows: (n, f) => n + ' số liệu trong tệp ' + f + '. Kiểm tra rồi bấm “Lưu”.',
       importSaved: n => 'Đã lưu ' + n + ' số liệu từ tệp.',
-      importHead: ['Dòng', 'Đơn vị', 'Tháng', 'Chỉ tiêu', 'Hiện có', 'Mới'],
+      importHead: ['Đơn vị', 'Tháng', 'Chỉ tiêu', 'Hiện có', 'Mới'],
       cleared: '(xóa)', pastedInto: n => 'Đã dán vào ' + n + ' ô.',
       unreachable: 'Không gửi được: không liên lạc được với tỉnh. Số liệu vẫn được lưu tại máy.',
       badPeriod: 'Kỳ không hợp lệ (viết 2022-05, 2022-Q2 hoặc 2022-H1)',
@@ -51,7 +51,7 @@
     en: {
       subtitle: 'Periodic report figures', sync: 'Sync', unit: 'Unit',
       period: 'Month / period', clerk: 'Entered by', submit: 'Submit report',
-      template: 'Download template (CSV)', import: 'Import a file…', print: 'Print report',
+      template: 'Download the Excel form', templateCsv: 'CSV', import: 'Import a file…', print: 'Print report',
       todo: 'Still to enter', submission: 'Submission', legend: 'Cell states',
       keys: 'Keyboard', keyhelp: 'Tab: next cell. Enter: save and go down. Paste a column from Excel: fills the cells below.',
       importTitle: 'Preview of the imported figures', importSave: 'Save these figures', cancel: 'Cancel',
@@ -82,7 +82,7 @@
       clerkSaved: n => 'Figures now carry the name ' + n + '.',
       importRows: (n, f) => n + ' figures in ' + f + '. Check them, then press “Save”.',
       importSaved: n => 'Saved ' + n + ' figures from the file.',
-      importHead: ['Line', 'Unit', 'Month', 'Indicator', 'Now', 'New'],
+      importHead: ['Unit', 'Month', 'Indicator', 'Now', 'New'],
       cleared: '(cleared)', pastedInto: n => 'Pasted into ' + n + ' cells.',
       unreachable: 'Not sent: the province cannot be reached. Every figure stays saved here.',
       badPeriod: 'Not a period (write 2022-05, 2022-Q2 or 2022-H1)',
@@ -398,7 +398,8 @@
     if (document.activeElement !== $('clerk-input')) $('clerk-input').value = form.clerk;
     const unitName = (form.units.find(u => u.code === form.unit) || {}).name || form.unit;
     $('form-caption').textContent = unitName + ' — ' + (single() ? T('month')(monthText(form.months[0])) : periodText(form.period));
-    $('template-link').href = url('api/template.csv', { unit: form.unit, period: form.period });
+    $('template-link').href = url('api/template', { period: form.period, format: 'xlsx' });
+    $('template-csv').href = url('api/template', { period: form.period, format: 'csv' });
   }
 
   function render(newForm, rebuild) {
@@ -612,14 +613,14 @@
   let importText = null, importName = '';
   async function importFile(file) {
     importName = file.name;
-    importText = await file.text();
+    importText = file;     /* the bytes as Excel wrote them: the desk reads any encoding */
     try {
-      const r = await post('api/import/preview', importText, { name: importName }, 'text/csv; charset=utf-8');
+      const r = await post('api/import/preview', importText, { name: importName, unit: form.unit }, 'application/octet-stream');
       const names = {};
       for (const g of form.groups) for (const i of g.indicators) names[i.code] = i.name;
       const head = el('tr', {}, ...T('importHead').map(h => el('th', { scope: 'col', text: h })));
       const rows = r.rows.map(x => el('tr', {},
-        el('td', { text: String(x.line) }), el('td', { text: x.unit }), el('td', { text: monthText(x.month) }),
+        el('td', { text: x.unit }), el('td', { text: monthText(x.month) }),
         el('td', { text: names[x.indicator] || x.indicator }),
         el('td', { class: 'num', text: x.old === null ? '—' : fmt(x.old) }),
         el('td', { class: 'num' + (x.old === x.value && !x.clear ? '' : ' changed'), text: x.clear ? T('cleared') : fmt(x.value) })));
@@ -633,7 +634,7 @@
   }
   async function importSave() {
     try {
-      const r = await post('api/import/commit', importText, { name: importName }, 'text/csv; charset=utf-8');
+      const r = await post('api/import/commit', importText, { name: importName, unit: form.unit }, 'application/octet-stream');
       $('import-dialog').close();
       banner(T('importSaved')(r.count), 'info');
       await refresh();
