@@ -164,6 +164,20 @@ section=$(grep -n 'class="mapping"' <<<"$OUT" | head -n 1 | cut -d : -f 1)
 body=$(grep -n '</body>' <<<"$OUT" | tail -n 1 | cut -d : -f 1)
 assert_le "${section:-999999}" "${body:-0}" "the footnote is inside the page"
 
+# The province's own office maps its mirror the same way, from the
+# successors it pulled (the general shares of a split).
+client_init provoffice QT
+sync_ok provoffice
+us provoffice show 2025 --json
+assert_rc 0 "the office's report of 2025"
+office=$OUT
+assert_eq "$(expected 2025 QT.X.VINHLINH members.new)" "$(row_value "$office" QT.X.VINHLINH members.new)" \
+    "the office adds the merged units' figures"
+assert_eq "$(expected 2025 QT.P.NAMDONGHA members.total)" "$(row_value "$office" QT.P.NAMDONGHA members.total)" \
+    "the office shares the split unit's stock"
+assert_eq "$(total_new 2025)" "$(row_value "$office" QT members.new)" "the office counts every 2025 figure once"
+assert_eq none "$(row_value "$office" QT.DONGHA members.new)" "the office's 2025 tree has no Đông Hà"
+
 json=$(report_json 2024) || die "report 2024 failed"
 assert_eq "$((31 + 17))" "$(row_value "$json" QT.VINHLINH members.new)" "the 2024 report keeps Vĩnh Linh"
 assert_eq none "$(row_value "$json" QT.X.VINHLINH members.new)" "and has no commune union"
