@@ -3,6 +3,7 @@
     Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
     changed, one line on stderr).
 */
+#include "us_absorb.h"
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
@@ -66,6 +67,8 @@ static const char *s_usage =
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
+    "                                          (and the chains of absorbed provinces)\n"
+    "  absorb OTHER.db [--under UNIT]          bring a merged province's store in\n"
     "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
     "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
     "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
@@ -546,6 +549,8 @@ s_cmd_audit (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int rc = verify ? us_audit_verify (store, stdout) : us_audit_show (store, stdout, unit, period);
+    if (rc == 0 && verify)
+        rc = us_absorb_verify_segments (store, stdout);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -570,6 +575,23 @@ s_cmd_backup (int argc, char **argv, bool restore)
             pos [0], db);
     us_pstore_summary_print (&sum, stdout);
     return 0;
+}
+
+/* absorb: another province's store brought in whole. */
+static int
+s_cmd_absorb (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("under", true) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_absorb_run (store, pos [0], us_args_value (opts, 3, "under", NULL), stdout);
+    us_pstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* Dispatches a command. */
@@ -606,6 +628,7 @@ main (int argc, char **argv)
         return s_cmd_workflow (argc - 2, argv + 2, action);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
+    if (strcmp (cmd, "absorb") == 0)      return s_cmd_absorb (argc - 2, argv + 2);
     if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
     if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
