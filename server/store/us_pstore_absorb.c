@@ -190,14 +190,21 @@ s_segment (us_pstore_t *self, const char *code, const char *name, int64_t *recor
     rc = sqlite3_step (st) == SQLITE_DONE ? 0
        : us_error_set (US_EIO, "recording the absorbed province: %s", sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
+    int64_t segment = sqlite3_last_insert_rowid (self->db);
     if (rc == 0)
-        rc = s_exec (self,
+        rc = us_db_prepare (&st, self->db,
             "INSERT INTO audit_segments (segment, id, replica_id, epoch, seq, unit, indicator,"
             " month, value, hlc, origin_hlc, clamped, base_version, author, note, outcome, reason,"
-            " version, at, batch_id, prev_hash, hash) SELECT last_insert_rowid (), id, replica_id,"
+            " version, at, batch_id, prev_hash, hash) SELECT ?, id, replica_id,"
             " epoch, seq, unit, indicator, month, value, hlc, origin_hlc, clamped, base_version,"
             " author, note, outcome, reason, version, at, batch_id, prev_hash, hash"
-            " FROM o.received ORDER BY id", "the audit chain");
+            " FROM o.received ORDER BY id");
+    if (rc == 0) {
+        sqlite3_bind_int64 (st, 1, segment);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0
+           : us_error_set (US_EIO, "absorbing the audit chain: %s", sqlite3_errmsg (self->db));
+        sqlite3_finalize (st);
+    }
     *records = rc ? 0 : s_int (self, "SELECT COUNT(*) FROM o.received", NULL);
     return rc;
 }
