@@ -47,6 +47,35 @@ s_json (FILE *out, const us_mapping_t *m)
     fputc (']', out);
 }
 
+/* Prints how a unit was mapped in Vietnamese: the words translated, and a
+   decimal comma in the percentages (codes keep their dots). */
+static void
+s_how_vi (FILE *out, const char *how)
+{
+    static const char *words [][2] = {
+        { "added to ", "cộng vào " },
+        { "shared: ", "chia theo tỷ lệ: " },
+        { "ended with no successor in force; its figures are left out",
+          "đã giải thể, không có đơn vị kế thừa; số liệu không được tính" } };
+    for (const char *p = how; *p;) {
+        bool done = false;
+        for (size_t k = 0; k < sizeof words / sizeof words [0] && !done; k++) {
+            size_t len = strlen (words [k][0]);
+            if (strncmp (p, words [k][0], len) == 0) {
+                fputs (words [k][1], out);
+                p += len;
+                done = true;
+            }
+        }
+        if (done)
+            continue;
+        bool decimal = *p == '.' && p > how && p [-1] >= '0' && p [-1] <= '9'
+                    && p [1] >= '0' && p [1] <= '9' && p [2] == '%';
+        fputc (decimal ? ',' : *p, out);
+        p++;
+    }
+}
+
 /* Prints the footnote in text, Vietnamese or HTML. */
 static void
 s_note (FILE *out, const us_mapping_t *m, us_format_t format)
@@ -69,8 +98,14 @@ s_note (FILE *out, const us_mapping_t *m, us_format_t format)
             fputs ("</li>\n", out);
         }
         else
+        if (vi) {
+            fprintf (out, "  * %s (%s): ", n->unit, n->name);
+            s_how_vi (out, n->how);
+            fprintf (out, " (%d số liệu)\n", n->cells);
+        }
+        else
             fprintf (out, "  * %s (%s): %s (%d %s)\n", n->unit, n->name, n->how, n->cells,
-                     vi ? "số liệu" : n->cells == 1 ? "figure" : "figures");
+                     n->cells == 1 ? "figure" : "figures");
     }
     if (html)
         fputs ("</ul></section>\n", out);

@@ -157,6 +157,8 @@ assert_match 'QT.GIOLINH \(LĐLĐ huyện Gio Linh\): added to QT.X.VINHLINH' "$
 uss report 2025 --compare --format vi
 assert_rc 0 "Vietnamese report"
 assert_match 'Ghi chú: số liệu của các đơn vị đã sắp xếp lại' "$OUT" "the Vietnamese footnote"
+assert_match 'QT.GIOLINH \(LĐLĐ huyện Gio Linh\): cộng vào QT.X.VINHLINH' "$OUT" "the Vietnamese footnote says how"
+assert_match 'QT.P.DONGHA 60,0%, QT.P.NAMDONGHA 40,0%' "$OUT" "with a decimal comma"
 uss report 2025 --format html
 assert_rc 0 "HTML report"
 assert_match '<section class="mapping">' "$OUT" "the HTML footnote"
