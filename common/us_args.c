@@ -239,7 +239,7 @@ us_args_nearest (const us_prog_t *prog, const char *word)
 {
     static char group [64];
     const char *best = NULL;
-    int best_d = 9;
+    int best_d = 18;
     size_t len = strlen (word);
     for (int i = 0; i < s_count (prog); i++) {
         const char *name = s_cmd (prog, i)->name;
@@ -249,9 +249,11 @@ us_args_nearest (const us_prog_t *prog, const char *word)
         snprintf (first, sizeof first, "%.*s", space ? (int) (space - name) : 63, name);
         const char *cands [2] = { name, first };
         for (int k = 0; k < (space ? 2 : 1); k++) {
-            int d = s_distance (word, cands [k]);
-            if (len >= 2 && strncmp (cands [k], word, len) == 0 && d > 1)
-                d = 1;                  /* the start of it */
+            /* In half steps, so that the start of a name beats a name
+               one typing mistake away. */
+            int d = 2 * s_distance (word, cands [k]);
+            if (len >= 2 && (k == 1 || !space) && strncmp (cands [k], word, len) == 0 && d > 1)
+                d = 1;
             if (d < best_d) {
                 best_d = d;
                 if (k == 1) {
@@ -264,7 +266,7 @@ us_args_nearest (const us_prog_t *prog, const char *word)
         }
     }
     /* Near enough to be a typing mistake, not another word. */
-    return best && best_d <= 2 && (size_t) best_d < len ? best : NULL;
+    return best && best_d <= 4 && (size_t) best_d < 2 * len ? best : NULL;
 }
 
 /* Prints text wrapped at 78 columns, each line indented; a newline in the
@@ -646,6 +648,17 @@ us_args_main (const us_prog_t *prog, int argc, char **argv)
     if (!cmd && s_is_group (prog, argv [i]) && (help || first == argc)) {
         s_group_help (help ? stdout : stderr, prog, argv [i]);
         rc = help ? 0 : US_EXIT_USAGE;
+    }
+    else
+    if (!cmd && !s_is_group (prog, argv [i]) && i + 1 < argc && argv [i + 1][0] != '-') {
+        /* Perhaps a mistyped two-word command: "unit list". */
+        char two [128];
+        snprintf (two, sizeof two, "%s %s", argv [i], argv [i + 1]);
+        const char *near = us_args_nearest (prog, two);
+        rc = near && strchr (near, ' ') ? (fprintf (stderr, "%s: unknown command '%s'; did you "
+                                                    "mean %s?\n", prog->name, two, near),
+                                           US_EXIT_USAGE)
+                                        : s_unknown (prog, argv [i]);
     }
     else
     if (!cmd) {

@@ -1,5 +1,6 @@
 /*  us_pstore: the provincial store. */
 #include "us_pstore.h"
+#include "us_pstore_list.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -394,6 +395,9 @@ int
 us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
 {
     *count = 0;
+    int checked = us_pstore_units_check (self, path);
+    if (checked)
+        return checked;
     us_csv_t *csv = us_csv_new (path);
     if (!csv)
         return us_error_set (US_EINVAL, "%s", us_error_msg ());
