@@ -465,6 +465,10 @@ us_args_completion (FILE *out, const us_prog_t *prog)
     }
     fputs (" --db --help --version' -- \"$cur\")); return;;\n    esac\n"
            "    case $cmd in\n", out);
+    fprintf (out, "        help|\"help \"*) opts='");
+    for (int k = 0; k < s_count (prog); k++)
+        fprintf (out, "%s%s", k ? " " : "", s_cmd (prog, k)->name);
+    fputs ("';;\n", out);
     for (int k = 0; k < s_count (prog); k++) {
         const us_cmd_t *c = s_cmd (prog, k);
         const char *space = strchr (c->name, ' ');
@@ -493,11 +497,7 @@ us_args_completion (FILE *out, const us_prog_t *prog)
                 fprintf (out, "%s ", s_cmd (prog, j)->name + (space - name + 1));
         fputs ("';;\n", out);
     }
-    fprintf (out, "        help) opts='");
-    for (int k = 0; k < s_count (prog); k++)
-        fprintf (out, "%s%s", k ? " " : "", s_cmd (prog, k)->name);
-    fprintf (out, "';;\n"
-             "        *) opts='--help --db';;\n    esac\n"
+    fprintf (out, "        *) opts='--help --db';;\n    esac\n"
              "    if [[ $cur == -* ]] || [[ $opts != *--* ]]; then\n"
              "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
              "    else\n"
