@@ -159,11 +159,11 @@ static int s_builtin_completion (int argc, char **argv);
 static const us_cmd_t s_builtins [] = {
     { "help", "[COMMAND]", "this help, or the help of one command",
       "With a command, prints what `COMMAND --help` prints: its arguments, what it does "
-      "and an example.", "help status", s_builtin_help, US_CMD_NO_STORE },
+      "and an example.", "PROG help status", s_builtin_help, US_CMD_NO_STORE },
     { "completion", "bash", "print the bash completion script",
       "Installed packages put it in /usr/share/bash-completion/completions; from a build "
       "tree, load it into the current shell.",
-      "source <(unionsync completion bash)", s_builtin_completion, US_CMD_NO_STORE },
+      "source <(PROG completion bash)", s_builtin_completion, US_CMD_NO_STORE },
 };
 #define S_BUILTINS ((int) (sizeof s_builtins / sizeof s_builtins [0]))
 
@@ -297,6 +297,20 @@ s_wrap (FILE *out, const char *text, int indent)
     }
 }
 
+/* Writes len bytes of an example with "PROG" written as the program's
+   name (the built-in commands' examples serve both programs). */
+static void
+s_example (FILE *out, const us_prog_t *prog, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (i + 4 <= len && strncmp (text + i, "PROG", 4) == 0) {
+            fputs (prog->name, out);
+            i += 3;
+        }
+        else
+            fputc (text [i], out);
+}
+
 /* Prints the help of one command, or of the program when cmd is NULL. */
 void
 us_args_help (FILE *out, const us_prog_t *prog, const us_cmd_t *cmd)
@@ -325,7 +339,9 @@ us_args_help (FILE *out, const us_prog_t *prog, const us_cmd_t *cmd)
     fputs ("\nexample:\n", out);
     for (const char *line = cmd->example; *line; ) {
         size_t n = strcspn (line, "\n");
-        fprintf (out, "  %.*s\n", (int) n, line);
+        fputs ("  ", out);
+        s_example (out, prog, line, n);
+        fputc ('\n', out);
         line += n + (line [n] == '\n');
     }
 }
@@ -401,7 +417,15 @@ us_args_man (FILE *out, const us_prog_t *prog)
             fputs ("\n", out);
         }
         fputs (".RS\n.PP\nExample:\n.nf\n", out);
-        s_roff (out, c->example);
+        char *example = NULL;
+        size_t len = 0;
+        FILE *text = open_memstream (&example, &len);
+        if (text) {
+            s_example (text, prog, c->example, strlen (c->example));
+            fclose (text);
+        }
+        s_roff (out, example ? example : c->example);
+        free (example);
         fputs ("\n.fi\n.RE\n", out);
     }
     fputs (".SH OPTIONS\nGlobal options go before or after the command.\n"
