@@ -651,8 +651,9 @@ s_replica_print (const us_replica_row_t *r, void *arg)
         us_text_json (stdout, r->unit);
         fputs (",\"name\":", stdout);
         us_text_json (stdout, r->name);
-        fputs (",\"key\":", stdout);
-        us_text_json (stdout, r->key);
+        char hex [65];
+        us_keys_curve_hex (hex, r->key);        /* as the office's key token begins */
+        printf (",\"key\":\"%s\"", hex);
         printf (",\"enrolled\":\"%s\",\"last_sync\":\"%s\",\"revoked\":%s%s%s,"
                 "\"batches\":%lld,\"deltas\":%lld}", enrolled, last,
                 r->revoked_ms ? "\"" : "", r->revoked_ms ? revoked : "false",
