@@ -136,19 +136,39 @@ us_keys_replace (const us_keys_t *keys, const char *path)
     return 0;
 }
 
-/* Reads keys from path; refuses a file group or others can read. */
+/* Reads keys from path; refuses a link, a file owned by another user, or
+   one that group or others can read. The checks are made on the opened
+   descriptor (fstat), so the file cannot be swapped between check and read. */
 int
 us_keys_load (us_keys_t *keys, const char *path)
 {
     memset (keys, 0, sizeof *keys);
-    struct stat st;
-    if (stat (path, &st) != 0)
-        return us_error_set (US_ENOTFOUND, "no key file %s (run init first)", path);
-    if (st.st_mode & 077)
-        return us_error_set (US_EPERM, "key file %s is readable by others; chmod 600 it", path);
-    FILE *f = fopen (path, "r");
-    if (!f)
+    int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return us_error_set (US_ENOTFOUND, "no key file %s (run init first)", path);
+        if (errno == ELOOP)
+            return us_error_set (US_EPERM, "key file %s is a symbolic link; refused", path);
         return us_error_set (US_EIO, "cannot read key file %s: %s", path, strerror (errno));
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat (fd, &st) != 0)
+        rc = us_error_set (US_EIO, "cannot read key file %s: %s", path, strerror (errno));
+    else
+    if (!S_ISREG (st.st_mode))
+        rc = us_error_set (US_EPERM, "key file %s is not a regular file", path);
+    else
+    if (st.st_uid != geteuid ())
+        rc = us_error_set (US_EPERM, "key file %s belongs to another user; refused", path);
+    else
+    if (st.st_mode & 077)
+        rc = us_error_set (US_EPERM, "key file %s is readable by others; chmod 600 it", path);
+    FILE *f = rc ? NULL : fdopen (fd, "r");
+    if (!f) {
+        close (fd);
+        return rc ? rc : us_error_set (US_EIO, "cannot read key file %s: %s", path, strerror (errno));
+    }
     char line [256], name [32], value [160];
     int found = 0;
     while (fgets (line, sizeof line, f)) {

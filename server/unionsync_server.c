@@ -14,6 +14,7 @@
 #include "us_merge.h"
 #include "us_pstore.h"
 #include "us_pstore_list.h"
+#include "us_pstore_backup.h"
 #include "us_render.h"
 #include "us_report.h"
 #include "us_service.h"
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 
 static volatile sig_atomic_t s_stop;
@@ -209,8 +211,13 @@ s_cmd_serve (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     us_keys_t keys;
-    int rc = us_keys_load (&keys, us_pstore_key_path (store));
+    int lock = -1;
+    int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
+    if (rc == 0)
+        rc = us_keys_load (&keys, us_pstore_key_path (store));
     if (rc) {
+        if (lock >= 0)
+            close (lock);
         us_pstore_destroy (&store);
         return us_args_fail (rc);
     }
@@ -220,10 +227,11 @@ s_cmd_serve (int argc, char **argv)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGTERM, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
-    us_service_t *service = us_service_new (store, &keys, bind);
+    us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
     if (!service) {
         us_pstore_destroy (&store);
+        close (lock);
         return us_args_fail (US_EINVAL);
     }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
@@ -231,6 +239,7 @@ s_cmd_serve (int argc, char **argv)
     rc = us_service_run (service, &s_stop);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
+    close (lock);
     return rc ? us_args_fail (rc) : 0;
 }
 
@@ -474,6 +483,29 @@ s_cmd_audit (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* backup FILE / restore FILE: a checked copy of the store, or one put back. */
+static int
+s_cmd_backup (int argc, char **argv, bool restore)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const int n = 2;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_summary_t sum;
+    const char *db = us_args_db_path (opts, n);
+    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+                     : us_pstore_backup (db, pos [0], &sum);
+    if (rc)
+        return us_args_fail (rc);
+    printf (restore ? "restored %s into %s\n" : "backup of %2$s written to %1$s and checked\n",
+            pos [0], db);
+    us_pstore_summary_print (&sum, stdout);
+    return 0;
+}
+
+
 /* Wrappers: one function serves several commands. */
 static int s_cmd_units_import (int argc, char **argv)      { return s_cmd_import (argc, argv, true); }
 static int s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, false); }
@@ -483,6 +515,8 @@ static int s_cmd_approve (int argc, char **argv)           { return s_cmd_workfl
 static int s_cmd_lock (int argc, char **argv)              { return s_cmd_workflow (argc, argv, "lock"); }
 static int s_cmd_unlock (int argc, char **argv)            { return s_cmd_workflow (argc, argv, "unlock"); }
 static int s_cmd_reopen (int argc, char **argv)            { return s_cmd_workflow (argc, argv, "reopen"); }
+static int s_cmd_backup_make (int argc, char **argv)       { return s_cmd_backup (argc, argv, false); }
+static int s_cmd_restore (int argc, char **argv)           { return s_cmd_backup (argc, argv, true); }
 
 /* The units of a listing, kept to print them as a tree. */
 typedef struct {
@@ -767,6 +801,14 @@ static const us_cmd_t s_commands [] = {
       "check the hash chain and every signature, or show who changed the figures", NULL,
       "unionsync-server audit verify\n"
       "unionsync-server audit show --unit QT.TRIEUPHONG --period 2022-H1", s_cmd_audit, 0 },
+    { "backup", "FILE", "a checked one-file copy of the store (and FILE.key), also while serving",
+      "The copy is checked before the command says it is written.",
+      "unionsync-server backup /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_backup_make, 0 },
+    { "restore", "FILE", "put a backup back",
+      "Refused while a server runs on the store.",
+      "unionsync-server restore /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_restore, 0 },
 };
 
 static const us_prog_t s_program = {

@@ -6,11 +6,20 @@
 #include "us_log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+/* How many requests one peer may have queued at the service, and replies
+   waiting for it. A peer that sends faster than it is served is slowed by
+   TCP's own flow control instead of filling the province's memory: at most
+   RCVHWM messages of US_MAX_MSG_BYTES each are held per connection. */
+#define US_SERVICE_RCVHWM 8
+#define US_SERVICE_SNDHWM 64
 
 struct _us_service_t {
     us_pstore_t *store;
@@ -18,7 +27,15 @@ struct _us_service_t {
     void *ctx;
     void *router;
     void *zap;
+    /* ZAP is answered by its own thread over its own connection to the
+       store, so a connecting office never waits behind merges. */
+    us_pstore_t *zap_store;
+    pthread_t zap_thread;
+    bool zap_running;
+    atomic_bool zap_stop;
 };
+
+static void *s_zap_loop (void *arg);
 
 /* Sets an integer socket option. */
 static int
@@ -45,9 +62,11 @@ s_endpoint_check (const char *endpoint)
     return 0;
 }
 
-/* Binds the service to endpoint. */
+/* Binds the service to endpoint; db_path is the store's file, opened a
+   second time for the ZAP thread. */
 us_service_t *
-us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
+us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint,
+                const char *db_path)
 {
     us_service_t *self = calloc (1, sizeof *self);
     if (!self) {
@@ -55,6 +74,11 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
         return NULL;
     }
     self->store = store;
+    atomic_init (&self->zap_stop, false);
+    if (us_pstore_open (&self->zap_store, db_path) != 0) {
+        us_service_destroy (&self);
+        return NULL;
+    }
     self->handler = us_handler_new (store);
     self->ctx = zmq_ctx_new ();
     if (!self->handler || !self->ctx)
@@ -73,7 +97,9 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
     ||  s_setint (self->router, ZMQ_HEARTBEAT_IVL, 5000) != 0
     ||  s_setint (self->router, ZMQ_HEARTBEAT_TIMEOUT, 15000) != 0
     ||  s_setint (self->router, ZMQ_HANDSHAKE_IVL, 10000) != 0
-    ||  s_setint (self->router, ZMQ_LINGER, 1000) != 0)
+    ||  s_setint (self->router, ZMQ_LINGER, 1000) != 0
+    ||  s_setint (self->router, ZMQ_RCVHWM, US_SERVICE_RCVHWM) != 0
+    ||  s_setint (self->router, ZMQ_SNDHWM, US_SERVICE_SNDHWM) != 0)
         goto fail;
     if (s_endpoint_check (endpoint) != 0) {
         us_service_destroy (&self);
@@ -84,6 +110,12 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint)
         us_service_destroy (&self);
         return NULL;
     }
+    if (pthread_create (&self->zap_thread, NULL, s_zap_loop, self) != 0) {
+        us_error_set (US_EIO, "cannot start the ZAP thread");
+        us_service_destroy (&self);
+        return NULL;
+    }
+    self->zap_running = true;
     return self;
 fail:
     us_error_set (US_EIO, "cannot start the service: %s", zmq_strerror (errno));
@@ -101,7 +133,8 @@ s_recv_frame (void *sock, char *buf, size_t size, int *more)
     return n;
 }
 
-/* Answers one ZAP request: 200 for an enrolled, active key. */
+/* Answers one ZAP request: 200 for an enrolled, active key. Runs on the
+   ZAP thread and reads only its own store connection. */
 static void
 s_zap_answer (us_service_t *self)
 {
@@ -121,7 +154,7 @@ s_zap_answer (us_service_t *self)
     if (n >= 7 && sizes [5] == 5 && memcmp (frames [5], "CURVE", 5) == 0 && sizes [6] == 32) {
         zmq_z85_encode (key, (const uint8_t *) frames [6], 32);
         us_replica_t rep;
-        int rc = us_pstore_replica (self->store, &rep, key);
+        int rc = us_pstore_replica (self->zap_store, &rep, key);
         if (rc == 0) {
             status = "200";
             text = "OK";
@@ -139,6 +172,22 @@ s_zap_answer (us_service_t *self)
     zmq_send (self->zap, text, strlen (text), ZMQ_SNDMORE);
     zmq_send (self->zap, key, strcmp (status, "200") == 0 ? 40 : 0, ZMQ_SNDMORE);
     zmq_send (self->zap, "", 0, 0);
+}
+
+/* The ZAP thread: answers handshakes until the service stops. */
+static void *
+s_zap_loop (void *arg)
+{
+    us_service_t *self = arg;
+    zmq_pollitem_t item = { self->zap, 0, ZMQ_POLLIN, 0 };
+    while (!atomic_load (&self->zap_stop)) {
+        int n = zmq_poll (&item, 1, 200);
+        if (n < 0 && errno == ETERM)
+            break;
+        if (n > 0 && (item.revents & ZMQ_POLLIN))
+            s_zap_answer (self);
+    }
+    return NULL;
 }
 
 /* Receives one request from the router and sends its reply. */
@@ -189,20 +238,19 @@ int
 us_service_run (us_service_t *self, volatile sig_atomic_t *stop)
 {
     zmq_pollitem_t items [] = {
-        { self->zap, 0, ZMQ_POLLIN, 0 },
         { self->router, 0, ZMQ_POLLIN, 0 }
     };
     while (!*stop) {
-        int n = zmq_poll (items, 2, 250);
+        int n = zmq_poll (items, 1, 250);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             return us_error_set (US_EIO, "poll failed: %s", zmq_strerror (errno));
         }
-        if (items [0].revents & ZMQ_POLLIN)
-            s_zap_answer (self);
-        /* Serve a bounded burst so ZAP and the stop flag stay responsive. */
-        for (int k = 0; k < 64 && (items [1].revents & ZMQ_POLLIN) && !*stop; k++) {
+        /* Serve a bounded burst so the stop flag stays responsive; the
+           ROUTER takes requests from its peers in turn, so one peer's
+           queue cannot hold back another's. */
+        for (int k = 0; k < 64 && (items [0].revents & ZMQ_POLLIN) && !*stop; k++) {
             int events = 0;
             size_t sz = sizeof events;
             s_serve_one (self);
@@ -226,6 +274,10 @@ us_service_destroy (us_service_t **self_p)
     if (!self_p || !*self_p)
         return;
     us_service_t *self = *self_p;
+    if (self->zap_running) {
+        atomic_store (&self->zap_stop, true);
+        pthread_join (self->zap_thread, NULL);
+    }
     if (self->router)
         zmq_close (self->router);
     if (self->zap)
@@ -233,6 +285,7 @@ us_service_destroy (us_service_t **self_p)
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     us_handler_destroy (&self->handler);
+    us_pstore_destroy (&self->zap_store);
     free (self);
     *self_p = NULL;
 }

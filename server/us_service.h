@@ -1,7 +1,9 @@
 /*  us_service: the provincial ZeroMQ service.
 
     A ROUTER socket with CURVE, and a ZAP handler that lets in only keys
-    enrolled in the store and not revoked. Every request is answered by
+    enrolled in the store and not revoked, answered on a thread of its own
+    over a second connection to the store (db_path), so handshakes are
+    never queued behind merges. Every request is answered by
     us_handler; the loop runs until *stop becomes non-zero (set from a
     SIGINT/SIGTERM handler), finishing the request in hand first. The
     service borrows the store and keys.
@@ -16,9 +18,10 @@
 
 typedef struct _us_service_t us_service_t;
 
-/* Binds the service to endpoint. NULL (error set) on failure. */
+/* Binds the service to endpoint; db_path is the store's file. NULL (error
+   set) on failure. */
 us_service_t *us_service_new (us_pstore_t *store, const us_keys_t *keys,
-                              const char *endpoint);
+                              const char *endpoint, const char *db_path);
 
 /* Serves requests until *stop is set. Returns 0 on a clean stop. */
 int us_service_run (us_service_t *self, volatile sig_atomic_t *stop);

@@ -120,6 +120,28 @@ Test (keys, load_refuses_readable)
     cr_assert_eq (us_keys_load (&back, path), 0);
 }
 
+/* A key file reached through a symbolic link, or one that is not a
+   regular file, is refused with US_EPERM: the check is made on what was
+   opened, so a link planted beside the store cannot redirect the read. */
+Test (keys, load_refuses_link_and_non_file)
+{
+    char path [128], link [128];
+    us_test_path (path, sizeof path, s_dir, "real.key");
+    us_test_path (link, sizeof link, s_dir, "link.key");
+    us_keys_t k, back;
+    cr_assert_eq (us_keys_generate (&k, true), 0);
+    cr_assert_eq (us_keys_save (&k, path), 0);
+    cr_assert_eq (symlink (path, link), 0);
+    cr_assert_eq (us_keys_load (&back, link), US_EPERM);
+    cr_assert_not_null (strstr (us_error_msg (), "link"), "%s", us_error_msg ());
+    cr_assert_eq (us_keys_load (&back, path), 0);
+    char dir [128];
+    us_test_path (dir, sizeof dir, s_dir, "dir.key");
+    cr_assert_eq (mkdir (dir, 0700), 0);
+    cr_assert_eq (us_keys_load (&back, dir), US_EPERM);
+    cr_assert_not_null (strstr (us_error_msg (), "regular"), "%s", us_error_msg ());
+}
+
 /* A missing key file is US_ENOTFOUND; a damaged one US_ECORRUPT. */
 Test (keys, load_missing_and_damaged)
 {
