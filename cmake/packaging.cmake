@@ -4,8 +4,8 @@
 # (written at build time by `PROGRAM --help-man` from the command tables)
 # in share/man/man1/, their bash completion (`PROGRAM completion bash`) in
 # share/bash-completion/completions/, the default catalog and the demo
-# province in share/unionsync/, and the province's systemd unit in
-# lib/systemd/system/. `cpack -G DEB` in a build directory makes a .deb of
+# province in share/unionsync/, and the province's systemd units (the
+# server, its nightly backup and the backup's timer) in lib/systemd/system/. `cpack -G DEB` in a build directory makes a .deb of
 # the same files; its library dependencies are read from the binaries.
 
 include (GNUInstallDirs)
@@ -36,7 +36,9 @@ add_custom_target (us_docs ALL DEPENDS ${US_GENERATED_FILES})
 install (TARGETS unionsync unionsync-server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install (FILES ${CMAKE_SOURCE_DIR}/data/indicators.csv ${CMAKE_SOURCE_DIR}/data/quangtri-units.csv
          DESTINATION ${CMAKE_INSTALL_DATADIR}/unionsync)
-install (FILES ${CMAKE_SOURCE_DIR}/data/unionsync-server.service
+install (FILES ${CMAKE_SOURCE_DIR}/data/systemd/unionsync-server.service
+               ${CMAKE_SOURCE_DIR}/data/systemd/unionsync-backup.service
+               ${CMAKE_SOURCE_DIR}/data/systemd/unionsync-backup.timer
          DESTINATION lib/systemd/system)
 
 set (CPACK_GENERATOR DEB)

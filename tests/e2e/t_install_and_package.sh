@@ -24,7 +24,7 @@ must cmake --install "$BUILD" --prefix "$WORK/inst"
 for f in bin/unionsync bin/unionsync-server share/man/man1/unionsync.1 \
          share/man/man1/unionsync-server.1 share/bash-completion/completions/unionsync \
          share/bash-completion/completions/unionsync-server share/unionsync/indicators.csv \
-         lib/systemd/system/unionsync-server.service; do
+         lib/systemd/system/unionsync-server.service lib/systemd/system/unionsync-backup.timer; do
     [ -s "$WORK/inst/$f" ] || fail "installed: $f" "missing under $WORK/inst"
 done
 run "$WORK/inst/bin/unionsync" --version
@@ -50,7 +50,8 @@ assert_rc 0 "dpkg-deb -c"
 for f in ./usr/bin/unionsync ./usr/bin/unionsync-server ./usr/share/man/man1/unionsync.1 \
          ./usr/share/man/man1/unionsync-server.1 ./usr/share/bash-completion/completions/unionsync \
          ./usr/share/bash-completion/completions/unionsync-server \
-         ./usr/lib/systemd/system/unionsync-server.service ./usr/share/unionsync/indicators.csv; do
+         ./usr/lib/systemd/system/unionsync-server.service ./usr/lib/systemd/system/unionsync-backup.service \
+         ./usr/lib/systemd/system/unionsync-backup.timer ./usr/share/unionsync/indicators.csv; do
     grep -q " $f\$" <<<"$OUT" || fail "the package holds $f" "seen: $(awk '{print $6}' <<<"$OUT" | tr '\n' ' ')"
 done
 assert_match '^-rwxr-xr-x root/root .* \./usr/bin/unionsync$' "$OUT" "the program is executable, owned by root"
