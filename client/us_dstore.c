@@ -60,6 +60,7 @@ static const char *s_counter_set [S_COUNTERS] = {
 static int
 s_get (us_dstore_t *self, s_counter_t which, int64_t *value)
 {
+    *value = 0;
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts, s_counter_get [which]);
     if (rc)

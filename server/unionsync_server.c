@@ -593,8 +593,12 @@ s_tree_print (const s_units_t *list, long parent, const char *prefix, int depth)
         if (depth >= 32)
             continue;
         char deeper [256];
-        snprintf (deeper, sizeof deeper, "%s%s", prefix,
-                  parent < 0 ? "" : i == last ? "   " : "│  ");
+        const char *more = parent < 0 ? "" : i == last ? "   " : "│  ";
+        size_t len = strlen (prefix);
+        if (len + strlen (more) >= sizeof deeper)
+            continue;
+        memcpy (deeper, prefix, len);
+        strcpy (deeper + len, more);
         s_tree_print (list, i, deeper, depth + 1);
     }
 }
