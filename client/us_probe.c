@@ -4,12 +4,17 @@
 #include "us_hlc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define PROBE_WAIT_MS 2000
-#define DROPS_FOR_VERDICT 2         /* handshakes dropped before we say why */
+#define ROUNDS 2                    /* dropped handshakes before we say why */
 
 static int s_probe_n;               /* names the monitor endpoints apart */
 
@@ -70,55 +75,125 @@ s_close (void *sock, void *monitor)
         zmq_close (monitor);
 }
 
-/* Connects and waits for the handshake's outcome. */
-int
-us_probe_run (us_probe_result_t *result, void *ctx, const char *server,
-              const char *server_key, const us_keys_t *keys, int wait_ms)
+/* Waits until fd is ready for events or the deadline passes. */
+static bool
+s_wait_fd (int fd, short events, int64_t deadline)
+{
+    int64_t left = deadline - us_hlc_wall_ms ();
+    struct pollfd p = { fd, events, 0 };
+    return left > 0 && poll (&p, 1, (int) left) == 1 && (p.revents & events);
+}
+
+/* Returns true when a ZMTP 3 peer offering CURVE answers at server
+   (tcp://HOST:PORT) with its greeting before the deadline. A connection
+   that is accepted and closed (a relay whose server is down) is no such
+   peer: this is what tells a server refusing our handshake from one that
+   is not there. */
+static bool
+s_greets (const char *server, int64_t deadline)
+{
+    char host [256];
+    const char *colon = strrchr (server, ':');
+    if (strncmp (server, "tcp://", 6) != 0 || !colon || colon - server - 6 >= (long) sizeof host)
+        return false;
+    snprintf (host, sizeof host, "%.*s", (int) (colon - server - 6), server + 6);
+    if (host [0] == '[' && host [strlen (host) - 1] == ']') {
+        memmove (host, host + 1, strlen (host));
+        host [strlen (host) - 1] = 0;
+    }
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+    if (getaddrinfo (host, colon + 1, &hints, &ai) != 0 || !ai)
+        return false;
+    int fd = socket (ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0
+           && (connect (fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)
+           && s_wait_fd (fd, POLLOUT, deadline);
+    freeaddrinfo (ai);
+    int err = 0;
+    socklen_t len = sizeof err;
+    ok = ok && getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    /* Our greeting: ZMTP 3.0, mechanism CURVE, as a client. */
+    uint8_t greeting [64] = { 0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 0, 'C', 'U', 'R', 'V', 'E' };
+    ok = ok && send (fd, greeting, sizeof greeting, MSG_NOSIGNAL) == (ssize_t) sizeof greeting;
+    uint8_t peer [64];
+    size_t got = 0;
+    while (ok && got < sizeof peer && s_wait_fd (fd, POLLIN, deadline)) {
+        ssize_t n = recv (fd, peer + got, sizeof peer - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t) n;
+    }
+    if (fd >= 0)
+        close (fd);
+    return ok && got == sizeof peer && peer [0] == 0xFF && peer [9] == 0x7F && peer [10] >= 3
+        && memcmp (peer + 12, "CURVE", 6) == 0;
+}
+
+/* One CURVE handshake on a fresh socket: its outcome, or SILENT when the
+   connection was closed or cut (then *dropped says whether it was cut
+   during the handshake). */
+static int
+s_handshake (us_probe_result_t *result, bool *dropped, void *ctx, const char *server,
+             const char *server_key, const us_keys_t *keys, int64_t deadline)
 {
     *result = US_PROBE_SILENT;
+    *dropped = false;
     void *sock, *monitor;
     int rc = s_open (&sock, &monitor, ctx, server_key, keys);
     if (rc == 0 && zmq_connect (sock, server) != 0)
         rc = us_error_set (US_EINVAL, "bad server endpoint %s: %s", server, zmq_strerror (errno));
-    int drops = 0;
-    bool connected = false;
-    int64_t deadline = us_hlc_wall_ms () + wait_ms;
-    while (rc == 0 && *result == US_PROBE_SILENT) {
+    bool done = false;
+    while (rc == 0 && !done) {
         int64_t left = deadline - us_hlc_wall_ms ();
-        if (left <= 0)
-            break;
         zmq_pollitem_t item = { monitor, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) left) <= 0)
+        if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0) {
+            done = left <= 0;
             continue;
+        }
         switch (s_event (monitor)) {
-            case ZMQ_EVENT_CONNECTED:
-                connected = true;
-                break;
-            case ZMQ_EVENT_CONNECT_RETRIED:
-                if (!connected && drops == 0)
-                    deadline = 0;           /* refused: nothing listens there */
-                break;
             case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
                 *result = US_PROBE_OK;
+                done = true;
                 break;
             case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
                 *result = US_PROBE_REFUSED;
+                done = true;
                 break;
             case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
             case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-                *result = US_PROBE_BAD_SERVER_KEY;
+                *dropped = true;
+                done = true;
                 break;
+            case ZMQ_EVENT_CONNECT_RETRIED:
             case ZMQ_EVENT_DISCONNECTED:
-                /* Dropped before the handshake succeeded: a server that
-                   cannot open our first box, the mark of a wrong key. */
-                if (connected && ++drops >= DROPS_FOR_VERDICT)
-                    *result = US_PROBE_BAD_SERVER_KEY;
-                connected = false;
+                done = true;
                 break;
         }
     }
     s_close (sock, monitor);
     return rc;
+}
+
+/* Connects and waits for the handshake's outcome. A handshake that the
+   server drops while it answers our greeting, twice over, is the mark of
+   a wrong server key: the server cannot open our first box and closes. */
+int
+us_probe_run (us_probe_result_t *result, void *ctx, const char *server,
+              const char *server_key, const us_keys_t *keys, int wait_ms)
+{
+    *result = US_PROBE_SILENT;
+    int64_t deadline = us_hlc_wall_ms () + wait_ms;
+    for (int round = 0; round < ROUNDS; round++) {
+        if (!s_greets (server, deadline))
+            return 0;
+        bool dropped;
+        int rc = s_handshake (result, &dropped, ctx, server, server_key, keys, deadline);
+        if (rc || *result != US_PROBE_SILENT || !dropped)
+            return rc;
+    }
+    if (s_greets (server, deadline))
+        *result = US_PROBE_BAD_SERVER_KEY;
+    return 0;
 }
 
 /* Probes the server and names a setup mistake, if that is what it is. */

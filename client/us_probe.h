@@ -4,10 +4,14 @@
     or a setup mistake: a server key in the store that is not the key of the
     server at that address (the server then drops every connection during
     the encryption handshake), or a replica key the server does not admit.
-    us_probe_check opens one CURVE connection of its own, watches libzmq's
-    socket monitor (connected, disconnected, handshake succeeded or failed)
-    and names the mistake. It costs one TCP connection and at most wait_ms;
-    a sync calls it only once a request has gone unanswered. The caller's
+    us_probe_check makes CURVE connections of its own and watches libzmq's
+    socket monitor (handshake succeeded, refused, or failed): a refusal by
+    the server's ZAP handler names an unadmitted replica; a handshake
+    dropped twice by a peer that has just answered with a ZMTP CURVE
+    greeting (read over a plain TCP connection, so that a relay whose server
+    is down, which also drops handshakes, is not taken for one) names a
+    wrong server key. It costs a few TCP connections and at most 2 s; a
+    sync calls it only once a request has gone unanswered. The caller's
     ZeroMQ context and strings are borrowed.
 */
 #ifndef US_PROBE_H

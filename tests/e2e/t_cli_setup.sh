@@ -8,6 +8,8 @@
 #    or key and changes nothing; config alone shows the settings;
 #  - a server that is down: on a terminal, sync shows each new try
 #    ("no answer from the province ... (2/3)"); to a pipe it stays quiet;
+#    through a relay that accepts connections and drops them, it is still
+#    "no answer", not a wrong key;
 #  - an office that is not enrolled is told so;
 #  - units import refuses a file that names an id twice (both lines named)
 #    or a root other than the province's; nothing changes; the province's
@@ -91,6 +93,16 @@ fi
 us tp sync --timeout-ms 200 --retries 3
 assert_rc 3 "server down, to a pipe"
 assert_one_stderr_line "server down, to a pipe: only the final line"
+# A relay that accepts connections while the server behind it is down
+# drops every handshake too, but it is no server: that is no answer, not
+# a wrong key.
+proxy_start
+client_create relay QT.DONGHA "$PROXY_ENDPOINT"
+us relay sync --timeout-ms 300 --retries 3
+assert_rc 3 "through a relay to a server that is down"
+assert_match 'no answer' "$ERR" "a relay to nothing is no answer"
+[[ $ERR != *"server key"* ]] || fail "a relay to nothing is not a wrong key" "seen: $ERR"
+proxy_stop
 
 log '=== units import refusals'
 state () { sqlite3 "$SRV_DB" 'SELECT * FROM units ORDER BY id' | sha256sum; }
