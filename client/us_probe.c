@@ -182,6 +182,8 @@ us_probe_run (us_probe_result_t *result, void *ctx, const char *server,
               const char *server_key, const us_keys_t *keys, int wait_ms)
 {
     *result = US_PROBE_SILENT;
+    if (strncmp (server, "tcp://", 6) != 0 || !strrchr (server + 6, ':'))
+        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
     int64_t deadline = us_hlc_wall_ms () + wait_ms;
     for (int round = 0; round < ROUNDS; round++) {
         if (!s_greets (server, deadline))
