@@ -13,8 +13,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define PROBE_WAIT_MS 2000
-#define ROUNDS 2                    /* dropped handshakes before we say why */
+#define PROBE_WAIT_MS 3000
+#define ROUNDS 4                    /* dropped handshakes before we say why: a
+                                       flaky link cuts one now and then, a
+                                       wrong key every one */
 
 static int s_probe_n;               /* names the monitor endpoints apart */
 
@@ -175,7 +177,7 @@ s_handshake (us_probe_result_t *result, bool *dropped, void *ctx, const char *se
 }
 
 /* Connects and waits for the handshake's outcome. A handshake that the
-   server drops while it answers our greeting, twice over, is the mark of
+   server drops while it answers our greeting, every time, is the mark of
    a wrong server key: the server cannot open our first box and closes. */
 int
 us_probe_run (us_probe_result_t *result, void *ctx, const char *server,

@@ -7,10 +7,10 @@
     us_probe_check makes CURVE connections of its own and watches libzmq's
     socket monitor (handshake succeeded, refused, or failed): a refusal by
     the server's ZAP handler names an unadmitted replica; a handshake
-    dropped twice by a peer that has just answered with a ZMTP CURVE
+    dropped again and again by a peer that has just answered with a ZMTP CURVE
     greeting (read over a plain TCP connection, so that a relay whose server
     is down, which also drops handshakes, is not taken for one) names a
-    wrong server key. It costs a few TCP connections and at most 2 s; a
+    wrong server key. It costs a few TCP connections and at most 3 s; a
     sync calls it only once a request has gone unanswered. The caller's
     ZeroMQ context and strings are borrowed.
 */
@@ -33,7 +33,7 @@ typedef enum {
 int us_probe_run (us_probe_result_t *result, void *ctx, const char *server,
                   const char *server_key, const us_keys_t *keys, int wait_ms);
 
-/* Probes the server (at most 2 s) and returns 0 when it has nothing to
+/* Probes the server (at most 3 s) and returns 0 when it has nothing to
    add to "no answer" (silent, or the keys are right), else sets an error
    naming the mistake and how to fix it, and returns its code: US_EINVAL
    for a server key that is not the server's, US_EPERM for a replica the
