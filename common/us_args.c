@@ -578,32 +578,117 @@ s_unknown (const us_prog_t *prog, const char *word)
     return US_EXIT_USAGE;
 }
 
+/* The global options, wherever they were given. */
+typedef struct {
+    const char *db;                 /* the last --db */
+    bool help, version, man;
+} s_globals_t;
+
 /* Takes a global option at argv [*i]; returns 1 when it was one, 0 when
    not, or an exit code + 2 on a usage error. */
 static int
-s_global (const char **db, bool *help, bool *version, bool *man, int argc, char **argv, int *i)
+s_global (s_globals_t *g, int argc, char **argv, int *i)
 {
     const char *a = argv [*i];
     if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0)
-        *help = true;
+        g->help = true;
     else
     if (strcmp (a, "--version") == 0)
-        *version = true;
+        g->version = true;
     else
     if (strcmp (a, "--help-man") == 0)
-        *man = true;
+        g->man = true;
     else
     if (strncmp (a, "--db=", 5) == 0)
-        *db = a + 5;
+        g->db = a + 5;
     else
     if (strcmp (a, "--db") == 0) {
         if (*i + 1 >= argc)
             return 2 + us_args_usage_error ("option --db needs a value");
-        *db = argv [++*i];
+        g->db = argv [++*i];
     }
     else
         return 0;
     return 1;
+}
+
+/* Takes the global options before the command; sets *at to the command's
+   first word. Returns -1 to go on, else an exit code. */
+static int
+s_globals_before (s_globals_t *g, int *at, const us_prog_t *prog, int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv [i][0] == '-' && argv [i][1]; i++) {
+        int taken = s_global (g, argc, argv, &i);
+        if (taken > 1)
+            return taken - 2;
+        if (taken == 0) {
+            fprintf (stderr, "%s: unknown option %s before the command (see --help)\n",
+                     prog->name, argv [i]);
+            return US_EXIT_USAGE;
+        }
+    }
+    *at = i;
+    return -1;
+}
+
+/* Returns the command at argv [i] (two words first: "units list"), or
+   NULL; sets *first to the index of its first argument. */
+static const us_cmd_t *
+s_command_at (const us_prog_t *prog, int argc, char **argv, int i, int *first)
+{
+    *first = i + 1;
+    if (i + 1 < argc) {
+        char two [128];
+        snprintf (two, sizeof two, "%s %s", argv [i], argv [i + 1]);
+        const us_cmd_t *cmd = us_args_find (prog, two);
+        if (cmd) {
+            *first = i + 2;
+            return cmd;
+        }
+    }
+    return us_args_find (prog, argv [i]);
+}
+
+/* Copies the command's arguments into rest, taking out the global options
+   (up to a "--"); sets *n. Returns -1 to go on, else an exit code. */
+static int
+s_globals_after (s_globals_t *g, char **rest, int *n, int argc, char **argv, int first)
+{
+    bool only_pos = false;
+    *n = 0;
+    for (int k = first; k < argc; k++) {
+        only_pos |= strcmp (argv [k], "--") == 0;
+        int taken = only_pos ? 0 : s_global (g, argc, argv, &k);
+        if (taken > 1)
+            return taken - 2;
+        if (taken == 0)
+            rest [(*n)++] = argv [k];
+    }
+    return -1;
+}
+
+/* Answers a command line whose words name no command: a group's help, or
+   the nearest command. */
+static int
+s_not_found (const us_prog_t *prog, bool help, int argc, char **argv, int i)
+{
+    bool group = s_is_group (prog, argv [i]);
+    if (group && (help || i + 1 == argc)) {
+        s_group_help (help ? stdout : stderr, prog, argv [i]);
+        return help ? 0 : US_EXIT_USAGE;
+    }
+    char two [128];
+    snprintf (two, sizeof two, "%s %s", argv [i], i + 1 < argc ? argv [i + 1] : "");
+    if (group)
+        return s_unknown (prog, two);
+    /* Perhaps a mistyped two-word command: "unit list". */
+    const char *near = i + 1 < argc && argv [i + 1][0] != '-' ? us_args_nearest (prog, two) : NULL;
+    if (near && strchr (near, ' ')) {
+        fprintf (stderr, "%s: unknown command '%s'; did you mean %s?\n", prog->name, two, near);
+        return US_EXIT_USAGE;
+    }
+    return s_unknown (prog, argv [i]);
 }
 
 /* Runs the command argv names; returns the exit code. */
@@ -612,103 +697,42 @@ us_args_main (const us_prog_t *prog, int argc, char **argv)
 {
     s_program = prog;
     us_args_setup (prog->name, "");
-    const char *db = NULL;
-    bool help = false, version = false, man = false;
-    int i = 1;
-    for (; i < argc && argv [i][0] == '-' && argv [i][1]; i++) {
-        int g = s_global (&db, &help, &version, &man, argc, argv, &i);
-        if (g > 1)
-            return g - 2;
-        if (g == 0) {
-            fprintf (stderr, "%s: unknown option %s before the command (see --help)\n",
-                     prog->name, argv [i]);
-            return US_EXIT_USAGE;
-        }
+    s_globals_t g = { NULL, false, false, false };
+    int i, first, n;
+    int rc = s_globals_before (&g, &i, prog, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (g.version || g.man || i == argc) {
+        if (g.version)
+            printf ("%s %s\n", prog->name, US_VERSION);
+        else
+        if (g.man)
+            us_args_man (stdout, prog);
+        else
+            us_args_help (g.help ? stdout : stderr, prog, NULL);
+        return g.version || g.man || g.help ? 0 : US_EXIT_USAGE;
     }
-    if (version) {
-        printf ("%s %s\n", prog->name, US_VERSION);
-        return 0;
-    }
-    if (man) {
-        us_args_man (stdout, prog);
-        return 0;
-    }
-    if (i == argc) {
-        us_args_help (help ? stdout : stderr, prog, NULL);
-        return help ? 0 : US_EXIT_USAGE;
-    }
-    /* The command: two words first ("units list"), then one. */
-    const us_cmd_t *cmd = NULL;
-    int words = 1;
-    if (i + 1 < argc) {
-        char two [128];
-        snprintf (two, sizeof two, "%s %s", argv [i], argv [i + 1]);
-        cmd = us_args_find (prog, two);
-        words = cmd ? 2 : 1;
-    }
-    if (!cmd)
-        cmd = us_args_find (prog, argv [i]);
-    int first = i + words;
-    /* Global options after the command, up to a "--". */
+    const us_cmd_t *cmd = s_command_at (prog, argc, argv, i, &first);
+    /* Room for the arguments and a --db FILE put in front. */
     char **rest = calloc ((size_t) argc + 3, sizeof *rest);
     if (!rest)
         return us_args_fail (us_error_set (US_ENOMEM, "out of memory"));
-    int n = 0;
-    bool only_pos = false;
-    for (int k = first; k < argc; k++) {
-        only_pos |= strcmp (argv [k], "--") == 0;
-        if (!only_pos) {
-            int g = s_global (&db, &help, &version, &man, argc, argv, &k);
-            if (g > 1) {
-                free (rest);
-                return g - 2;
-            }
-            if (g == 1)
-                continue;
-        }
-        rest [n++] = argv [k];
-    }
-    int rc;
-    if (!cmd && s_is_group (prog, argv [i]) && (help || first == argc)) {
-        s_group_help (help ? stdout : stderr, prog, argv [i]);
-        rc = help ? 0 : US_EXIT_USAGE;
-    }
+    rc = s_globals_after (&g, rest + 2, &n, argc, argv, first);
+    if (rc < 0 && !cmd)
+        rc = s_not_found (prog, g.help, argc, argv, i);
     else
-    if (!cmd && !s_is_group (prog, argv [i]) && i + 1 < argc && argv [i + 1][0] != '-') {
-        /* Perhaps a mistyped two-word command: "unit list". */
-        char two [128];
-        snprintf (two, sizeof two, "%s %s", argv [i], argv [i + 1]);
-        const char *near = us_args_nearest (prog, two);
-        rc = near && strchr (near, ' ') ? (fprintf (stderr, "%s: unknown command '%s'; did you "
-                                                    "mean %s?\n", prog->name, two, near),
-                                           US_EXIT_USAGE)
-                                        : s_unknown (prog, argv [i]);
-    }
+    if (rc < 0 && g.help)
+        us_args_help (stdout, prog, cmd), rc = 0;
     else
-    if (!cmd) {
-        char name [128];
-        snprintf (name, sizeof name, "%s%s%s", argv [i], s_is_group (prog, argv [i]) ? " " : "",
-                  s_is_group (prog, argv [i]) ? argv [i + 1] : "");
-        rc = s_unknown (prog, name);
-    }
+    if (rc < 0 && g.version)
+        printf ("%s %s\n", prog->name, US_VERSION), rc = 0;
     else
-    if (help) {
-        us_args_help (stdout, prog, cmd);
-        rc = 0;
-    }
-    else
-    if (version) {
-        printf ("%s %s\n", prog->name, US_VERSION);
-        rc = 0;
-    }
-    else {
-        /* A store named before the command goes first, so a later --db
-           after it still wins. */
-        char **run_argv = rest;
-        if (db && !(cmd->flags & US_CMD_NO_STORE)) {
-            memmove (rest + 2, rest, (size_t) n * sizeof *rest);
+    if (rc < 0) {
+        char **run_argv = rest + 2;
+        if (g.db && !(cmd->flags & US_CMD_NO_STORE)) {
+            run_argv = rest;
             rest [0] = "--db";
-            rest [1] = (char *) db;
+            rest [1] = (char *) g.db;
             n += 2;
         }
         s_current = cmd;
