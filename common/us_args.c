@@ -721,11 +721,15 @@ us_args_main (const us_prog_t *prog, int argc, char **argv)
     if (rc < 0 && !cmd)
         rc = s_not_found (prog, g.help, argc, argv, i);
     else
-    if (rc < 0 && g.help)
-        us_args_help (stdout, prog, cmd), rc = 0;
+    if (rc < 0 && g.help) {
+        us_args_help (stdout, prog, cmd);
+        rc = 0;
+    }
     else
-    if (rc < 0 && g.version)
-        printf ("%s %s\n", prog->name, US_VERSION), rc = 0;
+    if (rc < 0 && g.version) {
+        printf ("%s %s\n", prog->name, US_VERSION);
+        rc = 0;
+    }
     else
     if (rc < 0) {
         char **run_argv = rest + 2;
