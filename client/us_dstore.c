@@ -8,7 +8,8 @@
 #include "us_hlc.h"
 #include "us_keys.h"
 #include "us_period.h"
-#include "us_report.h"
+#include "us_dstore_report.h"
+#include "us_print.h"
 #include "us_stmts.h"
 #include "us_text.h"
 
@@ -388,14 +389,14 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         sqlite3_reset (st);
         return us_db_error (self->db, "indicators");
     }
-    bool ratio = found && strcmp (us_db_text (st, 1), "ratio") == 0;
+    int computed = found ? us_catalog_entry_check (indicator, us_db_text (st, 1)) : 0;
     if (found)
         e->ind_id = sqlite3_column_int64 (st, 0);
     sqlite3_reset (st);
     if (!found)
         return us_error_set (US_EINVAL, "unknown indicator '%.64s'", indicator);
-    if (ratio)
-        return us_error_set (US_EINVAL, "%s is a ratio; it is computed, not entered", indicator);
+    if (computed)
+        return computed;
     if (value) {
         if (us_text_parse_int (&e->value, value) != 0)
             return us_error_set (US_EINVAL, "value '%.40s' is not a whole number", value);
@@ -575,7 +576,7 @@ us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *un
                        const char *period)
 {
     us_report_t *report;
-    int rc = us_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
     if (rc)
         return rc;
     rc = us_report_check_rules (msg, size, report, unit);
@@ -1504,10 +1505,10 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
         period = year;
     }
     us_report_t *report;
-    int rc = us_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
     if (rc)
         return rc;
-    rc = us_report_print (report, out, json ? US_FORMAT_JSON : US_FORMAT_TEXT);
+    rc = json ? us_print_json (report, out) : us_print_text (report, out);
     us_report_destroy (&report);
     if (rc || json)
         return rc;

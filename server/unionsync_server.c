@@ -6,6 +6,7 @@
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
+#include "us_codec.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -14,8 +15,9 @@
 #include "us_merge.h"
 #include "us_pstore.h"
 #include "us_pstore_list.h"
+#include "us_print.h"
 #include "us_pstore_backup.h"
-#include "us_render.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_service.h"
 #include "us_text.h"
@@ -90,9 +92,11 @@ s_cmd_init (int argc, char **argv)
     return 0;
 }
 
-/* units import / indicators import. */
+typedef enum { S_UNITS, S_INDICATORS, S_KINDS } s_import_t;
+
+/* units import / indicators import / kinds import. */
 static int
-s_cmd_import (int argc, char **argv, bool units)
+s_cmd_import (int argc, char **argv, s_import_t what)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
@@ -103,12 +107,14 @@ s_cmd_import (int argc, char **argv, bool units)
     if ((ex = s_open (&store, opts, 2)) >= 0)
         return ex;
     int count;
-    int rc = units ? us_pstore_import_units (store, &count, pos [0])
-                   : us_pstore_import_indicators (store, &count, pos [0]);
+    int rc = what == S_UNITS ? us_pstore_import_units (store, &count, pos [0])
+           : what == S_KINDS ? us_pstore_import_kinds (store, &count, pos [0])
+           : us_pstore_import_indicators (store, &count, pos [0]);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
+    printf ("imported %d %s from %s\n", count, what == S_UNITS ? "units"
+            : what == S_KINDS ? "unit kinds" : "indicators", pos [0]);
     return 0;
 }
 
@@ -193,8 +199,9 @@ s_cmd_rekey (int argc, char **argv)
 static int
 s_cmd_serve (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
-    const int n = 4;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
+    const int n = 5;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -202,6 +209,12 @@ s_cmd_serve (int argc, char **argv)
     const char *bind = us_args_value (opts, n, "bind", NULL);
     if (!bind)
         return us_args_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
+    char *end;
+    const char *min_arg = us_args_value (opts, n, "min-wire", "1");
+    long min_wire = strtol (min_arg, &end, 10);
+    if (*end || end == min_arg || min_wire < US_WIRE_OLDEST || min_wire > US_WIRE_VERSION)
+        return us_args_usage_error ("--min-wire takes a wire version from 1 (offices not "
+                                    "yet upgraded) to 2");
     us_log_quiet (us_args_has (opts, n, "quiet"));
     /* Keep freed memory for the next batch instead of handing it back to
        the kernel after every statement. */
@@ -229,6 +242,8 @@ s_cmd_serve (int argc, char **argv)
     signal (SIGPIPE, SIG_IGN);
     us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
+    if (service && us_service_set_min_wire (service, (uint32_t) min_wire) != 0)
+        us_service_destroy (&service);
     if (!service) {
         us_pstore_destroy (&store);
         close (lock);
@@ -320,33 +335,40 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
-/* Prints a report, its ranking or its comparison from an open store. */
+/* Prints a report, its ranking or its comparison from an open store. The
+   period's data is loaded once; the trend's months are computed from it. */
 static int
 s_report_print (us_pstore_t *store, const char *period, const char *unit,
-                us_render_format_t format, const char *rank, us_source_t source, bool compare)
+                us_format_t format, const char *rank, us_source_t source, bool compare)
 {
-    sqlite3 *db = us_pstore_db (store);
     us_report_t *report = NULL, *previous = NULL;
-    us_render_trend_t *trend = NULL;
-    int rc = us_report_build (&report, db, period, unit);
+    us_trend_t *trend = NULL;
+    us_report_data_t data = { 0 };
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_pstore_report_load (store, &data, p.first, p.last);
+    if (rc == 0)
+        rc = us_report_compute (&report, &data, p.text, unit);
     if (rc == 0 && rank)
-        rc = us_render_rank_print (report, stdout, format, rank, source);
+        rc = us_print_rank (report, stdout, format, rank, source);
     else
     if (rc == 0) {
         us_period_t last = { 0 };
         if (compare)
-            rc = us_period_shift_years (&last, us_report_period (report), -1);
+            rc = us_period_shift_years (&last, &p, -1);
         if (rc == 0 && compare)
-            rc = us_report_build (&previous, db, last.text, unit);
-        if (rc == 0 && format == US_RENDER_HTML)
-            rc = us_render_trend_build (&trend, db, report);
-        us_render_opts_t opts = { previous, trend };
+            rc = us_pstore_report_build (&previous, store, last.text, unit);
+        if (rc == 0 && format == US_FORMAT_HTML)
+            rc = us_trend_build (&trend, &data, report);
+        us_print_opts_t opts = { previous, trend };
         if (rc == 0)
-            rc = us_render_print (report, stdout, format, &opts);
+            rc = us_print (report, stdout, format, &opts);
     }
-    us_render_trend_destroy (&trend);
+    us_trend_destroy (&trend);
     us_report_destroy (&previous);
     us_report_destroy (&report);
+    us_report_data_free (&data);
     return rc;
 }
 
@@ -362,8 +384,8 @@ s_cmd_report (int argc, char **argv)
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
-    us_render_format_t format;
-    if (us_render_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
+    us_format_t format;
+    if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
     const char *rank = us_args_value (opts, n, "rank", NULL);
     bool compare = us_args_has (opts, n, "compare");
@@ -374,7 +396,7 @@ s_cmd_report (int argc, char **argv)
         return us_args_usage_error (us_error_msg ());
     if (rank && compare)
         return us_args_usage_error ("--rank and --compare do not go together");
-    if (rank && format != US_RENDER_TEXT && format != US_RENDER_CSV && format != US_RENDER_JSON)
+    if (rank && format != US_FORMAT_TEXT && format != US_FORMAT_CSV && format != US_FORMAT_JSON)
         return us_args_usage_error ("a ranking prints as text, csv or json");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
@@ -406,7 +428,9 @@ s_cmd_set (int argc, char **argv, bool resolve)
     const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
     us_hlc_t clock = { 0, 0 };
     us_merge_result_t result;
-    int rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
+    int rc = us_pstore_report_entry_check (store, pos [2]);
+    if (rc == 0)
+        rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
                                author, resolve, &clock);
     us_pstore_destroy (&store);
     if (rc)
@@ -422,7 +446,7 @@ s_cmd_set (int argc, char **argv, bool resolve)
 
 /* approve | lock | unlock | reopen: the submission workflow. */
 static int
-s_cmd_workflow (int argc, char **argv, const char *action)
+s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
     const char *pos [2];
@@ -432,13 +456,13 @@ s_cmd_workflow (int argc, char **argv, const char *action)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    char state [24];
-    int rc = us_pstore_workflow (store, state, sizeof state, pos [0], pos [1], action,
+    us_state_t state;
+    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
                                  us_args_has (opts, 3, "force"));
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], state);
+    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
     return 0;
 }
 
@@ -507,14 +531,15 @@ s_cmd_backup (int argc, char **argv, bool restore)
 
 
 /* Wrappers: one function serves several commands. */
-static int s_cmd_units_import (int argc, char **argv)      { return s_cmd_import (argc, argv, true); }
-static int s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, false); }
+static int s_cmd_units_import (int argc, char **argv)      { return s_cmd_import (argc, argv, S_UNITS); }
+static int s_cmd_kinds_import (int argc, char **argv)      { return s_cmd_import (argc, argv, S_KINDS); }
+static int s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_INDICATORS); }
 static int s_cmd_correct (int argc, char **argv)           { return s_cmd_set (argc, argv, false); }
 static int s_cmd_resolve (int argc, char **argv)           { return s_cmd_set (argc, argv, true); }
-static int s_cmd_approve (int argc, char **argv)           { return s_cmd_workflow (argc, argv, "approve"); }
-static int s_cmd_lock (int argc, char **argv)              { return s_cmd_workflow (argc, argv, "lock"); }
-static int s_cmd_unlock (int argc, char **argv)            { return s_cmd_workflow (argc, argv, "unlock"); }
-static int s_cmd_reopen (int argc, char **argv)            { return s_cmd_workflow (argc, argv, "reopen"); }
+static int s_cmd_approve (int argc, char **argv)           { return s_cmd_workflow (argc, argv, US_ACTION_APPROVE); }
+static int s_cmd_lock (int argc, char **argv)              { return s_cmd_workflow (argc, argv, US_ACTION_LOCK); }
+static int s_cmd_unlock (int argc, char **argv)            { return s_cmd_workflow (argc, argv, US_ACTION_UNLOCK); }
+static int s_cmd_reopen (int argc, char **argv)            { return s_cmd_workflow (argc, argv, US_ACTION_REOPEN); }
 static int s_cmd_backup_make (int argc, char **argv)       { return s_cmd_backup (argc, argv, false); }
 static int s_cmd_restore (int argc, char **argv)           { return s_cmd_backup (argc, argv, true); }
 
@@ -752,9 +777,13 @@ static const us_cmd_t s_commands [] = {
     { "units list", "[--tree] [--at DATE] [--json]", "list the units, or draw their tree",
       "--at YYYY-MM (or a day) lists only the units valid then.",
       "unionsync-server units list --tree --at 2024-01", s_cmd_units_list, 0 },
+    { "kinds import", "FILE.csv", "import or update the kinds of unit",
+      "Rows are code,name,level[,reports]: the 2025 reorganisation's commune and industrial-park "
+      "unions are kinds like the district's.",
+      "unionsync-server kinds import kinds-2025.csv", s_cmd_kinds_import, 0 },
     { "indicators import", "FILE.csv", "import the indicator catalog",
-      "Rows are code,name,kind,numerator,denominator,policy,rule; the default catalog ships "
-      "in data/indicators.csv.",
+      "Columns by heading: code,name,kind[,numerator,denominator,policy,rule,formula,parent,"
+      "unit,phrase,noun]; the default catalog ships in data/indicators.csv.",
       "unionsync-server indicators import data/indicators.csv", s_cmd_indicators_import, 0 },
     { "enroll", "--unit ID --key PUBKEY [--name NAME]", "let an office's replica in",
       "PUBKEY is the last line `unionsync init` printed at the office.",
@@ -768,8 +797,10 @@ static const us_cmd_t s_commands [] = {
     { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
       "The line to run is printed by `unionsync rekey` at the office; the old key stays "
       "refused.", "unionsync-server rekey --key OLDKEY --new NEWKEY", s_cmd_rekey, 0 },
-    { "serve", "--bind ENDPOINT [--quiet]", "serve the offices until SIGINT or SIGTERM",
-      "Logs to stderr; --quiet logs warnings only.",
+    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N]",
+      "serve the offices until SIGINT or SIGTERM",
+      "Logs to stderr; --quiet logs warnings only. --min-wire 2 refuses offices whose "
+      "unionsync is not upgraded yet.",
       "unionsync-server serve --bind tcp://0.0.0.0:5555 --db qt.db", s_cmd_serve, 0 },
     { "target", "set UNIT INDICATOR PERIOD VALUE[..MAX] [--source S] | allocate INDICATOR "
       "PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE [--dry-run]",

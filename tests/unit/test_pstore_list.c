@@ -4,6 +4,7 @@
 #include "us_keys.h"
 #include "us_pstore.h"
 #include "us_pstore_list.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 

@@ -1,5 +1,6 @@
 /*  us_pstore_list: what the provincial store holds, listed for people. */
 #include "us_pstore_list.h"
+#include "us_pstore_sql.h"
 #include "us_csv.h"
 #include "us_db.h"
 #include "us_error.h"
@@ -40,11 +41,10 @@ us_pstore_list_units (us_pstore_t *self, const char *at, us_unit_visit_fn *fn, v
 int
 us_pstore_list_replicas (us_pstore_t *self, us_replica_visit_fn *fn, void *arg)
 {
-    /* Enrolment and revocation are kept in seconds, batches in ms. */
     sqlite3_stmt *st = us_pstore_stmt (self,
-        "SELECT r.id, u.code, r.name, r.curve_key, r.enrolled_at * 1000,"
+        "SELECT r.id, u.code, r.name, r.curve_key, r.enrolled_at,"
         " COALESCE ((SELECT MAX (b.at) FROM batches b WHERE b.replica_id = r.id), 0),"
-        " COALESCE (r.revoked_at * 1000, 0),"
+        " COALESCE (r.revoked_at, 0),"
         " (SELECT COUNT(*) FROM batches b WHERE b.replica_id = r.id),"
         " (SELECT COUNT(*) FROM received x WHERE x.replica_id = r.id)"
         " FROM replicas r JOIN units u ON u.id = r.unit_id ORDER BY u.code, r.id");
