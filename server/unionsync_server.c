@@ -770,9 +770,10 @@ static const us_cmd_t s_commands [] = {
       "unionsync-server init --province QT --name 'Liên đoàn Lao động tỉnh Quảng Trị' --db qt.db",
       s_cmd_init, 0 },
     { "units import", "FILE.csv", "import or update the unit tree, all or nothing",
-      "Rows are id,name,parent,kind[,valid_from,valid_to]; kinds province, district, sector, "
-      "grassroots; months YYYY-MM. The root is the province's own unit: a file that names an "
-      "id twice, or another unit without a parent, is refused.",
+      "Rows are id,name,parent,kind[,valid_from,valid_to]; a kind is one of `kinds import` "
+      "(province, district, sector, commune, park and grassroots are built in); months "
+      "YYYY-MM. The root is the province's own unit: a file that names an id twice, or "
+      "another unit without a parent, is refused.",
       "unionsync-server units import data/quangtri-units.csv", s_cmd_units_import, 0 },
     { "units list", "[--tree] [--at DATE] [--json]", "list the units, or draw their tree",
       "--at YYYY-MM (or a day) lists only the units valid then.",
