@@ -56,7 +56,8 @@ s_open (void **sock, void **monitor, void *ctx, const char *server_key, const us
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://us-probe-%d", s_probe_n++);
     int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED
-               | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+               | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
     if (zmq_socket_monitor (*sock, endpoint, events) != 0
     ||  !(*monitor = zmq_socket (ctx, ZMQ_PAIR))
@@ -185,7 +186,8 @@ us_probe_run (us_probe_result_t *result, void *ctx, const char *server,
 {
     *result = US_PROBE_SILENT;
     if (strncmp (server, "tcp://", 6) != 0 || !strrchr (server + 6, ':'))
-        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
+        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)",
+                             server);
     int64_t deadline = us_hlc_wall_ms () + wait_ms;
     for (int round = 0; round < ROUNDS; round++) {
         if (!s_greets (server, deadline))

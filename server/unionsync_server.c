@@ -531,17 +531,28 @@ s_cmd_backup (int argc, char **argv, bool restore)
 
 
 /* Wrappers: one function serves several commands. */
-static int s_cmd_units_import (int argc, char **argv)      { return s_cmd_import (argc, argv, S_UNITS); }
-static int s_cmd_kinds_import (int argc, char **argv)      { return s_cmd_import (argc, argv, S_KINDS); }
-static int s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_INDICATORS); }
-static int s_cmd_correct (int argc, char **argv)           { return s_cmd_set (argc, argv, false); }
-static int s_cmd_resolve (int argc, char **argv)           { return s_cmd_set (argc, argv, true); }
-static int s_cmd_approve (int argc, char **argv)           { return s_cmd_workflow (argc, argv, US_ACTION_APPROVE); }
-static int s_cmd_lock (int argc, char **argv)              { return s_cmd_workflow (argc, argv, US_ACTION_LOCK); }
-static int s_cmd_unlock (int argc, char **argv)            { return s_cmd_workflow (argc, argv, US_ACTION_UNLOCK); }
-static int s_cmd_reopen (int argc, char **argv)            { return s_cmd_workflow (argc, argv, US_ACTION_REOPEN); }
-static int s_cmd_backup_make (int argc, char **argv)       { return s_cmd_backup (argc, argv, false); }
-static int s_cmd_restore (int argc, char **argv)           { return s_cmd_backup (argc, argv, true); }
+static int
+s_cmd_units_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_UNITS); }
+static int
+s_cmd_kinds_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_KINDS); }
+static int
+s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_INDICATORS); }
+static int
+s_cmd_correct (int argc, char **argv) { return s_cmd_set (argc, argv, false); }
+static int
+s_cmd_resolve (int argc, char **argv) { return s_cmd_set (argc, argv, true); }
+static int
+s_cmd_approve (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_APPROVE); }
+static int
+s_cmd_lock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_LOCK); }
+static int
+s_cmd_unlock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_UNLOCK); }
+static int
+s_cmd_reopen (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_REOPEN); }
+static int
+s_cmd_backup_make (int argc, char **argv) { return s_cmd_backup (argc, argv, false); }
+static int
+s_cmd_restore (int argc, char **argv) { return s_cmd_backup (argc, argv, true); }
 
 /* The units of a listing, kept to print them as a tree. */
 typedef struct {

@@ -145,8 +145,8 @@ us_pstore_units_check (us_pstore_t *self, const char *path)
         for (size_t i = 1; rc == 0 && i < n_seen; i++)
             if (strcmp (seen [i].code, seen [i - 1].code) == 0)
                 rc = us_error_set (US_EINVAL, "%s: unit %.64s is named twice, on lines %d and "
-                                   "%d; keep one; nothing imported", path, seen [i].code, seen [i - 1].line,
-                                   seen [i].line);
+                                   "%d; keep one; nothing imported", path, seen [i].code,
+                                   seen [i - 1].line, seen [i].line);
     }
     for (size_t i = 0; i < n_seen; i++)
         free (seen [i].code);
