@@ -57,7 +57,9 @@ set (CPACK_DEBIAN_PACKAGE_MAINTAINER "unionsync maintainers <unionsync@localhost
 set (CPACK_DEBIAN_PACKAGE_SECTION misc)
 set (CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set (CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set (CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# Beyond what the symbols say: SQLite's RETURNING (3.35) and libzmq's
+# handshake events (4.3), which the stores and the probe rely on.
+set (CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libsqlite3-0 (>= 3.35), libzmq5 (>= 4.3)")
 set (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
      ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
      ${CMAKE_SOURCE_DIR}/packaging/debian/prerm
