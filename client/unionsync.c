@@ -7,8 +7,10 @@
 #include "us_args.h"
 #include "us_dstore.h"
 #include "us_error.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_sync.h"
+#include "us_template.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -147,24 +149,72 @@ s_cmd_set (int argc, char **argv)
     return 0;
 }
 
-/* import: records many figures from CSV, all or nothing. */
+/* import: records many figures from a sheet, all or nothing. */
 static int
 s_cmd_import (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true),
+                         US_OPT ("encoding", true), US_OPT ("unit", true),
+                         US_OPT ("clear-empty", false) };
+    const int n = 6;
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    us_import_opts_t io = { .encoding = US_SHEET_AUTO, .author = s_author (opts, n),
+                            .unit = us_args_value (opts, n, "unit", NULL),
+                            .clear_empty = us_args_has (opts, n, "clear-empty") };
+    const char *enc = us_args_value (opts, n, "encoding", NULL);
+    if (enc && us_sheet_encoding_parse (&io.encoding, enc) != 0)
+        return us_args_usage_error (us_error_msg ());
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    int count;
-    int rc = us_dstore_import (store, &count, pos [0], s_author (opts, 3));
+    us_import_result_t res;
+    int rc = us_import_file (store, &res, pos [0], &io);
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("saved %d figures from %s (waiting to be sent)\n", count, pos [0]);
+    printf ("saved %d figures from %s (waiting to be sent)", res.stored, pos [0]);
+    if (res.cleared)
+        printf ("; %d of them cleared", res.cleared);
+    if (res.skipped)
+        printf ("; %d empty value%s left as they were (--clear-empty clears them)",
+                res.skipped, res.skipped == 1 ? "" : "s");
+    printf ("\n");
+    if (res.guessed)
+        printf ("read %s as %s (a guess: if the names look wrong, give --encoding cp1252 "
+                "or utf-8)\n", pos [0], res.encoding);
+    return 0;
+}
+
+/* template: writes the office's form for a period. */
+static int
+s_cmd_template (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("format", true),
+                         US_OPT ("output", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_template_format_t format;
+    if (us_template_format_parse (&format, us_args_value (opts, n, "format", "csv")) != 0)
+        return us_args_usage_error (us_error_msg ());
+    const char *output = us_args_value (opts, n, "output", NULL);
+    if (format == US_TEMPLATE_XLSX && !output)
+        return us_args_usage_error ("template --format xlsx needs --output FILE");
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int rows;
+    int rc = us_template_write (store, &rows, pos [0], format, output);
+    us_dstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    if (output)
+        printf ("wrote the form of %s to %s (%d rows)\n", pos [0], output, rows);
     return 0;
 }
 
@@ -353,11 +403,18 @@ static const us_cmd_t s_commands [] = {
       "rule of the catalog is a warning here and a refusal at submit.",
       "unionsync set QT.TRIEUPHONG 2022-05 members.new 120 --note 'hai công ty mới'",
       s_cmd_set, 0 },
-    { "import", "FILE.csv [--author NAME]",
-      "record many figures from a CSV file, all or nothing",
-      "Rows are unit,month,indicator,value[,note]; a first row of headings is skipped. One bad "
-      "row refuses the whole file, naming its line.",
+    { "import", "FILE [--encoding utf-8|utf-16|cp1258|cp1252] [--unit ID] [--clear-empty] "
+      "[--author NAME]", "record many figures from a sheet saved from Excel, all or nothing",
+      "Long (unit, month, indicator, value[, note]) or wide (one column per month) sheets; "
+      "separators , ; or tab; UTF-8, UTF-16, Windows-1258 or Windows-1252; headings in "
+      "English or Vietnamese. '-' clears a figure, and so does an empty value with "
+      "--clear-empty. One bad row refuses the whole file, naming its line and field.",
       "unionsync import thang5.csv --author lan", s_cmd_import, 0 },
+    { "template", "PERIOD [--format csv|xlsx] [--output FILE]",
+      "write the office's form for a period, to fill in Excel and import back",
+      "Its unit and the units below it, every entered indicator with its Vietnamese name, "
+      "and last year's figure beside each month.",
+      "unionsync template 2022-Q2 --format xlsx --output bieu-mau.xlsx", s_cmd_template, 0 },
     { "show", "[PERIOD] [--json]", "the office's figures, targets and achievement",
       "PERIOD is a month (2022-05), quarter (2022-Q2), half (2022-H1), year or range; the "
       "default is the current year. Entries not yet sent are marked *.",
