@@ -11,6 +11,7 @@
 #include "us_keys.h"
 #include "us_sync.h"
 #include "us_template.h"
+#include "us_ui.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -438,6 +439,11 @@ static const us_cmd_t s_commands [] = {
       "For a province that moved its server or made new keys; the edits, history and keys of "
       "the store stay.",
       "unionsync config --server tcp://10.0.0.5:5555 --server-key KEY", s_cmd_config, 0 },
+    { "ui", "[--port N] [--no-browser] [--sync-every SECONDS]",
+      "the office desk in the browser; prints its address",
+      "Serves the office's data-entry form on 127.0.0.1 only and syncs in the background; the "
+      "command line keeps working on the same store. SIGINT or SIGTERM stops it.",
+      "unionsync ui --db tp.db", us_ui_run, 0 },
     { "rekey", "", "new keys for this replica; print the line the province runs",
       "For a lost or stolen key. The store keeps its identity and pending edits; it syncs "
       "again once the province runs the printed `unionsync-server rekey` line.",
