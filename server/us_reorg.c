@@ -216,3 +216,18 @@ us_reorg_command (const char *sub, int argc, char **argv)
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
+
+/* units merge. */
+int us_reorg_merge (int argc, char **argv) { return us_reorg_command ("merge", argc, argv); }
+/* units split. */
+int us_reorg_split (int argc, char **argv) { return us_reorg_command ("split", argc, argv); }
+/* units move. */
+int us_reorg_move (int argc, char **argv) { return us_reorg_command ("move", argc, argv); }
+/* units rename. */
+int us_reorg_rename (int argc, char **argv) { return us_reorg_command ("rename", argc, argv); }
+/* units end. */
+int us_reorg_end (int argc, char **argv) { return us_reorg_command ("end", argc, argv); }
+/* units reorganise. */
+int us_reorg_reorganise (int argc, char **argv) { return us_reorg_command ("reorganise", argc, argv); }
+/* units events. */
+int us_reorg_events (int argc, char **argv) { return us_reorg_command ("events", argc, argv); }

@@ -13,4 +13,13 @@ bool us_reorg_handles (const char *sub);
 /* Runs `units SUB ARGS...` (argv after SUB); returns the exit code. */
 int us_reorg_command (const char *sub, int argc, char **argv);
 
+/* The commands one by one, as the command table runs them. */
+int us_reorg_merge (int argc, char **argv);
+int us_reorg_split (int argc, char **argv);
+int us_reorg_move (int argc, char **argv);
+int us_reorg_rename (int argc, char **argv);
+int us_reorg_end (int argc, char **argv);
+int us_reorg_reorganise (int argc, char **argv);
+int us_reorg_events (int argc, char **argv);
+
 #endif

@@ -1,30 +1,12 @@
 /*  us_pstore_absorb: another provincial store brought into this one. */
 #include "us_pstore_absorb.h"
+#include "us_pstore_list.h"
 #include "us_pstore_sql.h"
 #include "us_error.h"
 #include "us_text.h"
 
 #include <string.h>
 #include <time.h>
-
-/* Reads the province code and name of the store. */
-int
-us_pstore_province (us_pstore_t *self, char *code, size_t code_len, char *name, size_t name_len)
-{
-    sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db, "SELECT (SELECT value FROM meta WHERE key = 'province'),"
-                            " COALESCE ((SELECT value FROM meta WHERE key = 'name'), '')");
-    if (rc)
-        return rc;
-    rc = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL ? 0
-       : us_error_set (US_ECORRUPT, "the store names no province");
-    if (rc == 0) {
-        snprintf (code, code_len, "%s", us_db_text (st, 0));
-        snprintf (name, name_len, "%s", us_db_text (st, 1));
-    }
-    sqlite3_finalize (st);
-    return rc;
-}
 
 /* Runs SQL over both stores; names what failed. */
 static int
@@ -52,8 +34,8 @@ s_int (us_pstore_t *self, const char *sql, const char *text)
 static int
 s_check_province (us_pstore_t *self, const char *code)
 {
-    char mine [US_MAX_CODE + 1], name [US_MAX_NAME + 1];
-    int rc = us_pstore_province (self, mine, sizeof mine, name, sizeof name);
+    char mine [US_MAX_CODE + 1];
+    int rc = us_pstore_province (self, mine, sizeof mine);
     if (rc)
         return rc;
     if (strcmp (mine, code) == 0)

@@ -22,11 +22,6 @@
 
 #include <stdio.h>
 
-/* Reads the province code and name of the store at path (NUL-terminated
-   into buffers of the sizes given). */
-int us_pstore_province (us_pstore_t *self, char *code, size_t code_len, char *name,
-                        size_t name_len);
-
 /* Brings the store at path (already verified) in under unit under (NULL:
    the province); prints each re-coded unit as "OLD -> NEW" on out. Sets
    *units and *records. */
