@@ -1443,6 +1443,35 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return 0;
 }
 
+/* Tells an office whose unit has ended which unit succeeds it (as
+   pulled): a line of text, or the keys "ended" and "successor". */
+static int
+s_status_ended (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) == SQLITE_ROW) {
+        const char *to = us_db_text (st, 0), *next = us_db_text (st, 1), *name = us_db_text (st, 2);
+        if (json) {
+            fputs (",\"ended\":", out);
+            us_text_json (out, to);
+            fputs (",\"successor\":", out);
+            us_text_json (out, next);
+        }
+        else
+            fprintf (out, "This unit ended in %s%s%s%s%s%s; figures for later months go to %s.\n",
+                     to, *next ? "; its successor is " : "", next, *name ? " (" : "", name,
+                     *name ? ")" : "", *next ? "the successor's office" : "no unit");
+    }
+    sqlite3_reset (st);
+    return 0;
+}
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
@@ -1487,7 +1516,9 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
             fprintf (out, "Warning: this PC's clock is off by %lld minutes; fix the date and time.\n",
                      (long long) (offset / 60000));
     }
-    rc = s_status_lists (self, out, json);
+    rc = s_status_ended (self, out, json);
+    if (rc == 0)
+        rc = s_status_lists (self, out, json);
     if (rc == 0)
         rc = s_status_conflicts (self, out, json);
     if (rc == 0)

@@ -136,6 +136,11 @@ sqlite3 "$SRV_DB" "DELETE FROM unit_events" 2>/dev/null && fail "unit events can
 # 4. validity at the offices and the server
 sync_ok vinhlinh
 sync_ok dongha
+us vinhlinh status
+assert_match 'This unit ended in 2025-06; its successor is QT.X.VINHLINH' "$OUT" "the office is told its successor"
+us dongha status --json
+assert_eq '2025-06 QT.P.DONGHA=0.6,QT.P.NAMDONGHA=0.4' "$(jq -r '.ended + " " + .successor' <<<"$OUT")" \
+    "status --json names the end and the successors"
 us vinhlinh set QT.VINHLINH 2025-06 members.new 9
 assert_rc 0 "a late figure for June 2025 (before the end) is accepted offline"
 sync_ok vinhlinh
