@@ -7,6 +7,7 @@
 #include "us_args.h"
 #include "us_audit.h"
 #include "us_db.h"
+#include "us_desk_cli.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -35,13 +36,17 @@ static const char *s_usage =
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
     "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
-    "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
+    "  serve --bind ENDPOINT [--ui ADDR]       until SIGINT/SIGTERM; --ui: the desk too\n"
+    "  ui [--bind ADDR]                        the province desk (default 127.0.0.1:8080);\n"
+    "     [--tls-cert F --tls-key F] [--behind-proxy]  needed for a non-loopback ADDR\n"
+    "  user add NAME --role viewer|approver|admin | passwd NAME | disable NAME | list\n"
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
     "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
     "                  [--dry-run]             split TOTAL among the province's district and\n"
     "                                          sector units by last year's figures of INDICATOR\n"
     "                                          (or FILE's unit,weight rows); set their targets\n"
     "  report PERIOD [--unit ID] [--format text|csv|json|html|vi] [--compare]\n"
+    "  report PERIOD [--unit ID] --format xlsx --output FILE   an Excel workbook\n"
     "                                          html: a printable page with charts; vi: the\n"
     "                                          report in Vietnamese; --compare: with last year's\n"
     "  report PERIOD --rank INDICATOR [--source S] [--unit ID] [--format text|csv|json]\n"
@@ -219,8 +224,10 @@ s_cmd_rekey (int argc, char **argv)
 static int
 s_cmd_serve (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
-    const int n = 4;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false),
+                         US_OPT ("ui", true), US_OPT ("tls-cert", true), US_OPT ("tls-key", true),
+                         US_OPT ("behind-proxy", false) };
+    const int n = 8;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -254,9 +261,20 @@ s_cmd_serve (int argc, char **argv)
         us_pstore_destroy (&store);
         return us_args_fail (US_EINVAL);
     }
+    us_desk_t *desk = NULL;
+    us_desk_config_t desk_config = {
+        us_args_value (opts, n, "ui", NULL), us_args_db_path (opts, n),
+        us_args_value (opts, n, "tls-cert", NULL), us_args_value (opts, n, "tls-key", NULL),
+        us_args_has (opts, n, "behind-proxy") };
+    if (desk_config.bind && !(desk = us_desk_cli_start (&desk_config))) {
+        us_service_destroy (&service);
+        us_pstore_destroy (&store);
+        return US_EXIT_USAGE;
+    }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
     fflush (stderr);
     rc = us_service_run (service, &s_stop);
+    us_desk_destroy (&desk);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
@@ -375,12 +393,29 @@ s_cmd_report (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
                          US_OPT ("format", true), US_OPT ("compare", false), US_OPT ("rank", true),
-                         US_OPT ("source", true) };
-    const int n = 7;
+                         US_OPT ("source", true), US_OPT ("output", true) };
+    const int n = 8;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    bool xlsx = strcmp (us_args_value (opts, n, "format", "text"), "xlsx") == 0;
+    if (xlsx != us_args_has (opts, n, "output"))
+        return us_args_usage_error (xlsx ? "--format xlsx needs --output FILE"
+                                         : "--output goes with --format xlsx");
+    if (xlsx && (us_args_has (opts, n, "rank") || us_args_has (opts, n, "compare")))
+        return us_args_usage_error ("--format xlsx takes no --rank or --compare");
+    if (xlsx) {
+        us_pstore_t *store;
+        if ((ex = s_open (&store, opts, n)) >= 0)
+            return ex;
+        int rc = us_desk_cli_xlsx (store, pos [0], us_args_value (opts, n, "unit", NULL),
+                                   us_args_value (opts, n, "output", NULL));
+        us_pstore_destroy (&store);
+        if (rc == 0)
+            printf ("wrote %s\n", us_args_value (opts, n, "output", NULL));
+        return rc ? us_args_fail (rc) : 0;
+    }
     us_render_format_t format;
     if (us_render_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
@@ -532,6 +567,16 @@ main (int argc, char **argv)
         return s_cmd_workflow (argc - 2, argv + 2, cmd);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
+    if (strcmp (cmd, "user") == 0)        return us_desk_cmd_user (argc - 2, argv + 2);
+    if (strcmp (cmd, "ui") == 0) {
+        struct sigaction sa;
+        memset (&sa, 0, sizeof sa);
+        sa.sa_handler = s_on_signal;
+        sigaction (SIGINT, &sa, NULL);
+        sigaction (SIGTERM, &sa, NULL);
+        signal (SIGPIPE, SIG_IGN);
+        return us_desk_cmd_ui (argc - 2, argv + 2, &s_stop);
+    }
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }
