@@ -11,6 +11,12 @@ const STATE_VI = {
   locked: 'Đã khoá', amended: 'Sửa đổi', nil: 'Không phát sinh', reopened: 'Mở lại',
   notdue: 'Chưa đến hạn'
 };
+const ACTION_VI = {
+  correct: 'điều chỉnh', resolve: 'giải quyết xung đột', approve: 'duyệt', lock: 'khoá',
+  unlock: 'mở khoá', reopen: 'trả lại', target: 'đặt chỉ tiêu', allocate: 'phân bổ chỉ tiêu',
+  enroll: 'đăng ký văn phòng', revoke: 'thu hồi khoá', rekey: 'đổi khoá',
+  account: 'tài khoản', login: 'đăng nhập'
+};
 const SOURCE_VI = { tld: 'Tổng Liên đoàn giao', province: 'Tỉnh giao', committed: 'Đăng ký' };
 
 /* ---------------------------------------------------------------- helpers */
@@ -242,7 +248,8 @@ function cellChooser (unit, period) {
          encodeURIComponent(val('cell-ind'))); } },
     h('strong', {}, 'Lịch sử một số liệu: '),
     field('Đơn vị', unitSelect('cell-unit', unit)),
-    field('Tháng', h('input', { id: 'cell-month', type: 'month', value: month, required: true })),
+    field('Tháng', h('input', { id: 'cell-month', value: month, required: true,
+      pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM', size: 8 })),
     field('Chỉ số', indSelect('cell-ind', null, (i) => i.kind !== 'ratio')),
     h('button', { type: 'submit' }, 'Xem'));
 }
@@ -379,8 +386,8 @@ async function viewCorrections (main) {
           indicator: val('co-ind'), value: v === '' ? null : v, note: val('co-note') },
           'Đã ghi điều chỉnh; văn phòng nhận ở lần đồng bộ tới'); } },
       field('Đơn vị', unitSelect('co-unit', q('unit'))),
-      field('Tháng', h('input', { id: 'co-month', type: 'month', required: true,
-                                  value: q('month') || '' })),
+      field('Tháng', h('input', { id: 'co-month', required: true,
+        pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM', value: q('month') || '' })),
       field('Chỉ số', indSelect('co-ind', q('indicator'), (i) => i.kind !== 'ratio')),
       field('Giá trị mới (để trống để xoá)', h('input', { id: 'co-value', inputmode: 'numeric' })),
       field('Ghi chú lý do (bắt buộc)', h('textarea', { id: 'co-note', required: true })),
@@ -395,7 +402,8 @@ function logTable (rows) {
   return h('table', { id: 'log' }, h('thead', {}, h('tr', {},
       ['Lúc', 'Tài khoản', 'Thao tác', 'Nội dung'].map((t) => h('th', {}, t)))),
     h('tbody', {}, rows.map((l) => h('tr', {}, h('td', {}, when(l.at * 1000)),
-      h('td', {}, l.account), h('td', {}, l.action), h('td', {}, l.detail)))));
+      h('td', {}, l.account), h('td', {}, ACTION_VI[l.action] || l.action),
+      h('td', {}, l.detail)))));
 }
 
 /* Targets: the list, setting one, allocating a total with a preview. */
