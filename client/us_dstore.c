@@ -1,5 +1,6 @@
 /*  us_dstore: a district office's store. */
 #include "us_dstore.h"
+#include "us_dstore_schema.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -16,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_VERSION 1
 #define CLOCK_WARN_MS (5 * 60 * 1000)
 #define US_CLOCK_AHEAD_MS (10 * 60 * 1000)    /* the server's clamp */
 
@@ -41,27 +41,51 @@ struct _us_dstore_t {
     int next_batch;                 /* the one the next call reuses */
 };
 
-static const char *s_schema =
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE outbox ("
-    "  seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, unit TEXT NOT NULL,"
-    "  indicator TEXT NOT NULL, month INTEGER NOT NULL, value INTEGER,"
-    "  hlc INTEGER NOT NULL, base_version INTEGER NOT NULL, author TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL);"
-    "CREATE INDEX outbox_cell ON outbox (unit, indicator, month);"
-    "CREATE TABLE history ("
-    "  id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  unit TEXT NOT NULL, indicator TEXT NOT NULL, month INTEGER NOT NULL,"
-    "  value INTEGER, outcome TEXT NOT NULL, reason TEXT NOT NULL,"
-    "  server_value INTEGER, at INTEGER NOT NULL, UNIQUE (epoch, seq));"
-    "CREATE TABLE conflicts ("
-    "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, indicator TEXT NOT NULL,"
-    "  month INTEGER NOT NULL, winner_value INTEGER, winner_author TEXT NOT NULL,"
-    "  loser_value INTEGER, loser_author TEXT NOT NULL, rule TEXT NOT NULL,"
-    "  at INTEGER NOT NULL);"
-    "CREATE TABLE pending_submits ("
-    "  period TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'queued',"
-    "  reason TEXT NOT NULL DEFAULT '');";
+/* The counters of the store's state row: read and written on every edit
+   and sync, so each goes through the statement cache. */
+typedef enum {
+    S_EPOCH, S_LAST_SEQ, S_CHECKPOINT, S_HLC, S_CLOCK_OFFSET, S_LAST_SYNC_MS, S_COUNTERS
+} s_counter_t;
+
+static const char *s_counter_get [S_COUNTERS] = {
+    "SELECT epoch FROM state", "SELECT last_seq FROM state", "SELECT checkpoint FROM state",
+    "SELECT hlc FROM state", "SELECT clock_offset_ms FROM state",
+    "SELECT last_sync_ms FROM state" };
+static const char *s_counter_set [S_COUNTERS] = {
+    "UPDATE state SET epoch = ?", "UPDATE state SET last_seq = ?",
+    "UPDATE state SET checkpoint = ?", "UPDATE state SET hlc = ?",
+    "UPDATE state SET clock_offset_ms = ?", "UPDATE state SET last_sync_ms = ?" };
+
+/* Reads one counter of the state row. */
+static int
+s_get (us_dstore_t *self, s_counter_t which, int64_t *value)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, s_counter_get [which]);
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *value = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+    rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE
+       ? us_error_set (US_ECORRUPT, "the store has lost its state row")
+       : us_db_error (self->db, "state");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Writes one counter of the state row (inside the caller's transaction). */
+static int
+s_put (us_dstore_t *self, s_counter_t which, int64_t value)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, s_counter_set [which]);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, value);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "state");
+    sqlite3_reset (st);
+    return rc;
+}
 
 /*  ----------------------------------------------------------------------
     Opening and creating
@@ -149,16 +173,11 @@ us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
     rc = s_wrap (self_p, db, path);
     if (rc)
         return rc;
-    rc = us_db_begin (db);
-    if (rc == 0) rc = us_db_exec (db, us_report_schema ());
-    if (rc == 0) rc = us_db_exec (db, s_schema);
-    if (rc == 0) rc = us_db_meta_set_int (db, "schema", SCHEMA_VERSION);
+    rc = us_dstore_schema_create (db);
+    if (rc == 0) rc = us_db_begin (db);
     if (rc == 0) rc = us_db_meta_set (db, "unit", unit);
     if (rc == 0) rc = us_db_meta_set (db, "server", server);
     if (rc == 0) rc = us_db_meta_set (db, "server_key", z85);
-    if (rc == 0) rc = us_db_meta_set_int (db, "epoch", 1);
-    if (rc == 0) rc = us_db_meta_set_int (db, "last_seq", 0);
-    if (rc == 0) rc = us_db_meta_set_int (db, "checkpoint", 0);
     if (rc == 0) rc = s_seed_catalog (db);
     if (rc == 0) {
         /* The office's own unit, named properly once the tree arrives. */
@@ -194,11 +213,7 @@ us_dstore_open (us_dstore_t **self_p, const char *path)
     rc = s_wrap (self_p, db, path);
     if (rc)
         return rc;
-    int64_t version;
-    rc = us_db_meta_int (&version, db, "schema", 0);
-    if (rc == 0 && version != SCHEMA_VERSION)
-        rc = us_error_set (US_ECORRUPT, "store %s has schema %" PRId64 ", this program needs %d",
-                           path, version, SCHEMA_VERSION);
+    rc = us_dstore_schema_upgrade (db, path);
     if (rc == 0)
         rc = s_load_meta (*self_p);
     if (rc) {
@@ -389,14 +404,14 @@ static int
 s_tick (us_dstore_t *self, uint64_t *ts)
 {
     int64_t last, offset;
-    int rc = us_db_meta_int (&last, self->db, "hlc", 0);
+    int rc = s_get (self, S_HLC, &last);
     if (rc == 0)
-        rc = us_db_meta_int (&offset, self->db, "clock_offset", 0);
+        rc = s_get (self, S_CLOCK_OFFSET, &offset);
     if (rc)
         return rc;
     us_hlc_t clock = { (uint64_t) last, offset };
     *ts = us_hlc_tick (&clock, us_hlc_wall_ms ());
-    return us_db_meta_set_int (self->db, "hlc", (int64_t) *ts);
+    return s_put (self, S_HLC, (int64_t) *ts);
 }
 
 /* Stores a checked edit: outbox row plus the office's view (in a transaction). */
@@ -409,10 +424,10 @@ s_store_edit (us_dstore_t *self, const s_edit_t *e, const char *note, const char
         return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     int64_t epoch, seq;
     uint64_t hlc;
-    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
-    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
+    int rc = s_get (self, S_EPOCH, &epoch);
+    if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
     if (rc == 0) rc = s_tick (self, &hlc);
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", ++seq);
+    if (rc == 0) rc = s_put (self, S_LAST_SEQ, ++seq);
     if (rc)
         return rc;
     sqlite3_stmt *st;
@@ -589,10 +604,10 @@ int
 us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
 {
     int64_t epoch, seq, cp, hlc;
-    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
-    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
-    if (rc == 0) rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
-    if (rc == 0) rc = us_db_meta_int (&hlc, self->db, "hlc", 0);
+    int rc = s_get (self, S_EPOCH, &epoch);
+    if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
+    if (rc == 0) rc = s_get (self, S_CHECKPOINT, &cp);
+    if (rc == 0) rc = s_get (self, S_HLC, &hlc);
     if (rc)
         return rc;
     hello->epoch = (uint32_t) epoch;
@@ -629,8 +644,8 @@ s_new_epoch (us_dstore_t *self, uint32_t server_epoch)
             top = sqlite3_column_int64 (st, 0);
         sqlite3_reset (st);
     }
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "epoch", fresh);
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_seq", top);
+    if (rc == 0) rc = s_put (self, S_EPOCH, fresh);
+    if (rc == 0) rc = s_put (self, S_LAST_SEQ, top);
     return rc;
 }
 
@@ -656,9 +671,9 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
 {
     int64_t epoch, seq, last;
     int rc = us_db_begin (self->db);
-    if (rc == 0) rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
-    if (rc == 0) rc = us_db_meta_int (&seq, self->db, "last_seq", 0);
-    if (rc == 0) rc = us_db_meta_int (&last, self->db, "hlc", 0);
+    if (rc == 0) rc = s_get (self, S_EPOCH, &epoch);
+    if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
+    if (rc == 0) rc = s_get (self, S_HLC, &last);
     if (rc) {
         us_db_rollback (self->db);
         return rc;
@@ -672,8 +687,8 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
         last = (int64_t) w->server_time;
     us_hlc_t clock = { (uint64_t) last, offset };
     uint64_t now = us_hlc_update (&clock, w->server_time, wall);
-    rc = us_db_meta_set_int (self->db, "clock_offset", offset);
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "hlc", (int64_t) now);
+    rc = s_put (self, S_CLOCK_OFFSET, offset);
+    if (rc == 0) rc = s_put (self, S_HLC, (int64_t) now);
     /* The server has seen seqs this store never issued, or a later epoch:
        this store was restored from a backup. */
     bool restored = w->epoch > (uint32_t) epoch
@@ -737,7 +752,7 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
     self->next_batch = !self->next_batch;
     b->text_len = 0;
     int64_t epoch;
-    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
+    int rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0)
         rc = s_batch_room (b, max ? max : 1);
     sqlite3_stmt *st = NULL;
@@ -886,7 +901,7 @@ int
 us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint)
 {
     int64_t cp;
-    int rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
+    int rc = s_get (self, S_CHECKPOINT, &cp);
     *checkpoint = (uint64_t) cp;
     return rc;
 }
@@ -1116,7 +1131,7 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
         else sqlite3_bind_int64 (st, 7, k->loser_value);
         sqlite3_bind_text (st, 8, k->loser_author, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 9, k->rule, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 10, (int64_t) k->at);
+        sqlite3_bind_int64 (st, 10, us_hlc_ms (k->at));     /* the store keeps ms */
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "conflicts");
         sqlite3_reset (st);
     }
@@ -1164,7 +1179,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "checkpoint", (int64_t) c->next);
+    if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc) {
         us_db_rollback (self->db);
@@ -1223,8 +1238,14 @@ int
 us_dstore_note_sync (us_dstore_t *self, const char *outcome)
 {
     int rc = us_db_begin (self->db);
-    if (rc == 0) rc = us_db_meta_set_int (self->db, "last_sync_at", us_hlc_wall_ms ());
-    if (rc == 0) rc = us_db_meta_set (self->db, "last_sync", outcome);
+    if (rc == 0) rc = s_put (self, S_LAST_SYNC_MS, us_hlc_wall_ms ());
+    sqlite3_stmt *st;
+    if (rc == 0) rc = us_stmts_get (&st, self->stmts, "UPDATE state SET last_sync = ?");
+    if (rc == 0) {
+        sqlite3_bind_text (st, 1, outcome, -1, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "state");
+        sqlite3_reset (st);
+    }
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc)
         us_db_rollback (self->db);
@@ -1410,13 +1431,17 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 {
     int64_t epoch, cp, offset, last_at;
     char last [128] = "never";
-    int rc = us_db_meta_int (&epoch, self->db, "epoch", 1);
-    if (rc == 0) rc = us_db_meta_int (&cp, self->db, "checkpoint", 0);
-    if (rc == 0) rc = us_db_meta_int (&offset, self->db, "clock_offset", 0);
-    if (rc == 0) rc = us_db_meta_int (&last_at, self->db, "last_sync_at", 0);
+    int rc = s_get (self, S_EPOCH, &epoch);
+    if (rc == 0) rc = s_get (self, S_CHECKPOINT, &cp);
+    if (rc == 0) rc = s_get (self, S_CLOCK_OFFSET, &offset);
+    if (rc == 0) rc = s_get (self, S_LAST_SYNC_MS, &last_at);
+    sqlite3_stmt *st;
+    if (rc == 0) rc = us_stmts_get (&st, self->stmts, "SELECT last_sync FROM state");
     if (rc)
         return rc;
-    us_db_meta_get (last, sizeof last, self->db, "last_sync");
+    if (sqlite3_step (st) == SQLITE_ROW)
+        snprintf (last, sizeof last, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
     char when [32] = "never";
     if (last_at) {
         time_t t = (time_t) (last_at / 1000);

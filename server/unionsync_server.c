@@ -14,6 +14,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_backup.h"
 #include "us_render.h"
 #include "us_report.h"
 #include "us_service.h"
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 
 static const char *s_usage =
@@ -56,6 +58,8 @@ static const char *s_usage =
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
+    "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
+    "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
     "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
@@ -244,8 +248,13 @@ s_cmd_serve (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     us_keys_t keys;
-    int rc = us_keys_load (&keys, us_pstore_key_path (store));
+    int lock = -1;
+    int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
+    if (rc == 0)
+        rc = us_keys_load (&keys, us_pstore_key_path (store));
     if (rc) {
+        if (lock >= 0)
+            close (lock);
         us_pstore_destroy (&store);
         return us_args_fail (rc);
     }
@@ -259,6 +268,7 @@ s_cmd_serve (int argc, char **argv)
     us_keys_wipe (&keys);
     if (!service) {
         us_pstore_destroy (&store);
+        close (lock);
         return us_args_fail (US_EINVAL);
     }
     us_desk_t *desk = NULL;
@@ -269,6 +279,7 @@ s_cmd_serve (int argc, char **argv)
     if (desk_config.bind && !(desk = us_desk_cli_start (&desk_config))) {
         us_service_destroy (&service);
         us_pstore_destroy (&store);
+        close (lock);
         return US_EXIT_USAGE;
     }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
@@ -277,6 +288,7 @@ s_cmd_serve (int argc, char **argv)
     us_desk_destroy (&desk);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
+    close (lock);
     return rc ? us_args_fail (rc) : 0;
 }
 
@@ -537,6 +549,28 @@ s_cmd_audit (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* backup FILE / restore FILE: a checked copy of the store, or one put back. */
+static int
+s_cmd_backup (int argc, char **argv, bool restore)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    const int n = 2;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_summary_t sum;
+    const char *db = us_args_db_path (opts, n);
+    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+                     : us_pstore_backup (db, pos [0], &sum);
+    if (rc)
+        return us_args_fail (rc);
+    printf (restore ? "restored %s into %s\n" : "backup of %2$s written to %1$s and checked\n",
+            pos [0], db);
+    us_pstore_summary_print (&sum, stdout);
+    return 0;
+}
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
@@ -577,6 +611,8 @@ main (int argc, char **argv)
         signal (SIGPIPE, SIG_IGN);
         return us_desk_cmd_ui (argc - 2, argv + 2, &s_stop);
     }
+    if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
+    if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }

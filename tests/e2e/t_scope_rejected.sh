@@ -37,12 +37,9 @@ craft () {
     month=$(month_code "$3")
     sqlite3 "$db" "BEGIN;
         INSERT INTO outbox (seq, epoch, unit, indicator, month, value, hlc, base_version, author, note, at)
-        VALUES ((SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'last_seq'),
-                (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'),
-                '$2', '$4', $month, $5,
-                (SELECT CAST(value AS INTEGER) + 1000000 FROM meta WHERE key = 'hlc'), 0, 'tamper', '', 0);
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'last_seq';
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1000000 WHERE key = 'hlc';
+        VALUES ((SELECT last_seq + 1 FROM state), (SELECT epoch FROM state),
+                '$2', '$4', $month, $5, (SELECT hlc + 1000000 FROM state), 0, 'tamper', '', 0);
+        UPDATE state SET last_seq = last_seq + 1, hlc = hlc + 1000000;
         COMMIT;" || die "cannot craft a delta in $db (client schema changed?)"
 }
 

@@ -305,7 +305,7 @@ sync_ok cl
 us cl status --json
 assert_le "$(abs "$(jq '.clock_offset_ms' <<<"$OUT")")" 5000 "before: Cam Lộ's clock offset is near 0"
 far_ms=$(( $(date +%s%3N) + 5 * 365 * 86400 * 1000 ))
-sqlite3 "$(cdb cl)" "UPDATE meta SET value = $((far_ms << 16)) WHERE key = 'hlc'" \
+sqlite3 "$(cdb cl)" "UPDATE state SET hlc = $((far_ms << 16))" \
     || die "cannot move Cam Lộ's clock"
 us cl set QT.CAMLO 2022-11 members.new 12
 assert_rc 0 "an edit on the PC whose clock is years ahead"

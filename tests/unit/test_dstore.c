@@ -86,7 +86,7 @@ s_state (void)
     s_state_t st = {
         s_int ("SELECT COUNT(*) FROM outbox"),
         s_int ("SELECT COUNT(*) FROM cells"),
-        s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'last_seq'"),
+        s_int ("SELECT last_seq FROM state"),
         s_int ("SELECT COUNT(*) FROM history"),
         s_int ("SELECT COALESCE (SUM (value), 0) FROM cells"),
     };
@@ -771,7 +771,7 @@ Test (dstore, welcome_adopts_server_time)
                        .high_water = 0, .unit = "QT.DAKRONG" };
     us_sync_stats_t stats = { 0 };
     cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0);
-    int64_t offset = s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'clock_offset'");
+    int64_t offset = s_int ("SELECT clock_offset_ms FROM state");
     cr_assert_lt (llabs (offset - 3600 * 1000), 10000, "offset %lld", (long long) offset);
     s_set ("QT.DAKRONG", "2022-01", "members.new", "1");
     int64_t hlc = s_int ("SELECT hlc FROM outbox");
@@ -1007,4 +1007,229 @@ Test (dstore_oom, import_persistent, .init = s_setup, .fini = s_teardown)
 Test (dstore_oom, import_transient, .init = s_setup, .fini = s_teardown)
 {
     s_oom_sweep (s_op_import, 3, false);
+}
+
+/*  ----------------------------------------------------------------------
+    Migrations: stores written by earlier versions open and are upgraded
+    in place, all or nothing.
+    ---------------------------------------------------------------------- */
+
+/* Builds a store file at path from the fixture's SQL, changed by extra. */
+static void
+s_fixture_store (const char *path, const char *fixture, const char *extra)
+{
+    char src [512];
+    snprintf (src, sizeof src, "%s/tests/fixtures/%s", US_SOURCE_DIR, fixture);
+    char *sql = us_test_slurp (src, NULL);
+    cr_assert_not_null (sql, "cannot read %s", src);
+    sqlite3 *db;
+    cr_assert_eq (sqlite3_open (path, &db), SQLITE_OK);
+    us_test_exec (db, sql);
+    if (extra)
+        us_test_exec (db, extra);
+    sqlite3_close (db);
+    free (sql);
+}
+
+/* Appends every row of every table of db, and its schema, to a new string
+   the caller frees: two equal dumps mean an unchanged store. */
+static char *
+s_dump (const char *path)
+{
+    sqlite3 *db;
+    cr_assert_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&out, &len);
+    fprintf (f, "user_version %lld\n", (long long) us_test_int (db, "PRAGMA user_version"));
+    sqlite3_stmt *tables;
+    cr_assert_eq (sqlite3_prepare_v2 (db, "SELECT name, sql FROM sqlite_master"
+                                      " WHERE type = 'table' ORDER BY name", -1, &tables, NULL),
+                  SQLITE_OK);
+    while (sqlite3_step (tables) == SQLITE_ROW) {
+        fprintf (f, "%s\n", (const char *) sqlite3_column_text (tables, 1));
+        char q [128];
+        snprintf (q, sizeof q, "SELECT * FROM \"%s\" ORDER BY 1",
+                  (const char *) sqlite3_column_text (tables, 0));
+        sqlite3_stmt *rows;
+        cr_assert_eq (sqlite3_prepare_v2 (db, q, -1, &rows, NULL), SQLITE_OK);
+        while (sqlite3_step (rows) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count (rows); c++) {
+                const unsigned char *t = sqlite3_column_text (rows, c);
+                fprintf (f, "%s|", t ? (const char *) t : "NULL");
+            }
+            fputc ('\n', f);
+        }
+        sqlite3_finalize (rows);
+    }
+    sqlite3_finalize (tables);
+    sqlite3_close (db);
+    fclose (f);
+    return out;
+}
+
+/* Reads one table of a store file as text, for comparing before and after. */
+static char *
+s_table (const char *path, const char *sql)
+{
+    sqlite3 *db;
+    cr_assert_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&out, &len);
+    sqlite3_stmt *rows;
+    cr_assert_eq (sqlite3_prepare_v2 (db, sql, -1, &rows, NULL), SQLITE_OK, "%s", sql);
+    int n = 0;
+    while (sqlite3_step (rows) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count (rows); c++) {
+            const unsigned char *t = sqlite3_column_text (rows, c);
+            fprintf (f, "%s|", t ? (const char *) t : "NULL");
+        }
+        fputc ('\n', f);
+        n++;
+    }
+    sqlite3_finalize (rows);
+    sqlite3_close (db);
+    fclose (f);
+    cr_assert_gt (n, 0, "the fixture has no rows for %s", sql);
+    return out;
+}
+
+TestSuite (dstore_migrate, .init = s_setup, .fini = s_teardown);
+
+/* A new store is at the latest schema, marked both ways. */
+Test (dstore_migrate, new_store_is_current)
+{
+    cr_assert_eq (s_int ("PRAGMA user_version"), 2);
+    cr_assert_eq (s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'schema'"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM state"), 1);
+    cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM meta WHERE key IN ('epoch', 'last_seq', 'hlc')"), 0);
+}
+
+/* A store written by 0.1.0 (schema 1, user_version 0) is upgraded in place
+   when opened: every figure, edit waiting to be sent, settled result,
+   conflict, target and submission is still there, its counters are in the
+   state row, conflict times are in milliseconds, and it goes on numbering
+   edits where it stopped. */
+Test (dstore_migrate, v1_store_upgraded_in_place)
+{
+    char path [160];
+    us_test_path (path, sizeof path, s_dir, "v1.db");
+    s_fixture_store (path, "dstore_v1.sql", NULL);
+    static const char *kept [] = {
+        "SELECT * FROM units ORDER BY id", "SELECT * FROM indicators ORDER BY id",
+        "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
+        "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
+        "SELECT * FROM history ORDER BY id", "SELECT * FROM pending_submits ORDER BY period",
+        "SELECT id, unit, indicator, month, winner_value, winner_author, loser_value,"
+        " loser_author, rule, at >> 16 FROM conflicts ORDER BY id" };
+    const int n_kept = sizeof kept / sizeof kept [0];
+    static const char *conflicts_after = "SELECT id, unit, indicator, month, winner_value,"
+        " winner_author, loser_value, loser_author, rule, at FROM conflicts ORDER BY id";
+    char *before [16];
+    for (int i = 0; i < n_kept; i++)
+        before [i] = s_table (path, kept [i]);
+
+    us_dstore_destroy (&s_store);
+    cr_assert_eq (us_dstore_open (&s_store, path), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (us_dstore_unit (s_store), "QT.TRIEUPHONG");
+    cr_assert_str_eq (us_dstore_server (s_store), "tcp://127.0.0.1:27555");
+    cr_assert_str_eq (us_dstore_server_key (s_store), "sNo^De-qAou^R3TDmX6Bnv<Gx*K{^0hdJjJG-43j");
+    cr_assert_eq (s_int ("PRAGMA user_version"), 2);
+    cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
+    cr_assert_eq (s_int ("SELECT last_seq FROM state"), 7);
+    cr_assert_eq (s_int ("SELECT checkpoint FROM state"), 55);
+    cr_assert_eq (s_int ("SELECT hlc FROM state"), 117667580765929472);
+    cr_assert_eq (s_int ("SELECT last_sync_ms FROM state"), 1795464794324);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM meta"), 4, "only settings stay in meta");
+    /* Conflict times went from clock stamps to milliseconds (2026). */
+    cr_assert_eq (s_int ("SELECT at FROM conflicts WHERE id = 1"), 117667580203106304 >> 16);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts WHERE at BETWEEN 1.7e12 AND 1.9e12"), 2);
+    us_dstore_destroy (&s_store);
+
+    for (int i = 0; i < n_kept; i++) {
+        char *after = s_table (path, i == n_kept - 1 ? conflicts_after : kept [i]);
+        cr_assert_str_eq (after, before [i], "%s changed by the upgrade", kept [i]);
+        free (after);
+        free (before [i]);
+    }
+    /* Opening it again changes nothing more. */
+    char *once = s_dump (path);
+    cr_assert_eq (us_dstore_open (&s_store, path), 0, "%s", us_error_msg ());
+    us_dstore_destroy (&s_store);
+    char *twice = s_dump (path);
+    cr_assert_str_eq (twice, once);
+    free (once);
+    free (twice);
+
+    /* It goes on where it stopped: the next edit is seq 8, sent after the
+       three that were waiting, from the same checkpoint. */
+    cr_assert_eq (us_dstore_open (&s_store, path), 0, "%s", us_error_msg ());
+    s_set ("QT.TRIEUPHONG", "2022-05", "members.new", "9");
+    us_hello_t hello;
+    cr_assert_eq (us_dstore_hello (s_store, &hello), 0);
+    cr_assert_eq (hello.last_seq, 8);
+    cr_assert_eq (hello.checkpoint, 55);
+    cr_assert_eq (hello.epoch, 1);
+    cr_assert_gt (hello.hlc, 117667580765929472);
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    cr_assert_eq (push.count, 4);
+    cr_assert_eq (push.deltas [0].seq, 5);
+    cr_assert_str_eq (push.deltas [0].note, "ghi chú, có dấu phẩy");
+    cr_assert (push.deltas [2].clear);
+    cr_assert_eq (push.deltas [3].seq, 8);
+    us_test_capture_t cap;
+    us_test_capture_open (&cap);
+    cr_assert_eq (us_dstore_status (s_store, cap.f, false), 0);
+    us_test_capture_close (&cap);
+    cr_assert (strstr (cap.buf, "4 edits waiting to be sent"), "%s", cap.buf);
+    cr_assert (strstr (cap.buf, "kept 37 (lan) over 36 (hoa)"), "%s", cap.buf);
+    cr_assert (strstr (cap.buf, "2022-01: submitted"), "%s", cap.buf);
+    cr_assert (strstr (cap.buf, "Last sync: 2026-11-23 20:13:14Z"), "%s", cap.buf);
+    free (cap.buf);
+}
+
+/* A migration that fails is rolled back whole: the store stays at schema 1
+   exactly as it was, and the error names the migration. */
+Test (dstore_migrate, failed_migration_changes_nothing)
+{
+    char path [160];
+    us_test_path (path, sizeof path, s_dir, "bad.db");
+    s_fixture_store (path, "dstore_v1.sql",
+                     "UPDATE meta SET value = 'seven' WHERE key = 'last_seq'");
+    char *before = s_dump (path);
+    us_dstore_t *store;
+    int rc = us_dstore_open (&store, path);
+    cr_assert_eq (rc, US_ECORRUPT);
+    cr_assert_null (store);
+    cr_assert (strstr (us_error_msg (), "migration 2"), "%s", us_error_msg ());
+    cr_assert (strstr (us_error_msg (), "unchanged"), "%s", us_error_msg ());
+    char *after = s_dump (path);
+    cr_assert_str_eq (after, before);
+    cr_assert (strstr (after, "user_version 0\n"));
+    free (before);
+    free (after);
+}
+
+/* A store of a newer schema, or of no known schema, is refused untouched. */
+Test (dstore_migrate, unknown_schemas_refused)
+{
+    char path [160];
+    us_test_path (path, sizeof path, s_dir, "newer.db");
+    s_fixture_store (path, "dstore_v1.sql", "PRAGMA user_version = 9");
+    us_dstore_t *store;
+    cr_assert_eq (us_dstore_open (&store, path), US_ECORRUPT);
+    cr_assert (strstr (us_error_msg (), "newer unionsync"), "%s", us_error_msg ());
+
+    us_test_path (path, sizeof path, s_dir, "other.db");
+    s_fixture_store (path, "dstore_v1.sql", "UPDATE meta SET value = '7' WHERE key = 'schema'");
+    char *before = s_dump (path);
+    cr_assert_eq (us_dstore_open (&store, path), US_ECORRUPT);
+    cr_assert (strstr (us_error_msg (), "known schema"), "%s", us_error_msg ());
+    char *after = s_dump (path);
+    cr_assert_str_eq (after, before);
+    free (before);
+    free (after);
 }

@@ -1,0 +1,306 @@
+/*  us_pstore_backup: consistent copies of the provincial store. */
+#include "us_pstore_backup.h"
+#include "us_audit.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The tables a summary counts, in the order of us_pstore_summary_t. */
+static const char *s_counted [] = {
+    "units", "replicas", "cells", "received", "batches", "targets", "conflicts", "changelog"
+};
+
+/* Fsyncs the file or directory at path; returns 0 or US_EIO. */
+static int
+s_fsync_path (const char *path, bool dir)
+{
+    int fd = open (path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return us_error_set (US_EIO, "cannot open %s: %s", path, strerror (errno));
+    int rc = fsync (fd) == 0 ? 0 : us_error_set (US_EIO, "cannot flush %s: %s", path,
+                                                  strerror (errno));
+    close (fd);
+    return rc;
+}
+
+/* Fsyncs the directory that holds path. */
+static int
+s_fsync_dir_of (const char *path)
+{
+    char dir [4096];
+    snprintf (dir, sizeof dir, "%s", path);
+    char *slash = strrchr (dir, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else
+        *(slash == dir ? slash + 1 : slash) = 0;
+    return s_fsync_path (dir, true);
+}
+
+/* Copies every page of src into dest in one step, so the copy is the
+   snapshot of one read transaction of src. */
+static int
+s_copy (sqlite3 *dest, sqlite3 *src, const char *what)
+{
+    sqlite3_backup *bk = sqlite3_backup_init (dest, "main", src, "main");
+    if (!bk)
+        return us_db_error (dest, what);
+    int step = sqlite3_backup_step (bk, -1);
+    int fin = sqlite3_backup_finish (bk);
+    if (step != SQLITE_DONE || fin != SQLITE_OK)
+        return us_error_set (step == SQLITE_FULL || fin == SQLITE_FULL ? US_EIO : US_EIO,
+                             "%s: %s", what, sqlite3_errstr (step != SQLITE_DONE ? step : fin));
+    return 0;
+}
+
+/* Runs the full integrity check on db. */
+static int
+s_integrity (sqlite3 *db, const char *path)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+        return us_error_set (US_ECORRUPT, "%s is damaged or not a unionsync store", path);
+    int step = sqlite3_step (st);
+    const char *text = step == SQLITE_ROW ? (const char *) sqlite3_column_text (st, 0) : NULL;
+    char first [256];
+    const char *finding = text ? text : sqlite3_errmsg (db);
+    if (strncmp (finding, "*** in database main ***\n", 25) == 0)
+        finding += 25;
+    snprintf (first, sizeof first, "%s", finding);
+    first [strcspn (first, "\r\n")] = 0;     /* the first finding, on one line */
+    int rc = text && strcmp (text, "ok") == 0
+           ? 0 : us_error_set (US_ECORRUPT, "%s failed its integrity check (%s)", path, first);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Fills the counts and identity of *sum from db. */
+static int
+s_summarise (sqlite3 *db, us_pstore_summary_t *sum)
+{
+    memset (sum, 0, sizeof *sum);
+    int64_t *counts = &sum->units;
+    for (size_t i = 0; i < sizeof s_counted / sizeof s_counted [0]; i++) {
+        char sql [96];
+        snprintf (sql, sizeof sql, "SELECT COUNT(*) FROM %s", s_counted [i]);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+            return us_error_set (US_ECORRUPT, "the store has no table %s", s_counted [i]);
+        counts [i] = sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        sqlite3_finalize (st);
+    }
+    if (us_db_meta_get (sum->province, sizeof sum->province, db, "province") != 0)
+        return us_error_set (US_ECORRUPT, "the store names no province");
+    if (us_db_meta_get (sum->incarnation, sizeof sum->incarnation, db, "incarnation") != 0)
+        snprintf (sum->incarnation, sizeof sum->incarnation, "-");
+    return 0;
+}
+
+/* Checks the store file at path and fills *sum. */
+int
+us_pstore_check_file (const char *path, us_pstore_summary_t *sum, FILE *out)
+{
+    sqlite3 *db = NULL;
+    struct stat st;
+    if (stat (path, &st) != 0)
+        return us_error_set (US_ENOTFOUND, "no backup at %s", path);
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close (db);
+        return us_error_set (US_ECORRUPT, "%s is not a store", path);
+    }
+    int rc = s_integrity (db, path);
+    if (rc == 0)
+        rc = s_summarise (db, sum);
+    sqlite3_close (db);
+    if (rc)
+        return rc;
+    us_pstore_t *store;
+    if ((rc = us_pstore_open (&store, path)) != 0)
+        return rc;
+    FILE *sink = out ? out : fopen ("/dev/null", "w");
+    rc = sink ? us_audit_verify (store, sink) : us_error_set (US_EIO, "cannot open /dev/null");
+    if (sink && sink != out)
+        fclose (sink);
+    us_pstore_destroy (&store);
+    return rc;
+}
+
+/* Copies the key file beside the store to dest (mode 0600). */
+static int
+s_copy_key (const char *from, const char *to)
+{
+    us_keys_t keys;
+    int rc = us_keys_load (&keys, from);
+    if (rc == 0)
+        rc = us_keys_save (&keys, to);
+    us_keys_wipe (&keys);
+    return rc;
+}
+
+/* Makes the copy at tmp a single, flushed file. */
+static int
+s_backup_into (const char *db_path, const char *tmp)
+{
+    sqlite3 *src = NULL, *dest = NULL;
+    int rc = 0;
+    if (sqlite3_open_v2 (db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        rc = us_error_set (US_ENOTFOUND, "cannot open the store %s", db_path);
+    else
+    if (sqlite3_open_v2 (tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot create %s: %s", tmp, sqlite3_errmsg (dest));
+    if (rc == 0) {
+        sqlite3_busy_timeout (src, 10000);
+        rc = s_copy (dest, src, "backup");
+    }
+    sqlite3_close (src);
+    sqlite3_close (dest);
+    return rc;
+}
+
+/* Makes the checked copy at tmp one flushed file: no write-ahead log
+   beside it, so copying the file alone copies everything. */
+static int
+s_finish_file (const char *tmp)
+{
+    sqlite3 *db = NULL;
+    int rc = 0;
+    if (sqlite3_open_v2 (tmp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK
+    ||  sqlite3_exec (db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot finish %s: %s", tmp, sqlite3_errmsg (db));
+    sqlite3_close (db);
+    return rc ? rc : s_fsync_path (tmp, false);
+}
+
+/* Copies the store at db_path into a new file path and checks it. */
+int
+us_pstore_backup (const char *db_path, const char *path, us_pstore_summary_t *sum)
+{
+    struct stat st;
+    if (stat (db_path, &st) != 0)
+        return us_error_set (US_ENOTFOUND, "no store at %s (run init first, or pass --db)", db_path);
+    if (lstat (path, &st) == 0)
+        return us_error_set (US_EEXIST, "%s already exists; nothing written", path);
+    char tmp [4096], key [4096], from_key [4096];
+    if (snprintf (tmp, sizeof tmp, "%s.partial", path) >= (int) sizeof tmp
+    ||  snprintf (key, sizeof key, "%s.key", path) >= (int) sizeof key
+    ||  snprintf (from_key, sizeof from_key, "%s.key", db_path) >= (int) sizeof from_key)
+        return us_error_set (US_EINVAL, "backup path too long");
+    if (lstat (key, &st) == 0)
+        return us_error_set (US_EEXIST, "%s already exists; nothing written", key);
+    unlink (tmp);
+    int rc = s_backup_into (db_path, tmp);
+    if (rc == 0)
+        rc = us_pstore_check_file (tmp, sum, NULL);
+    if (rc == 0)
+        rc = s_finish_file (tmp);
+    if (rc == 0)
+        rc = s_copy_key (from_key, key);
+    if (rc == 0 && rename (tmp, path) != 0)
+        rc = us_error_set (US_EIO, "cannot name the backup %s: %s", path, strerror (errno));
+    if (rc == 0)
+        rc = s_fsync_dir_of (path);
+    if (rc) {
+        int keep = rc;
+        char msg [512];
+        snprintf (msg, sizeof msg, "%s", us_error_msg ());
+        unlink (tmp);
+        if (keep != US_EEXIST)
+            unlink (key);
+        unlink (path);
+        return us_error_set (keep, "%s", msg);
+    }
+    return 0;
+}
+
+/* Takes the serving lock of db_path. */
+int
+us_pstore_serving_lock (const char *db_path, int *fd)
+{
+    *fd = open (db_path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return us_error_set (US_ENOTFOUND, "no store at %s", db_path);
+    if (flock (*fd, LOCK_EX | LOCK_NB) != 0) {
+        close (*fd);
+        *fd = -1;
+        return us_error_set (US_EPERM, "a server is running on %s; stop it first", db_path);
+    }
+    return 0;
+}
+
+/* Writes a fresh random incarnation into the store at db. */
+static int
+s_new_incarnation (sqlite3 *db)
+{
+    uint8_t raw [16];
+    char hex [33];
+    if (RAND_bytes (raw, sizeof raw) != 1)
+        return us_error_set (US_EIO, "no randomness for a new incarnation");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf (hex + 2 * i, 3, "%02x", raw [i]);
+    return us_db_meta_set (db, "incarnation", hex);
+}
+
+/* Puts a backup back as the store at db_path. */
+int
+us_pstore_restore (const char *backup, const char *db_path, us_pstore_summary_t *sum)
+{
+    int lock = -1;
+    struct stat st;
+    bool exists = stat (db_path, &st) == 0;
+    if (exists && us_pstore_serving_lock (db_path, &lock) != 0)
+        return US_EPERM;
+    int rc = us_pstore_check_file (backup, sum, NULL);
+    sqlite3 *src = NULL, *dest = NULL;
+    if (rc == 0
+    &&  sqlite3_open_v2 (backup, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot open %s", backup);
+    if (rc == 0
+    &&  sqlite3_open_v2 (db_path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+        != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot open %s: %s", db_path, sqlite3_errmsg (dest));
+    if (rc == 0) {
+        sqlite3_busy_timeout (dest, 10000);
+        rc = s_copy (dest, src, "restore");
+    }
+    if (rc == 0 && (sqlite3_exec (dest, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK
+                ||  sqlite3_exec (dest, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK))
+        rc = us_error_set (US_EIO, "cannot configure %s", db_path);
+    if (rc == 0)
+        rc = s_new_incarnation (dest);
+    if (rc == 0)
+        rc = s_summarise (dest, sum);
+    sqlite3_close (src);
+    sqlite3_close (dest);
+    if (lock >= 0)
+        close (lock);
+    if (rc)
+        return rc;
+    char key [4096], from_key [4096];
+    snprintf (key, sizeof key, "%s.key", db_path);
+    snprintf (from_key, sizeof from_key, "%s.key", backup);
+    if (stat (key, &st) != 0 && (rc = s_copy_key (from_key, key)) != 0)
+        return rc;
+    return s_fsync_dir_of (db_path);
+}
+
+/* Prints a summary. */
+void
+us_pstore_summary_print (const us_pstore_summary_t *sum, FILE *out)
+{
+    fprintf (out, "province %s, incarnation %s\n", sum->province, sum->incarnation);
+    fprintf (out, "%lld units, %lld offices, %lld cells, %lld targets, %lld conflicts\n",
+             (long long) sum->units, (long long) sum->replicas, (long long) sum->cells,
+             (long long) sum->targets, (long long) sum->conflicts);
+    fprintf (out, "%lld audit records in %lld batches, %lld changes\n",
+             (long long) sum->received, (long long) sum->batches, (long long) sum->changes);
+}
