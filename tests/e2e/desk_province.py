@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Drives the province desk in a real headless Chromium (Selenium).
 
-usage: desk_province.py PHASE BASE_URL SHOT_DIR [ARGS...]
+usage: desk_province.py BASE_URL SHOT_DIR PHASE [ARGS...] [-- PHASE [ARGS...]]...
 
-Phases (each starts a fresh browser, prints what it saw, exits 1 on a
-failed check, 0 otherwise):
+The phases run in one browser (Chromium is slow to start), each with its
+cookies cleared first; prints what it saw, exits 1 on a failed check, 0
+otherwise. Phases:
   lockout NAME GOOD_PASSWORD         a wrong password is refused with a
                                      message; five wrong ones lock the account,
                                      then even the right one is refused
@@ -188,19 +189,30 @@ def main():
     if len(sys.argv) < 4:
         print(__doc__)
         return 2
-    phase, base, shots = sys.argv[1:4]
+    base, shots = sys.argv[1:3]
+    phases, cur = [], []
+    for arg in sys.argv[3:]:
+        if arg == '--':
+            phases.append(cur)
+            cur = []
+        else:
+            cur.append(arg)
+    phases.append(cur)
     os.makedirs(shots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix='us-desk-chromium.')
     d = browser(profile)
     try:
-        fn = globals()['phase_' + phase]
-        fn(d, base, shots, *sys.argv[4:])
-    except Exception as e:          # a broken page is a failed check, with its reason
-        check(False, f'phase {phase} ran to its end', repr(e)[:300])
-        try:
-            d.save_screenshot(os.path.join(shots, f'failed-{phase}.png'))
-        except Exception:
-            pass
+        for phase, *args in phases:
+            d.get(base + 'login')
+            d.delete_all_cookies()
+            try:
+                globals()['phase_' + phase](d, base, shots, *args)
+            except Exception as e:  # a broken page is a failed check, with its reason
+                check(False, f'phase {phase} ran to its end', repr(e)[:300])
+                try:
+                    d.save_screenshot(os.path.join(shots, f'failed-{phase}.png'))
+                except Exception:
+                    pass
     finally:
         d.quit()
         shutil.rmtree(profile, ignore_errors=True)

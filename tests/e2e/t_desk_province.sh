@@ -21,10 +21,10 @@
 #     report's figures, Vietnamese headings, formats, frozen header, A4
 #     landscape. Screenshots of every view in BUILD/screenshots/.
 
-source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/lib.sh"
 e2e_setup "$@"
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 SHOTS=$BUILD/screenshots
 D=QT.TRIEUPHONG
@@ -33,12 +33,14 @@ for tool in curl openssl /usr/bin/chromedriver /usr/bin/chromium; do
 done
 $PY -c 'import selenium, openpyxl' 2>/dev/null || die "missing python3-selenium or python3-openpyxl"
 
-# browser PHASE ARGS...: one phase of desk_province.py; its checks count.
+# browser PHASE ARGS... [-- PHASE ARGS...]: phases of desk_province.py in
+# one browser; their checks count.
 browser () {
-    local out rc
-    out=$(timeout 120 $PY "$HERE/desk_province.py" "$1" "$URL" "$SHOTS" "${@:2}" 2>&1)
+    local out rc start=$SECONDS
+    out=$(timeout 120 $PY "$HERE/desk_province.py" "$URL" "$SHOTS" "$@" 2>&1)
     rc=$?
     printf '%s\n' "$out" | sed "s/^/    [$1] /" >&2
+    log "    [$1] $((SECONDS - start)) s; test at ${SECONDS} s"
     [ "$rc" -eq 0 ] || fail "browser phase $1" "$(grep FAIL <<<"$out" | head -n 5)"
 }
 
@@ -179,16 +181,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json
 assert_eq 413 "$code" "a login body over 64 KiB is refused"
 
 # ------------------------------------------------------------------ 4. lockout
-log '=== 4. wrong passwords'
-browser lockout khoa.qt 'se-bi-khoa-2022'
+log '=== 4. wrong passwords; 5. a viewer in the browser'
+browser lockout khoa.qt 'se-bi-khoa-2022' -- viewer xem.qt 'chi-xem-2022' 2022-H1 "$D" "$H1"
 assert_eq '' "$(login khoa.qt 'se-bi-khoa-2022' "$WORK/khoa.jar")" "curl: the locked account gets no session either"
 assert_eq 1 "$(sqlite3 "$SRV_DB" "SELECT locked_until > strftime('%s','now') FROM desk_users WHERE name = 'khoa.qt'")" \
     "the store has the account locked"
 assert_ne '' "$(login xem.qt 'chi-xem-2022' "$WORK/probe.jar")" "other accounts are not locked"
 
 # ------------------------------------------------------------------ 5. viewer
-log '=== 5. a viewer'
-browser viewer xem.qt 'chi-xem-2022' 2022-H1 "$D" "$H1"
+log '=== 5. a viewer (the page: above)'
 VCSRF=$(login xem.qt 'chi-xem-2022' "$WORK/viewer.jar")
 assert_ne '' "$VCSRF" "the viewer logs in with curl"
 code=$(post "$WORK/viewer.jar" "$VCSRF" api/workflow "{\"unit\":\"$D\",\"period\":\"2022-H1\",\"action\":\"approve\"}")
@@ -211,8 +212,13 @@ code=$(post "$WORK/approver.jar" "$ACSRF" api/workflow 'not json')
 assert_eq 400 "$code" "a body that is not JSON"
 
 # ------------------------------------------------------------------ 6. approve and lock
-log '=== 6. approve from the page'
-browser approve duyet.qt 'phe-duyet-2022' 2022-H1 "$D"
+log '=== 6. approve and 7. correct from the page'
+code=$(post "$WORK/approver.jar" "$ACSRF" api/correct "{\"unit\":\"QT.CAMLO\",\"month\":\"2022-03\",\"indicator\":\"members.new\",\"value\":\"75\",\"note\":\"\"}")
+assert_eq 400 "$code" "a correction without a note is refused by the server"
+assert_eq 70 "$(row_value "$(report_json 2022-03 QT.CAMLO)" QT.CAMLO members.new)" "the refused correction changed nothing"
+NOTE='theo biên bản ngày 5/4'
+browser approve duyet.qt 'phe-duyet-2022' 2022-H1 "$D" \
+    -- correct duyet.qt 'phe-duyet-2022' QT.CAMLO 2022-03 members.new 75 "$NOTE"
 assert_eq approved "$(sqlite3 "$SRV_DB" "SELECT state FROM submissions s JOIN units u ON u.id = s.unit_id WHERE u.code = '$D' AND period = '2022-H1'")" \
     "the store has $D 2022-H1 approved"
 assert_match 'duyet\.qt\|approve\|QT\.TRIEUPHONG 2022-H1' "$(sqlite3 "$SRV_DB" "SELECT account, action, detail FROM desk_log WHERE action = 'approve'")" \
@@ -228,12 +234,7 @@ assert_rc 2 "once the lock is pulled the office refuses the edit offline"
 assert_match 'locked' "$ERR" "the refusal says locked"
 
 # ------------------------------------------------------------------ 7. correction
-log '=== 7. correction'
-code=$(post "$WORK/approver.jar" "$ACSRF" api/correct "{\"unit\":\"QT.CAMLO\",\"month\":\"2022-03\",\"indicator\":\"members.new\",\"value\":\"75\",\"note\":\"\"}")
-assert_eq 400 "$code" "a correction without a note is refused by the server"
-assert_eq 70 "$(row_value "$(report_json 2022-03 QT.CAMLO)" QT.CAMLO members.new)" "the refused correction changed nothing"
-NOTE='theo biên bản ngày 5/4'
-browser correct duyet.qt 'phe-duyet-2022' QT.CAMLO 2022-03 members.new 75 "$NOTE"
+log '=== 7. the correction reaches the office'
 assert_eq 75 "$(row_value "$(report_json 2022-03 QT.CAMLO)" QT.CAMLO members.new)" "the server has the correction"
 sync_ok cl
 us cl show 2022-03
