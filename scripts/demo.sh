@@ -6,6 +6,8 @@
 # Phong edit the same figure; 13 of the 14 units submit; the province prints
 # the consolidated report against its targets.
 set -euo pipefail
+keep=0
+[ "${1:-}" != --keep ] || keep=1     # --keep: leave the province's desk running at the end
 cd "$(dirname "$0")/.."
 root=$PWD
 
@@ -183,3 +185,14 @@ say "Link faults injected"
 tail -n 1 proxy.out
 echo
 echo "demo files are in $work"
+
+if [ "$keep" = 1 ]; then
+    say "The province desk, on the demo's store (Ctrl-C stops it)"
+    echo 'demo-desk-2022' | $S user add demo --role admin --db province.db > /dev/null
+    $S ui --bind 127.0.0.1:0 --db province.db > desk.out 2> desk.err &
+    pids+=($!)
+    for _ in $(seq 100); do [ -s desk.out ] && break; sleep 0.1; done
+    echo "province desk: $(head -n 1 desk.out)"
+    echo "account: demo   password: demo-desk-2022   (role admin)"
+    wait || true
+fi

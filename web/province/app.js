@@ -509,10 +509,10 @@ async function viewAccounts (main) {
       ['Tên', 'Vai trò', 'Trạng thái', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, list.map((a) => h('tr', {}, h('td', {}, a.name),
       h('td', {}, ROLE_VI[a.role] + ' (' + a.role + ')'),
-      h('td', {}, a.disabled ? 'đã khoá' : a.locked ? 'tạm khoá (sai mật khẩu)' : 'hoạt động'),
+      h('td', {}, a.disabled ? 'đã vô hiệu hoá' : a.locked ? 'tạm khoá (sai mật khẩu)' : 'hoạt động'),
       h('td', {}, !a.disabled && a.name !== state.me.name ? h('button', { type: 'button',
         class: 'danger', onclick: () => change('/api/account', { action: 'disable', name: a.name },
-          'Đã khoá tài khoản') }, 'Khoá tài khoản') : ''))))),
+          'Đã vô hiệu hoá tài khoản') }, 'Vô hiệu hoá') : ''))))),
     h('h2', {}, 'Thêm tài khoản'),
     h('form', { class: 'inline panel', onsubmit: (e) => { e.preventDefault();
         change('/api/account', { name: val('ac-name'), role: val('ac-role'),
