@@ -673,7 +673,8 @@ us_desk_login (us_desk_req_t *req)
     if (rc == 0)
         rc = us_pstore_user_succeeded (desk->store, user.id);
     if (rc == 0)
-        rc = us_pstore_session_new (desk->store, digest, user.id, csrf, now);
+        rc = us_pstore_session_new (desk->store, digest, user.id, csrf, now, US_DESK_IDLE,
+                                    US_DESK_ABSOLUTE);
     if (rc)
         return s_fail (req, rc);
     req->session.user_id = user.id;

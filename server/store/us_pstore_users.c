@@ -224,11 +224,29 @@ us_pstore_user_list (us_pstore_t *store, int64_t now)
     return list;
 }
 
+/* Deletes sessions past their idle or absolute end, and those of disabled
+   accounts. */
+static int
+s_sessions_purge (us_pstore_t *store, int64_t now, int64_t idle, int64_t absolute)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "DELETE FROM desk_sessions WHERE seen_at < ? OR created_at < ?"
+        " OR user_id IN (SELECT id FROM desk_users WHERE disabled <> 0)");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, now - idle);
+    sqlite3_bind_int64 (st, 2, now - absolute);
+    return s_change (store, st, false, "sessions");
+}
+
 /* Records a new session. */
 int
 us_pstore_session_new (us_pstore_t *store, const char *digest, int64_t user_id,
-                       const char *csrf, int64_t now)
+                       const char *csrf, int64_t now, int64_t idle, int64_t absolute)
 {
+    int rc = s_sessions_purge (store, now, idle, absolute);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = us_pstore_stmt (store,
         "INSERT INTO desk_sessions (digest, user_id, csrf, created_at, seen_at)"
         " VALUES (?, ?, ?, ?, ?)");
@@ -247,34 +265,37 @@ int
 us_pstore_session_get (us_pstore_t *store, us_session_t *session, const char *digest,
                        int64_t now, int64_t idle, int64_t absolute)
 {
+    /* A read for every request; the idle time is written back at most once
+       a minute, since each write is a synchronous commit. */
     sqlite3_stmt *st = us_pstore_stmt (store,
-        "DELETE FROM desk_sessions WHERE seen_at < ? OR created_at < ?"
-        " OR user_id IN (SELECT id FROM desk_users WHERE disabled <> 0)");
+        "SELECT s.user_id, s.csrf, u.name, u.role, s.seen_at FROM desk_sessions s"
+        " JOIN desk_users u ON u.id = s.user_id"
+        " WHERE s.digest = ? AND s.seen_at >= ? AND s.created_at >= ? AND u.disabled = 0");
     if (!st)
         return US_EIO;
-    sqlite3_bind_int64 (st, 1, now - idle);
-    sqlite3_bind_int64 (st, 2, now - absolute);
-    int rc = s_change (store, st, false, "sessions");
-    if (rc)
-        return rc;
-    st = us_pstore_stmt (store,
-        "UPDATE desk_sessions SET seen_at = ? WHERE digest = ? RETURNING user_id, csrf,"
-        " (SELECT name FROM desk_users WHERE id = user_id),"
-        " (SELECT role FROM desk_users WHERE id = user_id)");
-    if (!st)
-        return US_EIO;
-    sqlite3_bind_int64 (st, 1, now);
-    sqlite3_bind_text (st, 2, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 2, now - idle);
+    sqlite3_bind_int64 (st, 3, now - absolute);
+    int64_t seen = 0;
+    int rc = 0;
     if (sqlite3_step (st) == SQLITE_ROW) {
         session->user_id = sqlite3_column_int64 (st, 0);
         snprintf (session->csrf, sizeof session->csrf, "%s", us_db_text (st, 1));
         snprintf (session->name, sizeof session->name, "%s", us_db_text (st, 2));
         session->role = (us_role_t) sqlite3_column_int (st, 3);
+        seen = sqlite3_column_int64 (st, 4);
     }
     else
         rc = US_ENOTFOUND;
     sqlite3_reset (st);
-    return rc;
+    if (rc || now - seen < 60)
+        return rc;
+    st = us_pstore_stmt (store, "UPDATE desk_sessions SET seen_at = ? WHERE digest = ?");
+    if (!st)
+        return US_EIO;
+    sqlite3_bind_int64 (st, 1, now);
+    sqlite3_bind_text (st, 2, digest, -1, SQLITE_STATIC);
+    return s_change (store, st, false, "session");
 }
 
 /* Ends a session. */

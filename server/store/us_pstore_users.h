@@ -80,13 +80,14 @@ int us_pstore_user_succeeded (us_pstore_t *store, int64_t user_id);
    created} (caller owns), or NULL on a store error. */
 json_t *us_pstore_user_list (us_pstore_t *store, int64_t now);
 
-/* Records a new session (digest: SHA-256 of its id). */
+/* Records a new session (digest: SHA-256 of its id), first deleting the
+   sessions past their idle or absolute end and those of disabled accounts. */
 int us_pstore_session_new (us_pstore_t *store, const char *digest, int64_t user_id,
-                           const char *csrf, int64_t now);
+                           const char *csrf, int64_t now, int64_t idle, int64_t absolute);
 
 /* Looks up a live session by digest: one idle under idle seconds, younger
-   than absolute seconds, of an enabled account; refreshes its idle time.
-   Returns 0 or US_ENOTFOUND (expired sessions are deleted). */
+   than absolute seconds, of an enabled account; refreshes its idle time
+   (at most once a minute). Returns 0 or US_ENOTFOUND. */
 int us_pstore_session_get (us_pstore_t *store, us_session_t *session, const char *digest,
                            int64_t now, int64_t idle, int64_t absolute);
 

@@ -186,7 +186,7 @@ Test (users, sessions_expire_and_end)
     cr_assert_eq (us_pstore_user_add (s_store, "an", US_ROLE_ADMIN, "h"), 0);
     cr_assert_eq (us_pstore_user_get (s_store, &u, "an"), 0);
     int64_t t = 2000000;
-    cr_assert_eq (us_pstore_session_new (s_store, "d1", u.id, "csrf1", t), 0);
+    cr_assert_eq (us_pstore_session_new (s_store, "d1", u.id, "csrf1", t, 1800, 43200), 0);
     us_session_t s;
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d1", t + 100, 1800, 43200), 0);
     cr_assert_str_eq (s.name, "an");
@@ -199,16 +199,16 @@ Test (users, sessions_expire_and_end)
                       (long long) (at - t));
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d1", t + 43201, 1800, 43200), US_ENOTFOUND);
     /* Idle too long. */
-    cr_assert_eq (us_pstore_session_new (s_store, "d2", u.id, "csrf2", t), 0);
+    cr_assert_eq (us_pstore_session_new (s_store, "d2", u.id, "csrf2", t, 1800, 43200), 0);
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d2", t + 1801, 1800, 43200), US_ENOTFOUND);
     /* A new password ends the sessions; so does disabling. */
-    cr_assert_eq (us_pstore_session_new (s_store, "d3", u.id, "c", t), 0);
+    cr_assert_eq (us_pstore_session_new (s_store, "d3", u.id, "c", t, 1800, 43200), 0);
     cr_assert_eq (us_pstore_user_passwd (s_store, "an", "h2"), 0);
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d3", t + 1, 1800, 43200), US_ENOTFOUND);
-    cr_assert_eq (us_pstore_session_new (s_store, "d4", u.id, "c", t), 0);
+    cr_assert_eq (us_pstore_session_new (s_store, "d4", u.id, "c", t, 1800, 43200), 0);
     cr_assert_eq (us_pstore_user_disable (s_store, "an"), 0);
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d4", t + 1, 1800, 43200), US_ENOTFOUND);
-    cr_assert_eq (us_pstore_session_new (s_store, "d5", u.id, "c", t), 0);
+    cr_assert_eq (us_pstore_session_new (s_store, "d5", u.id, "c", t, 1800, 43200), 0);
     cr_assert_eq (us_pstore_session_get (s_store, &s, "d5", t + 1, 1800, 43200), US_ENOTFOUND,
                   "a disabled account's new session is not live either");
     json_t *list = us_pstore_user_list (s_store, t);
