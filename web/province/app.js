@@ -144,8 +144,13 @@ async function viewRound (main) {
     const s = subs[u.code + '|' + p.period];
     if (!s) return u.depth === 0 ? 'notdue' : data.now > p.deadline ? 'missing' : 'notdue';
     if (s.state === 'submitted') return s.at > p.deadline ? 'late' : 'ontime';
-    if (s.state === 'approved') return 'approved';
     return s.state;
+  }
+  /* Whether a unit's report reached the province after its deadline
+     (approval keeps the time it was submitted). */
+  function lateness (u, p) {
+    const s = subs[u.code + '|' + p.period];
+    return s && s.at ? (s.at > p.deadline ? 'late' : 'ontime') : null;
   }
   const all = q('all') === '1';
   const reporting = data.units.filter((u) => u.depth === 1);
@@ -161,13 +166,17 @@ async function viewRound (main) {
         u.name)),
     data.periods.map((p) => {
       const st = cellState(u, p);
-      if (u.depth === 1 && counts[st] !== undefined) counts[st]++;
+      const timing = lateness(u, p);
+      if (u.depth === 1 && counts[st] !== undefined && st !== 'ontime' && st !== 'late') counts[st]++;
+      if (u.depth === 1 && timing) counts[timing]++;
       if (u.depth === 1 && st === 'missing' && !overdue.some((o) => o.unit === u))
         overdue.push({ unit: u, period: p.period });
       return h('td', { class: 'st-' + st, 'data-unit': u.code, 'data-period': p.period,
                        'data-state': st },
         h('a', { href: '/report?period=' + p.period + '&unit=' + encodeURIComponent(u.code),
-                 title: u.name + ' — ' + p.period + ': ' + STATE_VI[st] }, short(st)));
+                 title: u.name + ' — ' + p.period + ': ' + (STATE_VI[st] || st) +
+                        (timing && st !== 'ontime' && st !== 'late' ? ' (' + STATE_VI[timing].toLowerCase() + ')' : '') },
+          short(st), timing === 'late' && st !== 'late' ? h('small', {}, 'nộp muộn') : null));
     })));
   function short (st) {
     return { ontime: '✓', late: 'muộn', missing: 'thiếu', approved: 'duyệt', locked: 'khoá',
@@ -186,11 +195,12 @@ async function viewRound (main) {
     h('div', { class: 'summary' },
       h('div', {}, h('b', {}, reporting.length), 'đơn vị báo cáo'),
       h('div', {}, h('b', {}, counts.ontime), 'báo cáo nộp đúng hạn'),
-      h('div', {}, h('b', {}, counts.late), 'báo cáo nộp muộn'),
+      h('div', {}, h('b', {}, counts.late), 'báo cáo nộp sau hạn'),
       h('div', {}, h('b', {}, counts.missing), 'báo cáo quá hạn chưa nộp'),
       h('div', {}, h('b', {}, counts.approved), 'báo cáo đã duyệt')),
     h('div', { class: 'legend' }, Object.keys(STATE_VI).map((k) =>
-      h('span', { class: 'st-' + k }, short(k) + ' = ' + STATE_VI[k]))),
+      h('span', { class: 'st-' + k }, short(k) + ' = ' + STATE_VI[k])),
+      h('span', { class: 'st-approved' }, 'duyệt', h('small', {}, 'nộp muộn'), ' = đã duyệt, nộp sau hạn')),
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'round' },
       h('thead', {}, h('tr', {}, h('th', { class: 'unit' }, 'Đơn vị'),
         data.periods.map((p) => h('th', {}, p.period.replace(data.year + '-', '') ||
