@@ -241,6 +241,37 @@ us cl show 2022-03
 assert_match "C QT\.CAMLO 2022-03 members\.new = 75 +by duyet\.qt: $NOTE" "$OUT" \
     "the office's show has the correction, the account's name and the note"
 
+# ------------------------------------------------------------------ targets and offices
+log '=== targets and offices through the API'
+code=$(post "$WORK/approver.jar" "$ACSRF" api/target '{"unit":"QT.CAMLO","indicator":"members.new","period":"2022","value":"400","source":"province"}')
+assert_eq 200 "$code" "an approver sets a target"
+assert_eq 1 "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM targets t JOIN units u ON u.id = t.unit_id WHERE u.code = 'QT.CAMLO' AND t.period = '2022' AND t.lo = 400")" \
+    "the target is in the store"
+code=$(post "$WORK/approver.jar" "$ACSRF" api/target '{"unit":"QT.CAMLO","indicator":"members.new","period":"2022-13","value":"400"}')
+assert_eq 400 "$code" "a target for a period that does not exist"
+before=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM targets")
+code=$(post "$WORK/approver.jar" "$ACSRF" api/allocate '{"indicator":"members.new","period":"2023","total":1400,"by":"members.new","apply":false}')
+assert_eq 200 "$code" "an allocation preview"
+assert_eq 1400 "$(jq '[.rows[].share] | add' "$WORK/.post")" "the preview's shares add up to the total"
+assert_eq "$before" "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM targets")" "a preview writes nothing"
+code=$(post "$WORK/approver.jar" "$ACSRF" api/allocate '{"indicator":"members.new","period":"2023","total":1400,"by":"members.new","apply":true}')
+assert_eq 200 "$code" "the allocation saved"
+assert_eq 1400 "$(sqlite3 "$SRV_DB" "SELECT SUM(lo) FROM targets WHERE period = '2023'")" "the saved targets add up to the total"
+client_create hl QT.HAILANG
+code=$(post "$WORK/approver.jar" "$ACSRF" api/enroll "{\"unit\":\"QT.HAILANG\",\"name\":\"hl\",\"key\":\"$(client_key hl)\"}")
+assert_eq 403 "$code" "an approver cannot enrol an office"
+DCSRF=$(login admin.qt 'quan-tri-2022' "$WORK/admin.jar")
+code=$(post "$WORK/admin.jar" "$DCSRF" api/enroll "{\"unit\":\"QT.HAILANG\",\"name\":\"hl\",\"key\":\"$(client_key hl)\"}")
+assert_eq 200 "$code" "an admin enrols an office by its key"
+us hl set QT.HAILANG 2022-04 members.new 12
+sync_ok hl
+code=$(post "$WORK/admin.jar" "$DCSRF" api/revoke "{\"key\":\"$(client_key hl)\"}")
+assert_eq 200 "$code" "an admin revokes the office"
+us hl sync --timeout-ms 1000 --retries 1
+assert_rc_nonzero "the revoked office's next sync"
+assert_match 'enroll|enrol|replica hl|revoke' "$(sqlite3 "$SRV_DB" "SELECT group_concat(account || ' ' || action || ' ' || detail, '; ') FROM desk_log WHERE account = 'admin.qt'")" \
+    "the desk log names the admin's enrolment and revocation"
+
 # ------------------------------------------------------------------ 8. xlsx
 log '=== 8. xlsx'
 code=$(curl -s -o "$WORK/desk.xlsx" -w '%{http_code}' -b "$WORK/viewer.jar" \

@@ -374,7 +374,7 @@ async function viewApprovals (main) {
         h('td', { class: 'd' + u.depth }, h('a', { href: '/report?period=' + data.period +
           '&unit=' + encodeURIComponent(u.code) }, u.name)),
         h('td', {}, { submitted: 'đã nộp', approved: 'đã duyệt (khoá)', reopened: 'mở lại',
-                      draft: 'chưa nộp' }[st] || st),
+                      draft: u.depth === 0 ? 'chưa khoá' : 'chưa nộp' }[st] || st),
         h('td', {}, s ? when(s.at) : ''),
         h('td', { class: 'actions' }, can('approver') ? [
           st === 'submitted' ? act('approve', 'Duyệt') : null,
