@@ -684,8 +684,12 @@ us_desk_login (us_desk_req_t *req)
     char cookie [200];
     snprintf (cookie, sizeof cookie, "us_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
               id, desk->secure_cookie ? "; Secure" : "");
-    char *text = json_dumps (json_pack ("{s:s, s:s, s:s}", "name", user.name, "role",
-        us_accounts_role_name (user.role), "csrf", csrf), JSON_COMPACT);
+    json_t *me = json_pack ("{s:s, s:s, s:s}", "name", user.name, "role",
+                            us_accounts_role_name (user.role), "csrf", csrf);
+    char *text = me ? json_dumps (me, JSON_COMPACT) : NULL;
+    json_decref (me);
+    if (!text)
+        return us_desk_error (req, 500, "hết bộ nhớ");
     ret = us_desk_send (req, 200, "application/json; charset=utf-8", text, strlen (text),
                         "Set-Cookie", cookie);
     free (text);
