@@ -100,10 +100,10 @@ s_session (us_desk_req_t *req)
 static bool
 s_static (us_desk_req_t *req, const char *path, enum MHD_Result *ret)
 {
-    for (size_t i = 0; i < us_web_files_count; i++)
-        if (strcmp (us_web_files [i].path, path) == 0) {
-            *ret = us_desk_send (req, 200, us_web_files [i].mime, us_web_files [i].data,
-                                 us_web_files [i].len, NULL, NULL);
+    for (size_t i = 0; i < us_desk_files_count; i++)
+        if (path [0] == '/' && strcmp (us_desk_files [i].path, path + 1) == 0) {
+            *ret = us_desk_send (req, 200, us_desk_files [i].type, us_desk_files [i].data,
+                                 us_desk_files [i].len, NULL, NULL);
             return true;
         }
     return false;

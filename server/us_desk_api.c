@@ -7,7 +7,8 @@
 #include "us_error.h"
 #include "us_merge.h"
 #include "us_print_xlsx.h"
-#include "us_render.h"
+#include "us_print.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 
 #include <stdio.h>
@@ -92,26 +93,31 @@ s_log (us_desk_req_t *req, const char *action, const char *fmt, ...)
    the report code. */
 static int
 s_render_report (us_pstore_t *store, const char *period, const char *unit,
-                 us_render_format_t format, FILE *out)
+                 us_format_t format, FILE *out)
 {
-    sqlite3 *db = us_pstore_db (store);
     us_report_t *report = NULL, *previous = NULL;
-    us_render_trend_t *trend = NULL;
-    int rc = us_report_build (&report, db, period, unit);
-    bool compare = format == US_RENDER_HTML || format == US_RENDER_VI;
-    us_period_t last = { 0 };
-    if (rc == 0 && compare)
-        rc = us_period_shift_years (&last, us_report_period (report), -1);
-    if (rc == 0 && compare)
-        rc = us_report_build (&previous, db, last.text, unit);
-    if (rc == 0 && format == US_RENDER_HTML)
-        rc = us_render_trend_build (&trend, db, report);
-    us_render_opts_t opts = { previous, trend };
+    us_trend_t *trend = NULL;
+    us_report_data_t data = { 0 };
+    us_period_t p, last = { 0 };
+    bool compare = format == US_FORMAT_HTML || format == US_FORMAT_VI;
+    int rc = us_period_parse (&p, period);
     if (rc == 0)
-        rc = us_render_print (report, out, format, &opts);
-    us_render_trend_destroy (&trend);
+        rc = us_pstore_report_load (store, &data, p.first, p.last);
+    if (rc == 0)
+        rc = us_report_compute (&report, &data, p.text, unit);
+    if (rc == 0 && compare)
+        rc = us_period_shift_years (&last, &p, -1);
+    if (rc == 0 && compare)
+        rc = us_pstore_report_build (&previous, store, last.text, unit);
+    if (rc == 0 && format == US_FORMAT_HTML)
+        rc = us_trend_build (&trend, &data, report);
+    us_print_opts_t opts = { previous, trend };
+    if (rc == 0)
+        rc = us_print (report, out, format, &opts);
+    us_trend_destroy (&trend);
     us_report_destroy (&previous);
     us_report_destroy (&report);
+    us_report_data_free (&data);
     return rc;
 }
 
@@ -121,7 +127,7 @@ static char *
 s_render_xlsx (us_pstore_t *store, const char *period, const char *unit, size_t *len)
 {
     us_report_t *report = NULL;
-    int rc = us_report_build (&report, us_pstore_db (store), period, unit);
+    int rc = us_pstore_report_build (&report, store, period, unit);
     if (rc)
         return NULL;
     char path [] = "/tmp/unionsync-desk-XXXXXX";
@@ -185,8 +191,8 @@ s_report (us_desk_req_t *req)
         free (bytes);
         return ret;
     }
-    us_render_format_t fmt;
-    if (us_render_format_parse (&fmt, format) != 0)
+    us_format_t fmt;
+    if (us_format_parse (&fmt, format) != 0)
         return us_desk_error (req, 400, us_error_msg ());
     char *text = NULL;
     size_t len = 0;
@@ -199,7 +205,7 @@ s_report (us_desk_req_t *req)
     if (rc)
         ret = s_fail (req, rc);
     else
-    if (fmt == US_RENDER_HTML) {
+    if (fmt == US_FORMAT_HTML) {
         /* The report page has its own inline styles and no script; it may
            be framed by the desk's report view only. */
         struct MHD_Response *res = MHD_create_response_from_buffer (len, text,
@@ -215,8 +221,8 @@ s_report (us_desk_req_t *req)
         MHD_destroy_response (res);
     }
     else {
-        const char *mime = fmt == US_RENDER_CSV ? "text/csv; charset=utf-8"
-                         : fmt == US_RENDER_JSON ? "application/json; charset=utf-8"
+        const char *mime = fmt == US_FORMAT_CSV ? "text/csv; charset=utf-8"
+                         : fmt == US_FORMAT_JSON ? "application/json; charset=utf-8"
                          : "text/plain; charset=utf-8";
         ret = us_desk_send (req, 200, mime, text, len, "Content-Disposition", disposition);
     }
@@ -261,7 +267,7 @@ s_round (us_desk_req_t *req)
         snprintf (text, sizeof text, "%s%s", year, suffixes [i]);
         if (us_period_parse (&p, text) == 0)
             json_array_append_new (periods, json_pack ("{s:s, s:I}", "period", p.text,
-                "deadline", (json_int_t) us_report_deadline_ms (&p)));
+                "deadline", (json_int_t) us_period_deadline_ms (&p)));
     }
     us_pstore_t *store = req->desk->store;
     json_t *units = us_pstore_desk_units (store);
@@ -406,7 +412,7 @@ s_states (us_desk_req_t *req)
         return us_desk_error (req, 500, us_error_msg ());
     }
     return us_desk_json (req, 200, json_pack ("{s:s, s:I, s:o, s:o}", "period", p.text,
-        "deadline", (json_int_t) us_report_deadline_ms (&p), "units", units,
+        "deadline", (json_int_t) us_period_deadline_ms (&p), "units", units,
         "submissions", subs));
 }
 
@@ -423,17 +429,19 @@ s_workflow (us_desk_req_t *req)
     const char *unit = s_str (body, "unit"), *period = s_str (body, "period");
     const char *action = s_str (body, "action");
     bool force = json_is_true (json_object_get (body, "force"));
-    char state [24];
+    us_state_t state;
     if (!unit || !period || !action)
         ret = us_desk_error (req, 400, "cần đơn vị, kỳ và thao tác");
     else {
-        int rc = us_pstore_workflow (req->desk->store, state, sizeof state, unit, period,
-                                     action, force);
+        us_action_t act;
+        int rc = us_action_parse (&act, action);
+        if (rc == 0)
+            rc = us_pstore_workflow (req->desk->store, &state, unit, period, act, force);
         if (rc)
             ret = s_fail (req, rc);
         else {
             s_log (req, action, "%s %s%s", unit, period, force ? " (forced)" : "");
-            ret = us_desk_json (req, 200, json_pack ("{s:s}", "state", state));
+            ret = us_desk_json (req, 200, json_pack ("{s:s}", "state", us_state_name (state)));
         }
     }
     json_decref (body);

@@ -5,6 +5,7 @@
 #include "us_error.h"
 #include "us_print_xlsx.h"
 #include "us_pstore_users.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 
 #include <stdio.h>
@@ -198,7 +199,7 @@ int
 us_desk_cli_xlsx (us_pstore_t *store, const char *period, const char *unit, const char *path)
 {
     us_report_t *report = NULL;
-    int rc = us_report_build (&report, us_pstore_db (store), period, unit);
+    int rc = us_pstore_report_build (&report, store, period, unit);
     if (rc == 0)
         rc = us_print_xlsx (report, path);
     us_report_destroy (&report);

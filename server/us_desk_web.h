@@ -7,13 +7,13 @@
 
 /* One embedded file. */
 typedef struct {
-    const char *path;           /* "/app.js" */
-    const char *mime;
+    const char *path;           /* "app.js" */
+    const char *type;           /* its Content-Type */
     const unsigned char *data;
     size_t len;
-} us_web_file_t;
+} us_desk_file_t;
 
-extern const us_web_file_t us_web_files [];
-extern const size_t us_web_files_count;
+extern const us_desk_file_t us_desk_files [];
+extern const size_t us_desk_files_count;
 
 #endif

@@ -1,7 +1,7 @@
 /*  us_print_xlsx: a consolidated report as an Excel workbook. */
 #include "us_print_xlsx.h"
 #include "us_error.h"
-#include "us_render.h"
+#include "us_words.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -151,7 +151,7 @@ us_print_xlsx (const us_report_t *report, const char *path)
     format_set_num_format (f.pct, "0.0%");
     format_set_border (f.pct, LXW_BORDER_THIN);
     char period_vi [96], title [200];
-    us_render_vi_period (period_vi, sizeof period_vi, us_report_period (report));
+    us_words_vi_period (period_vi, sizeof period_vi, us_report_period (report));
     us_report_unit_t root;
     us_report_unit (&root, report, 0);
     snprintf (title, sizeof title, "Báo cáo %s - %s", period_vi, root.name);

@@ -1,5 +1,6 @@
 /*  us_pstore_users: the province desk's tables and view queries. */
 #include "us_pstore_users.h"
+#include "us_pstore_sql.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
