@@ -295,19 +295,20 @@ s_meta (us_desk_req_t *req)
     return us_desk_json (req, 200, json_pack ("{s:o, s:o}", "units", units, "indicators", inds));
 }
 
-/* GET /api/cell?unit=&month=&indicator=: the cell's story and audit lines. */
+/* GET /api/cell?unit=&indicator=&period= (or month=): a figure's story. */
 static enum MHD_Result
 s_cell (us_desk_req_t *req)
 {
     const char *unit = us_desk_arg (req, "unit"), *ind = us_desk_arg (req, "indicator");
-    const char *month_text = us_desk_arg (req, "month");
-    int month;
-    if (!unit || !ind || !month_text || us_month_parse (&month, month_text) != 0)
-        return us_desk_error (req, 400, "cần unit, month (YYYY-MM) và indicator");
-    json_t *story = us_pstore_desk_cell (req->desk->store, unit, month, ind);
+    const char *period = us_desk_arg (req, "period");
+    period = period ? period : us_desk_arg (req, "month");
+    us_period_t p;
+    if (!unit || !ind || !period || us_period_parse (&p, period) != 0)
+        return us_desk_error (req, 400, "cần unit, indicator và period (hoặc month)");
+    json_t *story = us_pstore_desk_cell (req->desk->store, unit, p.first, p.last, ind);
     if (!story)
         return us_desk_error (req, 500, us_error_msg ());
-    json_object_set_new (story, "month", json_string (month_text));
+    json_object_set_new (story, "period", json_string (p.text));
     return us_desk_json (req, 200, story);
 }
 

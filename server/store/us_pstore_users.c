@@ -463,47 +463,58 @@ s_int_or_null (sqlite3_stmt *st, int col)
          ? json_null () : json_integer (sqlite3_column_int64 (st, col));
 }
 
-/* The story of one cell. */
-json_t *
-us_pstore_desk_cell (us_pstore_t *store, const char *unit, int month, const char *indicator)
+/* Binds unit, indicator and the months first..last to a cached statement. */
+static void
+s_bind_cell (sqlite3_stmt *st, const char *unit, const char *indicator, int first, int last)
 {
-    json_t *story = json_pack ("{s:s, s:s, s:o, s:[], s:[]}", "unit", unit,
-                               "indicator", indicator, "current", json_null (),
-                               "received", "conflicts");
-    sqlite3_stmt *st = us_pstore_stmt (store,
-        "SELECT c.value, c.version, c.author, c.note, c.corrected FROM cells c"
-        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
-        " WHERE u.code = ? AND i.code = ? AND c.month = ?");
-    if (!st) {
-        json_decref (story);
-        return NULL;
-    }
     sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 3, month);
-    if (sqlite3_step (st) == SQLITE_ROW) {
-        json_t *cur = json_pack ("{s:o, s:I, s:s, s:s, s:b}", "value", s_int_or_null (st, 0),
-            "version", (json_int_t) sqlite3_column_int64 (st, 1), "author", us_db_text (st, 2),
-            "note", us_db_text (st, 3), "corrected", sqlite3_column_int (st, 4) != 0);
-        json_object_set_new (story, "current", cur);
+    sqlite3_bind_int (st, 3, first);
+    sqlite3_bind_int (st, 4, last);
+}
+
+/* Appends the cell's current values, month by month. */
+static int
+s_cell_current (us_pstore_t *store, json_t *list, const char *unit, const char *indicator,
+                int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT c.month, c.value, c.version, c.author, c.note, c.corrected FROM cells c"
+        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+        " WHERE u.code = ? AND i.code = ? AND c.month BETWEEN ? AND ? ORDER BY c.month");
+    if (!st)
+        return US_EIO;
+    s_bind_cell (st, unit, indicator, first, last);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char month [8];
+        us_month_format (month, sqlite3_column_int (st, 0));
+        json_array_append_new (list, json_pack ("{s:s, s:o, s:I, s:s, s:s, s:b}",
+            "month", month, "value", s_int_or_null (st, 1),
+            "version", (json_int_t) sqlite3_column_int64 (st, 2), "author", us_db_text (st, 3),
+            "note", us_db_text (st, 4), "corrected", sqlite3_column_int (st, 5) != 0));
     }
     sqlite3_reset (st);
-    st = us_pstore_stmt (store,
+    return 0;
+}
+
+/* Appends every value received for the cell, in the order it came. */
+static int
+s_cell_received (us_pstore_t *store, json_t *list, const char *unit, const char *indicator,
+                 int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT r.id, r.at, COALESCE (p.name, ''), r.author, r.value, r.outcome, r.reason,"
-        " r.note, r.batch_id, r.version, r.replica_id FROM received r"
+        " r.note, r.batch_id, r.version, r.replica_id, r.month FROM received r"
         " LEFT JOIN replicas p ON p.id = r.replica_id"
-        " WHERE r.unit = ? AND r.indicator = ? AND r.month = ? ORDER BY r.id");
-    if (!st) {
-        json_decref (story);
-        return NULL;
-    }
-    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 3, month);
-    json_t *received = json_object_get (story, "received");
-    while (sqlite3_step (st) == SQLITE_ROW)
-        json_array_append_new (received, json_pack (
-            "{s:I, s:I, s:s, s:s, s:o, s:i, s:s, s:s, s:I, s:I, s:b}",
+        " WHERE r.unit = ? AND r.indicator = ? AND r.month BETWEEN ? AND ? ORDER BY r.id");
+    if (!st)
+        return US_EIO;
+    s_bind_cell (st, unit, indicator, first, last);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char month [8];
+        us_month_format (month, sqlite3_column_int (st, 11));
+        json_array_append_new (list, json_pack (
+            "{s:I, s:I, s:s, s:s, s:o, s:i, s:s, s:s, s:I, s:I, s:b, s:s}",
             "id", (json_int_t) sqlite3_column_int64 (st, 0),
             "at", (json_int_t) sqlite3_column_int64 (st, 1),
             "office", us_db_text (st, 2), "author", us_db_text (st, 3),
@@ -511,29 +522,60 @@ us_pstore_desk_cell (us_pstore_t *store, const char *unit, int month, const char
             "reason", us_db_text (st, 6), "note", us_db_text (st, 7),
             "batch", (json_int_t) sqlite3_column_int64 (st, 8),
             "version", (json_int_t) sqlite3_column_int64 (st, 9),
-            "province", sqlite3_column_int64 (st, 10) == 0));
-    sqlite3_reset (st);
-    st = us_pstore_stmt (store,
-        "SELECT c.id, c.winner_value, c.winner_author, c.loser_value, c.loser_author, c.rule,"
-        " c.at, c.resolved FROM conflicts c JOIN units u ON u.id = c.unit_id"
-        " JOIN indicators i ON i.id = c.ind_id WHERE u.code = ? AND i.code = ? AND c.month = ?"
-        " ORDER BY c.id");
-    if (!st) {
-        json_decref (story);
-        return NULL;
+            "province", sqlite3_column_int64 (st, 10) == 0, "month", month));
     }
-    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 3, month);
-    json_t *conflicts = json_object_get (story, "conflicts");
-    while (sqlite3_step (st) == SQLITE_ROW)
-        json_array_append_new (conflicts, json_pack ("{s:I, s:o, s:s, s:o, s:s, s:s, s:I, s:b}",
+    sqlite3_reset (st);
+    return 0;
+}
+
+/* Appends the cell's conflicts. */
+static int
+s_cell_conflicts (us_pstore_t *store, json_t *list, const char *unit, const char *indicator,
+                  int first, int last)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT c.id, c.winner_value, c.winner_author, c.loser_value, c.loser_author, c.rule,"
+        " c.at, c.resolved, c.month FROM conflicts c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id WHERE u.code = ? AND i.code = ?"
+        " AND c.month BETWEEN ? AND ? ORDER BY c.id");
+    if (!st)
+        return US_EIO;
+    s_bind_cell (st, unit, indicator, first, last);
+    while (sqlite3_step (st) == SQLITE_ROW) {
+        char month [8];
+        us_month_format (month, sqlite3_column_int (st, 8));
+        json_array_append_new (list, json_pack ("{s:I, s:o, s:s, s:o, s:s, s:s, s:I, s:b, s:s}",
             "id", (json_int_t) sqlite3_column_int64 (st, 0), "winner_value", s_int_or_null (st, 1),
             "winner_author", us_db_text (st, 2), "loser_value", s_int_or_null (st, 3),
             "loser_author", us_db_text (st, 4), "rule", us_db_text (st, 5),
             "at", (json_int_t) sqlite3_column_int64 (st, 6),
-            "resolved", sqlite3_column_int (st, 7) != 0));
+            "resolved", sqlite3_column_int (st, 7) != 0, "month", month));
+    }
     sqlite3_reset (st);
+    return 0;
+}
+
+/* The story of one cell over months first..last. */
+json_t *
+us_pstore_desk_cell (us_pstore_t *store, const char *unit, int first, int last,
+                     const char *indicator)
+{
+    json_t *story = json_pack ("{s:s, s:s, s:[], s:[], s:[]}", "unit", unit,
+                               "indicator", indicator, "current", "received", "conflicts");
+    if (!story)
+        return NULL;
+    int rc = s_cell_current (store, json_object_get (story, "current"), unit, indicator,
+                             first, last);
+    if (rc == 0)
+        rc = s_cell_received (store, json_object_get (story, "received"), unit, indicator,
+                              first, last);
+    if (rc == 0)
+        rc = s_cell_conflicts (store, json_object_get (story, "conflicts"), unit, indicator,
+                               first, last);
+    if (rc) {
+        json_decref (story);
+        return NULL;
+    }
     return story;
 }
 

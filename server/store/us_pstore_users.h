@@ -119,8 +119,10 @@ json_t *us_pstore_desk_offices (us_pstore_t *store);
    source, lo, hi, range, version}]. */
 json_t *us_pstore_desk_targets (us_pstore_t *store, int first, int last);
 
-/* The story of one cell: {current: {...}|null, received: [...], conflicts: [...]}. */
-json_t *us_pstore_desk_cell (us_pstore_t *store, const char *unit, int month,
+/* The story of one figure over months first..last: {current: [{month,
+   value, version, author, note, corrected}], received: [every value that
+   came, with office, author, batch, outcome, note, month], conflicts: [...]}. */
+json_t *us_pstore_desk_cell (us_pstore_t *store, const char *unit, int first, int last,
                              const char *indicator);
 
 /* The catalog: [{code, name, kind}]. */

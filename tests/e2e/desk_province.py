@@ -110,6 +110,15 @@ def phase_viewer(d, base, shots, name, password, period, unit, figure):
     check(vi_number(figure) in d.page_source, 'the HTML report in the page shows the figure')
     d.switch_to.default_content()
     d.save_screenshot(os.path.join(shots, 'report-viewer.png'))
+    link = d.find_element(By.CSS_SELECTOR, '#report-figures a[data-indicator="members.new"]')
+    check(link.text == vi_number(figure), 'the report lists the figure as a link', link.text)
+    link.click()
+    wait_ready(d, '/cell')
+    rows = d.find_elements(By.CSS_SELECTOR, '#cell-history tbody tr')
+    months = {r.find_elements(By.TAG_NAME, 'td')[1].text for r in rows}
+    check(len(months) == 6, "the figure's story lists the values of its six months", months)
+    check(f'period={period}' in d.current_url, 'the story has an address of its own',
+          d.current_url)
     d.get(f'{base}approvals?period={period}')
     wait_ready(d, '/approvals')
     buttons = d.find_elements(By.CSS_SELECTOR, 'button[data-action]')

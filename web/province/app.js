@@ -237,12 +237,25 @@ async function viewReport (main) {
       h('a', { href: base + '&format=html&download=1', id: 'dl-html' }, 'HTML'),
       h('a', { href: base + '&format=vi&download=1', id: 'dl-vi' }, 'Văn bản tiếng Việt')));
   const text = h('pre', { class: 'text', id: 'report-text' }, 'Đang tải…');
+  const figures = h('div', { id: 'report-figures' });
   main.append(h('h2', {}, 'Tóm tắt'), text,
+    h('h2', {}, 'Số liệu (bấm vào một số để xem ai đã nhập, khi nào)'), figures,
     h('h2', {}, 'Bảng tổng hợp, chỉ tiêu và biểu đồ'),
     h('iframe', { class: 'report', id: 'report-frame', title: 'Báo cáo', src: base + '&format=html' }),
     cellChooser(unit || (state.meta.units[0] || {}).code, period));
   try {
-    text.textContent = await api(base + '&format=vi');
+    const [vi, json] = await Promise.all([api(base + '&format=vi'), api(base + '&format=json')]);
+    text.textContent = vi;
+    const row = json.rows.find((r) => !unit || r.unit === unit) || json.rows[0];
+    if (row) figures.append(h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Chỉ số'),
+        h('th', { class: 'num' }, row.name || unitName(row.unit)))),
+      h('tbody', {}, state.meta.indicators.filter((i) => row.values[i.code] !== undefined &&
+          row.values[i.code] !== null).map((i) => h('tr', {}, h('td', {}, i.name),
+        h('td', { class: 'num' }, i.kind === 'ratio' || i.kind === 'formula'
+          ? num(row.values[i.code]) + (i.kind === 'ratio' ? '%' : '')
+          : h('a', { 'data-indicator': i.code, href: '/cell?unit=' + encodeURIComponent(row.unit) +
+              '&period=' + encodeURIComponent(json.period || period) + '&indicator=' +
+              encodeURIComponent(i.code) }, num(row.values[i.code]))))))));
   } catch (e) {
     text.textContent = '';
     text.append(h('span', { class: 'error' }, e.message));
@@ -251,63 +264,68 @@ async function viewReport (main) {
 
 /* A small form that opens a cell's story. */
 function cellChooser (unit, period) {
-  const month = /^\d{4}-\d{2}$/.test(period) ? period : (period.slice(0, 4) + '-01');
   return h('form', { class: 'inline panel', onsubmit: (e) => { e.preventDefault();
-      go('/cell?unit=' + encodeURIComponent(val('cell-unit')) + '&month=' +
+      go('/cell?unit=' + encodeURIComponent(val('cell-unit')) + '&period=' +
          encodeURIComponent(val('cell-month')) + '&indicator=' +
          encodeURIComponent(val('cell-ind'))); } },
     h('strong', {}, 'Lịch sử một số liệu: '),
     field('Đơn vị', unitSelect('cell-unit', unit)),
-    field('Tháng', h('input', { id: 'cell-month', value: month, required: true,
-      pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM', size: 8 })),
+    field('Tháng hoặc kỳ', h('input', { id: 'cell-month', value: period, required: true,
+      size: 9 })),
     field('Chỉ số', indSelect('cell-ind', null, (i) => i.kind !== 'ratio')),
     h('button', { type: 'submit' }, 'Xem'));
 }
 
 const OUTCOME_VI = { 1: 'nhận', 2: 'thắng xung đột', 3: 'thua xung đột', 4: 'từ chối' };
 
-/* A cell's story: every value received, conflicts and corrections. */
+/* A figure's story: every value received, conflicts and corrections, for
+   a month or every month of a period. */
 async function viewCell (main) {
-  const unit = q('unit'), month = q('month'), ind = q('indicator');
+  const unit = q('unit'), ind = q('indicator');
+  const period = q('period') || q('month');
   main.append(h('h1', {}, 'Lịch sử số liệu'));
-  if (!unit || !month || !ind) {
+  if (!unit || !period || !ind) {
     main.append(cellChooser((state.meta.units[0] || {}).code, thisYear()));
     return;
   }
+  const enc = encodeURIComponent;
   const [story, audit] = await Promise.all([
-    api('/api/cell?unit=' + encodeURIComponent(unit) + '&month=' + encodeURIComponent(month) +
-        '&indicator=' + encodeURIComponent(ind)),
-    api('/api/audit?unit=' + encodeURIComponent(unit) + '&period=' + encodeURIComponent(month))
+    api('/api/cell?unit=' + enc(unit) + '&period=' + enc(period) + '&indicator=' + enc(ind)),
+    api('/api/audit?unit=' + enc(unit) + '&period=' + enc(period))
   ]);
-  const cur = story.current;
   main.append(
-    h('p', {}, h('b', {}, unitName(unit)), ' · tháng ' + month + ' · ', h('b', {}, indName(ind))),
-    h('div', { class: 'summary' },
-      h('div', { id: 'cell-current' }, h('b', {}, cur && cur.value !== null ? num(cur.value) : '—'),
-        cur ? ('phiên bản ' + cur.version + ' · ' + (cur.author || '') +
-               (cur.corrected ? ' · tỉnh điều chỉnh' : '')) : 'chưa có số liệu'),
-      cur && cur.note ? h('div', {}, h('b', {}, 'Ghi chú'), cur.note) : null),
+    h('p', {}, h('b', {}, unitName(unit)), ' · kỳ ' + story.period + ' · ', h('b', {}, indName(ind)),
+      ' · ', h('a', { href: '/report?period=' + enc(story.period) + '&unit=' + enc(unit) }, 'báo cáo')),
+    h('h2', {}, 'Giá trị hiện tại (số liệu của chính đơn vị, theo tháng)'),
+    story.current.length === 0 ? h('p', { class: 'muted', id: 'cell-current' }, 'Chưa có số liệu.') :
+    h('table', { id: 'cell-current' }, h('thead', {}, h('tr', {},
+        ['Tháng', 'Giá trị', 'Phiên bản', 'Người nhập', 'Ghi chú'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, story.current.map((c) => h('tr', {}, h('td', {}, c.month),
+        h('td', { class: 'num' }, c.value === null ? '(xoá)' : num(c.value)),
+        h('td', { class: 'num' }, c.version),
+        h('td', {}, c.author + (c.corrected ? ' (tỉnh điều chỉnh)' : '')),
+        h('td', {}, c.note))))),
     h('h2', {}, 'Các lần nhập và điều chỉnh'),
     story.received.length === 0 ? h('p', { class: 'muted' }, 'Chưa có.') :
     h('table', { id: 'cell-history' }, h('thead', {}, h('tr', {},
-        ['#', 'Lúc', 'Nguồn', 'Người nhập', 'Giá trị', 'Kết quả', 'Lô', 'Ghi chú']
+        ['#', 'Tháng', 'Lúc', 'Nguồn', 'Người nhập', 'Giá trị', 'Kết quả', 'Lô', 'Ghi chú']
           .map((t) => h('th', {}, t)))),
       h('tbody', {}, story.received.map((r) => h('tr', {},
-        h('td', {}, r.id), h('td', {}, when(r.at)),
+        h('td', {}, r.id), h('td', {}, r.month), h('td', {}, when(r.at)),
         h('td', {}, r.province ? 'Tỉnh (điều chỉnh)' : r.office),
         h('td', {}, r.author), h('td', { class: 'num' }, r.value === null ? '(xoá)' : num(r.value)),
         h('td', {}, OUTCOME_VI[r.outcome] + (r.reason ? ': ' + r.reason : '')),
         h('td', {}, r.batch ? '#' + r.batch : '—'), h('td', {}, r.note))))),
     h('h2', {}, 'Xung đột'),
     story.conflicts.length === 0 ? h('p', { class: 'muted' }, 'Không có.') :
-    h('table', {}, h('thead', {}, h('tr', {}, ['Thắng', 'Thua', 'Quy tắc', 'Lúc', 'Trạng thái']
+    h('table', {}, h('thead', {}, h('tr', {}, ['Tháng', 'Thắng', 'Thua', 'Quy tắc', 'Lúc', 'Trạng thái']
         .map((t) => h('th', {}, t)))),
-      h('tbody', {}, story.conflicts.map((c) => h('tr', {},
+      h('tbody', {}, story.conflicts.map((c) => h('tr', {}, h('td', {}, c.month),
         h('td', {}, num(c.winner_value) + ' (' + c.winner_author + ')'),
         h('td', {}, num(c.loser_value) + ' (' + c.loser_author + ')'),
         h('td', {}, c.rule), h('td', {}, when(c.at)),
         h('td', {}, c.resolved ? 'đã giải quyết' : 'đang mở'))))),
-    h('h2', {}, 'Sổ kiểm toán của đơn vị trong tháng (audit show)'),
+    h('h2', {}, 'Sổ kiểm toán của đơn vị trong kỳ (audit show)'),
     h('pre', { class: 'audit' }, audit));
 }
 
