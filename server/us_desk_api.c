@@ -9,6 +9,7 @@
 #include "us_print_xlsx.h"
 #include "us_print.h"
 #include "us_pstore_report.h"
+#include "us_render.h"
 #include "us_report.h"
 
 #include <stdio.h>
@@ -89,36 +90,14 @@ s_log (us_desk_req_t *req, const char *action, const char *fmt, ...)
 }
 
 /* Renders the report of period for unit in a format into out, with last
-   year's figures beside it for html and vi. The one place the desk calls
-   the report code. */
+   year's figures beside it for html and vi: the same path as the
+   command line's report. */
 static int
 s_render_report (us_pstore_t *store, const char *period, const char *unit,
                  us_format_t format, FILE *out)
 {
-    us_report_t *report = NULL, *previous = NULL;
-    us_trend_t *trend = NULL;
-    us_report_data_t data = { 0 };
-    us_period_t p, last = { 0 };
     bool compare = format == US_FORMAT_HTML || format == US_FORMAT_VI;
-    int rc = us_period_parse (&p, period);
-    if (rc == 0)
-        rc = us_pstore_report_load (store, &data, p.first, p.last);
-    if (rc == 0)
-        rc = us_report_compute (&report, &data, p.text, unit);
-    if (rc == 0 && compare)
-        rc = us_period_shift_years (&last, &p, -1);
-    if (rc == 0 && compare)
-        rc = us_pstore_report_build (&previous, store, last.text, unit);
-    if (rc == 0 && format == US_FORMAT_HTML)
-        rc = us_trend_build (&trend, &data, report);
-    us_print_opts_t opts = { previous, trend };
-    if (rc == 0)
-        rc = us_print (report, out, format, &opts);
-    us_trend_destroy (&trend);
-    us_report_destroy (&previous);
-    us_report_destroy (&report);
-    us_report_data_free (&data);
-    return rc;
+    return us_render_report (store, out, period, unit, format, NULL, US_SOURCE_PROVINCE, compare);
 }
 
 /* Writes the xlsx report of period for unit into a temporary file and
