@@ -725,6 +725,109 @@ Test (dstore, welcome_new_epoch)
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 2, "history kept");
 }
 
+/* Sets three edits, has the server acknowledge them all at checkpoint 40
+   of incarnation "one", and returns a Welcome that matches that state. */
+static us_welcome_t
+s_acked_three (void)
+{
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .high_water = 0, .unit = "QT.DAKRONG", .head = 0, .incarnation = "one" };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "10");
+    s_set ("QT.DAKRONG", "2022-02", "members.new", "20");
+    s_set ("QT.DAKRONG", "2022-03", "members.new", "30");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    us_result_t r [3];
+    s_results (r, &push, 3);
+    us_push_ack_t ack = { .count = 3, .results = r };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0);
+    s_apply_tree (40);
+    w.high_water = 3;
+    w.head = 40;
+    return w;
+}
+
+/* Checks what a Welcome tells the store: went back or not, and how many
+   acknowledged edits went back into the outbox. */
+static void
+s_welcome_heals (const us_welcome_t *w, bool back, size_t resent, const char *what)
+{
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, w), 0, "%s: %s", what, us_error_msg ());
+    cr_assert_eq (stats.went_back, back, "%s: went back", what);
+    cr_assert_eq (stats.resent, resent, "%s: edits sent again", what);
+    cr_assert_not (stats.new_epoch, "%s: same epoch", what);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), (int64_t) resent, "%s: outbox", what);
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, back ? 0 : 40, "%s: checkpoint", what);
+}
+
+/* A Welcome that matches what the office saw changes nothing; Hello tells
+   the server the acknowledged seq and the incarnation last seen. */
+Test (dstore, province_same_heals_nothing)
+{
+    us_welcome_t w = s_acked_three ();
+    s_welcome_heals (&w, false, 0, "same province");
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.acked, 3);
+    cr_assert_str_eq (h.incarnation, "one");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history WHERE hlc IS NOT NULL AND author = 'ketoan'"
+                         " AND base_version IS NOT NULL"), 3, "history keeps what re-sends need");
+}
+
+/* A new incarnation: every edit above the high water goes back, with its
+   original identity, and the scope is pulled again. */
+Test (dstore, province_new_incarnation_resends)
+{
+    us_welcome_t w = s_acked_three ();
+    int64_t hlc = s_int ("SELECT hlc FROM history WHERE seq = 3");
+    w.incarnation = "two";
+    w.high_water = 1;
+    s_welcome_heals (&w, true, 2, "new incarnation");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE epoch = 1 AND seq IN (2, 3)"), 2);
+    cr_assert_eq (s_int ("SELECT hlc FROM outbox WHERE seq = 3"), hlc, "original clock");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE author = 'ketoan'"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 1, "the re-sent await a new answer");
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.last_seq, 3, "numbering goes on");
+    cr_assert_str_eq (h.incarnation, "two", "the new incarnation is remembered");
+}
+
+/* Without a new incarnation, a change stream behind the checkpoint shows
+   the same: the scope is pulled again (nothing to re-send here). */
+Test (dstore, province_behind_detected)
+{
+    us_welcome_t w = s_acked_three ();
+    w.head = 39;
+    s_welcome_heals (&w, true, 0, "stream behind the checkpoint");
+}
+
+/* A high water below the acknowledged seq re-sends the missing edits,
+   also from a server that sends no incarnation. */
+Test (dstore, province_high_water_behind)
+{
+    us_welcome_t w = s_acked_three ();
+    w.high_water = 2;
+    w.incarnation = "";
+    s_welcome_heals (&w, true, 1, "high water behind");
+    cr_assert_eq (s_int ("SELECT seq FROM outbox"), 3);
+}
+
+/* Rows written before the store kept whole edits are not sent again. */
+Test (dstore, province_old_rows_not_resent)
+{
+    us_welcome_t w = s_acked_three ();
+    cr_assert_eq (us_db_exec (us_dstore_db (s_store), "UPDATE history SET hlc = NULL"), 0);
+    w.high_water = 0;
+    w.incarnation = "two";
+    s_welcome_heals (&w, true, 0, "old rows");
+}
+
 /* A Welcome that shows nothing unusual keeps the epoch and the outbox. */
 Test (dstore, welcome_normal)
 {
