@@ -25,6 +25,7 @@ static const char *s_usage =
     "usage: unionsync COMMAND [ARGS] [--db FILE]\n"
     "\n"
     "  init --unit ID --server ENDPOINT --server-key PUBKEY   print this replica's public key\n"
+    "       [--recover]                       a new store for an office whose PC died\n"
     "  set UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]   (VALUE '-' clears)\n"
     "  import FILE [--author NAME] [--encoding utf-8|utf-16|cp1258|cp1252] [--unit ID]\n"
     "         [--clear-empty]                a sheet saved from Excel (long or wide); all or nothing\n"
@@ -65,8 +66,9 @@ static int
 s_cmd_init (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
-                         US_OPT ("server", true), US_OPT ("server-key", true) };
-    const int n = 5;
+                         US_OPT ("server", true), US_OPT ("server-key", true),
+                         US_OPT ("recover", false) };
+    const int n = 6;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -98,8 +100,17 @@ s_cmd_init (int argc, char **argv)
     us_keys_token (token, sizeof token, &keys);
     printf ("created %s for %s, syncing with %s; keys in %s\n", path, unit, server,
             us_dstore_key_path (store));
-    printf ("enrol this replica at the province with:\n"
-            "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
+    /* A recovered office is a new store: its first sync pulls the unit's
+       figures, notes and states from the start, and a re-keyed replica
+       starts a new epoch after the server's, so no edit number repeats. */
+    if (us_args_has (opts, n, "recover"))
+        printf ("to recover the office whose PC died, give the province the key below:\n"
+                "  unionsync-server rekey --key <the old key> --new <the key below>\n"
+                "  (or enroll it anew); the first `unionsync sync` then pulls the unit's "
+                "figures, notes and states\n%s\n", token);
+    else
+        printf ("enrol this replica at the province with:\n"
+                "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
     us_keys_wipe (&keys);
     us_dstore_destroy (&store);
     return 0;
