@@ -906,7 +906,13 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     int rc = us_stmts_get (&st, self->stmts,
         "UPDATE cells SET version = ?4,"
         " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
-        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END"
+        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END,"
+        /* a refused edit's note and author do not describe the server's
+           value: they go (the next change of the cell brings its own) */
+        " note = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
+        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE note END,"
+        " author = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
+        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE author END"
         " WHERE unit_id = (SELECT id FROM units WHERE code = ?5)"
         " AND ind_id = (SELECT id FROM indicators WHERE code = ?6) AND month = ?3");
     if (rc)
@@ -917,6 +923,8 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
     if (!r->cleared)
         sqlite3_bind_int64 (st, 7, r->value);
+    sqlite3_bind_int (st, 8, r->outcome == US_OUTCOME_REJECTED
+                          || r->outcome == US_OUTCOME_CONFLICT_LOST);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
     return rc;
@@ -1380,16 +1388,22 @@ s_json_num (FILE *out, sqlite3_stmt *st, int col)
         fprintf (out, "%lld", (long long) sqlite3_column_int64 (st, col));
 }
 
+/* A refused edit no longer matters once a later edit of the same cell was
+   accepted (or won its conflict). */
+#define S_NOT_SUPERSEDED "NOT EXISTS (SELECT 1 FROM history l WHERE l.unit = h.unit" \
+    " AND l.indicator = h.indicator AND l.month = h.month AND l.id > h.id" \
+    " AND l.outcome IN ('accepted', 'conflict-won'))"
+
 /* Prints the pending, rejected and lost lists. */
 static int
 s_status_lists (us_dstore_t *self, FILE *out, bool json)
 {
     static const char *queries [3] = {
         "SELECT unit, indicator, month, value, author, '' FROM outbox ORDER BY epoch, seq",
-        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
-        " WHERE outcome = 'rejected' ORDER BY id",
-        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
-        " WHERE outcome = 'conflict-lost' ORDER BY id" };
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history h"
+        " WHERE outcome = 'rejected' AND " S_NOT_SUPERSEDED " ORDER BY id",
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history h"
+        " WHERE outcome = 'conflict-lost' AND " S_NOT_SUPERSEDED " ORDER BY id" };
     static const char *names [3] = { "pending", "rejected", "conflicts_lost" };
     static const char *titles [3] = { "Waiting to be sent", "Rejected by the province",
                                       "Lost a conflict (the province kept another value)" };
@@ -1496,9 +1510,15 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db,
-        "SELECT period, state, reason FROM pending_submits ORDER BY at");
+        /* once sent, the province's state of the period (pulled) says more */
+        "SELECT p.period, CASE WHEN p.state = 'submitted' THEN COALESCE (s.state, p.state)"
+        " ELSE p.state END, p.reason FROM pending_submits p"
+        " LEFT JOIN submissions s ON s.period = p.period"
+        " AND s.unit_id = (SELECT id FROM units WHERE code = ?)"
+        " ORDER BY p.at");
     if (rc)
         return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
     int n = 0;
     if (json)
         fputs (",\"submissions\":[", out);

@@ -501,6 +501,54 @@ Test (dstore, ack)
     free (c.buf);
 }
 
+/* The office's status and view agree with the province: a refused edit's
+   note is not shown with the server's value, a rejection is no longer
+   listed once a later edit of the cell was accepted, and a submitted
+   period shows the state the province gave it. */
+Test (dstore, status_follows_province)
+{
+    s_apply_tree (5);
+    int rc = us_dstore_set (s_store, "QT.DAKRONG", "2022-03", "members.new", "5",
+                            "ghi chú bị từ chối", "ketoan");
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    us_result_t r = { .seq = push.deltas [0].seq, .outcome = US_OUTCOME_REJECTED,
+                      .reason = "over the limit", .version = 3, .value = 7 };
+    us_push_ack_t ack = { .count = 1, .results = &r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    char sql [200], buf [128];
+    snprintf (sql, sizeof sql, "SELECT value || '|' || note FROM cells WHERE month = %d",
+              MONTH (2022, 3));
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store), sql), "7|",
+                      "the server's value without the refused note");
+
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert_not_null (strstr (c.buf, "over the limit"), "listed while it matters: %s", c.buf);
+    free (c.buf);
+
+    s_set ("QT.DAKRONG", "2022-03", "members.new", "6");
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    s_results (&r, &push, 1);
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_db_exec (us_dstore_db (s_store), "INSERT INTO pending_submits"
+                  " (period, at, state) VALUES ('2022-H1', 1, 'submitted')"), 0);
+    us_submission_state_t sub = { "QT.DAKRONG", "2022-H1", "approved", 1 };
+    us_changes_t ch = { .next = 6, .n_submissions = 1, .submissions = &sub };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &ch), 0, "%s", us_error_msg ());
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    cr_assert_null (strstr (c.buf, "over the limit"), "a later accepted edit: %s", c.buf);
+    cr_assert_not_null (strstr (c.buf, "\"state\":\"approved\""), "%s", c.buf);
+    free (c.buf);
+}
+
 /* An answer that does not match its batch is refused and changes nothing. */
 Test (dstore, ack_mismatch)
 {
