@@ -120,9 +120,9 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
    the store holds (a checkpoint past the change stream's head, or a seq
    acknowledged in its epoch above the store's high water), the store was
    put back from a copy without `restore`: gives it a new incarnation, so
-   that every office re-sends and re-pulls. An office that last saw
-   another incarnation heals by itself, so it changes nothing (else each
-   office would renew it in turn). One meta read per Hello. */
+   that every office re-sends and re-pulls. Only an office that last saw
+   this very incarnation can tell: one that saw another heals by itself
+   (else each office would renew it in turn). One meta read per Hello. */
 static int
 s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hello,
              uint64_t head)
@@ -133,9 +133,11 @@ s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hell
     if (rc)
         return rc;
     us_pstore_incarnation (self->store, self->incarnation, sizeof self->incarnation);
-    bool other = hello->incarnation && *hello->incarnation
-              && strcmp (hello->incarnation, self->incarnation) != 0;
-    if (other || (hello->checkpoint <= head && hello->acked <= high))
+    /* An office that names no incarnation (an older release) cannot heal
+       and would renew it at every Hello: it is not asked. */
+    bool named = hello->incarnation && *hello->incarnation;
+    if (!named || strcmp (hello->incarnation, self->incarnation) != 0
+    ||  (hello->checkpoint <= head && hello->acked <= high))
         return 0;
     us_log_warn ("the store went back in time: office %s saw checkpoint %llu (head %llu) "
                  "and seq %llu of epoch %u acknowledged (store has %llu); new incarnation, "
