@@ -299,6 +299,9 @@ s_cmd_sync (int argc, char **argv)
               st.pushed, st.accepted, st.won, st.lost, st.rejected, st.pulled_cells,
               st.pulled_other, st.submitted ? ", submitted" : "",
               st.new_epoch ? ", new epoch after restore" : "");
+    if (st.went_back)           /* remembered in the last sync's line of status */
+        snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
+                  ", province restored: %zu edits sent again", st.resent);
     if (st.submit_refused)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", %zu submission%s refused", st.submit_refused,

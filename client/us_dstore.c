@@ -1562,7 +1562,7 @@ int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 {
     int64_t epoch, cp, offset, last_at;
-    char last [128] = "never";
+    char last [320] = "never";      /* as long as the sync summary */
     int rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0) rc = s_get (self, S_CHECKPOINT, &cp);
     if (rc == 0) rc = s_get (self, S_CLOCK_OFFSET, &offset);

@@ -38,6 +38,8 @@ sync_twice () {       # sync_twice OFFICE: warns on the first sync only
     assert_eq 1 "$(grep -c "went back in time (restored from a backup)" "$WORK/.err")" \
         "$1 warns once on its first sync"
     assert_match 'edits sent again, figures pulled again' "$ERR" "$1's warning says what it did"
+    us "$1" status
+    assert_match 'province restored: [0-9]+ edits sent again' "$OUT" "$1's status remembers it"
     us "$1" sync --timeout-ms 2000 --retries 3
     assert_rc 0 "second sync of $1"
     assert_eq 0 "$(grep -c "went back in time" "$WORK/.err")" "$1's second sync does not warn"
