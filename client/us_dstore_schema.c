@@ -100,11 +100,16 @@ static const char s_v2 [] =
     "  'clock_offset', 'last_sync_at', 'last_sync');"
     "UPDATE conflicts SET at = at >> 16;";
 
-/* 3: acknowledged edits keep everything needed to send them again (a
+/* 3: the successor of an ended unit, as pulled with the unit, so that an
+   edit after the unit's end is refused offline with its successor named. */
+static const char s_v3 [] =
+    "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';";
+
+/* 4: acknowledged edits keep everything needed to send them again (a
    province restored from a backup may have lost them); rows from before
    keep NULLs and are not sent again. The office remembers the province
    store's incarnation it last saw, to notice a restore. */
-static const char s_v3 [] =
+static const char s_v4 [] =
     "ALTER TABLE history ADD COLUMN hlc INTEGER;"
     "ALTER TABLE history ADD COLUMN author TEXT;"
     "ALTER TABLE history ADD COLUMN note TEXT;"
@@ -114,7 +119,8 @@ static const char s_v3 [] =
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
-    { 3, "acknowledged edits can be sent again", s_v3 },
+    { 3, "the successors of ended units", s_v3 },
+    { 4, "acknowledged edits can be sent again", s_v4 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -122,6 +122,7 @@ typedef struct {
 
 typedef struct {
     const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+    const char *successor;      /* of an ended unit; "" for none */
 } us_unit_def_t;
 
 typedef struct {
