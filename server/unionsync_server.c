@@ -9,6 +9,7 @@
 #include "us_audit.h"
 #include "us_codec.h"
 #include "us_db.h"
+#include "us_desk_cli.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -202,8 +203,10 @@ static int
 s_cmd_serve (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
-                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
-    const int n = 5;
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true),
+                         US_OPT ("ui", true), US_OPT ("tls-cert", true), US_OPT ("tls-key", true),
+                         US_OPT ("behind-proxy", false) };
+    const int n = 9;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -251,9 +254,21 @@ s_cmd_serve (int argc, char **argv)
         close (lock);
         return us_args_fail (US_EINVAL);
     }
+    us_desk_t *desk = NULL;
+    us_desk_config_t desk_config = {
+        us_args_value (opts, n, "ui", NULL), us_args_db_path (opts, n),
+        us_args_value (opts, n, "tls-cert", NULL), us_args_value (opts, n, "tls-key", NULL),
+        us_args_has (opts, n, "behind-proxy") };
+    if (desk_config.bind && !(desk = us_desk_cli_start (&desk_config))) {
+        us_service_destroy (&service);
+        us_pstore_destroy (&store);
+        close (lock);
+        return US_EXIT_USAGE;
+    }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
     fflush (stderr);
     rc = us_service_run (service, &s_stop);
+    us_desk_destroy (&desk);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
     close (lock);
@@ -382,12 +397,29 @@ s_cmd_report (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
                          US_OPT ("format", true), US_OPT ("compare", false), US_OPT ("rank", true),
-                         US_OPT ("source", true) };
-    const int n = 7;
+                         US_OPT ("source", true), US_OPT ("output", true) };
+    const int n = 8;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    bool xlsx = strcmp (us_args_value (opts, n, "format", "text"), "xlsx") == 0;
+    if (xlsx != us_args_has (opts, n, "output"))
+        return us_args_usage_error (xlsx ? "--format xlsx needs --output FILE"
+                                         : "--output goes with --format xlsx");
+    if (xlsx && (us_args_has (opts, n, "rank") || us_args_has (opts, n, "compare")))
+        return us_args_usage_error ("--format xlsx takes no --rank or --compare");
+    if (xlsx) {
+        us_pstore_t *store;
+        if ((ex = s_open (&store, opts, n)) >= 0)
+            return ex;
+        int rc = us_desk_cli_xlsx (store, pos [0], us_args_value (opts, n, "unit", NULL),
+                                   us_args_value (opts, n, "output", NULL));
+        us_pstore_destroy (&store);
+        if (rc == 0)
+            printf ("wrote %s\n", us_args_value (opts, n, "output", NULL));
+        return rc ? us_args_fail (rc) : 0;
+    }
     us_format_t format;
     if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
@@ -779,6 +811,19 @@ s_cmd_replicas (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* ui: the province desk alone, until SIGINT or SIGTERM. */
+static int
+s_cmd_ui (int argc, char **argv)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return us_desk_cmd_ui (argc, argv, &s_stop);
+}
+
 /* The commands, in the order help lists them. */
 /* absorb: another province's store brought in whole. */
 static int
@@ -860,11 +905,26 @@ static const us_cmd_t s_commands [] = {
     { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
       "The line to run is printed by `unionsync rekey` at the office; the old key stays "
       "refused.", "unionsync-server rekey --key OLDKEY --new NEWKEY", s_cmd_rekey, 0 },
-    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N]",
+    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N] [--ui ADDR [--tls-cert F --tls-key F] "
+      "[--behind-proxy]]",
       "serve the offices until SIGINT or SIGTERM",
       "Logs to stderr; --quiet logs warnings only. --min-wire 2 refuses offices whose "
-      "unionsync is not upgraded yet.",
-      "unionsync-server serve --bind tcp://0.0.0.0:5555 --db qt.db", s_cmd_serve, 0 },
+      "unionsync is not upgraded yet. --ui ADDR serves the province desk in the same "
+      "process and prints its address (see `ui`).",
+      "unionsync-server serve --bind tcp://0.0.0.0:5555 --ui 127.0.0.1:8080 --db qt.db",
+      s_cmd_serve, 0 },
+    { "ui", "[--bind ADDR] [--tls-cert F --tls-key F] [--behind-proxy]",
+      "the province desk: the round, reports, approvals, corrections in a browser",
+      "Serves the desk on ADDR (default 127.0.0.1:8080) until SIGINT or SIGTERM and prints "
+      "its address on a line of its own. An address other than loopback needs TLS, or "
+      "--behind-proxy when a reverse proxy terminates TLS. Accounts come from `user add`.",
+      "unionsync-server ui --bind 127.0.0.1:8080 --db qt.db", s_cmd_ui, 0 },
+    { "user", "add NAME --role viewer|approver|admin | passwd NAME | disable NAME | "
+      "role NAME --role R | list", "the province desk's accounts",
+      "The password is read from the terminal without echo (twice), or as one line on "
+      "stdin when it is not a terminal. A viewer reads; an approver also approves, locks, "
+      "corrects, resolves and sets targets; an admin also manages offices and accounts.",
+      "unionsync-server user add lan.tc --role approver --db qt.db", us_desk_cmd_user, 0 },
     { "target", "set UNIT INDICATOR PERIOD VALUE[..MAX] [--source S] | allocate INDICATOR "
       "PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE [--dry-run]",
       "set a target, or split a total among the district and sector units",
@@ -873,10 +933,12 @@ static const us_cmd_t s_commands [] = {
       "unionsync-server target set QT.TRIEUPHONG members.new 2022 300\n"
       "unionsync-server target allocate members.new 2023 5000 --by members.new --dry-run",
       s_cmd_target, 0 },
-    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi] [--rank INDICATOR] "
-      "[--source S] [--compare]", "the consolidated figures against their targets",
-      "html is a printable page with charts; vi the report in Vietnamese prose; --compare "
-      "sets last year's figures beside; --rank orders the units by achievement.",
+    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi|xlsx] [--output FILE] "
+      "[--rank INDICATOR] [--source S] [--compare]",
+      "the consolidated figures against their targets",
+      "html is a printable page with charts; vi the report in Vietnamese prose; xlsx an "
+      "Excel workbook written to --output FILE; --compare sets last year's figures beside; "
+      "--rank orders the units by achievement.",
       "unionsync-server report 2022-H1 --format json", s_cmd_report, 0 },
     { "set", "UNIT MONTH INDICATOR VALUE --note TEXT", "a province correction of a figure",
       "Passes the province's locks; the office sees who corrected it and why.",
