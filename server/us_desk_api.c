@@ -111,7 +111,7 @@ s_render_report (us_pstore_t *store, const char *period, const char *unit,
         rc = us_pstore_report_build (&previous, store, last.text, unit);
     if (rc == 0 && format == US_FORMAT_HTML)
         rc = us_trend_build (&trend, &data, report);
-    us_print_opts_t opts = { previous, trend };
+    us_print_opts_t opts = { previous, trend, NULL };
     if (rc == 0)
         rc = us_print (report, out, format, &opts);
     us_trend_destroy (&trend);
