@@ -105,10 +105,22 @@ static const char s_v2 [] =
 static const char s_v3 [] =
     "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';";
 
+/* 4: acknowledged edits keep everything needed to send them again (a
+   province restored from a backup may have lost them); rows from before
+   keep NULLs and are not sent again. The office remembers the province
+   store's incarnation it last saw, to notice a restore. */
+static const char s_v4 [] =
+    "ALTER TABLE history ADD COLUMN hlc INTEGER;"
+    "ALTER TABLE history ADD COLUMN author TEXT;"
+    "ALTER TABLE history ADD COLUMN note TEXT;"
+    "ALTER TABLE history ADD COLUMN base_version INTEGER;"
+    "ALTER TABLE state ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
     { 3, "the successors of ended units", s_v3 },
+    { 4, "acknowledged edits can be sent again", s_v4 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");
