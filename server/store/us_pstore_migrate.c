@@ -166,6 +166,23 @@ static const char s_v4 [] =
     "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
 
+/* Schema 5: the province desk's accounts (scrypt hashes, lockout
+   counters), its sessions (only the digest of each session id is kept)
+   and the log of what each account did at the desk. */
+static const char s_v5 [] =
+    "CREATE TABLE IF NOT EXISTS desk_users ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, failed_count INTEGER NOT NULL DEFAULT 0,"
+    "  failed_first INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS desk_sessions ("
+    "  digest TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES desk_users (id),"
+    "  csrf TEXT NOT NULL, created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS desk_log ("
+    "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, account TEXT NOT NULL,"
+    "  action TEXT NOT NULL, detail TEXT NOT NULL);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '5');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -196,6 +213,7 @@ static const s_step_t s_steps [] = {
     { 2, s_v2, s_v2_check },
     { 3, s_v3, NULL },
     { 4, s_v4, NULL },
+    { 5, s_v5, NULL },
 };
 
 /* Reads PRAGMA user_version. */

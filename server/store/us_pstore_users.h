@@ -1,7 +1,7 @@
 /*  us_pstore_users: the province desk's accounts, sessions, action log and
     the read queries of its views, in the provincial store.
 
-    Tables (made by us_pstore_users_schema, idempotent):
+    Tables (made by schema 5 of the store's migrations):
       desk_users     name, role, scrypt hash, disabled, failed-login counters
       desk_sessions  SHA-256 of the session id, account, CSRF token, times
       desk_log       every change made at the desk: when, account, action,
