@@ -57,6 +57,9 @@ static const char *s_usage =
     "  approve|lock|unlock|reopen UNIT PERIOD [--force]\n"
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
+    "  schedules import FILE.csv               code,name,period,kinds,indicators,deadline: the\n"
+    "                                          reports each kind of unit makes and their deadlines\n"
+    "  schedules list [--json]\n"
     "  audit verify                            check the hash chain and every batch signature\n"
     "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
     "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
@@ -516,6 +519,30 @@ s_cmd_conflicts (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* schedules import FILE | schedules list: the reporting schedules. */
+static int
+s_cmd_schedules (int argc, char **argv, bool import)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, import, import, opts, import ? 2 : 3,
+                                     argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int count = 0;
+    int rc = import ? us_pstore_import_schedules (store, &count, pos [0])
+                    : us_pstore_schedules_print (store, stdout, us_args_has (opts, 3, "json"));
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    if (import)
+        printf ("imported %d schedules from %s\n", count, pos [0]);
+    return 0;
+}
+
 /* audit verify | audit show: the record of every received delta. */
 static int
 s_cmd_audit (int argc, char **argv)
@@ -594,6 +621,8 @@ main (int argc, char **argv)
         return s_cmd_workflow (argc - 2, argv + 2, action);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
+    if (strcmp (cmd, "schedules") == 0 && (!strcmp (sub, "import") || !strcmp (sub, "list")))
+        return s_cmd_schedules (argc - 3, argv + 3, strcmp (sub, "import") == 0);
     if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
     if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);

@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 3
+#define US_PSTORE_VERSION 4
 
 #define US_HASH_LEN 32
 
@@ -93,6 +93,16 @@ bool us_pstore_in_transaction (us_pstore_t *self);
 /* Imports units from CSV (id,name,parent,kind[,valid_from,valid_to]); all
    or nothing. A kind is any code of the unit_kinds table. Sets *count. */
 int us_pstore_import_units (us_pstore_t *self, int *count, const char *path);
+
+/* Replaces the reporting schedules with those of a CSV file
+   (code,name,period,kinds,indicators,deadline: period is month, quarter,
+   half or year; kinds and indicators are space-separated codes, indicators
+   empty for all; deadline is a us_calendar rule "M:D"). All or nothing;
+   sets *count. (us_pstore_schedules.c) */
+int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path);
+
+/* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
+int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
 
 /* Imports unit kinds from CSV (code,name,level[,reports]): level 0 is the
    province, larger is lower in the tree; reports is 1 when units of the

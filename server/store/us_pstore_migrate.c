@@ -129,6 +129,20 @@ static const char s_v3 [] =
     "ALTER TABLE indicators ADD COLUMN noun TEXT NOT NULL DEFAULT '';"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');";
 
+/* Schema 4: the reporting schedules (us_pstore_schedules.c): which report
+   kinds of unit make for which period type, with which indicators (empty:
+   all) and by which deadline rule; the default set is that of the law's
+   calendar, monthly figures by the 20th of the following month. */
+static const char s_v4 [] =
+    "CREATE TABLE schedules ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  period TEXT NOT NULL CHECK (period IN ('month', 'quarter', 'half', 'year')),"
+    "  kinds TEXT NOT NULL, indicators TEXT NOT NULL DEFAULT '',"
+    "  deadline TEXT NOT NULL DEFAULT '1:20', position INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO schedules (code, name, period, kinds, deadline, position) VALUES"
+    "  ('monthly', 'Số liệu hằng tháng', 'month', 'district sector commune park', '1:20', 0);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -158,6 +172,7 @@ static const s_step_t s_steps [] = {
     { 1, s_v1, NULL },
     { 2, s_v2, s_v2_check },
     { 3, s_v3, NULL },
+    { 4, s_v4, NULL },
 };
 
 /* Reads PRAGMA user_version. */
