@@ -31,7 +31,8 @@ static const char *s_usage =
     "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
     "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
     "  status [--json]                       pending, rejected, conflicts, clock\n"
-    "  submit PERIOD                         report the period as complete (sent on sync)\n"
+    "  submit PERIOD [--nil]                 report the period as complete (sent on sync);\n"
+    "                                        --nil: the unit has nothing to report\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
@@ -349,19 +350,21 @@ s_cmd_status (int argc, char **argv)
 static int
 s_cmd_submit (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("nil", false) };
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 2)) >= 0)
+    if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    int rc = us_dstore_submit (store, pos [0]);
+    bool nil = us_args_has (opts, 3, "nil");
+    int rc = us_dstore_submit_as (store, pos [0], nil);
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("submission of %s queued; it is sent on the next sync\n", pos [0]);
+    printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
+            pos [0]);
     return 0;
 }
 

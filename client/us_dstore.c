@@ -5,6 +5,7 @@
 #include "us_csv.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_calendar.h"
 #include "us_hlc.h"
 #include "us_import.h"
 #include "us_keys.h"
@@ -537,25 +538,59 @@ us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *un
     return rc;
 }
 
+/* Checks that submitting the office's unit for a period means something:
+   the period has ended (Vietnam's time), it has figures or nil says it has
+   none, and the rules hold. */
+static int
+s_submit_check (us_dstore_t *self, const us_period_t *p, bool nil)
+{
+    if (us_calendar_in_future (p, us_calendar_now_ms ()))
+        return us_error_set (US_EINVAL, "cannot submit %s: it has not ended yet", p->text);
+    us_report_t *report;
+    int rc = us_dstore_report_build (&report, self->db, p->text, self->unit);
+    if (rc)
+        return rc;
+    bool figures = us_report_has_figures (report, 0);
+    char broken [256];
+    if (!figures && !nil)
+        rc = us_error_set (US_EINVAL, "cannot submit %s: no figure was entered for it (submit "
+                           "--nil when there is nothing to report)", p->text);
+    else
+    if (figures && nil)
+        rc = us_error_set (US_EINVAL, "cannot submit %s as nil: it has figures", p->text);
+    else
+    if (us_report_check_rules (broken, sizeof broken, report, self->unit) != 0)
+        rc = us_error_set (US_EINVAL, "cannot submit %s: %s", p->text, broken);
+    us_report_destroy (&report);
+    return rc;
+}
+
 /* Queues the submission of the office's unit for a period. */
 int
 us_dstore_submit (us_dstore_t *self, const char *period)
 {
+    return us_dstore_submit_as (self, period, false);
+}
+
+/* Queues a submission, nil or not, of the office's unit for a period. */
+int
+us_dstore_submit_as (us_dstore_t *self, const char *period, bool nil)
+{
     us_period_t p;
-    char broken [256];
     int rc = us_period_parse (&p, period);
-    if (rc == 0 && us_dstore_check_rules (self, broken, sizeof broken, self->unit, p.text) != 0)
-        rc = us_error_set (US_EINVAL, "cannot submit %s: %s", p.text, broken);
+    if (rc == 0)
+        rc = s_submit_check (self, &p, nil);
     if (rc)
         return rc;
     sqlite3_stmt *st;
     rc = us_db_prepare (&st, self->db,
-        "INSERT INTO pending_submits (period, at) VALUES (?, ?) ON CONFLICT (period)"
-        " DO UPDATE SET at = excluded.at, state = 'queued', reason = ''");
+        "INSERT INTO pending_submits (period, at, nil) VALUES (?, ?, ?) ON CONFLICT (period)"
+        " DO UPDATE SET at = excluded.at, state = 'queued', reason = '', nil = excluded.nil");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, p.text, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 2, us_hlc_wall_ms ());
+    sqlite3_bind_int (st, 3, nil);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submit");
     sqlite3_finalize (st);
     return rc;
@@ -1172,6 +1207,19 @@ us_dstore_next_submit (us_dstore_t *self, char *period, size_t size)
         snprintf (period, size, "%s", us_db_text (st, 0));
     sqlite3_finalize (st);
     return rc;
+}
+
+/* Returns true when the queued submission of period is a nil report. */
+bool
+us_dstore_submit_nil (us_dstore_t *self, const char *period)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, self->db, "SELECT nil FROM pending_submits WHERE period = ?"))
+        return false;
+    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    bool nil = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_finalize (st);
+    return nil;
 }
 
 /* Records the server's answer to a queued submission. */

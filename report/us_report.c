@@ -719,6 +719,17 @@ us_report_cell (double *value, const us_report_t *report, size_t u, size_t i)
     return s_value (value, report, u, i);
 }
 
+/* Returns true when unit u has any figure. */
+bool
+us_report_has_figures (const us_report_t *report, size_t u)
+{
+    double v;
+    for (size_t i = 0; i < report->n_inds; i++)
+        if (s_value (&v, report, u, i))
+            return true;
+    return false;
+}
+
 /* Returns the target of unit u, indicator i from a source; false when none. */
 bool
 us_report_target (us_report_target_t *target, const us_report_t *report, size_t u,

@@ -381,6 +381,13 @@ int us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indic
 int us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
                       const char *unit, const char *period, uint64_t at);
 
+/* The same, nil saying the unit has nothing to report. Refused (US_EINVAL)
+   for a period that has not ended in Vietnam's time, for one where the
+   unit's subtree has no figure at all unless nil, and with nil when it
+   has figures. */
+int us_pstore_submit_as (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
+                         const char *unit, const char *period, uint64_t at, bool nil);
+
 /* Moves (unit, period) through the workflow: approve (a submitted period;
    locks it), lock (locks whatever its state), unlock or reopen (edits
    allowed again). Locking a unit needs its reporting children approved

@@ -132,7 +132,8 @@ static const char s_v3 [] =
 /* Schema 4: the reporting schedules (us_pstore_schedules.c): which report
    kinds of unit make for which period type, with which indicators (empty:
    all) and by which deadline rule; the default set is that of the law's
-   calendar, monthly figures by the 20th of the following month. */
+   calendar, monthly figures by the 20th of the following month. A
+   submission marks whether the unit said it had nothing to report. */
 static const char s_v4 [] =
     "CREATE TABLE schedules ("
     "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
@@ -141,6 +142,7 @@ static const char s_v4 [] =
     "  deadline TEXT NOT NULL DEFAULT '1:20', position INTEGER NOT NULL DEFAULT 0);"
     "INSERT INTO schedules (code, name, period, kinds, deadline, position) VALUES"
     "  ('monthly', 'Số liệu hằng tháng', 'month', 'district sector commune park', '1:20', 0);"
+    "ALTER TABLE submissions ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
 
 /* Refuses schema 2 over units whose kind it does not know. */

@@ -1,5 +1,6 @@
 /*  us_pstore_workflow: submissions and the report workflow. */
 #include "us_pstore_sql.h"
+#include "us_calendar.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_period.h"
@@ -57,24 +58,53 @@ s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, us_stat
     return rc ? rc : us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
 }
 
-/* Checks the period's rules on the unit's consolidated figures. */
+/* Marks a submission as nil (nothing to report) or not. */
 static int
-s_rules (us_pstore_t *self, const char *period, const char *unit)
+s_nil_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, bool nil)
 {
-    us_report_t *report;
-    int rc = us_pstore_report_build (&report, self, period, unit);
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "UPDATE submissions SET nil = ? WHERE unit_id = ? AND period = ?", "writing submissions");
     if (rc)
         return rc;
+    sqlite3_bind_int (st, 1, nil);
+    sqlite3_bind_int64 (st, 2, unit_id);
+    sqlite3_bind_text (st, 3, p->text, -1, SQLITE_STATIC);
+    return us_pstore_done (self, st, "writing submissions");
+}
+
+/* Checks that a submission of the unit's consolidated figures means
+   something: the period has ended, there are figures (or nil says there is
+   nothing to report, and there is none), and the rules hold. */
+static int
+s_rules (us_pstore_t *self, const us_period_t *p, const char *unit, bool nil)
+{
+    if (us_calendar_in_future (p, us_calendar_now_ms ()))
+        return us_error_set (US_EINVAL, "submission refused: %s has not ended yet", p->text);
+    us_report_t *report;
+    int rc = us_pstore_report_build (&report, self, p->text, unit);
+    if (rc)
+        return rc;
+    bool figures = us_report_has_figures (report, 0);
     char broken [256];
-    rc = us_report_check_rules (broken, sizeof broken, report, unit);
+    if (!figures && !nil)
+        rc = us_error_set (US_EINVAL, "submission refused: no figure of %s was entered for %s "
+                           "(submit --nil when there is nothing to report)", unit, p->text);
+    else
+    if (figures && nil)
+        rc = us_error_set (US_EINVAL, "submission refused: %s has figures for %s; a nil report "
+                           "says there are none", unit, p->text);
+    else
+    if (us_report_check_rules (broken, sizeof broken, report, unit) != 0)
+        rc = us_error_set (US_EINVAL, "submission refused: %s", broken);
     us_report_destroy (&report);
-    return rc ? us_error_set (US_EINVAL, "submission refused: %s", broken) : 0;
+    return rc;
 }
 
 /* Records a submission inside the transaction. */
 static int
 s_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
-          const us_period_t *p, const char *unit, uint64_t at)
+          const us_period_t *p, const char *unit, uint64_t at, bool nil)
 {
     int64_t unit_id;
     int rc = us_pstore_unit_id (self, &unit_id, unit);
@@ -89,9 +119,11 @@ s_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
         return rc;
     if (*state == US_STATE_APPROVED)
         return 0;               /* already approved: submitting again changes nothing */
-    if ((rc = s_rules (self, p->text, unit)) != 0)
+    if ((rc = s_rules (self, p, unit, nil)) != 0)
         return rc;
     rc = s_state_write (self, unit_id, p, US_STATE_SUBMITTED, at);
+    if (rc == 0)
+        rc = s_nil_write (self, unit_id, p, nil);
     if (rc == 0)
         *state = US_STATE_SUBMITTED;
     return rc;
@@ -102,6 +134,14 @@ int
 us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
                   const char *unit, const char *period, uint64_t at)
 {
+    return us_pstore_submit_as (self, state, replica, unit, period, at, false);
+}
+
+/* Records a submission, nil or not, of unit for period by a replica. */
+int
+us_pstore_submit_as (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
+                     const char *unit, const char *period, uint64_t at, bool nil)
+{
     us_period_t p;
     *state = US_STATE_DRAFT;
     int rc = us_period_parse (&p, period);
@@ -109,7 +149,7 @@ us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *repl
         rc = us_pstore_begin (self);
     if (rc)
         return rc;
-    rc = s_submit (self, state, replica, &p, unit, at);
+    rc = s_submit (self, state, replica, &p, unit, at, nil);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc)

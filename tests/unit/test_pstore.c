@@ -385,14 +385,19 @@ Test (pstore, submit)
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
     us_state_t state = US_STATE_DRAFT;
-    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123), 0,
-                  "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123),
+                  US_EINVAL, "a period without any figure needs nil");
+    cr_assert_eq (us_pstore_submit_as (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123, true),
+                  0, "%s", us_error_msg ());
     cr_assert_eq (state, US_STATE_SUBMITTED);
     sqlite3 *db = us_pstore_db (s_store);
     char buf [32];
     cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT period FROM submissions"),
                       "2022-H1");
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 6"), 1);
+    cr_assert_eq (us_test_int (db, "SELECT nil FROM submissions"), 1);
+    cr_assert_eq (us_pstore_submit_as (s_store, &state, &rep, "QT.DAKRONG", "2200-12", 1, true),
+                  US_EINVAL, "a period that has not ended");
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.HUONGHOA", "2022-H1", 1), US_EPERM);
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-H7", 1), US_EINVAL);
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.NOWHERE", "2022", 1), US_ENOTFOUND);
@@ -411,11 +416,11 @@ Test (pstore, workflow)
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_APPROVE, false), US_EINVAL, "nothing was submitted");
     us_state_t sub;
-    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1), 0);
+    cr_assert_eq (us_pstore_submit_as (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1, true), 0);
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_APPROVE, false), 0, "%s", us_error_msg ());
     cr_assert_eq (state, US_STATE_APPROVED);
-    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2), 0);
+    cr_assert_eq (us_pstore_submit_as (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2, true), 0);
     cr_assert_eq (sub, US_STATE_APPROVED);
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_REOPEN, false), 0);
