@@ -107,6 +107,20 @@ us_calendar_day_parse (int64_t *at_ms, const char *text)
     return 0;
 }
 
+/* Writes an instant as YYYY-MM-DD HH:MM in Vietnam's time. */
+void
+us_calendar_time_text (char *buf, size_t size, int64_t at_ms)
+{
+    int64_t local = at_ms + US_CALENDAR_OFFSET_MS;
+    int64_t days = local / 86400000LL - (local < 0 && local % 86400000LL);
+    int64_t in_day = local - days * 86400000LL;
+    int month = us_calendar_month_at (at_ms);
+    int year = us_month_year (month);
+    int64_t day = days - s_days (year, month % 12 + 1, 1) + 1;
+    snprintf (buf, size, "%04d-%02d-%02d %02d:%02d", year, month % 12 + 1, (int) day,
+              (int) (in_day / 3600000), (int) (in_day / 60000 % 60));
+}
+
 /* Returns now in ms since the epoch. */
 int64_t
 us_calendar_now_ms (void)

@@ -49,6 +49,9 @@ int us_calendar_month_at (int64_t at_ms);
    or US_EINVAL. */
 int us_calendar_day_parse (int64_t *at_ms, const char *text);
 
+/* Writes an instant as "YYYY-MM-DD HH:MM" in Vietnam's time into buf. */
+void us_calendar_time_text (char *buf, size_t size, int64_t at_ms);
+
 /* Returns the current time in milliseconds since the epoch. */
 int64_t us_calendar_now_ms (void);
 

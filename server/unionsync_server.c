@@ -8,6 +8,7 @@
 #include "us_audit.h"
 #include "us_codec.h"
 #include "us_db.h"
+#include "us_calendar.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -21,6 +22,7 @@
 #include "us_service.h"
 #include "us_text.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +62,8 @@ static const char *s_usage =
     "  schedules import FILE.csv               code,name,period,kinds,indicators,deadline: the\n"
     "                                          reports each kind of unit makes and their deadlines\n"
     "  schedules list [--json]\n"
+    "  overdue [--at YYYY-MM-DD] [--json]      per schedule, units whose reports are due or\n"
+    "                                          late (Vietnam's time), with their last sync\n"
     "  audit verify                            check the hash chain and every batch signature\n"
     "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
     "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
@@ -371,6 +375,36 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
+/* Prints the JSON report with the per-schedule completeness beside its
+   own: the printer's object, closed after a "schedules" key. */
+static int
+s_report_json (us_pstore_t *store, const us_report_t *report, const char *period,
+               const char *unit)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream (&text, &len);
+    if (!mem)
+        return us_error_set (US_ENOMEM, "out of memory");
+    int rc = us_print (report, mem, US_FORMAT_JSON, NULL);
+    fclose (mem);
+    while (rc == 0 && len > 0 && (text [len - 1] == '\n' || text [len - 1] == '}'))
+        if (text [--len] == '}')
+            break;
+    if (rc == 0 && (len == 0 || text [len] != '}'))
+        rc = us_error_set (US_EIO, "the JSON report did not end as an object");
+    if (rc == 0) {
+        fwrite (text, 1, len, stdout);
+        fputs (",\"schedules\":", stdout);
+        rc = us_pstore_schedules_json (store, stdout, period, unit);
+        fputs ("}\n", stdout);
+        if (rc == 0 && fflush (stdout) != 0)
+            rc = us_error_set (US_EIO, "writing the report: %s", strerror (errno));
+    }
+    free (text);
+    return rc;
+}
+
 /* Prints a report, its ranking or its comparison from an open store. The
    period's data is loaded once; the trend's months are computed from it. */
 static int
@@ -398,6 +432,9 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
         if (rc == 0 && format == US_FORMAT_HTML)
             rc = us_trend_build (&trend, &data, report);
         us_print_opts_t opts = { previous, trend };
+        if (rc == 0 && format == US_FORMAT_JSON && !compare)
+            rc = s_report_json (store, report, p.text, unit);
+        else
         if (rc == 0)
             rc = us_print (report, stdout, format, &opts);
     }
@@ -543,6 +580,28 @@ s_cmd_schedules (int argc, char **argv, bool import)
     return 0;
 }
 
+/* overdue [--at DAY]: units whose reports are due or late. */
+static int
+s_cmd_overdue (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false),
+                         US_OPT ("at", true) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 4, argc, argv);
+    if (ex >= 0)
+        return ex;
+    int64_t at = us_calendar_now_ms ();
+    const char *day = us_args_value (opts, 4, "at", NULL);
+    if (day && us_calendar_day_parse (&at, day) != 0)
+        return us_args_usage_error (us_error_msg ());
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 4)) >= 0)
+        return ex;
+    int rc = us_pstore_overdue_print (store, stdout, at, us_args_has (opts, 4, "json"));
+    us_pstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
 /* audit verify | audit show: the record of every received delta. */
 static int
 s_cmd_audit (int argc, char **argv)
@@ -623,6 +682,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     if (strcmp (cmd, "schedules") == 0 && (!strcmp (sub, "import") || !strcmp (sub, "list")))
         return s_cmd_schedules (argc - 3, argv + 3, strcmp (sub, "import") == 0);
+    if (strcmp (cmd, "overdue") == 0)     return s_cmd_overdue (argc - 2, argv + 2);
     if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
     if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
     fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);

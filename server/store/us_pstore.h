@@ -104,6 +104,19 @@ int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path)
 /* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
 int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
 
+/* Prints, for each schedule, the periods of its type inside period with
+   the units (of the subtree of unit, NULL: all) expected, missing, late and
+   nil, and the counts submitted, on time and late against the schedule's
+   deadline, as a JSON array. (us_pstore_calendar.c) */
+int us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period,
+                              const char *unit);
+
+/* Prints per schedule the units whose report of a period that ended in the
+   twelve months before at_ms is due (deadline not passed) or late, with
+   the time each was last heard from; reports submitted after at_ms do not
+   count. As text or a JSON array. */
+int us_pstore_overdue_print (us_pstore_t *self, FILE *out, int64_t at_ms, bool json);
+
 /* Imports unit kinds from CSV (code,name,level[,reports]): level 0 is the
    province, larger is lower in the tree; reports is 1 when units of the
    kind submit reports. All or nothing; sets *count. */

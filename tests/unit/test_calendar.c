@@ -92,6 +92,16 @@ Test (calendar, future)
     cr_assert_not (us_calendar_in_future (&p, t));
 }
 
+/* Instants print in Vietnam's time. */
+Test (calendar, time_text)
+{
+    char buf [32];
+    us_calendar_time_text (buf, sizeof buf, (int64_t) 1675186200 * 1000);  /* 17:30 UTC */
+    cr_assert_str_eq (buf, "2023-02-01 00:30");
+    us_calendar_time_text (buf, sizeof buf, (int64_t) 1650473999 * 1000 + 999);
+    cr_assert_str_eq (buf, "2022-04-20 23:59");
+}
+
 /* Days parse as the end of the day in Vietnam; bad days are refused. */
 Test (calendar, days)
 {
