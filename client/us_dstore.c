@@ -901,7 +901,7 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
 int
 us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint)
 {
-    int64_t cp;
+    int64_t cp = 0;
     int rc = s_get (self, S_CHECKPOINT, &cp);
     *checkpoint = (uint64_t) cp;
     return rc;
