@@ -314,7 +314,8 @@ s_in_scope (us_dstore_t *self, int64_t id)
 }
 
 /* Sets *locked when the month of a unit lies in a period the province
-   approved, as far as this office has heard; names the period. */
+   approved for it or a unit above it (an approval freezes what rolls up),
+   as far as this office has heard; names the period. */
 static int
 s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t unit_id,
           int month)
@@ -322,8 +323,10 @@ s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t un
     sqlite3_stmt *st;
     *locked = false;
     int rc = us_stmts_get (&st, self->stmts,
-        "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
-        " AND first <= ? AND last >= ? LIMIT 1");
+        "WITH RECURSIVE up (id) AS (SELECT ?1 UNION ALL"
+        "  SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)"
+        " SELECT s.period FROM submissions s JOIN up ON s.unit_id = up.id"
+        " WHERE s.state = 'approved' AND s.first <= ?2 AND s.last >= ?3 LIMIT 1");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, unit_id);

@@ -56,7 +56,9 @@ static const char *s_usage =
     "  report PERIOD --rank INDICATOR [--source S] [--unit ID] [--format text|csv|json]\n"
     "                                          units by achievement (default source province)\n"
     "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
-    "  approve|lock|unlock|reopen UNIT PERIOD [--force]\n"
+    "  approve|lock|unlock|reopen UNIT PERIOD [--force [--note TEXT]]\n"
+    "                                          a lock freezes the unit's whole subtree; --force\n"
+    "                                          is recorded, with the note saying why\n"
     "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
     "  conflicts [--json]\n"
     "  schedules import FILE.csv               code,name,period,kinds,indicators,deadline: the\n"
@@ -521,21 +523,29 @@ s_cmd_set (int argc, char **argv, bool resolve)
 static int
 s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false),
+                         US_OPT ("note", true) };
     const char *pos [2];
-    int n_pos, ex = us_args_command (pos, &n_pos, 2, 2, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 2, 2, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
+    bool force = us_args_has (opts, 4, "force");
+    const char *note = us_args_value (opts, 4, "note", NULL);
+    if (note && !force)
+        return us_args_usage_error ("--note says why a lock was forced; it goes with --force");
     us_pstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
     us_state_t state;
-    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
-                                 us_args_has (opts, 3, "force"));
+    bool reported;
+    int rc = us_pstore_workflow_note (store, &state, &reported, pos [0], pos [1], action, force,
+                                      note);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
+    printf ("%s %s: %s%s%s\n", pos [0], pos [1], us_state_name (state),
+            state == US_STATE_APPROVED && !reported ? ", locked, not reported" : "",
+            state == US_STATE_APPROVED && force ? " (forced)" : "");
     return 0;
 }
 

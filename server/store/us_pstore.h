@@ -408,7 +408,16 @@ int us_pstore_submit_as (us_pstore_t *self, us_state_t *state, const us_replica_
 int us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
                         const char *period, us_action_t action, bool force);
 
-/* Sets *locked when month of unit lies in an approved period. */
+/* The same, also setting *reported (the unit had submitted the period) and
+   recording with a lock whether it was forced and note (NULL: none), why.
+   A lock of a unit that never submitted is "locked, not reported": it
+   freezes the figures but never counts as a report. */
+int us_pstore_workflow_note (us_pstore_t *self, us_state_t *state, bool *reported,
+                             const char *unit, const char *period, us_action_t action,
+                             bool force, const char *note);
+
+/* Sets *locked when month of unit lies in a period approved (locked) for
+   the unit or any unit above it. */
 int us_pstore_locked (us_pstore_t *self, bool *locked, int64_t unit_id, int month);
 
 /* ---------------------------------------------------------------------

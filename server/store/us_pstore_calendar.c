@@ -110,7 +110,7 @@ s_load_subs (us_pstore_t *self, s_cal_t *c)
     int step = SQLITE_DONE;
     int rc = us_pstore_prep (self, &st,
         "SELECT unit_id, first, last, at, nil FROM submissions"
-        " WHERE state IN ('submitted', 'approved')", "reading submissions");
+        " WHERE state = 'submitted' OR (state = 'approved' AND reported)", "reading submissions");
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         s_sub_t *s = s_grow ((void **) &c->subs, &c->n_subs, sizeof *s);
         if (!s) {

@@ -133,7 +133,9 @@ static const char s_v3 [] =
    kinds of unit make for which period type, with which indicators (empty:
    all) and by which deadline rule; the default set is that of the law's
    calendar, monthly figures by the 20th of the following month. A
-   submission marks whether the unit said it had nothing to report. */
+   submission marks whether the unit said it had nothing to report, whether
+   the unit reported at all (a lock of a unit that never submitted is
+   "locked, not reported"), and whether an approval was forced, and why. */
 static const char s_v4 [] =
     "CREATE TABLE schedules ("
     "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
@@ -143,6 +145,9 @@ static const char s_v4 [] =
     "INSERT INTO schedules (code, name, period, kinds, deadline, position) VALUES"
     "  ('monthly', 'Số liệu hằng tháng', 'month', 'district sector commune park', '1:20', 0);"
     "ALTER TABLE submissions ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE submissions ADD COLUMN reported INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE submissions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE submissions ADD COLUMN note TEXT NOT NULL DEFAULT '';"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
 
 /* Refuses schema 2 over units whose kind it does not know. */

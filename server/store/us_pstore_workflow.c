@@ -3,6 +3,8 @@
 #include "us_calendar.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_limits.h"
+#include "us_text.h"
 #include "us_period.h"
 #include "us_pstore_report.h"
 #include "us_report.h"
@@ -56,6 +58,45 @@ s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, us_stat
     int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
     sqlite3_reset (st);
     return rc ? rc : us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
+}
+
+/* Reads whether (unit, period) was ever reported: submitted, or approved
+   after a submission. */
+static int
+s_reported (us_pstore_t *self, bool *reported, int64_t unit_id, const char *period)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT state = 'submitted' OR (state = 'approved' AND reported) FROM submissions"
+        " WHERE unit_id = ? AND period = ?", "reading submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    *reported = step == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading submissions");
+}
+
+/* Records, with a lock, whether the unit had reported, whether the lock
+   was forced and the note saying why. */
+static int
+s_lock_write (us_pstore_t *self, int64_t unit_id, const char *period, bool reported,
+              bool forced, const char *note)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "UPDATE submissions SET reported = ?, forced = ?, note = ? WHERE unit_id = ?"
+        " AND period = ?", "writing submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, reported);
+    sqlite3_bind_int (st, 2, forced);
+    sqlite3_bind_text (st, 3, note ? note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 4, unit_id);
+    sqlite3_bind_text (st, 5, period, -1, SQLITE_STATIC);
+    return us_pstore_done (self, st, "writing submissions");
 }
 
 /* Marks a submission as nil (nothing to report) or not. */
@@ -124,6 +165,8 @@ s_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
     rc = s_state_write (self, unit_id, p, US_STATE_SUBMITTED, at);
     if (rc == 0)
         rc = s_nil_write (self, unit_id, p, nil);
+    if (rc == 0)
+        rc = s_lock_write (self, unit_id, p->text, true, false, NULL);
     if (rc == 0)
         *state = US_STATE_SUBMITTED;
     return rc;
@@ -206,6 +249,20 @@ int
 us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
                     const char *period, us_action_t action, bool force)
 {
+    bool reported;
+    return us_pstore_workflow_note (self, state, &reported, unit, period, action, force, NULL);
+}
+
+/* Moves (unit, period) through the workflow, with a note on a forced lock. */
+int
+us_pstore_workflow_note (us_pstore_t *self, us_state_t *state, bool *reported,
+                         const char *unit, const char *period, us_action_t action, bool force,
+                         const char *note)
+{
+    *reported = false;
+    if (note && (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid (note)))
+        return us_error_set (US_EINVAL, "the note must be valid text of at most %d bytes",
+                             US_MAX_NOTE);
     us_period_t p;
     int64_t unit_id;
     us_state_t now;
@@ -224,7 +281,11 @@ us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
     if (rc == 0)
         rc = s_may (self, unit_id, &p, unit, now, action, force);
     if (rc == 0)
+        rc = s_reported (self, reported, unit_id, p.text);
+    if (rc == 0)
         rc = s_state_write (self, unit_id, &p, next, us_hlc_make (us_hlc_wall_ms (), 0));
+    if (rc == 0 && lock)
+        rc = s_lock_write (self, unit_id, p.text, *reported, force, note);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
@@ -235,14 +296,18 @@ us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
     return 0;
 }
 
-/* Sets *locked when the month of a unit lies in an approved period. */
+/* Sets *locked when the month of a unit lies in a period approved for the
+   unit or for a unit above it: an approval freezes everything that rolls
+   up into it. */
 int
 us_pstore_locked (us_pstore_t *self, bool *locked, int64_t unit_id, int month)
 {
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st,
-        "SELECT 1 FROM submissions WHERE unit_id = ? AND state = 'approved'"
-        " AND first <= ? AND last >= ?", "reading locks");
+        "WITH RECURSIVE up (id) AS (SELECT ?1 UNION ALL"
+        "  SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)"
+        " SELECT 1 FROM submissions s JOIN up ON s.unit_id = up.id WHERE s.state = 'approved'"
+        " AND s.first <= ?2 AND s.last >= ?3 LIMIT 1", "reading locks");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, unit_id);
