@@ -492,6 +492,40 @@ s_check_text (const char *note, const char *author)
     return 0;
 }
 
+/* Turns the office's submitted reports whose period holds month into
+   amended ones: the edit changed what was submitted, so it must be
+   submitted again. */
+static int
+s_amend (us_dstore_t *self, int month)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT period FROM pending_submits WHERE state = 'submitted'");
+    if (rc)
+        return rc;
+    char periods [16][US_PERIOD_TEXT];
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_period_t p;
+        if (n < 16 && us_period_parse (&p, us_db_text (st, 0)) == 0
+        &&  p.first <= month && month <= p.last)
+            snprintf (periods [n++], US_PERIOD_TEXT, "%s", p.text);
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_DONE)
+        return us_db_error (self->db, "submissions");
+    for (int k = 0; rc == 0 && k < n; k++) {
+        rc = us_stmts_get (&st, self->stmts,
+            "UPDATE pending_submits SET state = 'amended', reason = '' WHERE period = ?");
+        if (rc == 0) {
+            sqlite3_bind_text (st, 1, periods [k], -1, SQLITE_STATIC);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+            sqlite3_reset (st);
+        }
+    }
+    return rc;
+}
+
 /* Records an edit of one figure. */
 int
 us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
@@ -509,6 +543,8 @@ us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
     rc = own ? us_db_begin (self->db) : 0;
     if (rc == 0)
         rc = s_store_edit (self, &e, note, author);
+    if (rc == 0)
+        rc = s_amend (self, e.month);
     if (rc == 0 && own)
         rc = us_db_commit (self->db);
     if (rc && own)

@@ -105,8 +105,8 @@ int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path)
 int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
 
 /* Prints, for each schedule, the periods of its type inside period with
-   the units (of the subtree of unit, NULL: all) expected, missing, late and
-   nil, and the counts submitted, on time and late against the schedule's
+   the units (of the subtree of unit, NULL: all) expected, missing, late,
+   nil and amended (edited since they were submitted), and the counts submitted, on time and late against the schedule's
    deadline, as a JSON array. (us_pstore_calendar.c) */
 int us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period,
                               const char *unit);
@@ -222,7 +222,9 @@ int us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_
                         int64_t ind_id, int month);
 
 /* Writes the next version of the cell read into before (inside a
-   transaction) and stamps it in the change stream. */
+   transaction) and stamps it in the change stream. An office's edit (not
+   a province correction) turns the submitted reports it changes, of the
+   unit and the units above it, into amended ones. */
 int us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
                         const us_pstore_cell_write_t *write);
 

@@ -32,6 +32,7 @@ typedef struct {
     int first, last;
     int64_t at_ms;
     bool nil;
+    bool amended;           /* edited since: counts for nothing until resubmitted */
 } s_sub_t;
 
 typedef struct {
@@ -109,8 +110,9 @@ s_load_subs (us_pstore_t *self, s_cal_t *c)
     sqlite3_stmt *st = NULL;
     int step = SQLITE_DONE;
     int rc = us_pstore_prep (self, &st,
-        "SELECT unit_id, first, last, at, nil FROM submissions"
-        " WHERE state = 'submitted' OR (state = 'approved' AND reported)", "reading submissions");
+        "SELECT unit_id, first, last, at, nil, state = 'amended' FROM submissions"
+        " WHERE state IN ('submitted', 'amended') OR (state = 'approved' AND reported)",
+        "reading submissions");
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         s_sub_t *s = s_grow ((void **) &c->subs, &c->n_subs, sizeof *s);
         if (!s) {
@@ -122,6 +124,7 @@ s_load_subs (us_pstore_t *self, s_cal_t *c)
         s->last = sqlite3_column_int (st, 2);
         s->at_ms = us_hlc_ms ((uint64_t) sqlite3_column_int64 (st, 3));
         s->nil = sqlite3_column_int (st, 4) != 0;
+        s->amended = sqlite3_column_int (st, 5) != 0;
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading submissions");
@@ -218,7 +221,8 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
         bool covered = false;
         for (size_t k = 0; k < c->n_subs; k++) {
             const s_sub_t *s = &c->subs [k];
-            if (s->unit_id != id || s->first > m || s->last < m || s->at_ms > at_ms)
+            if (s->unit_id != id || s->first > m || s->last < m || s->at_ms > at_ms
+            ||  s->amended)
                 continue;
             covered = true;
             if (s->at_ms > *last_ms)
@@ -229,6 +233,17 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
             return false;
     }
     return true;
+}
+
+/* Returns true when unit id has an amended report overlapping first..last. */
+static bool
+s_amended (const s_cal_t *c, int64_t id, int first, int last)
+{
+    for (size_t k = 0; k < c->n_subs; k++)
+        if (c->subs [k].unit_id == id && c->subs [k].amended
+        &&  c->subs [k].first <= last && c->subs [k].last >= first)
+            return true;
+    return false;
 }
 
 /* Returns the months a period of a schedule's type spans. */
@@ -268,8 +283,8 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
     us_text_json (out, p.text);
     fputs (",\"deadline\":", out);
     us_text_json (out, day);
-    const char *lists [] = { "missing", "late_units", "nil" };
-    for (int l = 0; l < 3; l++) {
+    const char *lists [] = { "missing", "late_units", "nil", "amended" };
+    for (int l = 0; l < 4; l++) {
         fprintf (out, ",\"%s\":[", lists [l]);
         int n = 0;
         for (size_t u = 0; u < c->n_units; u++) {
@@ -278,7 +293,9 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
             int64_t last_ms;
             bool nil;
             bool done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &nil);
-            bool listed = l == 0 ? !done : l == 1 ? done && last_ms > deadline : done && nil;
+            bool listed = l == 0 ? !done : l == 1 ? done && last_ms > deadline
+                        : l == 2 ? done && nil
+                        : !done && s_amended (c, c->units [u].id, p.first, p.last);
             if (l == 0) {
                 expected++;
                 on_time += done && last_ms <= deadline;

@@ -26,6 +26,10 @@
 #     had not reported by then, with their last sync; today tp's report of
 #     last month, just submitted, is not listed and gl's is. A bad --at is
 #     refused.
+#  5. Amended: tp edits its submitted February: the office marks it amended
+#     at once; after the sync the province holds it amended, the quarter is
+#     incomplete again and the schedule lists tp as amended; submitted
+#     again, it counts. A province correction does not amend.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -198,6 +202,37 @@ assert_match '^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]$' \
 uss overdue --at 2023-02-30
 assert_rc 2 "overdue with a day that does not exist"
 assert_one_stderr_line "overdue --at 2023-02-30"
+
+# ------------------------------------------------------------------ 5. amended
+log '=== 5. amended submissions'
+assert_eq 1 "$(jq '.completeness.submitted' <<<"$(report_json 2023-Q1)")" "before: tp's quarter counts"
+us tp set "$TP" 2023-02 members.new 11
+assert_rc 0 "tp edits its submitted February"
+assert_eq amended "$(sqlite3 "$(cdb tp)" "SELECT state FROM pending_submits WHERE period = '2023-02'")" \
+    "the office marks its February submission amended at once, offline"
+us tp status --json
+assert_match 'amended' "$(jq -c '.' <<<"$OUT")" "the office's status shows the amended submission"
+sync_ok tp
+assert_eq amended "$(sqlite3 "$SRV_DB" "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id
+    WHERE u.code = '$TP' AND s.period = '2023-02'")" "the province holds tp's February as amended"
+rep=$(report_json 2023-Q1)
+assert_eq 0 "$(jq '.completeness.submitted' <<<"$rep")" "an amended month leaves the quarter incomplete"
+assert_eq 1 "$(jq --arg u "$TP" '[.completeness.missing[] | select(. == $u)] | length' <<<"$rep")" \
+    "tp is missing from 2023-Q1 until it submits again"
+assert_eq "[\"$TP\"]" "$(jq -c '.schedules[] | select(.code == "monthly") | .periods[1].amended' <<<"$rep")" \
+    "the monthly schedule lists tp's February as amended"
+us tp submit 2023-02
+assert_rc 0 "tp submits February again"
+sync_ok tp
+rep=$(report_json 2023-Q1)
+assert_eq 1 "$(jq '.completeness.submitted' <<<"$rep")" "submitted again, the quarter is complete"
+assert_eq '[]' "$(jq -c '.schedules[] | select(.code == "monthly") | .periods[1].amended' <<<"$rep")" \
+    "nothing amended is left"
+# a province correction does not amend the office's report
+USER=tinh.qt uss set "$TP" 2023-02 members.new 12 --note 'per the register'
+assert_rc 0 "a province correction"
+assert_eq submitted "$(sqlite3 "$SRV_DB" "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id
+    WHERE u.code = '$TP' AND s.period = '2023-02'")" "the province's own correction leaves the report submitted"
 
 server_stop
 e2e_finish
