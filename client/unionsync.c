@@ -6,6 +6,7 @@
 */
 #include "us_args.h"
 #include "us_dstore.h"
+#include "us_dstore_todo.h"
 #include "us_error.h"
 #include "us_import.h"
 #include "us_keys.h"
@@ -31,6 +32,9 @@ static const char *s_usage =
     "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
     "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
     "  status [--json]                       pending, rejected, conflicts, clock\n"
+    "  todo [PERIOD] [--json]                what is left for this month or the period:\n"
+    "                                        figures not entered, broken rules, the\n"
+    "                                        submission due and its deadline\n"
     "  submit PERIOD [--nil]                 report the period as complete (sent on sync);\n"
     "                                        --nil: the unit has nothing to report\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
@@ -346,6 +350,23 @@ s_cmd_status (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* todo: what is left to do for this month or a period. */
+static int
+s_cmd_todo (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1] = { NULL };
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_dstore_todo (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    us_dstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
 /* submit: queues the submission of a period. */
 static int
 s_cmd_submit (int argc, char **argv)
@@ -387,6 +408,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "sync") == 0)   return s_cmd_sync (argc - 2, argv + 2);
     if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
+    if (strcmp (cmd, "todo") == 0) return s_cmd_todo (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;

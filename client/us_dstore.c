@@ -1442,6 +1442,39 @@ s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
     return 0;
 }
 
+/* Prints the province's approvals and locks of the office's units, as
+   pulled (a lock above the office arrives as one of its own unit). */
+static int
+s_status_locks (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, s.period FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " WHERE s.state = 'approved' ORDER BY s.first, u.code");
+    if (rc)
+        return rc;
+    int n = 0, step;
+    if (json)
+        fputs (",\"locks\":[", out);
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (json) {
+            fprintf (out, "%s{\"unit\":", n ? "," : "");
+            us_text_json (out, us_db_text (st, 0));
+            fputs (",\"period\":", out);
+            us_text_json (out, us_db_text (st, 1));
+            fputc ('}', out);
+        }
+        else
+            fprintf (out, "%s  %s %s: approved, locked by the province\n",
+                     n ? "" : "Approvals and locks:\n", us_db_text (st, 0), us_db_text (st, 1));
+        n++;
+    }
+    sqlite3_finalize (st);
+    if (json)
+        fputc (']', out);
+    return step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+}
+
 /* Prints the office's submissions: queued, submitted, or refused and why. */
 static int
 s_status_submits (us_dstore_t *self, FILE *out, bool json)
@@ -1475,7 +1508,7 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     sqlite3_finalize (st);
     if (json)
         fputc (']', out);
-    return 0;
+    return s_status_locks (self, out, json);
 }
 
 /* Prints the sync state: pending, rejected, conflicts, clock. */
