@@ -12,6 +12,7 @@
 #include "us_keys.h"
 #include "us_sync.h"
 #include "us_template.h"
+#include "us_ui.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ static const char *s_usage =
     "  submit PERIOD [--nil]                 report the period as complete (sent on sync);\n"
     "                                        --nil: the unit has nothing to report\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
+    "  ui [--port N] [--no-browser]          the office desk in the browser; prints its address\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
     "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -410,6 +412,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
     if (strcmp (cmd, "todo") == 0) return s_cmd_todo (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
+    if (strcmp (cmd, "ui") == 0)     return us_ui_run (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }
