@@ -130,9 +130,9 @@ us_calendar_now_ms (void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Returns true when the period ends after the month of at_ms. */
+/* Returns true when the period has not ended by at_ms. */
 bool
 us_calendar_in_future (const us_period_t *period, int64_t at_ms)
 {
-    return period->last > us_calendar_month_at (at_ms);
+    return period->last >= us_calendar_month_at (at_ms);
 }

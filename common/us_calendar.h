@@ -55,8 +55,9 @@ void us_calendar_time_text (char *buf, size_t size, int64_t at_ms);
 /* Returns the current time in milliseconds since the epoch. */
 int64_t us_calendar_now_ms (void);
 
-/* Returns true when the period ends after the month containing at_ms (in
-   Vietnam's time): its figures cannot all be known yet. */
+/* Returns true when the period has not ended by at_ms (in Vietnam's time):
+   it ends in the month containing at_ms or later, so its figures cannot
+   all be known yet. */
 bool us_calendar_in_future (const us_period_t *period, int64_t at_ms);
 
 #endif

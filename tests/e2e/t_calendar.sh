@@ -14,7 +14,7 @@
 #     (they were submitted years after); the six-month schedule's deadline
 #     in the 2023-H1 report is 15/6/2023.
 #  3. Submitting means something: a month that has not ended (Vietnam's
-#     time) is refused, also as nil; a month without any figure is refused
+#     time, the current one too) is refused, also as nil; a month without any figure is refused
 #     unless --nil; --nil with figures is refused; each refusal queues
 #     nothing. gl's nil report of 2023-02 reaches the province, counts as
 #     submitted and is listed as nil. The server refuses on its own: a
@@ -30,6 +30,8 @@
 #     at once; after the sync the province holds it amended, the quarter is
 #     incomplete again and the schedule lists tp as amended; submitted
 #     again, it counts. A province correction does not amend.
+#  6. `todo`: the indicators not entered, the broken rule, the submission
+#     due and its deadline; this month by default.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -125,6 +127,7 @@ assert_eq 0 "$(jq '.completeness.submitted' <<<"$rep")" "2023-H1: nobody covered
 # ------------------------------------------------------------------ 3. submit
 log '=== 3. submitting means something'
 next_month=$(TZ=Asia/Ho_Chi_Minh date -d "$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-15) +1 month" +%Y-%m)
+this_month=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m)
 queued () { sqlite3 "$(cdb "$1")" "SELECT COUNT(*) FROM pending_submits WHERE state = 'queued'"; }
 us tp set "$TP" "$next_month" members.new 3
 us tp submit "$next_month"
@@ -132,6 +135,9 @@ assert_rc 2 "submit of a month that has not ended ($next_month)"
 assert_match 'not ended' "$ERR" "the refusal says the month has not ended"
 us tp submit "$next_month" --nil
 assert_rc 2 "a nil submit of a month that has not ended"
+us tp set "$TP" "$this_month" members.new 2
+us tp submit "$this_month"
+assert_rc 2 "submit of the current month ($this_month in Vietnam), which has not ended"
 us gl submit 2023-02
 assert_rc 2 "submit of a month without any figure"
 assert_match 'no figure.*--nil' "$ERR" "the refusal says there is no figure and names --nil"
@@ -228,6 +234,27 @@ rep=$(report_json 2023-Q1)
 assert_eq 1 "$(jq '.completeness.submitted' <<<"$rep")" "submitted again, the quarter is complete"
 assert_eq '[]' "$(jq -c '.schedules[] | select(.code == "monthly") | .periods[1].amended' <<<"$rep")" \
     "nothing amended is left"
+# ------------------------------------------------------------------ 6. todo
+log '=== 6. todo'
+inputs=$(awk -F, 'NR > 1 && $3 != "ratio" && $3 != "formula"' "$DATA/indicators.csv" | wc -l)
+us gl todo 2023-04 --json
+assert_rc 0 "todo 2023-04"
+assert_eq "$inputs" "$(jq '.not_entered | length' <<<"$OUT")" "nothing entered: every entered indicator of the catalog is listed"
+assert_eq 'none|due, late|20/5/2023' "$(jq -r '"\(.submission)|\(.due)|\(.deadline)"' <<<"$OUT")" \
+    "the April submission is due, late, with its deadline"
+us gl set "$GL" 2023-04 party.introduced 3
+us gl set "$GL" 2023-04 party.admitted 5
+us gl todo 2023-04 --json
+assert_eq "$((inputs - 2))" "$(jq '.not_entered | length' <<<"$OUT")" "two indicators entered"
+assert_eq 0 "$(jq '[.not_entered[] | select(. == "party.admitted")] | length' <<<"$OUT")" "party.admitted is no longer listed"
+assert_match 'party\.admitted' "$(jq -r '.broken_rule' <<<"$OUT")" "the broken rule is named"
+us gl todo
+assert_rc 0 "todo of this month"
+assert_match "^$GL $(TZ=Asia/Ho_Chi_Minh date +%Y-%m)\$" "$(head -n 1 <<<"$OUT")" "todo defaults to this month in Vietnam"
+assert_match 'not due yet' "$OUT" "this month's submission is not due yet"
+us gl todo 2023-13
+assert_rc 2 "todo of a bad period"
+
 # a province correction does not amend the office's report
 USER=tinh.qt uss set "$TP" 2023-02 members.new 12 --note 'per the register'
 assert_rc 0 "a province correction"

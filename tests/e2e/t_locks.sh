@@ -12,6 +12,7 @@
 #     lock and its note are recorded; gl's office learns it as a lock of its
 #     own unit, and nothing of QT's submissions; gl's edit of February is
 #     refused at the server before the pull and offline after it.
+#     gl's status shows the lock as one of its own unit.
 #  3. A lock of a unit that never submitted (Đakrông) prints "locked, not
 #     reported" and the report keeps it missing; --note without --force is
 #     refused.
@@ -84,6 +85,11 @@ assert_eq approved "$(sqlite3 "$(cdb gl)" "SELECT s.state FROM submissions s JOI
     WHERE u.code = '$GL' AND s.period = '2023-02'")" "gl's office holds the lock as one of its own unit"
 assert_eq 0 "$(sqlite3 "$(cdb gl)" "SELECT COUNT(*) FROM submissions s JOIN units u ON u.id = s.unit_id
     WHERE u.code = 'QT'")" "gl's office learns nothing of the province's own submissions"
+us gl status --json
+assert_eq "[{\"unit\":\"$GL\",\"period\":\"2023-02\"}]" "$(jq -c '.locks' <<<"$OUT")" \
+    "gl's status shows the lock as soon as it is pulled, as one of its own unit"
+us gl status
+assert_match "$GL 2023-02: approved, locked" "$OUT" "gl's status text shows the lock"
 us gl set "$GL" 2023-02 members.new 8
 assert_rc 2 "gl's edit of February once the lock is pulled"
 assert_match 'locked' "$ERR" "the offline refusal says locked"

@@ -80,11 +80,13 @@ Test (calendar, month_in_vietnam)
     tzset ();
 }
 
-/* A period is in the future when it ends after the current month. */
+/* A period has not ended while its last month is the current one. */
 Test (calendar, future)
 {
     int64_t t = (int64_t) 1675186200 * 1000;       /* February 2023 in Vietnam */
     us_period_t p = s_period ("2023-02");
+    cr_assert (us_calendar_in_future (&p, t));
+    p = s_period ("2023-01");
     cr_assert_not (us_calendar_in_future (&p, t));
     p = s_period ("2023-Q1");
     cr_assert (us_calendar_in_future (&p, t));
