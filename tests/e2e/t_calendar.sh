@@ -32,6 +32,9 @@
 #     again, it counts. A province correction does not amend.
 #  6. `todo`: the indicators not entered, the broken rule, the submission
 #     due and its deadline; this month by default.
+#  7. A ranking compares only units with figures against targets of one
+#     period (the yearly targets most units have; a quarter's target is left
+#     out) and lists a unit without figures as not reported.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -260,6 +263,28 @@ USER=tinh.qt uss set "$TP" 2023-02 members.new 12 --note 'per the register'
 assert_rc 0 "a province correction"
 assert_eq submitted "$(sqlite3 "$SRV_DB" "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id
     WHERE u.code = '$TP' AND s.period = '2023-02'")" "the province's own correction leaves the report submitted"
+
+# ------------------------------------------------------------------ 7. ranking
+log '=== 7. a ranking against targets of one period'
+USER=tinh.qt uss set QT.DONGHA 2023-02 members.new 4 --note 'from the minutes'
+USER=tinh.qt uss set QT.CAMLO 2023-01 members.new 9 --note 'from the minutes'
+for t in "$TP 2023 100" "QT.DONGHA 2023 40" "$GL 2023 50" "QT.CAMLO 2023-Q1 10"; do
+    set -- $t
+    uss target set "$1" members.new "$2" "$3" --source province
+    assert_rc 0 "target of $1 for $2"
+done
+uss report 2023-Q1 --rank members.new --source province --format json
+assert_rc 0 "the ranking of 2023-Q1"
+rank=$OUT
+tp_q1=$(row_value "$(report_json 2023-Q1)" "$TP" members.new)
+assert_eq "$TP QT.DONGHA" "$(jq -r '[.rows[] | select(.rank != null) | .unit] | join(" ")' <<<"$rank")" \
+    "only the units with figures and yearly targets are ranked (tp: $tp_q1 of 100, Đông Hà: 4 of 40)"
+assert_eq null "$(jq -r --arg u "$GL" '.rows[] | select(.unit == $u) | .rank' <<<"$rank")" \
+    "gl, without a figure, is not ranked"
+assert_eq null "$(jq -r '.rows[] | select(.unit == "QT.CAMLO") | .rank' <<<"$rank")" \
+    "Cam Lộ, whose target is a quarter's, is not ranked beside yearly targets"
+uss report 2023-Q1 --rank members.new --source province
+assert_match "$GL .* not reported" "$OUT" "the text lists gl as not reported, not as 0%"
 
 server_stop
 e2e_finish
