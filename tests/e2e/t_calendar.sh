@@ -35,6 +35,8 @@
 #  7. A ranking compares only units with figures against targets of one
 #     period (the yearly targets most units have; a quarter's target is left
 #     out) and lists a unit without figures as not reported.
+#  8. The Vietnamese report compared with last year opens with how many
+#     units reported ("1/14 đơn vị đã báo cáo").
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -285,6 +287,18 @@ assert_eq null "$(jq -r '.rows[] | select(.unit == "QT.CAMLO") | .rank' <<<"$ran
     "Cam Lộ, whose target is a quarter's, is not ranked beside yearly targets"
 uss report 2023-Q1 --rank members.new --source province
 assert_match "$GL .* not reported" "$OUT" "the text lists gl as not reported, not as 0%"
+
+# ------------------------------------------------------------------ 8. honest text
+log '=== 8. the Vietnamese comparison says how many units reported'
+rep=$(report_json 2023-Q1)
+sub_q1=$(jq '.completeness.submitted' <<<"$rep")
+exp_q1=$(jq '.completeness.expected' <<<"$rep")
+uss report 2023-Q1 --format vi --compare
+assert_rc 0 "the Vietnamese report with last year's"
+assert_match "^$sub_q1/$exp_q1 đơn vị đã báo cáo" "$(head -n 1 <<<"$OUT")" \
+    "the comparison opens with how many units reported ($sub_q1/$exp_q1)"
+uss report 2023-Q1 --format vi
+assert_eq 0 "$(grep -c 'đơn vị đã báo cáo; số liệu dưới đây' <<<"$OUT")" "without --compare it says nothing of a comparison"
 
 server_stop
 e2e_finish
