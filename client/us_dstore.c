@@ -155,6 +155,17 @@ s_seed_catalog (sqlite3 *db)
     return rc;
 }
 
+/* Checks a server endpoint: tcp://HOST:PORT. */
+static int
+s_check_server (const char *server)
+{
+    const char *colon = strrchr (server, ':');
+    if (strlen (server) >= 250 || strncmp (server, "tcp://", 6) != 0 || !colon
+    ||  colon < server + 7 || !colon [1] || strspn (colon + 1, "0123456789") != strlen (colon + 1))
+        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
+    return 0;
+}
+
 /* Creates a store at path for unit. */
 int
 us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
@@ -166,9 +177,9 @@ us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
     bool has_sign;
     if (!us_text_code_valid (unit))
         return us_error_set (US_EINVAL, "bad unit id '%.64s'", unit);
-    if (strlen (server) >= 250 || strncmp (server, "tcp://", 6) != 0)
-        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
-    int rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
+    int rc = s_check_server (server);
+    if (rc == 0)
+        rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
     if (rc)
         return rc;
     sqlite3 *db;
@@ -1609,6 +1620,81 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
     }
     sqlite3_finalize (st);
     return 0;
+}
+
+/* Prints the indicators the office knows. */
+int
+us_dstore_indicators (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT code, name, kind, policy, rule, numerator, denominator FROM indicators"
+        " ORDER BY position, code");
+    if (rc)
+        return rc;
+    static const char *keys [7] = { "code", "name", "kind", "policy", "rule", "numerator",
+                                    "denominator" };
+    int n = 0, step;
+    if (json)
+        fputc ('[', out);
+    else
+        fputs ("code                  kind   policy             rule                       name\n", out);
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (json) {
+            fputs (n ? ",{" : "{", out);
+            for (int k = 0; k < 7; k++) {
+                fprintf (out, "%s\"%s\":", k ? "," : "", keys [k]);
+                us_text_json (out, us_db_text (st, k));
+            }
+            fputc ('}', out);
+        }
+        else {
+            char rule [300];
+            if (*us_db_text (st, 5))
+                snprintf (rule, sizeof rule, "= %s / %s", us_db_text (st, 5), us_db_text (st, 6));
+            else
+                snprintf (rule, sizeof rule, "%s", *us_db_text (st, 4) ? us_db_text (st, 4) : "-");
+            us_text_pad (out, us_db_text (st, 0), 21, false);
+            fputc (' ', out);
+            us_text_pad (out, us_db_text (st, 2), 6, false);
+            fputc (' ', out);
+            us_text_pad (out, us_db_text (st, 3), 18, false);
+            fputc (' ', out);
+            us_text_pad (out, rule, 26, false);
+            fprintf (out, " %s\n", us_db_text (st, 1));
+        }
+        n++;
+    }
+    rc = step == SQLITE_DONE ? 0 : us_db_error (self->db, "indicators");
+    sqlite3_finalize (st);
+    if (json)
+        fputs ("]\n", out);
+    return rc;
+}
+
+/* Changes the server endpoint and/or its key. */
+int
+us_dstore_config (us_dstore_t *self, const char *server, const char *server_key)
+{
+    char z85 [41] = "";
+    uint8_t sign [32];
+    bool has_sign;
+    int rc = server ? s_check_server (server) : 0;
+    if (rc == 0 && server_key)
+        rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
+    if (rc == 0)
+        rc = us_db_begin (self->db);
+    if (rc == 0 && server)
+        rc = us_db_meta_set (self->db, "server", server);
+    if (rc == 0 && server_key)
+        rc = us_db_meta_set (self->db, "server_key", z85);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    return s_load_meta (self);
 }
 
 /* Starts a transaction that the next us_dstore_set() calls join. */

@@ -15,6 +15,7 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_list.h"
 #include "us_print.h"
 #include "us_pstore_backup.h"
 #include "us_pstore_report.h"
@@ -29,50 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-
-static const char *s_usage =
-    "usage: unionsync-server COMMAND [ARGS] [--db FILE]\n"
-    "\n"
-    "  init --province ID --name NAME          create the store and server keys\n"
-    "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
-    "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
-    "  indicators import FILE.csv              by header: code,name,kind[,numerator,denominator,policy,rule,\n"
-    "                                          formula,parent,unit,phrase,noun]\n"
-    "  enroll --unit ID --key PUBKEY [--name NAME]\n"
-    "  revoke --key PUBKEY                     refused at once, no restart\n"
-    "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
-    "  serve --bind ENDPOINT [--min-wire 2]    until SIGINT/SIGTERM; --min-wire 2 refuses\n"
-    "                                          offices whose unionsync is not upgraded\n"
-    "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
-    "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
-    "                  [--dry-run]             split TOTAL among the province's district and\n"
-    "                                          sector units by last year's figures of INDICATOR\n"
-    "                                          (or FILE's unit,weight rows); set their targets\n"
-    "  report PERIOD [--unit ID] [--format text|csv|json|html|vi] [--compare]\n"
-    "                                          html: a printable page with charts; vi: the\n"
-    "                                          report in Vietnamese; --compare: with last year's\n"
-    "  report PERIOD --rank INDICATOR [--source S] [--unit ID] [--format text|csv|json]\n"
-    "                                          units by achievement (default source province)\n"
-    "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
-    "  approve|lock|unlock|reopen UNIT PERIOD [--force [--note TEXT]]\n"
-    "                                          a lock freezes the unit's whole subtree; --force\n"
-    "                                          is recorded, with the note saying why\n"
-    "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
-    "  conflicts [--json]\n"
-    "  schedules import FILE.csv               code,name,period,kinds,indicators,deadline: the\n"
-    "                                          reports each kind of unit makes and their deadlines\n"
-    "  schedules list [--json]\n"
-    "  overdue [--at YYYY-MM-DD] [--json]      per schedule, units whose reports are due or\n"
-    "                                          late (Vietnam's time), with their last sync\n"
-    "  audit verify                            check the hash chain and every batch signature\n"
-    "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
-    "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
-    "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
-    "\n"
-    "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
-    "failure, 2 bad usage or input.\n";
 
 static volatile sig_atomic_t s_stop;
 
@@ -658,43 +618,367 @@ s_cmd_backup (int argc, char **argv, bool restore)
     return 0;
 }
 
+
+/* Wrappers: one function serves several commands. */
+static int
+s_cmd_units_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_UNITS); }
+static int
+s_cmd_kinds_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_KINDS); }
+static int
+s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_INDICATORS); }
+static int
+s_cmd_correct (int argc, char **argv) { return s_cmd_set (argc, argv, false); }
+static int
+s_cmd_resolve (int argc, char **argv) { return s_cmd_set (argc, argv, true); }
+static int
+s_cmd_approve (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_APPROVE); }
+static int
+s_cmd_lock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_LOCK); }
+static int
+s_cmd_unlock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_UNLOCK); }
+static int
+s_cmd_reopen (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_REOPEN); }
+static int
+s_cmd_backup_make (int argc, char **argv) { return s_cmd_backup (argc, argv, false); }
+static int
+s_cmd_restore (int argc, char **argv) { return s_cmd_backup (argc, argv, true); }
+static int
+s_cmd_schedules_import (int argc, char **argv) { return s_cmd_schedules (argc, argv, true); }
+static int
+s_cmd_schedules_list (int argc, char **argv) { return s_cmd_schedules (argc, argv, false); }
+
+/* The units of a listing, kept to print them as a tree. */
+typedef struct {
+    char code [65], name [257], kind [24], parent [65], from [16], to [16];
+} s_unit_t;
+
+typedef struct {
+    s_unit_t *units;
+    size_t count, cap;
+} s_units_t;
+
+/* Keeps one unit of a listing. */
+static int
+s_unit_keep (const us_unit_row_t *row, void *arg)
+{
+    s_units_t *list = arg;
+    if (list->count == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 64;
+        s_unit_t *grown = realloc (list->units, cap * sizeof *grown);
+        if (!grown)
+            return us_error_set (US_ENOMEM, "out of memory");
+        list->units = grown;
+        list->cap = cap;
+    }
+    s_unit_t *u = &list->units [list->count++];
+    snprintf (u->code, sizeof u->code, "%s", row->code);
+    snprintf (u->name, sizeof u->name, "%s", row->name);
+    snprintf (u->kind, sizeof u->kind, "%s", row->kind);
+    snprintf (u->parent, sizeof u->parent, "%s", row->parent);
+    snprintf (u->from, sizeof u->from, "%s", row->valid_from);
+    snprintf (u->to, sizeof u->to, "%s", row->valid_to);
+    return 0;
+}
+
+/* Prints a unit's validity, when it has one. */
+static void
+s_unit_validity (const s_unit_t *u)
+{
+    if (*u->from || *u->to)
+        printf ("  [%s..%s]", *u->from ? u->from : "", *u->to ? u->to : "");
+}
+
+/* Returns true when unit i hangs under parent (an index, or -1 for the
+   roots: units with no parent, or whose parent is not listed). */
+static bool
+s_tree_child (const s_units_t *list, size_t i, long parent)
+{
+    const s_unit_t *u = &list->units [i];
+    if (parent >= 0)
+        return (long) i != parent && strcmp (u->parent, list->units [parent].code) == 0;
+    for (size_t j = 0; *u->parent && j < list->count; j++)
+        if (j != i && strcmp (list->units [j].code, u->parent) == 0)
+            return false;
+    return true;
+}
+
+/* Prints the children of parent as a tree; prefix draws the branches
+   above. The store refuses cycles; a tree deeper than 32 is cut. */
+static void
+s_tree_print (const s_units_t *list, long parent, const char *prefix, int depth)
+{
+    long last = -1;
+    for (size_t i = 0; i < list->count; i++)
+        if (s_tree_child (list, i, parent))
+            last = (long) i;
+    for (long i = 0; i <= last; i++) {
+        if (!s_tree_child (list, (size_t) i, parent))
+            continue;
+        const s_unit_t *u = &list->units [i];
+        printf ("%s%s%s  %s (%s)", prefix, parent < 0 ? "" : i == last ? "└─ " : "├─ ",
+                u->code, u->name, u->kind);
+        s_unit_validity (u);
+        putchar ('\n');
+        if (depth >= 32)
+            continue;
+        char deeper [256];
+        const char *more = parent < 0 ? "" : i == last ? "   " : "│  ";
+        size_t len = strlen (prefix);
+        if (len + strlen (more) >= sizeof deeper)
+            continue;
+        memcpy (deeper, prefix, len);
+        strcpy (deeper + len, more);
+        s_tree_print (list, i, deeper, depth + 1);
+    }
+}
+
+/* units list: the unit tree, as a table or a tree. */
+static int
+s_cmd_units_list (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("tree", false),
+                         US_OPT ("at", true), US_OPT ("json", false) };
+    const int n = 5;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *at = us_args_value (opts, n, "at", NULL);
+    char month [8];
+    if (at && strlen (at) == 10 && at [7] == '-') {
+        snprintf (month, sizeof month, "%.7s", at);      /* a day names its month */
+        at = month;
+    }
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    s_units_t list = { 0 };
+    int rc = us_pstore_list_units (store, at, s_unit_keep, &list);
+    us_pstore_destroy (&store);
+    if (rc == 0 && us_args_has (opts, n, "json")) {
+        printf ("[");
+        for (size_t i = 0; i < list.count; i++) {
+            const s_unit_t *u = &list.units [i];
+            const char *f [6] = { u->code, u->name, u->kind, u->parent, u->from, u->to };
+            static const char *k [6] = { "id", "name", "kind", "parent", "valid_from", "valid_to" };
+            printf ("%s{", i ? "," : "");
+            for (int j = 0; j < 6; j++) {
+                printf ("%s\"%s\":", j ? "," : "", k [j]);
+                us_text_json (stdout, f [j]);
+            }
+            printf ("}");
+        }
+        printf ("]\n");
+    }
+    else
+    if (rc == 0 && us_args_has (opts, n, "tree"))
+        s_tree_print (&list, -1, "", 0);
+    else
+    if (rc == 0)
+        for (size_t i = 0; i < list.count; i++) {
+            const s_unit_t *u = &list.units [i];
+            us_text_pad (stdout, u->code, 22, false);
+            putchar (' ');
+            us_text_pad (stdout, u->kind, 10, false);
+            putchar (' ');
+            us_text_pad (stdout, *u->parent ? u->parent : "-", 16, false);
+            printf (" %s", u->name);
+            s_unit_validity (u);
+            putchar ('\n');
+        }
+    free (list.units);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* Formats a time in ms as UTC, or "never". */
+static void
+s_when (char *buf, size_t size, int64_t ms)
+{
+    if (ms <= 0) {
+        snprintf (buf, size, "never");
+        return;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (buf, size, "%Y-%m-%d %H:%MZ", &tm);
+}
+
+/* Prints one replica as a line or a JSON object. */
+static int
+s_replica_print (const us_replica_row_t *r, void *arg)
+{
+    int *n = arg;
+    char enrolled [32], last [32], revoked [32];
+    s_when (enrolled, sizeof enrolled, r->enrolled_ms);
+    s_when (last, sizeof last, r->last_batch_ms);
+    s_when (revoked, sizeof revoked, r->revoked_ms);
+    if (*n < 0) {
+        printf ("%s{\"replica\":%lld,\"unit\":", *n < -1 ? "," : "", (long long) r->id);
+        us_text_json (stdout, r->unit);
+        fputs (",\"name\":", stdout);
+        us_text_json (stdout, r->name);
+        char hex [65];
+        us_keys_curve_hex (hex, r->key);        /* as the office's key token begins */
+        printf (",\"key\":\"%s\"", hex);
+        printf (",\"enrolled\":\"%s\",\"last_sync\":\"%s\",\"revoked\":%s%s%s,"
+                "\"batches\":%lld,\"deltas\":%lld}", enrolled, last,
+                r->revoked_ms ? "\"" : "", r->revoked_ms ? revoked : "false",
+                r->revoked_ms ? "\"" : "", (long long) r->batches, (long long) r->deltas);
+        (*n)--;
+        return 0;
+    }
+    if (*n == 0)
+        printf ("replica unit                   name             last sync          deltas"
+                "  revoked\n");
+    printf ("%7lld ", (long long) r->id);
+    us_text_pad (stdout, r->unit, 22, false);
+    putchar (' ');
+    us_text_pad (stdout, *r->name ? r->name : "-", 16, false);
+    printf (" %-18s %6lld  %s\n", last, (long long) r->deltas, r->revoked_ms ? revoked : "no");
+    (*n)++;
+    return 0;
+}
+
+/* replicas: the offices' replicas: unit, name, last sync, revoked. */
+static int
+s_cmd_replicas (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    bool json = us_args_has (opts, 3, "json");
+    int n = json ? -1 : 0;
+    if (json)
+        putchar ('[');
+    int rc = us_pstore_list_replicas (store, s_replica_print, &n);
+    us_pstore_destroy (&store);
+    if (json)
+        puts ("]");
+    else
+    if (rc == 0 && n == 0)
+        puts ("no replicas enrolled");
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* The commands, in the order help lists them. */
+static const us_cmd_t s_commands [] = {
+    { "init", "--province ID --name NAME", "create the store and the server keys; print the "
+      "server public key", "Run once. The last line printed is the key every office needs "
+      "for `unionsync init --server-key`.",
+      "unionsync-server init --province QT --name 'Liên đoàn Lao động tỉnh Quảng Trị' --db qt.db",
+      s_cmd_init, 0 },
+    { "units import", "FILE.csv", "import or update the unit tree, all or nothing",
+      "Rows are id,name,parent,kind[,valid_from,valid_to]; a kind is one of `kinds import` "
+      "(province, district, sector, commune, park and grassroots are built in); months "
+      "YYYY-MM. The root is the province's own unit: a file that names an id twice, or "
+      "another unit without a parent, is refused.",
+      "unionsync-server units import data/quangtri-units.csv", s_cmd_units_import, 0 },
+    { "units list", "[--tree] [--at DATE] [--json]", "list the units, or draw their tree",
+      "--at YYYY-MM (or a day) lists only the units valid then.",
+      "unionsync-server units list --tree --at 2024-01", s_cmd_units_list, 0 },
+    { "kinds import", "FILE.csv", "import or update the kinds of unit",
+      "Rows are code,name,level[,reports]: the 2025 reorganisation's commune and industrial-park "
+      "unions are kinds like the district's.",
+      "unionsync-server kinds import kinds-2025.csv", s_cmd_kinds_import, 0 },
+    { "indicators import", "FILE.csv", "import the indicator catalog",
+      "Columns by heading: code,name,kind[,numerator,denominator,policy,rule,formula,parent,"
+      "unit,phrase,noun]; the default catalog ships in data/indicators.csv.",
+      "unionsync-server indicators import data/indicators.csv", s_cmd_indicators_import, 0 },
+    { "enroll", "--unit ID --key PUBKEY [--name NAME]", "let an office's replica in",
+      "PUBKEY is the last line `unionsync init` printed at the office.",
+      "unionsync-server enroll --unit QT.TRIEUPHONG --key KEY --name 'máy kế toán'",
+      s_cmd_enroll, 0 },
+    { "replicas", "[--json]", "the enrolled replicas: unit, name, last sync, revoked",
+      "The last sync is when the replica last sent edits.",
+      "unionsync-server replicas", s_cmd_replicas, 0 },
+    { "revoke", "--key PUBKEY", "refuse a replica's key at once, no restart needed", NULL,
+      "unionsync-server revoke --key KEY", s_cmd_revoke, 0 },
+    { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
+      "The line to run is printed by `unionsync rekey` at the office; the old key stays "
+      "refused.", "unionsync-server rekey --key OLDKEY --new NEWKEY", s_cmd_rekey, 0 },
+    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N]",
+      "serve the offices until SIGINT or SIGTERM",
+      "Logs to stderr; --quiet logs warnings only. --min-wire 2 refuses offices whose "
+      "unionsync is not upgraded yet.",
+      "unionsync-server serve --bind tcp://0.0.0.0:5555 --db qt.db", s_cmd_serve, 0 },
+    { "target", "set UNIT INDICATOR PERIOD VALUE[..MAX] [--source S] | allocate INDICATOR "
+      "PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE [--dry-run]",
+      "set a target, or split a total among the district and sector units",
+      "Sources are tld, province (default) and committed. allocate splits TOTAL by last "
+      "year's figures of --by, or by FILE's unit,weight rows.",
+      "unionsync-server target set QT.TRIEUPHONG members.new 2022 300\n"
+      "unionsync-server target allocate members.new 2023 5000 --by members.new --dry-run",
+      s_cmd_target, 0 },
+    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi] [--rank INDICATOR] "
+      "[--source S] [--compare]", "the consolidated figures against their targets",
+      "html is a printable page with charts; vi the report in Vietnamese prose; --compare "
+      "sets last year's figures beside; --rank orders the units by achievement.",
+      "unionsync-server report 2022-H1 --format json", s_cmd_report, 0 },
+    { "set", "UNIT MONTH INDICATOR VALUE --note TEXT", "a province correction of a figure",
+      "Passes the province's locks; the office sees who corrected it and why.",
+      "unionsync-server set QT.TRIEUPHONG 2022-05 members.new 118 --note 'theo biên bản'",
+      s_cmd_correct, 0 },
+    { "approve", "UNIT PERIOD", "approve a submitted period, which locks it", NULL,
+      "unionsync-server approve QT.TRIEUPHONG 2022-H1", s_cmd_approve, 0 },
+    { "lock", "UNIT PERIOD [--force [--note TEXT]]", "lock a unit's period whatever its state",
+      "A lock freezes the months of the unit's whole subtree. Locking a unit whose children "
+      "are not all approved needs --force; the lock records that it was forced and the note "
+      "why. A unit that never submitted is \"locked, not reported\".",
+      "unionsync-server lock QT 2022-H1 --force", s_cmd_lock, 0 },
+    { "unlock", "UNIT PERIOD", "allow edits of a locked period again", NULL,
+      "unionsync-server unlock QT.TRIEUPHONG 2022-H1", s_cmd_unlock, 0 },
+    { "reopen", "UNIT PERIOD", "reopen an approved period for edits", NULL,
+      "unionsync-server reopen QT.TRIEUPHONG 2022-H1", s_cmd_reopen, 0 },
+    { "schedules import", "FILE.csv", "replace the reporting schedules, all or nothing",
+      "Rows are code,name,period,kinds,indicators,deadline: period is month, quarter, half "
+      "or year; kinds and indicators are space-separated codes (no indicator: all); the "
+      "deadline M:D is day D of the M-th month after the period (1:20, the default: the 20th "
+      "of the following month; 0:15 of a six-month report: 15 June), in Vietnam's time.",
+      "unionsync-server schedules import data/schedules.csv", s_cmd_schedules_import, 0 },
+    { "schedules list", "[--json]", "the reporting schedules and their deadlines", NULL,
+      "unionsync-server schedules list", s_cmd_schedules_list, 0 },
+    { "overdue", "[--at YYYY-MM-DD] [--json]",
+      "per schedule, the units whose reports are due or late, with their last sync",
+      "Periods that ended in the twelve months before the day (default today, Vietnam's "
+      "time); a report submitted after the day does not count.",
+      "unionsync-server overdue --at 2024-07-25", s_cmd_overdue, 0 },
+    { "conflicts", "[--json]", "the concurrent edits and how they were settled", NULL,
+      "unionsync-server conflicts --json", s_cmd_conflicts, 0 },
+    { "resolve", "UNIT MONTH INDICATOR VALUE [--note TEXT]", "pick the value of a conflict",
+      NULL, "unionsync-server resolve QT.TRIEUPHONG 2022-05 members.new 120", s_cmd_resolve, 0 },
+    { "audit", "verify | show --unit ID --period PERIOD",
+      "check the hash chain and every signature, or show who changed the figures", NULL,
+      "unionsync-server audit verify\n"
+      "unionsync-server audit show --unit QT.TRIEUPHONG --period 2022-H1", s_cmd_audit, 0 },
+    { "backup", "FILE", "a checked one-file copy of the store (and FILE.key), also while serving",
+      "The copy is checked before the command says it is written.",
+      "unionsync-server backup /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_backup_make, 0 },
+    { "restore", "FILE", "put a backup back",
+      "Refused while a server runs on the store.",
+      "unionsync-server restore /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_restore, 0 },
+};
+
+static const us_prog_t s_program = {
+    "unionsync-server",
+    "the provincial federation's store and sync server for union report figures",
+    "Keeps the province's unit tree, indicator catalog, targets and every office's figures; "
+    "serves the offices' syncs over ZeroMQ with CURVE, and prints the consolidated reports.",
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input (nothing changed).\n",
+    s_commands, sizeof s_commands / sizeof s_commands [0]
+};
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
 {
     umask (077);
-    us_args_setup ("unionsync-server", s_usage);
-    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
-        fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? US_EXIT_USAGE : 0;
-    }
-    const char *cmd = argv [1];
-    const char *sub = argc > 2 ? argv [2] : "";
-    if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
-    if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_UNITS);
-    if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
-    if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_KINDS);
-    if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
-    if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
-    if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
-    if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
-    if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
-    if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
-    if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
-    if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
-    us_action_t action;
-    if (us_action_parse (&action, cmd) == 0)
-        return s_cmd_workflow (argc - 2, argv + 2, action);
-    if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
-    if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
-    if (strcmp (cmd, "schedules") == 0 && (!strcmp (sub, "import") || !strcmp (sub, "list")))
-        return s_cmd_schedules (argc - 3, argv + 3, strcmp (sub, "import") == 0);
-    if (strcmp (cmd, "overdue") == 0)     return s_cmd_overdue (argc - 2, argv + 2);
-    if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
-    if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
-    fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
-    return US_EXIT_USAGE;
+    return us_args_main (&s_program, argc, argv);
 }

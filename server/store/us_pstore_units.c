@@ -1,4 +1,5 @@
 /*  us_pstore_units: the unit tree, its kinds, and the catalog. */
+#include "us_pstore_list.h"
 #include "us_pstore_report.h"
 #include "us_pstore_sql.h"
 #include "us_csv.h"
@@ -290,6 +291,9 @@ int
 us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
 {
     *count = 0;
+    int checked = us_pstore_units_check (self, path);
+    if (checked)
+        return checked;
     us_csv_t *csv = us_csv_new (path);
     if (!csv)
         return us_error_set (US_EINVAL, "%s", us_error_msg ());
