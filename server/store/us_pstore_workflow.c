@@ -227,12 +227,46 @@ s_children_approved (us_pstore_t *self, int64_t unit_id, const us_period_t *p)
     return rc;
 }
 
+/* Sets *all when the unit's submitted (or approved, reported) reports
+   cover every month of the period: a quarter whose months were each
+   submitted has been submitted. */
+static int
+s_months_submitted (us_pstore_t *self, bool *all, int64_t unit_id, const us_period_t *p)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT COUNT(*) FROM (WITH RECURSIVE m (k) AS (SELECT ?2 UNION ALL"
+        "  SELECT k + 1 FROM m WHERE k < ?3)"
+        " SELECT k FROM m WHERE NOT EXISTS (SELECT 1 FROM submissions s WHERE s.unit_id = ?1"
+        "   AND s.first <= m.k AND s.last >= m.k"
+        "   AND (s.state = 'submitted' OR (s.state = 'approved' AND s.reported))))",
+        "reading submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, p->first);
+    sqlite3_bind_int (st, 3, p->last);
+    int step = sqlite3_step (st);
+    *all = step == SQLITE_ROW && sqlite3_column_int64 (st, 0) == 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading submissions");
+}
+
 /* Checks whether action may move (unit, period) from state now. */
 static int
 s_may (us_pstore_t *self, int64_t unit_id, const us_period_t *p, const char *unit,
        us_state_t now, us_action_t action, bool force)
 {
     bool lock = action == US_ACTION_APPROVE || action == US_ACTION_LOCK;
+    bool months = false;
+    if (action == US_ACTION_APPROVE && !force && now != US_STATE_SUBMITTED
+    &&  now != US_STATE_APPROVED) {
+        int rc = s_months_submitted (self, &months, unit_id, p);
+        if (rc)
+            return rc;
+        if (months)
+            now = US_STATE_SUBMITTED;
+    }
     if (action == US_ACTION_APPROVE && !force && now != US_STATE_SUBMITTED)
         return us_error_set (US_EINVAL, "%s has not submitted %s (it is %s); use --force to "
                              "approve anyway", unit, p->text, us_state_name (now));
@@ -282,6 +316,10 @@ us_pstore_workflow_note (us_pstore_t *self, us_state_t *state, bool *reported,
         rc = s_may (self, unit_id, &p, unit, now, action, force);
     if (rc == 0)
         rc = s_reported (self, reported, unit_id, p.text);
+    bool months = false;
+    if (rc == 0 && lock && !*reported)
+        rc = s_months_submitted (self, &months, unit_id, &p);
+    *reported = *reported || months;
     if (rc == 0)
         rc = s_state_write (self, unit_id, &p, next, us_hlc_make (us_hlc_wall_ms (), 0));
     if (rc == 0 && lock)

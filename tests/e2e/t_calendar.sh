@@ -29,7 +29,9 @@
 #  5. Amended: tp edits its submitted February: the office marks it amended
 #     at once; after the sync the province holds it amended, the quarter is
 #     incomplete again and the schedule lists tp as amended; submitted
-#     again, it counts. A province correction does not amend.
+#     again, it counts. A province correction does not amend. The quarter
+#     whose three months were submitted is approved without --force (and
+#     counts as reported); gl's, with one month, is refused.
 #  6. `todo`: the indicators not entered, the broken rule, the submission
 #     due and its deadline; this month by default.
 #  7. A ranking compares only units with figures against targets of one
@@ -265,6 +267,15 @@ USER=tinh.qt uss set "$TP" 2023-02 members.new 12 --note 'per the register'
 assert_rc 0 "a province correction"
 assert_eq submitted "$(sqlite3 "$SRV_DB" "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id
     WHERE u.code = '$TP' AND s.period = '2023-02'")" "the province's own correction leaves the report submitted"
+# the quarter whose months were each submitted is approved without --force
+uss approve "$TP" 2023-Q1
+assert_rc 0 "approve $TP 2023-Q1 after its three months were submitted"
+assert_match ': approved$' "$OUT" "the quarter is approved as reported"
+assert_eq 1 "$(sqlite3 "$SRV_DB" "SELECT s.reported FROM submissions s JOIN units u ON u.id = s.unit_id
+    WHERE u.code = '$TP' AND s.period = '2023-Q1'")" "the approved quarter counts as reported"
+uss approve "$GL" 2023-Q1
+assert_rc 2 "approve of gl's quarter, of which only February was submitted"
+assert_match 'has not submitted' "$ERR" "the refusal says gl has not submitted"
 
 # ------------------------------------------------------------------ 7. ranking
 log '=== 7. a ranking against targets of one period'
