@@ -106,7 +106,8 @@ int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
 
 /* Prints, for each schedule, the periods of its type inside period with
    the units (of the subtree of unit, NULL: all) expected, missing, late,
-   nil and amended (edited since they were submitted), and the counts submitted, on time and late against the schedule's
+   nil, amended (edited since they were submitted) and locked_not_reported
+   (locked without ever submitting), and the counts submitted, on time and late against the schedule's
    deadline, as a JSON array. (us_pstore_calendar.c) */
 int us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period,
                               const char *unit);

@@ -33,6 +33,7 @@ typedef struct {
     int64_t at_ms;
     bool nil;
     bool amended;           /* edited since: counts for nothing until resubmitted */
+    bool unreported;        /* locked without ever being submitted: counts for nothing */
 } s_sub_t;
 
 typedef struct {
@@ -110,8 +111,9 @@ s_load_subs (us_pstore_t *self, s_cal_t *c)
     sqlite3_stmt *st = NULL;
     int step = SQLITE_DONE;
     int rc = us_pstore_prep (self, &st,
-        "SELECT unit_id, first, last, at, nil, state = 'amended' FROM submissions"
-        " WHERE state IN ('submitted', 'amended') OR (state = 'approved' AND reported)",
+        "SELECT unit_id, first, last, at, nil, state = 'amended',"
+        " state = 'approved' AND NOT reported FROM submissions"
+        " WHERE state IN ('submitted', 'amended', 'approved')",
         "reading submissions");
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         s_sub_t *s = s_grow ((void **) &c->subs, &c->n_subs, sizeof *s);
@@ -125,6 +127,7 @@ s_load_subs (us_pstore_t *self, s_cal_t *c)
         s->at_ms = us_hlc_ms ((uint64_t) sqlite3_column_int64 (st, 3));
         s->nil = sqlite3_column_int (st, 4) != 0;
         s->amended = sqlite3_column_int (st, 5) != 0;
+        s->unreported = sqlite3_column_int (st, 6) != 0;
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading submissions");
@@ -222,7 +225,7 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
         for (size_t k = 0; k < c->n_subs; k++) {
             const s_sub_t *s = &c->subs [k];
             if (s->unit_id != id || s->first > m || s->last < m || s->at_ms > at_ms
-            ||  s->amended)
+            ||  s->amended || s->unreported)
                 continue;
             covered = true;
             if (s->at_ms > *last_ms)
@@ -235,12 +238,14 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
     return true;
 }
 
-/* Returns true when unit id has an amended report overlapping first..last. */
+/* Returns true when unit id has an amended report (or, unreported, a
+   lock of a period it never submitted) overlapping first..last. */
 static bool
-s_amended (const s_cal_t *c, int64_t id, int first, int last)
+s_amended (const s_cal_t *c, int64_t id, int first, int last, bool unreported)
 {
     for (size_t k = 0; k < c->n_subs; k++)
-        if (c->subs [k].unit_id == id && c->subs [k].amended
+        if (c->subs [k].unit_id == id
+        &&  (unreported ? c->subs [k].unreported : c->subs [k].amended)
         &&  c->subs [k].first <= last && c->subs [k].last >= first)
             return true;
     return false;
@@ -283,8 +288,8 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
     us_text_json (out, p.text);
     fputs (",\"deadline\":", out);
     us_text_json (out, day);
-    const char *lists [] = { "missing", "late_units", "nil", "amended" };
-    for (int l = 0; l < 4; l++) {
+    const char *lists [] = { "missing", "late_units", "nil", "amended", "locked_not_reported" };
+    for (int l = 0; l < 5; l++) {
         fprintf (out, ",\"%s\":[", lists [l]);
         int n = 0;
         for (size_t u = 0; u < c->n_units; u++) {
@@ -295,7 +300,7 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
             bool done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &nil);
             bool listed = l == 0 ? !done : l == 1 ? done && last_ms > deadline
                         : l == 2 ? done && nil
-                        : !done && s_amended (c, c->units [u].id, p.first, p.last);
+                        : !done && s_amended (c, c->units [u].id, p.first, p.last, l == 4);
             if (l == 0) {
                 expected++;
                 on_time += done && last_ms <= deadline;

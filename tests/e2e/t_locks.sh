@@ -109,6 +109,10 @@ rep=$(report_json 2023-01)
 assert_eq "$before" "$(jq '.completeness.submitted' <<<"$rep")" "the lock adds no report"
 assert_eq 1 "$(jq '[.completeness.missing[] | select(. == "QT.DAKRONG")] | length' <<<"$rep")" \
     "Đakrông stays missing"
+assert_eq '["QT.DAKRONG"]' "$(jq -c '.schedules[] | select(.code == "monthly") | .periods[0].locked_not_reported' <<<"$rep")" \
+    "the monthly schedule shows Đakrông as locked, not reported"
+assert_eq 1 "$(jq '[.schedules[] | select(.code == "monthly") | .periods[0].missing[] | select(. == "QT.DAKRONG")] | length' <<<"$rep")" \
+    "and as missing"
 uss lock QT.CAMLO 2023-01 --note 'why'
 assert_rc 2 "--note without --force"
 assert_eq 0 "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM submissions s JOIN units u ON u.id = s.unit_id
