@@ -362,6 +362,40 @@ typedef struct {
     int64_t unit_id, ind_id;
 } s_edit_t;
 
+/* Refuses an edit of a month outside the unit's validity, as last pulled;
+   an ended unit's reason names its successor. */
+static int
+s_check_valid (us_dstore_t *self, int64_t unit_id, int month)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.code, u.valid_from, u.valid_to, u.successor, COALESCE (s.name, '')"
+        " FROM units u LEFT JOIN units s ON s.code = u.successor WHERE u.id = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    if (sqlite3_step (st) != SQLITE_ROW) {
+        sqlite3_reset (st);
+        return us_db_error (self->db, "units");
+    }
+    int from = -1, to = -1;
+    if (*us_db_text (st, 1) && us_month_parse (&from, us_db_text (st, 1)) != 0)
+        from = -1;
+    if (*us_db_text (st, 2) && us_month_parse (&to, us_db_text (st, 2)) != 0)
+        to = -1;
+    us_error_clear ();
+    const char *code = us_db_text (st, 0), *next = us_db_text (st, 3), *name = us_db_text (st, 4);
+    if (to >= 0 && month > to)
+        rc = us_error_set (US_EINVAL, "unit %s ended in %s%s%s%s%s%s", code, us_db_text (st, 2),
+                           *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
+                           next, *name ? " (" : "", name, *name ? ")" : "");
+    else
+    if (from >= 0 && month < from)
+        rc = us_error_set (US_EINVAL, "unit %s starts only in %s", code, us_db_text (st, 1));
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Checks an edit against the unit tree and the catalog mirror. */
 static int
 s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *month,
@@ -377,9 +411,12 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         return found_unit;
     if (!s_in_scope (self, e->unit_id))
         return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
+    int rc = s_check_valid (self, e->unit_id, e->month);
+    if (rc)
+        return rc;
     char period [US_PERIOD_TEXT];
     bool locked;
-    int rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);
+    rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);
     if (rc)
         return rc;
     if (locked)
@@ -1012,9 +1049,11 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-        " valid_from = excluded.valid_from, valid_to = excluded.valid_to");
+        " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
+        " successor = excluded.successor");
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
@@ -1022,6 +1061,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         sqlite3_bind_text (st, 3, u->kind, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 6, u->successor ? u->successor : "", -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
@@ -1523,6 +1563,35 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return s_status_locks (self, out, json);
 }
 
+/* Tells an office whose unit has ended which unit succeeds it (as
+   pulled): a line of text, or the keys "ended" and "successor". */
+static int
+s_status_ended (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) == SQLITE_ROW) {
+        const char *to = us_db_text (st, 0), *next = us_db_text (st, 1), *name = us_db_text (st, 2);
+        if (json) {
+            fputs (",\"ended\":", out);
+            us_text_json (out, to);
+            fputs (",\"successor\":", out);
+            us_text_json (out, next);
+        }
+        else
+            fprintf (out, "This unit ended in %s%s%s%s%s%s; figures for later months go to %s.\n",
+                     to, *next ? "; its successor is " : "", next, *name ? " (" : "", name,
+                     *name ? ")" : "", *next ? "the successor's office" : "no unit");
+    }
+    sqlite3_reset (st);
+    return 0;
+}
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
@@ -1567,7 +1636,9 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
             fprintf (out, "Warning: this PC's clock is off by %lld minutes; fix the date and time.\n",
                      (long long) (offset / 60000));
     }
-    rc = s_status_lists (self, out, json);
+    rc = s_status_ended (self, out, json);
+    if (rc == 0)
+        rc = s_status_lists (self, out, json);
     if (rc == 0)
         rc = s_status_conflicts (self, out, json);
     if (rc == 0)

@@ -100,14 +100,20 @@ static const char s_v2 [] =
     "  'clock_offset', 'last_sync_at', 'last_sync');"
     "UPDATE conflicts SET at = at >> 16;";
 
-/* 3: a submission may say that the unit has nothing to report. */
+/* 3: the successor of an ended unit, as pulled with the unit, so that an
+   edit after the unit's end is refused offline with its successor named. */
 static const char s_v3 [] =
+    "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';";
+
+/* 4: a submission may say that the unit has nothing to report. */
+static const char s_v4 [] =
     "ALTER TABLE pending_submits ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;";
 
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
-    { 3, "nil submissions", s_v3 },
+    { 3, "the successors of ended units", s_v3 },
+    { 4, "nil submissions", s_v4 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

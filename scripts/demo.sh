@@ -8,7 +8,9 @@
 # the consolidated report against its targets.
 # With --keep the province keeps running at the end and one office's desk
 # (`unionsync ui`) is started; its address is printed for a person to open.
+# With --2025 it shows the 2025 reorganisation instead (scripts/demo_2025.sh).
 set -euo pipefail
+[ "${1:-}" = --2025 ] && exec "$(dirname "$0")/demo_2025.sh"
 keep=0
 [ "${1:-}" = --keep ] && keep=1
 cd "$(dirname "$0")/.."

@@ -3,6 +3,7 @@
     Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
     changed, one line on stderr).
 */
+#include "us_absorb.h"
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
@@ -19,6 +20,7 @@
 #include "us_print.h"
 #include "us_pstore_backup.h"
 #include "us_pstore_report.h"
+#include "us_reorg.h"
 #include "us_report.h"
 #include "us_service.h"
 #include "us_text.h"
@@ -376,10 +378,11 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
     us_report_t *report = NULL, *previous = NULL;
     us_trend_t *trend = NULL;
     us_report_data_t data = { 0 };
+    us_mapping_t mapping = { 0 };
     us_period_t p;
     int rc = us_period_parse (&p, period);
     if (rc == 0)
-        rc = us_pstore_report_load (store, &data, p.first, p.last);
+        rc = us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping);
     if (rc == 0)
         rc = us_report_compute (&report, &data, p.text, unit);
     if (rc == 0 && rank)
@@ -390,10 +393,10 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
         if (compare)
             rc = us_period_shift_years (&last, &p, -1);
         if (rc == 0 && compare)
-            rc = us_pstore_report_build (&previous, store, last.text, unit);
+            rc = us_pstore_report_build_at (&previous, store, last.text, unit, p.last, &mapping);
         if (rc == 0 && format == US_FORMAT_HTML)
             rc = us_trend_build (&trend, &data, report);
-        us_print_opts_t opts = { previous, trend };
+        us_print_opts_t opts = { previous, trend, &mapping };
         if (rc == 0 && format == US_FORMAT_JSON && !compare)
             rc = s_report_json (store, report, p.text, unit);
         else
@@ -404,6 +407,7 @@ s_report_print (us_pstore_t *store, const char *period, const char *unit,
     us_report_destroy (&previous);
     us_report_destroy (&report);
     us_report_data_free (&data);
+    us_mapping_free (&mapping);
     return rc;
 }
 
@@ -592,6 +596,8 @@ s_cmd_audit (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int rc = verify ? us_audit_verify (store, stdout) : us_audit_show (store, stdout, unit, period);
+    if (rc == 0 && verify)
+        rc = us_absorb_verify_segments (store, stdout);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -867,6 +873,23 @@ s_cmd_replicas (int argc, char **argv)
 }
 
 /* The commands, in the order help lists them. */
+/* absorb: another province's store brought in whole. */
+static int
+s_cmd_absorb (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("under", true) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_absorb_run (store, pos [0], us_args_value (opts, 3, "under", NULL), stdout);
+    us_pstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
 static const us_cmd_t s_commands [] = {
     { "init", "--province ID --name NAME", "create the store and the server keys; print the "
       "server public key", "Run once. The last line printed is the key every office needs "
@@ -882,6 +905,34 @@ static const us_cmd_t s_commands [] = {
     { "units list", "[--tree] [--at DATE] [--json]", "list the units, or draw their tree",
       "--at YYYY-MM (or a day) lists only the units valid then.",
       "unionsync-server units list --tree --at 2024-01", s_cmd_units_list, 0 },
+    { "units merge", "OLD... --into NEW --on DATE", "merge units into one from a date on",
+      "DATE is the first of a month. The old units end the month before; their figures stay "
+      "and are added to NEW's in reports; their units move under NEW.",
+      "unionsync-server units merge QT.VINHLINH QT.GIOLINH --into QT.X.VINHLINH --on 2025-07-01",
+      us_reorg_merge, 0 },
+    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--indicator IND]",
+      "split a unit among its successors by exact shares summing to 1",
+      "With --indicator the shares apply to that indicator only (after the general split).",
+      "unionsync-server units split QT.DONGHA --into QT.P.DONGHA=0.6,QT.P.NAMDONGHA=0.4 --on 2025-07-01",
+      us_reorg_split, 0 },
+    { "units move", "UNIT --parent P --on DATE", "move a unit under another from a date on", NULL,
+      "unionsync-server units move QT.DONGHA.CDCS1 --parent QT.P.DONGHA --on 2025-07-01",
+      us_reorg_move, 0 },
+    { "units rename", "UNIT --name NAME --on DATE", "rename a unit from a date on", NULL,
+      "unionsync-server units rename QT.CDVC --name 'Công đoàn Viên chức' --on 2025-07-01",
+      us_reorg_rename, 0 },
+    { "units end", "UNIT --on DATE", "end a unit with no successor", NULL,
+      "unionsync-server units end QT.CAMLO --on 2025-07-01", us_reorg_end, 0 },
+    { "units reorganise", "FILE.csv [--dry-run]", "a whole reorganisation, all or nothing",
+      "Rows are action,unit,target,date[,indicator]; split shares are written A=0.6;B=0.4. "
+      "--dry-run prints the tree before and after and records nothing.",
+      "unionsync-server units reorganise data/reorg-2025.csv --dry-run", us_reorg_reorganise, 0 },
+    { "units events", "", "the restructuring recorded so far", NULL,
+      "unionsync-server units events", us_reorg_events, 0 },
+    { "absorb", "OTHER.db [--under UNIT]", "bring a merged province's store in whole",
+      "Refused when OTHER fails its own audit verify or was absorbed before; codes taken "
+      "here are re-coded (printed). Its audit chain is kept and verified as a segment.",
+      "unionsync-server absorb quangbinh.db", s_cmd_absorb, 0 },
     { "kinds import", "FILE.csv", "import or update the kinds of unit",
       "Rows are code,name,level[,reports]: the 2025 reorganisation's commune and industrial-park "
       "unions are kinds like the district's.",

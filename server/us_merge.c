@@ -1,5 +1,6 @@
 /*  us_merge: applies deltas to the provincial store. */
 #include "us_merge.h"
+#include "us_pstore_events.h"
 #include "us_error.h"
 #include "us_period.h"
 #include "us_rules.h"
@@ -182,6 +183,13 @@ s_check (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
     if (rc)
         return rc;
     char why [US_MAX_REASON];
+    /* A unit takes figures only for the months it exists; an ended one
+       names its successor. */
+    if ((rc = us_pstore_unit_validity (store, why, sizeof why, unit_id, d->month)) != 0)
+        return rc;
+    if (*why)
+        s_reject (res, "%s%s", why, "");
+    else
     if (us_rules_edit (why, sizeof why, (*ind)->kind, d->indicator, d->clear, d->value) != 0)
         s_reject (res, "%s%s", why, "");
     else

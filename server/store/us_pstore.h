@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 4
+#define US_PSTORE_VERSION 5
 
 #define US_HASH_LEN 32
 
@@ -433,6 +433,7 @@ typedef struct {
     union {
         struct {
             const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+            const char *successor;      /* of an ended unit; "" for none */
         } unit;
         struct {
             const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;

@@ -40,6 +40,8 @@ assert_match 'server key' "$ERR" "the message says the server key is wrong"
 assert_match "unionsync config --server-key" "$ERR" "the message says how to fix it"
 [[ $ERR != *"no answer"* ]] || fail "not reported as no answer" "seen: $ERR"
 assert_le "$took" 6000 "named after the first unanswered try, not after every retry (1+2+4+8 s)"
+assert_match 'refused [0-9]+ handshakes? .*another server key' "$(cat "$SRV_LOG")" \
+    "the server logs the refused handshakes of an office with another server key"
 us tp status --json
 assert_eq 1 "$(jq '.pending | length' <<<"$OUT")" "the edit is kept"
 

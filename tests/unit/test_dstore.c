@@ -6,6 +6,7 @@
 #include "us_db.h"
 #include "us_calendar.h"
 #include "us_dstore.h"
+#include "us_dstore_schema.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -65,10 +66,10 @@ static void
 s_apply_tree (uint64_t next)
 {
     us_unit_def_t units [4] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "" },
-        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "" },
-        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "" },
     };
     us_changes_t c = { .next = next, .n_units = 4, .units = units };
     us_sync_stats_t stats = { 0 };
@@ -667,7 +668,7 @@ Test (dstore, apply_goes_back)
 /* A page that fails part way is not applied at all, checkpoint included. */
 Test (dstore, apply_atomic)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
     us_indicator_def_t inds [1] = { { "weird", "W", "gauge", "", "", "lww", "", 1 } };
     us_cell_change_t cells [1] = {
         { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false } };
@@ -1125,8 +1126,8 @@ TestSuite (dstore_migrate, .init = s_setup, .fini = s_teardown);
 /* A new store is at the latest schema, marked both ways. */
 Test (dstore_migrate, new_store_is_current)
 {
-    cr_assert_eq (s_int ("PRAGMA user_version"), 3);
-    cr_assert_eq (s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'schema'"), 3);
+    cr_assert_eq (s_int ("PRAGMA user_version"), US_DSTORE_SCHEMA);
+    cr_assert_eq (s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'schema'"), US_DSTORE_SCHEMA);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM state"), 1);
     cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM meta WHERE key IN ('epoch', 'last_seq', 'hlc')"), 0);
@@ -1143,7 +1144,8 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
     us_test_path (path, sizeof path, s_dir, "v1.db");
     s_fixture_store (path, "dstore_v1.sql", NULL);
     static const char *kept [] = {
-        "SELECT * FROM units ORDER BY id", "SELECT * FROM indicators ORDER BY id",
+        "SELECT id, code, name, parent_id, kind, valid_from, valid_to FROM units ORDER BY id",
+        "SELECT * FROM indicators ORDER BY id",
         "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
         "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
         "SELECT * FROM history ORDER BY id",
@@ -1162,7 +1164,7 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
     cr_assert_str_eq (us_dstore_unit (s_store), "QT.TRIEUPHONG");
     cr_assert_str_eq (us_dstore_server (s_store), "tcp://127.0.0.1:27555");
     cr_assert_str_eq (us_dstore_server_key (s_store), "sNo^De-qAou^R3TDmX6Bnv<Gx*K{^0hdJjJG-43j");
-    cr_assert_eq (s_int ("PRAGMA user_version"), 3);
+    cr_assert_eq (s_int ("PRAGMA user_version"), US_DSTORE_SCHEMA);
     cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
     cr_assert_eq (s_int ("SELECT last_seq FROM state"), 7);
     cr_assert_eq (s_int ("SELECT checkpoint FROM state"), 55);
