@@ -10,6 +10,7 @@
 #include "us_codec.h"
 #include "us_db.h"
 #include "us_calendar.h"
+#include "us_desk_cli.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -22,6 +23,7 @@
 #include "us_pstore_report.h"
 #include "us_reorg.h"
 #include "us_report.h"
+#include "us_render.h"
 #include "us_service.h"
 #include "us_text.h"
 
@@ -204,8 +206,10 @@ static int
 s_cmd_serve (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
-                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
-    const int n = 5;
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true),
+                         US_OPT ("ui", true), US_OPT ("tls-cert", true), US_OPT ("tls-key", true),
+                         US_OPT ("behind-proxy", false) };
+    const int n = 9;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -253,9 +257,21 @@ s_cmd_serve (int argc, char **argv)
         close (lock);
         return us_args_fail (US_EINVAL);
     }
+    us_desk_t *desk = NULL;
+    us_desk_config_t desk_config = {
+        us_args_value (opts, n, "ui", NULL), us_args_db_path (opts, n),
+        us_args_value (opts, n, "tls-cert", NULL), us_args_value (opts, n, "tls-key", NULL),
+        us_args_has (opts, n, "behind-proxy") };
+    if (desk_config.bind && !(desk = us_desk_cli_start (&desk_config))) {
+        us_service_destroy (&service);
+        us_pstore_destroy (&store);
+        close (lock);
+        return US_EXIT_USAGE;
+    }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
     fflush (stderr);
     rc = us_service_run (service, &s_stop);
+    us_desk_destroy (&desk);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
     close (lock);
@@ -339,90 +355,35 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
-/* Prints the JSON report with the per-schedule completeness beside its
-   own: the printer's object, closed after a "schedules" key. */
-static int
-s_report_json (us_pstore_t *store, const us_report_t *report, const char *period,
-               const char *unit)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream (&text, &len);
-    if (!mem)
-        return us_error_set (US_ENOMEM, "out of memory");
-    int rc = us_print (report, mem, US_FORMAT_JSON, NULL);
-    fclose (mem);
-    while (rc == 0 && len > 0 && (text [len - 1] == '\n' || text [len - 1] == '}'))
-        if (text [--len] == '}')
-            break;
-    if (rc == 0 && (len == 0 || text [len] != '}'))
-        rc = us_error_set (US_EIO, "the JSON report did not end as an object");
-    if (rc == 0) {
-        fwrite (text, 1, len, stdout);
-        fputs (",\"schedules\":", stdout);
-        rc = us_pstore_schedules_json (store, stdout, period, unit);
-        fputs ("}\n", stdout);
-        if (rc == 0 && fflush (stdout) != 0)
-            rc = us_error_set (US_EIO, "writing the report: %s", strerror (errno));
-    }
-    free (text);
-    return rc;
-}
-
-/* Prints a report, its ranking or its comparison from an open store. The
-   period's data is loaded once; the trend's months are computed from it. */
-static int
-s_report_print (us_pstore_t *store, const char *period, const char *unit,
-                us_format_t format, const char *rank, us_source_t source, bool compare)
-{
-    us_report_t *report = NULL, *previous = NULL;
-    us_trend_t *trend = NULL;
-    us_report_data_t data = { 0 };
-    us_mapping_t mapping = { 0 };
-    us_period_t p;
-    int rc = us_period_parse (&p, period);
-    if (rc == 0)
-        rc = us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping);
-    if (rc == 0)
-        rc = us_report_compute (&report, &data, p.text, unit);
-    if (rc == 0 && rank)
-        rc = us_print_rank (report, stdout, format, rank, source);
-    else
-    if (rc == 0) {
-        us_period_t last = { 0 };
-        if (compare)
-            rc = us_period_shift_years (&last, &p, -1);
-        if (rc == 0 && compare)
-            rc = us_pstore_report_build_at (&previous, store, last.text, unit, p.last, &mapping);
-        if (rc == 0 && format == US_FORMAT_HTML)
-            rc = us_trend_build (&trend, &data, report);
-        us_print_opts_t opts = { previous, trend, &mapping };
-        if (rc == 0 && format == US_FORMAT_JSON && !compare)
-            rc = s_report_json (store, report, p.text, unit);
-        else
-        if (rc == 0)
-            rc = us_print (report, stdout, format, &opts);
-    }
-    us_trend_destroy (&trend);
-    us_report_destroy (&previous);
-    us_report_destroy (&report);
-    us_report_data_free (&data);
-    us_mapping_free (&mapping);
-    return rc;
-}
-
 /* report: prints the consolidated report of a period. */
 static int
 s_cmd_report (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
                          US_OPT ("format", true), US_OPT ("compare", false), US_OPT ("rank", true),
-                         US_OPT ("source", true) };
-    const int n = 7;
+                         US_OPT ("source", true), US_OPT ("output", true) };
+    const int n = 8;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    bool xlsx = strcmp (us_args_value (opts, n, "format", "text"), "xlsx") == 0;
+    if (xlsx != us_args_has (opts, n, "output"))
+        return us_args_usage_error (xlsx ? "--format xlsx needs --output FILE"
+                                         : "--output goes with --format xlsx");
+    if (xlsx && (us_args_has (opts, n, "rank") || us_args_has (opts, n, "compare")))
+        return us_args_usage_error ("--format xlsx takes no --rank or --compare");
+    if (xlsx) {
+        us_pstore_t *store;
+        if ((ex = s_open (&store, opts, n)) >= 0)
+            return ex;
+        int rc = us_desk_cli_xlsx (store, pos [0], us_args_value (opts, n, "unit", NULL),
+                                   us_args_value (opts, n, "output", NULL));
+        us_pstore_destroy (&store);
+        if (rc == 0)
+            printf ("wrote %s\n", us_args_value (opts, n, "output", NULL));
+        return rc ? us_args_fail (rc) : 0;
+    }
     us_format_t format;
     if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
@@ -440,7 +401,7 @@ s_cmd_report (int argc, char **argv)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    int rc = s_report_print (store, pos [0], us_args_value (opts, n, "unit", NULL), format,
+    int rc = us_render_report (store, stdout, pos [0], us_args_value (opts, n, "unit", NULL), format,
                              rank, source, compare);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
@@ -872,6 +833,19 @@ s_cmd_replicas (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* ui: the province desk alone, until SIGINT or SIGTERM. */
+static int
+s_cmd_ui (int argc, char **argv)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return us_desk_cmd_ui (argc, argv, &s_stop);
+}
+
 /* The commands, in the order help lists them. */
 /* absorb: another province's store brought in whole. */
 static int
@@ -953,11 +927,26 @@ static const us_cmd_t s_commands [] = {
     { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
       "The line to run is printed by `unionsync rekey` at the office; the old key stays "
       "refused.", "unionsync-server rekey --key OLDKEY --new NEWKEY", s_cmd_rekey, 0 },
-    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N]",
+    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N] [--ui ADDR [--tls-cert F --tls-key F] "
+      "[--behind-proxy]]",
       "serve the offices until SIGINT or SIGTERM",
       "Logs to stderr; --quiet logs warnings only. --min-wire 2 refuses offices whose "
-      "unionsync is not upgraded yet.",
-      "unionsync-server serve --bind tcp://0.0.0.0:5555 --db qt.db", s_cmd_serve, 0 },
+      "unionsync is not upgraded yet. --ui ADDR serves the province desk in the same "
+      "process and prints its address (see `ui`).",
+      "unionsync-server serve --bind tcp://0.0.0.0:5555 --ui 127.0.0.1:8080 --db qt.db",
+      s_cmd_serve, 0 },
+    { "ui", "[--bind ADDR] [--tls-cert F --tls-key F] [--behind-proxy]",
+      "the province desk: the round, reports, approvals, corrections in a browser",
+      "Serves the desk on ADDR (default 127.0.0.1:8080) until SIGINT or SIGTERM and prints "
+      "its address on a line of its own. An address other than loopback needs TLS, or "
+      "--behind-proxy when a reverse proxy terminates TLS. Accounts come from `user add`.",
+      "unionsync-server ui --bind 127.0.0.1:8080 --db qt.db", s_cmd_ui, 0 },
+    { "user", "add NAME --role viewer|approver|admin | passwd NAME | disable NAME | "
+      "role NAME --role R | list", "the province desk's accounts",
+      "The password is read from the terminal without echo (twice), or as one line on "
+      "stdin when it is not a terminal. A viewer reads; an approver also approves, locks, "
+      "corrects, resolves and sets targets; an admin also manages offices and accounts.",
+      "unionsync-server user add lan.tc --role approver --db qt.db", us_desk_cmd_user, 0 },
     { "target", "set UNIT INDICATOR PERIOD VALUE[..MAX] [--source S] | allocate INDICATOR "
       "PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE [--dry-run]",
       "set a target, or split a total among the district and sector units",
@@ -966,10 +955,12 @@ static const us_cmd_t s_commands [] = {
       "unionsync-server target set QT.TRIEUPHONG members.new 2022 300\n"
       "unionsync-server target allocate members.new 2023 5000 --by members.new --dry-run",
       s_cmd_target, 0 },
-    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi] [--rank INDICATOR] "
-      "[--source S] [--compare]", "the consolidated figures against their targets",
-      "html is a printable page with charts; vi the report in Vietnamese prose; --compare "
-      "sets last year's figures beside; --rank orders the units by achievement.",
+    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi|xlsx] [--output FILE] "
+      "[--rank INDICATOR] [--source S] [--compare]",
+      "the consolidated figures against their targets",
+      "html is a printable page with charts; vi the report in Vietnamese prose; xlsx an "
+      "Excel workbook written to --output FILE; --compare sets last year's figures beside; "
+      "--rank orders the units by achievement.",
       "unionsync-server report 2022-H1 --format json", s_cmd_report, 0 },
     { "set", "UNIT MONTH INDICATOR VALUE --note TEXT", "a province correction of a figure",
       "Passes the province's locks; the office sees who corrected it and why.",
