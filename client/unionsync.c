@@ -47,8 +47,9 @@ static int
 s_cmd_init (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
-                         US_OPT ("server", true), US_OPT ("server-key", true) };
-    const int n = 5;
+                         US_OPT ("server", true), US_OPT ("server-key", true),
+                         US_OPT ("recover", false) };
+    const int n = 6;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -80,8 +81,17 @@ s_cmd_init (int argc, char **argv)
     us_keys_token (token, sizeof token, &keys);
     printf ("created %s for %s, syncing with %s; keys in %s\n", path, unit, server,
             us_dstore_key_path (store));
-    printf ("enrol this replica at the province with:\n"
-            "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
+    /* A recovered office is a new store: its first sync pulls the unit's
+       figures, notes and states from the start, and a re-keyed replica
+       starts a new epoch after the server's, so no edit number repeats. */
+    if (us_args_has (opts, n, "recover"))
+        printf ("to recover the office whose PC died, give the province the key below:\n"
+                "  unionsync-server rekey --key <the old key> --new <the key below>\n"
+                "  (or enroll it anew); the first `unionsync sync` then pulls the unit's "
+                "figures, notes and states\n%s\n", token);
+    else
+        printf ("enrol this replica at the province with:\n"
+                "  unionsync-server enroll --unit %s --key <the key below>\n%s\n", unit, token);
     us_keys_wipe (&keys);
     us_dstore_destroy (&store);
     return 0;
@@ -290,6 +300,9 @@ s_cmd_sync (int argc, char **argv)
               st.pushed, st.accepted, st.won, st.lost, st.rejected, st.pulled_cells,
               st.pulled_other, st.submitted ? ", submitted" : "",
               st.new_epoch ? ", new epoch after restore" : "");
+    if (st.went_back)           /* remembered in the last sync's line of status */
+        snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
+                  ", province restored: %zu edits sent again", st.resent);
     if (st.submit_refused)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", %zu submission%s refused", st.submit_refused,
@@ -412,10 +425,12 @@ s_cmd_config (int argc, char **argv)
 
 /* The commands, in the order help lists them. */
 static const us_cmd_t s_commands [] = {
-    { "init", "--unit ID --server ENDPOINT --server-key PUBKEY",
+    { "init", "--unit ID --server ENDPOINT --server-key PUBKEY [--recover]",
       "create the store and this replica's keys; print its public key",
       "Run once per office. The province gives its server's endpoint and public key; the last "
-      "line printed is this replica's key, which the province enrolls.",
+      "line printed is this replica's key, which the province enrolls. --recover: the PC "
+      "died; the province re-keys the replica to the new key and the first sync pulls the "
+      "unit's figures, notes and states again.",
       "unionsync init --unit QT.TRIEUPHONG --server tcp://province.example:5555 "
       "--server-key KEY --db tp.db", s_cmd_init, 0 },
     { "set", "UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]",

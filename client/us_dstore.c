@@ -43,6 +43,7 @@ struct _us_dstore_t {
     s_batch_t batches [2];          /* the last two batches handed out */
     int next_batch;                 /* the one the next call reuses */
     bool in_batch;                  /* inside us_dstore_begin(): edits join it */
+    char incarnation [72];          /* the province's, as the last Hello told it */
 };
 
 /* The counters of the store's state row: read and written on every edit
@@ -688,6 +689,43 @@ us_dstore_submit_as (us_dstore_t *self, const char *period, bool nil)
     Sync support
     ---------------------------------------------------------------------- */
 
+/* Runs a query with one optional integer parameter that returns one
+   integer into *value (0 when it returns no row). */
+static int
+s_query_int (us_dstore_t *self, int64_t *value, const char *sql, int64_t param)
+{
+    *value = 0;
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, sql);
+    if (rc)
+        return rc;
+    if (sqlite3_bind_parameter_count (st) > 0)
+        sqlite3_bind_int64 (st, 1, param);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        *value = sqlite3_column_int64 (st, 0);
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "state");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Runs a query that returns one text into buf ("" when none). */
+static int
+s_query_text (us_dstore_t *self, char *buf, size_t size, const char *sql)
+{
+    buf [0] = 0;
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, sql);
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (buf, size, "%s", us_db_text (st, 0));
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "state");
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Fills a Hello from the store's state. */
 int
 us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
@@ -703,7 +741,16 @@ us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
     hello->last_seq = (uint64_t) seq;
     hello->checkpoint = (uint64_t) cp;
     hello->hlc = (uint64_t) hlc;
-    return 0;
+    /* What the office saw, so that a province put back by hand notices. */
+    int64_t acked = 0;
+    rc = s_query_int (self, &acked, "SELECT COALESCE (MAX (seq), 0) FROM history"
+                      " WHERE epoch = ?", epoch);
+    if (rc == 0)
+        rc = s_query_text (self, self->incarnation, sizeof self->incarnation,
+                           "SELECT incarnation FROM state");
+    hello->acked = (uint64_t) acked;
+    hello->incarnation = self->incarnation;
+    return rc;
 }
 
 /* Starts epoch server_epoch + 1: the unacknowledged edits get fresh
@@ -754,6 +801,86 @@ us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_
     return rc;
 }
 
+/* Whether the province went back in time (restored from a backup, or
+   put back by hand): its incarnation changed, its change stream is behind
+   our checkpoint, or it holds fewer of our edits of this epoch than it
+   acknowledged, or it knows an older epoch than ours while we hold
+   acknowledged edits of ours. */
+static int
+s_went_back (us_dstore_t *self, bool *back, const us_welcome_t *w, int64_t epoch)
+{
+    int64_t cp = 0, acked = 0, newer = 0;
+    int rc = s_get (self, S_CHECKPOINT, &cp);
+    if (rc == 0)
+        rc = s_query_int (self, &acked, "SELECT COALESCE (MAX (seq), 0) FROM history"
+                          " WHERE epoch = ?", (int64_t) w->epoch);
+    if (rc == 0)
+        rc = s_query_int (self, &newer, "SELECT COUNT(*) FROM history WHERE epoch > ?",
+                          (int64_t) w->epoch);
+    const char *inc = w->incarnation ? w->incarnation : "";
+    *back = (*self->incarnation && *inc && strcmp (self->incarnation, inc) != 0)
+         || w->head < (uint64_t) cp
+         || ((int64_t) w->epoch == epoch && w->high_water < (uint64_t) acked)
+         || ((int64_t) w->epoch < epoch && newer > 0);
+    return rc;
+}
+
+/* Heals the office after the province went back in time (inside the
+   Welcome's transaction): the acknowledged edits of this epoch above the
+   province's high water go back into the outbox with their original
+   identity, so the province's exactly-once bookkeeping stays right, and
+   the scope is pulled again from the start. Remembers the incarnation.
+   Costs one pass over the epoch's history. */
+static int
+s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w,
+                      int64_t epoch)
+{
+    bool back = false;
+    int rc = s_went_back (self, &back, w, epoch);
+    if (rc == 0 && back) {
+        sqlite3_stmt *st;
+        rc = us_stmts_get (&st, self->stmts,
+            "INSERT OR IGNORE INTO outbox (seq, epoch, unit, indicator, month, value, hlc,"
+            " base_version, author, note, at)"
+            " SELECT seq, epoch, unit, indicator, month, value, hlc, base_version, author,"
+            " COALESCE (note, ''), at FROM history"
+            " WHERE epoch = ?1 AND seq > ?2 AND hlc IS NOT NULL AND author IS NOT NULL"
+            " AND base_version IS NOT NULL");
+        if (rc == 0) {
+            sqlite3_bind_int64 (st, 1, epoch);
+            sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
+            stats->resent = rc == 0 ? (size_t) sqlite3_changes (self->db) : 0;
+            sqlite3_reset (st);
+        }
+        /* The answer to the re-sent edit is recorded afresh when it comes. */
+        if (rc == 0)
+            rc = us_stmts_get (&st, self->stmts,
+                "DELETE FROM history WHERE epoch = ?1 AND seq > ?2"
+                " AND seq IN (SELECT seq FROM outbox WHERE epoch = ?1)");
+        if (rc == 0) {
+            sqlite3_bind_int64 (st, 1, epoch);
+            sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
+            sqlite3_reset (st);
+        }
+        if (rc == 0)
+            rc = s_put (self, S_CHECKPOINT, 0);
+        stats->went_back = rc == 0;
+    }
+    const char *inc = w->incarnation ? w->incarnation : "";
+    if (rc == 0 && *inc && strcmp (inc, self->incarnation) != 0) {
+        sqlite3_stmt *st;
+        rc = us_stmts_get (&st, self->stmts, "UPDATE state SET incarnation = ?");
+        if (rc == 0) {
+            sqlite3_bind_text (st, 1, inc, -1, SQLITE_STATIC);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "state");
+            sqlite3_reset (st);
+        }
+    }
+    return rc;
+}
+
 /* Takes in the server's Welcome. */
 int
 us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
@@ -786,6 +913,8 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
         rc = s_new_epoch (self, w->epoch);
         stats->new_epoch = true;
     }
+    if (rc == 0 && !restored)
+        rc = s_province_went_back (self, stats, w, epoch);
     if (rc == 0)
         rc = us_db_commit (self->db);
     if (rc)
@@ -899,7 +1028,13 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     int rc = us_stmts_get (&st, self->stmts,
         "UPDATE cells SET version = ?4,"
         " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
-        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END"
+        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END,"
+        /* a refused edit's note and author do not describe the server's
+           value: they go (the next change of the cell brings its own) */
+        " note = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
+        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE note END,"
+        " author = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
+        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE author END"
         " WHERE unit_id = (SELECT id FROM units WHERE code = ?5)"
         " AND ind_id = (SELECT id FROM indicators WHERE code = ?6) AND month = ?3");
     if (rc)
@@ -910,6 +1045,8 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
     if (!r->cleared)
         sqlite3_bind_int64 (st, 7, r->value);
+    sqlite3_bind_int (st, 8, r->outcome == US_OUTCOME_REJECTED
+                          || r->outcome == US_OUTCOME_CONFLICT_LOST);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
     return rc;
@@ -922,7 +1059,8 @@ s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_resul
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
         "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month, value, outcome,"
-        " reason, server_value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " reason, server_value, at, hlc, author, note, base_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, epoch);
@@ -937,6 +1075,10 @@ s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_resul
     if (!r->cleared)
         sqlite3_bind_int64 (st, 9, r->value);
     sqlite3_bind_int64 (st, 10, us_hlc_wall_ms ());
+    sqlite3_bind_int64 (st, 11, (int64_t) d->hlc);      /* to send it again */
+    sqlite3_bind_text (st, 12, d->author ? d->author : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 13, d->note ? d->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 14, (int64_t) d->base_version);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
     sqlite3_reset (st);
     if (rc)
@@ -1384,16 +1526,22 @@ s_json_num (FILE *out, sqlite3_stmt *st, int col)
         fprintf (out, "%lld", (long long) sqlite3_column_int64 (st, col));
 }
 
+/* A refused edit no longer matters once a later edit of the same cell was
+   accepted (or won its conflict). */
+#define S_NOT_SUPERSEDED "NOT EXISTS (SELECT 1 FROM history l WHERE l.unit = h.unit" \
+    " AND l.indicator = h.indicator AND l.month = h.month AND l.id > h.id" \
+    " AND l.outcome IN ('accepted', 'conflict-won'))"
+
 /* Prints the pending, rejected and lost lists. */
 static int
 s_status_lists (us_dstore_t *self, FILE *out, bool json)
 {
     static const char *queries [3] = {
         "SELECT unit, indicator, month, value, author, '' FROM outbox ORDER BY epoch, seq",
-        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
-        " WHERE outcome = 'rejected' ORDER BY id",
-        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history"
-        " WHERE outcome = 'conflict-lost' ORDER BY id" };
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history h"
+        " WHERE outcome = 'rejected' AND " S_NOT_SUPERSEDED " ORDER BY id",
+        "SELECT unit, indicator, month, value, outcome, reason, server_value FROM history h"
+        " WHERE outcome = 'conflict-lost' AND " S_NOT_SUPERSEDED " ORDER BY id" };
     static const char *names [3] = { "pending", "rejected", "conflicts_lost" };
     static const char *titles [3] = { "Waiting to be sent", "Rejected by the province",
                                       "Lost a conflict (the province kept another value)" };
@@ -1533,9 +1681,15 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db,
-        "SELECT period, state, reason FROM pending_submits ORDER BY at");
+        /* once sent, the province's state of the period (pulled) says more */
+        "SELECT p.period, CASE WHEN p.state = 'submitted' THEN COALESCE (s.state, p.state)"
+        " ELSE p.state END, p.reason FROM pending_submits p"
+        " LEFT JOIN submissions s ON s.period = p.period"
+        " AND s.unit_id = (SELECT id FROM units WHERE code = ?)"
+        " ORDER BY p.at");
     if (rc)
         return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
     int n = 0;
     if (json)
         fputs (",\"submissions\":[", out);
@@ -1597,7 +1751,7 @@ int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 {
     int64_t epoch, cp, offset, last_at;
-    char last [128] = "never";
+    char last [320] = "never";      /* as long as the sync summary */
     int rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0) rc = s_get (self, S_CHECKPOINT, &cp);
     if (rc == 0) rc = s_get (self, S_CLOCK_OFFSET, &offset);

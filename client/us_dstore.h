@@ -29,6 +29,8 @@ typedef struct {
     size_t pushed, accepted, rejected, lost, won, duplicates;
     size_t pulled_cells, pulled_other, pages, submitted, submit_refused;
     bool new_epoch;
+    bool went_back;             /* the province was restored: edits re-sent */
+    size_t resent;              /* acknowledged edits put back in the outbox */
 } us_sync_stats_t;
 
 /* Creates a store at path for unit, to sync with server (endpoint and
@@ -117,7 +119,9 @@ int us_dstore_hello (us_dstore_t *self, us_hello_t *hello);
 
 /* Takes in the server's Welcome: adopts its clock and, when the server has
    seen more of this replica than the store remembers (a restored backup),
-   starts a new epoch and renumbers the outbox. */
+   starts a new epoch and renumbers the outbox; when the province went back
+   in time (see stats->went_back), puts the acknowledged edits it lost back
+   in the outbox and pulls the scope again from the start. */
 int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w);
 
 /* Starts epoch server_epoch + 1 and renumbers the outbox: used when the

@@ -105,15 +105,27 @@ static const char s_v2 [] =
 static const char s_v3 [] =
     "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';";
 
-/* 4: a submission may say that the unit has nothing to report. */
+/* 4: acknowledged edits keep everything needed to send them again (a
+   province restored from a backup may have lost them); rows from before
+   keep NULLs and are not sent again. The office remembers the province
+   store's incarnation it last saw, to notice a restore. */
 static const char s_v4 [] =
+    "ALTER TABLE history ADD COLUMN hlc INTEGER;"
+    "ALTER TABLE history ADD COLUMN author TEXT;"
+    "ALTER TABLE history ADD COLUMN note TEXT;"
+    "ALTER TABLE history ADD COLUMN base_version INTEGER;"
+    "ALTER TABLE state ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';";
+
+/* 5: a submission may say that the unit has nothing to report. */
+static const char s_v5 [] =
     "ALTER TABLE pending_submits ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;";
 
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
     { 3, "the successors of ended units", s_v3 },
-    { 4, "nil submissions", s_v4 },
+    { 4, "acknowledged edits can be sent again", s_v4 },
+    { 5, "nil submissions", s_v5 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

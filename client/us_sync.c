@@ -271,6 +271,10 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         rc = us_dstore_welcome (store, stats, &reply->welcome);
     }
     us_msg_destroy (&reply);
+    /* One line, whatever the progress setting: the clerk should know. */
+    if (rc == 0 && stats->went_back)
+        fprintf (stderr, "warning: the province's store went back in time (restored from a "
+                 "backup): %zu edits sent again, figures pulled again\n", stats->resent);
     if (rc == 0 && stats->new_epoch && opts->progress)
         fprintf (opts->progress, "  this store was restored from a backup; "
                  "its unsent edits start a new epoch\n");

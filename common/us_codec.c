@@ -480,6 +480,8 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             hello.checkpoint = msg->hello.checkpoint;
             hello.hlc = msg->hello.hlc;
             hello.wire = msg->hello.wire;
+            hello.acked = msg->hello.acked;
+            hello.incarnation = s_str (msg->hello.incarnation);
             env.body_case = UNIONSYNC__ENVELOPE__BODY_HELLO;
             env.hello = &hello;
             break;
@@ -491,6 +493,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             welcome.head = msg->welcome.head;
             welcome.wire = msg->welcome.wire;
             welcome.min_wire = msg->welcome.min_wire;
+            welcome.incarnation = s_str (msg->welcome.incarnation);
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
             break;
@@ -1033,17 +1036,22 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
     switch (env->body_case) {
         case UNIONSYNC__ENVELOPE__BODY_HELLO:
             msg->type = US_MSG_HELLO;
+            if (!s_str_ok (env->hello->incarnation, US_MAX_CODE))
+                return us_error_set (US_EPROTO, "hello incarnation too long");
             msg->hello = (us_hello_t) { env->hello->epoch, env->hello->last_seq,
-                env->hello->checkpoint, env->hello->hlc, env->hello->wire };
+                env->hello->checkpoint, env->hello->hlc, env->hello->wire,
+                env->hello->acked, env->hello->incarnation };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_WELCOME:
             msg->type = US_MSG_WELCOME;
             if (!s_str_ok (env->welcome->unit, US_MAX_CODE))
                 return us_error_set (US_EPROTO, "welcome unit too long");
+            if (!s_str_ok (env->welcome->incarnation, US_MAX_CODE))
+                return us_error_set (US_EPROTO, "welcome incarnation too long");
             msg->welcome = (us_welcome_t) { env->welcome->server_time,
                 env->welcome->epoch, env->welcome->high_water,
                 env->welcome->unit, env->welcome->head, env->welcome->wire,
-                env->welcome->min_wire };
+                env->welcome->min_wire, env->welcome->incarnation };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_PUSH:
             msg->type = US_MSG_PUSH;

@@ -59,6 +59,8 @@ typedef struct {
     uint64_t checkpoint;
     uint64_t hlc;
     uint32_t wire;              /* the newest wire the client speaks; 0 = 1 */
+    uint64_t acked;             /* highest seq acknowledged in epoch; 0 = none */
+    const char *incarnation;    /* the server's the replica last saw; "" = none */
 } us_hello_t;
 
 typedef struct {
@@ -69,6 +71,7 @@ typedef struct {
     uint64_t head;
     uint32_t wire;              /* the newest wire the server speaks; 0 = 1 */
     uint32_t min_wire;          /* the oldest it accepts; 0 = 1 */
+    const char *incarnation;    /* the store's incarnation; "" from old servers */
 } us_welcome_t;
 
 typedef struct {

@@ -179,7 +179,7 @@ s_to_login (us_desk_req_t *req)
 static enum MHD_Result
 s_answer (us_desk_req_t *req)
 {
-    enum MHD_Result ret;
+    enum MHD_Result ret = MHD_NO;
     bool get = strcmp (req->method, "GET") == 0 || strcmp (req->method, "HEAD") == 0;
     bool post = strcmp (req->method, "POST") == 0;
     if (!get && !post)
@@ -341,7 +341,7 @@ us_desk_t *
 us_desk_new (const us_desk_config_t *config)
 {
     struct sockaddr_in addr;
-    bool loopback;
+    bool loopback = false;
     if (s_parse_bind (&addr, &loopback, config->bind))
         return NULL;
     bool tls = config->tls_cert || config->tls_key;

@@ -6,6 +6,7 @@
 #include "us_keys.h"
 #include "us_log.h"
 #include "us_merge.h"
+#include "us_pstore_backup.h"
 #include "us_rules.h"
 
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct _us_handler_t {
     us_hlc_t clock;
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
+    char incarnation [40];  /* the store's, as the last Welcome told it */
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -114,6 +116,37 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
     return us_codec_encode (reply_p, len_p, &msg);
 }
 
+/* Reads the store's incarnation into self; when the office saw more than
+   the store holds (a checkpoint past the change stream's head, or a seq
+   acknowledged in its epoch above the store's high water), the store was
+   put back from a copy without `restore`: gives it a new incarnation, so
+   that every office re-sends and re-pulls. Only an office that last saw
+   this very incarnation can tell: one that saw another heals by itself
+   (else each office would renew it in turn). One meta read per Hello. */
+static int
+s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hello,
+             uint64_t head)
+{
+    uint64_t high = 0;
+    int rc = hello->acked ? us_pstore_epoch_high (self->store, &high, rep->id, hello->epoch)
+                          : 0;
+    if (rc)
+        return rc;
+    us_pstore_incarnation (self->store, self->incarnation, sizeof self->incarnation);
+    /* An office that names no incarnation (an older release) cannot heal
+       and would renew it at every Hello: it is not asked. */
+    bool named = hello->incarnation && *hello->incarnation;
+    if (!named || strcmp (hello->incarnation, self->incarnation) != 0
+    ||  (hello->checkpoint <= head && hello->acked <= high))
+        return 0;
+    us_log_warn ("the store went back in time: office %s saw checkpoint %llu (head %llu) "
+                 "and seq %llu of epoch %u acknowledged (store has %llu); new incarnation, "
+                 "offices re-send", rep->name, (unsigned long long) hello->checkpoint,
+                 (unsigned long long) head, (unsigned long long) hello->acked, hello->epoch,
+                 (unsigned long long) high);
+    return us_pstore_new_incarnation (self->store, self->incarnation, sizeof self->incarnation);
+}
+
 /* Answers Hello with Welcome. */
 static int
 s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_hello_t *hello)
@@ -125,6 +158,8 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     int rc = us_pstore_epoch_high (self->store, &high, rep->id, epoch);
     if (rc == 0)
         rc = us_pstore_head (self->store, &head);
+    if (rc == 0)
+        rc = s_went_back (self, rep, hello, head);
     if (rc)
         return rc;
     reply->type = US_MSG_WELCOME;
@@ -138,6 +173,7 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.head = head;
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
+    reply->welcome.incarnation = self->incarnation;
     return 0;
 }
 

@@ -212,6 +212,11 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
        replica's own later edits supersede its earlier ones. */
     bool concurrent = cell->exists && d->base_version != cell->version
                    && strcmp (cell->replica, w->key) != 0;
+    /* A base_version above the cell's version names a version this store
+       never had: the edit was made on a timeline the store lost (it was
+       restored from a backup) and is sent again; it is not concurrent. */
+    if (cell->exists && d->base_version > cell->version)
+        concurrent = false;
     if (!concurrent) {
         s_result_from (res, cell, d, true);
         return us_pstore_cell_put (store, cell, &write);

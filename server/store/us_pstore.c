@@ -1,5 +1,6 @@
 /*  us_pstore: the provincial store: opening, closing, transactions. */
 #include "us_pstore_sql.h"
+#include "us_pstore_backup.h"
 #include "us_catalog.h"
 #include "us_error.h"
 #include "us_keys.h"
@@ -30,6 +31,8 @@ static int
 s_seed (us_pstore_t *self, const char *province, const char *name, const us_catalog_t *cat)
 {
     int rc = us_db_meta_set (self->db, "province", province);
+    if (rc == 0)    /* the store's first incarnation: offices notice a restore */
+        rc = us_pstore_new_incarnation (self, NULL, 0);
     if (rc == 0)
         rc = us_pstore_put_catalog (self, cat);
     sqlite3_stmt *st = NULL;

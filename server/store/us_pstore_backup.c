@@ -1,5 +1,6 @@
 /*  us_pstore_backup: consistent copies of the provincial store. */
 #include "us_pstore_backup.h"
+#include "us_pstore_sql.h"
 #include "us_audit.h"
 #include "us_db.h"
 #include "us_error.h"
@@ -237,9 +238,10 @@ us_pstore_serving_lock (const char *db_path, int *fd)
     return 0;
 }
 
-/* Writes a fresh random incarnation into the store at db. */
+/* Writes a fresh random incarnation into the store at db (and into buf
+   when not NULL). */
 static int
-s_new_incarnation (sqlite3 *db)
+s_new_incarnation (sqlite3 *db, char *buf, size_t size)
 {
     uint8_t raw [16];
     char hex [33];
@@ -247,7 +249,25 @@ s_new_incarnation (sqlite3 *db)
         return us_error_set (US_EIO, "no randomness for a new incarnation");
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf (hex + 2 * i, 3, "%02x", raw [i]);
-    return us_db_meta_set (db, "incarnation", hex);
+    int rc = us_db_meta_set (db, "incarnation", hex);
+    if (rc == 0 && buf)
+        snprintf (buf, size, "%s", hex);
+    return rc;
+}
+
+/* Reads the store's incarnation; "-" when it has none. */
+void
+us_pstore_incarnation (us_pstore_t *self, char *buf, size_t size)
+{
+    if (us_db_meta_get (buf, size, self->db, "incarnation") != 0)
+        snprintf (buf, size, "-");
+}
+
+/* Gives the store a new incarnation (an autocommitted meta write). */
+int
+us_pstore_new_incarnation (us_pstore_t *self, char *buf, size_t size)
+{
+    return s_new_incarnation (self->db, buf, size);
 }
 
 /* Puts a backup back as the store at db_path. */
@@ -276,7 +296,7 @@ us_pstore_restore (const char *backup, const char *db_path, us_pstore_summary_t 
                 ||  sqlite3_exec (dest, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK))
         rc = us_error_set (US_EIO, "cannot configure %s", db_path);
     if (rc == 0)
-        rc = s_new_incarnation (dest);
+        rc = s_new_incarnation (dest, NULL, 0);
     if (rc == 0)
         rc = s_summarise (dest, sum);
     sqlite3_close (src);

@@ -50,6 +50,16 @@ int us_pstore_restore (const char *backup, const char *db_path, us_pstore_summar
    refused. Returns 0 or US_EPERM when another process serves it. */
 int us_pstore_serving_lock (const char *db_path, int *fd);
 
+/* Sets buf (at least 33 bytes) to the store's incarnation: a random hex
+   written at init and at every restore; "-" for a store without one. */
+void us_pstore_incarnation (us_pstore_t *self, char *buf, size_t size);
+
+/* Gives the store a new random incarnation (into buf when not NULL), on
+   disk before it returns: the server found it went back in time (a backup
+   put back by hand), so every office re-sends and re-pulls. Returns 0 or
+   US_EIO. */
+int us_pstore_new_incarnation (us_pstore_t *self, char *buf, size_t size);
+
 /* Prints a summary as the backup and restore commands show it. */
 void us_pstore_summary_print (const us_pstore_summary_t *sum, FILE *out);
 

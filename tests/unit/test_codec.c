@@ -123,8 +123,10 @@ s_fill_deltas (us_delta_t *d, size_t n)
 Test (codec, hello)
 {
     us_msg_t m = { .type = US_MSG_HELLO, .request_id = 77,
-                   .hello = { 3, 123456789012ULL, 99, 0xFFFFFFFFFFFFULL } };
+                   .hello = { 3, 123456789012ULL, 99, 0xFFFFFFFFFFFFULL, 0, 4242, "abc123" } };
     us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->hello.acked, 4242);
+    cr_assert_str_eq (o->hello.incarnation, "abc123");
     cr_assert_eq (o->hello.epoch, 3);
     cr_assert_eq (o->hello.last_seq, 123456789012ULL);
     cr_assert_eq (o->hello.checkpoint, 99);
@@ -137,8 +139,10 @@ Test (codec, welcome)
 {
     us_msg_t m = { .type = US_MSG_WELCOME, .request_id = UINT64_MAX,
                    .welcome = { .server_time = us_hlc_make (1657843200000, 4), .epoch = 2,
-                                .high_water = 500, .unit = "QT.DAKRONG", .head = 1234 } };
+                                .high_water = 500, .unit = "QT.DAKRONG", .head = 1234,
+                                .incarnation = "0f1e2d3c" } };
     us_msg_t *o = s_round_trip (&m);
+    cr_assert_str_eq (o->welcome.incarnation, "0f1e2d3c");
     cr_assert_eq (o->welcome.server_time, us_hlc_make (1657843200000, 4));
     cr_assert_eq (o->welcome.epoch, 2);
     cr_assert_eq (o->welcome.high_water, 500);
@@ -752,6 +756,16 @@ Test (codec, decode_string_bounds)
     size_t len;
     if (us_codec_encode (&buf, &len, &m) == 0) {
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
+        free (buf);
+    }
+    m = (us_msg_t) { .type = US_MSG_WELCOME, .welcome = { .unit = "QT", .incarnation = long_code } };
+    if (us_codec_encode (&buf, &len, &m) == 0) {
+        cr_assert_eq (s_decode_checked (buf, len), US_EPROTO, "incarnation too long");
+        free (buf);
+    }
+    m = (us_msg_t) { .type = US_MSG_HELLO, .hello = { .incarnation = long_code } };
+    if (us_codec_encode (&buf, &len, &m) == 0) {
+        cr_assert_eq (s_decode_checked (buf, len), US_EPROTO, "hello incarnation too long");
         free (buf);
     }
     char long_period [US_PERIOD_TEXT + 2];

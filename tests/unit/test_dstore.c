@@ -503,6 +503,54 @@ Test (dstore, ack)
     free (c.buf);
 }
 
+/* The office's status and view agree with the province: a refused edit's
+   note is not shown with the server's value, a rejection is no longer
+   listed once a later edit of the cell was accepted, and a submitted
+   period shows the state the province gave it. */
+Test (dstore, status_follows_province)
+{
+    s_apply_tree (5);
+    int rc = us_dstore_set (s_store, "QT.DAKRONG", "2022-03", "members.new", "5",
+                            "ghi chú bị từ chối", "ketoan");
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    us_result_t r = { .seq = push.deltas [0].seq, .outcome = US_OUTCOME_REJECTED,
+                      .reason = "over the limit", .version = 3, .value = 7 };
+    us_push_ack_t ack = { .count = 1, .results = &r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    char sql [200], buf [128];
+    snprintf (sql, sizeof sql, "SELECT value || '|' || note FROM cells WHERE month = %d",
+              MONTH (2022, 3));
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store), sql), "7|",
+                      "the server's value without the refused note");
+
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert_not_null (strstr (c.buf, "over the limit"), "listed while it matters: %s", c.buf);
+    free (c.buf);
+
+    s_set ("QT.DAKRONG", "2022-03", "members.new", "6");
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    s_results (&r, &push, 1);
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_db_exec (us_dstore_db (s_store), "INSERT INTO pending_submits"
+                  " (period, at, state) VALUES ('2022-H1', 1, 'submitted')"), 0);
+    us_submission_state_t sub = { "QT.DAKRONG", "2022-H1", "approved", 1 };
+    us_changes_t ch = { .next = 6, .n_submissions = 1, .submissions = &sub };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &ch), 0, "%s", us_error_msg ());
+    us_test_capture_open (&c);
+    cr_assert_eq (us_dstore_status (s_store, c.f, true), 0);
+    us_test_capture_close (&c);
+    cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
+    cr_assert_null (strstr (c.buf, "over the limit"), "a later accepted edit: %s", c.buf);
+    cr_assert_not_null (strstr (c.buf, "\"state\":\"approved\""), "%s", c.buf);
+    free (c.buf);
+}
+
 /* An answer that does not match its batch is refused and changes nothing. */
 Test (dstore, ack_mismatch)
 {
@@ -725,6 +773,109 @@ Test (dstore, welcome_new_epoch)
     cr_assert_eq (s_int ("SELECT seq FROM outbox WHERE value = 6"), 4);
     cr_assert_eq (s_int ("SELECT epoch FROM outbox WHERE value = 6"), 2);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 2, "history kept");
+}
+
+/* Sets three edits, has the server acknowledge them all at checkpoint 40
+   of incarnation "one", and returns a Welcome that matches that state. */
+static us_welcome_t
+s_acked_three (void)
+{
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .high_water = 0, .unit = "QT.DAKRONG", .head = 0, .incarnation = "one" };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "10");
+    s_set ("QT.DAKRONG", "2022-02", "members.new", "20");
+    s_set ("QT.DAKRONG", "2022-03", "members.new", "30");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    us_result_t r [3];
+    s_results (r, &push, 3);
+    us_push_ack_t ack = { .count = 3, .results = r };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0);
+    s_apply_tree (40);
+    w.high_water = 3;
+    w.head = 40;
+    return w;
+}
+
+/* Checks what a Welcome tells the store: went back or not, and how many
+   acknowledged edits went back into the outbox. */
+static void
+s_welcome_heals (const us_welcome_t *w, bool back, size_t resent, const char *what)
+{
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, w), 0, "%s: %s", what, us_error_msg ());
+    cr_assert_eq (stats.went_back, back, "%s: went back", what);
+    cr_assert_eq (stats.resent, resent, "%s: edits sent again", what);
+    cr_assert_not (stats.new_epoch, "%s: same epoch", what);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), (int64_t) resent, "%s: outbox", what);
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, back ? 0 : 40, "%s: checkpoint", what);
+}
+
+/* A Welcome that matches what the office saw changes nothing; Hello tells
+   the server the acknowledged seq and the incarnation last seen. */
+Test (dstore, province_same_heals_nothing)
+{
+    us_welcome_t w = s_acked_three ();
+    s_welcome_heals (&w, false, 0, "same province");
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.acked, 3);
+    cr_assert_str_eq (h.incarnation, "one");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history WHERE hlc IS NOT NULL AND author = 'ketoan'"
+                         " AND base_version IS NOT NULL"), 3, "history keeps what re-sends need");
+}
+
+/* A new incarnation: every edit above the high water goes back, with its
+   original identity, and the scope is pulled again. */
+Test (dstore, province_new_incarnation_resends)
+{
+    us_welcome_t w = s_acked_three ();
+    int64_t hlc = s_int ("SELECT hlc FROM history WHERE seq = 3");
+    w.incarnation = "two";
+    w.high_water = 1;
+    s_welcome_heals (&w, true, 2, "new incarnation");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE epoch = 1 AND seq IN (2, 3)"), 2);
+    cr_assert_eq (s_int ("SELECT hlc FROM outbox WHERE seq = 3"), hlc, "original clock");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE author = 'ketoan'"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 1, "the re-sent await a new answer");
+    us_hello_t h;
+    cr_assert_eq (us_dstore_hello (s_store, &h), 0);
+    cr_assert_eq (h.last_seq, 3, "numbering goes on");
+    cr_assert_str_eq (h.incarnation, "two", "the new incarnation is remembered");
+}
+
+/* Without a new incarnation, a change stream behind the checkpoint shows
+   the same: the scope is pulled again (nothing to re-send here). */
+Test (dstore, province_behind_detected)
+{
+    us_welcome_t w = s_acked_three ();
+    w.head = 39;
+    s_welcome_heals (&w, true, 0, "stream behind the checkpoint");
+}
+
+/* A high water below the acknowledged seq re-sends the missing edits,
+   also from a server that sends no incarnation. */
+Test (dstore, province_high_water_behind)
+{
+    us_welcome_t w = s_acked_three ();
+    w.high_water = 2;
+    w.incarnation = "";
+    s_welcome_heals (&w, true, 1, "high water behind");
+    cr_assert_eq (s_int ("SELECT seq FROM outbox"), 3);
+}
+
+/* Rows written before the store kept whole edits are not sent again. */
+Test (dstore, province_old_rows_not_resent)
+{
+    us_welcome_t w = s_acked_three ();
+    cr_assert_eq (us_db_exec (us_dstore_db (s_store), "UPDATE history SET hlc = NULL"), 0);
+    w.high_water = 0;
+    w.incarnation = "two";
+    s_welcome_heals (&w, true, 0, "old rows");
 }
 
 /* A Welcome that shows nothing unusual keeps the epoch and the outbox. */
@@ -1148,7 +1299,8 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
         "SELECT * FROM indicators ORDER BY id",
         "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
         "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
-        "SELECT * FROM history ORDER BY id",
+        "SELECT id, epoch, seq, unit, indicator, month, value, outcome, reason, server_value,"
+        " at FROM history ORDER BY id", 
         "SELECT period, at, state, reason FROM pending_submits ORDER BY period",
         "SELECT id, unit, indicator, month, winner_value, winner_author, loser_value,"
         " loser_author, rule, at >> 16 FROM conflicts ORDER BY id" };

@@ -836,3 +836,22 @@ Test (merge_oom, push_transient, .init = s_setup, .fini = s_teardown)
 {
     s_merge_oom_sweep (false);
 }
+
+/* A delta whose base version is above the cell's names a version this
+   store never had (it was restored from a backup and the edit is sent
+   again): it is applied without a conflict, even over another office's
+   figure and with an older clock. One at the cell's version from another
+   office is still concurrent. */
+Test (merge, resent_from_lost_timeline)
+{
+    us_merge_result_t r = s_push1 (&s_a, &s_ka, s_delta (1, "QT.DAKRONG", 10, s_ts (-60), 0, "anh"));
+    cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED);
+    r = s_push1 (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 15, s_ts (-90), 4, "binh"));
+    cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED, "%s", r.reason);
+    cr_assert_eq (r.result.value, 15);
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 15);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 0, "no conflict for a re-sent edit");
+    r = s_push1 (&s_a, &s_ka, s_delta (2, "QT.DAKRONG", 11, s_ts (-30), 1, "anh"));
+    cr_assert_eq (r.result.outcome, US_OUTCOME_CONFLICT_WON, "%s", r.reason);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 1, "a real concurrent edit");
+}

@@ -5,6 +5,7 @@
 #include "us_error.h"
 #include "us_keys.h"
 #include "us_pstore.h"
+#include "us_pstore_backup.h"
 #include "us_pstore_sql.h"
 
 #include "us_test.h"
@@ -797,4 +798,23 @@ Test (pstore, edits_amend)
     cr_assert_eq (us_pstore_workflow_note (s_store, &state, &reported, "QT.DAKRONG", "2023-Q1",
                                            US_ACTION_APPROVE, false, NULL), 0);
     cr_assert (reported);
+}
+
+/* A new store has a random incarnation; a new one replaces it on disk; a
+   store without one reads as "-". */
+Test (pstore, incarnation)
+{
+    char first [40], second [40], again [40];
+    us_pstore_incarnation (s_store, first, sizeof first);
+    cr_assert_eq (strlen (first), 32, "%s", first);
+    cr_assert_eq (strspn (first, "0123456789abcdef"), 32, "%s", first);
+    cr_assert_eq (us_pstore_new_incarnation (s_store, second, sizeof second), 0);
+    cr_assert_str_neq (first, second);
+    us_pstore_destroy (&s_store);
+    cr_assert_eq (us_pstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    us_pstore_incarnation (s_store, again, sizeof again);
+    cr_assert_str_eq (again, second, "the new incarnation is on disk");
+    cr_assert_eq (us_db_exec (s_store->db, "DELETE FROM meta WHERE key = 'incarnation'"), 0);
+    us_pstore_incarnation (s_store, again, sizeof again);
+    cr_assert_str_eq (again, "-");
 }
