@@ -162,19 +162,23 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
         rc = us_pstore_tree_load (self, &parent, &len);
     if (rc)
         return rc;
-    bool *in = calloc ((size_t) len + 1, sizeof *in);
-    if (!in) {
+    /* Two maps of len + 1 flags each: the units whose names the replica
+       reads (its subtree and the units above it), and those whose figures,
+       targets, conflicts and submissions it reads (its subtree only). */
+    bool *names = calloc (2 * ((size_t) len + 1), sizeof *names);
+    if (!names) {
         free (parent);
         return us_error_set (US_ENOMEM, "out of memory reading the change stream");
     }
-    /* The replica's subtree, and the units above it for their names. */
-    us_tree_scope (in, parent, len, root, true);
+    bool *data = names + len + 1;
+    us_tree_scope (names, parent, len, root, true);
+    us_tree_scope (data, parent, len, root, false);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
                                     &s_conflicts, &s_submissions };
     for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
         rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
-                      in, len, fn, arg);
-    free (in);
+                      k == US_CHANGE_UNIT ? names : data, len, fn, arg);
+    free (names);
     free (parent);
     return rc;
 }

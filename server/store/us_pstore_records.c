@@ -1,6 +1,7 @@
 /*  us_pstore_records: the audit chain: received deltas and kept batches. */
 #include "us_pstore_sql.h"
 #include "us_audit.h"
+#include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_tree.h"
@@ -141,12 +142,23 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     return rc;
 }
 
-/* The columns of an earlier result: the record's, and the cell's now. */
+/* The columns of an earlier result, as its first answer carried them:
+   never the cell as it is now, which may have been written since by an
+   office the replica may not read. A delta that was written answered its
+   own value; one that lost or was refused for a rule answered the cell at
+   the version the record keeps, the value of the record that wrote that
+   version; one refused before any cell was read (unknown unit or
+   indicator, or outside the scope) answered version 0 and nothing. */
+#define S_ANSWER \
+    "(CASE WHEN r.outcome IN (1, 2) THEN r.value WHEN r.version = 0 THEN NULL" \
+    " ELSE (SELECT w.value FROM received w WHERE w.id < r.id AND w.unit = r.unit" \
+    "       AND w.indicator = r.indicator AND w.month = r.month AND w.version = r.version" \
+    "       AND w.outcome IN (1, 2) ORDER BY w.id DESC LIMIT 1) END)"
 #define S_EARLIER \
-    "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL," \
-    " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit" \
-    " LEFT JOIN indicators i ON i.code = r.indicator" \
-    " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
+    "SELECT r.outcome, r.reason, " S_ANSWER ", r.version, " S_ANSWER " IS NULL," \
+    " r.origin_hlc FROM received r"
+_Static_assert (US_OUTCOME_ACCEPTED == 1 && US_OUTCOME_CONFLICT_WON == 2,
+                "S_ANSWER names the written outcomes by number");
 
 /* Steps an earlier-result statement and fills *earlier from its row. */
 static int
