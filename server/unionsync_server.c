@@ -201,6 +201,33 @@ s_cmd_revoke (int argc, char **argv)
     return 0;
 }
 
+/* replicas move: moves a replica to another unit, on record. */
+static int
+s_cmd_replicas_move (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true),
+                         US_OPT ("unit", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *key = us_args_value (opts, n, "key", NULL);
+    const char *unit = us_args_value (opts, n, "unit", NULL);
+    if (!key || !unit)
+        return us_args_usage_error ("replicas move needs --key PUBKEY and --unit ID");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int64_t id;
+    int rc = us_pstore_move (store, &id, key, unit);
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    printf ("moved replica %lld to %s\n", (long long) id, unit);
+    return 0;
+}
+
 /* rekey: gives a replica new keys; the old key is refused from now on. */
 static int
 s_cmd_rekey (int argc, char **argv)
@@ -584,6 +611,8 @@ main (int argc, char **argv)
     if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
     if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
+    if (strcmp (cmd, "replicas") == 0 && strcmp (sub, "move") == 0)
+        return s_cmd_replicas_move (argc - 3, argv + 3);
     if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
     if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);

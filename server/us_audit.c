@@ -101,6 +101,8 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
     s_field (&b, row->reason);
     s_int (&b, row->version);
     s_int (&b, row->at);
+    if (row->kind != US_ACT_DELTA)      /* a delta hashes as before kinds existed */
+        s_int (&b, row->kind);
     if (b.overflow)
         return us_error_set (US_EINVAL, "audit record %" PRId64 " is too long to hash", row->id);
     /* Fetched once: looking the algorithm up costs as much as hashing. */
@@ -111,6 +113,15 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
     if (!sha256 || EVP_Digest (b.data, b.len, hash, &len, sha256, NULL) != 1 || len != US_HASH_LEN)
         return us_error_set (US_EIO, "cannot compute SHA-256");
     return 0;
+}
+
+/* Returns the name of an act. */
+const char *
+us_act_name (int kind)
+{
+    static const char *names [] = { "delta", "enrol", "revoke", "rekey", "move", "target",
+                                    "state", "import" };
+    return kind >= 0 && kind < (int) (sizeof names / sizeof *names) ? names [kind] : "unknown";
 }
 
 /* The state of a walk of the chain. */
@@ -250,6 +261,12 @@ s_show_one (void *arg, const us_pstore_shown_t *shown)
         snprintf (value, sizeof value, "(cleared)");
     else
         snprintf (value, sizeof value, "%lld", (long long) r->value);
+    if (r->kind != US_ACT_DELTA) {
+        fprintf (show->out, "#%lld %s %s %s: %s by %s\n", (long long) r->id, when, r->unit,
+                 us_act_name (r->kind), r->reason, r->author);
+        show->n++;
+        return 0;
+    }
     const char *outcome = us_outcome_name ((us_outcome_t) r->outcome);
     fprintf (show->out, "#%lld %s %s %s %s = %s by %s (%s) %s%s%s%s%s\n",
              (long long) r->id, when, r->unit, month, r->indicator, value, r->author,

@@ -142,13 +142,15 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as
-   received; for wire 1 the codec's re-encoding) when the replica enrolled
-   a signing key. */
+   received; for wire 1 the codec's re-encoding). Never skipped: a replica
+   enrolled before signing was mandatory, with no signing key stored, is
+   refused until it is re-keyed. */
 static int
 s_verify (const us_replica_t *rep, const us_push_t *push)
 {
     if (!rep->has_sign)
-        return 0;
+        return us_error_set (US_EPERM, "this replica has no signing key enrolled; re-key it "
+                             "(`unionsync rekey`, then `unionsync-server rekey`)");
     int rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len,
                              push->batch, push->batch_len);
     return rc ? us_error_set (US_EPERM, "push signature does not verify") : 0;

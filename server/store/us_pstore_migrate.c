@@ -129,6 +129,12 @@ static const char s_v3 [] =
     "ALTER TABLE indicators ADD COLUMN noun TEXT NOT NULL DEFAULT '';"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');";
 
+/* Schema 4: the audit chain records acts of the province beside deltas;
+   earlier records are deltas and keep their hashes. */
+static const char s_v4 [] =
+    "ALTER TABLE received ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -158,6 +164,7 @@ static const s_step_t s_steps [] = {
     { 1, s_v1, NULL },
     { 2, s_v2, s_v2_check },
     { 3, s_v3, NULL },
+    { 4, s_v4, NULL },
 };
 
 /* Reads PRAGMA user_version. */

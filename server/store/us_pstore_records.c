@@ -63,6 +63,27 @@ us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain)
     return us_pstore_done (self, st, "writing the audit chain's length");
 }
 
+/* Appends the record of an act of the province. */
+int
+us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
+                      const char *indicator, int month, bool has_value, int64_t value,
+                      const char *author, const char *reason)
+{
+    us_pstore_chain_t chain;
+    int rc = us_pstore_chain_open (self, &chain);
+    if (rc)
+        return rc;
+    us_audit_row_t row = {
+        .kind = (int) kind, .seq = chain.next_id, .unit = unit, .indicator = indicator,
+        .month = month, .has_value = has_value, .value = has_value ? value : 0,
+        .author = author && *author ? author : "province", .note = "",
+        .reason = reason, .at = us_hlc_wall_ms () };
+    rc = us_pstore_record_append (self, &chain, &row);
+    if (rc == 0)
+        rc = us_pstore_chain_close (self, &chain);
+    return rc;
+}
+
 /* Keeps the bytes a replica signed, with the signature. */
 int
 us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t replica_id,
@@ -106,8 +127,8 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
         rc = us_pstore_prep (self, &st,
             "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
             " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
-            " prev_hash, hash, origin_hlc)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prev_hash, hash, origin_hlc, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "appending an audit record");
     if (rc)
         return rc;
@@ -133,6 +154,7 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 21, row->origin_hlc);
+    sqlite3_bind_int (st, 22, row->kind);
     rc = us_pstore_done (self, st, "appending an audit record");
     if (rc == 0) {
         memcpy (chain->prev, hash, US_HASH_LEN);
@@ -153,7 +175,7 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     "(CASE WHEN r.outcome IN (1, 2) THEN r.value WHEN r.version = 0 THEN NULL" \
     " ELSE (SELECT w.value FROM received w WHERE w.id < r.id AND w.unit = r.unit" \
     "       AND w.indicator = r.indicator AND w.month = r.month AND w.version = r.version" \
-    "       AND w.outcome IN (1, 2) ORDER BY w.id DESC LIMIT 1) END)"
+    "       AND w.outcome IN (1, 2) AND w.kind = 0 ORDER BY w.id DESC LIMIT 1) END)"
 #define S_EARLIER \
     "SELECT r.outcome, r.reason, " S_ANSWER ", r.version, " S_ANSWER " IS NULL," \
     " r.origin_hlc FROM received r"
@@ -223,7 +245,7 @@ us_pstore_received_by_edit (us_pstore_t *self, bool *found, us_pstore_earlier_t 
 #define S_ROW_SQL \
     "SELECT id, replica_id, batch_id, epoch, seq, unit, indicator, month, value, hlc," \
     " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash," \
-    " origin_hlc FROM received"
+    " origin_hlc, kind FROM received"
 
 /* Fills an audit row from a statement over S_ROW_SQL's columns. */
 static void
@@ -249,6 +271,7 @@ s_row_read (us_audit_row_t *row, sqlite3_stmt *st)
     row->version = sqlite3_column_int64 (st, 16);
     row->at = sqlite3_column_int64 (st, 17);
     row->origin_hlc = sqlite3_column_int64 (st, 20);
+    row->kind = sqlite3_column_int (st, 21);
 }
 
 /* Returns column col as a hash, or NULL when it is not one. */
@@ -296,10 +319,11 @@ us_pstore_records_show (us_pstore_t *self, int first, int last, int64_t root,
     rc = us_db_prepare (&st, self->db,
         "SELECT r.id, r.replica_id, r.batch_id, r.epoch, r.seq, r.unit, r.indicator, r.month,"
         " r.value, r.hlc, r.clamped, r.base_version, r.author, r.note, r.outcome, r.reason,"
-        " r.version, r.at, r.prev_hash, r.hash, r.origin_hlc,"
+        " r.version, r.at, r.prev_hash, r.hash, r.origin_hlc, r.kind,"
         " COALESCE ((SELECT p.name FROM replicas p WHERE p.id = r.replica_id), 'province'), u.id"
         " FROM received r JOIN units u ON u.code = r.unit"
-        " WHERE r.month BETWEEN ? AND ? ORDER BY r.id");
+        /* acts without a period (enrolment, moves) belong to every period */
+        " WHERE r.month BETWEEN ? AND ? OR r.month < 0 ORDER BY r.id");
     if (rc) {
         free (parent);
         return us_error_set (rc, "reading the audit chain: %s", us_error_msg ());
@@ -310,7 +334,7 @@ us_pstore_records_show (us_pstore_t *self, int first, int last, int64_t root,
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         us_audit_row_t row;
         s_row_read (&row, st);
-        us_pstore_shown_t shown = { &row, us_db_text (st, 21), sqlite3_column_int64 (st, 22) };
+        us_pstore_shown_t shown = { &row, us_db_text (st, 22), sqlite3_column_int64 (st, 23) };
         if (us_tree_under (parent, len, shown.unit_id, root))
             rc = fn (arg, &shown);
     }
