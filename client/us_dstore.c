@@ -6,6 +6,7 @@
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_dstore_report.h"
@@ -40,6 +41,7 @@ struct _us_dstore_t {
     char server_key [41];
     s_batch_t batches [2];          /* the last two batches handed out */
     int next_batch;                 /* the one the next call reuses */
+    bool in_batch;                  /* inside us_dstore_begin(): edits join it */
 };
 
 /* The counters of the store's state row: read and written on every edit
@@ -498,63 +500,26 @@ us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
         rc = s_check_edit (self, &e, unit, month, indicator, value);
     if (rc)
         return rc;
-    rc = us_db_begin (self->db);
+    /* Inside us_dstore_begin() the edit joins the caller's transaction. */
+    bool own = !self->in_batch;
+    rc = own ? us_db_begin (self->db) : 0;
     if (rc == 0)
         rc = s_store_edit (self, &e, note, author);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = us_db_commit (self->db);
-    if (rc)
+    if (rc && own)
         us_db_rollback (self->db);
     return rc;
 }
 
-/* Imports rows from CSV: all or nothing. */
+/* Imports a sheet of figures with the default options: all or nothing. */
 int
 us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author)
 {
-    *count = 0;
-    int rc = s_check_text (NULL, author);
-    if (rc)
-        return rc;
-    us_csv_t *csv = us_csv_new (path);
-    if (!csv)
-        return US_EINVAL;
-    rc = us_db_begin (self->db);
-    char **f;
-    size_t n;
-    int got = 0;
-    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
-        int line = us_csv_line (csv);
-        if (line == 1 && strcmp (f [0], "unit") == 0)
-            continue;
-        if (n < 4 || n > 5) {
-            rc = us_error_set (US_EINVAL, "%s line %d: expected unit,month,indicator,value[,note]",
-                               path, line);
-            break;
-        }
-        s_edit_t e;
-        const char *note = n > 4 ? f [4] : "";
-        rc = s_check_text (note, author);
-        if (rc == 0)
-            rc = s_check_edit (self, &e, f [0], f [1], f [2], f [3]);
-        if (rc == 0)
-            rc = s_store_edit (self, &e, note, author);
-        if (rc == US_EINVAL)
-            rc = us_error_set (US_EINVAL, "%s line %d: %s", path, line, us_error_msg ());
-        if (rc == 0)
-            (*count)++;
-    }
-    if (rc == 0 && got < 0)
-        rc = us_error_set (got, "%s: %s", path, us_error_msg ());
-    if (rc == 0 && *count == 0)
-        rc = us_error_set (US_EINVAL, "%s has no rows", path);
-    us_csv_destroy (&csv);
-    if (rc == 0)
-        rc = us_db_commit (self->db);
-    if (rc) {
-        us_db_rollback (self->db);
-        *count = 0;
-    }
+    us_import_opts_t opts = { .encoding = US_SHEET_AUTO, .author = author };
+    us_import_result_t result;
+    int rc = us_import_file (self, &result, path, &opts);
+    *count = rc ? 0 : result.stored;
     return rc;
 }
 
@@ -901,7 +866,7 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
 int
 us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint)
 {
-    int64_t cp;
+    int64_t cp = 0;
     int rc = s_get (self, S_CHECKPOINT, &cp);
     *checkpoint = (uint64_t) cp;
     return rc;
@@ -1523,4 +1488,77 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
     }
     sqlite3_finalize (st);
     return 0;
+}
+
+/* Starts a transaction that the next us_dstore_set() calls join. */
+int
+us_dstore_begin (us_dstore_t *self)
+{
+    int rc = us_db_begin (self->db);
+    self->in_batch = rc == 0;
+    return rc;
+}
+
+/* Commits the edits made since us_dstore_begin(); durable when it returns 0. */
+int
+us_dstore_commit (us_dstore_t *self)
+{
+    self->in_batch = false;
+    return us_db_commit (self->db);
+}
+
+/* Undoes the edits made since us_dstore_begin(). */
+void
+us_dstore_rollback (us_dstore_t *self)
+{
+    self->in_batch = false;
+    us_db_rollback (self->db);
+}
+
+/* Calls fn for each indicator of the catalog mirror, in catalog order. */
+int
+us_dstore_each_indicator (us_dstore_t *self, us_dstore_indicator_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT code, name, kind FROM indicators ORDER BY position, id");
+    if (rc)
+        return rc;
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = fn (us_db_text (st, 0), us_db_text (st, 1), us_db_text (st, 2), arg);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "indicators");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Calls fn for each figure entered for a unit in months first..last. */
+int
+us_dstore_each_cell (us_dstore_t *self, int first, int last, us_dstore_cell_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, i.code, c.month, c.value FROM cells c"
+        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+        " WHERE c.month BETWEEN ? AND ? AND c.value IS NOT NULL");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = fn (us_db_text (st, 0), us_db_text (st, 1), sqlite3_column_int (st, 2),
+                 sqlite3_column_int64 (st, 3), arg);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "cells");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Builds the report of period for the office's subtree. */
+int
+us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period)
+{
+    return us_dstore_report_build (report_p, self->db, period, self->unit);
 }

@@ -15,6 +15,7 @@
 #define US_DSTORE_H
 
 #include "us_codec.h"
+#include "us_report.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -57,9 +58,41 @@ int us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
                    const char *indicator, const char *value, const char *note,
                    const char *author);
 
-/* Imports unit,month,indicator,value[,note] rows from CSV: all or nothing;
-   an error names the bad line. */
+/* Imports a sheet of figures (us_import.h, default options): all or
+   nothing; an error names the bad line. */
 int us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author);
+
+/* Starts a transaction: the us_dstore_set() calls until us_dstore_commit()
+   or us_dstore_rollback() are stored together or not at all. */
+int us_dstore_begin (us_dstore_t *self);
+
+/* Commits the edits since us_dstore_begin(); durable when it returns 0. */
+int us_dstore_commit (us_dstore_t *self);
+
+/* Undoes the edits since us_dstore_begin(); never fails. */
+void us_dstore_rollback (us_dstore_t *self);
+
+/* Called for each indicator of the catalog (strings valid during the
+   call); a non-zero return stops the walk and is returned. */
+typedef int (us_dstore_indicator_fn) (const char *code, const char *name,
+                                      const char *kind, void *arg);
+
+/* Walks the catalog mirror in catalog order. */
+int us_dstore_each_indicator (us_dstore_t *self, us_dstore_indicator_fn *fn, void *arg);
+
+/* Called for each figure entered for a unit (strings valid during the
+   call); a non-zero return stops the walk and is returned. */
+typedef int (us_dstore_cell_fn) (const char *unit, const char *indicator, int month,
+                                 int64_t value, void *arg);
+
+/* Walks the figures entered for units (not consolidated) in months
+   first..last (month indexes, us_period.h). */
+int us_dstore_each_cell (us_dstore_t *self, int first, int last, us_dstore_cell_fn *fn,
+                         void *arg);
+
+/* Builds the report of period for the office's subtree (the caller frees
+   it with us_report_destroy()). */
+int us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period);
 
 /* Checks the catalog's rules on the consolidated figures of unit in
    period. Returns 0, or US_EINVAL with the broken rule in msg. */

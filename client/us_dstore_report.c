@@ -14,6 +14,19 @@ s_text (char *dst, size_t size, sqlite3_stmt *st, int col)
     snprintf (dst, size, "%s", us_db_text (st, col));
 }
 
+/* Returns true when units of kind submit reports. The office keeps the
+   kinds' codes only; these are the kinds the province seeds as reporting
+   (unit_kinds.reports), the level between the province and grassroots. */
+static bool
+s_reports (const char *kind)
+{
+    static const char *reporting [] = { "district", "sector", "commune", "park" };
+    for (size_t k = 0; k < sizeof reporting / sizeof reporting [0]; k++)
+        if (strcmp (kind, reporting [k]) == 0)
+            return true;
+    return false;
+}
+
 /* Loads every unit. */
 static int
 s_units (sqlite3 *db, us_report_data_t *data)
@@ -37,6 +50,7 @@ s_units (sqlite3 *db, us_report_data_t *data)
         u->parent_id = sqlite3_column_int64 (st, 4);
         s_text (u->valid_from, sizeof u->valid_from, st, 5);
         s_text (u->valid_to, sizeof u->valid_to, st, 6);
+        u->reports = s_reports (u->kind);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_db_error (db, "units");

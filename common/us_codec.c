@@ -449,7 +449,6 @@ s_code_from_wire (Unionsync__ErrorCode code)
     }
 }
 
-
 /* Encodes msg into a new buffer *buf_p of *len_p bytes; the caller frees it. */
 int
 us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)

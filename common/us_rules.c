@@ -12,12 +12,12 @@ us_rules_edit (char *msg, size_t size, us_kind_t kind, const char *indicator,
                bool clear, int64_t value)
 {
     const char *why = NULL;
-    if (kind == US_KIND_RATIO)
-        why = "%s is a ratio; it is computed, not entered";
-    else
-    if (kind == US_KIND_FORMULA)
-        why = "%s is a formula; it is computed, not entered";
-    else
+    if (us_kind_computed (kind)) {
+        /* The catalog words the refusal, for the office's check too. */
+        int rc = us_catalog_entry_check (indicator, us_kind_name (kind));
+        snprintf (msg, size, "%s", us_error_msg ());
+        return rc;
+    }
     if (!clear && value < 0)
         why = "negative value for %s";
     else

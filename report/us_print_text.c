@@ -110,7 +110,8 @@ s_figures (const us_report_t *r, FILE *out)
         s_cell (value, sizeof value, r, 0, i);
         us_text_pad (out, label, 36, false);
         fprintf (out, " %16s ", value);
-        us_text_pad (out, ind->unit, 6, false);
+        /* A ratio's figure carries its % already. */
+        us_text_pad (out, ind->kind == US_KIND_RATIO ? "" : ind->unit, 6, false);
         fputc (' ', out);
         fputs (ind->name, out);
         int why = us_report_cell_reason (r, 0, i);

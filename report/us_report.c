@@ -23,6 +23,7 @@ typedef struct {
     int depth;
     int64_t parent_id;
     char parent_code [65];  /* "" for the top of the tree */
+    bool reports;           /* expected to submit reports */
 } s_unit_t;
 
 typedef struct {
@@ -103,6 +104,7 @@ s_load_units (s_unit_t **all_p, size_t *n_p, const us_report_data_t *data, const
         memcpy (u->kind, row->kind, sizeof u->kind);
         u->code [sizeof u->code - 1] = u->name [sizeof u->name - 1] = u->kind [sizeof u->kind - 1] = 0;
         u->parent_id = row->parent_id;
+        u->reports = row->reports;
     }
     *all_p = all;
     *n_p = n;
@@ -188,8 +190,10 @@ s_load_indicators (us_report_t *r, const us_report_data_t *data)
     r->ind_parent = calloc (n + 1, sizeof *r->ind_parent);
     if (!r->inds || !r->ind_ids || !r->ind_parent)
         return us_error_set (US_ENOMEM, "out of memory");
-    memcpy (r->inds, data->inds, n * sizeof *r->inds);
-    memcpy (r->ind_ids, data->ind_ids, n * sizeof *r->ind_ids);
+    if (n) {
+        memcpy (r->inds, data->inds, n * sizeof *r->inds);
+        memcpy (r->ind_ids, data->ind_ids, n * sizeof *r->ind_ids);
+    }
     r->n_inds = n;
     for (size_t i = 0; i < n; i++)
         r->ind_parent [i] = *r->inds [i].parent ? us_report_find_indicator (r, r->inds [i].parent) : -1;
@@ -447,13 +451,6 @@ s_load_targets (us_report_t *r, const us_report_data_t *data, const int *map, in
     }
 }
 
-/* Returns true when a unit of this kind is expected to submit reports. */
-static bool
-s_reporting_kind (const char *kind)
-{
-    return strcmp (kind, "district") == 0 || strcmp (kind, "sector") == 0;
-}
-
 /* Counts expected and submitted reports for the period. */
 static int
 s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *map,
@@ -479,7 +476,7 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
         }
     }
     for (size_t u = 0; u < r->n_units; u++) {
-        if (!s_reporting_kind (r->units [u].kind))
+        if (!r->units [u].reports)
             continue;
         r->expected++;
         if (done [u]) {

@@ -48,6 +48,7 @@ typedef struct {
     int64_t parent_id;          /* 0 at the top of the tree */
     char valid_from [8];        /* YYYY-MM or "" */
     char valid_to [8];
+    bool reports;               /* its kind submits reports (counts in completeness) */
 } us_report_unit_row_t;
 
 /* One entered figure. */

@@ -334,6 +334,10 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
     s_strings_t pool = { 0 };
+    if (req->type == US_MSG_HELLO && req->wire < US_WIRE_VERSION)
+        us_log_info ("the office of %s (%s) still speaks wire %u: upgrade its unionsync "
+                     "before serve --min-wire %d", rep.unit, *rep.name ? rep.name : rep.key,
+                     req->wire, US_WIRE_VERSION);
     switch (req->type) {
         case US_MSG_HELLO:  rc = s_hello (self, &reply, &rep, &req->hello); break;
         case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, &rep, &req->push); break;

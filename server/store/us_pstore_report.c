@@ -57,8 +57,9 @@ static int
 s_units (us_pstore_t *store, us_report_data_t *data)
 {
     sqlite3_stmt *st = us_pstore_stmt (store,
-        "SELECT id, code, name, kind, COALESCE (parent_id, 0), valid_from, valid_to"
-        " FROM units ORDER BY id");
+        "SELECT u.id, u.code, u.name, u.kind, COALESCE (u.parent_id, 0), u.valid_from,"
+        " u.valid_to, COALESCE (k.reports, 0) FROM units u"
+        " LEFT JOIN unit_kinds k ON k.id = u.kind_id ORDER BY u.id");
     if (!st)
         return US_EIO;
     int step, rc = 0;
@@ -75,6 +76,7 @@ s_units (us_pstore_t *store, us_report_data_t *data)
         u->parent_id = sqlite3_column_int64 (st, 4);
         s_text (u->valid_from, sizeof u->valid_from, st, 5);
         s_text (u->valid_to, sizeof u->valid_to, st, 6);
+        u->reports = sqlite3_column_int (st, 7) != 0;
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_db_error (us_pstore_db (store), "units");

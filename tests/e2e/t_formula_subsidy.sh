@@ -137,6 +137,14 @@ assert_le 1 "$(grep -c "^2022-H1,QT,.*,support.hanoi,$expect,.*,đồng,$" "$WOR
 assert_le 1 "$(grep -c "^2022-H1,QT,.*,cla.signed.a,$ta,.*,bản,cla.signed" "$WORK/report.csv")" \
     "the CSV row of a part names its whole"
 
+# The office computes the same subsidy for its own unit, offline.
+for u in "${OFFICES[@]}"; do
+    want=$((8500000 * SUM_A[$u] + 6000000 * SUM_B[$u] + 5000000 * SUM_C[$u]))
+    seen=$("$US" show 2022-H1 --json --db "$(cdb "$(name_of "$u")")" \
+           | jq -r --arg u "$u" '(.rows[] | select(.unit == $u) | .values["support.hanoi"]) // "none"')
+    assert_eq "$want" "$seen" "the subsidy in $u's own show"
+done
+
 # A target on the formula: achievement like any figure.
 uss target set QT support.hanoi 2022-H1 "$((expect * 2))"
 assert_rc 0 "a target on the formula"

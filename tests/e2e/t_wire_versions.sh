@@ -58,6 +58,8 @@ client_init new QT.VINHLINH        # the upgraded unionsync
 raw old hello --wire 1
 assert_rc 0 "wire-1 hello answered"
 assert_match '^welcome \[wire 1\]$' "$OUT" "wire-1 hello gets a wire-1 welcome"
+assert_match 'office of QT.DONGHA \(old\) still speaks wire 1' "$(cat "$SRV_LOG")" \
+    "the server log names the offices still on wire 1"
 raw old push --wire 1
 assert_match '^push-ack accepted accepted \[wire 1\]$' "$OUT" "wire-1 push accepted"
 assert_match '^0801' "$(kept)" "a wire-1 batch is kept as its signed Envelope"

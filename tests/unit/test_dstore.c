@@ -302,7 +302,7 @@ Test (dstore, import_all_or_nothing)
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,cla.coverage,3\n",
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new\n",
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n\"QT.DAKRONG,2022-02,members.new,3\n",
-        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,3,\xC3(\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,3,\x01(\n",
         "unit,month,indicator,value\n",
         "",
     };

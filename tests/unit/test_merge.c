@@ -269,6 +269,18 @@ Test (merge, resent_under_new_epoch)
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 3);
 }
 
+/* A formula (Hà Nội's subsidy) is computed, never entered: the province
+   refuses it from an office, whatever the office's program let through. */
+Test (merge, formula_refused)
+{
+    us_delta_t d = s_delta (1, "QT.DAKRONG", 8500000, s_ts (-60), 0, "a");
+    d.indicator = "support.hanoi";
+    us_merge_result_t r = s_push1 (&s_a, &s_ka, d);
+    cr_assert_eq (r.result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_str_eq (r.reason, "support.hanoi is a formula; it is computed, not entered");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
+}
+
 /* A batch that goes back and forth between units, scopes and indicators
    gets each delta's own answer: nothing looked up for one delta leaks into
    another's. */

@@ -850,3 +850,33 @@ Test (report, engine_formula_overflow)
     us_report_destroy (&r);
     us_report_data_free (&d);
 }
+
+/* Completeness counts the units whose kind reports, whatever its code (a
+   commune union since 2025), and no others. */
+Test (report, engine_reporting_kinds)
+{
+    us_report_data_t d = { 0 };
+    s_unit (&d, 1, "QT", "province", 0);
+    s_unit (&d, 2, "QT.DONGHOI", "commune", 1);
+    s_unit (&d, 3, "QT.KCN", "park", 1);
+    s_unit (&d, 4, "QT.DONGHOI.CS1", "grassroots", 2);
+    d.units [1].reports = d.units [2].reports = true;
+    s_ind (&d, "members.new", US_KIND_FLOW, "", "");
+    us_report_submission_row_t *sub = us_report_data_add (d.subs, d.n_subs, d.cap_subs);
+    sub->unit_id = 3;
+    us_month_parse (&sub->first, "2025-07");
+    us_month_parse (&sub->last, "2025-12");
+    us_report_t *r;
+    cr_assert_eq (us_report_compute (&r, &d, "2025-H2", NULL), 0, "%s", us_error_msg ());
+    int expected, submitted, n_missing;
+    us_report_completeness (&expected, &submitted, r);
+    cr_assert_eq (expected, 2);
+    cr_assert_eq (submitted, 1);
+    const int *missing = us_report_missing (&n_missing, r);
+    cr_assert_eq (n_missing, 1);
+    us_report_unit_t info;
+    us_report_unit (&info, r, (size_t) missing [0]);
+    cr_assert_str_eq (info.code, "QT.DONGHOI");
+    us_report_destroy (&r);
+    us_report_data_free (&d);
+}

@@ -27,6 +27,9 @@ Test (rules, edit)
     cr_assert_eq (us_rules_edit (msg, sizeof msg, US_KIND_RATIO, "members.rate", true, 0),
                   US_EINVAL, "a ratio is refused even cleared");
     cr_assert_not_null (strstr (msg, "computed"));
+    cr_assert_eq (us_rules_edit (msg, sizeof msg, US_KIND_FORMULA, "support.hanoi", false, 8),
+                  US_EINVAL, "a formula is computed too");
+    cr_assert_str_eq (msg, "support.hanoi is a formula; it is computed, not entered");
     char tiny [8];
     cr_assert_eq (us_rules_edit (tiny, sizeof tiny, US_KIND_RATIO, "members.rate", false, 1),
                   US_EINVAL);
