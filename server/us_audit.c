@@ -234,8 +234,11 @@ us_audit_verify (us_pstore_t *store, FILE *out)
     if (rc == 0)
         rc = us_pstore_batches_each (store, s_verify_batch, &v);
     if (rc == 0)
+        rc = us_pstore_replay_check (store);
+    if (rc == 0)
         fprintf (out, "audit ok: %" PRId64 " records in an unbroken chain, %" PRId64
-                 " signed batches verified\n", rows, v.batches);
+                 " signed batches verified; figures, targets and states match the records\n",
+                 rows, v.batches);
     return rc;
 }
 

@@ -313,6 +313,12 @@ int us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain);
 /* Sets *rows to the number of records the chain says it holds. */
 int us_pstore_chain_rows (us_pstore_t *self, int64_t *rows);
 
+/* Recomputes the figures (cells), targets and workflow states from the
+   records and compares them with the live tables; returns US_ECORRUPT
+   naming the first that differs. Targets and states of a store upgraded
+   from before schema 4 are checked only once a record covers them. */
+int us_pstore_replay_check (us_pstore_t *self);
+
 /* Appends the record of an act of the province (inside the caller's
    transaction): kind, the unit it concerns ("" for none), what it did
    (reason) and by whom. month < 0 when it has no period. */

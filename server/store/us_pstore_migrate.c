@@ -133,6 +133,9 @@ static const char s_v3 [] =
    earlier records are deltas and keep their hashes. */
 static const char s_v4 [] =
     "ALTER TABLE received ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    /* With no targets or states yet, every later one has its record. */
+    "INSERT INTO meta (key, value) SELECT 'acts_complete', '1'"
+    "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
 
 /* Refuses schema 2 over units whose kind it does not know. */

@@ -4,6 +4,7 @@
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_period.h"
 #include "us_tree.h"
 
 #include <stdlib.h>
@@ -82,6 +83,33 @@ us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
     if (rc == 0)
         rc = us_pstore_chain_close (self, &chain);
     return rc;
+}
+
+/* Records an import. */
+int
+us_pstore_import_record (us_pstore_t *self, const char *what, int count)
+{
+    char text [US_MAX_REASON];
+    snprintf (text, sizeof text, "%s import of %d rows", what, count);
+    return us_pstore_act_record (self, US_ACT_IMPORT, "", "", -1, true, count, "", text);
+}
+
+/* Copies the code of unit id. */
+int
+us_pstore_unit_code (us_pstore_t *self, char *code, size_t size, int64_t id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT code FROM units WHERE id = ?", "reading units");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (code, size, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : step == SQLITE_DONE
+         ? us_error_set (US_ENOTFOUND, "no unit %lld", (long long) id)
+         : us_pstore_fail (self, "reading units");
 }
 
 /* Keeps the bytes a replica signed, with the signature. */
@@ -376,5 +404,97 @@ us_pstore_batches_each (us_pstore_t *self,
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading kept batches");
     sqlite3_finalize (st);
+    return rc;
+}
+
+/* The first cell that differs from what its records give: the last
+   delta written to it, or none; and the records of cells that are gone. */
+static const char s_cells_check [] =
+    "WITH last AS (SELECT unit, indicator, month, MAX (id) AS id FROM received"
+    "  WHERE kind = 0 AND outcome IN (1, 2) GROUP BY unit, indicator, month)"
+    " SELECT u.code, i.code, c.month, c.value, c.version, r.value, r.version, r.id IS NULL"
+    " FROM cells c JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+    " LEFT JOIN last l ON l.unit = u.code AND l.indicator = i.code AND l.month = c.month"
+    " LEFT JOIN received r ON r.id = l.id"
+    " WHERE r.id IS NULL OR c.value IS NOT r.value OR c.version <> r.version"
+    " UNION ALL"
+    " SELECT l.unit, l.indicator, l.month, NULL, NULL, r.value, r.version, 0"
+    " FROM last l JOIN received r ON r.id = l.id WHERE NOT EXISTS (SELECT 1 FROM cells c"
+    "  JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+    "  WHERE u.code = l.unit AND i.code = l.indicator AND c.month = l.month)"
+    " LIMIT 1";
+
+/* The first target whose row is not what its last record set. */
+static const char s_targets_check [] =
+    "SELECT code, ind, now, rec FROM (SELECT u.code AS code, i.code AS ind,"
+    "  t.period || ' ' || t.source || ' ' || t.lo || ' ' || t.hi || ' ' || t.is_range AS now,"
+    "  (SELECT r.reason FROM received r WHERE r.kind = 5 AND r.unit = u.code"
+    "   AND r.indicator = i.code AND substr (r.reason, 1, length (t.period || t.source) + 2)"
+    "   = t.period || ' ' || t.source || ' ' ORDER BY r.id DESC LIMIT 1) AS rec"
+    "  FROM targets t JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id)"
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+
+/* The first workflow state that is not what its last record set. */
+static const char s_states_check [] =
+    "SELECT code, '', now, rec FROM (SELECT u.code AS code, s.period || ' ' || s.state AS now,"
+    "  (SELECT r.reason FROM received r WHERE r.kind = 6 AND r.unit = u.code"
+    "   AND substr (r.reason, 1, length (s.period) + 1) = s.period || ' '"
+    "   ORDER BY r.id DESC LIMIT 1) AS rec"
+    "  FROM submissions s JOIN units u ON u.id = s.unit_id)"
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+
+/* Runs one check; sets the error naming its first row, if any. */
+static int
+s_replay_one (us_pstore_t *self, const char *sql, bool complete, bool cells)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, sql);
+    if (rc)
+        return us_error_set (rc, "checking the records: %s", us_error_msg ());
+    sqlite3_bind_int (st, 1, complete);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW && cells) {
+        char month [16], held [32], given [32];
+        us_month_format (month, sqlite3_column_int (st, 2));
+        snprintf (held, sizeof held, sqlite3_column_type (st, 4) == SQLITE_NULL ? "no cell"
+                  : sqlite3_column_type (st, 3) == SQLITE_NULL ? "nothing" : "%lld",
+                  (long long) sqlite3_column_int64 (st, 3));
+        snprintf (given, sizeof given, sqlite3_column_int (st, 7) ? "no record"
+                  : sqlite3_column_type (st, 5) == SQLITE_NULL ? "nothing" : "%lld",
+                  (long long) sqlite3_column_int64 (st, 5));
+        rc = us_error_set (US_ECORRUPT, "cell %.64s %s %.64s holds %s (version %lld), its "
+                           "records give %s (version %lld): changed outside the records",
+                           us_db_text (st, 0), month, us_db_text (st, 1), held,
+                           (long long) sqlite3_column_int64 (st, 4), given,
+                           (long long) sqlite3_column_int64 (st, 6));
+    }
+    else
+    if (step == SQLITE_ROW)
+        rc = us_error_set (US_ECORRUPT, "%s %.64s%s%.64s holds '%.80s', its records give "
+                           "'%.80s': changed outside the records",
+                           *us_db_text (st, 1) ? "target of" : "workflow state of",
+                           us_db_text (st, 0), *us_db_text (st, 1) ? " " : "",
+                           us_db_text (st, 1), us_db_text (st, 2),
+                           sqlite3_column_type (st, 3) == SQLITE_NULL ? "nothing"
+                           : us_db_text (st, 3));
+    else
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "checking the records");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Recomputes cells, targets and states from the records and compares. */
+int
+us_pstore_replay_check (us_pstore_t *self)
+{
+    int64_t complete = 0;
+    int rc = us_db_meta_int (&complete, self->db, "acts_complete", 0);
+    if (rc == 0)
+        rc = s_replay_one (self, s_cells_check, true, true);
+    if (rc == 0)
+        rc = s_replay_one (self, s_targets_check, complete != 0, false);
+    if (rc == 0)
+        rc = s_replay_one (self, s_states_check, complete != 0, false);
     return rc;
 }

@@ -316,6 +316,8 @@ us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
         us_csv_destroy (&csv);
     }
     if (rc == 0)
+        rc = us_pstore_import_record (self, "units", *count);
+    if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
         us_pstore_rollback (self);
@@ -378,6 +380,8 @@ us_pstore_import_kinds (us_pstore_t *self, int *count, const char *path)
         rc = got;
     us_csv_destroy (&csv);
     if (rc == 0)
+        rc = us_pstore_import_record (self, "unit kinds", *count);
+    if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
         us_pstore_rollback (self);
@@ -399,6 +403,8 @@ us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path)
     rc = us_pstore_begin (self);
     if (rc == 0)
         rc = us_pstore_put_catalog (self, cat);
+    if (rc == 0)
+        rc = us_pstore_import_record (self, "indicators", (int) cat->count);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc)
