@@ -31,6 +31,8 @@ static const char *s_usage =
     "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
     "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
     "  status [--json]                       pending, rejected, conflicts, clock\n"
+    "  audit check                           the server's audit chain still holds every\n"
+    "                                        signed head this office has seen\n"
     "  submit PERIOD                         report the period as complete (sent on sync)\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
     "\n"
@@ -365,6 +367,39 @@ s_cmd_submit (int argc, char **argv)
     return 0;
 }
 
+/* audit check: proof that the server's chain extends every head seen. */
+static int
+s_cmd_audit_check (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("timeout-ms", true),
+                         US_OPT ("retries", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_sync_opts_t so = { 0 };
+    if (s_int_opt (&so.timeout_ms, opts, n, "timeout-ms", 3000, 600000) != 0
+    ||  s_int_opt (&so.retries, opts, n, "retries", 4, 100) != 0)
+        return us_args_usage_error (us_error_msg ());
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_keys_t keys;
+    int rc = us_keys_load (&keys, us_dstore_key_path (store));
+    size_t checked = 0;
+    if (rc == 0) {
+        signal (SIGPIPE, SIG_IGN);
+        rc = us_sync_audit_check (&checked, store, &keys, &so);
+        us_keys_wipe (&keys);
+    }
+    us_dstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n", checked);
+    return 0;
+}
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
@@ -385,6 +420,8 @@ main (int argc, char **argv)
     if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
+    if (strcmp (cmd, "audit") == 0 && argc > 2 && strcmp (argv [2], "check") == 0)
+        return s_cmd_audit_check (argc - 3, argv + 3);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }

@@ -1562,3 +1562,78 @@ us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period)
 {
     return us_dstore_report_build (report_p, self->db, period, self->unit);
 }
+
+/* Keeps the signed audit head of a Welcome. */
+int
+us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w)
+{
+    if (w->audit_hash.len != 32 || w->audit_signature.len != 64 || w->audit_key.len != 32)
+        return 0;
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, w->audit_records, w->audit_hash.data);
+    if (us_keys_verify (w->audit_key.data, w->audit_signature.data, 64,
+                        (const uint8_t *) text, strlen (text)) != 0)
+        return us_error_set (US_ECORRUPT, "the server's audit head of %llu records is not "
+                             "signed by the key it names", (unsigned long long) w->audit_records);
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT OR IGNORE INTO audit_heads (records, hash, signature, key, seen_ms)"
+        " VALUES (?, ?, ?, ?, ?)");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) w->audit_records);
+    sqlite3_bind_blob (st, 2, w->audit_hash.data, 32, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 3, w->audit_signature.data, 64, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 4, w->audit_key.data, 32, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0
+       : us_error_set (US_EIO, "keeping the audit head: %s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads the heads kept, oldest first. */
+int
+us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n)
+{
+    *heads_p = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT records, hash, signature, key, seen_ms FROM audit_heads ORDER BY records");
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            us_dstore_head_t *grown = realloc (*heads_p, cap * sizeof *grown);
+            if (!grown) {
+                rc = us_error_set (US_ENOMEM, "out of memory");
+                break;
+            }
+            *heads_p = grown;
+        }
+        us_dstore_head_t *h = &(*heads_p) [*n];
+        memset (h, 0, sizeof *h);
+        h->records = (uint64_t) sqlite3_column_int64 (st, 0);
+        if (sqlite3_column_bytes (st, 1) == 32)
+            memcpy (h->hash, sqlite3_column_blob (st, 1), 32);
+        if (sqlite3_column_bytes (st, 2) == 64)
+            memcpy (h->signature, sqlite3_column_blob (st, 2), 64);
+        if (sqlite3_column_bytes (st, 3) == 32)
+            memcpy (h->key, sqlite3_column_blob (st, 3), 32);
+        h->seen_ms = sqlite3_column_int64 (st, 4);
+        (*n)++;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_error_set (US_EIO, "reading the audit heads: %s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    if (rc) {
+        free (*heads_p);
+        *heads_p = NULL;
+        *n = 0;
+    }
+    return rc;
+}

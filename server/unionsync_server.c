@@ -287,7 +287,7 @@ s_cmd_serve (int argc, char **argv)
     int lock = -1;
     int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
     if (rc == 0)
-        rc = us_keys_load (&keys, us_pstore_key_path (store));
+        rc = us_audit_keys (&keys, us_pstore_key_path (store));
     if (rc) {
         if (lock >= 0)
             close (lock);
@@ -543,6 +543,46 @@ s_cmd_conflicts (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* Writes n bytes as lower-case hex into out [2n + 1]. */
+static void
+s_hex (char *out, const uint8_t *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf (out + 2 * i, 3, "%02x", bytes [i]);
+}
+
+/* audit head: prints the chain's head signed with the province's key. */
+static int
+s_audit_head (us_opt_t *opts, int n)
+{
+    us_pstore_t *store;
+    int ex;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_keys_t keys;
+    us_audit_head_t head;
+    int rc = us_audit_keys (&keys, us_pstore_key_path (store));
+    if (rc == 0) {
+        rc = us_audit_head (&head, store, &keys);
+        us_keys_wipe (&keys);
+    }
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    char hex [2 * 64 + 1];
+    printf ("audit head: %llu records\n", (unsigned long long) head.records);
+    s_hex (hex, head.hash, US_HASH_LEN);
+    printf ("hash: %s\n", hex);
+    s_hex (hex, head.signature, 64);
+    printf ("signature: %s\n", hex);
+    s_hex (hex, head.key, 32);
+    printf ("signing key: %s\n", hex);
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, head.records, head.hash);
+    printf ("signed text: %s\n", text);
+    return 0;
+}
+
 /* audit verify | audit show: the record of every received delta. */
 static int
 s_cmd_audit (int argc, char **argv)
@@ -554,6 +594,8 @@ s_cmd_audit (int argc, char **argv)
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    if (strcmp (pos [0], "head") == 0)
+        return s_audit_head (opts, n);
     bool verify = strcmp (pos [0], "verify") == 0;
     const char *unit = us_args_value (opts, n, "unit", NULL);
     const char *period = us_args_value (opts, n, "period", NULL);

@@ -296,3 +296,57 @@ us_audit_show (us_pstore_t *store, FILE *out, const char *unit, const char *peri
         fprintf (out, "no changes recorded for %s in %s\n", unit, p.text);
     return rc;
 }
+
+/* Loads the server's keys, adding a signing pair when the file has none. */
+int
+us_audit_keys (us_keys_t *keys, const char *path)
+{
+    int rc = us_keys_load (keys, path);
+    if (rc || keys->has_sign)
+        return rc;
+    rc = us_keys_add_sign (keys);
+    if (rc == 0)
+        rc = us_keys_replace (keys, path);
+    if (rc)
+        us_keys_wipe (keys);
+    return rc;
+}
+
+/* Sets hash to the hash of record `records`. */
+int
+us_audit_hash_at (us_pstore_t *store, uint64_t records, uint8_t *hash, bool *found)
+{
+    memset (hash, 0, US_HASH_LEN);
+    *found = true;
+    if (records == 0)
+        return 0;
+    if (records > INT64_MAX) {
+        *found = false;
+        return 0;
+    }
+    return us_pstore_record_hash (store, (int64_t) records, hash, found);
+}
+
+/* Reads the chain's head and signs it. */
+int
+us_audit_head (us_audit_head_t *head, us_pstore_t *store, const us_keys_t *keys)
+{
+    memset (head, 0, sizeof *head);
+    if (!keys->has_sign)
+        return us_error_set (US_EINVAL, "the server's key file has no signing key");
+    int64_t rows;
+    bool found;
+    int rc = us_pstore_chain_rows (store, &rows);
+    if (rc == 0)
+        rc = us_audit_hash_at (store, (uint64_t) rows, head->hash, &found);
+    if (rc == 0 && !found)
+        rc = us_error_set (US_ECORRUPT, "the audit chain says it holds %" PRId64 " records "
+                           "but has fewer", rows);
+    if (rc)
+        return rc;
+    head->records = (uint64_t) rows;
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, head->records, head->hash);
+    memcpy (head->key, keys->sign_public, 32);
+    return us_keys_sign (head->signature, keys, (const uint8_t *) text, strlen (text));
+}

@@ -1,5 +1,6 @@
 /*  us_handler: turns one request from a replica into one reply. */
 #include "us_handler.h"
+#include "us_audit.h"
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -16,6 +17,10 @@ struct _us_handler_t {
     us_hlc_t clock;
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
+    us_keys_t signer;       /* signs the audit head; has_sign false: none */
+    us_audit_head_t head;   /* the last head signed, reused while it holds */
+    uint8_t proof_hash [US_MAX_HEADS][US_HASH_LEN];
+    us_bytes_t proof [US_MAX_HEADS];    /* the Welcome being built points here */
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -83,11 +88,19 @@ us_handler_set_min_wire (us_handler_t *self, uint32_t min_wire)
     return 0;
 }
 
+/* Signs the audit chain's head in every Welcome with keys (copied). */
+void
+us_handler_set_signer (us_handler_t *self, const us_keys_t *keys)
+{
+    self->signer = *keys;
+}
+
 /* Frees the handler and nulls the pointer; safe on NULL. */
 void
 us_handler_destroy (us_handler_t **self_p)
 {
     if (self_p && *self_p) {
+        us_keys_wipe (&(*self_p)->signer);
         free (*self_p);
         *self_p = NULL;
     }
@@ -114,6 +127,35 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
     return us_codec_encode (reply_p, len_p, &msg);
 }
 
+/* Puts the signed head of the audit chain into a Welcome, and the hash
+   at each length the Hello asks about. A head is signed again only when
+   the chain grew. */
+static int
+s_anchor (us_handler_t *self, us_welcome_t *w, const us_hello_t *hello)
+{
+    if (!self->signer.has_sign)
+        return 0;
+    int64_t rows;
+    int rc = us_pstore_chain_rows (self->store, &rows);
+    if (rc == 0 && (self->head.records != (uint64_t) rows || !self->head.key [0]))
+        rc = us_audit_head (&self->head, self->store, &self->signer);
+    for (size_t i = 0; rc == 0 && i < hello->n_audit_counts && i < US_MAX_HEADS; i++) {
+        bool found;
+        rc = us_audit_hash_at (self->store, hello->audit_counts [i], self->proof_hash [i],
+                               &found);
+        self->proof [i] = (us_bytes_t) { self->proof_hash [i], found ? US_HASH_LEN : 0 };
+    }
+    if (rc)
+        return rc;
+    w->audit_records = self->head.records;
+    w->audit_hash = (us_bytes_t) { self->head.hash, US_HASH_LEN };
+    w->audit_signature = (us_bytes_t) { self->head.signature, 64 };
+    w->audit_key = (us_bytes_t) { self->head.key, 32 };
+    w->audit_proof = self->proof;
+    w->n_audit_proof = hello->n_audit_counts;
+    return 0;
+}
+
 /* Answers Hello with Welcome. */
 static int
 s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_hello_t *hello)
@@ -138,7 +180,7 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.head = head;
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
-    return 0;
+    return s_anchor (self, &reply->welcome, hello);
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as

@@ -313,6 +313,9 @@ int us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain);
 /* Sets *rows to the number of records the chain says it holds. */
 int us_pstore_chain_rows (us_pstore_t *self, int64_t *rows);
 
+/* Copies the hash of record id; *found is false when there is none. */
+int us_pstore_record_hash (us_pstore_t *self, int64_t id, uint8_t *hash, bool *found);
+
 /* Recomputes the figures (cells), targets and workflow states from the
    records and compares them with the live tables; returns US_ECORRUPT
    naming the first that differs. Targets and states of a store upgraded

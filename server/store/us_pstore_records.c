@@ -85,6 +85,25 @@ us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
     return rc;
 }
 
+/* Copies the hash of record id. */
+int
+us_pstore_record_hash (us_pstore_t *self, int64_t id, uint8_t *hash, bool *found)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT hash FROM received WHERE id = ?",
+                             "reading the audit chain");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    int step = sqlite3_step (st);
+    *found = step == SQLITE_ROW && sqlite3_column_bytes (st, 0) == US_HASH_LEN;
+    if (*found)
+        memcpy (hash, sqlite3_column_blob (st, 0), US_HASH_LEN);
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading the audit chain");
+}
+
 /* Records an import. */
 int
 us_pstore_import_record (us_pstore_t *self, const char *what, int count)

@@ -5,6 +5,7 @@
 #include "us_codec.h"
 #include "us_db.h"
 #include "us_dstore.h"
+#include "us_dstore_schema.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -1100,8 +1101,8 @@ TestSuite (dstore_migrate, .init = s_setup, .fini = s_teardown);
 /* A new store is at the latest schema, marked both ways. */
 Test (dstore_migrate, new_store_is_current)
 {
-    cr_assert_eq (s_int ("PRAGMA user_version"), 2);
-    cr_assert_eq (s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'schema'"), 2);
+    cr_assert_eq (s_int ("PRAGMA user_version"), US_DSTORE_SCHEMA);
+    cr_assert_eq (s_int ("SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'schema'"), US_DSTORE_SCHEMA);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM state"), 1);
     cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM meta WHERE key IN ('epoch', 'last_seq', 'hlc')"), 0);
@@ -1136,7 +1137,7 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
     cr_assert_str_eq (us_dstore_unit (s_store), "QT.TRIEUPHONG");
     cr_assert_str_eq (us_dstore_server (s_store), "tcp://127.0.0.1:27555");
     cr_assert_str_eq (us_dstore_server_key (s_store), "sNo^De-qAou^R3TDmX6Bnv<Gx*K{^0hdJjJG-43j");
-    cr_assert_eq (s_int ("PRAGMA user_version"), 2);
+    cr_assert_eq (s_int ("PRAGMA user_version"), US_DSTORE_SCHEMA);
     cr_assert_eq (s_int ("SELECT epoch FROM state"), 1);
     cr_assert_eq (s_int ("SELECT last_seq FROM state"), 7);
     cr_assert_eq (s_int ("SELECT checkpoint FROM state"), 55);
