@@ -8,6 +8,7 @@
 #include "us_hlc.h"
 #include "us_import.h"
 #include "us_keys.h"
+#include "us_limits.h"
 #include "us_period.h"
 #include "us_dstore_report.h"
 #include "us_print.h"
@@ -1289,10 +1290,13 @@ s_status_lists (us_dstore_t *self, FILE *out, bool json)
                 s_cell_text (line, sizeof line, st, 0, 1, 2, 3);
                 if (n == 0)
                     fprintf (out, "%s:\n", titles [q]);
+                /* Authors and reasons may come from the wire: escaped. */
+                char text [US_TEXT_SAFE (US_MAX_REASON)];
+                us_text_safe (text, sizeof text, us_db_text (st, q == 0 ? 4 : 5));
                 if (q == 0)
-                    fprintf (out, "  %s (by %s)\n", line, us_db_text (st, 4));
+                    fprintf (out, "  %s (by %s)\n", line, text);
                 else
-                    fprintf (out, "  %s: %s\n", line, us_db_text (st, 5));
+                    fprintf (out, "  %s: %s\n", line, text);
             }
             n++;
         }
@@ -1342,10 +1346,13 @@ s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
         else {
             if (n == 0)
                 fputs ("Conflicts settled by the province:\n", out);
+            char wa [US_TEXT_SAFE (US_MAX_CODE)], la [US_TEXT_SAFE (US_MAX_CODE)];
+            char rule [US_TEXT_SAFE (US_MAX_CODE)];
             fprintf (out, "  %s %s %s: kept %s (%s) over %s (%s); rule %s\n",
                      us_db_text (st, 0), m, us_db_text (st, 1), us_db_text (st, 3),
-                     us_db_text (st, 4), us_db_text (st, 5), us_db_text (st, 6),
-                     us_db_text (st, 7));
+                     us_text_safe (wa, sizeof wa, us_db_text (st, 4)), us_db_text (st, 5),
+                     us_text_safe (la, sizeof la, us_db_text (st, 6)),
+                     us_text_safe (rule, sizeof rule, us_db_text (st, 7)));
         }
         n++;
     }

@@ -19,6 +19,13 @@ bool us_text_utf8_valid (const char *s);
    and line breaks (a multi-line note). */
 bool us_text_utf8_valid_lines (const char *s);
 
+/* Copies s into buf [size] for a terminal: control characters (C0, DEL,
+   C1) and bytes that are not UTF-8 become \xNN, so text from the wire or
+   a store cannot move the cursor or recolour the screen. Cut short at
+   size; returns buf. US_TEXT_SAFE (n) bytes hold any n-byte string. */
+#define US_TEXT_SAFE(n) (4 * (n) + 1)
+const char *us_text_safe (char *buf, size_t size, const char *s);
+
 /* Returns the number of terminal columns s takes. */
 size_t us_text_width (const char *s);
 

@@ -264,17 +264,27 @@ s_show_one (void *arg, const us_pstore_shown_t *shown)
         snprintf (value, sizeof value, "(cleared)");
     else
         snprintf (value, sizeof value, "%lld", (long long) r->value);
-    if (r->kind != US_ACT_DELTA) {
-        fprintf (show->out, "#%lld %s %s %s: %s by %s\n", (long long) r->id, when, r->unit,
-                 us_act_name (r->kind), r->reason, r->author);
-        show->n++;
-        return 0;
-    }
-    const char *outcome = us_outcome_name ((us_outcome_t) r->outcome);
-    fprintf (show->out, "#%lld %s %s %s %s = %s by %s (%s) %s%s%s%s%s\n",
-             (long long) r->id, when, r->unit, month, r->indicator, value, r->author,
-             shown->who, outcome, *r->reason ? ": " : "", r->reason,
-             *r->note ? "; note: " : "", r->note);
+    /* Every text is escaped: authors and notes come from the wire. */
+    char unit [US_TEXT_SAFE (US_MAX_CODE)], author [US_TEXT_SAFE (US_MAX_CODE)];
+    char reason [US_TEXT_SAFE (US_MAX_REASON)], who [US_TEXT_SAFE (US_MAX_REPLICA_NAME)];
+    char ind [US_TEXT_SAFE (US_MAX_CODE)], *note = malloc (US_TEXT_SAFE (strlen (r->note)));
+    if (!note)
+        return us_error_set (US_ENOMEM, "out of memory");
+    us_text_safe (unit, sizeof unit, r->unit);
+    us_text_safe (author, sizeof author, r->author);
+    us_text_safe (reason, sizeof reason, r->reason);
+    us_text_safe (who, sizeof who, shown->who);
+    us_text_safe (ind, sizeof ind, r->indicator);
+    us_text_safe (note, US_TEXT_SAFE (strlen (r->note)), r->note);
+    if (r->kind != US_ACT_DELTA)
+        fprintf (show->out, "#%lld %s %s %s: %s by %s\n", (long long) r->id, when, unit,
+                 us_act_name (r->kind), reason, author);
+    else
+        fprintf (show->out, "#%lld %s %s %s %s = %s by %s (%s) %s%s%s%s%s\n",
+                 (long long) r->id, when, unit, month, ind, value, author, who,
+                 us_outcome_name ((us_outcome_t) r->outcome), *reason ? ": " : "", reason,
+                 *note ? "; note: " : "", note);
+    free (note);
     show->n++;
     return 0;
 }

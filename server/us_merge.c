@@ -237,6 +237,12 @@ s_apply (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
         return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     res->result.seq = d->seq;
     res->result.outcome = US_OUTCOME_ACCEPTED;
+    /* Text from the wire reaches printers and pages: refused unless it is
+       UTF-8 without control characters (a note may hold line breaks). */
+    if (!us_text_utf8_valid (d->author) || (d->note && !us_text_utf8_valid_lines (d->note))) {
+        s_reject (res, "author or note is not UTF-8 or holds control characters%s%s", "", "");
+        return 0;
+    }
     int rc = s_unit (memo, store, w, d->unit);
     if (rc)
         return rc;

@@ -3,7 +3,8 @@
     Connects to the server of a district store with that store's own CURVE
     keys (so it passes authentication) and sends one request: random bytes,
     a truncated Push, a Push with a bad signature, a Push of a unit outside
-    the replica's scope, a correctly signed Push of its own unit, a batch of
+    the replica's scope, a correctly signed Push of its own unit (also with
+    escape sequences in its author and note: hostile-text), a batch of
     400,000 empty deltas (800 KB), or a plain Hello. With --wire 1 the
     request is written in wire 1, as an office not yet upgraded sends it
     (its Push signed the old way). Prints the reply's type, message or
@@ -13,7 +14,7 @@
     A foreign Push carries fixed clocks, so sending it twice repeats the same
     edits; --values adds each result's value, version and cleared flag.
 
-    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello
+    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|hello
                       [--wire 1|2] [--values]
 */
 #include "us_codec.h"
@@ -28,11 +29,16 @@
 #include <string.h>
 #include <zmq.h>
 
-#define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello " \
-              "[--wire 1|2] [--values]\n"
+#define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|" \
+              "hello [--wire 1|2] [--values]\n"
 
 /* Whether replies print each result's cell state. */
 static bool s_values;
+
+/* The author of a Push's first delta and the note of its second; a
+   hostile Push puts escape sequences and a stray byte in them. */
+static const char *s_author = "rawpeer";
+static const char *s_note = "";
 
 /* Encodes a Push of two deltas for unit in wire version wire, signed over
    that wire's signed bytes with keys, or with zeros. Each wire and unit
@@ -43,9 +49,9 @@ s_push (uint8_t **buf, size_t *len, uint32_t wire, const us_keys_t *keys,
 {
     us_delta_t deltas [2] = {
         { .seq = first_seq, .unit = unit, .indicator = "members.new", .month = 2022 * 12 + 4,
-          .value = 5, .hlc = us_hlc_make (ms, 1), .author = "rawpeer", .note = "" },
+          .value = 5, .hlc = us_hlc_make (ms, 1), .author = s_author, .note = "" },
         { .seq = first_seq + 1, .unit = unit, .indicator = "cdcs.new", .month = 2022 * 12 + 4,
-          .value = 1, .hlc = us_hlc_make (ms, 2), .author = "rawpeer", .note = "" },
+          .value = 1, .hlc = us_hlc_make (ms, 2), .author = "rawpeer", .note = s_note },
     };
     us_msg_t msg = { .type = US_MSG_PUSH, .wire = wire, .request_id = 7 };
     msg.push.epoch = 1;
@@ -158,6 +164,11 @@ s_request (uint8_t **buf, size_t *len, const char *mode, uint32_t wire,
                        1650000000000);     /* fixed: a second run repeats it */
     if (strcmp (mode, "push") == 0)
         return s_push (buf, len, wire, keys, unit, true, seq, now);
+    if (strcmp (mode, "hostile-text") == 0) {
+        s_author = "raw\x1b[31mpeer";
+        s_note = "note \x1b]0;owned\x07 \xff";
+        return s_push (buf, len, wire, keys, unit, true, seq + 200, now);
+    }
     if (strcmp (mode, "empty") == 0)
         return s_empty (buf, len, wire);
     if (strcmp (mode, "hello") == 0) {
