@@ -356,16 +356,23 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     self->requests++;
     *reply_p = NULL;
     us_msg_t *req = NULL;
-    int rc = us_codec_decode (&req, data, len);
-    if (rc)             /* in the oldest wire, which every client reads */
+    us_replica_t rep;
+    /* A revoked or unknown key costs no decoding: the connection may have
+       been authenticated before the key was revoked. The refusal is in
+       the oldest wire, which every client reads. */
+    int rc = us_pstore_replica (self->store, &rep, key);
+    if (rc == 0)
+        rc = us_codec_decode (&req, data, len);
+    if (rc) {
+        us_msg_destroy (&req);
         return s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
                               us_error_msg ());
-    us_replica_t rep;
+    }
     rc = req->wire < self->min_wire
        ? us_error_set (US_EVERSION, "this office's unionsync speaks wire %u; the province's "
                        "server accepts wire %u and later: upgrade unionsync",
                        req->wire, self->min_wire)
-       : us_pstore_replica (self->store, &rep, key);
+       : 0;
     if (rc) {
         uint64_t id = req->request_id;
         uint32_t wire = req->wire;

@@ -303,6 +303,9 @@ int us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t re
                          uint32_t epoch, const uint8_t *bytes, size_t len,
                          const uint8_t *signature, size_t signature_len);
 
+/* Removes a batch kept in this transaction that added no record. */
+int us_pstore_batch_drop (us_pstore_t *self, int64_t batch_id);
+
 /* Appends a record to the chain: sets its id and batch, hashes it onto
    the head. */
 int us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_row_t *row);

@@ -158,6 +158,20 @@ us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t replic
     return rc;
 }
 
+/* Removes a batch that added no record. */
+int
+us_pstore_batch_drop (us_pstore_t *self, int64_t batch_id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "DELETE FROM batches WHERE id = ? AND NOT EXISTS (SELECT 1 FROM received"
+        " WHERE batch_id = ?1)", "dropping a batch that changed nothing");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, batch_id);
+    return us_pstore_done (self, st, "dropping a batch that changed nothing");
+}
+
 /* Appends a record to the chain. */
 int
 us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_row_t *row)

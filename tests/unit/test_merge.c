@@ -836,3 +836,56 @@ Test (merge_oom, push_transient, .init = s_setup, .fini = s_teardown)
 {
     s_merge_oom_sweep (false);
 }
+
+/* A batch that only repeats what was applied adds no record, and its bytes
+   are not kept: replaying it does not grow the store. */
+Test (merge, replay_keeps_no_bytes)
+{
+    us_delta_t d [2] = { s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A"),
+                         s_delta (2, "QT.HUONGHOA", 20, s_ts (1), 0, "A") };
+    us_merge_result_t res [2];
+    s_push (res, &s_a, &s_ka, 1, d, 2);
+    int64_t batches = s_int ("SELECT COUNT(*) FROM batches");
+    int64_t records = s_int ("SELECT COUNT(*) FROM received");
+    cr_assert_eq (batches, 1);
+    for (int i = 0; i < 3; i++) {
+        s_push (res, &s_a, &s_ka, 1, d, 2);
+        cr_assert (res [0].result.duplicate && res [1].result.duplicate);
+    }
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM batches"), batches, "a replay kept its bytes");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), records);
+}
+
+/* The replica is read again inside the batch's transaction: a revocation
+   after the request was read refuses the whole batch, and nothing is
+   written. */
+Test (merge, revoked_inside_the_transaction)
+{
+    us_replica_t stale = s_a;          /* as the service read it */
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &s_ka);
+    cr_assert_eq (us_pstore_revoke (s_store, token), 0, "%s", us_error_msg ());
+    us_delta_t d = s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A");
+    us_merge_result_t res;
+    cr_assert_eq (s_push_rc (&res, &stale, &s_ka, 1, &d, 1), US_EPERM);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM batches"), 0);
+}
+
+/* A delta whose author or note holds control characters or bytes that are
+   not UTF-8 is rejected on its own; the clean one beside it is applied. */
+Test (merge, hostile_text_rejected_per_delta)
+{
+    us_delta_t d [3] = { s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A\x1b[2J"),
+                         s_delta (2, "QT.DAKRONG.CS1", 20, s_ts (1), 0, "A"),
+                         s_delta (3, "QT.DAKRONG", 30, s_ts (2), 0, "A") };
+    d [1].note = "bad \xff";
+    d [2].indicator = "cdcs.new";
+    us_merge_result_t res [3];
+    s_push (res, &s_a, &s_ka, 1, d, 3);
+    cr_assert_eq (res [0].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_eq (res [1].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (res [0].reason, "control characters"), "%s", res [0].reason);
+    cr_assert_eq (res [2].result.outcome, US_OUTCOME_ACCEPTED, "%s", res [2].reason);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 1);
+}
