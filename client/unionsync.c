@@ -11,6 +11,7 @@
 #include "us_keys.h"
 #include "us_sync.h"
 #include "us_template.h"
+#include "us_ui.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ static const char *s_usage =
     "                                        signed head this office has seen\n"
     "  submit PERIOD                         report the period as complete (sent on sync)\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
+    "  ui [--port N] [--no-browser]          the office desk in the browser; prints its address\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
     "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -422,6 +424,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0 && argc > 2 && strcmp (argv [2], "check") == 0)
         return s_cmd_audit_check (argc - 3, argv + 3);
+    if (strcmp (cmd, "ui") == 0)     return us_ui_run (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }

@@ -64,6 +64,7 @@ static const char *s_counter_set [S_COUNTERS] = {
 static int
 s_get (us_dstore_t *self, s_counter_t which, int64_t *value)
 {
+    *value = 0;
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts, s_counter_get [which]);
     if (rc)
@@ -1643,4 +1644,247 @@ us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n)
         *n = 0;
     }
     return rc;
+}
+
+/*  ----------------------------------------------------------------------
+    What the office desk reads and keeps
+    ---------------------------------------------------------------------- */
+
+/* Walks the cells of unit for months first..last, with their answers. One
+   query over the three places a cell can be known from: the view, the
+   outbox and the history of answers. */
+int
+us_dstore_cells (us_dstore_t *self, const char *unit, int first, int last,
+                 us_dstore_desk_cell_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "WITH u AS (SELECT id FROM units WHERE code = ?1),"
+        " k AS (SELECT i.code AS ind, c.month AS month FROM cells c"
+        "       JOIN indicators i ON i.id = c.ind_id"
+        "       WHERE c.unit_id = (SELECT id FROM u) AND c.month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM outbox WHERE unit = ?1 AND month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM history WHERE unit = ?1 AND month BETWEEN ?2 AND ?3)"
+        " SELECT k.ind, k.month, c.value, c.author, c.note, c.corrected, c.id,"
+        "  EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?1 AND o.indicator = k.ind"
+        "          AND o.month = k.month),"
+        "  h.outcome, h.reason, h.value, h.id, x.winner_author, x.winner_value, x.id"
+        " FROM k"
+        " LEFT JOIN cells c ON c.unit_id = (SELECT id FROM u)"
+        "  AND c.ind_id = (SELECT id FROM indicators WHERE code = k.ind) AND c.month = k.month"
+        " LEFT JOIN history h ON h.id = (SELECT MAX (id) FROM history WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " LEFT JOIN conflicts x ON x.id = (SELECT MAX (id) FROM conflicts WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " ORDER BY k.ind, k.month");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 2, first);
+    sqlite3_bind_int (st, 3, last);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_cell_t c = {
+            .indicator = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+            .has_value = sqlite3_column_type (st, 2) != SQLITE_NULL,
+            .value = sqlite3_column_int64 (st, 2),
+            .author = us_db_text (st, 3), .note = us_db_text (st, 4),
+            .corrected = sqlite3_column_int (st, 5) != 0,
+            .pending = sqlite3_column_int (st, 7) != 0,
+            .outcome = us_db_text (st, 8), .reason = us_db_text (st, 9),
+            .has_sent = sqlite3_column_type (st, 10) != SQLITE_NULL,
+            .sent = sqlite3_column_int64 (st, 10),
+            .winner_author = us_db_text (st, 12),
+            .has_winner = sqlite3_column_type (st, 13) != SQLITE_NULL,
+            .winner = sqlite3_column_int64 (st, 13) };
+        rc = fn (ctx, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "cells");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Sets *locked when the province locked month of unit. */
+int
+us_dstore_locked (us_dstore_t *self, bool *locked, char *period, size_t size,
+                  const char *unit, int month)
+{
+    int64_t id;
+    *locked = false;
+    int rc = s_unit_id (self, &id, unit);
+    return rc == US_ENOTFOUND ? 0 : rc ? rc : s_locked (self, locked, period, size, id, month);
+}
+
+/* Returns the last sync attempt, the last answer and the outbox's size. */
+int
+us_dstore_sync_info (us_dstore_t *self, int64_t *last_at, char *outcome, size_t size,
+                     int64_t *reached_at, int64_t *pending)
+{
+    int rc = s_get (self, S_LAST_SYNC_MS, last_at);
+    if (rc == 0)
+        rc = us_db_meta_int (reached_at, self->db, "desk.reached_at", 0);
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts, "SELECT last_sync FROM state");
+    if (rc)
+        return rc;
+    snprintf (outcome, size, "%s", sqlite3_step (st) == SQLITE_ROW ? us_db_text (st, 0) : "");
+    sqlite3_reset (st);
+    rc = us_stmts_get (&st, self->stmts, "SELECT COUNT (*) FROM outbox");
+    if (rc)
+        return rc;
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "outbox");
+    *pending = rc ? 0 : sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Records that the province answered now. */
+int
+us_dstore_note_reached (us_dstore_t *self)
+{
+    return us_db_meta_set_int (self->db, "desk.reached_at", us_hlc_wall_ms ());
+}
+
+/* Reads the office's submission of period, queued and at the province. */
+int
+us_dstore_submission (us_dstore_t *self, const char *period, char *state, size_t state_size,
+                      char *reason, size_t reason_size, char *province, size_t province_size)
+{
+    snprintf (state, state_size, "%s", "");
+    snprintf (reason, reason_size, "%s", "");
+    snprintf (province, province_size, "%s", "");
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT state, reason FROM pending_submits WHERE period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        snprintf (state, state_size, "%s", us_db_text (st, 0));
+        snprintf (reason, reason_size, "%s", us_db_text (st, 1));
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "submit");
+    rc = us_stmts_get (&st, self->stmts,
+        "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " WHERE u.code = ? AND s.period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (province, province_size, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+}
+
+/* Builds the meta key of a desk setting; refuses keys that are not codes. */
+static int
+s_desk_key (char *buf, size_t size, const char *key)
+{
+    if (!us_text_code_valid (key) || strlen (key) > 32)
+        return us_error_set (US_EINVAL, "bad setting name");
+    snprintf (buf, size, "desk.%s", key);
+    return 0;
+}
+
+/* Reads a setting of the desk. */
+int
+us_dstore_desk_get (us_dstore_t *self, const char *key, char *buf, size_t size)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    return rc ? rc : us_db_meta_get (buf, size, self->db, name);
+}
+
+/* Writes a setting of the desk; durable when it returns. */
+int
+us_dstore_desk_set (us_dstore_t *self, const char *key, const char *value)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    if (rc == 0 && (strlen (value) > US_MAX_CODE || !us_text_utf8_valid (value)))
+        rc = us_error_set (US_EINVAL, "setting too long or not UTF-8");
+    return rc ? rc : us_db_meta_set (self->db, name, value);
+}
+
+/* Builds the consolidated report of period for unit from the office's view. */
+int
+us_dstore_report_unit (us_dstore_t *self, us_report_t **report_p, const char *period,
+                       const char *unit)
+{
+    return us_dstore_report_build (report_p, self->db, period, unit ? unit : self->unit);
+}
+
+/* Writes a consistent copy of the store to path. */
+int
+us_dstore_copy (us_dstore_t *self, const char *path)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "VACUUM INTO ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, path, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "copy");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Returns the last sequence number issued. */
+int
+us_dstore_last_seq (us_dstore_t *self, int64_t *seq)
+{
+    return s_get (self, S_LAST_SEQ, seq);
+}
+
+/* Walks the outbox's edits above a sequence number. */
+int
+us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, after);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_edit_t e = { .unit = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+                               .indicator = us_db_text (st, 2),
+                               .clear = sqlite3_column_type (st, 3) == SQLITE_NULL,
+                               .value = sqlite3_column_int64 (st, 3), .note = us_db_text (st, 4) };
+        rc = fn (ctx, &e);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "outbox");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Reads the office's figure of a cell. */
+int
+us_dstore_value (us_dstore_t *self, bool *has, int64_t *value, const char *unit, int month,
+                 const char *indicator)
+{
+    sqlite3_stmt *st;
+    *has = false;
+    *value = 0;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT c.value FROM cells c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id WHERE u.code = ? AND i.code = ? AND c.month = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, month);
+    int step = sqlite3_step (st);
+    *has = step == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL;
+    *value = *has ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
 }

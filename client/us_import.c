@@ -672,7 +672,7 @@ s_read (import_t *im, us_sheet_t *sheet)
     while (rc == 0 && (got = us_sheet_next (sheet, &f, &n)) == 1) {
         int line = us_sheet_line (sheet);
         if (first) {
-            bool headed;
+            bool headed = false;
             first = false;
             rc = s_headings_read (im, f, n, line, &headed);
             if (rc == 0)

@@ -52,7 +52,7 @@ us_unit_money (const char *unit)
 int
 us_catalog_entry_check (const char *code, const char *kind_text)
 {
-    us_kind_t kind = US_KIND_FLOW;
+    us_kind_t kind = US_KIND_FLOW;     /* set by us_kind_parse when it returns 0 */
     if (us_kind_parse (&kind, kind_text) != 0 || !us_kind_computed (kind))
         return 0;
     return us_error_set (US_EINVAL, "%.64s is a %s; it is computed, not entered", code,

@@ -66,7 +66,7 @@ s_vi_compare (FILE *out, const us_report_t *r, const us_report_t *prev, size_t i
     else
         snprintf (when, sizeof when, "cùng kỳ năm trước");
     snprintf (lead, sizeof lead, "%s%s", noun ? noun : "", noun ? " " : "");
-    us_words_vi (was, sizeof was, ind, before);
+    us_words_vi_text (was, sizeof was, ind, before);
     if (!us_print_change (&change, ind->kind, now, before)) {
         fprintf (out, " (%s%s: %s)", lead, when, was);
         return;
@@ -424,7 +424,7 @@ s_vi_leaders (FILE *out, const us_report_t *r)
             if (by == US_RANK_ACHIEVEMENT)
                 us_text_vi_dec (num, sizeof num, ranks [k].pct);
             else
-                us_words_vi (num, sizeof num, ind, ranks [k].value);
+                us_words_vi_text (num, sizeof num, ind, ranks [k].value);
             fprintf (out, "%s%s (%s%s%s)", k == 0 ? "" : k == lead - 1 ? " và " : ", ",
                      info.name, by == US_RANK_ACHIEVEMENT ? "đạt " : "", num,
                      by == US_RANK_ACHIEVEMENT ? "%" : "");
