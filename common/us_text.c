@@ -252,11 +252,16 @@ us_text_code_valid (const char *s)
 void
 us_text_csv (FILE *out, const char *s)
 {
-    if (!strpbrk (s, ",\"\n\r")) {
+    /* A field a spreadsheet would run as a formula is kept as text: quoted,
+       behind an apostrophe (Excel shows the rest as typed). */
+    bool formula = *s && strchr ("=+-@\t\r", *s);
+    if (!formula && !strpbrk (s, ",\"\n\r")) {
         fputs (s, out);
         return;
     }
     fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
     for (; *s; s++) {
         if (*s == '"')
             fputc ('"', out);

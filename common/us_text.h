@@ -38,7 +38,9 @@ int us_text_parse_int (int64_t *value, const char *s);
 /* Writes s as a JSON string literal, quotes included. */
 void us_text_json (FILE *out, const char *s);
 
-/* Writes s as one CSV field, quoted when it holds a comma, quote or line break. */
+/* Writes s as one CSV field, quoted when it holds a comma, quote or line
+   break; a field that starts with = + - @ tab or CR (a spreadsheet formula)
+   is quoted behind an apostrophe, so opening the file runs nothing. */
 void us_text_csv (FILE *out, const char *s);
 
 /* Writes n with sep between groups of three digits (2,273) into buf. */
