@@ -348,6 +348,34 @@ typedef struct {
     int64_t unit_id, ind_id;
 } s_edit_t;
 
+/* Refuses an edit of a month the unit does not exist in (its validity,
+   as the province's pull gave it). */
+static int
+s_check_valid (us_dstore_t *self, int64_t unit_id, const char *unit, int month)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "SELECT valid_from, valid_to FROM units WHERE id = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    int from = 0, to = 0;
+    if (sqlite3_step (st) == SQLITE_ROW) {
+        if (*us_db_text (st, 0) && us_month_parse (&from, us_db_text (st, 0)) != 0)
+            from = 0;
+        if (*us_db_text (st, 1) && us_month_parse (&to, us_db_text (st, 1)) != 0)
+            to = 0;
+        us_error_clear ();
+    }
+    sqlite3_finalize (st);
+    if ((from && month < from) || (to && month > to)) {
+        char m [8];
+        us_month_format (m, month);
+        return us_error_set (US_EINVAL, "unit %s does not exist in %s (outside its validity "
+                             "dates)", unit, m);
+    }
+    return 0;
+}
+
 /* Checks an edit against the unit tree and the catalog mirror. */
 static int
 s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *month,
@@ -363,6 +391,9 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         return found_unit;
     if (!s_in_scope (self, e->unit_id))
         return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
+    int rc0 = s_check_valid (self, e->unit_id, unit, e->month);
+    if (rc0)
+        return rc0;
     char period [US_PERIOD_TEXT];
     bool locked;
     int rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);

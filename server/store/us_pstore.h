@@ -105,6 +105,10 @@ int us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path
 /* Looks up a unit id by code. Returns 0 or US_ENOTFOUND. */
 int us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code);
 
+/* Sets the first and last months unit_id exists in (its validity); 0 for
+   an open end. */
+int us_pstore_unit_months (us_pstore_t *self, int64_t unit_id, int *from, int *to);
+
 /* Sets *in when unit_id is root_id or one of its descendants. */
 int us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t root_id);
 
