@@ -1163,6 +1163,57 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
     return rc;
 }
 
+/* Returns true when s is a code, or empty where empty is allowed. */
+static bool
+s_code_ok (const char *s, bool empty_ok)
+{
+    return (empty_ok && s && !*s) || (s && us_text_code_valid (s));
+}
+
+/* Checks the codes and texts of a pulled page before any of it is kept:
+   codes as the province's imports allow them, texts UTF-8 without
+   control characters (notes may hold line breaks). */
+static int
+s_page_check (const us_changes_t *c)
+{
+    #define BAD(what, i) us_error_set (US_EPROTO, "the server's page holds a bad %s " \
+                                       "(entry %zu): codes or UTF-8 text expected", what, i)
+    for (size_t i = 0; i < c->n_units; i++) {
+        const us_unit_def_t *u = &c->units [i];
+        if (!s_code_ok (u->code, false) || !s_code_ok (u->parent, true)
+        ||  !s_code_ok (u->kind, false) || !us_text_utf8_valid (u->name))
+            return BAD ("unit", i);
+    }
+    for (size_t i = 0; i < c->n_indicators; i++) {
+        const us_indicator_def_t *d = &c->indicators [i];
+        if (!s_code_ok (d->code, false) || !us_text_utf8_valid (d->name)
+        ||  !us_text_utf8_valid (d->rule))
+            return BAD ("indicator", i);
+    }
+    for (size_t i = 0; i < c->n_cells; i++) {
+        const us_cell_change_t *x = &c->cells [i];
+        if (!s_code_ok (x->unit, false) || !s_code_ok (x->indicator, false)
+        ||  !us_text_utf8_valid (x->author) || !us_text_utf8_valid_lines (x->note))
+            return BAD ("figure", i);
+    }
+    for (size_t i = 0; i < c->n_targets; i++)
+        if (!s_code_ok (c->targets [i].unit, false) || !s_code_ok (c->targets [i].indicator, false))
+            return BAD ("target", i);
+    for (size_t i = 0; i < c->n_conflicts; i++) {
+        const us_conflict_notice_t *k = &c->conflicts [i];
+        if (!s_code_ok (k->unit, false) || !s_code_ok (k->indicator, false)
+        ||  !us_text_utf8_valid (k->winner_author) || !us_text_utf8_valid (k->loser_author)
+        ||  !us_text_utf8_valid (k->rule))
+            return BAD ("conflict", i);
+    }
+    for (size_t i = 0; i < c->n_submissions; i++)
+        if (!s_code_ok (c->submissions [i].unit, false)
+        ||  !us_text_utf8_valid (c->submissions [i].state))
+            return BAD ("submission", i);
+    #undef BAD
+    return 0;
+}
+
 /* Applies a Changes page and its checkpoint in one transaction. */
 int
 us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c)
@@ -1173,6 +1224,12 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return rc;
     if (c->next < cp)
         return us_error_set (US_EPROTO, "server went back in its change stream");
+    if (c->more && c->next == cp)
+        return us_error_set (US_EPROTO, "server sent a page that does not advance its "
+                             "change stream");
+    rc = s_page_check (c);
+    if (rc)
+        return rc;
     rc = us_db_begin (self->db);
     if (rc == 0) rc = s_apply_units (self, c);
     if (rc == 0) rc = s_apply_indicators (self, c);

@@ -6,6 +6,8 @@
 #include "us_keys.h"
 
 #include <errno.h>
+
+#define US_SYNC_PAGES 5000
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -417,7 +419,10 @@ int
 us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
               const us_sync_opts_t *opts)
 {
-    for (int guard = 0; guard < 1000000; guard++) {
+    /* One sync reads at most US_SYNC_PAGES pages (of 2,000 entries, more
+       than a province's whole stream); a server that never says "no more"
+       cannot keep the office pulling for ever. */
+    for (int page = 0; page < US_SYNC_PAGES; page++) {
         us_msg_t req = { .type = US_MSG_PULL };
         int rc = us_dstore_checkpoint (store, &req.pull.since);
         if (rc)
@@ -439,7 +444,8 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (!more)
             return 0;
     }
-    return us_error_set (US_EPROTO, "server never finished its change stream");
+    return us_error_set (US_EPROTO, "server sent more than %d pages in one sync; the rest "
+                         "comes at the next sync", US_SYNC_PAGES);
 }
 
 /* Opens a link into *self_p; returns 0 or the code of the failure. */
