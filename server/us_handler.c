@@ -221,8 +221,14 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
                             &self->clock);
     if (rc)
         return rc;
-    for (size_t i = 0; i < push->count; i++)
+    size_t repeated = 0;
+    for (size_t i = 0; i < push->count; i++) {
         flat [i] = results [i].result;
+        repeated += flat [i].duplicate;
+    }
+    if (push->count && repeated == push->count)
+        us_log_info ("a batch of %zu deltas from %s (%s) repeated only edits already "
+                     "applied; its bytes are not kept", push->count, rep->name, rep->unit);
     self->deltas += push->count;
     reply->type = US_MSG_PUSH_ACK;
     reply->push_ack.count = push->count;

@@ -238,7 +238,9 @@ s_replies (void)
     us_msg_t msg;
 
     msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
-    msg.welcome = (us_welcome_t) { HLC (T0), 1, 6, FUZZ_DISTRICT, 42, US_WIRE_VERSION, 1 };
+    msg.welcome = (us_welcome_t) { .server_time = HLC (T0), .epoch = 1, .high_water = 6,
+                                   .unit = FUZZ_DISTRICT, .head = 42, .wire = US_WIRE_VERSION,
+                                   .min_wire = 1 };
     s_seed ("welcome", &msg, false);
     /* A Welcome with a signed audit head and the proof of two held heads. */
     static const uint8_t hash [32] = { 1, 2, 3 }, sig [64] = { 4, 5, 6 }, key [32] = { 7 };
