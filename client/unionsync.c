@@ -21,27 +21,6 @@
 #include <unistd.h>
 
 
-static const char *s_usage =
-    "usage: unionsync COMMAND [ARGS] [--db FILE]\n"
-    "\n"
-    "  init --unit ID --server ENDPOINT --server-key PUBKEY   print this replica's public key\n"
-    "  set UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]   (VALUE '-' clears)\n"
-    "  import FILE [--author NAME] [--encoding utf-8|utf-16|cp1258|cp1252] [--unit ID]\n"
-    "         [--clear-empty]                a sheet saved from Excel (long or wide); all or nothing\n"
-    "  template PERIOD [--format csv|xlsx] [--output FILE]   the office's form to fill in Excel\n"
-    "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
-    "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
-    "  status [--json]                       pending, rejected, conflicts, clock\n"
-    "  audit check                           the server's audit chain still holds every\n"
-    "                                        signed head this office has seen\n"
-    "  submit PERIOD                         report the period as complete (sent on sync)\n"
-    "  rekey                                 new keys for this replica (the province re-keys it)\n"
-    "  ui [--port N] [--no-browser]          the office desk in the browser; prints its address\n"
-    "\n"
-    "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
-    "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
-    "or input, 3 server unreachable (changes kept), 4 some edits rejected or lost a conflict.\n";
-
 /* Returns the author of edits. */
 static const char *
 s_author (us_opt_t *opts, int n)
@@ -369,6 +348,49 @@ s_cmd_submit (int argc, char **argv)
     return 0;
 }
 
+/* indicators: the catalog the office knows. */
+static int
+s_cmd_indicators (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_dstore_indicators (store, stdout, us_args_has (opts, 3, "json"));
+    us_dstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* config: shows, or changes, the server this store syncs with. */
+static int
+s_cmd_config (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("server", true),
+                         US_OPT ("server-key", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    const char *server = us_args_value (opts, n, "server", NULL);
+    const char *key = us_args_value (opts, n, "server-key", NULL);
+    int rc = server || key ? us_dstore_config (store, server, key) : 0;
+    if (rc == 0)
+        printf ("%s%s: unit %s, server %s, server key %s\n", server || key ? "changed " : "",
+                us_args_db_path (opts, n), us_dstore_unit (store), us_dstore_server (store),
+                us_dstore_server_key (store));
+    us_dstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* The commands, in the order help lists them. */
 /* audit check: proof that the server's chain extends every head seen. */
 static int
 s_cmd_audit_check (int argc, char **argv)
@@ -402,29 +424,86 @@ s_cmd_audit_check (int argc, char **argv)
     return 0;
 }
 
+static const us_cmd_t s_commands [] = {
+    { "init", "--unit ID --server ENDPOINT --server-key PUBKEY",
+      "create the store and this replica's keys; print its public key",
+      "Run once per office. The province gives its server's endpoint and public key; the last "
+      "line printed is this replica's key, which the province enrolls.",
+      "unionsync init --unit QT.TRIEUPHONG --server tcp://province.example:5555 "
+      "--server-key KEY --db tp.db", s_cmd_init, 0 },
+    { "set", "UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]",
+      "record one figure (VALUE '-' clears it); works offline",
+      "The edit is on disk before the command returns and is sent on the next sync. A broken "
+      "rule of the catalog is a warning here and a refusal at submit.",
+      "unionsync set QT.TRIEUPHONG 2022-05 members.new 120 --note 'hai công ty mới'",
+      s_cmd_set, 0 },
+    { "import", "FILE [--encoding utf-8|utf-16|cp1258|cp1252] [--unit ID] [--clear-empty] "
+      "[--author NAME]", "record many figures from a sheet saved from Excel, all or nothing",
+      "Long (unit, month, indicator, value[, note]) or wide (one column per month) sheets; "
+      "separators , ; or tab; UTF-8, UTF-16, Windows-1258 or Windows-1252; headings in "
+      "English or Vietnamese. '-' clears a figure, and so does an empty value with "
+      "--clear-empty. One bad row refuses the whole file, naming its line and field.",
+      "unionsync import thang5.csv --author lan", s_cmd_import, 0 },
+    { "template", "PERIOD [--format csv|xlsx] [--output FILE]",
+      "write the office's form for a period, to fill in Excel and import back",
+      "Its unit and the units below it, every entered indicator with its Vietnamese name, "
+      "and last year's figure beside each month.",
+      "unionsync template 2022-Q2 --format xlsx --output bieu-mau.xlsx", s_cmd_template, 0 },
+    { "show", "[PERIOD] [--json]", "the office's figures, targets and achievement",
+      "PERIOD is a month (2022-05), quarter (2022-Q2), half (2022-H1), year or range; the "
+      "default is the current year. Entries not yet sent are marked *.",
+      "unionsync show 2022-H1", s_cmd_show, 0 },
+    { "sync", "[--timeout-ms N] [--retries N] [--quiet]",
+      "send edits and receive the province's changes",
+      "Waits up to --timeout-ms (3000) for each answer and tries --retries times (4), doubling "
+      "the wait; on a terminal each new try is shown. Exit code 3 when the province does not "
+      "answer: every change is kept for the next sync.",
+      "unionsync sync --db tp.db", s_cmd_sync, 0 },
+    { "status", "[--json]", "what is waiting, rejected or in conflict; the last sync; the clock",
+      NULL, "unionsync status --json", s_cmd_status, 0 },
+    { "submit", "PERIOD", "report a period as complete (sent on the next sync)",
+      "Refused when a rule of the catalog is broken, naming it.",
+      "unionsync submit 2022-H1", s_cmd_submit, 0 },
+    { "indicators", "[--json]", "the indicators: codes, kinds, policies, rules, Vietnamese names",
+      "The province's catalog once a sync has brought it, the built-in one before.",
+      "unionsync indicators --json", s_cmd_indicators, 0 },
+    { "config", "[--server ENDPOINT] [--server-key PUBKEY]",
+      "show or change the server this store syncs with",
+      "For a province that moved its server or made new keys; the edits, history and keys of "
+      "the store stay.",
+      "unionsync config --server tcp://10.0.0.5:5555 --server-key KEY", s_cmd_config, 0 },
+    { "ui", "[--port N] [--no-browser] [--sync-every SECONDS]",
+      "the office desk in the browser; prints its address",
+      "Serves the office's data-entry form on 127.0.0.1 only and syncs in the background; the "
+      "command line keeps working on the same store. SIGINT or SIGTERM stops it.",
+      "unionsync ui --db tp.db", us_ui_run, 0 },
+    { "audit check", "[--timeout-ms N] [--retries N]",
+      "prove that the server's audit chain still holds every signed head seen here",
+      "Every sync keeps the head of the province's audit chain, signed with its key; this "
+      "asks the server for the record hash at each kept head and names the first the chain "
+      "no longer holds (history rewritten, or an older store put back).",
+      "unionsync audit check --db tp.db", s_cmd_audit_check, 0 },
+    { "rekey", "", "new keys for this replica; print the line the province runs",
+      "For a lost or stolen key. The store keeps its identity and pending edits; it syncs "
+      "again once the province runs the printed `unionsync-server rekey` line.",
+      "unionsync rekey --db tp.db", s_cmd_rekey, 0 },
+};
+
+static const us_prog_t s_program = {
+    "unionsync",
+    "a district or sector union office's report figures, synced with the province",
+    "Enters the office's figures into a local store, with or without a network, and syncs "
+    "them with the provincial federation's unionsync-server.",
+    "The author of edits is --author, else $UNIONSYNC_AUTHOR, else $USER.\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input (nothing changed), 3 server\n"
+    "unreachable (changes kept), 4 some edits rejected or lost a conflict.\n",
+    s_commands, sizeof s_commands / sizeof s_commands [0]
+};
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
 {
     umask (077);
-    us_args_setup ("unionsync", s_usage);
-    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
-        fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? US_EXIT_USAGE : 0;
-    }
-    const char *cmd = argv [1];
-    if (strcmp (cmd, "init") == 0)   return s_cmd_init (argc - 2, argv + 2);
-    if (strcmp (cmd, "set") == 0)    return s_cmd_set (argc - 2, argv + 2);
-    if (strcmp (cmd, "import") == 0) return s_cmd_import (argc - 2, argv + 2);
-    if (strcmp (cmd, "template") == 0) return s_cmd_template (argc - 2, argv + 2);
-    if (strcmp (cmd, "show") == 0)   return s_cmd_show (argc - 2, argv + 2);
-    if (strcmp (cmd, "sync") == 0)   return s_cmd_sync (argc - 2, argv + 2);
-    if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
-    if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
-    if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
-    if (strcmp (cmd, "audit") == 0 && argc > 2 && strcmp (argv [2], "check") == 0)
-        return s_cmd_audit_check (argc - 3, argv + 3);
-    if (strcmp (cmd, "ui") == 0)     return us_ui_run (argc - 2, argv + 2);
-    fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
-    return US_EXIT_USAGE;
+    return us_args_main (&s_program, argc, argv);
 }

@@ -155,6 +155,17 @@ s_seed_catalog (sqlite3 *db)
     return rc;
 }
 
+/* Checks a server endpoint: tcp://HOST:PORT. */
+static int
+s_check_server (const char *server)
+{
+    const char *colon = strrchr (server, ':');
+    if (strlen (server) >= 250 || strncmp (server, "tcp://", 6) != 0 || !colon
+    ||  colon < server + 7 || !colon [1] || strspn (colon + 1, "0123456789") != strlen (colon + 1))
+        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
+    return 0;
+}
+
 /* Creates a store at path for unit. */
 int
 us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
@@ -166,9 +177,9 @@ us_dstore_create (us_dstore_t **self_p, const char *path, const char *unit,
     bool has_sign;
     if (!us_text_code_valid (unit))
         return us_error_set (US_EINVAL, "bad unit id '%.64s'", unit);
-    if (strlen (server) >= 250 || strncmp (server, "tcp://", 6) != 0)
-        return us_error_set (US_EINVAL, "bad server endpoint '%.60s' (use tcp://HOST:PORT)", server);
-    int rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
+    int rc = s_check_server (server);
+    if (rc == 0)
+        rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
     if (rc)
         return rc;
     sqlite3 *db;
@@ -348,32 +359,38 @@ typedef struct {
     int64_t unit_id, ind_id;
 } s_edit_t;
 
-/* Refuses an edit of a month the unit does not exist in (its validity,
-   as the province's pull gave it). */
+/* Refuses an edit of a month outside the unit's validity, as last pulled;
+   an ended unit's reason names its successor. */
 static int
-s_check_valid (us_dstore_t *self, int64_t unit_id, const char *unit, int month)
+s_check_valid (us_dstore_t *self, int64_t unit_id, int month)
 {
     sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, self->db, "SELECT valid_from, valid_to FROM units WHERE id = ?");
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.code, u.valid_from, u.valid_to, u.successor, COALESCE (s.name, '')"
+        " FROM units u LEFT JOIN units s ON s.code = u.successor WHERE u.id = ?");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, unit_id);
-    int from = 0, to = 0;
-    if (sqlite3_step (st) == SQLITE_ROW) {
-        if (*us_db_text (st, 0) && us_month_parse (&from, us_db_text (st, 0)) != 0)
-            from = 0;
-        if (*us_db_text (st, 1) && us_month_parse (&to, us_db_text (st, 1)) != 0)
-            to = 0;
-        us_error_clear ();
+    if (sqlite3_step (st) != SQLITE_ROW) {
+        sqlite3_reset (st);
+        return us_db_error (self->db, "units");
     }
-    sqlite3_finalize (st);
-    if ((from && month < from) || (to && month > to)) {
-        char m [8];
-        us_month_format (m, month);
-        return us_error_set (US_EINVAL, "unit %s does not exist in %s (outside its validity "
-                             "dates)", unit, m);
-    }
-    return 0;
+    int from = -1, to = -1;
+    if (*us_db_text (st, 1) && us_month_parse (&from, us_db_text (st, 1)) != 0)
+        from = -1;
+    if (*us_db_text (st, 2) && us_month_parse (&to, us_db_text (st, 2)) != 0)
+        to = -1;
+    us_error_clear ();
+    const char *code = us_db_text (st, 0), *next = us_db_text (st, 3), *name = us_db_text (st, 4);
+    if (to >= 0 && month > to)
+        rc = us_error_set (US_EINVAL, "unit %s ended in %s%s%s%s%s%s", code, us_db_text (st, 2),
+                           *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
+                           next, *name ? " (" : "", name, *name ? ")" : "");
+    else
+    if (from >= 0 && month < from)
+        rc = us_error_set (US_EINVAL, "unit %s starts only in %s", code, us_db_text (st, 1));
+    sqlite3_reset (st);
+    return rc;
 }
 
 /* Checks an edit against the unit tree and the catalog mirror. */
@@ -391,12 +408,12 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         return found_unit;
     if (!s_in_scope (self, e->unit_id))
         return us_error_set (US_EINVAL, "unit %s is outside this office (%s)", unit, self->unit);
-    int rc0 = s_check_valid (self, e->unit_id, unit, e->month);
-    if (rc0)
-        return rc0;
+    int rc = s_check_valid (self, e->unit_id, e->month);
+    if (rc)
+        return rc;
     char period [US_PERIOD_TEXT];
     bool locked;
-    int rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);
+    rc = s_locked (self, &locked, period, sizeof period, e->unit_id, e->month);
     if (rc)
         return rc;
     if (locked)
@@ -959,9 +976,11 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "INSERT INTO units (code, name, kind, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-        " valid_from = excluded.valid_from, valid_to = excluded.valid_to");
+        " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
+        " successor = excluded.successor");
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
@@ -969,6 +988,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         sqlite3_bind_text (st, 3, u->kind, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 6, u->successor ? u->successor : "", -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
@@ -1487,6 +1507,35 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return 0;
 }
 
+/* Tells an office whose unit has ended which unit succeeds it (as
+   pulled): a line of text, or the keys "ended" and "successor". */
+static int
+s_status_ended (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) == SQLITE_ROW) {
+        const char *to = us_db_text (st, 0), *next = us_db_text (st, 1), *name = us_db_text (st, 2);
+        if (json) {
+            fputs (",\"ended\":", out);
+            us_text_json (out, to);
+            fputs (",\"successor\":", out);
+            us_text_json (out, next);
+        }
+        else
+            fprintf (out, "This unit ended in %s%s%s%s%s%s; figures for later months go to %s.\n",
+                     to, *next ? "; its successor is " : "", next, *name ? " (" : "", name,
+                     *name ? ")" : "", *next ? "the successor's office" : "no unit");
+    }
+    sqlite3_reset (st);
+    return 0;
+}
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int
 us_dstore_status (us_dstore_t *self, FILE *out, bool json)
@@ -1531,7 +1580,9 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
             fprintf (out, "Warning: this PC's clock is off by %lld minutes; fix the date and time.\n",
                      (long long) (offset / 60000));
     }
-    rc = s_status_lists (self, out, json);
+    rc = s_status_ended (self, out, json);
+    if (rc == 0)
+        rc = s_status_lists (self, out, json);
     if (rc == 0)
         rc = s_status_conflicts (self, out, json);
     if (rc == 0)
@@ -1584,6 +1635,81 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
     }
     sqlite3_finalize (st);
     return 0;
+}
+
+/* Prints the indicators the office knows. */
+int
+us_dstore_indicators (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT code, name, kind, policy, rule, numerator, denominator FROM indicators"
+        " ORDER BY position, code");
+    if (rc)
+        return rc;
+    static const char *keys [7] = { "code", "name", "kind", "policy", "rule", "numerator",
+                                    "denominator" };
+    int n = 0, step;
+    if (json)
+        fputc ('[', out);
+    else
+        fputs ("code                  kind   policy             rule                       name\n", out);
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (json) {
+            fputs (n ? ",{" : "{", out);
+            for (int k = 0; k < 7; k++) {
+                fprintf (out, "%s\"%s\":", k ? "," : "", keys [k]);
+                us_text_json (out, us_db_text (st, k));
+            }
+            fputc ('}', out);
+        }
+        else {
+            char rule [300];
+            if (*us_db_text (st, 5))
+                snprintf (rule, sizeof rule, "= %s / %s", us_db_text (st, 5), us_db_text (st, 6));
+            else
+                snprintf (rule, sizeof rule, "%s", *us_db_text (st, 4) ? us_db_text (st, 4) : "-");
+            us_text_pad (out, us_db_text (st, 0), 21, false);
+            fputc (' ', out);
+            us_text_pad (out, us_db_text (st, 2), 6, false);
+            fputc (' ', out);
+            us_text_pad (out, us_db_text (st, 3), 18, false);
+            fputc (' ', out);
+            us_text_pad (out, rule, 26, false);
+            fprintf (out, " %s\n", us_db_text (st, 1));
+        }
+        n++;
+    }
+    rc = step == SQLITE_DONE ? 0 : us_db_error (self->db, "indicators");
+    sqlite3_finalize (st);
+    if (json)
+        fputs ("]\n", out);
+    return rc;
+}
+
+/* Changes the server endpoint and/or its key. */
+int
+us_dstore_config (us_dstore_t *self, const char *server, const char *server_key)
+{
+    char z85 [41] = "";
+    uint8_t sign [32];
+    bool has_sign;
+    int rc = server ? s_check_server (server) : 0;
+    if (rc == 0 && server_key)
+        rc = us_keys_parse_token (z85, sign, &has_sign, server_key);
+    if (rc == 0)
+        rc = us_db_begin (self->db);
+    if (rc == 0 && server)
+        rc = us_db_meta_set (self->db, "server", server);
+    if (rc == 0 && server_key)
+        rc = us_db_meta_set (self->db, "server_key", z85);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return rc;
+    }
+    return s_load_meta (self);
 }
 
 /* Starts a transaction that the next us_dstore_set() calls join. */

@@ -170,6 +170,16 @@ int us_dstore_relaxed (us_dstore_t *self, bool on);
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int us_dstore_status (us_dstore_t *self, FILE *out, bool json);
 
+/* Prints the indicators the office knows (the province's catalog once
+   synced, the built-in one before): code, kind, policy, rule and
+   Vietnamese name, in the catalog's order; as a table or JSON. */
+int us_dstore_indicators (us_dstore_t *self, FILE *out, bool json);
+
+/* Changes the server endpoint and/or its key (Z85 or a full key token);
+   NULL leaves one as it is. Checked like us_dstore_create; durable when it
+   returns 0, and nothing changes on error. */
+int us_dstore_config (us_dstore_t *self, const char *server, const char *server_key);
+
 /* Prints the office's figures for a period (NULL: the current year). */
 int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
 

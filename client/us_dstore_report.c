@@ -3,6 +3,9 @@
 #include "us_db.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_succession.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -192,7 +195,98 @@ s_submissions (sqlite3 *db, us_report_data_t *data, int first, int last)
     return rc;
 }
 
-/* Loads everything a report of months first..last needs. */
+/* Returns the index of the unit with code in data, or -1. */
+static int
+s_unit_index (const us_report_data_t *data, const char *code)
+{
+    for (size_t k = 0; k < data->n_units; k++)
+        if (strcmp (data->units [k].code, code) == 0)
+            return (int) k;
+    return -1;
+}
+
+/* Parses an exact decimal share ("0.55") into millionths; 0 when bad. */
+static int64_t
+s_ppm (const char *text)
+{
+    int64_t whole = 0, frac = 0;
+    int places = 0;
+    const char *p = text;
+    while (*p >= '0' && *p <= '9' && whole < 2)
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9' && places < 6; p++, places++)
+            frac = frac * 10 + (*p - '0');
+    for (; places < 6; places++)
+        frac *= 10;
+    int64_t ppm = whole * US_SUCC_WHOLE + frac;
+    return *p == 0 && ppm > 0 && ppm <= US_SUCC_WHOLE ? ppm : 0;
+}
+
+/* Adds the merge or split events of one ended unit, as pulled with it
+   ("CODE" or "CODE=0.6,CODE=0.4"); successors the office does not hold
+   are left out. */
+static int
+s_successors (us_succession_t **events, size_t *n, size_t *cap, const us_report_data_t *data,
+              const us_report_unit_row_t *u, const char *successor)
+{
+    int month;
+    if (us_month_parse (&month, u->valid_to) != 0) {
+        us_error_clear ();
+        return 0;
+    }
+    char list [512];
+    snprintf (list, sizeof list, "%s", successor);
+    char *save = NULL;
+    for (char *part = strtok_r (list, ",", &save); part; part = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (part, '=');
+        if (eq)
+            *eq = 0;
+        int64_t ppm = eq ? s_ppm (eq + 1) : US_SUCC_WHOLE;
+        if (s_unit_index (data, part) < 0 || ppm == 0)
+            continue;
+        us_succession_t *e = us_report_data_add (*events, *n, *cap);
+        if (!e)
+            return US_ENOMEM;
+        e->kind = eq ? US_SUCC_SPLIT : US_SUCC_MERGE;
+        e->month = month + 1;
+        e->ppm = ppm;
+        snprintf (e->unit, sizeof e->unit, "%s", u->code);
+        snprintf (e->other, sizeof e->other, "%s", part);
+    }
+    return 0;
+}
+
+/* Maps the figures of ended units onto their successors as the tree
+   stands in month (us_succession.h), from the successors pulled. */
+static int
+s_map (sqlite3 *db, us_report_data_t *data, int month)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db, "SELECT code, successor FROM units"
+                       " WHERE successor <> '' AND valid_to <> '' ORDER BY id") != 0)
+        return US_EIO;
+    us_succession_t *events = NULL;
+    size_t n = 0, cap = 0;
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        int u = s_unit_index (data, us_db_text (st, 0));
+        if (u >= 0)
+            rc = s_successors (&events, &n, &cap, data, &data->units [u], us_db_text (st, 1));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "units");
+    sqlite3_finalize (st);
+    us_mapping_t mapping = { 0 };
+    if (rc == 0)
+        rc = us_succession_apply (data, events, n, month, &mapping);
+    us_mapping_free (&mapping);
+    free (events);
+    return rc;
+}
+
+/* Loads everything a report of months first..last needs, as the tree
+   stands at the end of those months. */
 int
 us_dstore_report_load (sqlite3 *db, us_report_data_t *data, int first, int last)
 {
@@ -201,6 +295,7 @@ us_dstore_report_load (sqlite3 *db, us_report_data_t *data, int first, int last)
     if (rc == 0) rc = s_cells (db, data, first, last);
     if (rc == 0) rc = s_targets (db, data, first, last);
     if (rc == 0) rc = s_submissions (db, data, first, last);
+    if (rc == 0) rc = s_map (db, data, last);
     if (rc)
         us_report_data_free (data);
     return rc;

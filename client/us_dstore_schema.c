@@ -100,9 +100,14 @@ static const char s_v2 [] =
     "  'clock_offset', 'last_sync_at', 'last_sync');"
     "UPDATE conflicts SET at = at >> 16;";
 
-/* Schema 3: the signed heads of the server's audit chain this office has
-   seen, one per length, checked by `unionsync audit check`. */
+/* 3: the successor of an ended unit, as pulled with the unit, so that an
+   edit after the unit's end is refused offline with its successor named. */
 static const char s_v3 [] =
+    "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';";
+
+/* Schema 4: the signed heads of the server's audit chain this office has
+   seen, one per length, checked by `unionsync audit check`. */
+static const char s_v4 [] =
     "CREATE TABLE audit_heads ("
     "  records INTEGER PRIMARY KEY, hash BLOB NOT NULL, signature BLOB NOT NULL,"
     "  key BLOB NOT NULL, seen_ms INTEGER NOT NULL);";
@@ -110,7 +115,8 @@ static const char s_v3 [] =
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
-    { 3, "the audit heads seen", s_v3 },
+    { 3, "the successors of ended units", s_v3 },
+    { 4, "the audit heads seen", s_v4 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -1,5 +1,6 @@
 /*  us_sync: one sync session between a district store and the server. */
 #include "us_sync.h"
+#include "us_probe.h"
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -155,8 +156,13 @@ s_await (us_sync_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, in
         int wait = us_sync_wait_ms (opts, attempt);
         if (attempt > 0) {
             if (opts->progress)
-                fprintf (opts->progress, "  no answer after %d ms; reconnecting (try %d of %d)\n",
-                         us_sync_wait_ms (opts, attempt - 1), attempt + 1, opts->retries);
+                fprintf (opts->progress, "no answer from the province in %.1f s, trying again, "
+                         "waiting up to %.1f s (%d/%d)\n",
+                         us_sync_wait_ms (opts, attempt - 1) / 1000.0, wait / 1000.0,
+                         attempt + 1, opts->retries);
+            if (attempt == 1 && (rc = us_probe_check (link->ctx, link->server,
+                                                      link->server_key, link->keys)) != 0)
+                return rc;          /* not silence: a setup mistake, named */
             /* A reply may still be in flight on the old socket; a new socket
                starts clean. */
             if ((rc = s_link_open (link)) != 0)
@@ -391,7 +397,7 @@ us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
         us_msg_t req = { .type = US_MSG_SUBMIT };
         req.submit.unit = us_dstore_unit (store);
         req.submit.period = period;
-        req.submit.hlc = (uint64_t) us_hlc_wall_ms () << 16;
+        req.submit.hlc = us_hlc_make (us_hlc_wall_ms (), 0);
         us_msg_t *reply;
         int rc = s_request (link, &reply, &req, opts);
         if (rc)

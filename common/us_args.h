@@ -1,12 +1,22 @@
-/*  us_args: command-line options and positional arguments.
+/*  us_args: command-line options, positional arguments, and the table of
+    a program's commands.
 
     Each command declares its options (--name or --name VALUE); anything
     else starting with "--" is a usage error. Values point into argv.
+
+    A program describes itself once, in a us_prog_t with one us_cmd_t per
+    command; us_args_main dispatches on it and derives from the same text
+    the help of every command (COMMAND --help, -h, help COMMAND), the
+    suggestion for a mistyped command, the man page (--help-man) and the
+    bash completion (completion bash). Global options (--db FILE, --help,
+    --version) go before or after the command. Everything here is static
+    text owned by the program; nothing is allocated.
 */
 #ifndef US_ARGS_H
 #define US_ARGS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 typedef struct {
     const char *name;           /* without the leading "--" */
@@ -56,5 +66,58 @@ const char *us_args_db_path (us_opt_t *opts, int n_opts);
    to go on, else the exit code (0 after printing --help). */
 int us_args_command (const char **pos, int *n_pos, int want_min, int want_max,
                      us_opt_t *opts, int n_opts, int argc, char **argv);
+
+/* One command: its name (one word, or two for a sub-command: "units
+   list"), its arguments after the name (options as --name or --name VALUE,
+   which the completion offers), a one-line summary, a longer help text
+   (may be NULL) and one or more example lines. run gets the arguments
+   after the name, global options first. */
+typedef struct {
+    const char *name;
+    const char *synopsis;
+    const char *summary;
+    const char *help;
+    const char *example;
+    int (*run) (int argc, char **argv);
+    unsigned flags;
+} us_cmd_t;
+
+#define US_CMD_NO_STORE 1           /* takes no --db: given one, it is ignored */
+
+/* A program: its name, a one-line summary (the man page's NAME), a
+   description, the text after the command list (environment, exit codes)
+   and its commands. */
+typedef struct {
+    const char *name;
+    const char *summary;
+    const char *description;
+    const char *footer;
+    const us_cmd_t *cmds;
+    int n_cmds;
+} us_prog_t;
+
+/* Runs the command argv names; returns the exit code. Takes the global
+   options wherever they are, prints help, versions, man page and
+   completion, and names the nearest command when one is mistyped. */
+int us_args_main (const us_prog_t *prog, int argc, char **argv);
+
+/* Returns the command called name (one or two words), or NULL. */
+const us_cmd_t *us_args_find (const us_prog_t *prog, const char *name);
+
+/* Returns the name of the command nearest to word (a few typing mistakes
+   away, or word is the start of it), or NULL when none is near. */
+const char *us_args_nearest (const us_prog_t *prog, const char *word);
+
+/* Prints the help of one command, or of the program when cmd is NULL. */
+void us_args_help (FILE *out, const us_prog_t *prog, const us_cmd_t *cmd);
+
+/* Prints the program's man page (roff, section 1). */
+void us_args_man (FILE *out, const us_prog_t *prog);
+
+/* Prints a bash completion script for the program. */
+void us_args_completion (FILE *out, const us_prog_t *prog);
+
+/* Returns the version of the programs ("0.1.0"). */
+const char *us_args_version (void);
 
 #endif

@@ -248,6 +248,7 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
         ud [i].kind = s_str (u->kind);
         ud [i].valid_from = s_str (u->valid_from);
         ud [i].valid_to = s_str (u->valid_to);
+        ud [i].successor = s_str (u->successor);
         uds [i] = &ud [i];
     }
     for (size_t i = 0; i < c->n_indicators; i++) {
@@ -962,10 +963,11 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
         Unionsync__UnitDef *x = pb->unit_defs [i];
         if (!s_str_ok (x->code, US_MAX_CODE) || !s_str_ok (x->name, US_MAX_NAME)
         ||  !s_str_ok (x->parent, US_MAX_CODE) || !s_str_ok (x->kind, US_MAX_CODE)
-        ||  !s_str_ok (x->valid_from, US_MAX_CODE) || !s_str_ok (x->valid_to, US_MAX_CODE))
+        ||  !s_str_ok (x->valid_from, US_MAX_CODE) || !s_str_ok (x->valid_to, US_MAX_CODE)
+        ||  !s_str_ok (x->successor, US_MAX_NAME))
             return us_error_set (US_EPROTO, "unit definition %zu out of bounds", i);
         c->units [i] = (us_unit_def_t) { x->code, x->name, x->parent, x->kind,
-                                         x->valid_from, x->valid_to };
+                                         x->valid_from, x->valid_to, x->successor };
     }
     c->n_units = pb->n_unit_defs;
     for (size_t i = 0; i < pb->n_indicator_defs; i++) {

@@ -18,6 +18,8 @@
 #ifndef US_CODEC_H
 #define US_CODEC_H
 
+#include "us_limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +30,6 @@
 #define US_MAX_DELTAS        20000     /* per Push                     */
 #define US_MAX_PAGE          20000     /* entries per Changes page     */
 #define US_MAX_TABLE         4096      /* names in one table           */
-#define US_MAX_CODE          64        /* unit, indicator, author      */
-#define US_MAX_NAME          256       /* unit and indicator names     */
-#define US_MAX_NOTE          1024      /* a note on a delta            */
 #define US_MAX_SIG           128
 #define US_DECODE_BUDGET     (24 * 1024 * 1024)  /* bytes one decode may allocate */
 
@@ -136,6 +135,7 @@ typedef struct {
 
 typedef struct {
     const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+    const char *successor;      /* of an ended unit; "" for none */
 } us_unit_def_t;
 
 typedef struct {

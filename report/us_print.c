@@ -22,11 +22,28 @@ us_format_parse (us_format_t *format, const char *text)
 int
 us_print (const us_report_t *report, FILE *out, us_format_t format, const us_print_opts_t *opts)
 {
-    us_print_opts_t none = { NULL, NULL };
+    us_print_opts_t none = { NULL, NULL, NULL };
     if (!opts)
         opts = &none;
     const us_report_t *prev = opts->previous;
     int rc = 0;
+    if (opts->mapping && opts->mapping->n) {
+        /* The report goes to memory first, so that the footnote can be
+           put inside the page or the JSON object. */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream (&text, &len);
+        if (!mem)
+            return us_error_set (US_ENOMEM, "out of memory printing the report");
+        us_print_opts_t plain = *opts;
+        plain.mapping = NULL;
+        rc = us_print (report, mem, format, &plain);
+        fclose (mem);
+        if (rc == 0)
+            rc = us_print_mapping_wrap (out, text, len, opts->mapping, format);
+        free (text);
+        return rc ? rc : us_print_flush (out, "report");
+    }
     switch (format) {
         case US_FORMAT_TEXT:
             rc = us_print_text (report, out);

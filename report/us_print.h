@@ -31,6 +31,7 @@
 
 #include "us_period.h"
 #include "us_report.h"
+#include "us_succession.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,7 +52,13 @@ typedef struct _us_trend_t us_trend_t;
 typedef struct {
     const us_report_t *previous;        /* the same period a year earlier */
     const us_trend_t *trend;            /* the root's figures by month (HTML) */
+    const us_mapping_t *mapping;        /* units mapped onto today's (a footnote); NULL */
 } us_print_opts_t;
+
+/* Writes len bytes of a printed report to out with the mapping's footnote
+   (text, vi, HTML) or `mapping` key (JSON) added (us_print_mapping.c). */
+int us_print_mapping_wrap (FILE *out, const char *text, size_t len, const us_mapping_t *m,
+                           us_format_t format);
 
 /* How units are ranked: by achievement against a source's target, or by
    their consolidated figure. */

@@ -730,7 +730,7 @@ s_html_summary (FILE *out, const us_report_t *r, const us_report_t *prev, int *s
 int
 us_print_html (const us_report_t *r, FILE *out, const us_print_opts_t *opts)
 {
-    us_print_opts_t none = { NULL, NULL };
+    us_print_opts_t none = { NULL, NULL, NULL };
     if (!opts)
         opts = &none;
     size_t n = us_report_indicators (r);

@@ -16,6 +16,8 @@
 #      provincial report over 700 units x 20 indicators x 60 months
 #   8  the office desk in headless Chromium: page weight, time to a usable
 #      form, edit on the page to the province's acknowledgement
+#   9  the province desk on the 700-unit store of case 7: the round and report
+#      pages over HTTP
 #   profile of the server during a 10,000-delta sync (perf, else callgrind),
 #   and the merge's time by SQL statement
 #
@@ -612,6 +614,34 @@ if command -v jq > /dev/null; then
     rows=$(jq '.rows | length' "$rw/report.json" 2>/dev/null || echo "?")
     [ "$rows" = "$n_units" ] || echo "bench: the report has $rows rows for $n_units units" >&2
 fi
+
+say "case 9: the province desk on the same store (the round and a report, over HTTP)"
+echo 'bench-password-1' | $S user add bench --role viewer --db "$rw/p.db" > /dev/null
+$S ui --bind 127.0.0.1:0 --db "$rw/p.db" > "$rw/ui.out" 2> "$rw/ui.err" &
+ui_pid=$!
+pids+=("$ui_pid")
+for _ in $(seq 1 100); do [ -s "$rw/ui.out" ] && break; sleep 0.05; done
+ui_url=$(head -n 1 "$rw/ui.out")
+curl -s -c "$rw/jar" -H 'Content-Type: application/json' \
+    -d '{"name":"bench","password":"bench-password-1"}' "${ui_url}api/login" > /dev/null
+# desk_time FIGURE PATH: one timed GET with the session (total time, ms).
+desk_time () {
+    local t
+    t=$(curl -s -o "$rw/desk.body" -w '%{time_total}' -b "$rw/jar" "$ui_url$2")
+    rec "9 province desk" "$1" ms "$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')" "< 300 ms" "<" 300
+}
+for r in $(seq 1 "$RUNS"); do
+    desk_time "the round: GET /api/round?year=2022 ($n_units units)" "api/round?year=2022"
+    desk_time "a report page: GET /api/report?period=2022-H1&format=html (whole province)" \
+        "api/report?period=2022-H1&format=html"
+    desk_time "a district report: GET /api/report?period=2022-H1&unit=(first district)&format=html" \
+        "api/report?period=2022-H1&unit=$(sql "$rw/p.db" "SELECT code FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL) ORDER BY id LIMIT 1")&format=html"
+    desk_time "the xlsx report: GET /api/report?period=2022-H1&format=xlsx" \
+        "api/report?period=2022-H1&format=xlsx"
+done
+kill -TERM "$ui_pid" 2>/dev/null || true
+wait "$ui_pid" 2>/dev/null || true
+forget "$ui_pid"
 rm -rf "$rw"
 
 # ----------------------------------------------------------------------------

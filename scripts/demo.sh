@@ -6,8 +6,11 @@
 # Phong edit the same figure; 13 of the 14 units submit; the province prints
 # the consolidated report against its targets.
 # With --keep the province keeps running at the end and one office's desk
-# (`unionsync ui`) is started; its address is printed for a person to open.
+# (`unionsync ui`) is started; its address is printed for a person to open,
+# with the province desk's (`unionsync-server ui`) and a demo account.
+# With --2025 it shows the 2025 reorganisation instead (scripts/demo_2025.sh).
 set -euo pipefail
+[ "${1:-}" = --2025 ] && exec "$(dirname "$0")/demo_2025.sh"
 keep=0
 [ "${1:-}" = --keep ] && keep=1
 cd "$(dirname "$0")/.."
@@ -191,12 +194,18 @@ if [ "$keep" -eq 1 ]; then
     $C ui --no-browser --db QT.DAKRONG.db > desk.out 2> desk.err &
     desk=$!
     for _ in $(seq 50); do [ -s desk.out ] && break; sleep 0.1; done
+    echo 'demo-desk-2022' | $S user add demo --role admin --db province.db > /dev/null
+    $S ui --bind 127.0.0.1:0 --db province.db > pdesk.out 2> pdesk.err &
+    pdesk=$!
+    for _ in $(seq 100); do [ -s pdesk.out ] && break; sleep 0.1; done
     server=${pids[0]}
     pids=()
     trap - EXIT                                     # nothing is stopped, nor waited for
     echo "the office desk of Đakrông (open it in a browser on this machine):"
     head -n 1 desk.out
-    echo "province: pid $server, link: pid $proxy, desk: pid $desk; stop them with: kill PID"
+    echo "the province desk: $(head -n 1 pdesk.out)  account demo, password demo-desk-2022 (admin)"
+    echo "province: pid $server, link: pid $proxy, desk: pid $desk, province desk: pid $pdesk;"
+    echo "stop them with: kill PID"
     echo "demo files are in $work"
     exit 0
 fi

@@ -17,6 +17,7 @@ packages=(
     chromium chromium-driver             # headless browser for the report and desk tests
     python3-selenium                     # drives Chromium in the desk tests
     python3-openpyxl                     # reads .xlsx files back in tests
+    man-db dpkg-dev                      # man pages rendered, the .deb built and read in tests
 )
 if [ "${US_FUZZ_DEPS:-1}" = 1 ]; then
     packages+=(clang libclang-rt-14-dev) # libFuzzer targets

@@ -3,21 +3,26 @@
     Exit codes: 0 ok; 1 runtime failure; 2 bad usage or input (nothing
     changed, one line on stderr).
 */
+#include "us_absorb.h"
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
 #include "us_codec.h"
 #include "us_db.h"
+#include "us_desk_cli.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_list.h"
 #include "us_print.h"
 #include "us_pstore_backup.h"
 #include "us_pstore_report.h"
+#include "us_reorg.h"
 #include "us_report.h"
+#include "us_render.h"
 #include "us_service.h"
 #include "us_text.h"
 
@@ -27,43 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-
-static const char *s_usage =
-    "usage: unionsync-server COMMAND [ARGS] [--db FILE]\n"
-    "\n"
-    "  init --province ID --name NAME          create the store and server keys\n"
-    "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
-    "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
-    "  indicators import FILE.csv              by header: code,name,kind[,numerator,denominator,policy,rule,\n"
-    "                                          formula,parent,unit,phrase,noun]\n"
-    "  enroll --unit ID --key PUBKEY [--name NAME]\n"
-    "  revoke --key PUBKEY                     refused at once, no restart\n"
-    "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
-    "  serve --bind ENDPOINT [--min-wire 2]    until SIGINT/SIGTERM; --min-wire 2 refuses\n"
-    "                                          offices whose unionsync is not upgraded\n"
-    "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
-    "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
-    "                  [--dry-run]             split TOTAL among the province's district and\n"
-    "                                          sector units by last year's figures of INDICATOR\n"
-    "                                          (or FILE's unit,weight rows); set their targets\n"
-    "  report PERIOD [--unit ID] [--format text|csv|json|html|vi] [--compare]\n"
-    "                                          html: a printable page with charts; vi: the\n"
-    "                                          report in Vietnamese; --compare: with last year's\n"
-    "  report PERIOD --rank INDICATOR [--source S] [--unit ID] [--format text|csv|json]\n"
-    "                                          units by achievement (default source province)\n"
-    "  set UNIT MONTH INDICATOR VALUE --note TEXT   a province correction\n"
-    "  approve|lock|unlock|reopen UNIT PERIOD [--force]\n"
-    "  resolve UNIT MONTH INDICATOR VALUE [--note TEXT]  pick the value of a conflict\n"
-    "  conflicts [--json]\n"
-    "  audit verify                            check the hash chain and every batch signature\n"
-    "  backup FILE                             a checked copy of the store (and FILE.key), also while serving\n"
-    "  restore FILE                            put a backup back (refused while a server runs on the store)\n"
-    "  audit show --unit ID --period PERIOD    who changed the figures, and when\n"
-    "\n"
-    "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. Exit codes: 0 ok, 1 runtime\n"
-    "failure, 2 bad usage or input.\n";
 
 static volatile sig_atomic_t s_stop;
 
@@ -260,8 +231,10 @@ static int
 s_cmd_serve (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
-                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
-    const int n = 5;
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true),
+                         US_OPT ("ui", true), US_OPT ("tls-cert", true), US_OPT ("tls-key", true),
+                         US_OPT ("behind-proxy", false) };
+    const int n = 9;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -309,9 +282,21 @@ s_cmd_serve (int argc, char **argv)
         close (lock);
         return us_args_fail (US_EINVAL);
     }
+    us_desk_t *desk = NULL;
+    us_desk_config_t desk_config = {
+        us_args_value (opts, n, "ui", NULL), us_args_db_path (opts, n),
+        us_args_value (opts, n, "tls-cert", NULL), us_args_value (opts, n, "tls-key", NULL),
+        us_args_has (opts, n, "behind-proxy") };
+    if (desk_config.bind && !(desk = us_desk_cli_start (&desk_config))) {
+        us_service_destroy (&service);
+        us_pstore_destroy (&store);
+        close (lock);
+        return US_EXIT_USAGE;
+    }
     us_log_info ("serving %s on %s", us_args_db_path (opts, n), bind);
     fflush (stderr);
     rc = us_service_run (service, &s_stop);
+    us_desk_destroy (&desk);
     us_service_destroy (&service);
     us_pstore_destroy (&store);
     close (lock);
@@ -395,55 +380,35 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
-/* Prints a report, its ranking or its comparison from an open store. The
-   period's data is loaded once; the trend's months are computed from it. */
-static int
-s_report_print (us_pstore_t *store, const char *period, const char *unit,
-                us_format_t format, const char *rank, us_source_t source, bool compare)
-{
-    us_report_t *report = NULL, *previous = NULL;
-    us_trend_t *trend = NULL;
-    us_report_data_t data = { 0 };
-    us_period_t p;
-    int rc = us_period_parse (&p, period);
-    if (rc == 0)
-        rc = us_pstore_report_load (store, &data, p.first, p.last);
-    if (rc == 0)
-        rc = us_report_compute (&report, &data, p.text, unit);
-    if (rc == 0 && rank)
-        rc = us_print_rank (report, stdout, format, rank, source);
-    else
-    if (rc == 0) {
-        us_period_t last = { 0 };
-        if (compare)
-            rc = us_period_shift_years (&last, &p, -1);
-        if (rc == 0 && compare)
-            rc = us_pstore_report_build (&previous, store, last.text, unit);
-        if (rc == 0 && format == US_FORMAT_HTML)
-            rc = us_trend_build (&trend, &data, report);
-        us_print_opts_t opts = { previous, trend };
-        if (rc == 0)
-            rc = us_print (report, stdout, format, &opts);
-    }
-    us_trend_destroy (&trend);
-    us_report_destroy (&previous);
-    us_report_destroy (&report);
-    us_report_data_free (&data);
-    return rc;
-}
-
 /* report: prints the consolidated report of a period. */
 static int
 s_cmd_report (int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("unit", true),
                          US_OPT ("format", true), US_OPT ("compare", false), US_OPT ("rank", true),
-                         US_OPT ("source", true) };
-    const int n = 7;
+                         US_OPT ("source", true), US_OPT ("output", true) };
+    const int n = 8;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    bool xlsx = strcmp (us_args_value (opts, n, "format", "text"), "xlsx") == 0;
+    if (xlsx != us_args_has (opts, n, "output"))
+        return us_args_usage_error (xlsx ? "--format xlsx needs --output FILE"
+                                         : "--output goes with --format xlsx");
+    if (xlsx && (us_args_has (opts, n, "rank") || us_args_has (opts, n, "compare")))
+        return us_args_usage_error ("--format xlsx takes no --rank or --compare");
+    if (xlsx) {
+        us_pstore_t *store;
+        if ((ex = s_open (&store, opts, n)) >= 0)
+            return ex;
+        int rc = us_desk_cli_xlsx (store, pos [0], us_args_value (opts, n, "unit", NULL),
+                                   us_args_value (opts, n, "output", NULL));
+        us_pstore_destroy (&store);
+        if (rc == 0)
+            printf ("wrote %s\n", us_args_value (opts, n, "output", NULL));
+        return rc ? us_args_fail (rc) : 0;
+    }
     us_format_t format;
     if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
@@ -461,7 +426,7 @@ s_cmd_report (int argc, char **argv)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    int rc = s_report_print (store, pos [0], us_args_value (opts, n, "unit", NULL), format,
+    int rc = us_render_report (store, stdout, pos [0], us_args_value (opts, n, "unit", NULL), format,
                              rank, source, compare);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
@@ -605,6 +570,8 @@ s_cmd_audit (int argc, char **argv)
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int rc = verify ? us_audit_verify (store, stdout) : us_audit_show (store, stdout, unit, period);
+    if (rc == 0 && verify)
+        rc = us_absorb_verify_segments (store, stdout);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -631,42 +598,429 @@ s_cmd_backup (int argc, char **argv, bool restore)
     return 0;
 }
 
+
+/* Wrappers: one function serves several commands. */
+static int
+s_cmd_units_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_UNITS); }
+static int
+s_cmd_kinds_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_KINDS); }
+static int
+s_cmd_indicators_import (int argc, char **argv) { return s_cmd_import (argc, argv, S_INDICATORS); }
+static int
+s_cmd_correct (int argc, char **argv) { return s_cmd_set (argc, argv, false); }
+static int
+s_cmd_resolve (int argc, char **argv) { return s_cmd_set (argc, argv, true); }
+static int
+s_cmd_approve (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_APPROVE); }
+static int
+s_cmd_lock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_LOCK); }
+static int
+s_cmd_unlock (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_UNLOCK); }
+static int
+s_cmd_reopen (int argc, char **argv) { return s_cmd_workflow (argc, argv, US_ACTION_REOPEN); }
+static int
+s_cmd_backup_make (int argc, char **argv) { return s_cmd_backup (argc, argv, false); }
+static int
+s_cmd_restore (int argc, char **argv) { return s_cmd_backup (argc, argv, true); }
+
+/* The units of a listing, kept to print them as a tree. */
+typedef struct {
+    char code [65], name [257], kind [24], parent [65], from [16], to [16];
+} s_unit_t;
+
+typedef struct {
+    s_unit_t *units;
+    size_t count, cap;
+} s_units_t;
+
+/* Keeps one unit of a listing. */
+static int
+s_unit_keep (const us_unit_row_t *row, void *arg)
+{
+    s_units_t *list = arg;
+    if (list->count == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 64;
+        s_unit_t *grown = realloc (list->units, cap * sizeof *grown);
+        if (!grown)
+            return us_error_set (US_ENOMEM, "out of memory");
+        list->units = grown;
+        list->cap = cap;
+    }
+    s_unit_t *u = &list->units [list->count++];
+    snprintf (u->code, sizeof u->code, "%s", row->code);
+    snprintf (u->name, sizeof u->name, "%s", row->name);
+    snprintf (u->kind, sizeof u->kind, "%s", row->kind);
+    snprintf (u->parent, sizeof u->parent, "%s", row->parent);
+    snprintf (u->from, sizeof u->from, "%s", row->valid_from);
+    snprintf (u->to, sizeof u->to, "%s", row->valid_to);
+    return 0;
+}
+
+/* Prints a unit's validity, when it has one. */
+static void
+s_unit_validity (const s_unit_t *u)
+{
+    if (*u->from || *u->to)
+        printf ("  [%s..%s]", *u->from ? u->from : "", *u->to ? u->to : "");
+}
+
+/* Returns true when unit i hangs under parent (an index, or -1 for the
+   roots: units with no parent, or whose parent is not listed). */
+static bool
+s_tree_child (const s_units_t *list, size_t i, long parent)
+{
+    const s_unit_t *u = &list->units [i];
+    if (parent >= 0)
+        return (long) i != parent && strcmp (u->parent, list->units [parent].code) == 0;
+    for (size_t j = 0; *u->parent && j < list->count; j++)
+        if (j != i && strcmp (list->units [j].code, u->parent) == 0)
+            return false;
+    return true;
+}
+
+/* Prints the children of parent as a tree; prefix draws the branches
+   above. The store refuses cycles; a tree deeper than 32 is cut. */
+static void
+s_tree_print (const s_units_t *list, long parent, const char *prefix, int depth)
+{
+    long last = -1;
+    for (size_t i = 0; i < list->count; i++)
+        if (s_tree_child (list, i, parent))
+            last = (long) i;
+    for (long i = 0; i <= last; i++) {
+        if (!s_tree_child (list, (size_t) i, parent))
+            continue;
+        const s_unit_t *u = &list->units [i];
+        printf ("%s%s%s  %s (%s)", prefix, parent < 0 ? "" : i == last ? "└─ " : "├─ ",
+                u->code, u->name, u->kind);
+        s_unit_validity (u);
+        putchar ('\n');
+        if (depth >= 32)
+            continue;
+        char deeper [256];
+        const char *more = parent < 0 ? "" : i == last ? "   " : "│  ";
+        size_t len = strlen (prefix);
+        if (len + strlen (more) >= sizeof deeper)
+            continue;
+        memcpy (deeper, prefix, len);
+        strcpy (deeper + len, more);
+        s_tree_print (list, i, deeper, depth + 1);
+    }
+}
+
+/* units list: the unit tree, as a table or a tree. */
+static int
+s_cmd_units_list (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("tree", false),
+                         US_OPT ("at", true), US_OPT ("json", false) };
+    const int n = 5;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *at = us_args_value (opts, n, "at", NULL);
+    char month [8];
+    if (at && strlen (at) == 10 && at [7] == '-') {
+        snprintf (month, sizeof month, "%.7s", at);      /* a day names its month */
+        at = month;
+    }
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    s_units_t list = { 0 };
+    int rc = us_pstore_list_units (store, at, s_unit_keep, &list);
+    us_pstore_destroy (&store);
+    if (rc == 0 && us_args_has (opts, n, "json")) {
+        printf ("[");
+        for (size_t i = 0; i < list.count; i++) {
+            const s_unit_t *u = &list.units [i];
+            const char *f [6] = { u->code, u->name, u->kind, u->parent, u->from, u->to };
+            static const char *k [6] = { "id", "name", "kind", "parent", "valid_from", "valid_to" };
+            printf ("%s{", i ? "," : "");
+            for (int j = 0; j < 6; j++) {
+                printf ("%s\"%s\":", j ? "," : "", k [j]);
+                us_text_json (stdout, f [j]);
+            }
+            printf ("}");
+        }
+        printf ("]\n");
+    }
+    else
+    if (rc == 0 && us_args_has (opts, n, "tree"))
+        s_tree_print (&list, -1, "", 0);
+    else
+    if (rc == 0)
+        for (size_t i = 0; i < list.count; i++) {
+            const s_unit_t *u = &list.units [i];
+            us_text_pad (stdout, u->code, 22, false);
+            putchar (' ');
+            us_text_pad (stdout, u->kind, 10, false);
+            putchar (' ');
+            us_text_pad (stdout, *u->parent ? u->parent : "-", 16, false);
+            printf (" %s", u->name);
+            s_unit_validity (u);
+            putchar ('\n');
+        }
+    free (list.units);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* Formats a time in ms as UTC, or "never". */
+static void
+s_when (char *buf, size_t size, int64_t ms)
+{
+    if (ms <= 0) {
+        snprintf (buf, size, "never");
+        return;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (buf, size, "%Y-%m-%d %H:%MZ", &tm);
+}
+
+/* Prints one replica as a line or a JSON object. */
+static int
+s_replica_print (const us_replica_row_t *r, void *arg)
+{
+    int *n = arg;
+    char enrolled [32], last [32], revoked [32];
+    s_when (enrolled, sizeof enrolled, r->enrolled_ms);
+    s_when (last, sizeof last, r->last_batch_ms);
+    s_when (revoked, sizeof revoked, r->revoked_ms);
+    if (*n < 0) {
+        printf ("%s{\"replica\":%lld,\"unit\":", *n < -1 ? "," : "", (long long) r->id);
+        us_text_json (stdout, r->unit);
+        fputs (",\"name\":", stdout);
+        us_text_json (stdout, r->name);
+        char hex [65];
+        us_keys_curve_hex (hex, r->key);        /* as the office's key token begins */
+        printf (",\"key\":\"%s\"", hex);
+        printf (",\"enrolled\":\"%s\",\"last_sync\":\"%s\",\"revoked\":%s%s%s,"
+                "\"batches\":%lld,\"deltas\":%lld}", enrolled, last,
+                r->revoked_ms ? "\"" : "", r->revoked_ms ? revoked : "false",
+                r->revoked_ms ? "\"" : "", (long long) r->batches, (long long) r->deltas);
+        (*n)--;
+        return 0;
+    }
+    if (*n == 0)
+        printf ("replica unit                   name             last sync          deltas"
+                "  revoked\n");
+    printf ("%7lld ", (long long) r->id);
+    us_text_pad (stdout, r->unit, 22, false);
+    putchar (' ');
+    us_text_pad (stdout, *r->name ? r->name : "-", 16, false);
+    printf (" %-18s %6lld  %s\n", last, (long long) r->deltas, r->revoked_ms ? revoked : "no");
+    (*n)++;
+    return 0;
+}
+
+/* replicas: the offices' replicas: unit, name, last sync, revoked. */
+static int
+s_cmd_replicas (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    bool json = us_args_has (opts, 3, "json");
+    int n = json ? -1 : 0;
+    if (json)
+        putchar ('[');
+    int rc = us_pstore_list_replicas (store, s_replica_print, &n);
+    us_pstore_destroy (&store);
+    if (json)
+        puts ("]");
+    else
+    if (rc == 0 && n == 0)
+        puts ("no replicas enrolled");
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* ui: the province desk alone, until SIGINT or SIGTERM. */
+static int
+s_cmd_ui (int argc, char **argv)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return us_desk_cmd_ui (argc, argv, &s_stop);
+}
+
+/* The commands, in the order help lists them. */
+/* absorb: another province's store brought in whole. */
+static int
+s_cmd_absorb (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("under", true) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_absorb_run (store, pos [0], us_args_value (opts, 3, "under", NULL), stdout);
+    us_pstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+static const us_cmd_t s_commands [] = {
+    { "init", "--province ID --name NAME", "create the store and the server keys; print the "
+      "server public key", "Run once. The last line printed is the key every office needs "
+      "for `unionsync init --server-key`.",
+      "unionsync-server init --province QT --name 'Liên đoàn Lao động tỉnh Quảng Trị' --db qt.db",
+      s_cmd_init, 0 },
+    { "units import", "FILE.csv", "import or update the unit tree, all or nothing",
+      "Rows are id,name,parent,kind[,valid_from,valid_to]; a kind is one of `kinds import` "
+      "(province, district, sector, commune, park and grassroots are built in); months "
+      "YYYY-MM. The root is the province's own unit: a file that names an id twice, or "
+      "another unit without a parent, is refused.",
+      "unionsync-server units import data/quangtri-units.csv", s_cmd_units_import, 0 },
+    { "units list", "[--tree] [--at DATE] [--json]", "list the units, or draw their tree",
+      "--at YYYY-MM (or a day) lists only the units valid then.",
+      "unionsync-server units list --tree --at 2024-01", s_cmd_units_list, 0 },
+    { "units merge", "OLD... --into NEW --on DATE", "merge units into one from a date on",
+      "DATE is the first of a month. The old units end the month before; their figures stay "
+      "and are added to NEW's in reports; their units move under NEW.",
+      "unionsync-server units merge QT.VINHLINH QT.GIOLINH --into QT.X.VINHLINH --on 2025-07-01",
+      us_reorg_merge, 0 },
+    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--indicator IND]",
+      "split a unit among its successors by exact shares summing to 1",
+      "With --indicator the shares apply to that indicator only (after the general split).",
+      "unionsync-server units split QT.DONGHA --into QT.P.DONGHA=0.6,QT.P.NAMDONGHA=0.4 --on 2025-07-01",
+      us_reorg_split, 0 },
+    { "units move", "UNIT --parent P --on DATE", "move a unit under another from a date on", NULL,
+      "unionsync-server units move QT.DONGHA.CDCS1 --parent QT.P.DONGHA --on 2025-07-01",
+      us_reorg_move, 0 },
+    { "units rename", "UNIT --name NAME --on DATE", "rename a unit from a date on", NULL,
+      "unionsync-server units rename QT.CDVC --name 'Công đoàn Viên chức' --on 2025-07-01",
+      us_reorg_rename, 0 },
+    { "units end", "UNIT --on DATE", "end a unit with no successor", NULL,
+      "unionsync-server units end QT.CAMLO --on 2025-07-01", us_reorg_end, 0 },
+    { "units reorganise", "FILE.csv [--dry-run]", "a whole reorganisation, all or nothing",
+      "Rows are action,unit,target,date[,indicator]; split shares are written A=0.6;B=0.4. "
+      "--dry-run prints the tree before and after and records nothing.",
+      "unionsync-server units reorganise data/reorg-2025.csv --dry-run", us_reorg_reorganise, 0 },
+    { "units events", "", "the restructuring recorded so far", NULL,
+      "unionsync-server units events", us_reorg_events, 0 },
+    { "absorb", "OTHER.db [--under UNIT]", "bring a merged province's store in whole",
+      "Refused when OTHER fails its own audit verify or was absorbed before; codes taken "
+      "here are re-coded (printed). Its audit chain is kept and verified as a segment.",
+      "unionsync-server absorb quangbinh.db", s_cmd_absorb, 0 },
+    { "kinds import", "FILE.csv", "import or update the kinds of unit",
+      "Rows are code,name,level[,reports]: the 2025 reorganisation's commune and industrial-park "
+      "unions are kinds like the district's.",
+      "unionsync-server kinds import kinds-2025.csv", s_cmd_kinds_import, 0 },
+    { "indicators import", "FILE.csv", "import the indicator catalog",
+      "Columns by heading: code,name,kind[,numerator,denominator,policy,rule,formula,parent,"
+      "unit,phrase,noun]; the default catalog ships in data/indicators.csv.",
+      "unionsync-server indicators import data/indicators.csv", s_cmd_indicators_import, 0 },
+    { "enroll", "--unit ID --key PUBKEY [--name NAME]", "let an office's replica in",
+      "PUBKEY is the last line `unionsync init` printed at the office.",
+      "unionsync-server enroll --unit QT.TRIEUPHONG --key KEY --name 'máy kế toán'",
+      s_cmd_enroll, 0 },
+    { "replicas", "[--json]", "the enrolled replicas: unit, name, last sync, revoked",
+      "The last sync is when the replica last sent edits.",
+      "unionsync-server replicas", s_cmd_replicas, 0 },
+    { "replicas move", "--key PUBKEY --unit ID", "move a replica to another unit, on record",
+      "Enrolling a key again never moves a replica; this does, and the audit chain "
+      "records it.", "unionsync-server replicas move --key KEY --unit QT.CAMLO",
+      s_cmd_replicas_move, 0 },
+    { "revoke", "--key PUBKEY", "refuse a replica's key at once, no restart needed", NULL,
+      "unionsync-server revoke --key KEY", s_cmd_revoke, 0 },
+    { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
+      "The line to run is printed by `unionsync rekey` at the office; the old key stays "
+      "refused.", "unionsync-server rekey --key OLDKEY --new NEWKEY", s_cmd_rekey, 0 },
+    { "serve", "--bind ENDPOINT [--quiet] [--min-wire N] [--ui ADDR [--tls-cert F --tls-key F] "
+      "[--behind-proxy]]",
+      "serve the offices until SIGINT or SIGTERM",
+      "Logs to stderr; --quiet logs warnings only. --min-wire 2 refuses offices whose "
+      "unionsync is not upgraded yet. --ui ADDR serves the province desk in the same "
+      "process and prints its address (see `ui`).",
+      "unionsync-server serve --bind tcp://0.0.0.0:5555 --ui 127.0.0.1:8080 --db qt.db",
+      s_cmd_serve, 0 },
+    { "ui", "[--bind ADDR] [--tls-cert F --tls-key F] [--behind-proxy]",
+      "the province desk: the round, reports, approvals, corrections in a browser",
+      "Serves the desk on ADDR (default 127.0.0.1:8080) until SIGINT or SIGTERM and prints "
+      "its address on a line of its own. An address other than loopback needs TLS, or "
+      "--behind-proxy when a reverse proxy terminates TLS. Accounts come from `user add`.",
+      "unionsync-server ui --bind 127.0.0.1:8080 --db qt.db", s_cmd_ui, 0 },
+    { "user", "add NAME --role viewer|approver|admin | passwd NAME | disable NAME | "
+      "role NAME --role R | list", "the province desk's accounts",
+      "The password is read from the terminal without echo (twice), or as one line on "
+      "stdin when it is not a terminal. A viewer reads; an approver also approves, locks, "
+      "corrects, resolves and sets targets; an admin also manages offices and accounts.",
+      "unionsync-server user add lan.tc --role approver --db qt.db", us_desk_cmd_user, 0 },
+    { "target", "set UNIT INDICATOR PERIOD VALUE[..MAX] [--source S] | allocate INDICATOR "
+      "PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE [--dry-run]",
+      "set a target, or split a total among the district and sector units",
+      "Sources are tld, province (default) and committed. allocate splits TOTAL by last "
+      "year's figures of --by, or by FILE's unit,weight rows.",
+      "unionsync-server target set QT.TRIEUPHONG members.new 2022 300\n"
+      "unionsync-server target allocate members.new 2023 5000 --by members.new --dry-run",
+      s_cmd_target, 0 },
+    { "report", "PERIOD [--unit ID] [--format text|csv|json|html|vi|xlsx] [--output FILE] "
+      "[--rank INDICATOR] [--source S] [--compare]",
+      "the consolidated figures against their targets",
+      "html is a printable page with charts; vi the report in Vietnamese prose; xlsx an "
+      "Excel workbook written to --output FILE; --compare sets last year's figures beside; "
+      "--rank orders the units by achievement.",
+      "unionsync-server report 2022-H1 --format json", s_cmd_report, 0 },
+    { "set", "UNIT MONTH INDICATOR VALUE --note TEXT", "a province correction of a figure",
+      "Passes the province's locks; the office sees who corrected it and why.",
+      "unionsync-server set QT.TRIEUPHONG 2022-05 members.new 118 --note 'theo biên bản'",
+      s_cmd_correct, 0 },
+    { "approve", "UNIT PERIOD", "approve a submitted period, which locks it", NULL,
+      "unionsync-server approve QT.TRIEUPHONG 2022-H1", s_cmd_approve, 0 },
+    { "lock", "UNIT PERIOD [--force]", "lock a unit's period whatever its state",
+      "Locking a unit whose children are not all approved needs --force.",
+      "unionsync-server lock QT 2022-H1 --force", s_cmd_lock, 0 },
+    { "unlock", "UNIT PERIOD", "allow edits of a locked period again", NULL,
+      "unionsync-server unlock QT.TRIEUPHONG 2022-H1", s_cmd_unlock, 0 },
+    { "reopen", "UNIT PERIOD", "reopen an approved period for edits", NULL,
+      "unionsync-server reopen QT.TRIEUPHONG 2022-H1", s_cmd_reopen, 0 },
+    { "conflicts", "[--json]", "the concurrent edits and how they were settled", NULL,
+      "unionsync-server conflicts --json", s_cmd_conflicts, 0 },
+    { "resolve", "UNIT MONTH INDICATOR VALUE [--note TEXT]", "pick the value of a conflict",
+      NULL, "unionsync-server resolve QT.TRIEUPHONG 2022-05 members.new 120", s_cmd_resolve, 0 },
+    { "audit", "verify | show --unit ID --period PERIOD | head",
+      "check the hash chain, every signature and the tables against the records; show who "
+      "changed the figures; or print the chain's head signed with the province's key", NULL,
+      "unionsync-server audit verify\n"
+      "unionsync-server audit head\n"
+      "unionsync-server audit show --unit QT.TRIEUPHONG --period 2022-H1", s_cmd_audit, 0 },
+    { "backup", "FILE", "a checked one-file copy of the store (and FILE.key), also while serving",
+      "The copy is checked before the command says it is written.",
+      "unionsync-server backup /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_backup_make, 0 },
+    { "restore", "FILE", "put a backup back",
+      "Refused while a server runs on the store.",
+      "unionsync-server restore /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
+      s_cmd_restore, 0 },
+};
+
+static const us_prog_t s_program = {
+    "unionsync-server",
+    "the provincial federation's store and sync server for union report figures",
+    "Keeps the province's unit tree, indicator catalog, targets and every office's figures; "
+    "serves the offices' syncs over ZeroMQ with CURVE, and prints the consolidated reports.",
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input (nothing changed).\n",
+    s_commands, sizeof s_commands / sizeof s_commands [0]
+};
+
 /* Dispatches a command. */
 int
 main (int argc, char **argv)
 {
     umask (077);
-    us_args_setup ("unionsync-server", s_usage);
-    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "help") == 0) {
-        fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? US_EXIT_USAGE : 0;
-    }
-    const char *cmd = argv [1];
-    const char *sub = argc > 2 ? argv [2] : "";
-    if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
-    if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_UNITS);
-    if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
-    if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, S_KINDS);
-    if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
-    if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
-    if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
-    if (strcmp (cmd, "replicas") == 0 && strcmp (sub, "move") == 0)
-        return s_cmd_replicas_move (argc - 3, argv + 3);
-    if (strcmp (cmd, "serve") == 0)       return s_cmd_serve (argc - 2, argv + 2);
-    if (strcmp (cmd, "target") == 0)      return s_cmd_target (argc - 2, argv + 2);
-    if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
-    if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
-    if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
-    us_action_t action;
-    if (us_action_parse (&action, cmd) == 0)
-        return s_cmd_workflow (argc - 2, argv + 2, action);
-    if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
-    if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
-    if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);
-    if (strcmp (cmd, "restore") == 0)     return s_cmd_backup (argc - 2, argv + 2, true);
-    fprintf (stderr, "unionsync-server: unknown command '%s' (see --help)\n", cmd);
-    return US_EXIT_USAGE;
+    return us_args_main (&s_program, argc, argv);
 }

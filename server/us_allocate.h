@@ -21,6 +21,7 @@
 #ifndef US_ALLOCATE_H
 #define US_ALLOCATE_H
 
+#include "us_apportion.h"
 #include "us_pstore.h"
 #include "us_report.h"
 
@@ -53,12 +54,7 @@ typedef struct {
     size_t count;
 } us_allocate_t;
 
-/* Splits total among n parts in proportion to weights (largest remainder;
-   equal remainders go to the part whose key sorts first). shares gets n
-   entries. Returns 0 or US_EINVAL (negative total or weight, zero total
-   weight, weights too large). */
-int us_allocate_split (int64_t *shares, const int64_t *weights, const char *const *keys,
-                       size_t n, int64_t total);
+/* us_allocate_split (the largest-remainder split) is in us_apportion.h. */
 
 /* Splits total of indicator for period among the province's units by
    their figures of indicator by. Returns 0, US_EINVAL, US_ENOTFOUND or a

@@ -1,5 +1,6 @@
 /*  us_merge: applies deltas to the provincial store. */
 #include "us_merge.h"
+#include "us_pstore_events.h"
 #include "us_error.h"
 #include "us_period.h"
 #include "us_rules.h"
@@ -34,7 +35,6 @@ typedef struct {
     int unit_rc;                    /* 0 or US_ENOTFOUND */
     int64_t unit_id;
     bool in_scope;
-    int valid_from, valid_to;       /* the unit's months; 0 for an open end */
     s_ind_t inds [US_MEMO_INDS];
     size_t n_inds;
     bool lock_known;
@@ -127,8 +127,6 @@ s_unit (s_memo_t *memo, us_pstore_t *store, const s_writer_t *w, const char *cod
     int rc = us_pstore_unit_id (store, &memo->unit_id, code);
     if (rc == 0 && w->root_id)
         rc = us_pstore_in_scope (store, &memo->in_scope, memo->unit_id, w->root_id);
-    if (rc == 0)
-        rc = us_pstore_unit_months (store, memo->unit_id, &memo->valid_from, &memo->valid_to);
     if (rc && rc != US_ENOTFOUND)
         return rc;
     memo->unit_rc = rc;
@@ -185,6 +183,13 @@ s_check (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
     if (rc)
         return rc;
     char why [US_MAX_REASON];
+    /* A unit takes figures only for the months it exists; an ended one
+       names its successor. */
+    if ((rc = us_pstore_unit_validity (store, why, sizeof why, unit_id, d->month)) != 0)
+        return rc;
+    if (*why)
+        s_reject (res, "%s%s", why, "");
+    else
     if (us_rules_edit (why, sizeof why, (*ind)->kind, d->indicator, d->clear, d->value) != 0)
         s_reject (res, "%s%s", why, "");
     else
@@ -257,14 +262,6 @@ s_apply (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
     if (!memo->in_scope) {
         s_reject (res, "unit %s is outside the scope of this replica (enrolled for %s)",
                   d->unit, w->replica ? w->replica->unit : "");
-        return 0;
-    }
-    if ((memo->valid_from && d->month < memo->valid_from)
-    ||  (memo->valid_to && d->month > memo->valid_to)) {
-        char month [8];
-        us_month_format (month, d->month);
-        s_reject (res, "unit %s does not exist in %s (outside its validity dates)", d->unit,
-                  month);
         return 0;
     }
     const us_pstore_ind_t *ind = NULL;

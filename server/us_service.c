@@ -3,6 +3,7 @@
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_handler.h"
+#include "us_hlc.h"
 #include "us_log.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <zmq.h>
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define MONITOR_ENDPOINT "inproc://unionsync.handshakes"
 
 /* How many requests one peer may have queued at the service, and replies
    waiting for it. A peer that sends faster than it is served is slowed by
@@ -30,6 +32,7 @@ struct _us_service_t {
     /* ZAP is answered by its own thread over its own connection to the
        store, so a connecting office never waits behind merges. */
     us_pstore_t *zap_store;
+    void *monitor;              /* handshake failures of the ROUTER, read by the ZAP thread */
     pthread_t zap_thread;
     bool zap_running;
     atomic_bool zap_stop;
@@ -101,6 +104,15 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint,
     ||  s_setint (self->router, ZMQ_LINGER, 1000) != 0
     ||  s_setint (self->router, ZMQ_RCVHWM, US_SERVICE_RCVHWM) != 0
     ||  s_setint (self->router, ZMQ_SNDHWM, US_SERVICE_SNDHWM) != 0)
+        goto fail;
+    /* Failed handshakes (a wrong server key at an office, or something that
+       is not a unionsync client) never reach ZAP; the socket monitor tells. */
+    self->monitor = zmq_socket (self->ctx, ZMQ_PAIR);
+    if (!self->monitor
+    ||  zmq_socket_monitor (self->router, MONITOR_ENDPOINT,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0
+    ||  zmq_connect (self->monitor, MONITOR_ENDPOINT) != 0)
         goto fail;
     if (s_endpoint_check (endpoint) != 0) {
         us_service_destroy (&self);
@@ -182,18 +194,59 @@ s_zap_answer (us_service_t *self)
     zmq_send (self->zap, "", 0, 0);
 }
 
-/* The ZAP thread: answers handshakes until the service stops. */
+/* Logs one failed handshake from the monitor, at most one line a second
+   (with the count since the last line), so a misconfigured office that
+   retries cannot flood the log. */
+static void
+s_monitor_event (us_service_t *self, int64_t *last_ms, unsigned *missed)
+{
+    zmq_msg_t head, addr;
+    zmq_msg_init (&head);
+    zmq_msg_init (&addr);
+    if (zmq_msg_recv (&head, self->monitor, 0) >= 0 && zmq_msg_more (&head)
+    &&  zmq_msg_recv (&addr, self->monitor, 0) >= 0 && zmq_msg_size (&head) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zmq_msg_data (&head), 2);
+        memcpy (&value, (uint8_t *) zmq_msg_data (&head) + 2, 4);
+        int64_t now = us_hlc_wall_ms ();
+        (*missed)++;
+        if (now - *last_ms >= 1000) {
+            bool crypto = event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                       && value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC;
+            us_log_warn ("refused %u handshake%s on %.*s: %s", *missed, *missed > 1 ? "s" : "",
+                         (int) (zmq_msg_size (&addr) > 200 ? 200 : zmq_msg_size (&addr)),
+                         (const char *) zmq_msg_data (&addr),
+                         crypto ? "an office using another server key (check its --server-key)"
+                                : "not a unionsync client, or a broken connection");
+            *last_ms = now;
+            *missed = 0;
+        }
+    }
+    zmq_msg_close (&head);
+    zmq_msg_close (&addr);
+}
+
+/* The ZAP thread: answers handshakes and logs failed ones until the
+   service stops. */
 static void *
 s_zap_loop (void *arg)
 {
     us_service_t *self = arg;
-    zmq_pollitem_t item = { self->zap, 0, ZMQ_POLLIN, 0 };
+    zmq_pollitem_t items [] = {
+        { self->zap, 0, ZMQ_POLLIN, 0 },
+        { self->monitor, 0, ZMQ_POLLIN, 0 }
+    };
+    int64_t last_ms = 0;
+    unsigned missed = 0;
     while (!atomic_load (&self->zap_stop)) {
-        int n = zmq_poll (&item, 1, 200);
+        int n = zmq_poll (items, 2, 200);
         if (n < 0 && errno == ETERM)
             break;
-        if (n > 0 && (item.revents & ZMQ_POLLIN))
+        if (n > 0 && (items [0].revents & ZMQ_POLLIN))
             s_zap_answer (self);
+        if (n > 0 && (items [1].revents & ZMQ_POLLIN))
+            s_monitor_event (self, &last_ms, &missed);
     }
     return NULL;
 }
@@ -286,8 +339,12 @@ us_service_destroy (us_service_t **self_p)
         atomic_store (&self->zap_stop, true);
         pthread_join (self->zap_thread, NULL);
     }
-    if (self->router)
+    if (self->router) {
+        zmq_socket_monitor (self->router, NULL, 0);
         zmq_close (self->router);
+    }
+    if (self->monitor)
+        zmq_close (self->monitor);
     if (self->zap)
         zmq_close (self->zap);
     if (self->ctx)

@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 4
+#define US_PSTORE_VERSION 5
 
 #define US_HASH_LEN 32
 
@@ -104,10 +104,6 @@ int us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path
 
 /* Looks up a unit id by code. Returns 0 or US_ENOTFOUND. */
 int us_pstore_unit_id (us_pstore_t *self, int64_t *id, const char *code);
-
-/* Sets the first and last months unit_id exists in (its validity); 0 for
-   an open end. */
-int us_pstore_unit_months (us_pstore_t *self, int64_t unit_id, int *from, int *to);
 
 /* Sets *in when unit_id is root_id or one of its descendants. */
 int us_pstore_in_scope (us_pstore_t *self, bool *in, int64_t unit_id, int64_t root_id);
@@ -438,6 +434,7 @@ typedef struct {
     union {
         struct {
             const char *code, *name, *parent, *kind, *valid_from, *valid_to;
+            const char *successor;      /* of an ended unit; "" for none */
         } unit;
         struct {
             const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;

@@ -7,8 +7,8 @@
 
 /* The query of each kind of change, in the order a page visits them. */
 static const char *s_units =
-    "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to"
-    " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
+    "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to,"
+    " u.successor FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
     " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_indicators =
     "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
@@ -88,6 +88,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
         case US_CHANGE_UNIT:
             c->u.unit.code = T (1); c->u.unit.name = T (2); c->u.unit.parent = T (3);
             c->u.unit.kind = T (4); c->u.unit.valid_from = T (5); c->u.unit.valid_to = T (6);
+            c->u.unit.successor = T (7);
             break;
         case US_CHANGE_INDICATOR:
             c->u.indicator.code = T (1); c->u.indicator.name = T (2);

@@ -129,14 +129,51 @@ static const char s_v3 [] =
     "ALTER TABLE indicators ADD COLUMN noun TEXT NOT NULL DEFAULT '';"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');";
 
-/* Schema 4: the audit chain records acts of the province beside deltas;
-   earlier records are deltas and keep their hashes. */
+/* Schema 4: restructuring of the unit tree as dated events (merge, split,
+   move, rename, end), kept for ever beside the figures of the units they
+   ended; a unit's successor, as the offices pull it with the unit. */
 static const char s_v4 [] =
+    "CREATE TABLE unit_events ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, month INTEGER NOT NULL,"
+    "  unit_id INTEGER NOT NULL REFERENCES units (id), other_id INTEGER REFERENCES units (id),"
+    "  share_ppm INTEGER NOT NULL DEFAULT 1000000, share TEXT NOT NULL DEFAULT '1',"
+    "  indicator TEXT NOT NULL DEFAULT '', before TEXT NOT NULL DEFAULT '',"
+    "  after TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX unit_events_unit ON unit_events (unit_id, month);"
+    "CREATE TRIGGER unit_events_no_update BEFORE UPDATE ON unit_events"
+    "  BEGIN SELECT RAISE (ABORT, 'unit events are kept as recorded'); END;"
+    "CREATE TRIGGER unit_events_no_delete BEFORE DELETE ON unit_events"
+    "  BEGIN SELECT RAISE (ABORT, 'unit events are kept as recorded'); END;"
+    "ALTER TABLE units ADD COLUMN successor TEXT NOT NULL DEFAULT '';"
+    /* Provinces absorbed into this one, and the audit chain each brought,
+       kept as it was written and verified as a segment of its own. */
+    "CREATE TABLE absorbed ("
+    "  id INTEGER PRIMARY KEY, province TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  unit_id INTEGER NOT NULL REFERENCES units (id), records INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE TABLE audit_segments ("
+    "  segment INTEGER NOT NULL REFERENCES absorbed (id), id INTEGER NOT NULL,"
+    "  replica_id INTEGER NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL, indicator TEXT NOT NULL, month INTEGER NOT NULL, value INTEGER,"
+    "  hlc INTEGER NOT NULL, origin_hlc INTEGER NOT NULL, clamped INTEGER NOT NULL,"
+    "  base_version INTEGER NOT NULL, author TEXT NOT NULL, note TEXT NOT NULL,"
+    "  outcome INTEGER NOT NULL, reason TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL, batch_id INTEGER NOT NULL, prev_hash BLOB NOT NULL,"
+    "  hash BLOB NOT NULL, PRIMARY KEY (segment, id));"
+    "CREATE TRIGGER audit_segments_no_update BEFORE UPDATE ON audit_segments"
+    "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_segments_no_delete BEFORE DELETE ON audit_segments"
+    "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
+
+/* Schema 5: the audit chain records acts of the province beside deltas;
+   earlier records are deltas and keep their hashes. */
+static const char s_v5 [] =
     "ALTER TABLE received ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
     /* With no targets or states yet, every later one has its record. */
     "INSERT INTO meta (key, value) SELECT 'acts_complete', '1'"
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
-    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '4');";
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '5');";
 
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
@@ -168,6 +205,7 @@ static const s_step_t s_steps [] = {
     { 2, s_v2, s_v2_check },
     { 3, s_v3, NULL },
     { 4, s_v4, NULL },
+    { 5, s_v5, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -6,6 +6,7 @@
 #include "us_period.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Writes the catalog columns beyond the first seven. */
@@ -213,8 +214,8 @@ s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
 }
 
 /* Loads everything a report of months first..last needs. */
-int
-us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first, int last)
+static int
+us_pstore_report_load_raw (us_pstore_t *store, us_report_data_t *data, int first, int last)
 {
     int rc = s_units (store, data);
     if (rc == 0) rc = s_indicators (store, data);
@@ -226,10 +227,78 @@ us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first, in
     return rc;
 }
 
+/* Reads the unit events into a new array *events_p of *n_p (the caller
+   frees it). */
+static int
+s_events (us_pstore_t *store, us_succession_t **events_p, size_t *n_p)
+{
+    *events_p = NULL;
+    *n_p = 0;
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (store, &st,
+        "SELECT e.kind, e.month, u.code, COALESCE (o.code, ''), e.share_ppm, e.indicator,"
+        " e.before FROM unit_events e JOIN units u ON u.id = e.unit_id"
+        " LEFT JOIN units o ON o.id = e.other_id ORDER BY e.id", "reading unit events");
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_succession_t *e = us_report_data_add (*events_p, *n_p, cap);
+        if (!e) {
+            rc = US_ENOMEM;
+            break;
+        }
+        rc = us_succ_kind_parse (&e->kind, us_db_text (st, 0));
+        e->month = sqlite3_column_int (st, 1);
+        snprintf (e->unit, sizeof e->unit, "%s", us_db_text (st, 2));
+        snprintf (e->other, sizeof e->other, "%s", us_db_text (st, 3));
+        e->ppm = sqlite3_column_int64 (st, 4);
+        snprintf (e->indicator, sizeof e->indicator, "%s", us_db_text (st, 5));
+        snprintf (e->before, sizeof e->before, "%s", us_db_text (st, 6));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (store, "reading unit events");
+    sqlite3_reset (st);
+    if (rc) {
+        free (*events_p);
+        *events_p = NULL;
+        *n_p = 0;
+    }
+    return rc;
+}
+
+/* Loads a report's data as the tree stood in month tree. */
+int
+us_pstore_report_load_at (us_pstore_t *store, us_report_data_t *data, int first, int last,
+                          int tree, us_mapping_t *mapping)
+{
+    us_mapping_t none = { 0 };
+    us_succession_t *events = NULL;
+    size_t n_events = 0;
+    int rc = us_pstore_report_load_raw (store, data, first, last);
+    if (rc == 0)
+        rc = s_events (store, &events, &n_events);
+    if (rc == 0)
+        rc = us_succession_apply (data, events, n_events, tree, mapping ? mapping : &none);
+    free (events);
+    us_mapping_free (&none);
+    if (rc)
+        us_report_data_free (data);
+    return rc;
+}
+
+/* Loads a report's data as the tree stood at the end of the months. */
+int
+us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first, int last)
+{
+    return us_pstore_report_load_at (store, data, first, last, last, NULL);
+}
+
 /* Loads and computes the report of period for the subtree of unit. */
 int
-us_pstore_report_build (us_report_t **report_p, us_pstore_t *store, const char *period,
-                        const char *unit)
+us_pstore_report_build_at (us_report_t **report_p, us_pstore_t *store, const char *period,
+                           const char *unit, int tree, us_mapping_t *mapping)
 {
     *report_p = NULL;
     us_period_t p;
@@ -237,9 +306,18 @@ us_pstore_report_build (us_report_t **report_p, us_pstore_t *store, const char *
     if (rc)
         return rc;
     us_report_data_t data = { 0 };
-    rc = us_pstore_report_load (store, &data, p.first, p.last);
+    rc = us_pstore_report_load_at (store, &data, p.first, p.last, tree ? tree : p.last,
+                                   mapping);
     if (rc == 0)
         rc = us_report_compute (report_p, &data, p.text, unit);
     us_report_data_free (&data);
     return rc;
+}
+
+/* Loads and computes the report of period as the tree stood at its end. */
+int
+us_pstore_report_build (us_report_t **report_p, us_pstore_t *store, const char *period,
+                        const char *unit)
+{
+    return us_pstore_report_build_at (report_p, store, period, unit, 0, NULL);
 }

@@ -16,6 +16,7 @@
 #include "us_catalog.h"
 #include "us_pstore.h"
 #include "us_report.h"
+#include "us_succession.h"
 
 /* Writes the catalog columns beyond the first seven of every indicator of
    cat (inside the caller's transaction, after the indicators are written).
@@ -33,10 +34,23 @@ int us_pstore_report_entry_check (us_pstore_t *store, const char *indicator);
    store error; data holds nothing on failure. */
 int us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first, int last);
 
+/* The same, as the unit tree stood in month tree (us_succession.h: the
+   figures of units not in force then go to their successors); notes the
+   mapped units in *mapping (zeroed by the caller; may be NULL). A report's
+   data is loaded at its last month; a comparison's earlier year at the
+   month of the report it is compared with. */
+int us_pstore_report_load_at (us_pstore_t *store, us_report_data_t *data, int first, int last,
+                              int tree, us_mapping_t *mapping);
+
 /* Loads and computes the report of period for the subtree of unit (NULL:
    the whole tree). Returns 0, US_EINVAL (bad period), US_ENOTFOUND or a
    store error. */
 int us_pstore_report_build (us_report_t **report_p, us_pstore_t *store, const char *period,
                             const char *unit);
+
+/* The same as the tree stood in month tree (0: the period's last month),
+   noting mapped units in *mapping (may be NULL). */
+int us_pstore_report_build_at (us_report_t **report_p, us_pstore_t *store, const char *period,
+                               const char *unit, int tree, us_mapping_t *mapping);
 
 #endif

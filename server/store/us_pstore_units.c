@@ -1,4 +1,5 @@
 /*  us_pstore_units: the unit tree, its kinds, and the catalog. */
+#include "us_pstore_list.h"
 #include "us_pstore_report.h"
 #include "us_pstore_sql.h"
 #include "us_csv.h"
@@ -314,6 +315,9 @@ int
 us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
 {
     *count = 0;
+    int checked = us_pstore_units_check (self, path);
+    if (checked)
+        return checked;
     us_csv_t *csv = us_csv_new (path);
     if (!csv)
         return us_error_set (US_EINVAL, "%s", us_error_msg ());
@@ -467,28 +471,4 @@ us_pstore_indicator (us_pstore_t *self, us_pstore_ind_t *ind, const char *code)
     }
     sqlite3_reset (st);
     return rc;
-}
-
-/* Sets the months a unit exists in: *from and *to, 0 when open. */
-int
-us_pstore_unit_months (us_pstore_t *self, int64_t unit_id, int *from, int *to)
-{
-    sqlite3_stmt *st;
-    *from = *to = 0;
-    int rc = us_pstore_prep (self, &st, "SELECT valid_from, valid_to FROM units WHERE id = ?",
-                             "reading units");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64 (st, 1, unit_id);
-    int step = sqlite3_step (st);
-    /* Imports check the months; a value that does not parse stays open. */
-    if (step == SQLITE_ROW) {
-        if (*us_db_text (st, 0) && us_month_parse (from, us_db_text (st, 0)) != 0)
-            *from = 0;
-        if (*us_db_text (st, 1) && us_month_parse (to, us_db_text (st, 1)) != 0)
-            *to = 0;
-        us_error_clear ();
-    }
-    sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading units");
 }

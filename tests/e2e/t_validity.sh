@@ -21,13 +21,13 @@ sync_ok p1
 
 us p1 set QT.P1 2022-05 members.new 5
 assert_rc 2 "office edit before the unit existed"
-assert_match 'does not exist in 2022-05' "$ERR" "the office names the month"
+assert_match 'starts only in 2025-07' "$ERR" "the office names the first month"
 OUT=$("$RAW" "$(cdb p1)" push 2>/dev/null)
 log "rawpeer push: $OUT"
-assert_match '^push-ack rejected: unit QT.P1 does not exist in 2022-05.* rejected: ' "$OUT" \
+assert_match '^push-ack rejected: .*QT.P1 starts only in 2025-07.* rejected: ' "$OUT" \
     "the server rejects each delta of a month before the unit existed"
 uss set QT.P1 2022-05 members.new 5 --note 'province'
-assert_match 'does not exist in 2022-05' "$OUT$ERR" "a province correction is refused too"
+assert_match 'starts only in 2025-07' "$OUT$ERR" "a province correction is refused too"
 assert_eq 0 "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM cells c JOIN units u ON u.id = c.unit_id
                                   WHERE u.code = 'QT.P1'")" "no cell of QT.P1 written"
 us p1 set QT.P1 2025-08 members.new 7

@@ -255,8 +255,8 @@ Test (codec, pull)
 Test (codec, changes_every_kind)
 {
     us_unit_def_t units [2] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06", "" },
     };
     us_indicator_def_t inds [2] = {
         { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },
@@ -769,7 +769,7 @@ Test (codec, decode_string_bounds)
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
         free (buf);
     }
-    us_unit_def_t u = { long_code, "n", "", "district", "", "" };
+    us_unit_def_t u = { long_code, "n", "", "district", "", "", "" };
     m = (us_msg_t) { .type = US_MSG_CHANGES, .changes = { .n_units = 1, .units = &u } };
     if (us_codec_encode (&buf, &len, &m) == 0) {
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
@@ -977,7 +977,7 @@ Test (codec, truncated_push)
 /* Every prefix of an encoded Changes page fails cleanly or decodes. */
 Test (codec, truncated_changes)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
     us_cell_change_t cells [2] = {
         { "QT", "members.new", M (2022, 5), 1, false, 1, 1, "a", "ghi chú", true },
         { "QT.X", "members.total", M (2022, 6), 2, true, 2, 2, "b", "", false },

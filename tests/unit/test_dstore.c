@@ -65,10 +65,10 @@ static void
 s_apply_tree (uint64_t next)
 {
     us_unit_def_t units [4] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "" },
-        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "" },
-        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "" },
     };
     us_changes_t c = { .next = next, .n_units = 4, .units = units };
     us_sync_stats_t stats = { 0 };
@@ -667,7 +667,7 @@ Test (dstore, apply_goes_back)
 /* A page that fails part way is not applied at all, checkpoint included. */
 Test (dstore, apply_atomic)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
     us_indicator_def_t inds [1] = { { "weird", "W", "gauge", "", "", "lww", "", 1 } };
     us_cell_change_t cells [1] = {
         { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false } };
@@ -1119,7 +1119,8 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
     us_test_path (path, sizeof path, s_dir, "v1.db");
     s_fixture_store (path, "dstore_v1.sql", NULL);
     static const char *kept [] = {
-        "SELECT * FROM units ORDER BY id", "SELECT * FROM indicators ORDER BY id",
+        "SELECT id, code, name, parent_id, kind, valid_from, valid_to FROM units ORDER BY id",
+        "SELECT * FROM indicators ORDER BY id",
         "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
         "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
         "SELECT * FROM history ORDER BY id", "SELECT * FROM pending_submits ORDER BY period",
@@ -1421,7 +1422,7 @@ Test (dstore, apply_refuses_bad_pages)
         cr_assert_eq (us_dstore_apply (s_store, &stats, &c), US_EPROTO, "page %zu", i);
         cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells WHERE value = 9"), 0);
     }
-    us_unit_def_t units [1] = { { "QT.NEW", "tên\x07", "QT", "district", "", "" } };
+    us_unit_def_t units [1] = { { .code = "QT.NEW", .name = "tên\x07", .parent = "QT", .kind = "district", .valid_from = "", .valid_to = "", .successor = "" } };
     us_changes_t c = { .next = before + 10, .n_units = 1, .units = units };
     us_sync_stats_t stats = { 0 };
     cr_assert_eq (us_dstore_apply (s_store, &stats, &c), US_EPROTO);

@@ -125,7 +125,7 @@ s_render (s_fixture_t *f, const char *period, us_format_t format, bool compare,
     }
     if (trend)
         cr_assert_eq (us_trend_build (&t, &data, report), 0, "%s", us_error_msg ());
-    us_print_opts_t opts = { previous, t };
+    us_print_opts_t opts = { previous, t, NULL };
     us_test_capture_t c;
     us_test_capture_open (&c);
     cr_assert_eq (us_print (report, c.f, format, &opts), 0, "%s", us_error_msg ());

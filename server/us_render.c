@@ -1,0 +1,44 @@
+/*  us_render: a report of the provincial store, printed to a stream. */
+#include "us_render.h"
+#include "us_period.h"
+#include "us_pstore_report.h"
+#include "us_report.h"
+
+/* Prints a report, its ranking or its comparison from an open store. The
+   period's data is loaded once; the trend's months are computed from it. */
+int
+us_render_report (us_pstore_t *store, FILE *out, const char *period, const char *unit,
+                  us_format_t format, const char *rank, us_source_t source, bool compare)
+{
+    us_report_t *report = NULL, *previous = NULL;
+    us_trend_t *trend = NULL;
+    us_report_data_t data = { 0 };
+    us_mapping_t mapping = { 0 };
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping);
+    if (rc == 0)
+        rc = us_report_compute (&report, &data, p.text, unit);
+    if (rc == 0 && rank)
+        rc = us_print_rank (report, out, format, rank, source);
+    else
+    if (rc == 0) {
+        us_period_t last = { 0 };
+        if (compare)
+            rc = us_period_shift_years (&last, &p, -1);
+        if (rc == 0 && compare)
+            rc = us_pstore_report_build_at (&previous, store, last.text, unit, p.last, &mapping);
+        if (rc == 0 && format == US_FORMAT_HTML)
+            rc = us_trend_build (&trend, &data, report);
+        us_print_opts_t opts = { previous, trend, &mapping };
+        if (rc == 0)
+            rc = us_print (report, out, format, &opts);
+    }
+    us_trend_destroy (&trend);
+    us_report_destroy (&previous);
+    us_report_destroy (&report);
+    us_report_data_free (&data);
+    us_mapping_free (&mapping);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/*  us_render: a report of the provincial store, printed to a stream.
+
+    The one path from the store to a printer that the command line and the
+    province desk share: loads the period's rows once, maps earlier units
+    onto the tree in force at the period's end, consolidates, and prints
+    the report, its ranking or its comparison with the same period a year
+    earlier. Borrows the store; writes only to out.
+*/
+#ifndef US_RENDER_H
+#define US_RENDER_H
+
+#include "us_print.h"
+#include "us_pstore.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Prints the report of period for unit (NULL: the province) in format to
+   out; with rank, the ranking by that indicator and source instead; with
+   compare, last year's figures beside it. Returns 0 or the error of the
+   step that failed, with its message set. */
+int us_render_report (us_pstore_t *store, FILE *out, const char *period, const char *unit,
+                      us_format_t format, const char *rank, us_source_t source, bool compare);
+
+#endif
