@@ -9,6 +9,9 @@
 #include "us_tree.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 /* Inserts or updates the catalog's indicators (inside a transaction). */
@@ -310,15 +313,67 @@ s_link_keep (s_link_t **links, size_t *n, size_t *cap, int64_t id, char **f, int
     return 0;
 }
 
-/* Imports units from CSV; all or nothing. */
+static int s_import_units (us_pstore_t *self, int *count, const char *path,
+                           const char *copy);
+
+/* Copies the file at path into a private temporary file (its name into
+   tmp [size]); the import reads the copy, so the file itself is read
+   once: what the checks read is what is written, even when the file
+   changes meanwhile or is a pipe. */
+static int
+s_snapshot (char *tmp, size_t size, const char *path)
+{
+    const char *dir = getenv ("TMPDIR");
+    snprintf (tmp, size, "%s/us-units.XXXXXX", dir && *dir ? dir : "/tmp");
+    FILE *in = fopen (path, "rb");
+    if (!in)
+        return us_error_set (US_EINVAL, "cannot read %s: %s", path, strerror (errno));
+    int fd = mkstemp (tmp);
+    FILE *out = fd >= 0 ? fdopen (fd, "wb") : NULL;
+    if (!out) {
+        if (fd >= 0)
+            close (fd);
+        fclose (in);
+        return us_error_set (US_EIO, "cannot make a temporary copy of %s", path);
+    }
+    char buf [65536];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread (buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite (buf, 1, n, out) == n;
+    ok = ok && !ferror (in);
+    fclose (in);
+    ok = fclose (out) == 0 && ok;
+    if (!ok) {
+        unlink (tmp);
+        return us_error_set (US_EIO, "cannot copy %s", path);
+    }
+    return 0;
+}
+
+/* Imports units from CSV, reading the file once; all or nothing. */
 int
 us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
 {
+    char tmp [4096];
     *count = 0;
-    int checked = us_pstore_units_check (self, path);
+    int rc = s_snapshot (tmp, sizeof tmp, path);
+    if (rc)
+        return rc;
+    rc = s_import_units (self, count, path, tmp);
+    unlink (tmp);
+    return rc;
+}
+
+/* Imports units from copy, a copy of the file at path (named in errors). */
+static int
+s_import_units (us_pstore_t *self, int *count, const char *path, const char *copy)
+{
+    *count = 0;
+    int checked = us_pstore_units_check (self, copy);
     if (checked)
         return checked;
-    us_csv_t *csv = us_csv_new (path);
+    us_csv_t *csv = us_csv_new (copy);
     if (!csv)
         return us_error_set (US_EINVAL, "%s", us_error_msg ());
     int rc = us_pstore_begin (self);
