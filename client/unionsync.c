@@ -7,8 +7,11 @@
 #include "us_args.h"
 #include "us_dstore.h"
 #include "us_error.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_sync.h"
+#include "us_template.h"
+#include "us_ui.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -23,12 +26,15 @@ static const char *s_usage =
     "\n"
     "  init --unit ID --server ENDPOINT --server-key PUBKEY   print this replica's public key\n"
     "  set UNIT MONTH INDICATOR VALUE [--note TEXT] [--author NAME]   (VALUE '-' clears)\n"
-    "  import FILE.csv [--author NAME]       unit,month,indicator,value[,note]; all or nothing\n"
+    "  import FILE [--author NAME] [--encoding utf-8|utf-16|cp1258|cp1252] [--unit ID]\n"
+    "         [--clear-empty]                a sheet saved from Excel (long or wide); all or nothing\n"
+    "  template PERIOD [--format csv|xlsx] [--output FILE]   the office's form to fill in Excel\n"
     "  show [PERIOD] [--json]                the office's figures, targets and achievement\n"
     "  sync [--timeout-ms N] [--retries N]   send edits, receive the province's changes\n"
     "  status [--json]                       pending, rejected, conflicts, clock\n"
     "  submit PERIOD                         report the period as complete (sent on sync)\n"
     "  rekey                                 new keys for this replica (the province re-keys it)\n"
+    "  ui [--port N] [--no-browser]          the office desk in the browser; prints its address\n"
     "\n"
     "--db defaults to $UNIONSYNC_DB, else ./unionsync.db. The author of edits is --author,\n"
     "else $UNIONSYNC_AUTHOR, else $USER. Exit codes: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -163,24 +169,72 @@ s_cmd_set (int argc, char **argv)
     return 0;
 }
 
-/* import: records many figures from CSV, all or nothing. */
+/* import: records many figures from a sheet, all or nothing. */
 static int
 s_cmd_import (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true),
+                         US_OPT ("encoding", true), US_OPT ("unit", true),
+                         US_OPT ("clear-empty", false) };
+    const int n = 6;
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    us_import_opts_t io = { .encoding = US_SHEET_AUTO, .author = s_author (opts, n),
+                            .unit = us_args_value (opts, n, "unit", NULL),
+                            .clear_empty = us_args_has (opts, n, "clear-empty") };
+    const char *enc = us_args_value (opts, n, "encoding", NULL);
+    if (enc && us_sheet_encoding_parse (&io.encoding, enc) != 0)
+        return us_args_usage_error (us_error_msg ());
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
-    int count;
-    int rc = us_dstore_import (store, &count, pos [0], s_author (opts, 3));
+    us_import_result_t res;
+    int rc = us_import_file (store, &res, pos [0], &io);
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("saved %d figures from %s (waiting to be sent)\n", count, pos [0]);
+    printf ("saved %d figures from %s (waiting to be sent)", res.stored, pos [0]);
+    if (res.cleared)
+        printf ("; %d of them cleared", res.cleared);
+    if (res.skipped)
+        printf ("; %d empty value%s left as they were (--clear-empty clears them)",
+                res.skipped, res.skipped == 1 ? "" : "s");
+    printf ("\n");
+    if (res.guessed)
+        printf ("read %s as %s (a guess: if the names look wrong, give --encoding cp1252 "
+                "or utf-8)\n", pos [0], res.encoding);
+    return 0;
+}
+
+/* template: writes the office's form for a period. */
+static int
+s_cmd_template (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("format", true),
+                         US_OPT ("output", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_template_format_t format;
+    if (us_template_format_parse (&format, us_args_value (opts, n, "format", "csv")) != 0)
+        return us_args_usage_error (us_error_msg ());
+    const char *output = us_args_value (opts, n, "output", NULL);
+    if (format == US_TEMPLATE_XLSX && !output)
+        return us_args_usage_error ("template --format xlsx needs --output FILE");
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int rows;
+    int rc = us_template_write (store, &rows, pos [0], format, output);
+    us_dstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    if (output)
+        printf ("wrote the form of %s to %s (%d rows)\n", pos [0], output, rows);
     return 0;
 }
 
@@ -327,11 +381,13 @@ main (int argc, char **argv)
     if (strcmp (cmd, "init") == 0)   return s_cmd_init (argc - 2, argv + 2);
     if (strcmp (cmd, "set") == 0)    return s_cmd_set (argc - 2, argv + 2);
     if (strcmp (cmd, "import") == 0) return s_cmd_import (argc - 2, argv + 2);
+    if (strcmp (cmd, "template") == 0) return s_cmd_template (argc - 2, argv + 2);
     if (strcmp (cmd, "show") == 0)   return s_cmd_show (argc - 2, argv + 2);
     if (strcmp (cmd, "sync") == 0)   return s_cmd_sync (argc - 2, argv + 2);
     if (strcmp (cmd, "status") == 0) return s_cmd_status (argc - 2, argv + 2);
     if (strcmp (cmd, "submit") == 0) return s_cmd_submit (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)  return s_cmd_rekey (argc - 2, argv + 2);
+    if (strcmp (cmd, "ui") == 0)     return us_ui_run (argc - 2, argv + 2);
     fprintf (stderr, "unionsync: unknown command '%s' (see --help)\n", cmd);
     return US_EXIT_USAGE;
 }

@@ -6,9 +6,11 @@
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_period.h"
-#include "us_report.h"
+#include "us_dstore_report.h"
+#include "us_print.h"
 #include "us_stmts.h"
 #include "us_text.h"
 
@@ -39,6 +41,7 @@ struct _us_dstore_t {
     char server_key [41];
     s_batch_t batches [2];          /* the last two batches handed out */
     int next_batch;                 /* the one the next call reuses */
+    bool in_batch;                  /* inside us_dstore_begin(): edits join it */
 };
 
 /* The counters of the store's state row: read and written on every edit
@@ -60,6 +63,7 @@ static const char *s_counter_set [S_COUNTERS] = {
 static int
 s_get (us_dstore_t *self, s_counter_t which, int64_t *value)
 {
+    *value = 0;
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts, s_counter_get [which]);
     if (rc)
@@ -376,14 +380,14 @@ s_check_edit (us_dstore_t *self, s_edit_t *e, const char *unit, const char *mont
         sqlite3_reset (st);
         return us_db_error (self->db, "indicators");
     }
-    bool ratio = found && strcmp (us_db_text (st, 1), "ratio") == 0;
+    int computed = found ? us_catalog_entry_check (indicator, us_db_text (st, 1)) : 0;
     if (found)
         e->ind_id = sqlite3_column_int64 (st, 0);
     sqlite3_reset (st);
     if (!found)
         return us_error_set (US_EINVAL, "unknown indicator '%.64s'", indicator);
-    if (ratio)
-        return us_error_set (US_EINVAL, "%s is a ratio; it is computed, not entered", indicator);
+    if (computed)
+        return computed;
     if (value) {
         if (us_text_parse_int (&e->value, value) != 0)
             return us_error_set (US_EINVAL, "value '%.40s' is not a whole number", value);
@@ -497,63 +501,26 @@ us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
         rc = s_check_edit (self, &e, unit, month, indicator, value);
     if (rc)
         return rc;
-    rc = us_db_begin (self->db);
+    /* Inside us_dstore_begin() the edit joins the caller's transaction. */
+    bool own = !self->in_batch;
+    rc = own ? us_db_begin (self->db) : 0;
     if (rc == 0)
         rc = s_store_edit (self, &e, note, author);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = us_db_commit (self->db);
-    if (rc)
+    if (rc && own)
         us_db_rollback (self->db);
     return rc;
 }
 
-/* Imports rows from CSV: all or nothing. */
+/* Imports a sheet of figures with the default options: all or nothing. */
 int
 us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author)
 {
-    *count = 0;
-    int rc = s_check_text (NULL, author);
-    if (rc)
-        return rc;
-    us_csv_t *csv = us_csv_new (path);
-    if (!csv)
-        return US_EINVAL;
-    rc = us_db_begin (self->db);
-    char **f;
-    size_t n;
-    int got = 0;
-    while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
-        int line = us_csv_line (csv);
-        if (line == 1 && strcmp (f [0], "unit") == 0)
-            continue;
-        if (n < 4 || n > 5) {
-            rc = us_error_set (US_EINVAL, "%s line %d: expected unit,month,indicator,value[,note]",
-                               path, line);
-            break;
-        }
-        s_edit_t e;
-        const char *note = n > 4 ? f [4] : "";
-        rc = s_check_text (note, author);
-        if (rc == 0)
-            rc = s_check_edit (self, &e, f [0], f [1], f [2], f [3]);
-        if (rc == 0)
-            rc = s_store_edit (self, &e, note, author);
-        if (rc == US_EINVAL)
-            rc = us_error_set (US_EINVAL, "%s line %d: %s", path, line, us_error_msg ());
-        if (rc == 0)
-            (*count)++;
-    }
-    if (rc == 0 && got < 0)
-        rc = us_error_set (got, "%s: %s", path, us_error_msg ());
-    if (rc == 0 && *count == 0)
-        rc = us_error_set (US_EINVAL, "%s has no rows", path);
-    us_csv_destroy (&csv);
-    if (rc == 0)
-        rc = us_db_commit (self->db);
-    if (rc) {
-        us_db_rollback (self->db);
-        *count = 0;
-    }
+    us_import_opts_t opts = { .encoding = US_SHEET_AUTO, .author = author };
+    us_import_result_t result;
+    int rc = us_import_file (self, &result, path, &opts);
+    *count = rc ? 0 : result.stored;
     return rc;
 }
 
@@ -563,7 +530,7 @@ us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *un
                        const char *period)
 {
     us_report_t *report;
-    int rc = us_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
     if (rc)
         return rc;
     rc = us_report_check_rules (msg, size, report, unit);
@@ -900,7 +867,7 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
 int
 us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint)
 {
-    int64_t cp;
+    int64_t cp = 0;
     int rc = s_get (self, S_CHECKPOINT, &cp);
     *checkpoint = (uint64_t) cp;
     return rc;
@@ -1492,10 +1459,10 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
         period = year;
     }
     us_report_t *report;
-    int rc = us_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
     if (rc)
         return rc;
-    rc = us_report_print (report, out, json ? US_FORMAT_JSON : US_FORMAT_TEXT);
+    rc = json ? us_print_json (report, out) : us_print_text (report, out);
     us_report_destroy (&report);
     if (rc || json)
         return rc;
@@ -1522,4 +1489,320 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
     }
     sqlite3_finalize (st);
     return 0;
+}
+
+/* Starts a transaction that the next us_dstore_set() calls join. */
+int
+us_dstore_begin (us_dstore_t *self)
+{
+    int rc = us_db_begin (self->db);
+    self->in_batch = rc == 0;
+    return rc;
+}
+
+/* Commits the edits made since us_dstore_begin(); durable when it returns 0. */
+int
+us_dstore_commit (us_dstore_t *self)
+{
+    self->in_batch = false;
+    return us_db_commit (self->db);
+}
+
+/* Undoes the edits made since us_dstore_begin(). */
+void
+us_dstore_rollback (us_dstore_t *self)
+{
+    self->in_batch = false;
+    us_db_rollback (self->db);
+}
+
+/* Calls fn for each indicator of the catalog mirror, in catalog order. */
+int
+us_dstore_each_indicator (us_dstore_t *self, us_dstore_indicator_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT code, name, kind FROM indicators ORDER BY position, id");
+    if (rc)
+        return rc;
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = fn (us_db_text (st, 0), us_db_text (st, 1), us_db_text (st, 2), arg);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "indicators");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Calls fn for each figure entered for a unit in months first..last. */
+int
+us_dstore_each_cell (us_dstore_t *self, int first, int last, us_dstore_cell_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, i.code, c.month, c.value FROM cells c"
+        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+        " WHERE c.month BETWEEN ? AND ? AND c.value IS NOT NULL");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = fn (us_db_text (st, 0), us_db_text (st, 1), sqlite3_column_int (st, 2),
+                 sqlite3_column_int64 (st, 3), arg);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "cells");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Builds the report of period for the office's subtree. */
+int
+us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period)
+{
+    return us_dstore_report_build (report_p, self->db, period, self->unit);
+}
+
+/*  ----------------------------------------------------------------------
+    What the office desk reads and keeps
+    ---------------------------------------------------------------------- */
+
+/* Walks the cells of unit for months first..last, with their answers. One
+   query over the three places a cell can be known from: the view, the
+   outbox and the history of answers. */
+int
+us_dstore_cells (us_dstore_t *self, const char *unit, int first, int last,
+                 us_dstore_desk_cell_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "WITH u AS (SELECT id FROM units WHERE code = ?1),"
+        " k AS (SELECT i.code AS ind, c.month AS month FROM cells c"
+        "       JOIN indicators i ON i.id = c.ind_id"
+        "       WHERE c.unit_id = (SELECT id FROM u) AND c.month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM outbox WHERE unit = ?1 AND month BETWEEN ?2 AND ?3"
+        "   UNION SELECT indicator, month FROM history WHERE unit = ?1 AND month BETWEEN ?2 AND ?3)"
+        " SELECT k.ind, k.month, c.value, c.author, c.note, c.corrected, c.id,"
+        "  EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?1 AND o.indicator = k.ind"
+        "          AND o.month = k.month),"
+        "  h.outcome, h.reason, h.value, h.id, x.winner_author, x.winner_value, x.id"
+        " FROM k"
+        " LEFT JOIN cells c ON c.unit_id = (SELECT id FROM u)"
+        "  AND c.ind_id = (SELECT id FROM indicators WHERE code = k.ind) AND c.month = k.month"
+        " LEFT JOIN history h ON h.id = (SELECT MAX (id) FROM history WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " LEFT JOIN conflicts x ON x.id = (SELECT MAX (id) FROM conflicts WHERE unit = ?1"
+        "  AND indicator = k.ind AND month = k.month)"
+        " ORDER BY k.ind, k.month");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 2, first);
+    sqlite3_bind_int (st, 3, last);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_cell_t c = {
+            .indicator = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+            .has_value = sqlite3_column_type (st, 2) != SQLITE_NULL,
+            .value = sqlite3_column_int64 (st, 2),
+            .author = us_db_text (st, 3), .note = us_db_text (st, 4),
+            .corrected = sqlite3_column_int (st, 5) != 0,
+            .pending = sqlite3_column_int (st, 7) != 0,
+            .outcome = us_db_text (st, 8), .reason = us_db_text (st, 9),
+            .has_sent = sqlite3_column_type (st, 10) != SQLITE_NULL,
+            .sent = sqlite3_column_int64 (st, 10),
+            .winner_author = us_db_text (st, 12),
+            .has_winner = sqlite3_column_type (st, 13) != SQLITE_NULL,
+            .winner = sqlite3_column_int64 (st, 13) };
+        rc = fn (ctx, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "cells");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Sets *locked when the province locked month of unit. */
+int
+us_dstore_locked (us_dstore_t *self, bool *locked, char *period, size_t size,
+                  const char *unit, int month)
+{
+    int64_t id;
+    *locked = false;
+    int rc = s_unit_id (self, &id, unit);
+    return rc == US_ENOTFOUND ? 0 : rc ? rc : s_locked (self, locked, period, size, id, month);
+}
+
+/* Returns the last sync attempt, the last answer and the outbox's size. */
+int
+us_dstore_sync_info (us_dstore_t *self, int64_t *last_at, char *outcome, size_t size,
+                     int64_t *reached_at, int64_t *pending)
+{
+    int rc = s_get (self, S_LAST_SYNC_MS, last_at);
+    if (rc == 0)
+        rc = us_db_meta_int (reached_at, self->db, "desk.reached_at", 0);
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts, "SELECT last_sync FROM state");
+    if (rc)
+        return rc;
+    snprintf (outcome, size, "%s", sqlite3_step (st) == SQLITE_ROW ? us_db_text (st, 0) : "");
+    sqlite3_reset (st);
+    rc = us_stmts_get (&st, self->stmts, "SELECT COUNT (*) FROM outbox");
+    if (rc)
+        return rc;
+    rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_db_error (self->db, "outbox");
+    *pending = rc ? 0 : sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Records that the province answered now. */
+int
+us_dstore_note_reached (us_dstore_t *self)
+{
+    return us_db_meta_set_int (self->db, "desk.reached_at", us_hlc_wall_ms ());
+}
+
+/* Reads the office's submission of period, queued and at the province. */
+int
+us_dstore_submission (us_dstore_t *self, const char *period, char *state, size_t state_size,
+                      char *reason, size_t reason_size, char *province, size_t province_size)
+{
+    snprintf (state, state_size, "%s", "");
+    snprintf (reason, reason_size, "%s", "");
+    snprintf (province, province_size, "%s", "");
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT state, reason FROM pending_submits WHERE period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        snprintf (state, state_size, "%s", us_db_text (st, 0));
+        snprintf (reason, reason_size, "%s", us_db_text (st, 1));
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "submit");
+    rc = us_stmts_get (&st, self->stmts,
+        "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " WHERE u.code = ? AND s.period = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (province, province_size, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+}
+
+/* Builds the meta key of a desk setting; refuses keys that are not codes. */
+static int
+s_desk_key (char *buf, size_t size, const char *key)
+{
+    if (!us_text_code_valid (key) || strlen (key) > 32)
+        return us_error_set (US_EINVAL, "bad setting name");
+    snprintf (buf, size, "desk.%s", key);
+    return 0;
+}
+
+/* Reads a setting of the desk. */
+int
+us_dstore_desk_get (us_dstore_t *self, const char *key, char *buf, size_t size)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    return rc ? rc : us_db_meta_get (buf, size, self->db, name);
+}
+
+/* Writes a setting of the desk; durable when it returns. */
+int
+us_dstore_desk_set (us_dstore_t *self, const char *key, const char *value)
+{
+    char name [48];
+    int rc = s_desk_key (name, sizeof name, key);
+    if (rc == 0 && (strlen (value) > US_MAX_CODE || !us_text_utf8_valid (value)))
+        rc = us_error_set (US_EINVAL, "setting too long or not UTF-8");
+    return rc ? rc : us_db_meta_set (self->db, name, value);
+}
+
+/* Builds the consolidated report of period for unit from the office's view. */
+int
+us_dstore_report_unit (us_dstore_t *self, us_report_t **report_p, const char *period,
+                       const char *unit)
+{
+    return us_dstore_report_build (report_p, self->db, period, unit ? unit : self->unit);
+}
+
+/* Writes a consistent copy of the store to path. */
+int
+us_dstore_copy (us_dstore_t *self, const char *path)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "VACUUM INTO ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, path, -1, SQLITE_STATIC);
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "copy");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Returns the last sequence number issued. */
+int
+us_dstore_last_seq (us_dstore_t *self, int64_t *seq)
+{
+    return s_get (self, S_LAST_SEQ, seq);
+}
+
+/* Walks the outbox's edits above a sequence number. */
+int
+us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, after);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_dstore_edit_t e = { .unit = us_db_text (st, 0), .month = sqlite3_column_int (st, 1),
+                               .indicator = us_db_text (st, 2),
+                               .clear = sqlite3_column_type (st, 3) == SQLITE_NULL,
+                               .value = sqlite3_column_int64 (st, 3), .note = us_db_text (st, 4) };
+        rc = fn (ctx, &e);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (self->db, "outbox");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Reads the office's figure of a cell. */
+int
+us_dstore_value (us_dstore_t *self, bool *has, int64_t *value, const char *unit, int month,
+                 const char *indicator)
+{
+    sqlite3_stmt *st;
+    *has = false;
+    *value = 0;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT c.value FROM cells c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id WHERE u.code = ? AND i.code = ? AND c.month = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, month);
+    int step = sqlite3_step (st);
+    *has = step == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL;
+    *value = *has ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
 }

@@ -15,6 +15,7 @@
 #define US_DSTORE_H
 
 #include "us_codec.h"
+#include "us_report.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -57,9 +58,41 @@ int us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
                    const char *indicator, const char *value, const char *note,
                    const char *author);
 
-/* Imports unit,month,indicator,value[,note] rows from CSV: all or nothing;
-   an error names the bad line. */
+/* Imports a sheet of figures (us_import.h, default options): all or
+   nothing; an error names the bad line. */
 int us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author);
+
+/* Starts a transaction: the us_dstore_set() calls until us_dstore_commit()
+   or us_dstore_rollback() are stored together or not at all. */
+int us_dstore_begin (us_dstore_t *self);
+
+/* Commits the edits since us_dstore_begin(); durable when it returns 0. */
+int us_dstore_commit (us_dstore_t *self);
+
+/* Undoes the edits since us_dstore_begin(); never fails. */
+void us_dstore_rollback (us_dstore_t *self);
+
+/* Called for each indicator of the catalog (strings valid during the
+   call); a non-zero return stops the walk and is returned. */
+typedef int (us_dstore_indicator_fn) (const char *code, const char *name,
+                                      const char *kind, void *arg);
+
+/* Walks the catalog mirror in catalog order. */
+int us_dstore_each_indicator (us_dstore_t *self, us_dstore_indicator_fn *fn, void *arg);
+
+/* Called for each figure entered for a unit (strings valid during the
+   call); a non-zero return stops the walk and is returned. */
+typedef int (us_dstore_cell_fn) (const char *unit, const char *indicator, int month,
+                                 int64_t value, void *arg);
+
+/* Walks the figures entered for units (not consolidated) in months
+   first..last (month indexes, us_period.h). */
+int us_dstore_each_cell (us_dstore_t *self, int first, int last, us_dstore_cell_fn *fn,
+                         void *arg);
+
+/* Builds the report of period for the office's subtree (the caller frees
+   it with us_report_destroy()). */
+int us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period);
 
 /* Checks the catalog's rules on the consolidated figures of unit in
    period. Returns 0, or US_EINVAL with the broken rule in msg. */
@@ -122,5 +155,94 @@ int us_dstore_status (us_dstore_t *self, FILE *out, bool json);
 
 /* Prints the office's figures for a period (NULL: the current year). */
 int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
+
+/*  ----------------------------------------------------------------------
+    What the office desk (us_ui) reads and keeps. Strings handed to a
+    callback belong to the store and last until the callback returns.
+    ---------------------------------------------------------------------- */
+
+/* One cell of the office's view with everything the sync knows of it. */
+typedef struct {
+    const char *indicator;
+    int month;
+    bool has_value;             /* the office's view holds a figure */
+    int64_t value;
+    const char *author;         /* who entered (or corrected) the figure */
+    const char *note;
+    bool corrected;             /* the province changed it; note says why */
+    bool pending;               /* an edit of it waits in the outbox */
+    const char *outcome;        /* the last answer to an edit: "", accepted,
+                                   conflict-won, conflict-lost, rejected */
+    const char *reason;         /* why it was rejected or lost */
+    bool has_sent;              /* the value that edit carried */
+    int64_t sent;
+    const char *winner_author;  /* of the latest conflict on the cell, or "" */
+    bool has_winner;            /* the value that won it */
+    int64_t winner;
+} us_dstore_cell_t;
+
+/* Called once per cell; a non-zero return stops the walk and is returned. */
+typedef int (us_dstore_desk_cell_fn) (void *ctx, const us_dstore_cell_t *cell);
+
+/* Walks the cells of unit for months first..last that hold a figure, wait
+   in the outbox or were answered, by indicator and month. */
+int us_dstore_cells (us_dstore_t *self, const char *unit, int first, int last,
+                     us_dstore_desk_cell_fn *fn, void *ctx);
+
+/* Sets *locked when the province locked month of unit, as far as this
+   office has heard, and names the period in buf (what set refuses). */
+int us_dstore_locked (us_dstore_t *self, bool *locked, char *period, size_t size,
+                      const char *unit, int month);
+
+/* Returns the time (ms since the epoch, 0: never) and outcome of the last
+   sync attempt, the time the province last answered, and the number of
+   edits waiting to be sent. */
+int us_dstore_sync_info (us_dstore_t *self, int64_t *last_at, char *outcome, size_t size,
+                         int64_t *reached_at, int64_t *pending);
+
+/* Records that the province answered now; durable when it returns. */
+int us_dstore_note_reached (us_dstore_t *self);
+
+/* Reads the office's submission of period: the queue's state and reason
+   ("" when never submitted) and the province's state ("" when unknown). */
+int us_dstore_submission (us_dstore_t *self, const char *period, char *state, size_t state_size,
+                          char *reason, size_t reason_size, char *province, size_t province_size);
+
+/* Reads (US_ENOTFOUND when unset) and writes a setting of the desk, such
+   as the clerk's name; keys are short codes. */
+int us_dstore_desk_get (us_dstore_t *self, const char *key, char *buf, size_t size);
+int us_dstore_desk_set (us_dstore_t *self, const char *key, const char *value);
+
+/* Builds the consolidated report of period for unit (NULL: the office's
+   unit) from the office's view; the caller frees it (us_report_destroy). */
+int us_dstore_report_unit (us_dstore_t *self, us_report_t **report_p, const char *period,
+                           const char *unit);
+
+/* Writes a consistent copy of the store to path (which must not exist),
+   for a trial run such as an import preview; the copy has no key file. */
+int us_dstore_copy (us_dstore_t *self, const char *path);
+
+/* Returns the last sequence number the store issued to an edit. */
+int us_dstore_last_seq (us_dstore_t *self, int64_t *seq);
+
+/* One edit waiting in the outbox. */
+typedef struct {
+    const char *unit;
+    int month;
+    const char *indicator;
+    bool clear;
+    int64_t value;
+    const char *note;
+} us_dstore_edit_t;
+
+/* Called once per edit; non-zero stops the walk and is returned. */
+typedef int (us_dstore_edit_fn) (void *ctx, const us_dstore_edit_t *edit);
+
+/* Walks the edits of the outbox with a sequence above after, oldest first. */
+int us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx);
+
+/* Reads the office's figure of a cell: *has is false when there is none. */
+int us_dstore_value (us_dstore_t *self, bool *has, int64_t *value, const char *unit,
+                     int month, const char *indicator);
 
 #endif

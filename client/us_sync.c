@@ -9,10 +9,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#define BACKOFF_MAX_MS 8000
-
 /* A Lazy Pirate connection: a DEALER we close and reopen on timeouts. */
-typedef struct {
+struct _us_sync_link_t {
     void *ctx;
     void *sock;
     void *monitor;
@@ -23,7 +21,7 @@ typedef struct {
     bool refused;           /* the server's ZAP said no */
     uint32_t server_epoch;  /* the highest epoch the server has seen of us */
     int socket_n;
-} s_link_t;
+};
 
 /* Sets an integer socket option. */
 static int
@@ -34,7 +32,7 @@ s_setint (void *sock, int option, int value)
 
 /* Closes the socket and its monitor. */
 static void
-s_link_close (s_link_t *link)
+s_link_close (us_sync_link_t *link)
 {
     if (link->sock) {
         zmq_socket_monitor (link->sock, NULL, 0);
@@ -50,7 +48,7 @@ s_link_close (s_link_t *link)
 /* Opens a fresh CURVE socket to the server, with a monitor that tells us
    when the server refuses our key. */
 static int
-s_link_open (s_link_t *link)
+s_link_open (us_sync_link_t *link)
 {
     s_link_close (link);
     link->sock = zmq_socket (link->ctx, ZMQ_DEALER);
@@ -82,7 +80,7 @@ s_link_open (s_link_t *link)
 
 /* Reads one monitor event; sets link->refused on an authentication failure. */
 static void
-s_link_event (s_link_t *link)
+s_link_event (us_sync_link_t *link)
 {
     zmq_msg_t frame;
     zmq_msg_init (&frame);
@@ -108,7 +106,7 @@ typedef struct {
 
 /* Assigns req the next id and encodes it into *flight. */
 static int
-s_flight_new (s_flight_t *flight, s_link_t *link, us_msg_t *req)
+s_flight_new (s_flight_t *flight, us_sync_link_t *link, us_msg_t *req)
 {
     req->request_id = ++link->next_id;
     flight->id = req->request_id;
@@ -130,7 +128,7 @@ s_flight_free (s_flight_t *flight)
 
 /* Sends one request; a full pipe is not an error (the retry sends again). */
 static int
-s_send (s_link_t *link, const s_flight_t *flight)
+s_send (us_sync_link_t *link, const s_flight_t *flight)
 {
     if (zmq_send (link->sock, flight->buf, flight->len, ZMQ_DONTWAIT) < 0 && errno != EAGAIN)
         return us_error_set (US_EIO, "send failed: %s", zmq_strerror (errno));
@@ -144,20 +142,19 @@ s_send (s_link_t *link, const s_flight_t *flight)
    dropped; those behind are sent again until answered. On success
    *reply_p is a decoded message the caller destroys. */
 static int
-s_await (s_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, int n,
+s_await (us_sync_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, int n,
          const us_sync_opts_t *opts)
 {
     *reply_p = NULL;
     int rc = 0;
-    int wait = opts->timeout_ms;
     for (int attempt = 0; attempt < opts->retries; attempt++) {
+        int wait = us_sync_wait_ms (opts, attempt);
         if (attempt > 0) {
             if (opts->progress)
                 fprintf (opts->progress, "  no answer after %d ms; reconnecting (try %d of %d)\n",
-                         wait, attempt + 1, opts->retries);
+                         us_sync_wait_ms (opts, attempt - 1), attempt + 1, opts->retries);
             /* A reply may still be in flight on the old socket; a new socket
                starts clean. */
-            wait = wait * 2 < BACKOFF_MAX_MS ? wait * 2 : BACKOFF_MAX_MS;
             if ((rc = s_link_open (link)) != 0)
                 return rc;
             for (int i = 0; i < n; i++)
@@ -192,7 +189,10 @@ s_await (s_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, int n,
             zmq_msg_close (&msg);
             if (rc)
                 return rc;
-            if (reply->request_id != flights [0].id) {
+            /* An Error of id 0 answers a request the server could not
+               read at all (such as one of a wire it does not speak). */
+            bool unread = reply->type == US_MSG_ERROR && reply->request_id == 0;
+            if (reply->request_id != flights [0].id && !unread) {
                 us_msg_destroy (&reply);
                 continue;
             }
@@ -207,7 +207,7 @@ s_await (s_link_t *link, us_msg_t **reply_p, const s_flight_t *flights, int n,
 /* Sends req and waits for the reply with the same id, retrying with
    backoff. On success *reply_p is a decoded message the caller destroys. */
 static int
-s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts_t *opts)
+s_request (us_sync_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts_t *opts)
 {
     *reply_p = NULL;
     s_flight_t flight;
@@ -220,12 +220,16 @@ s_request (s_link_t *link, us_msg_t **reply_p, us_msg_t *req, const us_sync_opts
     return rc;
 }
 
-/* Checks the reply type; turns a server Error into an error code. */
-static int
-s_expect (const us_msg_t *reply, us_msg_type_t type)
+/* Turns a server Error, or a reply of another type, into an error code. */
+int
+us_sync_expect (const us_msg_t *reply, us_msg_type_t type)
 {
     if (reply->type == US_MSG_ERROR) {
-        int code = -(int) reply->error.code;
+        int code = reply->error.code;
+        if (code == US_EVERSION)
+            return us_error_set (US_EVERSION, "upgrade unionsync: the province's server no "
+                                 "longer accepts this version (wire %d): %s",
+                                 US_WIRE_VERSION, reply->error.message);
         if (code == US_EPERM || code == US_ENOTFOUND)
             return us_error_set (US_EPERM, "server refused: %s", reply->error.message);
         if (code == US_EEXIST)
@@ -239,18 +243,20 @@ s_expect (const us_msg_t *reply, us_msg_type_t type)
 }
 
 /* Hello/Welcome. */
-static int
-s_hello (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+int
+us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+               const us_sync_opts_t *opts)
 {
     us_msg_t req = { .type = US_MSG_HELLO };
     int rc = us_dstore_hello (store, &req.hello);
     if (rc)
         return rc;
+    req.hello.wire = US_WIRE_VERSION;
     us_msg_t *reply;
     rc = s_request (link, &reply, &req, opts);
     if (rc)
         return rc;
-    rc = s_expect (reply, US_MSG_WELCOME);
+    rc = us_sync_expect (reply, US_MSG_WELCOME);
     if (rc == 0 && strcmp (reply->welcome.unit, us_dstore_unit (store)) != 0)
         rc = us_error_set (US_EPERM, "this key is enrolled for %s, not %s",
                            reply->welcome.unit, us_dstore_unit (store));
@@ -266,9 +272,10 @@ s_hello (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sy
 }
 
 /* Reads, signs and encodes the next batch after seq after; *count is 0
-   when the outbox has no more. */
+   when the outbox has no more. The signature covers the batch's bytes,
+   which the Push carries as they were signed. */
 static int
-s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, s_link_t *link,
+s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t *link,
               us_dstore_t *store, const us_keys_t *keys, uint64_t after, size_t max)
 {
     us_msg_t req = { .type = US_MSG_PUSH };
@@ -276,32 +283,35 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, s_link_t *link
     *count = req.push.count;
     if (rc || req.push.count == 0)
         return rc;
+    uint8_t *bytes;
+    size_t len;
+    rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
+    if (rc)
+        return rc;
     uint8_t sig [64];
-    if (keys->has_sign) {
-        uint8_t *bytes;
-        size_t len;
-        rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
-        if (rc)
-            return rc;
-        rc = us_keys_sign (sig, keys, bytes, len);
-        free (bytes);
-        if (rc)
-            return rc;
+    if (keys->has_sign && (rc = us_keys_sign (sig, keys, bytes, len)) == 0) {
         req.push.signature = sig;
         req.push.signature_len = 64;
     }
+    req.push.batch = bytes;
+    req.push.batch_len = len;
+    if (rc == 0)
+        rc = s_flight_new (flight, link, &req);
+    free (bytes);
     *push = req.push;
-    push->signature = NULL;         /* sig lives on this stack frame only */
+    push->signature = NULL;         /* sig and bytes live in this call only */
     push->signature_len = 0;
-    return s_flight_new (flight, link, &req);
+    push->batch = NULL;
+    push->batch_len = 0;
+    return rc;
 }
 
 /* Pushes the outbox in batches until it is empty. Two batches are in
    flight at once, so the server merges one while this store settles the
    answer to the other; each is still answered, and settled, whole. */
-static int
-s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
-        const us_sync_opts_t *opts)
+int
+us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_keys_t *keys, const us_sync_opts_t *opts)
 {
     bool renumbered = false;
     s_flight_t flights [2];
@@ -330,7 +340,7 @@ s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_key
         rc = s_await (link, &reply, flights, n, opts);
         if (rc)
             break;
-        rc = s_expect (reply, US_MSG_PUSH_ACK);
+        rc = us_sync_expect (reply, US_MSG_PUSH_ACK);
         if (rc == 0)
             rc = us_dstore_ack (store, stats, &pushes [0], &reply->push_ack);
         us_msg_destroy (&reply);
@@ -365,8 +375,9 @@ s_push (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_key
 }
 
 /* Sends queued submissions. */
-static int
-s_submit (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+int
+us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                const us_sync_opts_t *opts)
 {
     char period [64];
     int guard = 0;
@@ -379,7 +390,7 @@ s_submit (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_s
         int rc = s_request (link, &reply, &req, opts);
         if (rc)
             return rc;
-        rc = s_expect (reply, US_MSG_SUBMIT_ACK);
+        rc = us_sync_expect (reply, US_MSG_SUBMIT_ACK);
         if (rc == 0)
             rc = us_dstore_submit_done (store, period, reply->submit_ack.ok,
                                         reply->submit_ack.state, reply->submit_ack.reason);
@@ -398,8 +409,9 @@ s_submit (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_s
 }
 
 /* Pulls pages of changes until caught up. */
-static int
-s_pull (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_sync_opts_t *opts)
+int
+us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_sync_opts_t *opts)
 {
     for (int guard = 0; guard < 1000000; guard++) {
         us_msg_t req = { .type = US_MSG_PULL };
@@ -411,7 +423,7 @@ s_pull (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_syn
         rc = s_request (link, &reply, &req, opts);
         if (rc)
             return rc;
-        rc = s_expect (reply, US_MSG_CHANGES);
+        rc = us_sync_expect (reply, US_MSG_CHANGES);
         if (rc == 0)
             rc = us_dstore_apply (store, stats, &reply->changes);
         bool more = rc == 0 && reply->changes.more;
@@ -426,26 +438,90 @@ s_pull (s_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const us_syn
     return us_error_set (US_EPROTO, "server never finished its change stream");
 }
 
+/* Opens a link into *self_p; returns 0 or the code of the failure. */
+static int
+s_link_start (us_sync_link_t **self_p, const char *server, const char *server_key,
+              const us_keys_t *keys)
+{
+    us_sync_link_t *self = *self_p = calloc (1, sizeof *self);
+    if (!self)
+        return us_error_set (US_ENOMEM, "out of memory");
+    self->keys = keys;
+    self->server = server;
+    self->server_key = server_key;
+    self->next_id = (uint64_t) us_hlc_wall_ms () << 8;
+    self->ctx = zmq_ctx_new ();
+    int rc = self->ctx ? s_link_open (self) : us_error_set (US_EIO, "cannot start ZeroMQ");
+    if (rc)
+        us_sync_link_destroy (self_p);
+    return rc;
+}
+
+/* Opens a link to server as the replica of keys. */
+us_sync_link_t *
+us_sync_link_new (const char *server, const char *server_key, const us_keys_t *keys)
+{
+    us_sync_link_t *self;
+    s_link_start (&self, server, server_key, keys);
+    return self;
+}
+
+/* Closes the link and nulls the pointer; safe on NULL. */
+void
+us_sync_link_destroy (us_sync_link_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    us_sync_link_t *self = *self_p;
+    s_link_close (self);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Sends req and waits for its reply, retrying with backoff. */
+int
+us_sync_link_request (us_sync_link_t *self, us_msg_t **reply_p, us_msg_t *req,
+                      const us_sync_opts_t *opts)
+{
+    return s_request (self, reply_p, req, opts);
+}
+
+/* Returns how many sockets the link has opened. */
+int
+us_sync_link_sockets (us_sync_link_t *self)
+{
+    return self->socket_n;
+}
+
+/* Returns the wait for try number attempt of a request. */
+int
+us_sync_wait_ms (const us_sync_opts_t *opts, int attempt)
+{
+    int wait = opts->timeout_ms;
+    for (int i = 0; i < attempt && wait < US_SYNC_BACKOFF_MAX_MS; i++)
+        wait *= 2;
+    return wait > US_SYNC_BACKOFF_MAX_MS && opts->timeout_ms < US_SYNC_BACKOFF_MAX_MS
+         ? US_SYNC_BACKOFF_MAX_MS : wait;
+}
+
 /* Runs one session. */
 int
 us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
              const us_sync_opts_t *opts)
 {
     memset (stats, 0, sizeof *stats);
-    s_link_t link = { .keys = keys, .server = us_dstore_server (store),
-                      .server_key = us_dstore_server_key (store),
-                      .next_id = (uint64_t) us_hlc_wall_ms () << 8 };
-    link.ctx = zmq_ctx_new ();
-    if (!link.ctx)
-        return us_error_set (US_EIO, "cannot start ZeroMQ");
     int rc = us_dstore_relaxed (store, true);
-    if (rc == 0) rc = s_link_open (&link);
-    if (rc == 0) rc = s_hello (&link, stats, store, opts);
-    if (rc == 0) rc = s_push (&link, stats, store, keys, opts);
-    if (rc == 0) rc = s_submit (&link, stats, store, opts);
-    if (rc == 0) rc = s_pull (&link, stats, store, opts);
-    s_link_close (&link);
-    zmq_ctx_term (link.ctx);
+    if (rc)
+        return rc;
+    us_sync_link_t *link;
+    rc = s_link_start (&link, us_dstore_server (store), us_dstore_server_key (store), keys);
+    if (rc == 0) rc = us_sync_hello (link, stats, store, opts);
+    if (rc == 0) rc = us_sync_push (link, stats, store, keys, opts);
+    if (rc == 0) rc = us_sync_submit (link, stats, store, opts);
+    if (rc == 0) rc = us_sync_pull (link, stats, store, opts);
+    us_sync_link_destroy (&link);
     int end = us_dstore_relaxed (store, false);
     return rc ? rc : end;
 }

@@ -2,9 +2,13 @@
 
     Hello/Welcome, then Push batches until the outbox is empty, then queued
     submissions, then Pull pages until caught up. Each request is safe to
-    repeat. The transport follows the Lazy Pirate pattern: wait for a reply
-    up to a timeout, then close and reopen the socket and try again with a
-    longer wait, up to a number of retries. The session borrows the store.
+    repeat. The transport follows the Lazy Pirate pattern (us_sync_link_*):
+    wait for a reply up to a timeout, then close and reopen the socket and
+    try again with a doubled wait (at most US_SYNC_BACKOFF_MAX_MS), up to a
+    number of tries, then give up with US_EUNREACH, every change kept. The
+    steps of a session are functions of their own over a link, so each can
+    be run (and tested) alone; us_sync_run runs them all. The session
+    borrows the store and the keys.
 */
 #ifndef US_SYNC_H
 #define US_SYNC_H
@@ -15,6 +19,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define US_SYNC_BACKOFF_MAX_MS 8000
+
 typedef struct {
     int timeout_ms;         /* first wait for a reply                  */
     int retries;            /* attempts per request before giving up   */
@@ -22,8 +28,64 @@ typedef struct {
     FILE *progress;         /* progress lines, or NULL                 */
 } us_sync_opts_t;
 
+/* A Lazy Pirate connection to the server: a CURVE DEALER socket, closed
+   and reopened when an answer does not come. */
+typedef struct _us_sync_link_t us_sync_link_t;
+
+/* Opens a link to server (endpoint) whose CURVE public key is server_key
+   (Z85), as the replica of keys. The strings and keys are borrowed and
+   must outlive the link. NULL (error set) on failure. */
+us_sync_link_t *us_sync_link_new (const char *server, const char *server_key,
+                                  const us_keys_t *keys);
+
+/* Closes the link and nulls the pointer; safe on NULL. */
+void us_sync_link_destroy (us_sync_link_t **self_p);
+
+/* Gives req the link's next request id, sends it and waits for the reply
+   with that id, reopening the socket and sending again with backoff. On
+   success *reply_p is a decoded message the caller destroys. Returns 0,
+   US_EUNREACH after opts->retries unanswered tries, US_EPERM when the
+   server refuses the key at the handshake, or another negative code. */
+int us_sync_link_request (us_sync_link_t *self, us_msg_t **reply_p, us_msg_t *req,
+                          const us_sync_opts_t *opts);
+
+/* Returns how many sockets the link has opened (1 + its reconnections). */
+int us_sync_link_sockets (us_sync_link_t *self);
+
+/* Returns the wait in ms for try number attempt (0 for the first) of a
+   request: opts->timeout_ms doubled at each retry, at most
+   US_SYNC_BACKOFF_MAX_MS (and never less than the first wait). */
+int us_sync_wait_ms (const us_sync_opts_t *opts, int attempt);
+
+/* Turns a reply into an error code when it is a server Error (US_EVERSION
+   says "upgrade unionsync"; US_EEXIST asks for a new epoch) or not of
+   type. Returns 0 when the reply is a type. */
+int us_sync_expect (const us_msg_t *reply, us_msg_type_t type);
+
+/* Hello/Welcome: adopts the server's clock and, when the server has seen
+   more of this replica than the store remembers (a restored backup),
+   starts a new epoch (stats->new_epoch). */
+int us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                   const us_sync_opts_t *opts);
+
+/* Pushes the outbox, signed with keys, in batches until it is empty (after
+   us_sync_hello on the same link). When the server refuses a batch
+   because its sequence numbers name other edits (US_EEXIST), the store
+   starts a new epoch once and sends its outbox again. */
+int us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                  const us_keys_t *keys, const us_sync_opts_t *opts);
+
+/* Sends the queued submissions. */
+int us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                    const us_sync_opts_t *opts);
+
+/* Pulls pages of changes until caught up. */
+int us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                  const us_sync_opts_t *opts);
+
 /* Runs one session. Returns 0, US_EUNREACH when the server did not answer
-   (every change is kept), US_EPERM when it refused this replica, or
+   (every change is kept), US_EPERM when it refused this replica,
+   US_EVERSION when it no longer accepts this version of unionsync, or
    another negative code. *stats says what was done, even on failure. The
    session's commits are relaxed (us_dstore_relaxed): the store's next
    commit, such as us_dstore_note_sync, makes them durable. */

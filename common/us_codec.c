@@ -54,11 +54,20 @@ s_str (const char *s)
     return (char *) (s ? s : "");
 }
 
-/* Fills a protobuf Push from a us_push_t; arrays are freed by s_push_free. */
+/* Checks the strings of a delta before it is encoded. */
 static int
-s_push_build (Unionsync__Push *pb, Unionsync__Delta **slots,
-              Unionsync__Delta *deltas, s_table_t tabs [3],
-              const us_push_t *push)
+s_delta_ok (const us_delta_t *d, size_t i)
+{
+    if (!s_str_ok (d->unit, US_MAX_CODE) || !s_str_ok (d->indicator, US_MAX_CODE)
+    ||  !s_str_ok (d->author, US_MAX_CODE) || (d->note && !s_str_ok (d->note, US_MAX_NOTE)))
+        return us_error_set (US_EINVAL, "delta %zu has an over-long field", i);
+    return 0;
+}
+
+/* Fills a wire-1 Push from a us_push_t: every number absolute. */
+static int
+s_push_v1_build (Unionsync__Push *pb, Unionsync__DeltaV1 **slots,
+                 Unionsync__DeltaV1 *deltas, s_table_t tabs [3], const us_push_t *push)
 {
     if (push->count > US_MAX_DELTAS)
         return us_error_set (US_EINVAL, "push has %zu deltas, limit %d",
@@ -66,11 +75,11 @@ s_push_build (Unionsync__Push *pb, Unionsync__Delta **slots,
     pb->epoch = push->epoch;
     for (size_t i = 0; i < push->count; i++) {
         const us_delta_t *d = &push->deltas [i];
-        if (!s_str_ok (d->unit, US_MAX_CODE) || !s_str_ok (d->indicator, US_MAX_CODE)
-        ||  !s_str_ok (d->author, US_MAX_CODE) || (d->note && !s_str_ok (d->note, US_MAX_NOTE)))
-            return us_error_set (US_EINVAL, "delta %zu has an over-long field", i);
-        Unionsync__Delta *pd = &deltas [i];
-        unionsync__delta__init (pd);
+        int rc = s_delta_ok (d, i);
+        if (rc)
+            return rc;
+        Unionsync__DeltaV1 *pd = &deltas [i];
+        unionsync__delta_v1__init (pd);
         long u = s_intern (&tabs [0], d->unit);
         long n = s_intern (&tabs [1], d->indicator);
         long a = s_intern (&tabs [2], d->author);
@@ -95,9 +104,74 @@ s_push_build (Unionsync__Push *pb, Unionsync__Delta **slots,
     pb->n_authors = tabs [2].count;
     pb->authors = tabs [2].names;
     pb->n_deltas = push->count;
-    pb->deltas = slots;
+    pb->deltas = (Unionsync__DeltaV1 **) slots;
     pb->signature.data = (uint8_t *) push->signature;
     pb->signature.len = push->signature ? push->signature_len : 0;
+    return 0;
+}
+
+/* Returns b - a modulo 2^64 as a signed difference (the wire's sint64). */
+static int64_t
+s_diff (uint64_t b, uint64_t a)
+{
+    uint64_t u = b - a;
+    return u <= INT64_MAX ? (int64_t) u : -(int64_t) (~u) - 1;
+}
+
+/* Fills a Batch from a us_push_t: names once, numbers as differences. */
+static int
+s_batch_build (Unionsync__Batch *pb, Unionsync__Delta **slots, Unionsync__Delta *deltas,
+               s_table_t tabs [3], const us_push_t *push)
+{
+    if (push->count > US_MAX_DELTAS)
+        return us_error_set (US_EINVAL, "push has %zu deltas, limit %d",
+                             push->count, US_MAX_DELTAS);
+    pb->format = US_WIRE_VERSION;
+    pb->epoch = push->epoch;
+    uint64_t seq = 0, hlc = 0;
+    int month = 0;
+    for (size_t i = 0; i < push->count; i++) {
+        const us_delta_t *d = &push->deltas [i];
+        int rc = s_delta_ok (d, i);
+        if (rc)
+            return rc;
+        if (!us_month_valid (d->month))
+            return us_error_set (US_EINVAL, "delta %zu has a bad month", i);
+        if (i == 0) {
+            pb->seq_base = seq = d->seq;
+            pb->hlc_base = hlc = d->hlc;
+            pb->month_base = (uint32_t) (month = d->month);
+        }
+        Unionsync__Delta *pd = &deltas [i];
+        unionsync__delta__init (pd);
+        long u = s_intern (&tabs [0], d->unit);
+        long n = s_intern (&tabs [1], d->indicator);
+        long a = s_intern (&tabs [2], d->author);
+        if (u < 0 || n < 0 || a < 0)
+            return us_error_set (US_ENOMEM, "out of memory encoding push");
+        pd->seq = s_diff (d->seq, seq);
+        pd->unit = (uint32_t) u;
+        pd->indicator = (uint32_t) n;
+        pd->month = d->month - month;
+        pd->value = d->value;
+        pd->clear = d->clear;
+        pd->hlc = s_diff (d->hlc, hlc);
+        pd->base_version = d->base_version;
+        pd->author = (uint32_t) a;
+        pd->note = s_str (d->note);
+        slots [i] = pd;
+        seq = d->seq;
+        hlc = d->hlc;
+        month = d->month;
+    }
+    pb->n_units = tabs [0].count;
+    pb->units = tabs [0].names;
+    pb->n_indicators = tabs [1].count;
+    pb->indicators = tabs [1].names;
+    pb->n_authors = tabs [2].count;
+    pb->authors = tabs [2].names;
+    pb->n_deltas = push->count;
+    pb->deltas = slots;
     return 0;
 }
 
@@ -275,6 +349,106 @@ s_pack (uint8_t **buf_p, size_t *len_p, const Unionsync__Envelope *env)
     return 0;
 }
 
+/* Encodes push as a Batch into a new buffer the caller frees. */
+static int
+s_batch_encode (uint8_t **buf_p, size_t *len_p, const us_push_t *push)
+{
+    Unionsync__Batch batch = UNIONSYNC__BATCH__INIT;
+    s_scratch_t s;
+    memset (&s, 0, sizeof s);
+    Unionsync__Delta **slots = s_alloc (&s, push->count, sizeof *slots);
+    Unionsync__Delta *deltas = s_alloc (&s, push->count, sizeof *deltas);
+    int rc = slots && deltas ? s_batch_build (&batch, slots, deltas, s.tabs, push)
+                             : us_error_set (US_ENOMEM, "out of memory encoding push");
+    size_t len = rc ? 0 : unionsync__batch__get_packed_size (&batch);
+    if (rc == 0 && len > US_MAX_MSG_BYTES)
+        rc = us_error_set (US_EINVAL, "batch of %zu bytes exceeds the limit", len);
+    uint8_t *buf = rc ? NULL : malloc (len);
+    if (rc == 0 && !buf)
+        rc = us_error_set (US_ENOMEM, "out of memory encoding push");
+    if (rc == 0) {
+        unionsync__batch__pack (&batch, buf);
+        *buf_p = buf;
+        *len_p = len;
+    }
+    s_scratch_free (&s);
+    return rc;
+}
+
+/* Fills a wire-1 Push: its deltas as fields. */
+static int
+s_push_v1_encode (Unionsync__Push *pb, s_scratch_t *s, const us_push_t *push)
+{
+    Unionsync__DeltaV1 **slots = s_alloc (s, push->count, sizeof *slots);
+    Unionsync__DeltaV1 *deltas = s_alloc (s, push->count, sizeof *deltas);
+    if (!slots || !deltas)
+        return us_error_set (US_ENOMEM, "out of memory encoding push");
+    return s_push_v1_build (pb, slots, deltas, s->tabs, push);
+}
+
+/* Fills a wire-2 Push: the batch bytes given, or made from the deltas
+   (the scratch keeps them), and the signature. */
+static int
+s_push_v2_encode (Unionsync__Push *pb, s_scratch_t *s, const us_push_t *push)
+{
+    if (push->signature_len > US_MAX_SIG)
+        return us_error_set (US_EINVAL, "push signature too long");
+    pb->signature.data = (uint8_t *) push->signature;
+    pb->signature.len = push->signature ? push->signature_len : 0;
+    if (push->batch && push->batch_len) {
+        pb->batch.data = (uint8_t *) push->batch;
+        pb->batch.len = push->batch_len;
+        return 0;
+    }
+    if (s->count == sizeof s->blocks / sizeof s->blocks [0])
+        return us_error_set (US_ENOMEM, "out of memory encoding push");
+    uint8_t *buf;
+    size_t len;
+    int rc = s_batch_encode (&buf, &len, push);
+    if (rc)
+        return rc;
+    s->blocks [s->count++] = buf;
+    pb->batch.data = buf;
+    pb->batch.len = len;
+    return 0;
+}
+
+/* Maps an internal error code to the wire's ErrorCode. */
+static Unionsync__ErrorCode
+s_code_to_wire (int code)
+{
+    switch (code) {
+        case US_EINVAL:    return UNIONSYNC__ERROR_CODE__ERROR_INVALID;
+        case US_ENOTFOUND: return UNIONSYNC__ERROR_CODE__ERROR_NOT_FOUND;
+        case US_EIO:       return UNIONSYNC__ERROR_CODE__ERROR_IO;
+        case US_ENOMEM:    return UNIONSYNC__ERROR_CODE__ERROR_NO_MEMORY;
+        case US_EPROTO:    return UNIONSYNC__ERROR_CODE__ERROR_PROTOCOL;
+        case US_EPERM:     return UNIONSYNC__ERROR_CODE__ERROR_PERMISSION;
+        case US_ECORRUPT:  return UNIONSYNC__ERROR_CODE__ERROR_CORRUPT;
+        case US_EEXIST:    return UNIONSYNC__ERROR_CODE__ERROR_EXISTS;
+        case US_EVERSION:  return UNIONSYNC__ERROR_CODE__ERROR_UPGRADE;
+        default:           return UNIONSYNC__ERROR_CODE__ERROR_UNSPECIFIED;
+    }
+}
+
+/* Maps the wire's ErrorCode to an internal error code; a code this build
+   does not know is a protocol error. */
+static int
+s_code_from_wire (Unionsync__ErrorCode code)
+{
+    switch (code) {
+        case UNIONSYNC__ERROR_CODE__ERROR_INVALID:    return US_EINVAL;
+        case UNIONSYNC__ERROR_CODE__ERROR_NOT_FOUND:  return US_ENOTFOUND;
+        case UNIONSYNC__ERROR_CODE__ERROR_IO:         return US_EIO;
+        case UNIONSYNC__ERROR_CODE__ERROR_NO_MEMORY:  return US_ENOMEM;
+        case UNIONSYNC__ERROR_CODE__ERROR_PERMISSION: return US_EPERM;
+        case UNIONSYNC__ERROR_CODE__ERROR_CORRUPT:    return US_ECORRUPT;
+        case UNIONSYNC__ERROR_CODE__ERROR_EXISTS:     return US_EEXIST;
+        case UNIONSYNC__ERROR_CODE__ERROR_UPGRADE:    return US_EVERSION;
+        default:                                      return US_EPROTO;
+    }
+}
+
 /* Encodes msg into a new buffer *buf_p of *len_p bytes; the caller frees it. */
 int
 us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
@@ -293,7 +467,10 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     memset (&s, 0, sizeof s);
     int rc = 0;
 
-    env.version = US_WIRE_VERSION;
+    uint32_t wire = msg->wire ? msg->wire : US_WIRE_VERSION;
+    if (wire < US_WIRE_OLDEST || wire > US_WIRE_VERSION)
+        return us_error_set (US_EINVAL, "cannot encode wire version %u", wire);
+    env.version = wire;
     env.request_id = msg->request_id;
     switch (msg->type) {
         case US_MSG_HELLO:
@@ -301,6 +478,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             hello.last_seq = msg->hello.last_seq;
             hello.checkpoint = msg->hello.checkpoint;
             hello.hlc = msg->hello.hlc;
+            hello.wire = msg->hello.wire;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_HELLO;
             env.hello = &hello;
             break;
@@ -310,21 +488,17 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             welcome.high_water = msg->welcome.high_water;
             welcome.unit = s_str (msg->welcome.unit);
             welcome.head = msg->welcome.head;
+            welcome.wire = msg->welcome.wire;
+            welcome.min_wire = msg->welcome.min_wire;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
             break;
-        case US_MSG_PUSH: {
-            Unionsync__Delta **slots = s_alloc (&s, msg->push.count, sizeof *slots);
-            Unionsync__Delta *deltas = s_alloc (&s, msg->push.count, sizeof *deltas);
-            if (!slots || !deltas) {
-                rc = us_error_set (US_ENOMEM, "out of memory encoding push");
-                break;
-            }
-            rc = s_push_build (&push, slots, deltas, s.tabs, &msg->push);
+        case US_MSG_PUSH:
+            rc = wire == 1 ? s_push_v1_encode (&push, &s, &msg->push)
+                           : s_push_v2_encode (&push, &s, &msg->push);
             env.body_case = UNIONSYNC__ENVELOPE__BODY_PUSH;
             env.push = &push;
             break;
-        }
         case US_MSG_PUSH_ACK: {
             size_t n = msg->push_ack.count;
             if (n > US_MAX_DELTAS) {
@@ -381,7 +555,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             env.submit_ack = &sack;
             break;
         case US_MSG_ERROR:
-            error.code = msg->error.code;
+            error.code = s_code_to_wire (msg->error.code);
             error.message = s_str (msg->error.message);
             env.body_case = UNIONSYNC__ENVELOPE__BODY_ERROR;
             env.error = &error;
@@ -395,15 +569,27 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     return rc;
 }
 
-/* Encodes the bytes a Push signature covers: the Push with no signature. */
+/* Encodes the bytes a Push of wire version wire signs. */
+int
+us_codec_signed_bytes (uint8_t **buf_p, size_t *len_p, const us_push_t *push, uint32_t wire)
+{
+    if (wire == 1) {
+        us_push_t unsigned_push = *push;
+        unsigned_push.signature = NULL;
+        unsigned_push.signature_len = 0;
+        us_msg_t msg = { .type = US_MSG_PUSH, .wire = 1, .push = unsigned_push };
+        return us_codec_encode (buf_p, len_p, &msg);
+    }
+    if (wire != US_WIRE_VERSION)
+        return us_error_set (US_EINVAL, "cannot encode wire version %u", wire);
+    return s_batch_encode (buf_p, len_p, push);
+}
+
+/* Encodes the bytes a Push of the current wire signs and carries. */
 int
 us_codec_push_signed_bytes (uint8_t **buf_p, size_t *len_p, const us_push_t *push)
 {
-    us_push_t unsigned_push = *push;
-    unsigned_push.signature = NULL;
-    unsigned_push.signature_len = 0;
-    us_msg_t msg = { .type = US_MSG_PUSH, .push = unsigned_push };
-    return us_codec_encode (buf_p, len_p, &msg);
+    return us_codec_signed_bytes (buf_p, len_p, push, US_WIRE_VERSION);
 }
 
 /*  ----------------------------------------------------------------------
@@ -413,8 +599,137 @@ us_codec_push_signed_bytes (uint8_t **buf_p, size_t *len_p, const us_push_t *pus
 /* Storage behind a decoded message. */
 typedef struct {
     Unionsync__Envelope *env;
+    Unionsync__Batch *batch;        /* a wire-2 Push's batch, unpacked   */
+    uint8_t *signed_bytes;          /* a wire-1 Push's re-encoding       */
     void *arrays [6];
 } s_owned_t;
+
+/*  ----------------------------------------------------------------------
+    The decoding budget
+
+    protobuf-c allocates every part of a message as it unpacks it, so a
+    small message of many empty parts (800 KB of empty deltas are 400,000
+    of them, about 60 MB unpacked) could take far more memory than its size
+    before the limits below are checked. A scan of the raw bytes comes
+    first: it walks each message, counts the entries of its repeated fields
+    against their limits, and charges every part an estimate that is never
+    below what unpacking allocates for it. Nothing is allocated when a
+    count passes its limit or the estimate passes US_DECODE_BUDGET. The
+    scan reads each byte once and allocates nothing.
+    ---------------------------------------------------------------------- */
+
+#define S_COST_MESSAGE  256     /* a message struct, its slot, malloc's own  */
+#define S_COST_FIELD    64      /* any field; an unknown one is kept, copied */
+
+typedef struct s_shape_t s_shape_t;
+
+/* A field the scan knows: its number, its most entries in one message,
+   and for a message field the shape to scan it with. */
+typedef struct {
+    uint32_t field;
+    uint32_t max;
+    const char *name;
+    const s_shape_t *child;
+} s_rule_t;
+
+/* A message the scan knows. */
+struct s_shape_t {
+    const char *name;
+    const s_rule_t *rules;
+    size_t n_rules;
+};
+
+#define S_SHAPE(name, rules) { name, rules, sizeof rules / sizeof rules [0] }
+#define S_ONE UINT32_MAX        /* a singular field: repeats merge, bounded by cost */
+
+static const s_shape_t s_entry = { "entry", NULL, 0 };
+static const s_rule_t s_push_rules [] = {
+    { 2, US_MAX_TABLE, "units", NULL }, { 3, US_MAX_TABLE, "indicators", NULL },
+    { 4, US_MAX_TABLE, "authors", NULL }, { 5, US_MAX_DELTAS, "deltas", &s_entry } };
+static const s_shape_t s_push_shape = S_SHAPE ("push", s_push_rules);
+static const s_rule_t s_batch_rules [] = {
+    { 3, US_MAX_TABLE, "units", NULL }, { 4, US_MAX_TABLE, "indicators", NULL },
+    { 5, US_MAX_TABLE, "authors", NULL }, { 9, US_MAX_DELTAS, "deltas", &s_entry } };
+static const s_shape_t s_batch_shape = S_SHAPE ("batch", s_batch_rules);
+static const s_rule_t s_ack_rules [] = { { 1, US_MAX_DELTAS, "results", &s_entry } };
+static const s_shape_t s_ack_shape = S_SHAPE ("push ack", s_ack_rules);
+static const s_rule_t s_changes_rules [] = {
+    { 3, US_MAX_TABLE, "units", NULL }, { 4, US_MAX_TABLE, "indicators", NULL },
+    { 5, US_MAX_PAGE, "unit definitions", &s_entry },
+    { 6, US_MAX_PAGE, "indicator definitions", &s_entry },
+    { 7, US_MAX_PAGE, "cells", &s_entry }, { 8, US_MAX_PAGE, "targets", &s_entry },
+    { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry } };
+static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
+static const s_rule_t s_envelope_rules [] = {
+    { 10, S_ONE, "hello", &s_entry }, { 11, S_ONE, "welcome", &s_entry },
+    { 12, S_ONE, "push", &s_push_shape }, { 13, S_ONE, "push ack", &s_ack_shape },
+    { 14, S_ONE, "pull", &s_entry }, { 15, S_ONE, "changes", &s_changes_shape },
+    { 16, S_ONE, "submit", &s_entry }, { 17, S_ONE, "submit ack", &s_entry },
+    { 18, S_ONE, "error", &s_entry } };
+static const s_shape_t s_envelope_shape = S_SHAPE ("message", s_envelope_rules);
+
+/* Reads a varint at *pos; false when it is cut short or longer than 10 bytes. */
+static bool
+s_varint (const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 70 && *pos < len; shift += 7) {
+        uint8_t b = p [(*pos)++];
+        if (shift < 64)
+            *v |= (uint64_t) (b & 0x7F) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+/* Scans one message of len bytes against shape, adding to *cost. */
+static int
+s_scan (const uint8_t *p, size_t len, const s_shape_t *shape, size_t *cost)
+{
+    uint32_t counts [16] = { 0 };
+    size_t pos = 0;
+    *cost += S_COST_MESSAGE;
+    while (pos < len) {
+        uint64_t key, v;
+        size_t body = 0, blen = 0;
+        if (!s_varint (p, len, &pos, &key) || key >> 3 == 0 || key >> 3 > 0x1FFFFFFF)
+            return us_error_set (US_EPROTO, "malformed %s (%zu bytes)", shape->name, len);
+        bool ok;
+        switch (key & 7) {
+            case 0: ok = s_varint (p, len, &pos, &v); break;
+            case 1: ok = len - pos >= 8; pos += ok ? 8 : 0; break;
+            case 5: ok = len - pos >= 4; pos += ok ? 4 : 0; break;
+            case 2:
+                ok = s_varint (p, len, &pos, &v) && v <= len - pos;
+                body = pos;
+                blen = ok ? (size_t) v : 0;
+                pos += blen;
+                break;
+            default: ok = false;
+        }
+        if (!ok)
+            return us_error_set (US_EPROTO, "malformed %s (%zu bytes)", shape->name, len);
+        *cost += S_COST_FIELD + blen;
+        if (*cost > US_DECODE_BUDGET)
+            return us_error_set (US_EPROTO, "%s would take more than %d MB to decode",
+                                 shape->name, US_DECODE_BUDGET >> 20);
+        for (size_t r = 0; r < shape->n_rules; r++) {
+            const s_rule_t *rule = &shape->rules [r];
+            if (rule->field != (uint32_t) (key >> 3))
+                continue;
+            if (++counts [r] > rule->max)
+                return us_error_set (US_EPROTO, "%s has more than %u %s", shape->name,
+                                     rule->max, rule->name);
+            if (rule->child && (key & 7) == 2) {
+                int rc = s_scan (p + body, blen, rule->child, cost);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
 
 /* Checks that every string of a table is within bounds. */
 static bool
@@ -430,30 +745,42 @@ s_table_ok (char **names, size_t n, size_t max)
 
 /* Checks a month index from the wire. */
 static bool
-s_month_ok (uint32_t month)
+s_month_ok (int64_t month)
 {
-    return month <= INT32_MAX && us_month_valid ((int) month);
+    return month >= 0 && month <= INT32_MAX && us_month_valid ((int) month);
 }
 
-/* Converts and checks a decoded Push. */
+/* Checks a Push's deltas count and name tables. */
 static int
-s_push_take (us_msg_t *msg, s_owned_t *o, Unionsync__Push *pb)
+s_push_bounds (size_t n_deltas, char **units, size_t n_units, char **indicators,
+               size_t n_indicators, char **authors, size_t n_authors)
 {
-    if (pb->n_deltas > US_MAX_DELTAS)
+    if (n_deltas > US_MAX_DELTAS)
         return us_error_set (US_EPROTO, "push has %zu deltas, limit %d",
-                             pb->n_deltas, US_MAX_DELTAS);
-    if (!s_table_ok (pb->units, pb->n_units, US_MAX_CODE)
-    ||  !s_table_ok (pb->indicators, pb->n_indicators, US_MAX_CODE)
-    ||  !s_table_ok (pb->authors, pb->n_authors, US_MAX_CODE))
+                             n_deltas, US_MAX_DELTAS);
+    if (!s_table_ok (units, n_units, US_MAX_CODE)
+    ||  !s_table_ok (indicators, n_indicators, US_MAX_CODE)
+    ||  !s_table_ok (authors, n_authors, US_MAX_CODE))
         return us_error_set (US_EPROTO, "push has a bad name table");
-    if (pb->signature.len > US_MAX_SIG)
-        return us_error_set (US_EPROTO, "push signature too long");
+    return 0;
+}
+
+/* Converts and checks a wire-1 Push, and re-encodes what it signed. */
+static int
+s_push_v1_take (us_msg_t *msg, s_owned_t *o, Unionsync__Push *pb)
+{
+    if (pb->batch.len)
+        return us_error_set (US_EPROTO, "a wire-1 push carries a batch");
+    int rc = s_push_bounds (pb->n_deltas, pb->units, pb->n_units, pb->indicators,
+                            pb->n_indicators, pb->authors, pb->n_authors);
+    if (rc)
+        return rc;
     us_delta_t *d = calloc (pb->n_deltas ? pb->n_deltas : 1, sizeof *d);
     if (!d)
         return us_error_set (US_ENOMEM, "out of memory decoding push");
     o->arrays [0] = d;
     for (size_t i = 0; i < pb->n_deltas; i++) {
-        Unionsync__Delta *x = pb->deltas [i];
+        Unionsync__DeltaV1 *x = pb->deltas [i];
         if (x->unit >= pb->n_units || x->indicator >= pb->n_indicators
         ||  x->author >= pb->n_authors)
             return us_error_set (US_EPROTO, "delta %zu refers outside its tables", i);
@@ -461,23 +788,86 @@ s_push_take (us_msg_t *msg, s_owned_t *o, Unionsync__Push *pb)
             return us_error_set (US_EPROTO, "delta %zu has a bad month", i);
         if (!s_str_ok (x->note, US_MAX_NOTE))
             return us_error_set (US_EPROTO, "delta %zu has an over-long note", i);
-        d [i].seq = x->seq;
-        d [i].unit = pb->units [x->unit];
-        d [i].indicator = pb->indicators [x->indicator];
-        d [i].month = (int) x->month;
-        d [i].value = x->value;
-        d [i].clear = x->clear;
-        d [i].hlc = x->hlc;
-        d [i].base_version = x->base_version;
-        d [i].author = pb->authors [x->author];
-        d [i].note = x->note;
+        d [i] = (us_delta_t) { x->seq, pb->units [x->unit], pb->indicators [x->indicator],
+            (int) x->month, x->value, x->clear, x->hlc, x->base_version,
+            pb->authors [x->author], x->note };
     }
     msg->push.epoch = pb->epoch;
     msg->push.count = pb->n_deltas;
     msg->push.deltas = d;
+    size_t len;
+    rc = us_codec_signed_bytes (&o->signed_bytes, &len, &msg->push, 1);
+    if (rc)
+        return rc == US_ENOMEM ? rc : us_error_set (US_EPROTO, "push cannot be re-encoded");
+    msg->push.batch = o->signed_bytes;
+    msg->push.batch_len = len;
+    return 0;
+}
+
+/* Converts and checks the Batch in len bytes into msg->push; the Batch is
+   kept in o. */
+static int
+s_batch_take (us_msg_t *msg, s_owned_t *o, const uint8_t *data, size_t len)
+{
+    size_t cost = 0;
+    int rc = s_scan (data, len, &s_batch_shape, &cost);
+    if (rc)
+        return rc;
+    Unionsync__Batch *pb = o->batch = unionsync__batch__unpack (NULL, len, data);
+    if (!pb)
+        return us_error_set (US_EPROTO, "malformed batch (%zu bytes)", len);
+    if (pb->format != US_WIRE_VERSION)
+        return us_error_set (US_EPROTO, "batch of format %u, not %d", pb->format,
+                             US_WIRE_VERSION);
+    rc = s_push_bounds (pb->n_deltas, pb->units, pb->n_units, pb->indicators,
+                        pb->n_indicators, pb->authors, pb->n_authors);
+    if (rc)
+        return rc;
+    us_delta_t *d = calloc (pb->n_deltas ? pb->n_deltas : 1, sizeof *d);
+    if (!d)
+        return us_error_set (US_ENOMEM, "out of memory decoding push");
+    o->arrays [0] = d;
+    uint64_t seq = pb->seq_base, hlc = pb->hlc_base;
+    int64_t month = pb->month_base;
+    for (size_t i = 0; i < pb->n_deltas; i++) {
+        Unionsync__Delta *x = pb->deltas [i];
+        if (x->unit >= pb->n_units || x->indicator >= pb->n_indicators
+        ||  x->author >= pb->n_authors)
+            return us_error_set (US_EPROTO, "delta %zu refers outside its tables", i);
+        month += x->month;
+        if (!s_month_ok (month))
+            return us_error_set (US_EPROTO, "delta %zu has a bad month", i);
+        if (!s_str_ok (x->note, US_MAX_NOTE))
+            return us_error_set (US_EPROTO, "delta %zu has an over-long note", i);
+        seq += (uint64_t) x->seq;
+        hlc += (uint64_t) x->hlc;
+        d [i] = (us_delta_t) { seq, pb->units [x->unit], pb->indicators [x->indicator],
+            (int) month, x->value, x->clear, hlc, x->base_version,
+            pb->authors [x->author], x->note };
+    }
+    msg->push.epoch = pb->epoch;
+    msg->push.count = pb->n_deltas;
+    msg->push.deltas = d;
+    msg->push.batch = data;
+    msg->push.batch_len = len;
+    return 0;
+}
+
+/* Converts and checks a decoded Push of wire version wire. */
+static int
+s_push_take (us_msg_t *msg, s_owned_t *o, Unionsync__Push *pb, uint32_t wire)
+{
+    if (pb->signature.len > US_MAX_SIG)
+        return us_error_set (US_EPROTO, "push signature too long");
     msg->push.signature = pb->signature.data;
     msg->push.signature_len = pb->signature.len;
-    return 0;
+    if (wire == 1)
+        return s_push_v1_take (msg, o, pb);
+    if (pb->epoch || pb->n_units || pb->n_indicators || pb->n_authors || pb->n_deltas)
+        return us_error_set (US_EPROTO, "a wire-%u push carries wire-1 fields", wire);
+    if (!pb->batch.len)
+        return us_error_set (US_EPROTO, "push carries no batch");
+    return s_batch_take (msg, o, pb->batch.data, pb->batch.len);
 }
 
 /* Converts and checks a decoded PushAck. */
@@ -641,7 +1031,7 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
         case UNIONSYNC__ENVELOPE__BODY_HELLO:
             msg->type = US_MSG_HELLO;
             msg->hello = (us_hello_t) { env->hello->epoch, env->hello->last_seq,
-                                        env->hello->checkpoint, env->hello->hlc };
+                env->hello->checkpoint, env->hello->hlc, env->hello->wire };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_WELCOME:
             msg->type = US_MSG_WELCOME;
@@ -649,11 +1039,12 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
                 return us_error_set (US_EPROTO, "welcome unit too long");
             msg->welcome = (us_welcome_t) { env->welcome->server_time,
                 env->welcome->epoch, env->welcome->high_water,
-                env->welcome->unit, env->welcome->head };
+                env->welcome->unit, env->welcome->head, env->welcome->wire,
+                env->welcome->min_wire };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_PUSH:
             msg->type = US_MSG_PUSH;
-            return s_push_take (msg, o, env->push);
+            return s_push_take (msg, o, env->push, env->version);
         case UNIONSYNC__ENVELOPE__BODY_PUSH_ACK:
             msg->type = US_MSG_PUSH_ACK;
             return s_ack_take (msg, o, env->push_ack);
@@ -684,7 +1075,8 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             msg->type = US_MSG_ERROR;
             if (!s_str_ok (env->error->message, US_MAX_NOTE))
                 return us_error_set (US_EPROTO, "error message too long");
-            msg->error = (us_error_reply_t) { env->error->code, env->error->message };
+            msg->error = (us_error_reply_t) { s_code_from_wire (env->error->code),
+                                              env->error->message };
             return 0;
         default:
             return us_error_set (US_EPROTO, "unknown message type");
@@ -698,6 +1090,9 @@ us_codec_decode (us_msg_t **msg_p, const uint8_t *data, size_t len)
     *msg_p = NULL;
     if (len > US_MAX_MSG_BYTES)
         return us_error_set (US_EPROTO, "message of %zu bytes exceeds the limit", len);
+    size_t cost = 0;
+    if (s_scan (data, len, &s_envelope_shape, &cost) != 0)
+        return US_EPROTO;
     us_msg_t *msg = calloc (1, sizeof *msg);
     s_owned_t *o = calloc (1, sizeof *o);
     if (!msg || !o) {
@@ -711,12 +1106,81 @@ us_codec_decode (us_msg_t **msg_p, const uint8_t *data, size_t len)
     if (!o->env)
         rc = us_error_set (US_EPROTO, "malformed message (%zu bytes)", len);
     else
-    if (o->env->version != US_WIRE_VERSION)
-        rc = us_error_set (US_EPROTO, "unsupported wire version %u", o->env->version);
+    if (o->env->version < US_WIRE_OLDEST || o->env->version > US_WIRE_VERSION)
+        rc = us_error_set (US_EPROTO, "unsupported wire version %u (this unionsync "
+                           "speaks %d to %d)", o->env->version, US_WIRE_OLDEST,
+                           US_WIRE_VERSION);
     else {
+        msg->wire = o->env->version;
         msg->request_id = o->env->request_id;
         rc = s_take (msg, o, o->env);
     }
+    if (rc != 0) {
+        us_msg_destroy (&msg);
+        return rc == US_ENOMEM ? rc : US_EPROTO;
+    }
+    *msg_p = msg;
+    return 0;
+}
+
+/* Returns the last value of varint field 1 at the top of a message, or 0. */
+static uint64_t
+s_field1 (const uint8_t *p, size_t len)
+{
+    uint64_t found = 0, key, v;
+    size_t pos = 0;
+    while (pos < len && s_varint (p, len, &pos, &key)) {
+        if ((key & 7) == 0 && s_varint (p, len, &pos, &v)) {
+            if (key >> 3 == 1)
+                found = v;
+        }
+        else
+        if ((key & 7) == 2 && s_varint (p, len, &pos, &v) && v <= len - pos)
+            pos += (size_t) v;
+        else
+        if ((key & 7) == 1 && len - pos >= 8)
+            pos += 8;
+        else
+        if ((key & 7) == 5 && len - pos >= 4)
+            pos += 4;
+        else
+            break;
+    }
+    return found;
+}
+
+/* Decodes signed bytes of either wire (a kept batch) into a Push message. */
+int
+us_codec_batch_decode (us_msg_t **msg_p, const uint8_t *bytes, size_t len)
+{
+    *msg_p = NULL;
+    if (len > US_MAX_MSG_BYTES)
+        return us_error_set (US_EPROTO, "batch of %zu bytes exceeds the limit", len);
+    /* Field 1 is Batch.format in wire 2 and Envelope.version in wire 1. */
+    uint64_t format = s_field1 (bytes, len);
+    if (format == 1) {
+        int rc = us_codec_decode (msg_p, bytes, len);
+        if (rc == 0 && (*msg_p)->type != US_MSG_PUSH) {
+            us_msg_type_t type = (*msg_p)->type;
+            us_msg_destroy (msg_p);
+            return us_error_set (US_EPROTO, "kept bytes are a %s, not a batch",
+                                 us_msg_type_name (type));
+        }
+        return rc;
+    }
+    if (format != US_WIRE_VERSION)
+        return us_error_set (US_EPROTO, "bytes of no known batch format");
+    us_msg_t *msg = calloc (1, sizeof *msg);
+    s_owned_t *o = calloc (1, sizeof *o);
+    if (!msg || !o) {
+        free (msg);
+        free (o);
+        return us_error_set (US_ENOMEM, "out of memory decoding batch");
+    }
+    msg->owned = o;
+    msg->type = US_MSG_PUSH;
+    msg->wire = US_WIRE_VERSION;
+    int rc = s_batch_take (msg, o, bytes, len);
     if (rc != 0) {
         us_msg_destroy (&msg);
         return rc == US_ENOMEM ? rc : US_EPROTO;
@@ -735,6 +1199,9 @@ us_msg_destroy (us_msg_t **msg_p)
     if (o) {
         if (o->env)
             unionsync__envelope__free_unpacked (o->env, NULL);
+        if (o->batch)
+            unionsync__batch__free_unpacked (o->batch, NULL);
+        free (o->signed_bytes);
         for (int i = 0; i < 6; i++)
             free (o->arrays [i]);
         free (o);

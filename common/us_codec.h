@@ -5,7 +5,15 @@
     caller frees. Decoding returns a us_msg_t that owns everything it points
     to; free it with us_msg_destroy(). Every decoded message is bounded and
     checked (sizes, counts, string lengths, table indexes, months) before
-    any other module sees it.
+    any other module sees it, and the decoder checks the counts of a
+    message's parts against a memory budget before it allocates them.
+
+    Wire versions (proto/unionsync.proto says what each field means): wire 2
+    signs a Push's batch as bytes; wire 1 signed a re-encoding. The codec
+    reads and writes both; msg->wire says which (0 when encoding: the
+    current one). A Push's signed bytes, push->batch, are what the server
+    verifies and keeps: us_codec_push_signed_bytes makes them, the decoder
+    sets them (as received for wire 2, re-encoded for wire 1).
 */
 #ifndef US_CODEC_H
 #define US_CODEC_H
@@ -14,7 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define US_WIRE_VERSION      1
+#define US_WIRE_VERSION      2         /* the wire this build writes    */
+#define US_WIRE_OLDEST       1         /* the oldest it still reads     */
 #define US_MAX_MSG_BYTES     (8 * 1024 * 1024)
 #define US_MAX_DELTAS        20000     /* per Push                     */
 #define US_MAX_PAGE          20000     /* entries per Changes page     */
@@ -23,6 +32,7 @@
 #define US_MAX_NAME          256       /* unit and indicator names     */
 #define US_MAX_NOTE          1024      /* a note on a delta            */
 #define US_MAX_SIG           128
+#define US_DECODE_BUDGET     (24 * 1024 * 1024)  /* bytes one decode may allocate */
 
 typedef enum {
     US_MSG_NONE = 0,
@@ -49,6 +59,7 @@ typedef struct {
     uint64_t last_seq;
     uint64_t checkpoint;
     uint64_t hlc;
+    uint32_t wire;              /* the newest wire the client speaks; 0 = 1 */
 } us_hello_t;
 
 typedef struct {
@@ -57,6 +68,8 @@ typedef struct {
     uint64_t high_water;
     const char *unit;
     uint64_t head;
+    uint32_t wire;              /* the newest wire the server speaks; 0 = 1 */
+    uint32_t min_wire;          /* the oldest it accepts; 0 = 1 */
 } us_welcome_t;
 
 typedef struct {
@@ -78,6 +91,11 @@ typedef struct {
     us_delta_t *deltas;
     const uint8_t *signature;
     size_t signature_len;
+    /* The signed bytes. Encoding wire 2: carried as they are when set (the
+       bytes the signature covers), else made from the deltas. Decoding:
+       the batch as received (wire 2) or the wire-1 re-encoding. */
+    const uint8_t *batch;
+    size_t batch_len;
 } us_push_t;
 
 typedef struct {
@@ -178,12 +196,14 @@ typedef struct {
 } us_submit_ack_t;
 
 typedef struct {
-    uint32_t code;
+    int code;                   /* a negative US_E* code; the codec maps it
+                                   to and from the wire's ErrorCode */
     const char *message;
 } us_error_reply_t;
 
 typedef struct {
     us_msg_type_t type;
+    uint32_t wire;              /* wire version; 0 when encoding = current */
     uint64_t request_id;
     union {
         us_hello_t hello;
@@ -208,10 +228,22 @@ int us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg);
    oversized or out-of-bounds input. */
 int us_codec_decode (us_msg_t **msg_p, const uint8_t *data, size_t len);
 
-/* Encodes the bytes a Push signature covers: the Push with no signature.
-   The caller frees *buf_p. Returns 0 or a negative code. */
+/* Encodes the bytes a Push of the current wire signs and carries: its
+   epoch and deltas as a Batch. The caller frees *buf_p. Returns 0,
+   US_EINVAL when the push breaks a bound, or US_ENOMEM. */
 int us_codec_push_signed_bytes (uint8_t **buf_p, size_t *len_p,
                                 const us_push_t *push);
+
+/* Encodes the bytes a Push of wire version wire signs: for wire 2 the
+   Batch, for wire 1 the Envelope of the Push without its signature. */
+int us_codec_signed_bytes (uint8_t **buf_p, size_t *len_p, const us_push_t *push,
+                           uint32_t wire);
+
+/* Decodes signed bytes of either wire (a kept batch) into a new Push
+   message *msg_p (msg->wire says which), checked like us_codec_decode;
+   push.batch points at bytes, which must outlive the message. Returns 0
+   or US_EPROTO. */
+int us_codec_batch_decode (us_msg_t **msg_p, const uint8_t *bytes, size_t len);
 
 /* Frees a decoded message and nulls the pointer; safe on NULL. */
 void us_msg_destroy (us_msg_t **msg_p);

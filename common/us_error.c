@@ -42,6 +42,7 @@ us_error_name (int code)
         case US_EPERM:     return "not permitted";
         case US_ECORRUPT:  return "corrupt store";
         case US_EEXIST:    return "exists";
+        case US_EVERSION:  return "upgrade needed";
         default:           return "error";
     }
 }

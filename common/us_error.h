@@ -21,6 +21,7 @@ enum {
     US_EPERM = -7,       /* outside scope, revoked, bad permissions    */
     US_ECORRUPT = -8,    /* a store failed its checks                  */
     US_EEXIST = -9,      /* would overwrite existing data              */
+    US_EVERSION = -10,   /* the peer no longer accepts our wire version */
 };
 
 /* Sets the last error message (printf style) and returns code. */

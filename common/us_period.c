@@ -3,7 +3,9 @@
 #include "us_error.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 /* Reads exactly n digits at s into *value; returns false otherwise. */
@@ -188,4 +190,28 @@ us_period_shift_years (us_period_t *out, const us_period_t *period, int years)
     }
     *out = p;
     return 0;
+}
+
+/* Returns the deadline of a period's report: the 20th of the next month,
+   end of day, UTC, in milliseconds. */
+int64_t
+us_period_deadline_ms (const us_period_t *period)
+{
+    int next = period->last + 1;
+    struct tm tm = { 0 };
+    tm.tm_year = us_month_year (next) - 1900;
+    tm.tm_mon = next % 12;
+    tm.tm_mday = 20;
+    tm.tm_hour = 23;
+    tm.tm_min = 59;
+    tm.tm_sec = 59;
+    return (int64_t) timegm (&tm) * 1000;
+}
+
+/* Writes the deadline day of a period's report as d/m/yyyy. */
+void
+us_period_deadline_day (char *buf, size_t size, const us_period_t *period)
+{
+    int next = period->last + 1;
+    snprintf (buf, size, "20/%d/%d", next % 12 + 1, us_month_year (next));
 }

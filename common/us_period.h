@@ -10,6 +10,8 @@
 #define US_PERIOD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define US_YEAR_MIN 1990
 #define US_YEAR_MAX 2200
@@ -54,5 +56,13 @@ int us_period_months (const us_period_t *period);
 /* Sets *out to the same period shifted by whole years (negative: earlier).
    Returns 0 or US_EINVAL when the result leaves the calendar. */
 int us_period_shift_years (us_period_t *out, const us_period_t *period, int years);
+
+/* Returns the deadline of a period's report, the 20th of the month after
+   it, end of day UTC, in milliseconds since the epoch. A submission after
+   it is late. */
+int64_t us_period_deadline_ms (const us_period_t *period);
+
+/* Writes the same deadline as a day, d/m/yyyy (20/7/2022), into buf. */
+void us_period_deadline_day (char *buf, size_t size, const us_period_t *period);
 
 #endif

@@ -160,9 +160,9 @@ us_text_json (FILE *out, const char *s)
     fputc ('"', out);
 }
 
-/* Writes n with Vietnamese thousands dots (2.273) into buf. */
+/* Writes n with sep between groups of three digits into buf. */
 void
-us_text_vi_int (char *buf, size_t size, int64_t n)
+us_text_group_int (char *buf, size_t size, int64_t n, char sep)
 {
     char digits [32];
     uint64_t u = n < 0 ? (uint64_t) 0 - (uint64_t) n : (uint64_t) n;
@@ -173,11 +173,18 @@ us_text_vi_int (char *buf, size_t size, int64_t n)
         tmp [out++] = '-';
     for (size_t i = 0; i < len; i++) {
         if (i > 0 && (len - i) % 3 == 0)
-            tmp [out++] = '.';
+            tmp [out++] = sep;
         tmp [out++] = digits [i];
     }
     tmp [out] = 0;
     snprintf (buf, size, "%s", tmp);
+}
+
+/* Writes n with Vietnamese thousands dots (2.273) into buf. */
+void
+us_text_vi_int (char *buf, size_t size, int64_t n)
+{
+    us_text_group_int (buf, size, n, '.');
 }
 
 /* Writes x with one decimal and a Vietnamese comma into buf. */
@@ -227,4 +234,44 @@ us_text_csv (FILE *out, const char *s)
         fputc (*s, out);
     }
     fputc ('"', out);
+}
+
+/* Decodes the code point at *p and advances; a stray byte stands for itself. */
+uint32_t
+us_text_utf8_next (const char **p)
+{
+    uint32_t c;
+    size_t n = s_decode ((const unsigned char *) *p, &c);
+    if (n == 0) {
+        c = (unsigned char) **p;
+        n = 1;
+    }
+    *p += n;
+    return c;
+}
+
+/* Encodes a code point into buf (room for 4 bytes); returns its length. */
+size_t
+us_text_utf8_put (char *buf, uint32_t c)
+{
+    if (c < 0x80) {
+        buf [0] = (char) c;
+        return 1;
+    }
+    if (c < 0x800) {
+        buf [0] = (char) (0xC0 | (c >> 6));
+        buf [1] = (char) (0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        buf [0] = (char) (0xE0 | (c >> 12));
+        buf [1] = (char) (0x80 | ((c >> 6) & 0x3F));
+        buf [2] = (char) (0x80 | (c & 0x3F));
+        return 3;
+    }
+    buf [0] = (char) (0xF0 | (c >> 18));
+    buf [1] = (char) (0x80 | ((c >> 12) & 0x3F));
+    buf [2] = (char) (0x80 | ((c >> 6) & 0x3F));
+    buf [3] = (char) (0x80 | (c & 0x3F));
+    return 4;
 }

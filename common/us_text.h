@@ -34,6 +34,9 @@ void us_text_json (FILE *out, const char *s);
 /* Writes s as one CSV field, quoted when it holds a comma, quote or line break. */
 void us_text_csv (FILE *out, const char *s);
 
+/* Writes n with sep between groups of three digits (2,273) into buf. */
+void us_text_group_int (char *buf, size_t size, int64_t n, char sep);
+
 /* Writes n with Vietnamese thousands dots (2.273) into buf. */
 void us_text_vi_int (char *buf, size_t size, int64_t n);
 
@@ -43,5 +46,12 @@ void us_text_vi_dec (char *buf, size_t size, double x);
 
 /* Returns true when s is a valid code: 1-64 of [A-Za-z0-9._-]. */
 bool us_text_code_valid (const char *s);
+
+/* Decodes the UTF-8 code point at *p and advances past it; a byte that
+   starts no valid sequence stands for itself. *p must not be at the end. */
+uint32_t us_text_utf8_next (const char **p);
+
+/* Encodes code point c into buf (room for 4 bytes); returns its length. */
+size_t us_text_utf8_put (char *buf, uint32_t c);
 
 #endif

@@ -5,7 +5,11 @@
 # through a link that cuts a third of the connections; two clerks of Triệu
 # Phong edit the same figure; 13 of the 14 units submit; the province prints
 # the consolidated report against its targets.
+# With --keep the province keeps running at the end and one office's desk
+# (`unionsync ui`) is started; its address is printed for a person to open.
 set -euo pipefail
+keep=0
+[ "${1:-}" = --keep ] && keep=1
 cd "$(dirname "$0")/.."
 root=$PWD
 
@@ -176,6 +180,26 @@ $S report 2022-H1 --format csv --db province.db > report.csv
 echo
 echo "written: $work/report.html, $work/report-vi.txt, $work/report.csv"
 
+if [ "$keep" -eq 1 ]; then
+    say "The province keeps running; Đakrông's office desk is open"
+    kill -TERM "${pids[1]}" 2>/dev/null || true     # the faulty link, replaced by a clean one
+    wait "${pids[1]}" 2>/dev/null || true
+    tail -n 1 proxy.out
+    "$bin/us-faultproxy" --listen "127.0.0.1:$link_port" --target "127.0.0.1:$server_port" \
+        --quiet > proxy-clean.out 2> proxy-clean.err &
+    proxy=$!
+    $C ui --no-browser --db QT.DAKRONG.db > desk.out 2> desk.err &
+    desk=$!
+    for _ in $(seq 50); do [ -s desk.out ] && break; sleep 0.1; done
+    server=${pids[0]}
+    pids=()
+    trap - EXIT                                     # nothing is stopped, nor waited for
+    echo "the office desk of Đakrông (open it in a browser on this machine):"
+    head -n 1 desk.out
+    echo "province: pid $server, link: pid $proxy, desk: pid $desk; stop them with: kill PID"
+    echo "demo files are in $work"
+    exit 0
+fi
 kill -TERM "${pids[@]}" 2>/dev/null || true
 wait 2>/dev/null || true
 pids=()

@@ -6,6 +6,7 @@
 #include "us_allocate.h"
 #include "us_args.h"
 #include "us_audit.h"
+#include "us_codec.h"
 #include "us_db.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -13,8 +14,9 @@
 #include "us_log.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_print.h"
 #include "us_pstore_backup.h"
-#include "us_render.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_service.h"
 #include "us_text.h"
@@ -33,11 +35,14 @@ static const char *s_usage =
     "\n"
     "  init --province ID --name NAME          create the store and server keys\n"
     "  units import FILE.csv                   id,name,parent,kind[,valid_from,valid_to]\n"
-    "  indicators import FILE.csv              code,name,kind,numerator,denominator,policy,rule\n"
+    "  kinds import FILE.csv                   code,name,level[,reports] (unit kinds)\n"
+    "  indicators import FILE.csv              by header: code,name,kind[,numerator,denominator,policy,rule,\n"
+    "                                          formula,parent,unit,phrase,noun]\n"
     "  enroll --unit ID --key PUBKEY [--name NAME]\n"
     "  revoke --key PUBKEY                     refused at once, no restart\n"
     "  rekey --key OLDKEY --new NEWKEY         a replica's new keys (from `unionsync rekey`)\n"
-    "  serve --bind ENDPOINT                   until SIGINT/SIGTERM\n"
+    "  serve --bind ENDPOINT [--min-wire 2]    until SIGINT/SIGTERM; --min-wire 2 refuses\n"
+    "                                          offices whose unionsync is not upgraded\n"
     "  target set UNIT INDICATOR PERIOD VALUE[..MAX] [--source tld|province|committed]\n"
     "  target allocate INDICATOR PERIOD TOTAL [--source S] --by INDICATOR|--weights FILE\n"
     "                  [--dry-run]             split TOTAL among the province's district and\n"
@@ -120,9 +125,11 @@ s_cmd_init (int argc, char **argv)
     return 0;
 }
 
-/* units import / indicators import. */
+typedef enum { S_UNITS, S_INDICATORS, S_KINDS } s_import_t;
+
+/* units import / indicators import / kinds import. */
 static int
-s_cmd_import (int argc, char **argv, bool units)
+s_cmd_import (int argc, char **argv, s_import_t what)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
     const char *pos [1];
@@ -133,12 +140,14 @@ s_cmd_import (int argc, char **argv, bool units)
     if ((ex = s_open (&store, opts, 2)) >= 0)
         return ex;
     int count;
-    int rc = units ? us_pstore_import_units (store, &count, pos [0])
-                   : us_pstore_import_indicators (store, &count, pos [0]);
+    int rc = what == S_UNITS ? us_pstore_import_units (store, &count, pos [0])
+           : what == S_KINDS ? us_pstore_import_kinds (store, &count, pos [0])
+           : us_pstore_import_indicators (store, &count, pos [0]);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("imported %d %s from %s\n", count, units ? "units" : "indicators", pos [0]);
+    printf ("imported %d %s from %s\n", count, what == S_UNITS ? "units"
+            : what == S_KINDS ? "unit kinds" : "indicators", pos [0]);
     return 0;
 }
 
@@ -223,8 +232,9 @@ s_cmd_rekey (int argc, char **argv)
 static int
 s_cmd_serve (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true), US_OPT ("quiet", false) };
-    const int n = 4;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("bind", true),
+                         US_OPT ("quiet", false), US_OPT ("min-wire", true) };
+    const int n = 5;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
@@ -232,6 +242,12 @@ s_cmd_serve (int argc, char **argv)
     const char *bind = us_args_value (opts, n, "bind", NULL);
     if (!bind)
         return us_args_usage_error ("serve needs --bind ENDPOINT (e.g. tcp://0.0.0.0:5555)");
+    char *end;
+    const char *min_arg = us_args_value (opts, n, "min-wire", "1");
+    long min_wire = strtol (min_arg, &end, 10);
+    if (*end || end == min_arg || min_wire < US_WIRE_OLDEST || min_wire > US_WIRE_VERSION)
+        return us_args_usage_error ("--min-wire takes a wire version from 1 (offices not "
+                                    "yet upgraded) to 2");
     us_log_quiet (us_args_has (opts, n, "quiet"));
     /* Keep freed memory for the next batch instead of handing it back to
        the kernel after every statement. */
@@ -259,6 +275,8 @@ s_cmd_serve (int argc, char **argv)
     signal (SIGPIPE, SIG_IGN);
     us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
+    if (service && us_service_set_min_wire (service, (uint32_t) min_wire) != 0)
+        us_service_destroy (&service);
     if (!service) {
         us_pstore_destroy (&store);
         close (lock);
@@ -350,33 +368,40 @@ s_cmd_target (int argc, char **argv)
     return 0;
 }
 
-/* Prints a report, its ranking or its comparison from an open store. */
+/* Prints a report, its ranking or its comparison from an open store. The
+   period's data is loaded once; the trend's months are computed from it. */
 static int
 s_report_print (us_pstore_t *store, const char *period, const char *unit,
-                us_render_format_t format, const char *rank, us_source_t source, bool compare)
+                us_format_t format, const char *rank, us_source_t source, bool compare)
 {
-    sqlite3 *db = us_pstore_db (store);
     us_report_t *report = NULL, *previous = NULL;
-    us_render_trend_t *trend = NULL;
-    int rc = us_report_build (&report, db, period, unit);
+    us_trend_t *trend = NULL;
+    us_report_data_t data = { 0 };
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_pstore_report_load (store, &data, p.first, p.last);
+    if (rc == 0)
+        rc = us_report_compute (&report, &data, p.text, unit);
     if (rc == 0 && rank)
-        rc = us_render_rank_print (report, stdout, format, rank, source);
+        rc = us_print_rank (report, stdout, format, rank, source);
     else
     if (rc == 0) {
         us_period_t last = { 0 };
         if (compare)
-            rc = us_period_shift_years (&last, us_report_period (report), -1);
+            rc = us_period_shift_years (&last, &p, -1);
         if (rc == 0 && compare)
-            rc = us_report_build (&previous, db, last.text, unit);
-        if (rc == 0 && format == US_RENDER_HTML)
-            rc = us_render_trend_build (&trend, db, report);
-        us_render_opts_t opts = { previous, trend };
+            rc = us_pstore_report_build (&previous, store, last.text, unit);
+        if (rc == 0 && format == US_FORMAT_HTML)
+            rc = us_trend_build (&trend, &data, report);
+        us_print_opts_t opts = { previous, trend };
         if (rc == 0)
-            rc = us_render_print (report, stdout, format, &opts);
+            rc = us_print (report, stdout, format, &opts);
     }
-    us_render_trend_destroy (&trend);
+    us_trend_destroy (&trend);
     us_report_destroy (&previous);
     us_report_destroy (&report);
+    us_report_data_free (&data);
     return rc;
 }
 
@@ -392,8 +417,8 @@ s_cmd_report (int argc, char **argv)
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
-    us_render_format_t format;
-    if (us_render_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
+    us_format_t format;
+    if (us_format_parse (&format, us_args_value (opts, n, "format", "text")) != 0)
         return us_args_usage_error (us_error_msg ());
     const char *rank = us_args_value (opts, n, "rank", NULL);
     bool compare = us_args_has (opts, n, "compare");
@@ -404,7 +429,7 @@ s_cmd_report (int argc, char **argv)
         return us_args_usage_error (us_error_msg ());
     if (rank && compare)
         return us_args_usage_error ("--rank and --compare do not go together");
-    if (rank && format != US_RENDER_TEXT && format != US_RENDER_CSV && format != US_RENDER_JSON)
+    if (rank && format != US_FORMAT_TEXT && format != US_FORMAT_CSV && format != US_FORMAT_JSON)
         return us_args_usage_error ("a ranking prints as text, csv or json");
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
@@ -436,7 +461,9 @@ s_cmd_set (int argc, char **argv, bool resolve)
     const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
     us_hlc_t clock = { 0, 0 };
     us_merge_result_t result;
-    int rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
+    int rc = us_pstore_report_entry_check (store, pos [2]);
+    if (rc == 0)
+        rc = us_merge_correct (&result, store, pos [0], pos [1], pos [2], pos [3], note,
                                author, resolve, &clock);
     us_pstore_destroy (&store);
     if (rc)
@@ -452,7 +479,7 @@ s_cmd_set (int argc, char **argv, bool resolve)
 
 /* approve | lock | unlock | reopen: the submission workflow. */
 static int
-s_cmd_workflow (int argc, char **argv, const char *action)
+s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
     const char *pos [2];
@@ -462,13 +489,13 @@ s_cmd_workflow (int argc, char **argv, const char *action)
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    char state [24];
-    int rc = us_pstore_workflow (store, state, sizeof state, pos [0], pos [1], action,
+    us_state_t state;
+    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
                                  us_args_has (opts, 3, "force"));
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], state);
+    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
     return 0;
 }
 
@@ -549,9 +576,11 @@ main (int argc, char **argv)
     const char *sub = argc > 2 ? argv [2] : "";
     if (strcmp (cmd, "init") == 0)        return s_cmd_init (argc - 2, argv + 2);
     if (strcmp (cmd, "units") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, true);
+        return s_cmd_import (argc - 3, argv + 3, S_UNITS);
     if (strcmp (cmd, "indicators") == 0 && strcmp (sub, "import") == 0)
-        return s_cmd_import (argc - 3, argv + 3, false);
+        return s_cmd_import (argc - 3, argv + 3, S_INDICATORS);
+    if (strcmp (cmd, "kinds") == 0 && strcmp (sub, "import") == 0)
+        return s_cmd_import (argc - 3, argv + 3, S_KINDS);
     if (strcmp (cmd, "enroll") == 0)      return s_cmd_enroll (argc - 2, argv + 2);
     if (strcmp (cmd, "revoke") == 0)      return s_cmd_revoke (argc - 2, argv + 2);
     if (strcmp (cmd, "rekey") == 0)       return s_cmd_rekey (argc - 2, argv + 2);
@@ -560,9 +589,9 @@ main (int argc, char **argv)
     if (strcmp (cmd, "report") == 0)      return s_cmd_report (argc - 2, argv + 2);
     if (strcmp (cmd, "set") == 0)         return s_cmd_set (argc - 2, argv + 2, false);
     if (strcmp (cmd, "resolve") == 0)     return s_cmd_set (argc - 2, argv + 2, true);
-    if (strcmp (cmd, "approve") == 0 || strcmp (cmd, "lock") == 0
-    ||  strcmp (cmd, "unlock") == 0 || strcmp (cmd, "reopen") == 0)
-        return s_cmd_workflow (argc - 2, argv + 2, cmd);
+    us_action_t action;
+    if (us_action_parse (&action, cmd) == 0)
+        return s_cmd_workflow (argc - 2, argv + 2, action);
     if (strcmp (cmd, "conflicts") == 0)   return s_cmd_conflicts (argc - 2, argv + 2);
     if (strcmp (cmd, "audit") == 0)       return s_cmd_audit (argc - 2, argv + 2);
     if (strcmp (cmd, "backup") == 0)      return s_cmd_backup (argc - 2, argv + 2, false);

@@ -1,9 +1,9 @@
 /*  us_allocate: splitting a province's target among its units. */
 #include "us_allocate.h"
-#include "us_db.h"
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_period.h"
+#include "us_pstore_report.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -95,11 +95,12 @@ us_allocate_split (int64_t *shares, const int64_t *weights, const char *const *k
     return 0;
 }
 
-/* Returns true when a unit of this kind gets a share of the province's plan. */
-static bool
-s_allocated_kind (const char *kind)
+/* Sets *share when a unit of this kind gets a share of the province's
+   plan: the kinds whose units report (the unit_kinds table says which). */
+static int
+s_allocated_kind (bool *share, us_pstore_t *store, const char *kind)
 {
-    return strcmp (kind, "district") == 0 || strcmp (kind, "sector") == 0;
+    return us_pstore_kind_reports (store, share, kind);
 }
 
 /* Writes the root's own targets of indicator i into buf ("" when none). */
@@ -135,15 +136,16 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     if (total < 0)
         return us_error_set (US_EINVAL, "the total to split must not be negative");
     us_report_t *r;
-    int rc = us_report_build (&r, us_pstore_db (store), period, NULL);
+    int rc = us_pstore_report_build (&r, store, period, NULL);
     if (rc)
         return rc;
     int i = us_report_find_indicator (r, indicator);
-    if (i < 0 || us_report_indicator (r, (size_t) i)->kind == US_KIND_RATIO) {
+    us_kind_t kind = i >= 0 ? us_report_indicator (r, (size_t) i)->kind : US_KIND_FLOW;
+    if (i < 0 || us_kind_computed (kind)) {
         us_report_destroy (&r);
         return i < 0 ? us_error_set (US_ENOTFOUND, "unknown indicator '%.64s'", indicator)
-                     : us_error_set (US_EINVAL, "%.64s is a ratio; a ratio target is not split",
-                                     indicator);
+                     : us_error_set (US_EINVAL, "%.64s is a %s; a %s target is not split",
+                                     indicator, us_kind_name (kind), us_kind_name (kind));
     }
     us_allocate_t *self = calloc (1, sizeof *self);
     if (self)
@@ -159,19 +161,24 @@ s_start (us_allocate_t **self_p, us_report_t **report_p, us_pstore_t *store,
     self->source = source;
     self->total = total;
     us_report_unit_t info;
-    for (size_t u = 1; u < us_report_units (r); u++) {
+    for (size_t u = 1; rc == 0 && u < us_report_units (r); u++) {
         us_report_unit (&info, r, u);
-        if (info.parent_index != 0 || !s_allocated_kind (info.kind))
+        bool share = false;
+        if (info.parent_index == 0)
+            rc = s_allocated_kind (&share, store, info.kind);
+        if (!share)
             continue;
         us_allocate_row_t *row = &self->rows [self->count++];
         snprintf (row->unit, sizeof row->unit, "%s", info.code);
         snprintf (row->name, sizeof row->name, "%s", info.name);
     }
-    if (self->count == 0) {
+    if (rc == 0 && self->count == 0)
+        rc = us_error_set (US_ENOTFOUND, "no reporting units (district, sector, commune, park) "
+                           "under the province in %s", period);
+    if (rc) {
         us_allocate_destroy (&self);
         us_report_destroy (&r);
-        return us_error_set (US_ENOTFOUND, "no district or sector units under the province in %s",
-                             period);
+        return rc;
     }
     *self_p = self;
     *report_p = r;
@@ -241,7 +248,7 @@ us_allocate_by_figure (us_allocate_t **self_p, us_pstore_t *store, const char *i
     us_report_t *before = NULL;
     bool found = false;
     if (us_period_shift_years (&last, us_report_period (now), -1) == 0) {
-        rc = us_report_build (&before, us_pstore_db (store), last.text, NULL);
+        rc = us_pstore_report_build (&before, store, last.text, NULL);
         if (rc)
             goto done;
         found = s_weights_from (self, before, by);
@@ -365,8 +372,7 @@ int
 us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *written)
 {
     *written = 0;
-    sqlite3 *db = us_pstore_db (store);
-    int rc = us_db_begin (db);
+    int rc = us_pstore_begin (store);
     for (size_t k = 0; rc == 0 && k < self->count; k++) {
         char value [32];
         snprintf (value, sizeof value, "%" PRId64, self->rows [k].share);
@@ -374,9 +380,9 @@ us_allocate_apply (const us_allocate_t *self, us_pstore_t *store, size_t *writte
                                    value, us_source_name (self->source));
     }
     if (rc == 0)
-        rc = us_db_commit (db);
+        rc = us_pstore_commit (store);
     if (rc) {
-        us_db_rollback (db);
+        us_pstore_rollback (store);
         return rc;
     }
     *written = self->count;

@@ -1,8 +1,9 @@
 /*  us_allocate: splitting a province's target among its units.
 
     A total (the province's plan for an indicator and period) is split among
-    the district and sector units directly under the province in proportion
-    to weights, by the largest-remainder (Hamilton) method, so the parts add
+    the reporting units directly under the province (those whose kind
+    reports: district, sector, commune, park) in proportion to weights, by
+    the largest-remainder (Hamilton) method, so the parts add
     up exactly to the total: each unit first gets the whole part of its
     quota, and the units left over go one each to the largest remainders,
     ties going to the unit whose code sorts first. A unit whose weight is 0

@@ -20,6 +20,11 @@ typedef struct _us_handler_t us_handler_t;
 /* Creates a handler over a store (borrowed). NULL on failure. */
 us_handler_t *us_handler_new (us_pstore_t *store);
 
+/* Accepts requests of wire version min_wire and later only (default: the
+   oldest the codec reads); older ones get one error saying to upgrade.
+   Returns 0, or US_EINVAL for a version the codec does not know. */
+int us_handler_set_min_wire (us_handler_t *self, uint32_t min_wire);
+
 /* Frees the handler and nulls the pointer; safe on NULL. */
 void us_handler_destroy (us_handler_t **self_p);
 

@@ -8,21 +8,21 @@
     winner is chosen by the indicator's policy (lww: later HLC, then replica
     key), and the loser is kept in the conflicts table and reaches both
     offices through the change stream. Sequential edits by one replica are
-    never conflicts.
+    never conflicts. The merge holds no SQL: it reads and writes cells,
+    conflicts and audit records through the store's typed calls.
 */
 #ifndef US_MERGE_H
 #define US_MERGE_H
 
 #include "us_codec.h"
 #include "us_hlc.h"
+#include "us_limits.h"
 #include "us_pstore.h"
-
-#define US_MAX_AHEAD_MS (10 * 60 * 1000)
 
 /* One delta's result; result.reason points into reason. */
 typedef struct {
     us_result_t result;
-    char reason [160];
+    char reason [US_MAX_REASON];
 } us_merge_result_t;
 
 /* Applies a Push from replica; results has push->count entries, filled in

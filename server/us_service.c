@@ -123,6 +123,13 @@ fail:
     return NULL;
 }
 
+/* Accepts requests of wire version min_wire and later only. */
+int
+us_service_set_min_wire (us_service_t *self, uint32_t min_wire)
+{
+    return us_handler_set_min_wire (self->handler, min_wire);
+}
+
 /* Receives one frame into buf; returns its size or -1. */
 static int
 s_recv_frame (void *sock, char *buf, size_t size, int *more)

@@ -23,6 +23,10 @@ typedef struct _us_service_t us_service_t;
 us_service_t *us_service_new (us_pstore_t *store, const us_keys_t *keys,
                               const char *endpoint, const char *db_path);
 
+/* Accepts requests of wire version min_wire and later only (see
+   us_handler_set_min_wire). Returns 0 or US_EINVAL. */
+int us_service_set_min_wire (us_service_t *self, uint32_t min_wire);
+
 /* Serves requests until *stop is set. Returns 0 on a clean stop. */
 int us_service_run (us_service_t *self, volatile sig_atomic_t *stop);
 

@@ -12,6 +12,7 @@
 #include "us_db.h"
 #include "us_error.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include <sqlite3.h>
 #include <string.h>

@@ -32,6 +32,7 @@
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>

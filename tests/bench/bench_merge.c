@@ -19,6 +19,7 @@
 #include "us_keys.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include <sqlite3.h>
 #include <string.h>

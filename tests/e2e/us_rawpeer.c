@@ -1,13 +1,18 @@
 /*  us-rawpeer: a misbehaving replica, for end-to-end tests.
 
     Connects to the server of a district store with that store's own CURVE
-    keys (so it passes authentication) and sends one hostile request: random
-    bytes, a truncated Push, a Push with a bad signature, a Push of a unit
-    outside the replica's scope, or a plain Hello. Prints the reply's type
-    and message on one line and exits 0 when a reply came, 1 when none did
-    within two seconds, 2 on bad usage.
+    keys (so it passes authentication) and sends one request: random bytes,
+    a truncated Push, a Push with a bad signature, a Push of a unit outside
+    the replica's scope, a correctly signed Push of its own unit, a batch of
+    400,000 empty deltas (800 KB), or a plain Hello. With --wire 1 the
+    request is written in wire 1, as an office not yet upgraded sends it
+    (its Push signed the old way). Prints the reply's type, message or
+    per-delta outcomes and the reply's wire version on one line (and the
+    hex of a Push's signed bytes on stderr), and exits
+    0 when a reply came, 1 when none did within two seconds, 2 on bad usage.
 
-    usage: us-rawpeer STORE random|truncated|badsig|foreign|hello
+    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello
+                      [--wire 1|2]
 */
 #include "us_codec.h"
 #include "us_dstore.h"
@@ -20,40 +25,108 @@
 #include <string.h>
 #include <zmq.h>
 
-/* Encodes a Push of two deltas for unit, signed with keys or with zeros. */
+#define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello " \
+              "[--wire 1|2]\n"
+
+/* Encodes a Push of two deltas for unit in wire version wire, signed over
+   that wire's signed bytes with keys, or with zeros. Each wire and unit
+   has sequence numbers of its own, so one run's pushes do not collide. */
 static int
-s_push (uint8_t **buf, size_t *len, const us_keys_t *keys, const char *unit, bool good_sig)
+s_push (uint8_t **buf, size_t *len, uint32_t wire, const us_keys_t *keys,
+        const char *unit, bool good_sig, uint64_t first_seq)
 {
     us_delta_t deltas [2] = {
-        { .seq = 900001, .unit = unit, .indicator = "members.new", .month = 2022 * 12 + 4,
+        { .seq = first_seq, .unit = unit, .indicator = "members.new", .month = 2022 * 12 + 4,
           .value = 5, .hlc = us_hlc_make (us_hlc_wall_ms (), 1), .author = "rawpeer", .note = "" },
-        { .seq = 900002, .unit = unit, .indicator = "cdcs.new", .month = 2022 * 12 + 4,
+        { .seq = first_seq + 1, .unit = unit, .indicator = "cdcs.new", .month = 2022 * 12 + 4,
           .value = 1, .hlc = us_hlc_make (us_hlc_wall_ms (), 2), .author = "rawpeer", .note = "" },
     };
-    us_msg_t msg = { .type = US_MSG_PUSH, .request_id = 7 };
+    us_msg_t msg = { .type = US_MSG_PUSH, .wire = wire, .request_id = 7 };
     msg.push.epoch = 1;
     msg.push.count = 2;
     msg.push.deltas = deltas;
+    uint8_t *bytes;
+    size_t n;
+    if (us_codec_signed_bytes (&bytes, &n, &msg.push, wire) != 0)
+        return -1;
     uint8_t sig [64] = { 0 };
-    if (good_sig) {
-        uint8_t *bytes;
-        size_t n;
-        if (us_codec_push_signed_bytes (&bytes, &n, &msg.push) != 0)
-            return -1;
-        int rc = us_keys_sign (sig, keys, bytes, n);
+    if (good_sig && us_keys_sign (sig, keys, bytes, n) != 0) {
         free (bytes);
-        if (rc)
-            return -1;
+        return -1;
     }
     msg.push.signature = sig;
     msg.push.signature_len = 64;
-    return us_codec_encode (buf, len, &msg);
+    fprintf (stderr, "signed bytes ");
+    for (size_t i = 0; i < n; i++)
+        fprintf (stderr, "%02X", bytes [i]);
+    fprintf (stderr, "\n");
+    if (wire != 1) {
+        msg.push.batch = bytes;
+        msg.push.batch_len = n;
+    }
+    int rc = us_codec_encode (buf, len, &msg);
+    free (bytes);
+    return rc;
+}
+
+/* Appends a varint to buf at *n. */
+static void
+s_varint (uint8_t *buf, size_t *n, uint64_t v)
+{
+    do {
+        buf [(*n)++] = (uint8_t) ((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+}
+
+/* Returns the length of v as a varint. */
+static size_t
+s_varint_len (uint64_t v)
+{
+    size_t n = 1;
+    while (v > 0x7F) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Builds by hand a Push of 400,000 empty deltas (two bytes each) in wire
+   version wire: 800 KB that protobuf would unpack into about 60 MB. */
+static int
+s_empty (uint8_t **buf, size_t *len, uint32_t wire)
+{
+    size_t count = 400000;
+    size_t batch = 2 + 2 * count;                   /* Batch.format, deltas */
+    size_t body = wire == 1 ? 2 * count : 1 + s_varint_len (batch) + batch;
+    uint8_t *b = *buf = malloc (body + 16);
+    if (!b)
+        return -1;
+    size_t n = 0;
+    b [n++] = 0x08;                         /* Envelope.version */
+    b [n++] = (uint8_t) wire;
+    b [n++] = 0x10;                         /* Envelope.request_id = 7 */
+    b [n++] = 0x07;
+    b [n++] = 0x62;                         /* Envelope.push */
+    s_varint (b, &n, body);
+    if (wire != 1) {
+        b [n++] = 0x3a;                     /* Push.batch */
+        s_varint (b, &n, batch);
+        b [n++] = 0x08;                     /* Batch.format = 2 */
+        b [n++] = 0x02;
+    }
+    for (size_t i = 0; i < count; i++) {
+        b [n++] = wire == 1 ? 0x2a : 0x4a;  /* Push.deltas, Batch.deltas */
+        b [n++] = 0x00;
+    }
+    *len = n;
+    return 0;
 }
 
 /* Builds the request of a mode; the caller frees *buf. */
 static int
-s_request (uint8_t **buf, size_t *len, const char *mode, const us_keys_t *keys,
-           const char *unit)
+s_request (uint8_t **buf, size_t *len, const char *mode, uint32_t wire,
+           const us_keys_t *keys, const char *unit)
 {
     if (strcmp (mode, "random") == 0) {
         *len = 300;
@@ -64,30 +137,56 @@ s_request (uint8_t **buf, size_t *len, const char *mode, const us_keys_t *keys,
             (*buf) [i] = (uint8_t) (rand () & 0xFF);
         return 0;
     }
+    uint64_t seq = 900001 + 10 * wire;
     if (strcmp (mode, "truncated") == 0) {
-        if (s_push (buf, len, keys, unit, true) != 0)
+        if (s_push (buf, len, wire, keys, unit, true, seq) != 0)
             return -1;
         *len /= 2;
         return 0;
     }
     if (strcmp (mode, "badsig") == 0)
-        return s_push (buf, len, keys, unit, false);
+        return s_push (buf, len, wire, keys, unit, false, seq);
     if (strcmp (mode, "foreign") == 0)
-        return s_push (buf, len, keys, "QT.VINHLINH", true);
+        return s_push (buf, len, wire, keys, "QT.VINHLINH", true, seq + 100);
+    if (strcmp (mode, "push") == 0)
+        return s_push (buf, len, wire, keys, unit, true, seq);
+    if (strcmp (mode, "empty") == 0)
+        return s_empty (buf, len, wire);
     if (strcmp (mode, "hello") == 0) {
-        us_msg_t msg = { .type = US_MSG_HELLO, .request_id = 7 };
+        us_msg_t msg = { .type = US_MSG_HELLO, .wire = wire, .request_id = 7 };
         msg.hello.epoch = 1;
+        msg.hello.wire = wire == 1 ? 0 : wire;  /* a wire-1 client sent none */
         return us_codec_encode (buf, len, &msg);
     }
     return -1;
 }
 
-/* Sends one hostile request and prints the answer. */
+/* Prints a decoded reply on one line. */
+static void
+s_print (const us_msg_t *msg)
+{
+    printf ("%s", us_msg_type_name (msg->type));
+    if (msg->type == US_MSG_ERROR)
+        printf (": %s", msg->error.message);
+    if (msg->type == US_MSG_PUSH_ACK)
+        for (size_t i = 0; i < msg->push_ack.count; i++)
+            printf (" %s%s%s", us_outcome_name (msg->push_ack.results [i].outcome),
+                    *msg->push_ack.results [i].reason ? ": " : "",
+                    msg->push_ack.results [i].reason);
+    printf (" [wire %u]\n", msg->wire);
+}
+
+/* Sends one request and prints the answer. */
 int
 main (int argc, char **argv)
 {
+    uint32_t wire = US_WIRE_VERSION;
+    if (argc == 5 && strcmp (argv [3], "--wire") == 0
+    &&  (strcmp (argv [4], "1") == 0 || strcmp (argv [4], "2") == 0))
+        wire = (uint32_t) atoi (argv [4]);
+    else
     if (argc != 3) {
-        fprintf (stderr, "usage: us-rawpeer STORE random|truncated|badsig|foreign|hello\n");
+        fprintf (stderr, USAGE);
         return 2;
     }
     srand (7);
@@ -100,7 +199,7 @@ main (int argc, char **argv)
     }
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (s_request (&buf, &len, argv [2], &keys, us_dstore_unit (store)) != 0) {
+    if (s_request (&buf, &len, argv [2], wire, &keys, us_dstore_unit (store)) != 0) {
         fprintf (stderr, "us-rawpeer: unknown mode or cannot encode '%s'\n", argv [2]);
         return 2;
     }
@@ -122,15 +221,7 @@ main (int argc, char **argv)
         zmq_msg_recv (&reply, sock, 0);
         us_msg_t *msg;
         if (us_codec_decode (&msg, zmq_msg_data (&reply), zmq_msg_size (&reply)) == 0) {
-            printf ("%s", us_msg_type_name (msg->type));
-            if (msg->type == US_MSG_ERROR)
-                printf (": %s", msg->error.message);
-            if (msg->type == US_MSG_PUSH_ACK)
-                for (size_t i = 0; i < msg->push_ack.count; i++)
-                    printf (" %s%s%s", us_outcome_name (msg->push_ack.results [i].outcome),
-                            *msg->push_ack.results [i].reason ? ": " : "",
-                            msg->push_ack.results [i].reason);
-            printf ("\n");
+            s_print (msg);
             us_msg_destroy (&msg);
         }
         else

@@ -1,14 +1,20 @@
 /*  fuzz_codec: the wire decoder, and the encoder on whatever it accepts.
 
-    Every input is decoded. A message the decoder accepts must encode again
-    (the encoder's bounds are no tighter than the decoder's), decode again
-    to the same message (type, request id, counts and every field), and
-    encode the second time to the same bytes. A Push must also give the
-    bytes its signature covers, and those must decode to the same batch
-    without a signature. Any mismatch aborts, which libFuzzer reports as a
-    crash with the input that caused it.
+    Every input is decoded twice: as a message (us_codec_decode) and as a
+    kept batch (us_codec_batch_decode: a wire-2 Batch or the signed bytes
+    of a wire-1 Push). A message the decoder accepts must encode again in
+    its own wire (the encoder's bounds are no tighter than the decoder's),
+    decode again to the same message (type, wire, request id, counts and
+    every field, and a Push's signed bytes), and encode the second time to
+    the same bytes. A Push's signed bytes (the batch as received in wire 2,
+    the re-encoding in wire 1) must decode as a kept batch to the same
+    deltas, and the signed bytes made again from those deltas must too, the
+    same each time. A kept batch that decodes must be a Push whose signed
+    bytes are the input (wire 2) and must encode in its wire. Any mismatch
+    aborts, which libFuzzer reports as a crash with the input that caused it.
 */
 #include "us_codec.h"
+#include "us_period.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +37,12 @@ s_same (const char *a, const char *b)
     return a == b || (a && b && strcmp (a, b) == 0);
 }
 
+/* Checks that two pushes carry the same batch: epoch and every delta. */
 static void
-s_check_push (const us_push_t *a, const us_push_t *b)
+s_check_deltas (const us_push_t *a, const us_push_t *b)
 {
     CHECK (a->epoch == b->epoch);
     CHECK (a->count == b->count);
-    CHECK (a->signature_len == b->signature_len);
-    CHECK (a->signature_len == 0
-        || memcmp (a->signature, b->signature, a->signature_len) == 0);
     for (size_t i = 0; i < a->count; i++) {
         const us_delta_t *x = &a->deltas [i], *y = &b->deltas [i];
         CHECK (x->seq == y->seq);
@@ -56,7 +60,21 @@ s_check_push (const us_push_t *a, const us_push_t *b)
         CHECK (x->indicator && strlen (x->indicator) <= US_MAX_CODE);
         CHECK (x->author && strlen (x->author) <= US_MAX_CODE);
         CHECK (x->note && strlen (x->note) <= US_MAX_NOTE);
+        CHECK (us_month_valid (x->month));
     }
+}
+
+/* Checks that two decoded pushes are the same, signature and signed bytes
+   included. */
+static void
+s_check_push (const us_push_t *a, const us_push_t *b)
+{
+    s_check_deltas (a, b);
+    CHECK (a->signature_len == b->signature_len);
+    CHECK (a->signature_len == 0
+        || memcmp (a->signature, b->signature, a->signature_len) == 0);
+    CHECK (a->batch && b->batch && a->batch_len > 0);
+    CHECK (a->batch_len == b->batch_len && memcmp (a->batch, b->batch, a->batch_len) == 0);
 }
 
 static void
@@ -118,18 +136,23 @@ static void
 s_check_same (const us_msg_t *a, const us_msg_t *b)
 {
     CHECK (a->type == b->type);
+    CHECK (a->wire == b->wire);
+    CHECK (a->wire >= US_WIRE_OLDEST && a->wire <= US_WIRE_VERSION);
     CHECK (a->request_id == b->request_id);
     switch (a->type) {
         case US_MSG_HELLO:
             CHECK (a->hello.epoch == b->hello.epoch && a->hello.last_seq == b->hello.last_seq
-                && a->hello.checkpoint == b->hello.checkpoint && a->hello.hlc == b->hello.hlc);
+                && a->hello.checkpoint == b->hello.checkpoint && a->hello.hlc == b->hello.hlc
+                && a->hello.wire == b->hello.wire);
             break;
         case US_MSG_WELCOME:
             CHECK (a->welcome.server_time == b->welcome.server_time
                 && a->welcome.epoch == b->welcome.epoch
                 && a->welcome.high_water == b->welcome.high_water
                 && s_same (a->welcome.unit, b->welcome.unit)
-                && a->welcome.head == b->welcome.head);
+                && a->welcome.head == b->welcome.head
+                && a->welcome.wire == b->welcome.wire
+                && a->welcome.min_wire == b->welcome.min_wire);
             break;
         case US_MSG_PUSH:
             s_check_push (&a->push, &b->push);
@@ -164,41 +187,68 @@ s_check_same (const us_msg_t *a, const us_msg_t *b)
         case US_MSG_ERROR:
             CHECK (a->error.code == b->error.code
                 && s_same (a->error.message, b->error.message));
+            CHECK (a->error.code < 0);
             break;
         default:
             CHECK (!"decoder returned a message of no known type");
     }
 }
 
-/* The bytes a Push signature covers must decode to the same batch, unsigned. */
+/* A Push's signed bytes decode as a kept batch to the same deltas; the
+   signed bytes made again from the deltas do too, the same each time. */
 static void
 s_check_signed_bytes (const us_msg_t *msg)
 {
-    uint8_t *bytes;
-    size_t len;
-    CHECK (us_codec_push_signed_bytes (&bytes, &len, &msg->push) == 0);
-    us_msg_t *unsigned_msg;
-    CHECK (us_codec_decode (&unsigned_msg, bytes, len) == 0);
-    CHECK (unsigned_msg->type == US_MSG_PUSH);
-    CHECK (unsigned_msg->request_id == 0);
-    CHECK (unsigned_msg->push.signature_len == 0);
-    us_push_t resigned = unsigned_msg->push;
-    resigned.signature = msg->push.signature;
-    resigned.signature_len = msg->push.signature_len;
-    s_check_push (&msg->push, &resigned);
-    /* Signing is deterministic: the same batch gives the same bytes. */
-    uint8_t *again;
-    size_t again_len;
-    CHECK (us_codec_push_signed_bytes (&again, &again_len, &unsigned_msg->push) == 0);
+    us_msg_t *kept;
+    CHECK (us_codec_batch_decode (&kept, msg->push.batch, msg->push.batch_len) == 0);
+    CHECK (kept->type == US_MSG_PUSH && kept->wire == msg->wire);
+    CHECK (kept->push.signature_len == 0);
+    s_check_deltas (&msg->push, &kept->push);
+    us_msg_destroy (&kept);
+
+    uint8_t *bytes, *again;
+    size_t len, again_len;
+    CHECK (us_codec_signed_bytes (&bytes, &len, &msg->push, msg->wire) == 0);
+    CHECK (us_codec_signed_bytes (&again, &again_len, &msg->push, msg->wire) == 0);
     CHECK (again_len == len && memcmp (again, bytes, len) == 0);
     free (again);
-    us_msg_destroy (&unsigned_msg);
+    if (msg->wire == 1)     /* the server re-encodes what a wire-1 office signed */
+        CHECK (len == msg->push.batch_len && memcmp (bytes, msg->push.batch, len) == 0);
+    CHECK (us_codec_batch_decode (&kept, bytes, len) == 0);
+    s_check_deltas (&msg->push, &kept->push);
+    us_msg_destroy (&kept);
     free (bytes);
+}
+
+/* Bytes that decode as a kept batch are a Push of a known wire whose
+   signed bytes (for wire 2, the input itself) encode again in that wire. */
+static void
+s_check_kept (const uint8_t *data, size_t size)
+{
+    us_msg_t *msg = NULL;
+    if (us_codec_batch_decode (&msg, data, size) != 0) {
+        CHECK (msg == NULL);
+        return;
+    }
+    CHECK (msg->type == US_MSG_PUSH);
+    CHECK (msg->wire >= US_WIRE_OLDEST && msg->wire <= US_WIRE_VERSION);
+    if (msg->wire == US_WIRE_VERSION)
+        CHECK (msg->push.batch == data && msg->push.batch_len == size);
+    uint8_t *buf;
+    size_t len;
+    CHECK (us_codec_encode (&buf, &len, msg) == 0);
+    us_msg_t *again;
+    CHECK (us_codec_decode (&again, buf, len) == 0);
+    s_check_deltas (&msg->push, &again->push);
+    us_msg_destroy (&again);
+    free (buf);
+    us_msg_destroy (&msg);
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+    s_check_kept (data, size);
     us_msg_t *msg = NULL;
     if (us_codec_decode (&msg, data, size) != 0) {
         CHECK (msg == NULL);

@@ -108,6 +108,7 @@ s_check (us_expr_t *e, const char *text)
     CHECK (refs ? rc == US_EINVAL : rc == 0);
 }
 
+/* Runs one input through the checks above. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {

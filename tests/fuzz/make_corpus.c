@@ -4,12 +4,15 @@
 
     CODEC_DIR gets valid encodings of every message type (Hello, Welcome,
     Push with several deltas, notes and clears, PushAck, Pull, Changes,
-    Submit, SubmitAck, Error) and truncations of them. HANDLER_DIR gets the
-    requests a replica sends (and a few it should not), each behind every
-    selector byte fuzz_handler understands. Built and run by scripts/fuzz.sh
+    Submit, SubmitAck, Error), each Push in both wire versions and its
+    signed bytes alone (a kept batch), hand-made messages that break one
+    bound each, and truncations. HANDLER_DIR gets the requests a replica
+    sends (and a few it should not), each behind every selector byte
+    fuzz_handler understands. Built and run by scripts/fuzz.sh
     against the fuzz build's libraries; not a fuzz target itself.
 */
 #include "us_codec.h"
+#include "us_error.h"
 #include "us_period.h"
 #include "fuzz_common.h"
 
@@ -102,15 +105,29 @@ s_delta (uint64_t seq, const char *unit, const char *ind, int month, int64_t val
                           .base_version = base, .author = author, .note = note };
 }
 
-/* Writes a Push of n deltas. */
+/* Writes a Push of n deltas in both wires (NAME for wire 2, NAME-v1 for
+   wire 1), and the signed bytes of each alone, as a kept batch. */
 static void
 s_push (const char *name, uint32_t epoch, us_delta_t *d, size_t n,
         const uint8_t *sig, size_t sig_len, bool to_server)
 {
-    us_msg_t msg = { .type = US_MSG_PUSH, .request_id = 2 };
-    msg.push = (us_push_t) { .epoch = epoch, .count = n, .deltas = d,
-                             .signature = sig, .signature_len = sig_len };
-    s_seed (name, &msg, to_server);
+    for (uint32_t wire = US_WIRE_OLDEST; wire <= US_WIRE_VERSION; wire++) {
+        char file [256];
+        snprintf (file, sizeof file, "%s%s", name, wire == 1 ? "-v1" : "");
+        us_msg_t msg = { .type = US_MSG_PUSH, .wire = wire, .request_id = 2 };
+        msg.push = (us_push_t) { .epoch = epoch, .count = n, .deltas = d,
+                                 .signature = sig, .signature_len = sig_len };
+        s_seed (file, &msg, to_server);
+        uint8_t *bytes;
+        size_t len;
+        if (us_codec_signed_bytes (&bytes, &len, &msg.push, wire) != 0) {
+            fprintf (stderr, "make_corpus: cannot encode the batch of %s\n", file);
+            exit (1);
+        }
+        snprintf (file, sizeof file, "batch-%s%s.pb", name, wire == 1 ? "-v1" : "");
+        s_write (s_codec_dir, file, bytes, len);
+        free (bytes);
+    }
 }
 
 static void
@@ -120,8 +137,13 @@ s_requests (void)
 
     /* Hello: a first session, a later one, and a clock far ahead. */
     msg = (us_msg_t) { .type = US_MSG_HELLO, .request_id = 1 };
-    msg.hello = (us_hello_t) { .epoch = 1, .last_seq = 0, .checkpoint = 0, .hlc = HLC (T0) };
+    msg.hello = (us_hello_t) { .epoch = 1, .last_seq = 0, .checkpoint = 0, .hlc = HLC (T0),
+                               .wire = US_WIRE_VERSION };
     s_seed ("hello", &msg, true);
+    msg.wire = 1;                   /* an office not yet upgraded */
+    msg.hello.wire = 0;
+    s_seed ("hello-v1", &msg, true);
+    msg.wire = 0;
     msg.hello = (us_hello_t) { .epoch = 2, .last_seq = 40, .checkpoint = 12, .hlc = HLC (T0) };
     s_seed ("hello-later", &msg, true);
     msg.hello = (us_hello_t) { .epoch = 0, .last_seq = UINT64_MAX, .checkpoint = UINT64_MAX,
@@ -211,7 +233,7 @@ s_replies (void)
     us_msg_t msg;
 
     msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
-    msg.welcome = (us_welcome_t) { HLC (T0), 1, 6, FUZZ_DISTRICT, 42 };
+    msg.welcome = (us_welcome_t) { HLC (T0), 1, 6, FUZZ_DISTRICT, 42, US_WIRE_VERSION, 1 };
     s_seed ("welcome", &msg, false);
 
     us_result_t results [] = {
@@ -270,8 +292,12 @@ s_replies (void)
     s_seed ("submit-ack", &msg, false);
 
     msg = (us_msg_t) { .type = US_MSG_ERROR, .request_id = 5 };
-    msg.error = (us_error_reply_t) { 7, "replica key is not enrolled" };
+    msg.error = (us_error_reply_t) { US_EPERM, "replica key is not enrolled" };
     s_seed ("error", &msg, false);
+    msg.wire = 1;
+    msg.error = (us_error_reply_t) { US_EVERSION, "this office's unionsync speaks wire 1; the "
+                                     "province's server accepts wire 2 and later: upgrade unionsync" };
+    s_seed ("error-upgrade", &msg, false);
 }
 
 /*  Hand-made protobuf, for messages the encoder refuses to make: each one
@@ -368,6 +394,84 @@ s_pb_push (s_pb_t *push, const char *unit, size_t unit_len)
     s_pb_bytes (push, 4, "lan", 3);
 }
 
+/* Writes a wire-2 Push around a hand-made Batch (and the Batch alone). */
+static void
+s_pb_batch_seed (const char *name, s_pb_t *batch)
+{
+    char file [256];
+    snprintf (file, sizeof file, "kept-%s.pb", name);
+    s_write (s_codec_dir, file, batch->data, batch->len);
+    s_pb_t push = { 0 };
+    s_pb_bytes (&push, 7, batch->data, batch->len);
+    s_pb_fill (&push, 6, 's', 64);
+    free (batch->data);
+    memset (batch, 0, sizeof *batch);
+    s_pb_seed (name, 12, &push, US_WIRE_VERSION);
+}
+
+/* The start of a Batch: format 2, epoch 1, one-name tables, the bases. */
+static void
+s_pb_batch (s_pb_t *b, uint64_t month_base)
+{
+    s_pb_int (b, 1, US_WIRE_VERSION);
+    s_pb_int (b, 2, 1);
+    s_pb_bytes (b, 3, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_bytes (b, 4, "members.new", 11);
+    s_pb_bytes (b, 5, "lan", 3);
+    s_pb_int (b, 6, 100);
+    s_pb_int (b, 7, HLC (T0));
+    s_pb_int (b, 8, month_base);
+}
+
+/* Hand-made batches, each breaking one bound of the Batch. */
+static void
+s_bounds_batch (void)
+{
+    s_pb_t b = { 0 }, d = { 0 };
+    const int month = FUZZ_MONTH (2022, 5);
+
+    /* Months: a step out of the calendar, and a base outside it. */
+    s_pb_batch (&b, (uint64_t) month);
+    s_pb_int (&d, 1, 2);                    /* seq +1 (zigzag) */
+    s_pb_int (&d, 4, 2 * 12 * 300);         /* month +3600 (zigzag) */
+    s_pb_bytes (&b, 9, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_batch_seed ("batch-month-step", &b);
+    s_pb_batch (&b, 5);
+    s_pb_bytes (&b, 9, "", 0);
+    s_pb_batch_seed ("batch-month-base", &b);
+
+    /* Indexes past the tables, a note over its limit, seq and clock
+       steps that wrap around 2^64. */
+    s_pb_batch (&b, (uint64_t) month);
+    s_pb_int (&d, 2, 1);
+    s_pb_bytes (&b, 9, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_batch_seed ("batch-index", &b);
+    s_pb_batch (&b, (uint64_t) month);
+    s_pb_fill (&d, 10, 'n', US_MAX_NOTE + 1);
+    s_pb_bytes (&b, 9, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_batch_seed ("batch-note", &b);
+    s_pb_batch (&b, (uint64_t) month);
+    s_pb_int (&d, 1, 201);                  /* seq -101: wraps below 0 */
+    s_pb_int (&d, 7, UINT64_MAX);           /* clock - 2^63 */
+    s_pb_bytes (&b, 9, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_batch_seed ("batch-wrap", &b);
+
+    /* A batch of another format, and a wire-2 Push that also carries
+       wire-1 fields. */
+    s_pb_int (&b, 1, US_WIRE_VERSION + 1);
+    s_pb_batch_seed ("batch-format", &b);
+    s_pb_push (&b, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
+    s_pb_seed ("push-mixed", 12, &b, US_WIRE_VERSION);
+}
+
 static void
 s_bounds (void)
 {
@@ -443,12 +547,14 @@ s_bounds (void)
     memset (&d, 0, sizeof d);
     s_pb_seed ("bound-outcome", 13, &b, 1);
 
-    /* A Submit whose period is longer than any period, and wire version 2. */
+    /* A Submit whose period is longer than any period, and wire version 3. */
     s_pb_bytes (&b, 1, FUZZ_DISTRICT, strlen (FUZZ_DISTRICT));
     s_pb_fill (&b, 2, '2', US_PERIOD_TEXT + 1);
     s_pb_seed ("bound-period", 16, &b, 1);
     s_pb_int (&b, 1, 1);
-    s_pb_seed ("bound-version", 10, &b, 2);
+    s_pb_seed ("bound-version", 10, &b, US_WIRE_VERSION + 1);
+
+    s_bounds_batch ();
 }
 
 /* Creates dir and its parents; existing ones are fine. */

@@ -6,6 +6,8 @@
 #include "us_hlc.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_report.h"
+#include "us_pstore_sql.h"
 #include "us_report.h"
 
 #include "us_test.h"
@@ -232,7 +234,7 @@ Test (allocate, by_last_year)
     cr_assert_eq (us_allocate_apply (a, f.store, &written), 0, "%s", us_error_msg ());
     cr_assert_eq (written, 4);
     us_report_t *r;
-    cr_assert_eq (us_report_build (&r, db, "2022", NULL), 0);
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022", NULL), 0);
     double pct;
     cr_assert (us_report_achievement (&pct, r, "QT.CDN.YTE", "members.new", US_SOURCE_PROVINCE) == false);
     us_report_destroy (&r);
@@ -345,5 +347,36 @@ Test (allocate, by_weights_file)
         cr_assert_null (a);
     }
     cr_assert_eq (us_test_int (us_pstore_db (f.store), "SELECT COUNT(*) FROM targets"), 0);
+    s_fixture_close (&f);
+}
+
+/* Which units get a share is data: the units of every reporting kind
+   directly under the province, so the commune and park unions of the 2025
+   tree get theirs, and a kind the province marks as not reporting gets
+   none. */
+Test (allocate, shares_follow_unit_kinds)
+{
+    s_fixture_t f;
+    s_fixture_open (&f);
+    char csv [160];
+    int count;
+    us_test_write (us_test_path (csv, sizeof csv, f.dir, "u2.csv"),
+        "QT.XA.CUAVIET,Công đoàn xã Cửa Việt,QT,commune\n"
+        "QT.KCN,Công đoàn các khu công nghiệp,QT,park\n");
+    cr_assert_eq (us_pstore_import_units (f.store, &count, csv), 0, "%s", us_error_msg ());
+    s_put (f.store, "QT.XA.CUAVIET", "2021-04", "members.new", "100");
+    us_allocate_t *a;
+    cr_assert_eq (us_allocate_by_figure (&a, f.store, "members.new", "2022", 1020,
+                                         US_SOURCE_PROVINCE, "members.new"), 0, "%s", us_error_msg ());
+    cr_assert_eq (a->count, 6);
+    cr_assert_eq (s_row (a, "QT.XA.CUAVIET")->share, 200);
+    cr_assert_eq (s_row (a, "QT.KCN")->share, 0);
+    us_allocate_destroy (&a);
+    us_test_write (us_test_path (csv, sizeof csv, f.dir, "k.csv"), "park,Công đoàn KCN,1,0\n");
+    cr_assert_eq (us_pstore_import_kinds (f.store, &count, csv), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_allocate_by_figure (&a, f.store, "members.new", "2022", 1020,
+                                         US_SOURCE_PROVINCE, "members.new"), 0, "%s", us_error_msg ());
+    cr_assert_eq (a->count, 5, "the park union no longer reports");
+    us_allocate_destroy (&a);
     s_fixture_close (&f);
 }

@@ -8,6 +8,7 @@
 #include "us_keys.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 

@@ -56,7 +56,7 @@ Test (catalog, default_has_glossary)
     cr_assert_eq (cov->kind, US_KIND_RATIO);
     cr_assert_str_eq (cov->numerator, "cdcs.with_cla");
     cr_assert_str_eq (cov->denominator, "cdcs.cla_eligible");
-    cr_assert_eq (cat->count, 15);
+    cr_assert_eq (cat->count, 24);
     us_catalog_destroy (&cat);
     cr_assert_null (cat);
 }
@@ -328,4 +328,139 @@ Test (catalog, destroy_null)
     us_catalog_destroy (&cat);
     us_catalog_destroy (NULL);
     cr_assert_null (cat);
+}
+
+#define HEADER_FULL "code,name,kind,numerator,denominator,policy,rule,formula,parent,unit,phrase,noun\n"
+
+/* The columns are read by their header's names, in any order; an older
+   catalog with the first seven columns reads as before; an unknown or
+   repeated column is refused. */
+Test (catalog, header_names)
+{
+    us_catalog_t *cat;
+    cr_assert_eq (s_parse (&cat, "unit,kind,code,name,parent\n"
+                                 "người,flow,party.admitted,Kết nạp,\n"
+                                 "người,flow,party.admitted.enterprise,Trong doanh nghiệp,party.admitted\n"),
+                  0, "%s", us_error_msg ());
+    const us_indicator_t *part = us_catalog_find (cat, "party.admitted.enterprise");
+    cr_assert_not_null (part);
+    cr_assert_str_eq (part->unit, "người");
+    cr_assert_str_eq (part->parent, "party.admitted");
+    cr_assert_str_eq (part->rule, "<= party.admitted", "the part rule travels as a rule");
+    cr_assert_str_eq (part->policy, "lww");
+    us_catalog_destroy (&cat);
+    cr_assert_eq (s_parse (&cat, HEADER "a,A,flow,,,max,\n"), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (cat->items [0].formula, "");
+    cr_assert_str_eq (cat->items [0].unit, "");
+    us_catalog_destroy (&cat);
+    s_refused ("code,name,kind,colour\na,A,flow,red\n", "unknown column 'colour'");
+    s_refused ("code,name,kind,unit,unit\na,A,flow,x,y\n", "repeated column 'unit'");
+    s_refused ("code,name\na,A\n", "code, name and kind");
+}
+
+/* A formula indicator is parsed at import: what it names must exist and
+   be no ratio; formulas in a cycle, too long or malformed are refused
+   naming the line; only a formula has a formula. */
+Test (catalog, formula_column)
+{
+    us_catalog_t *cat;
+    cr_assert_eq (s_parse (&cat, HEADER_FULL
+        "a,A,flow,,,,,,,bản,,\n"
+        "b,B,flow,,,,,,,bản,,\n"
+        "money,Tiền,formula,,,,,8500000 * a + 6000000 * (b - 1),,đồng,hỗ trợ %s[ cho {a} bản],\n"
+        "twice,Gấp đôi,formula,,,,,2 * money,,đồng,,\n"), 0, "%s", us_error_msg ());
+    const us_indicator_t *m = us_catalog_find (cat, "money");
+    cr_assert_eq (m->kind, US_KIND_FORMULA);
+    cr_assert_str_eq (m->formula, "8500000 * a + 6000000 * (b - 1)");
+    cr_assert (us_kind_computed (m->kind));
+    cr_assert (us_unit_money (m->unit));
+    us_catalog_destroy (&cat);
+    s_refused (HEADER_FULL "a,A,flow\nm,M,formula,,,,,3 * nobody\n", "line 3");
+    s_refused (HEADER_FULL "a,A,flow\nm,M,formula,,,,,3 * nobody\n", "unknown indicator nobody");
+    s_refused (HEADER_FULL "x.one,X,formula,,,,,x.two + 1\nx.two,Y,formula,,,,,2 * x.one\n",
+               "cycle");
+    s_refused (HEADER_FULL "x.one,X,formula,,,,,x.one + 1\n", "line 2");
+    s_refused (HEADER_FULL "a,A,flow\nm,M,formula,,,,,(a + \n", "line 3");
+    s_refused (HEADER_FULL "a,A,flow\nm,M,formula\n", "needs a formula");
+    s_refused (HEADER_FULL "a,A,flow,,,,,2 * a\n", "only a formula");
+    s_refused (HEADER_FULL "a,A,flow\nb,B,flow\nr,R,ratio,a,b\nm,M,formula,,,,,r * 2\n",
+               "names ratio r");
+    /* Deeper than the expression's limit. */
+    char deep [2048] = HEADER_FULL "a,A,flow\nm,M,formula,,,,,";
+    for (int k = 0; k < 40; k++)
+        strcat (deep, "(");
+    strcat (deep, "a");
+    for (int k = 0; k < 40; k++)
+        strcat (deep, ")");
+    strcat (deep, "\n");
+    s_refused (deep, "line 3");
+}
+
+/* A part names a known whole of its kind, never itself or a cycle; a
+   phrase names known indicators only. */
+Test (catalog, parent_column)
+{
+    s_refused (HEADER_FULL "a,A,flow,,,,,,nobody\n", "unknown indicator nobody");
+    s_refused (HEADER_FULL "a,A,flow,,,,,,a\n", "bad parent");
+    s_refused (HEADER_FULL "a,A,flow\nb,B,stock,,,,,,a\n", "both be flow or both stock");
+    s_refused (HEADER_FULL "a,A,flow,,,,,,b\nb,B,flow,,,,,,a\n", "cycle");
+    s_refused (HEADER_FULL "a,A,flow,,,,,,,,phát triển {nobody}\n", "phrase of a names unknown");
+    s_refused (HEADER_FULL "a,A,flow,,,,,,,,%s và %s\n", "at most one");
+    s_refused (HEADER_FULL "a,A,flow,,,,,,,,[%s [lồng]]\n", "not nested");
+}
+
+/* A part larger than its whole breaks the part rule, even beside another
+   rule of its own. */
+Test (catalog, part_rule_check)
+{
+    us_indicator_t part = { .code = "party.admitted.enterprise", .parent = "party.admitted",
+                            .rule = "<= party.introduced" };
+    s_fig_t ok [] = { { "party.admitted.enterprise", 112 }, { "party.admitted", 1219 },
+                      { "party.introduced", 2289 }, { NULL, 0 } };
+    s_fig_t bad [] = { { "party.admitted.enterprise", 120 }, { "party.admitted", 112 },
+                       { "party.introduced", 2289 }, { NULL, 0 } };
+    char msg [256] = "";
+    cr_assert_eq (us_rule_check (msg, sizeof msg, &part, s_lookup, ok), 0);
+    cr_assert_eq (us_rule_check (msg, sizeof msg, &part, s_lookup, bad), US_EINVAL);
+    cr_assert_not_null (strstr (msg, "party.admitted.enterprise <= party.admitted"), "%s", msg);
+    cr_assert_not_null (strstr (msg, "120 > 112"), "%s", msg);
+}
+
+/* Entering a computed indicator is refused naming its kind; the others pass. */
+Test (catalog, entry_check)
+{
+    cr_assert_eq (us_catalog_entry_check ("members.new", "flow"), 0);
+    cr_assert_eq (us_catalog_entry_check ("members.total", "stock"), 0);
+    cr_assert_eq (us_catalog_entry_check ("cla.coverage", "ratio"), US_EINVAL);
+    cr_assert_str_eq (us_error_msg (), "cla.coverage is a ratio; it is computed, not entered");
+    cr_assert_eq (us_catalog_entry_check ("support.hanoi", "formula"), US_EINVAL);
+    cr_assert_str_eq (us_error_msg (), "support.hanoi is a formula; it is computed, not entered");
+}
+
+/* The default catalog has the seeds' figures: the parts, the units and the
+   Hà Nội subsidy as a formula. */
+Test (catalog, default_parts_units_formula)
+{
+    us_catalog_t *cat;
+    cr_assert_eq (us_catalog_default (&cat), 0, "%s", us_error_msg ());
+    const char *parts [][2] = {
+        { "cla.signed.a", "cla.signed" }, { "cla.signed.b", "cla.signed" },
+        { "cdcs.new.25plus", "cdcs.new" }, { "training.classes.nonstate", "training.classes" },
+        { "training.attendees.nonstate", "training.attendees" },
+        { "party.admitted.enterprise", "party.admitted" }
+    };
+    for (size_t k = 0; k < sizeof parts / sizeof parts [0]; k++) {
+        const us_indicator_t *ind = us_catalog_find (cat, parts [k][0]);
+        cr_assert_not_null (ind, "%s missing", parts [k][0]);
+        cr_assert_str_eq (ind->parent, parts [k][1]);
+    }
+    for (size_t i = 0; i < cat->count; i++)
+        cr_assert_neq (cat->items [i].unit [0], 0, "%s has no unit", cat->items [i].code);
+    const us_indicator_t *s = us_catalog_find (cat, "support.hanoi");
+    cr_assert_not_null (s);
+    cr_assert_eq (s->kind, US_KIND_FORMULA);
+    cr_assert_str_eq (s->unit, "đồng");
+    cr_assert_not_null (us_catalog_find (cat, "commended.province"));
+    cr_assert_not_null (us_catalog_find (cat, "bulletin.copies"));
+    us_catalog_destroy (&cat);
 }

@@ -90,11 +90,11 @@ Test (db, create_twice)
     sqlite3 *db = s_create_meta (path, US_APP_SERVER);
     cr_assert_eq (us_db_meta_set (db, "province", "QT"), 0);
     us_db_close (&db);
-    size_t before_len;
+    size_t before_len = 0;
     char *before = us_test_slurp (path, &before_len);
     cr_assert_eq (us_db_open (&db, path, true, US_APP_SERVER), US_EEXIST);
     cr_assert_null (db);
-    size_t after_len;
+    size_t after_len = 0;
     char *after = us_test_slurp (path, &after_len);
     cr_assert_eq (after_len, before_len);
     cr_assert_eq (memcmp (before, after, before_len), 0);
@@ -119,7 +119,7 @@ s_random_file_refused (size_t size, uint64_t seed)
     us_test_write_bytes (path, bytes, size);
     sqlite3 *db = (sqlite3 *) 1;
     int rc = us_db_open (&db, path, false, US_APP_CLIENT);
-    size_t len;
+    size_t len = 0;
     char *after = us_test_slurp (path, &len);
     bool same = len == size && memcmp (after, bytes, len) == 0;
     free (after);
@@ -244,7 +244,7 @@ Test (db, damaged_page)
                       " INSERT INTO t SELECT i, printf ('row %08d', i) FROM n;");
     us_test_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)");
     us_db_close (&db);
-    size_t len;
+    size_t len = 0;
     char *bytes = us_test_slurp (path, &len);
     cr_assert_gt (len, 4096 * 6);
     /* Scribble over the third page onwards, keeping the header page. */

@@ -302,7 +302,7 @@ Test (dstore, import_all_or_nothing)
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,cla.coverage,3\n",
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new\n",
         "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\n\"QT.DAKRONG,2022-02,members.new,3\n",
-        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,3,\xC3(\n",
+        "unit,month,indicator,value\nQT.DAKRONG,2022-01,members.new,10\nQT.DAKRONG,2022-02,members.new,3,\x01(\n",
         "unit,month,indicator,value\n",
         "",
     };
@@ -1232,4 +1232,168 @@ Test (dstore_migrate, unknown_schemas_refused)
     cr_assert_str_eq (after, before);
     free (before);
     free (after);
+}
+
+/*  ----------------------------------------------------------------------
+    What the office desk reads and keeps
+    ---------------------------------------------------------------------- */
+
+/* Collects the cells a walk hands out, as "indicator month value state". */
+typedef struct {
+    char lines [8][160];
+    int n;
+} s_walk_t;
+
+static int
+s_walk_cell (void *ctx, const us_dstore_cell_t *c)
+{
+    s_walk_t *w = ctx;
+    cr_assert_lt (w->n, 8);
+    char m [8];
+    us_month_format (m, c->month);
+    snprintf (w->lines [w->n++], sizeof w->lines [0], "%s %s %lld%s %s%s%s %s %lld", c->indicator,
+              m, (long long) c->value, c->has_value ? "" : "(none)", c->pending ? "pending" : "",
+              c->corrected ? "corrected" : "", c->outcome, c->winner_author,
+              (long long) c->winner);
+    return 0;
+}
+
+/* A walk names every cell of the unit and months asked: drafts waiting in
+   the outbox, and no other unit's or month's. */
+Test (dstore, cells_walk)
+{
+    s_apply_tree (5);
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "12");
+    s_set ("QT.DAKRONG", "2022-05", "cdcs.new", NULL);
+    s_set ("QT.DAKRONG", "2022-06", "members.new", "13");
+    s_set ("QT.DAKRONG.CS1", "2022-05", "members.new", "4");
+    s_walk_t w = { .n = 0 };
+    int rc = us_dstore_cells (s_store, "QT.DAKRONG", us_test_month (2022, 5),
+                              us_test_month (2022, 5), s_walk_cell, &w);
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    cr_assert_eq (w.n, 2);
+    cr_assert_str_eq (w.lines [0], "cdcs.new 2022-05 0(none) pending  0");
+    cr_assert_str_eq (w.lines [1], "members.new 2022-05 12 pending  0");
+}
+
+/* A lost conflict names the winning value and who; a rejection its reason;
+   the callback's error stops the walk and comes back unchanged. */
+static int
+s_walk_stop (void *ctx, const us_dstore_cell_t *c)
+{
+    (void) ctx;
+    (void) c;
+    return us_error_set (US_EIO, "stopped");
+}
+
+Test (dstore, cells_answers)
+{
+    s_apply_tree (5);
+    s_set ("QT.DAKRONG", "2022-05", "cdcs.new", "7");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0, "%s", us_error_msg ());
+    us_result_t res = { .seq = push.deltas [0].seq, .outcome = US_OUTCOME_CONFLICT_LOST,
+                        .reason = "lww: later edit", .value = 9, .version = 3 };
+    us_push_ack_t ack = { .count = 1, .results = &res };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    us_conflict_notice_t k = { .id = 1, .unit = "QT.DAKRONG", .indicator = "cdcs.new",
+                               .month = us_test_month (2022, 5), .winner_value = 9,
+                               .winner_author = "Trần Văn Bình", .loser_value = 7,
+                               .loser_author = "ketoan", .rule = "lww", .at = 1 };
+    us_changes_t c = { .next = 6, .n_conflicts = 1, .conflicts = &k };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+    s_walk_t w = { .n = 0 };
+    int month = us_test_month (2022, 5);
+    cr_assert_eq (us_dstore_cells (s_store, "QT.DAKRONG", month, month, s_walk_cell, &w), 0);
+    cr_assert_eq (w.n, 1);
+    cr_assert_str_eq (w.lines [0], "cdcs.new 2022-05 9 conflict-lost Trần Văn Bình 9");
+    cr_assert_eq (us_dstore_cells (s_store, "QT.DAKRONG", month, month, s_walk_stop, NULL), US_EIO);
+}
+
+/* The lock the desk shows is the one set refuses. */
+Test (dstore, locked_query)
+{
+    s_apply_tree (5);
+    us_submission_state_t sub = { "QT.DAKRONG", "2022-H1", "approved", 1 };
+    us_changes_t c = { .next = 6, .n_submissions = 1, .submissions = &sub };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+    bool locked = false;
+    char period [US_PERIOD_TEXT] = "";
+    cr_assert_eq (us_dstore_locked (s_store, &locked, period, sizeof period, "QT.DAKRONG",
+                                    us_test_month (2022, 3)), 0);
+    cr_assert (locked);
+    cr_assert_str_eq (period, "2022-H1");
+    cr_assert_eq (us_dstore_locked (s_store, &locked, period, sizeof period, "QT.DAKRONG",
+                                    us_test_month (2022, 7)), 0);
+    cr_assert_not (locked);
+    cr_assert_eq (us_dstore_locked (s_store, &locked, period, sizeof period, "QT.NOWHERE",
+                                    us_test_month (2022, 3)), 0);
+    cr_assert_not (locked);
+}
+
+/* The desk's settings and the time the province last answered survive a
+   reopen; bad names and values are refused. */
+Test (dstore, desk_settings)
+{
+    char buf [80];
+    cr_assert_eq (us_dstore_desk_get (s_store, "clerk", buf, sizeof buf), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_desk_set (s_store, "clerk", "Nguyễn Thị Lan"), 0);
+    cr_assert_eq (us_dstore_desk_set (s_store, "bad key", "x"), US_EINVAL);
+    cr_assert_eq (us_dstore_desk_set (s_store, "clerk", "a\x01"), US_EINVAL);
+    cr_assert_eq (us_dstore_note_reached (s_store), 0);
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "12");
+    us_dstore_destroy (&s_store);
+    cr_assert_eq (us_dstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_desk_get (s_store, "clerk", buf, sizeof buf), 0);
+    cr_assert_str_eq (buf, "Nguyễn Thị Lan");
+    int64_t last_at = -1, reached = 0, pending = 0;
+    char outcome [64];
+    cr_assert_eq (us_dstore_sync_info (s_store, &last_at, outcome, sizeof outcome, &reached,
+                                       &pending), 0, "%s", us_error_msg ());
+    cr_assert_gt (reached, 0);
+    cr_assert_eq (pending, 1);
+}
+
+/* A copy of the store is a store of its own: edits made in it show in its
+   outbox above the original's last sequence, and the original is unchanged;
+   the figure a cell holds is read back. */
+static int
+s_edit_sum (void *ctx, const us_dstore_edit_t *e)
+{
+    int *sum = ctx;
+    *sum += (int) e->value * 10 + e->clear;
+    return 0;
+}
+
+Test (dstore, copy_and_outbox)
+{
+    s_set ("QT.DAKRONG", "2022-01", "members.new", "5");
+    int64_t seq = 0;
+    cr_assert_eq (us_dstore_last_seq (s_store, &seq), 0);
+    cr_assert_eq (seq, 1);
+    char copy_path [160];
+    us_test_path (copy_path, sizeof copy_path, s_dir, "trial.db");
+    s_state_t before = s_state ();
+    cr_assert_eq (us_dstore_copy (s_store, copy_path), 0, "%s", us_error_msg ());
+    cr_assert_neq (us_dstore_copy (s_store, copy_path), 0, "a copy never overwrites a file");
+    us_dstore_t *copy;
+    cr_assert_eq (us_dstore_open (&copy, copy_path), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_set (copy, "QT.DAKRONG", "2022-02", "members.new", "7", NULL, "k"), 0);
+    cr_assert_eq (us_dstore_set (copy, "QT.DAKRONG", "2022-01", "members.new", NULL, NULL, "k"), 0);
+    int sum = 0;
+    cr_assert_eq (us_dstore_outbox_since (copy, seq, s_edit_sum, &sum), 0, "%s", us_error_msg ());
+    cr_assert_eq (sum, 70 + 1);
+    us_dstore_destroy (&copy);
+    s_state_same (&before, "a copy's edits");
+    bool has = false;
+    int64_t v = 0;
+    cr_assert_eq (us_dstore_value (s_store, &has, &v, "QT.DAKRONG", us_test_month (2022, 1),
+                                   "members.new"), 0);
+    cr_assert (has);
+    cr_assert_eq (v, 5);
+    cr_assert_eq (us_dstore_value (s_store, &has, &v, "QT.DAKRONG", us_test_month (2022, 2),
+                                   "members.new"), 0);
+    cr_assert_not (has);
 }

@@ -8,6 +8,7 @@
 #include "us_audit.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 
@@ -268,14 +269,26 @@ Test (merge, resent_under_new_epoch)
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 3);
 }
 
+/* A formula (Hà Nội's subsidy) is computed, never entered: the province
+   refuses it from an office, whatever the office's program let through. */
+Test (merge, formula_refused)
+{
+    us_delta_t d = s_delta (1, "QT.DAKRONG", 8500000, s_ts (-60), 0, "a");
+    d.indicator = "support.hanoi";
+    us_merge_result_t r = s_push1 (&s_a, &s_ka, d);
+    cr_assert_eq (r.result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_str_eq (r.reason, "support.hanoi is a formula; it is computed, not entered");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
+}
+
 /* A batch that goes back and forth between units, scopes and indicators
    gets each delta's own answer: nothing looked up for one delta leaks into
    another's. */
 Test (merge, batch_alternating_lookups)
 {
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG.CS1", "2022-05",
-                                      "lock", true), 0, "%s", us_error_msg ());
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG.CS1", "2022-05",
+                                      US_ACTION_LOCK, true), 0, "%s", us_error_msg ());
     us_delta_t d [7] = {
         s_delta (1, "QT.DAKRONG", 1, s_ts (-60), 0, "a"),
         s_delta (2, "QT.HUONGHOA", 2, s_ts (-59), 0, "a"),
@@ -407,9 +420,9 @@ Test (merge, mixed_batch)
 /* Figures of an approved period are locked for the districts. */
 Test (merge, locked_period)
 {
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "lock", true), 0, "%s", us_error_msg ());
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_LOCK, true), 0, "%s", us_error_msg ());
     us_merge_result_t r = s_push1 (&s_a, &s_ka, s_delta (1, "QT.DAKRONG", 5, s_ts (-60), 0, "a"));
     cr_assert_eq (r.result.outcome, US_OUTCOME_REJECTED);
     cr_assert_not_null (strstr (r.reason, "locked"), "%s", r.reason);
@@ -611,9 +624,9 @@ Test (merge, correct)
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 10);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
 
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-Q2",
-                                      "lock", true), 0);
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-Q2",
+                                      US_ACTION_LOCK, true), 0);
     int64_t stream = s_int ("SELECT MAX (seq) FROM changelog");
     cr_assert_eq (us_merge_correct (&r, s_store, "QT.DAKRONG", "2022-05", "members.new", "15",
                                     "theo biên bản kiểm tra", "tinh", false, &s_clock), 0,

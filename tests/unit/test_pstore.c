@@ -5,6 +5,7 @@
 #include "us_error.h"
 #include "us_keys.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 
@@ -259,7 +260,7 @@ Test (pstore, import_indicators)
     int64_t before = us_test_int (db, "SELECT COUNT(*) FROM indicators");
     s_file (path, sizeof path, "ind.csv", "code,name,kind,numerator,denominator,policy,rule\n"
                                           "members.new,Đoàn viên mới,flow,,,max,\n"
-                                          "bulletin.copies,Bản tin,flow,,,lww,\n");
+                                          "press.releases,Thông cáo báo chí,flow,,,lww,\n");
     cr_assert_eq (us_pstore_import_indicators (s_store, &count, path), 0, "%s", us_error_msg ());
     cr_assert_eq (count, 2);
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM indicators"), before + 1);
@@ -383,10 +384,10 @@ Test (pstore, submit)
     us_keys_t keys;
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
-    const char *state = NULL;
+    us_state_t state = US_STATE_DRAFT;
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123), 0,
                   "%s", us_error_msg ());
-    cr_assert_str_eq (state, "submitted");
+    cr_assert_eq (state, US_STATE_SUBMITTED);
     sqlite3 *db = us_pstore_db (s_store);
     char buf [32];
     cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT period FROM submissions"),
@@ -406,23 +407,23 @@ Test (pstore, workflow)
     us_keys_t keys;
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "approve", false), US_EINVAL, "nothing was submitted");
-    const char *sub;
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_APPROVE, false), US_EINVAL, "nothing was submitted");
+    us_state_t sub;
     cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1), 0);
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "approve", false), 0, "%s", us_error_msg ());
-    cr_assert_str_eq (state, "approved");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_APPROVE, false), 0, "%s", us_error_msg ());
+    cr_assert_eq (state, US_STATE_APPROVED);
     cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2), 0);
-    cr_assert_str_eq (sub, "approved");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "reopen", false), 0);
-    cr_assert_str_eq (state, "reopened");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "unlock", false), US_EINVAL, "not locked any more");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022-H1",
-                                      "explode", false), US_EINVAL);
+    cr_assert_eq (sub, US_STATE_APPROVED);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_REOPEN, false), 0);
+    cr_assert_eq (state, US_STATE_REOPENED);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_UNLOCK, false), US_EINVAL, "not locked any more");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
+                                      US_ACTION_COUNT, false), US_EINVAL);
     cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
 }
 
@@ -431,18 +432,18 @@ Test (pstore, workflow)
 Test (pstore, lock_needs_children)
 {
     s_import_units ();
-    char state [24];
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+    us_state_t state;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, false),
                   US_EINVAL);
     cr_assert_not_null (strstr (us_error_msg (), "QT."), "%s", us_error_msg ());
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.DAKRONG", "2022",
-                                      "lock", false), 0, "%s", us_error_msg ());
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT.HUONGHOA", "2022",
-                                      "lock", false), 0);
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", false),
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022",
+                                      US_ACTION_LOCK, false), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.HUONGHOA", "2022",
+                                      US_ACTION_LOCK, false), 0);
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, false),
                   US_EINVAL, "the sector union is not approved");
-    cr_assert_eq (us_pstore_workflow (s_store, state, sizeof state, "QT", "2022", "lock", true), 0);
-    cr_assert_str_eq (state, "approved");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT", "2022", US_ACTION_LOCK, true), 0);
+    cr_assert_eq (state, US_STATE_APPROVED);
 }
 
 /* The change stream holds each entity once, at its latest change. */
@@ -490,4 +491,190 @@ Test (pstore, conflicts_print_empty)
     us_test_capture_close (&c);
     cr_assert_not_null (strstr (c.buf, "no conflicts"));
     free (c.buf);
+}
+
+/* Unit kinds are data: the 2025 kinds import as units out of the box, a
+   new kind is imported like units, and then its units import too; bad
+   kind rows are refused whole. */
+Test (pstore, unit_kinds)
+{
+    char path [160];
+    int count = -1;
+    cr_assert_eq (us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "u.csv",
+        "id,name,parent,kind\nQT.XA.AB,Công đoàn xã A,QT,commune\n"
+        "QT.KCN,Công đoàn các KCN,QT,park\n")), 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 2);
+    cr_assert_eq (us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "f.csv",
+        "QT.LD,Liên đoàn ngành,QT,federation\n")), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "federation"), "%s", us_error_msg ());
+    cr_assert_eq (count, 0);
+    cr_assert_eq (us_pstore_import_kinds (s_store, &count, s_file (path, sizeof path, "k.csv",
+        "code,name,level,reports\nfederation,Liên đoàn ngành,1,1\n")), 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 1);
+    cr_assert_eq (us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "f.csv",
+        "QT.LD,Liên đoàn ngành,QT,federation\n")), 0, "%s", us_error_msg ());
+    int level = -1;
+    cr_assert_eq (us_pstore_unit_level (s_store, &level, s_unit ("QT.LD")), 0);
+    cr_assert_eq (level, 1);
+    /* A level-0 kind needs no parent, and only it. */
+    cr_assert_eq (us_pstore_import_units (s_store, &count, s_file (path, sizeof path, "p.csv",
+        "QT.X,Tỉnh khác,,district\n")), US_EINVAL);
+    sqlite3 *db = us_pstore_db (s_store);
+    int64_t kinds = us_test_int (db, "SELECT COUNT(*) FROM unit_kinds");
+    const char *bad [] = {
+        "x,Tên,1,1,9\n",            /* too many fields */
+        "bad kind,Tên,1\n",          /* not a code */
+        "x,,1\n",                    /* no name */
+        "x,Tên,-1\n",                /* negative level */
+        "x,Tên,one\n",               /* level not a number */
+        "x,Tên,1,2\n",               /* reports not 0 or 1 */
+        "ok,Tên,1\nx,Tên,99\n",      /* the second row spoils the first */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        count = -1;
+        cr_assert_eq (us_pstore_import_kinds (s_store, &count, s_file (path, sizeof path,
+                      "bad.csv", bad [i])), US_EINVAL, "row %zu: %s", i, bad [i]);
+        cr_assert_eq (count, 0);
+        cr_assert_not_null (strstr (us_error_msg (), "nothing imported"), "%s", us_error_msg ());
+    }
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM unit_kinds"), kinds);
+    cr_assert_eq (us_pstore_import_kinds (s_store, &count, "/nonexistent/k.csv"), US_EINVAL);
+    /* The text kind the report engine reads follows the reference. */
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM units u JOIN unit_kinds k"
+                                   " ON k.id = u.kind_id WHERE k.code <> u.kind"), 0);
+}
+
+/* Pages of the change stream, as the visitor sees them. */
+typedef struct {
+    int kinds [8];
+    int units_named [8];
+    char seen [2048];
+    int stop_after;
+    int calls;
+} s_visit_t;
+
+/* Counts each change and notes the units and cells it names. */
+static int
+s_visit (void *arg, const us_change_t *c)
+{
+    s_visit_t *v = arg;
+    v->calls++;
+    v->kinds [c->kind]++;
+    const char *name = c->kind == US_CHANGE_UNIT ? c->u.unit.code
+                     : c->kind == US_CHANGE_CELL ? c->u.cell.unit
+                     : c->kind == US_CHANGE_TARGET ? c->u.target.unit
+                     : c->kind == US_CHANGE_SUBMISSION ? c->u.submission.unit : "";
+    size_t len = strlen (v->seen);
+    snprintf (v->seen + len, sizeof v->seen - len, "%d:%s ", (int) c->kind, name);
+    if (v->stop_after && v->calls >= v->stop_after)
+        return us_error_set (US_EINVAL, "visitor stopped");
+    return 0;
+}
+
+/* A replica reads its subtree and the names above it, never a sibling's
+   figures; pages are bounded and chain to the head; a visitor's error
+   stops the page and comes back unchanged. */
+Test (pstore, changes_pages)
+{
+    s_import_units ();
+    cr_assert_eq (us_pstore_target_set (s_store, "QT.DAKRONG", "members.new", "2022", "9",
+                                        "province"), 0);
+    cr_assert_eq (us_pstore_target_set (s_store, "QT.HUONGHOA", "members.new", "2022", "8",
+                                        "province"), 0);
+    uint64_t head = 0, next = 0;
+    bool more = true;
+    cr_assert_eq (us_pstore_head (s_store, &head), 0);
+    s_visit_t v = { 0 };
+    cr_assert_eq (us_pstore_changes (s_store, 0, 100000, s_unit ("QT.DAKRONG"), s_visit, &v,
+                                     &next, &more), 0, "%s", us_error_msg ());
+    cr_assert_eq (next, head);
+    cr_assert_not (more);
+    cr_assert_not_null (strstr (v.seen, "1:QT "), "the province's name: %s", v.seen);
+    cr_assert_not_null (strstr (v.seen, "1:QT.DAKRONG.CS1 "), "%s", v.seen);
+    cr_assert_null (strstr (v.seen, "QT.HUONGHOA"), "a sibling: %s", v.seen);
+    cr_assert_null (strstr (v.seen, "QT.CDN.YTE"), "%s", v.seen);
+    cr_assert_eq (v.kinds [US_CHANGE_TARGET], 1);
+    cr_assert_gt (v.kinds [US_CHANGE_INDICATOR], 10, "the catalog is everyone's");
+
+    /* Pages of 5 chain to the head and see each entry once. */
+    uint64_t since = 0;
+    int pages = 0, entries = 0;
+    do {
+        s_visit_t p = { 0 };
+        cr_assert_eq (us_pstore_changes (s_store, since, 5, s_unit ("QT"), s_visit, &p,
+                                         &next, &more), 0);
+        cr_assert_leq (p.calls, 5);
+        cr_assert_gt (next, since);
+        entries += p.calls;
+        since = next;
+        pages++;
+    } while (more && pages < 100);
+    cr_assert_eq (since, head);
+    cr_assert_eq ((int64_t) entries, us_test_int (us_pstore_db (s_store),
+                                                  "SELECT COUNT(*) FROM changelog"));
+    /* Beyond the head: an empty page. */
+    s_visit_t none = { 0 };
+    cr_assert_eq (us_pstore_changes (s_store, head, 5, s_unit ("QT"), s_visit, &none, &next,
+                                     &more), 0);
+    cr_assert_eq (none.calls, 0);
+    cr_assert_eq (next, head);
+    s_visit_t stop = { .stop_after = 3 };
+    cr_assert_eq (us_pstore_changes (s_store, 0, 100, s_unit ("QT"), s_visit, &stop, &next,
+                                     &more), US_EINVAL);
+    cr_assert_eq (stop.calls, 3);
+    cr_assert_str_eq (us_error_msg (), "visitor stopped");
+}
+
+/* Reading the change stream with SQLite failing at each allocation either
+   succeeds or returns a store error with its cause; never a crash, and the
+   store reads again afterwards. */
+Test (pstore, changes_allocation_failures)
+{
+    s_import_units ();
+    us_pstore_destroy (&s_store);
+    us_test_oom_install ();
+    cr_assert_eq (us_pstore_open (&s_store, s_path), 0, "%s", us_error_msg ());
+    long total = 0;
+    int failures = 0;
+    for (long n = -1; n <= total; n++) {
+        s_visit_t v = { 0 };
+        uint64_t next;
+        bool more;
+        us_test_oom_arm (n, false);
+        int rc = us_pstore_changes (s_store, 0, 50, 1, s_visit, &v, &next, &more);
+        us_test_oom_disarm ();
+        if (n < 0) {
+            cr_assert_eq (rc, 0, "%s", us_error_msg ());
+            total = us_test_allocs;
+        }
+        if (rc) {
+            failures++;
+            cr_assert (rc == US_ENOMEM || rc == US_EIO, "allocation %ld: %d", n, rc);
+            cr_assert_not_null (strstr (us_error_msg (), "change stream")
+                                ? strstr (us_error_msg (), "change stream")
+                                : strstr (us_error_msg (), "unit tree"),
+                                "allocation %ld: cause lost: %s", n, us_error_msg ());
+        }
+    }
+    cr_assert_gt (failures, 0);
+    s_visit_t v = { 0 };
+    uint64_t next;
+    bool more;
+    cr_assert_eq (us_pstore_changes (s_store, 0, 50, 1, s_visit, &v, &next, &more), 0);
+}
+
+/* A store error names what failed: writing a cell outside a transaction,
+   and reading from a store whose table was taken away. */
+Test (pstore, errors_keep_their_cause)
+{
+    us_pstore_cell_t before = { 0 };
+    us_pstore_cell_write_t w = { .unit_id = 1, .ind_id = 1, .month = 24268, .replica = "",
+                                 .author = "a", .note = "" };
+    cr_assert_eq (us_pstore_cell_put (s_store, &before, &w), US_EIO);
+    cr_assert_not_null (strstr (us_error_msg (), "writing a cell"), "%s", us_error_msg ());
+    us_test_exec (us_pstore_db (s_store), "DROP TABLE audit_head");
+    int64_t rows;
+    cr_assert_eq (us_pstore_chain_rows (s_store, &rows), US_EIO);
+    cr_assert_not_null (strstr (us_error_msg (), "audit chain"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "audit_head"), "%s", us_error_msg ());
 }

@@ -1,8 +1,14 @@
 /*  Unit tests for us_report: consolidation over a unit tree, roll-ups over
-    periods, targets and achievement, completeness and the printed forms. */
+    periods, targets and achievement, completeness, and the text, JSON and
+    CSV printers on the same data, read from a real SQLite file by the
+    office's loader. */
 #include "us_db.h"
 #include "us_error.h"
+#include "us_expr.h"
+#include "us_dstore_report.h"
+#include "us_dstore_schema.h"
 #include "us_period.h"
+#include "us_print.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -32,7 +38,7 @@ s_setup (void)
     us_test_tmpdir (s_dir, sizeof s_dir);
     us_test_path (s_path, sizeof s_path, s_dir, "report.db");
     cr_assert_eq (us_db_open (&s_db, s_path, true, 0x55535431), 0, "%s", us_error_msg ());
-    cr_assert_eq (us_db_exec (s_db, us_report_schema ()), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_schema_create (s_db), 0, "%s", us_error_msg ());
     us_test_exec (s_db,
         "INSERT INTO units (id, code, name, parent_id, kind, valid_from, valid_to) VALUES"
         " (1, 'QT', 'Liên đoàn Lao động tỉnh Quảng Trị', NULL, 'province', '', ''),"
@@ -126,7 +132,7 @@ static us_report_t *
 s_build (const char *period, const char *unit)
 {
     us_report_t *r = NULL;
-    int rc = us_report_build (&r, s_db, period, unit);
+    int rc = us_dstore_report_build (&r, s_db, period, unit);
     cr_assert_eq (rc, 0, "report %s: %s", period, us_error_msg ());
     cr_assert_not_null (r);
     return r;
@@ -167,7 +173,7 @@ s_print (const us_report_t *r, us_format_t format)
 {
     us_test_capture_t c;
     us_test_capture_open (&c);
-    cr_assert_eq (us_report_print (r, c.f, format), 0);
+    cr_assert_eq (us_print (r, c.f, format, NULL), 0);
     us_test_capture_close (&c);
     return c.buf;
 }
@@ -374,11 +380,11 @@ Test (report, deadline)
 {
     us_period_t p;
     cr_assert_eq (us_period_parse (&p, "2022-H1"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1658361599 * 1000);   /* 2022-07-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1658361599 * 1000);   /* 2022-07-20 23:59:59 */
     cr_assert_eq (us_period_parse (&p, "2022"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1674259199 * 1000);   /* 2023-01-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1674259199 * 1000);   /* 2023-01-20 23:59:59 */
     cr_assert_eq (us_period_parse (&p, "2022-05"), 0);
-    cr_assert_eq (us_report_deadline_ms (&p), (int64_t) 1655769599 * 1000);   /* 2022-06-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1655769599 * 1000);   /* 2022-06-20 23:59:59 */
 }
 
 /* A submission stamped after the deadline counts as late, one before it as
@@ -387,7 +393,7 @@ Test (report, timeliness)
 {
     us_period_t p;
     cr_assert_eq (us_period_parse (&p, "2022-H1"), 0);
-    int64_t deadline = us_report_deadline_ms (&p);
+    int64_t deadline = us_period_deadline_ms (&p);
     char sql [256];
     snprintf (sql, sizeof sql, "UPDATE submissions SET state = 'submitted', at = %lld"
               " WHERE unit_id = 3", (long long) (((uint64_t) (deadline + 60000)) << 16));
@@ -532,14 +538,14 @@ Test (report, subtree)
 Test (report, errors)
 {
     us_report_t *r = (us_report_t *) 1;
-    cr_assert_eq (us_report_build (&r, s_db, "2022", "QT.NOWHERE"), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022", "QT.NOWHERE"), US_ENOTFOUND);
     cr_assert_null (r);
-    cr_assert_eq (us_report_build (&r, s_db, "2022-13", NULL), US_EINVAL);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022-13", NULL), US_EINVAL);
     cr_assert_null (r);
-    cr_assert_eq (us_report_build (&r, s_db, NULL, NULL), US_EINVAL);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, NULL, NULL), US_EINVAL);
     us_test_exec (s_db, "DELETE FROM cells; DELETE FROM targets; DELETE FROM submissions;"
                         " DELETE FROM units;");
-    cr_assert_eq (us_report_build (&r, s_db, "2022", NULL), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_report_build (&r, s_db, "2022", NULL), US_ENOTFOUND);
     cr_assert_null (r);
 }
 
@@ -660,7 +666,7 @@ Test (report, csv_output)
     char *csv = s_print (r, US_FORMAT_CSV);
     const char *head = "\xEF\xBB\xBF" "period,unit,name,parent,indicator,value,"
                        "target_tld,achievement_pct_tld,target_province,achievement_pct_province,"
-                       "target_committed,achievement_pct_committed\r\n";
+                       "target_committed,achievement_pct_committed,unit_of_measure,part_of\r\n";
     cr_assert_eq (strncmp (csv, head, strlen (head)), 0, "%s", csv);
     cr_assert_not_null (strstr (csv, "\"CĐCS Công ty Cao su \"\"Hòa Bình\"\", Đakrông\""), "%s", csv);
     cr_assert_not_null (strstr (csv, "2022-H1,QT,Liên đoàn Lao động tỉnh Quảng Trị,,members.new,372,500,74.4,"),
@@ -702,10 +708,175 @@ Test (report, print_error)
     FILE *f = fopen ("/dev/full", "w");
     if (f) {
         setvbuf (f, NULL, _IONBF, 0);
-        cr_assert_eq (us_report_print (r, f, US_FORMAT_JSON), US_EIO);
+        cr_assert_eq (us_print_json (r, f), US_EIO);
         fclose (f);
     }
     us_report_destroy (&r);
     us_report_destroy (&r);
     us_report_destroy (NULL);
+}
+
+/*  The engine alone: data as plain rows, no store. */
+
+/* Adds an indicator to data; returns its id. */
+static int64_t
+s_ind (us_report_data_t *d, const char *code, us_kind_t kind, const char *formula,
+       const char *parent)
+{
+    us_indicator_t ind = { .kind = kind };
+    snprintf (ind.code, sizeof ind.code, "%s", code);
+    snprintf (ind.name, sizeof ind.name, "%s", code);
+    snprintf (ind.formula, sizeof ind.formula, "%s", formula);
+    snprintf (ind.parent, sizeof ind.parent, "%s", parent);
+    int64_t id = 100 + (int64_t) d->n_inds;
+    cr_assert_eq (us_report_data_add_indicator (d, &ind, id), 0);
+    return id;
+}
+
+/* Adds a unit to data. */
+static void
+s_unit (us_report_data_t *d, int64_t id, const char *code, const char *kind, int64_t parent)
+{
+    us_report_unit_row_t *u = us_report_data_add (d->units, d->n_units, d->cap_units);
+    cr_assert_not_null (u);
+    u->id = id;
+    snprintf (u->code, sizeof u->code, "%s", code);
+    snprintf (u->name, sizeof u->name, "Đơn vị %s", code);
+    snprintf (u->kind, sizeof u->kind, "%s", kind);
+    u->parent_id = parent;
+}
+
+/* Adds an entered figure to data. */
+static void
+s_cell (us_report_data_t *d, int64_t unit, int64_t ind, const char *month, int64_t value)
+{
+    us_report_cell_row_t *c = us_report_data_add (d->cells, d->n_cells, d->cap_cells);
+    cr_assert_not_null (c);
+    cr_assert_eq (us_month_parse (&c->month, month), 0);
+    c->unit_id = unit;
+    c->ind_id = ind;
+    c->value = value;
+}
+
+/* Formulas are evaluated on consolidated figures, exactly; a figure not
+   entered counts as 0 beside one that is; a formula may use another; a
+   unit with none of the figures has none; division by zero leaves no
+   figure but its reason; parts consolidate like any figure; a target on a
+   formula gives an achievement. */
+Test (report, engine_formulas)
+{
+    us_report_data_t d = { 0 };
+    s_unit (&d, 1, "HN", "province", 0);
+    s_unit (&d, 2, "HN.BADINH", "district", 1);
+    s_unit (&d, 3, "HN.DONGDA", "district", 1);
+    s_unit (&d, 4, "HN.SOCSON", "district", 1);
+    int64_t cla = s_ind (&d, "cla.signed", US_KIND_FLOW, "", "");
+    int64_t a = s_ind (&d, "cla.signed.a", US_KIND_FLOW, "", "cla.signed");
+    int64_t b = s_ind (&d, "cla.signed.b", US_KIND_FLOW, "", "cla.signed");
+    int64_t u25 = s_ind (&d, "cdcs.new.25plus", US_KIND_FLOW, "", "");
+    int64_t money = s_ind (&d, "support", US_KIND_FORMULA,
+                           "8500000 * cla.signed.a + 6000000 * cla.signed.b + 5000000 * cdcs.new.25plus", "");
+    s_ind (&d, "support.twice", US_KIND_FORMULA, "support * 2", "");
+    s_ind (&d, "per.agreement", US_KIND_FORMULA, "support / (cla.signed.a + cla.signed.b)", "");
+    s_ind (&d, "half", US_KIND_FORMULA, "cla.signed / 2", "");
+    s_cell (&d, 2, cla, "2021-03", 6);
+    s_cell (&d, 2, a, "2021-03", 3);
+    s_cell (&d, 2, a, "2021-09", 1);
+    s_cell (&d, 2, b, "2021-05", 4);
+    s_cell (&d, 3, cla, "2021-04", 3);
+    s_cell (&d, 3, u25, "2021-04", 2);          /* no agreements of a type: per.agreement / 0 */
+    s_cell (&d, 2, a, "2022-01", 50);           /* outside the year */
+    us_report_target_row_t *t = us_report_data_add (d.targets, d.n_targets, d.cap_targets);
+    *t = (us_report_target_row_t) { .unit_id = 1, .ind_id = money, .source = US_SOURCE_PROVINCE,
+                                    .period = "2021", .lo = 100000000, .hi = 100000000,
+                                    .version = 1 };
+    us_month_parse (&t->first, "2021-01");
+    us_month_parse (&t->last, "2021-12");
+
+    us_report_t *r;
+    cr_assert_eq (us_report_compute (&r, &d, "2021", NULL), 0, "%s", us_error_msg ());
+    /* Ba Đình: 4 A, 4 B; Đống Đa: two unions of 25+. */
+    s_value_is (r, "HN.BADINH", "support", 4 * 8500000.0 + 4 * 6000000.0);
+    s_value_is (r, "HN.DONGDA", "support", 2 * 5000000.0);
+    s_value_is (r, "HN", "support", 4 * 8500000.0 + 4 * 6000000.0 + 2 * 5000000.0);
+    s_value_is (r, "HN", "support.twice", 2 * (58000000.0 + 10000000.0));
+    s_value_is (r, "HN", "cla.signed.a", 4);
+    s_value_is (r, "HN", "half", 4.5);
+    s_no_value (r, "HN.SOCSON", "support");
+    s_value_is (r, "HN.BADINH", "per.agreement", 58000000.0 / 8);
+    s_no_value (r, "HN.DONGDA", "per.agreement");
+    int i = us_report_find_indicator (r, "per.agreement");
+    cr_assert_eq (us_report_cell_reason (r, 2, (size_t) i), US_EXPR_DIVZERO);
+    cr_assert_eq (us_report_cell_reason (r, 1, (size_t) i), 0);
+    cr_assert_eq (us_report_cell_reason (r, 3, (size_t) i), 0, "nothing entered is no error");
+    s_pct_is (r, "HN", "support", US_SOURCE_PROVINCE, 68.0);
+    int pa = us_report_find_indicator (r, "cla.signed.a");
+    cr_assert_eq (us_report_indicator_parent (r, (size_t) pa), us_report_find_indicator (r, "cla.signed"));
+    cr_assert_eq (us_report_indicator_depth (r, (size_t) pa), 1);
+    cr_assert_eq (us_report_indicator_depth (r, (size_t) us_report_find_indicator (r, "support")), 0);
+    char msg [256];
+    cr_assert_eq (us_report_check_rules (msg, sizeof msg, r, "HN.BADINH"), 0, "%s", msg);
+    us_report_destroy (&r);
+
+    /* The same data, the first quarter only: Ba Đình's 3 A. */
+    cr_assert_eq (us_report_compute (&r, &d, "2021-Q1", "HN.BADINH"), 0, "%s", us_error_msg ());
+    s_value_is (r, "HN.BADINH", "support", 3 * 8500000.0);
+    us_report_destroy (&r);
+    /* A part larger than its whole breaks the part rule at submit. */
+    s_cell (&d, 4, a, "2021-02", 5);
+    s_cell (&d, 4, cla, "2021-02", 2);
+    cr_assert_eq (us_report_compute (&r, &d, "2021", NULL), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_report_check_rules (msg, sizeof msg, r, "HN.SOCSON"), US_EINVAL);
+    cr_assert_not_null (strstr (msg, "cla.signed.a <= cla.signed"), "%s", msg);
+    us_report_destroy (&r);
+    us_report_data_free (&d);
+    us_report_data_free (&d);
+}
+
+/* An overflowing formula has no figure but the reason; the others go on. */
+Test (report, engine_formula_overflow)
+{
+    us_report_data_t d = { 0 };
+    s_unit (&d, 1, "HN", "province", 0);
+    int64_t a = s_ind (&d, "a", US_KIND_FLOW, "", "");
+    s_ind (&d, "huge", US_KIND_FORMULA, "a * 1000000000000 * 1000000000", "");
+    s_ind (&d, "fine", US_KIND_FORMULA, "a + 1", "");
+    s_cell (&d, 1, a, "2021-01", 1000000000000);
+    us_report_t *r;
+    cr_assert_eq (us_report_compute (&r, &d, "2021", NULL), 0, "%s", us_error_msg ());
+    s_no_value (r, "HN", "huge");
+    cr_assert_eq (us_report_cell_reason (r, 0, 1), US_EXPR_OVERFLOW);
+    s_value_is (r, "HN", "fine", 1000000000001.0);
+    us_report_destroy (&r);
+    us_report_data_free (&d);
+}
+
+/* Completeness counts the units whose kind reports, whatever its code (a
+   commune union since 2025), and no others. */
+Test (report, engine_reporting_kinds)
+{
+    us_report_data_t d = { 0 };
+    s_unit (&d, 1, "QT", "province", 0);
+    s_unit (&d, 2, "QT.DONGHOI", "commune", 1);
+    s_unit (&d, 3, "QT.KCN", "park", 1);
+    s_unit (&d, 4, "QT.DONGHOI.CS1", "grassroots", 2);
+    d.units [1].reports = d.units [2].reports = true;
+    s_ind (&d, "members.new", US_KIND_FLOW, "", "");
+    us_report_submission_row_t *sub = us_report_data_add (d.subs, d.n_subs, d.cap_subs);
+    sub->unit_id = 3;
+    us_month_parse (&sub->first, "2025-07");
+    us_month_parse (&sub->last, "2025-12");
+    us_report_t *r;
+    cr_assert_eq (us_report_compute (&r, &d, "2025-H2", NULL), 0, "%s", us_error_msg ());
+    int expected, submitted, n_missing;
+    us_report_completeness (&expected, &submitted, r);
+    cr_assert_eq (expected, 2);
+    cr_assert_eq (submitted, 1);
+    const int *missing = us_report_missing (&n_missing, r);
+    cr_assert_eq (n_missing, 1);
+    us_report_unit_t info;
+    us_report_unit (&info, r, (size_t) missing [0]);
+    cr_assert_str_eq (info.code, "QT.DONGHOI");
+    us_report_destroy (&r);
+    us_report_data_free (&d);
 }

@@ -1,12 +1,15 @@
-/*  Unit tests for us_render: formats, Vietnamese periods and collation, HTML
-    escaping, ranking with ties, and the HTML, Vietnamese, text, CSV and
-    JSON renders of a small real provincial store. */
+/*  Unit tests for us_print and us_words: formats, Vietnamese periods and
+    collation, HTML escaping, ranking with ties, and the HTML, Vietnamese,
+    text, CSV and JSON printers of a small real provincial store. */
+#include "us_csv.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_merge.h"
 #include "us_period.h"
 #include "us_pstore.h"
-#include "us_render.h"
+#include "us_print.h"
+#include "us_pstore_report.h"
+#include "us_words.h"
 #include "us_report.h"
 
 #include "us_test.h"
@@ -88,7 +91,7 @@ s_fixture_open (s_fixture_t *f)
     s_target (s, "QT.CAMLO", "members.new", "2022-H1", "500", "province");
     const char *submitted [] = { "QT.DONGHA", "QT.GIOLINH", "QT.CAMLO", "QT.CDN.YTE" };
     for (size_t k = 0; k < 4; k++) {
-        const char *state;
+        us_state_t state;
         cr_assert_eq (us_pstore_submit (s, &state, NULL, submitted [k], "2022-H1", 0), 0,
                       "%s", us_error_msg ());
     }
@@ -104,26 +107,31 @@ s_fixture_close (s_fixture_t *f)
 
 /* Renders a report of the fixture into a new string the caller frees. */
 static char *
-s_render (s_fixture_t *f, const char *period, us_render_format_t format, bool compare,
+s_render (s_fixture_t *f, const char *period, us_format_t format, bool compare,
           bool trend)
 {
-    sqlite3 *db = us_pstore_db (f->store);
     us_report_t *report, *previous = NULL;
-    us_render_trend_t *t = NULL;
-    cr_assert_eq (us_report_build (&report, db, period, NULL), 0, "%s", us_error_msg ());
+    us_trend_t *t = NULL;
+    us_report_data_t data = { 0 };
+    us_period_t p;
+    cr_assert_eq (us_period_parse (&p, period), 0);
+    cr_assert_eq (us_pstore_report_load (f->store, &data, p.first, p.last), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_report_compute (&report, &data, period, NULL), 0, "%s", us_error_msg ());
     if (compare) {
         us_period_t last;
         cr_assert_eq (us_period_shift_years (&last, us_report_period (report), -1), 0);
-        cr_assert_eq (us_report_build (&previous, db, last.text, NULL), 0, "%s", us_error_msg ());
+        cr_assert_eq (us_pstore_report_build (&previous, f->store, last.text, NULL), 0, "%s",
+                      us_error_msg ());
     }
     if (trend)
-        cr_assert_eq (us_render_trend_build (&t, db, report), 0, "%s", us_error_msg ());
-    us_render_opts_t opts = { previous, t };
+        cr_assert_eq (us_trend_build (&t, &data, report), 0, "%s", us_error_msg ());
+    us_print_opts_t opts = { previous, t };
     us_test_capture_t c;
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_print (report, c.f, format, &opts), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_print (report, c.f, format, &opts), 0, "%s", us_error_msg ());
     us_test_capture_close (&c);
-    us_render_trend_destroy (&t);
+    us_trend_destroy (&t);
+    us_report_data_free (&data);
     us_report_destroy (&previous);
     us_report_destroy (&report);
     return c.buf;
@@ -137,98 +145,33 @@ s_has (const char *hay, const char *needle)
 }
 
 /* Every format name is accepted; others are refused. */
-Test (render, format_parse)
+Test (print, format_parse)
 {
     static const char *names [] = { "text", "csv", "json", "html", "vi" };
-    static const us_render_format_t want [] = {
-        US_RENDER_TEXT, US_RENDER_CSV, US_RENDER_JSON, US_RENDER_HTML, US_RENDER_VI
+    static const us_format_t want [] = {
+        US_FORMAT_TEXT, US_FORMAT_CSV, US_FORMAT_JSON, US_FORMAT_HTML, US_FORMAT_VI
     };
-    us_render_format_t f;
+    us_format_t f;
     for (size_t k = 0; k < 5; k++) {
-        cr_assert_eq (us_render_format_parse (&f, names [k]), 0);
+        cr_assert_eq (us_format_parse (&f, names [k]), 0);
         cr_assert_eq (f, want [k]);
     }
-    cr_assert_eq (us_render_format_parse (&f, "pdf"), US_EINVAL);
-    cr_assert_eq (us_render_format_parse (&f, "HTML"), US_EINVAL);
+    cr_assert_eq (us_format_parse (&f, "pdf"), US_EINVAL);
+    cr_assert_eq (us_format_parse (&f, "HTML"), US_EINVAL);
 }
 
-/* Writes the Vietnamese phrase of a period text into buf. */
-static const char *
-s_vi (char *buf, size_t size, const char *text)
-{
-    us_period_t p;
-    cr_assert_eq (us_period_parse (&p, text), 0, "%s", text);
-    us_render_vi_period (buf, size, &p);
-    return buf;
-}
-
-/* Periods read the way the federation's reports say them. */
-Test (render, vi_periods)
-{
-    char b [96];
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-05"), "tháng 5 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q1"), "quý I năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q2"), "quý II năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q3"), "quý III năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-Q4"), "quý IV năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-H1"), "6 tháng đầu năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-H2"), "6 tháng cuối năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2021"), "năm 2021");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-01..2022-05"), "5 tháng đầu năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2017-01..2017-06"), "6 tháng đầu năm 2017");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-03..2022-05"), "từ tháng 3 đến tháng 5 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-01..2022-12"), "năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2022-03..2022-03"), "tháng 3 năm 2022");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2013..2018"), "giai đoạn 2013–2018");
-    cr_assert_str_eq (s_vi (b, sizeof b, "2021-11..2022-02"),
-                      "từ tháng 11 năm 2021 đến tháng 2 năm 2022");
-}
-
-/* Names sort in Vietnamese alphabetical order, whatever their encoding. */
-Test (render, collate)
-{
-    cr_assert_lt (us_render_collate ("LĐLĐ huyện Đakrông", "LĐLĐ huyện Gio Linh"), 0);
-    cr_assert_lt (us_render_collate ("LĐLĐ huyện Cam Lộ", "LĐLĐ huyện Đakrông"), 0);
-    cr_assert_lt (us_render_collate ("Dung", "Đông"), 0);
-    cr_assert_lt (us_render_collate ("Az", "Ăn"), 0);
-    cr_assert_lt (us_render_collate ("Ăn", "Ân"), 0);
-    cr_assert_lt (us_render_collate ("Ong", "Ơn"), 0);
-    cr_assert_lt (us_render_collate ("Công đoàn ngành Y tế", "Công đoàn Viên chức tỉnh"), 0);
-    cr_assert_lt (us_render_collate ("Ha", "Hà"), 0);
-    cr_assert_lt (us_render_collate ("Hà", "Hạ"), 0);
-    cr_assert_lt (us_render_collate ("Hạ", "Hb"), 0);
-    cr_assert_lt (us_render_collate ("Hải", "Hàm"), 0, "the letters decide before the tone");
-    cr_assert_lt (us_render_collate ("an", "anh"), 0);
-    cr_assert_eq (us_render_collate ("Hướng Hóa", "Hướng Hóa"), 0);
-    /* Combining marks sort with their letters; only the bytes tell them apart. */
-    const char *nfd = "Hu\xCC\x9Bo\xCC\x9B\xCC\x81ng Ho\xCC\x81" "a";
-    cr_assert_lt (us_render_collate (nfd, "Hướng Hób"), 0);
-    cr_assert_gt (us_render_collate (nfd, "Hướng Hó"), 0);
-    cr_assert_lt (us_render_collate ("Hương", nfd), 0);
-}
-
-/* HTML special characters are escaped; other UTF-8 passes through. */
-Test (render, html_escape)
-{
-    us_test_capture_t c;
-    us_test_capture_open (&c);
-    us_render_html_escape (c.f, "<script>alert(\"x\" & 'y')</script> Đakrông");
-    us_test_capture_close (&c);
-    cr_assert_str_eq (c.buf, "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt; Đakrông");
-    free (c.buf);
-}
 
 /* Units rank by achievement; ties share a rank and are ordered by name;
    units without a target come last. */
-Test (render, rank_ties)
+Test (print, rank_ties)
 {
     s_fixture_t f;
     s_fixture_open (&f);
     us_report_t *r;
-    cr_assert_eq (us_report_build (&r, us_pstore_db (f.store), "2022-H1", NULL), 0);
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022-H1", NULL), 0);
     us_rank_t ranks [16];
     size_t n;
-    cr_assert_eq (us_render_rank (ranks, &n, r, "members.new", US_SOURCE_PROVINCE,
+    cr_assert_eq (us_rank (ranks, &n, r, "members.new", US_SOURCE_PROVINCE,
                                   US_RANK_ACHIEVEMENT), 0);
     cr_assert_eq (n, 5, "the root's five children, not the grassroots union");
     static const char *codes [] = { "QT.DONGHA", "QT.DAKRONG", "QT.GIOLINH", "QT.CAMLO", "QT.CDN.YTE" };
@@ -246,34 +189,34 @@ Test (render, rank_ties)
     cr_assert_float_eq (ranks [4].value, 236, 1e-9, "the sector includes its grassroots union");
 
     /* By figure: 600, 475, 400, 236, 190. */
-    cr_assert_eq (us_render_rank (ranks, &n, r, "members.new", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
+    cr_assert_eq (us_rank (ranks, &n, r, "members.new", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
     us_report_unit_t info;
     us_report_unit (&info, r, ranks [3].unit);
     cr_assert_str_eq (info.code, "QT.CDN.YTE");
     cr_assert_eq (ranks [4].rank, 5);
 
     /* An indicator with figures on one unit only: the others are unranked. */
-    cr_assert_eq (us_render_rank (ranks, &n, r, "cdcs.new", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
+    cr_assert_eq (us_rank (ranks, &n, r, "cdcs.new", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
     cr_assert_eq (ranks [0].rank, 1);
     for (size_t k = 1; k < n; k++)
         cr_assert_eq (ranks [k].rank, 0);
 
-    cr_assert_eq (us_render_rank (ranks, &n, r, "no.such", US_SOURCE_PROVINCE, US_RANK_VALUE),
+    cr_assert_eq (us_rank (ranks, &n, r, "no.such", US_SOURCE_PROVINCE, US_RANK_VALUE),
                   US_ENOTFOUND);
     us_report_destroy (&r);
     s_fixture_close (&f);
 }
 
 /* The ranking prints as text, CSV and JSON; other formats are refused. */
-Test (render, rank_print)
+Test (print, rank_print)
 {
     s_fixture_t f;
     s_fixture_open (&f);
     us_report_t *r;
-    cr_assert_eq (us_report_build (&r, us_pstore_db (f.store), "2022-H1", NULL), 0);
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022-H1", NULL), 0);
     us_test_capture_t c;
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_rank_print (r, c.f, US_RENDER_TEXT, "members.new", US_SOURCE_PROVINCE), 0);
+    cr_assert_eq (us_print_rank (r, c.f, US_FORMAT_TEXT, "members.new", US_SOURCE_PROVINCE), 0);
     us_test_capture_close (&c);
     s_has (c.buf, "achievement against province targets");
     char *dong = strstr (c.buf, "QT.DONGHA"), *dak = strstr (c.buf, "QT.DAKRONG");
@@ -284,7 +227,7 @@ Test (render, rank_print)
     free (c.buf);
 
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_rank_print (r, c.f, US_RENDER_JSON, "members.new", US_SOURCE_PROVINCE), 0);
+    cr_assert_eq (us_print_rank (r, c.f, US_FORMAT_JSON, "members.new", US_SOURCE_PROVINCE), 0);
     us_test_capture_close (&c);
     cr_assert (us_test_json_valid (c.buf), "%s", c.buf);
     s_has (c.buf, "\"rank\":2,\"unit\":\"QT.GIOLINH\"");
@@ -292,13 +235,13 @@ Test (render, rank_print)
     free (c.buf);
 
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_rank_print (r, c.f, US_RENDER_CSV, "members.new", US_SOURCE_TLD), 0);
+    cr_assert_eq (us_print_rank (r, c.f, US_FORMAT_CSV, "members.new", US_SOURCE_TLD), 0);
     us_test_capture_close (&c);
     s_has (c.buf, "2022-H1,members.new,tld,value,1,QT.DONGHA,");
     free (c.buf);
 
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_rank_print (r, c.f, US_RENDER_HTML, "members.new", US_SOURCE_TLD),
+    cr_assert_eq (us_print_rank (r, c.f, US_FORMAT_HTML, "members.new", US_SOURCE_TLD),
                   US_EINVAL);
     us_test_capture_close (&c);
     free (c.buf);
@@ -308,11 +251,11 @@ Test (render, rank_print)
 
 /* The Vietnamese text states the figures, the achievement, who has not
    reported, and the leading units. */
-Test (render, vi_text)
+Test (print, vi_text)
 {
     s_fixture_t f;
     s_fixture_open (&f);
-    char *text = s_render (&f, "2022-H1", US_RENDER_VI, false, false);
+    char *text = s_render (&f, "2022-H1", US_FORMAT_VI, false, false);
     s_has (text, "6 tháng đầu năm 2022, toàn tỉnh phát triển mới 1.901 đoàn viên, đạt ");
     s_has (text, "51,4% chỉ tiêu Tổng Liên đoàn giao năm 2022 và 96% kế hoạch LĐLĐ tỉnh");
     s_has (text, "thành lập 31 CĐCS, đạt 155% chỉ tiêu cam kết với Ban Thường vụ Tỉnh ủy năm 2022");
@@ -325,7 +268,7 @@ Test (render, vi_text)
     cr_assert_null (strstr (text, "cdcs.with_cla"), "codes do not appear in the prose");
     free (text);
 
-    text = s_render (&f, "2022-H1", US_RENDER_VI, true, false);
+    text = s_render (&f, "2022-H1", US_FORMAT_VI, true, false);
     s_has (text, "1.901 đoàn viên, đạt 51,4%");
     s_has (text, "tăng 11,8% so với cùng kỳ năm 2021 (1.700)");
     free (text);
@@ -334,7 +277,7 @@ Test (render, vi_text)
 
 /* Lào Cai, first six months of 2017: 75% of TLĐ's target and 41,8% of the
    province's own plan. */
-Test (render, vi_text_laocai)
+Test (print, vi_text_laocai)
 {
     char dir [64], path [128], csv [128];
     us_test_tmpdir (dir, sizeof dir);
@@ -349,10 +292,10 @@ Test (render, vi_text_laocai)
     s_target (s, "LC", "members.new", "2017", "1500", "tld");
     s_target (s, "LC", "members.new", "2017", "2700", "province");
     us_report_t *r;
-    cr_assert_eq (us_report_build (&r, us_pstore_db (s), "2017-01..2017-06", NULL), 0);
+    cr_assert_eq (us_pstore_report_build (&r, s, "2017-01..2017-06", NULL), 0);
     us_test_capture_t c;
     us_test_capture_open (&c);
-    cr_assert_eq (us_render_print (r, c.f, US_RENDER_VI, NULL), 0);
+    cr_assert_eq (us_print (r, c.f, US_FORMAT_VI, NULL), 0);
     us_test_capture_close (&c);
     s_has (c.buf, "6 tháng đầu năm 2017, toàn tỉnh phát triển mới 1.128 đoàn viên, đạt 75,2% "
                   "chỉ tiêu Tổng Liên đoàn giao năm 2017 và 41,8% kế hoạch LĐLĐ tỉnh năm 2017");
@@ -364,11 +307,11 @@ Test (render, vi_text_laocai)
 }
 
 /* The HTML page is self-contained, escaped, and has its tables and charts. */
-Test (render, html_page)
+Test (print, html_page)
 {
     s_fixture_t f;
     s_fixture_open (&f);
-    char *html = s_render (&f, "2022-H1", US_RENDER_HTML, true, true);
+    char *html = s_render (&f, "2022-H1", US_FORMAT_HTML, true, true);
     cr_assert_eq (strncmp (html, "<!DOCTYPE html>", 15), 0);
     s_has (html, "<meta charset=\"utf-8\">");
     s_has (html, "@page{size:A4");
@@ -407,11 +350,11 @@ Test (render, html_page)
 }
 
 /* Without targets on units, the chart shows each unit's new members. */
-Test (render, html_figure_chart)
+Test (print, html_figure_chart)
 {
     s_fixture_t f;
     s_fixture_open (&f);
-    char *html = s_render (&f, "2021-H1", US_RENDER_HTML, false, false);
+    char *html = s_render (&f, "2021-H1", US_FORMAT_HTML, false, false);
     s_has (html, "Phát triển đoàn viên mới theo đơn vị, 6 tháng đầu năm 2021");
     s_has (html, ">LĐLĐ huyện Gio Linh</text>");
     cr_assert_null (strstr (html, "Tỷ lệ đạt kế hoạch"), "no unit has a 2021 target");
@@ -421,17 +364,17 @@ Test (render, html_figure_chart)
 }
 
 /* With --compare, text adds a section and CSV and JSON print the comparison. */
-Test (render, compare_formats)
+Test (print, compare_formats)
 {
     s_fixture_t f;
     s_fixture_open (&f);
-    char *text = s_render (&f, "2022-H1", US_RENDER_TEXT, true, false);
+    char *text = s_render (&f, "2022-H1", US_FORMAT_TEXT, true, false);
     s_has (text, "Consolidated report 2022-H1");
     s_has (text, "Same period last year: 2021-H1");
     s_has (text, "1,700     +11.8%");
     free (text);
 
-    char *csv = s_render (&f, "2022-H1", US_RENDER_CSV, true, false);
+    char *csv = s_render (&f, "2022-H1", US_FORMAT_CSV, true, false);
     const char *head = "\xEF\xBB\xBF" "period,unit,name,parent,indicator,value,"
                        "previous_period,previous_value,change\r\n";
     cr_assert_eq (strncmp (csv, head, strlen (head)), 0, "%s", csv);
@@ -440,16 +383,92 @@ Test (render, compare_formats)
     s_has (csv, "2022-H1,QT.DAKRONG,LĐLĐ huyện Đakrông,QT,members.new,190,2021-H1,,\r\n");
     free (csv);
 
-    char *json = s_render (&f, "2022-H1", US_RENDER_JSON, true, false);
+    char *json = s_render (&f, "2022-H1", US_FORMAT_JSON, true, false);
     cr_assert (us_test_json_valid (json), "%s", json);
     s_has (json, "\"previous_period\":\"2021-H1\"");
     s_has (json, "\"members.new\":{\"value\":1901,\"previous\":1700,\"change\":11.8}");
     free (json);
 
     /* Without a comparison, CSV and JSON are the report's own. */
-    json = s_render (&f, "2022-H1", US_RENDER_JSON, false, false);
+    json = s_render (&f, "2022-H1", US_FORMAT_JSON, false, false);
     cr_assert (us_test_json_valid (json));
     s_has (json, "\"completeness\":");
     free (json);
+    s_fixture_close (&f);
+}
+
+/* Parts, units of measure and formulas in every printer: parts follow
+   their whole as "trong đó", units beside figures (in JSON only in the
+   catalog section), money the Vietnamese way in Vietnamese outputs, and a
+   formula that divides by zero shows "-" with its reason. */
+Test (print, parts_units_formulas)
+{
+    s_fixture_t f;
+    s_fixture_open (&f);
+    /* The default catalog with one more formula, which divides. */
+    char csv [160], *text;
+    size_t len;
+    cr_assert_eq (us_csv_read_file (&text, &len, US_SOURCE_DIR "/data/indicators.csv"), 0);
+    FILE *out = fopen (us_test_path (csv, sizeof csv, f.dir, "more.csv"), "w");
+    cr_assert_not_null (out);
+    fprintf (out, "%s", text);
+    fprintf (out, "per.union,Thỏa ước trên mỗi CĐCS mới,formula,,,lww,,cla.signed / cdcs.new,,bản,,\n");
+    fclose (out);
+    free (text);
+    int count;
+    cr_assert_eq (us_pstore_import_indicators (f.store, &count, csv), 0, "%s", us_error_msg ());
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed", "10");
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed.a", "4");
+    s_put (f.store, "QT.DONGHA", "2022-03", "cla.signed.b", "3");
+    s_put (f.store, "QT.GIOLINH", "2022-03", "cla.signed", "2");
+    s_put (f.store, "QT.GIOLINH", "2022-03", "cdcs.new", "0");
+    /* 4 * 8.500.000 + 3 * 6.000.000 = 52.000.000 đồng. */
+    char *vi = s_render (&f, "2022-H1", US_FORMAT_VI, false, false);
+    s_has (vi, "ký kết 12 bản thỏa ước lao động tập thể, trong đó 4 bản loại A và 3 bản loại B");
+    s_has (vi, "hỗ trợ 52 triệu đồng cho 4 bản thỏa ước loại A, 3 bản loại B");
+    cr_assert_null (strstr (vi, "CĐCS mới có từ 25"), "an optional part without its figure is left out");
+    free (vi);
+
+    text = s_render (&f, "2022-H1", US_FORMAT_TEXT, false, false);
+    s_has (text, "  trong đó cla.signed.a");
+    s_has (text, "52,000,000 đồng");
+    s_has (text, "per.union of QT.GIOLINH: - (division by zero)");
+    free (text);
+
+    char *html = s_render (&f, "2022-H1", US_FORMAT_HTML, false, false);
+    s_has (html, "<span class=\"part\">trong đó:</span> Thỏa ước loại A <span class=\"unit\">(bản)</span>");
+    s_has (html, "<span class=\"unit\">(đồng)</span>");
+    s_has (html, "<td class=\"num\">52.000.000</td>");
+    s_has (html, "(chia cho 0)");
+    free (html);
+
+    char *json = s_render (&f, "2022-H1", US_FORMAT_JSON, false, false);
+    s_has (json, "\"support.hanoi\":52000000");
+    s_has (json, "\"not_computed\":{\"per.union\":\"division by zero\"}");
+    s_has (json, "\"support.hanoi\":{\"name\":");
+    s_has (json, "\"kind\":\"formula\",\"unit\":\"đồng\",\"parent\":null,\"formula\":\"8500000 * cla.signed.a");
+    s_has (json, "\"cla.signed.a\":{\"name\":\"Thỏa ước loại A\",\"kind\":\"flow\",\"unit\":\"bản\",\"parent\":\"cla.signed\"}");
+    free (json);
+
+    char *cmp = s_render (&f, "2022-H1", US_FORMAT_CSV, false, false);
+    s_has (cmp, ",support.hanoi,52000000,,,,,,,đồng,\r\n");
+    s_has (cmp, ",cla.signed.a,4,,,,,,,bản,cla.signed\r\n");
+    free (cmp);
+
+    /* A ranking and a target work for a formula too. */
+    s_target (f.store, "QT.DONGHA", "support.hanoi", "2022-H1", "104000000", "province");
+    us_report_t *r;
+    cr_assert_eq (us_pstore_report_build (&r, f.store, "2022-H1", NULL), 0, "%s", us_error_msg ());
+    double pct;
+    cr_assert (us_report_achievement (&pct, r, "QT.DONGHA", "support.hanoi", US_SOURCE_PROVINCE));
+    cr_assert_float_eq (pct, 50.0, 1e-9);
+    us_rank_t ranks [16];
+    size_t n;
+    cr_assert_eq (us_rank (ranks, &n, r, "support.hanoi", US_SOURCE_PROVINCE, US_RANK_VALUE), 0);
+    us_report_unit_t first;
+    us_report_unit (&first, r, ranks [0].unit);
+    cr_assert_str_eq (first.code, "QT.DONGHA");
+    cr_assert_eq (ranks [0].rank, 1);
+    us_report_destroy (&r);
     s_fixture_close (&f);
 }

@@ -1,18 +1,26 @@
-/*  us_report: consolidation of figures over a unit tree, and its output.
+/*  us_report: the consolidation engine and its report model.
 
-    Works on any store that has the shared report tables (us_report_schema):
-    units, indicators, cells, targets, submissions. The province's store and
-    a district's mirror both do, so the province's report and a district's
-    `show` are the same computation.
+    us_report_compute() is a function from the data a store loads (unit
+    tree, catalog, cells, targets, submissions: a us_report_data_t of plain
+    rows) to a report: no I/O, no SQL. The province's store and the
+    office's mirror each have a loader that fills the data (see
+    us_pstore_report.h, us_dstore_report.h); printers (us_print.h) write a
+    report out.
 
     A unit's figure is its own entered value plus the consolidated figures of
     its children. Flow indicators sum over the months of the period; stock
     indicators take the latest month in the period that has a value; ratios
     are computed from the consolidated numerator and denominator, as a
-    percentage. A target is the one set for exactly the period, or else the
-    shortest period that contains it (a year's target for a half-year).
+    percentage; formulas are evaluated on the consolidated figures of the
+    unit (a figure not entered counts as 0 once one of the formula's figures
+    is there), exactly, and a division by zero or an overflow leaves no
+    figure but a reason (us_report_cell_reason). A target is the one set for
+    exactly the period, or else the shortest period that contains it (a
+    year's target for a half-year).
 
     A us_report_t belongs to the caller; free it with us_report_destroy().
+    A us_report_data_t belongs to whoever filled it; us_report_data_free()
+    frees its rows. The report copies what it keeps.
 */
 #ifndef US_REPORT_H
 #define US_REPORT_H
@@ -20,16 +28,9 @@
 #include "us_catalog.h"
 #include "us_period.h"
 
-#include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-
-typedef enum {
-    US_FORMAT_TEXT,
-    US_FORMAT_CSV,
-    US_FORMAT_JSON
-} us_format_t;
 
 typedef enum {
     US_SOURCE_TLD,
@@ -38,13 +39,68 @@ typedef enum {
     US_SOURCE_COUNT
 } us_source_t;
 
+/* One unit of the tree as a store keeps it. */
+typedef struct {
+    int64_t id;
+    char code [65];
+    char name [257];
+    char kind [16];
+    int64_t parent_id;          /* 0 at the top of the tree */
+    char valid_from [8];        /* YYYY-MM or "" */
+    char valid_to [8];
+    bool reports;               /* its kind submits reports (counts in completeness) */
+} us_report_unit_row_t;
+
+/* One entered figure. */
+typedef struct {
+    int64_t unit_id, ind_id;
+    int month;
+    int64_t value;
+} us_report_cell_row_t;
+
+/* One target. */
+typedef struct {
+    int64_t unit_id, ind_id;
+    us_source_t source;
+    char period [US_PERIOD_TEXT];
+    int first, last;            /* the target period's months */
+    int64_t lo, hi;
+    bool range;
+    int version;
+} us_report_target_row_t;
+
+/* One submitted or approved report of a unit. */
+typedef struct {
+    int64_t unit_id;
+    int first, last;
+    int64_t at;                 /* HLC of the submission */
+} us_report_submission_row_t;
+
+/* What the engine consolidates: rows as a store's loader read them.
+   Cells may cover more months than one report (a trend computes a report
+   per month from the same data). */
+typedef struct {
+    us_report_unit_row_t *units;        size_t n_units, cap_units;
+    us_indicator_t *inds;               size_t n_inds, cap_inds;   /* catalog order */
+    int64_t *ind_ids;                   /* [n_inds], the store's ids */
+    us_report_cell_row_t *cells;        size_t n_cells, cap_cells;
+    us_report_target_row_t *targets;    size_t n_targets, cap_targets;
+    us_report_submission_row_t *subs;   size_t n_subs, cap_subs;
+} us_report_data_t;
+
+/* Appends a zeroed row to one of data's arrays (us_report_data_add
+   (data->cells, ...)); returns it, or NULL with US_ENOMEM set. */
+void *us_report_data_grow (void **rows, size_t *count, size_t *cap, size_t size);
+#define us_report_data_add(rows, count, cap) \
+    us_report_data_grow ((void **) &(rows), &(count), &(cap), sizeof *(rows))
+
+/* Appends a copy of an indicator with its store id. Returns 0 or US_ENOMEM. */
+int us_report_data_add_indicator (us_report_data_t *data, const us_indicator_t *ind, int64_t id);
+
+/* Frees the rows of data (not data itself) and zeroes it; safe twice. */
+void us_report_data_free (us_report_data_t *data);
+
 typedef struct _us_report_t us_report_t;
-
-/* Returns the SQL that creates the shared report tables. */
-const char *us_report_schema (void);
-
-/* Parses a format name (text, csv, json); returns 0 or US_EINVAL. */
-int us_format_parse (us_format_t *format, const char *text);
 
 /* Parses a target source name; returns 0 or US_EINVAL. */
 int us_source_parse (us_source_t *source, const char *text);
@@ -52,14 +108,11 @@ int us_source_parse (us_source_t *source, const char *text);
 /* Returns the name of a target source. */
 const char *us_source_name (us_source_t source);
 
-/* Builds the report of period for the subtree of unit (NULL: the root of the
-   tree). Returns 0, US_EINVAL (bad period), US_ENOTFOUND (unknown unit) or
-   a store error. */
-int us_report_build (us_report_t **report_p, sqlite3 *db, const char *period,
-                     const char *unit);
-
-/* Prints the report in a format. Returns 0 or US_EIO. */
-int us_report_print (const us_report_t *report, FILE *out, us_format_t format);
+/* Computes the report of period for the subtree of unit (NULL: the root of
+   the tree) from data. Returns 0, US_EINVAL (bad period), US_ENOTFOUND
+   (unknown unit) or US_ENOMEM. */
+int us_report_compute (us_report_t **report_p, const us_report_data_t *data,
+                       const char *period, const char *unit);
 
 /* Looks up a consolidated figure: returns true and sets *value when unit
    has a figure for indicator. */
@@ -75,10 +128,6 @@ bool us_report_achievement (double *pct, const us_report_t *report,
    0, or US_EINVAL with the broken rule and its figures in msg. */
 int us_report_check_rules (char *msg, size_t size, const us_report_t *report,
                            const char *unit);
-
-/* Returns the deadline of a period's report (the 20th of the next month,
-   end of day UTC) in milliseconds since the epoch. */
-int64_t us_report_deadline_ms (const us_period_t *period);
 
 /* Returns the completeness counts; missing may be NULL. */
 void us_report_completeness (int *expected, int *submitted,
@@ -123,6 +172,17 @@ int us_report_find_indicator (const us_report_t *report, const char *code);
 /* Returns the figure of unit u, indicator i (ratios as a percentage); false
    when there is none. */
 bool us_report_cell (double *value, const us_report_t *report, size_t u, size_t i);
+
+/* Returns why a formula of unit u, indicator i has no figure: 0 (it has
+   one, or nothing to compute it from), US_EXPR_DIVZERO or US_EXPR_OVERFLOW
+   (see us_expr_reason, us_expr_reason_vi). */
+int us_report_cell_reason (const us_report_t *report, size_t u, size_t i);
+
+/* Returns the report index of the parent of indicator i ("trong đó"), or -1. */
+int us_report_indicator_parent (const us_report_t *report, size_t i);
+
+/* Returns how deep indicator i is among parts: 0 for a whole, 1 for a part. */
+int us_report_indicator_depth (const us_report_t *report, size_t i);
 
 /* Returns the target of unit u, indicator i from a source; false when none. */
 bool us_report_target (us_report_target_t *target, const us_report_t *report,

@@ -1,0 +1,225 @@
+/*  us_dstore_report: what the office's show and submit checks read from its store. */
+#include "us_dstore_report.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_period.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Copies a text column into a fixed field. */
+static void
+s_text (char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    snprintf (dst, size, "%s", us_db_text (st, col));
+}
+
+/* Returns true when units of kind submit reports. The office keeps the
+   kinds' codes only; these are the kinds the province seeds as reporting
+   (unit_kinds.reports), the level between the province and grassroots. */
+static bool
+s_reports (const char *kind)
+{
+    static const char *reporting [] = { "district", "sector", "commune", "park" };
+    for (size_t k = 0; k < sizeof reporting / sizeof reporting [0]; k++)
+        if (strcmp (kind, reporting [k]) == 0)
+            return true;
+    return false;
+}
+
+/* Loads every unit. */
+static int
+s_units (sqlite3 *db, us_report_data_t *data)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db,
+        "SELECT id, code, name, kind, COALESCE (parent_id, 0), valid_from, valid_to"
+        " FROM units ORDER BY id") != 0)
+        return US_EIO;
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_unit_row_t *u = us_report_data_add (data->units, data->n_units, data->cap_units);
+        if (!u) {
+            rc = US_ENOMEM;
+            break;
+        }
+        u->id = sqlite3_column_int64 (st, 0);
+        s_text (u->code, sizeof u->code, st, 1);
+        s_text (u->name, sizeof u->name, st, 2);
+        s_text (u->kind, sizeof u->kind, st, 3);
+        u->parent_id = sqlite3_column_int64 (st, 4);
+        s_text (u->valid_from, sizeof u->valid_from, st, 5);
+        s_text (u->valid_to, sizeof u->valid_to, st, 6);
+        u->reports = s_reports (u->kind);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "units");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads the catalog in its order. */
+static int
+s_indicators (sqlite3 *db, us_report_data_t *data)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db,
+        "SELECT id, code, name, kind, numerator, denominator, policy, rule"
+        " FROM indicators ORDER BY position, id") != 0)
+        return US_EIO;
+    us_catalog_t *builtin = NULL;
+    us_catalog_default (&builtin);
+    int step, rc = 0;
+    us_indicator_t ind;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        memset (&ind, 0, sizeof ind);
+        s_text (ind.code, sizeof ind.code, st, 1);
+        s_text (ind.name, sizeof ind.name, st, 2);
+        if (us_kind_parse (&ind.kind, us_db_text (st, 3)) != 0)
+            ind.kind = US_KIND_FLOW;
+        s_text (ind.numerator, sizeof ind.numerator, st, 4);
+        s_text (ind.denominator, sizeof ind.denominator, st, 5);
+        s_text (ind.policy, sizeof ind.policy, st, 6);
+        s_text (ind.rule, sizeof ind.rule, st, 7);
+        /* The wire carries the first seven columns; the rest come from
+           the catalog built in, for the indicators it knows. */
+        const us_indicator_t *known = builtin ? us_catalog_find (builtin, ind.code) : NULL;
+        for (int k = 0; known && k < US_CATALOG_EXTRA_COLUMNS; k++)
+            us_indicator_extra_set (&ind, k, us_indicator_extra (known, k));
+        rc = us_report_data_add_indicator (data, &ind, sqlite3_column_int64 (st, 0));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "indicators");
+    sqlite3_finalize (st);
+    us_catalog_destroy (&builtin);
+    return rc;
+}
+
+/* Loads the entered cells of months first..last. */
+static int
+s_cells (sqlite3 *db, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db,
+        "SELECT unit_id, ind_id, month, value FROM cells"
+        " WHERE month BETWEEN ? AND ? AND value IS NOT NULL") != 0)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_cell_row_t *c = us_report_data_add (data->cells, data->n_cells, data->cap_cells);
+        if (!c) {
+            rc = US_ENOMEM;
+            break;
+        }
+        c->unit_id = sqlite3_column_int64 (st, 0);
+        c->ind_id = sqlite3_column_int64 (st, 1);
+        c->month = sqlite3_column_int (st, 2);
+        c->value = sqlite3_column_int64 (st, 3);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "cells");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads the targets whose periods overlap months first..last. */
+static int
+s_targets (sqlite3 *db, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db,
+        "SELECT unit_id, ind_id, source, period, first, last, lo, hi, is_range, version"
+        " FROM targets WHERE first <= ? AND last >= ?") != 0)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, last);
+    sqlite3_bind_int (st, 2, first);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_source_t source;
+        if (us_source_parse (&source, us_db_text (st, 2)) != 0)
+            continue;
+        us_report_target_row_t *t = us_report_data_add (data->targets, data->n_targets,
+                                                        data->cap_targets);
+        if (!t) {
+            rc = US_ENOMEM;
+            break;
+        }
+        t->unit_id = sqlite3_column_int64 (st, 0);
+        t->ind_id = sqlite3_column_int64 (st, 1);
+        t->source = source;
+        s_text (t->period, sizeof t->period, st, 3);
+        t->first = sqlite3_column_int (st, 4);
+        t->last = sqlite3_column_int (st, 5);
+        t->lo = sqlite3_column_int64 (st, 6);
+        t->hi = sqlite3_column_int64 (st, 7);
+        t->range = sqlite3_column_int (st, 8) != 0;
+        t->version = sqlite3_column_int (st, 9);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "targets");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads the submitted and approved reports that overlap months first..last. */
+static int
+s_submissions (sqlite3 *db, us_report_data_t *data, int first, int last)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db,
+        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
+        " AND state IN ('submitted', 'approved')") != 0)
+        return US_EIO;
+    sqlite3_bind_int (st, 1, last);
+    sqlite3_bind_int (st, 2, first);
+    int step, rc = 0;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_submission_row_t *s = us_report_data_add (data->subs, data->n_subs, data->cap_subs);
+        if (!s) {
+            rc = US_ENOMEM;
+            break;
+        }
+        s->unit_id = sqlite3_column_int64 (st, 0);
+        s->first = sqlite3_column_int (st, 1);
+        s->last = sqlite3_column_int (st, 2);
+        s->at = sqlite3_column_int64 (st, 3);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (db, "submissions");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads everything a report of months first..last needs. */
+int
+us_dstore_report_load (sqlite3 *db, us_report_data_t *data, int first, int last)
+{
+    int rc = s_units (db, data);
+    if (rc == 0) rc = s_indicators (db, data);
+    if (rc == 0) rc = s_cells (db, data, first, last);
+    if (rc == 0) rc = s_targets (db, data, first, last);
+    if (rc == 0) rc = s_submissions (db, data, first, last);
+    if (rc)
+        us_report_data_free (data);
+    return rc;
+}
+
+/* Loads and computes the report of period for the subtree of unit. */
+int
+us_dstore_report_build (us_report_t **report_p, sqlite3 *db, const char *period,
+                        const char *unit)
+{
+    *report_p = NULL;
+    us_period_t p;
+    int rc = us_period_parse (&p, period);
+    if (rc)
+        return rc;
+    us_report_data_t data = { 0 };
+    rc = us_dstore_report_load (db, &data, p.first, p.last);
+    if (rc == 0)
+        rc = us_report_compute (report_p, &data, p.text, unit);
+    us_report_data_free (&data);
+    return rc;
+}

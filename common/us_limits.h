@@ -1,0 +1,30 @@
+/*  us_limits: the limits both sides share.
+
+    One place for the bounds the office and the province must agree on:
+    text lengths, how far ahead of the receiver a clock may run, and the
+    sizes of batches and pages. Values only; nothing to free.
+*/
+#ifndef US_LIMITS_H
+#define US_LIMITS_H
+
+/* Text lengths in bytes (the wire codec checks the same). */
+#define US_MAX_CODE          64        /* unit, indicator, author      */
+#define US_MAX_NAME          256       /* unit and indicator names     */
+#define US_MAX_NOTE          1024      /* a note on a delta            */
+#define US_MAX_REPLICA_NAME  120       /* the name of an enrolled replica */
+#define US_MAX_REASON        160       /* a delta's result reason      */
+
+/* How far a timestamp may run ahead of the receiver's clock before it is
+   clamped: ten minutes, far above any honest clock drift. */
+#define US_MAX_AHEAD_MS      (10 * 60 * 1000)
+
+/* The deepest unit tree any walk follows: guards every walk of the tree
+   against a cycle, far above the four levels a province has. */
+#define US_TREE_DEPTH_MAX    64
+
+/* Entries in one Changes page: what a Pull gets when it names no limit,
+   and the most it may ask for. */
+#define US_PAGE_DEFAULT      1000
+#define US_PAGE_MAX          5000
+
+#endif

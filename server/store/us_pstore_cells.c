@@ -1,0 +1,235 @@
+/*  us_pstore_cells: cells and their conflicts. */
+#include "us_pstore_sql.h"
+#include "us_error.h"
+#include "us_period.h"
+#include "us_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads the cell's current state. */
+int
+us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
+                    int64_t ind_id, int month)
+{
+    sqlite3_stmt *st;
+    memset (cell, 0, sizeof *cell);
+    int rc = us_pstore_prep (self, &st,
+        "SELECT c.id, c.value, c.version, c.hlc, c.replica, c.author, COALESCE (k.level, 0)"
+        " FROM cells c LEFT JOIN replicas r ON r.curve_key = c.replica"
+        " LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN unit_kinds k ON k.id = u.kind_id"
+        " WHERE c.unit_id = ? AND c.ind_id = ? AND c.month = ?", "reading a cell");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int64 (st, 2, ind_id);
+    sqlite3_bind_int (st, 3, month);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        cell->exists = true;
+        cell->id = sqlite3_column_int64 (st, 0);
+        cell->has_value = sqlite3_column_type (st, 1) != SQLITE_NULL;
+        cell->value = sqlite3_column_int64 (st, 1);
+        cell->version = (uint64_t) sqlite3_column_int64 (st, 2);
+        cell->hlc = (uint64_t) sqlite3_column_int64 (st, 3);
+        snprintf (cell->replica, sizeof cell->replica, "%s", us_db_text (st, 4));
+        snprintf (cell->author, sizeof cell->author, "%s", us_db_text (st, 5));
+        cell->writer_level = sqlite3_column_int (st, 6);
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading a cell");
+}
+
+/* Writes the next version of a cell: an update of the row read before, or
+   a new row. */
+int
+us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
+                    const us_pstore_cell_write_t *w)
+{
+    if (!us_pstore_in_transaction (self))
+        return us_error_set (US_EIO, "writing a cell: the transaction was rolled back by an "
+                             "earlier error");
+    sqlite3_stmt *st;
+    int rc = before->exists
+        ? us_pstore_prep (self, &st,
+            "UPDATE cells SET value = ?4, version = ?5, hlc = ?6, replica = ?7, author = ?8,"
+            " note = ?9, corrected = ?10 WHERE id = ?11", "writing a cell")
+        : us_pstore_prep (self, &st,
+            "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
+            " note, corrected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", "writing a cell");
+    if (rc)
+        return rc;
+    if (before->exists)
+        sqlite3_bind_int64 (st, 11, before->id);
+    else {
+        sqlite3_bind_int64 (st, 1, w->unit_id);
+        sqlite3_bind_int64 (st, 2, w->ind_id);
+        sqlite3_bind_int (st, 3, w->month);
+    }
+    if (!w->clear)
+        sqlite3_bind_int64 (st, 4, w->value);
+    sqlite3_bind_int64 (st, 5, (int64_t) before->version + 1);
+    sqlite3_bind_int64 (st, 6, (int64_t) w->hlc);
+    sqlite3_bind_text (st, 7, w->replica, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 8, w->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 9, w->note ? w->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 10, w->corrected);
+    rc = us_pstore_done (self, st, "writing a cell");
+    int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
+    return rc ? rc : us_pstore_touch (self, US_CHANGE_CELL, id);
+}
+
+/* Binds one side of a conflict at columns col (value) to col + 3 (hlc). */
+static void
+s_bind_side (sqlite3_stmt *st, int col, const us_pstore_side_t *side)
+{
+    if (!side->cleared)
+        sqlite3_bind_int64 (st, col, side->value);
+    sqlite3_bind_text (st, col + 1, side->replica, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, col + 2, side->author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, col + 3, (int64_t) side->hlc);
+}
+
+/* Records a conflict and stamps it. */
+int
+us_pstore_conflict_add (us_pstore_t *self, const us_pstore_conflict_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "INSERT INTO conflicts (unit_id, ind_id, month, winner_value, winner_replica,"
+        " winner_author, winner_hlc, loser_value, loser_replica, loser_author, loser_hlc,"
+        " rule, at, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "recording a conflict");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, c->unit_id);
+    sqlite3_bind_int64 (st, 2, c->ind_id);
+    sqlite3_bind_int (st, 3, c->month);
+    s_bind_side (st, 4, &c->winner);
+    s_bind_side (st, 8, &c->loser);
+    sqlite3_bind_text (st, 12, c->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 13, (int64_t) c->at);
+    sqlite3_bind_int (st, 14, c->resolved);
+    rc = us_pstore_done (self, st, "recording a conflict");
+    return rc ? rc : us_pstore_touch (self, US_CHANGE_CONFLICT, sqlite3_last_insert_rowid (self->db));
+}
+
+/* Prints a value that may be NULL (cleared). */
+static void
+s_print_value (FILE *out, sqlite3_stmt *st, int col, bool json)
+{
+    if (sqlite3_column_type (st, col) == SQLITE_NULL)
+        fputs (json ? "null" : "(cleared)", out);
+    else
+        fprintf (out, "%lld", (long long) sqlite3_column_int64 (st, col));
+}
+
+/* Prints the conflicts table as text or JSON. */
+int
+us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT c.id, u.code, i.code, c.month, c.winner_value, c.winner_author,"
+        " c.loser_value, c.loser_author, c.rule, c.at, c.resolved,"
+        " COALESCE (wr.name, ''), COALESCE (lr.name, '')"
+        " FROM conflicts c JOIN units u ON u.id = c.unit_id"
+        " JOIN indicators i ON i.id = c.ind_id"
+        " LEFT JOIN replicas wr ON wr.curve_key = c.winner_replica"
+        " LEFT JOIN replicas lr ON lr.curve_key = c.loser_replica ORDER BY c.id");
+    if (rc)
+        return us_error_set (rc, "reading conflicts: %s", us_error_msg ());
+    if (json)
+        fputs ("[", out);
+    else
+        fprintf (out, "%-4s %-22s %-20s %-8s %-26s %-26s %s\n", "id", "unit", "indicator",
+                 "month", "winner (author)", "loser (author)", "rule");
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        char month [8];
+        us_month_format (month, sqlite3_column_int (st, 3));
+        if (json) {
+            fprintf (out, "%s{\"id\":%lld,\"unit\":", n ? "," : "",
+                     (long long) sqlite3_column_int64 (st, 0));
+            us_text_json (out, us_db_text (st, 1));
+            fprintf (out, ",\"indicator\":");
+            us_text_json (out, us_db_text (st, 2));
+            fprintf (out, ",\"month\":\"%s\",\"winner_value\":", month);
+            s_print_value (out, st, 4, true);
+            fputs (",\"winner_author\":", out);
+            us_text_json (out, us_db_text (st, 5));
+            fputs (",\"winner_replica\":", out);
+            us_text_json (out, us_db_text (st, 11));
+            fputs (",\"loser_value\":", out);
+            s_print_value (out, st, 6, true);
+            fputs (",\"loser_author\":", out);
+            us_text_json (out, us_db_text (st, 7));
+            fputs (",\"loser_replica\":", out);
+            us_text_json (out, us_db_text (st, 12));
+            fputs (",\"rule\":", out);
+            us_text_json (out, us_db_text (st, 8));
+            fprintf (out, ",\"resolved\":%s}", sqlite3_column_int (st, 10) ? "true" : "false");
+        }
+        else {
+            char win [96], lose [96];
+            snprintf (win, sizeof win, "%s (%s)", sqlite3_column_type (st, 4) == SQLITE_NULL
+                      ? "cleared" : us_db_text (st, 4), us_db_text (st, 5));
+            snprintf (lose, sizeof lose, "%s (%s)", sqlite3_column_type (st, 6) == SQLITE_NULL
+                      ? "cleared" : us_db_text (st, 6), us_db_text (st, 7));
+            fprintf (out, "%-4lld %-22s %-20s %-8s %-26s %-26s %s\n",
+                     (long long) sqlite3_column_int64 (st, 0), us_db_text (st, 1),
+                     us_db_text (st, 2), month, win, lose, us_db_text (st, 8));
+        }
+        n++;
+    }
+    rc = step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading conflicts");
+    sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    if (json)
+        fputs ("]\n", out);
+    else
+    if (n == 0)
+        fputs ("no conflicts\n", out);
+    return 0;
+}
+
+/* Marks the open conflicts of a cell as resolved (inside a transaction). */
+int
+us_pstore_conflicts_resolve (us_pstore_t *self, int *count, const char *unit, int month,
+                             const char *indicator)
+{
+    sqlite3_stmt *st;
+    *count = 0;
+    int rc = us_db_prepare (&st, self->db,
+        "UPDATE conflicts SET resolved = 1 WHERE resolved = 0 AND month = ?"
+        " AND unit_id = (SELECT id FROM units WHERE code = ?)"
+        " AND ind_id = (SELECT id FROM indicators WHERE code = ?) RETURNING id");
+    if (rc)
+        return us_error_set (rc, "resolving conflicts: %s", us_error_msg ());
+    sqlite3_bind_int (st, 1, month);
+    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 3, indicator, -1, SQLITE_STATIC);
+    int64_t *ids = NULL;
+    int n = 0, cap = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *grown = realloc (ids, (size_t) cap * sizeof *ids);
+            if (!grown) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            ids = grown;
+        }
+        ids [n++] = sqlite3_column_int64 (st, 0);
+    }
+    rc = step == SQLITE_DONE ? 0 : step == SQLITE_NOMEM
+       ? us_error_set (US_ENOMEM, "out of memory") : us_pstore_fail (self, "resolving conflicts");
+    sqlite3_finalize (st);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = us_pstore_touch (self, US_CHANGE_CONFLICT, ids [i]);
+    free (ids);
+    *count = n;
+    return rc;
+}

@@ -1,0 +1,180 @@
+/*  us_pstore_changes: the change stream clients pull from. */
+#include "us_pstore_sql.h"
+#include "us_error.h"
+#include "us_tree.h"
+
+#include <stdlib.h>
+
+/* The query of each kind of change, in the order a page visits them. */
+static const char *s_units =
+    "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to"
+    " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
+    " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+static const char *s_indicators =
+    "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
+    " FROM changelog cl JOIN indicators i ON i.id = cl.ref"
+    " WHERE cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+static const char *s_cells =
+    "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
+    " c.note, c.corrected FROM changelog cl JOIN cells c ON c.id = cl.ref"
+    " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+    " WHERE cl.kind = 3 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+static const char *s_targets =
+    "SELECT t.unit_id, u.code, i.code, t.period, t.source, t.lo, t.hi, t.is_range, t.version"
+    " FROM changelog cl JOIN targets t ON t.id = cl.ref"
+    " JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id"
+    " WHERE cl.kind = 4 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+static const char *s_conflicts =
+    "SELECT k.unit_id, u.code, i.code, k.month, k.winner_value, k.winner_author,"
+    " k.loser_value, k.loser_author, k.rule, k.at, k.id"
+    " FROM changelog cl JOIN conflicts k ON k.id = cl.ref"
+    " JOIN units u ON u.id = k.unit_id JOIN indicators i ON i.id = k.ind_id"
+    " WHERE cl.kind = 5 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+static const char *s_submissions =
+    "SELECT s.unit_id, u.code, s.period, s.state, s.at"
+    " FROM changelog cl JOIN submissions s ON s.id = cl.ref JOIN units u ON u.id = s.unit_id"
+    " WHERE cl.kind = 6 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+
+/* Sets *head to the newest position in the change stream. */
+int
+us_pstore_head (us_pstore_t *self, uint64_t *head)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT COALESCE (MAX (seq), 0) FROM changelog",
+                             "reading the change stream");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *head = step == SQLITE_ROW ? (uint64_t) sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading the change stream");
+}
+
+/* Finds the upper bound of a page of at most limit entries after since. */
+static int
+s_page_bounds (us_pstore_t *self, uint64_t *upper, bool *more, uint64_t since, uint32_t limit)
+{
+    uint64_t head;
+    int rc = us_pstore_head (self, &head);
+    sqlite3_stmt *st = NULL;
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st,
+            "SELECT seq FROM changelog WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
+            "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) since);
+    sqlite3_bind_int (st, 2, (int) limit - 1);
+    int step = sqlite3_step (st);
+    *upper = step == SQLITE_ROW ? (uint64_t) sqlite3_column_int64 (st, 0) : head;
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_pstore_fail (self, "reading the change stream");
+    if (*upper < since)
+        *upper = since;
+    *more = *upper < head;
+    return 0;
+}
+
+/* Fills a change of kind from the current row of its query. */
+static void
+s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
+{
+    c->kind = kind;
+    #define T(col) us_db_text (st, col)
+    #define I(col) sqlite3_column_int64 (st, col)
+    #define NUL(col) (sqlite3_column_type (st, col) == SQLITE_NULL)
+    switch (kind) {
+        case US_CHANGE_UNIT:
+            c->u.unit.code = T (1); c->u.unit.name = T (2); c->u.unit.parent = T (3);
+            c->u.unit.kind = T (4); c->u.unit.valid_from = T (5); c->u.unit.valid_to = T (6);
+            break;
+        case US_CHANGE_INDICATOR:
+            c->u.indicator.code = T (1); c->u.indicator.name = T (2);
+            c->u.indicator.kind = T (3); c->u.indicator.numerator = T (4);
+            c->u.indicator.denominator = T (5); c->u.indicator.policy = T (6);
+            c->u.indicator.rule = T (7); c->u.indicator.position = (uint32_t) I (8);
+            break;
+        case US_CHANGE_CELL:
+            c->u.cell.unit = T (1); c->u.cell.indicator = T (2); c->u.cell.month = (int) I (3);
+            c->u.cell.value = I (4); c->u.cell.cleared = NUL (4);
+            c->u.cell.version = (uint64_t) I (5); c->u.cell.hlc = (uint64_t) I (6);
+            c->u.cell.author = T (7); c->u.cell.note = T (8); c->u.cell.corrected = I (9) != 0;
+            break;
+        case US_CHANGE_TARGET:
+            c->u.target.unit = T (1); c->u.target.indicator = T (2); c->u.target.period = T (3);
+            c->u.target.source = T (4); c->u.target.lo = I (5); c->u.target.hi = I (6);
+            c->u.target.range = I (7) != 0; c->u.target.version = (uint32_t) I (8);
+            break;
+        case US_CHANGE_CONFLICT:
+            c->u.conflict.id = (uint64_t) I (10); c->u.conflict.unit = T (1);
+            c->u.conflict.indicator = T (2); c->u.conflict.month = (int) I (3);
+            c->u.conflict.winner_value = I (4); c->u.conflict.winner_cleared = NUL (4);
+            c->u.conflict.winner_author = T (5); c->u.conflict.loser_value = I (6);
+            c->u.conflict.loser_cleared = NUL (6); c->u.conflict.loser_author = T (7);
+            c->u.conflict.rule = T (8); c->u.conflict.at = (uint64_t) I (9);
+            break;
+        case US_CHANGE_SUBMISSION:
+            c->u.submission.unit = T (1); c->u.submission.period = T (2);
+            c->u.submission.state = T (3); c->u.submission.at = (uint64_t) I (4);
+            break;
+    }
+    #undef T
+    #undef I
+    #undef NUL
+}
+
+/* Visits the changes of one kind in (since, upper] readable in scope. */
+static int
+s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t since,
+         uint64_t upper, const bool *in, int64_t len, us_pstore_change_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, sql, "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) since);
+    sqlite3_bind_int64 (st, 2, (int64_t) upper);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        /* Indicators are the whole province's; the rest is filtered by unit. */
+        int64_t unit = sqlite3_column_int64 (st, 0);
+        if (kind != US_CHANGE_INDICATOR && !(unit > 0 && unit < len && in [unit]))
+            continue;
+        us_change_t c;
+        s_read (&c, kind, st);
+        rc = fn (arg, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Visits a page of the change stream as readable by a replica of root. */
+int
+us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
+                   us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more)
+{
+    int rc = s_page_bounds (self, next, more, since, limit ? limit : 1);
+    int64_t *parent = NULL, len = 0;
+    if (rc == 0)
+        rc = us_pstore_tree_load (self, &parent, &len);
+    if (rc)
+        return rc;
+    bool *in = calloc ((size_t) len + 1, sizeof *in);
+    if (!in) {
+        free (parent);
+        return us_error_set (US_ENOMEM, "out of memory reading the change stream");
+    }
+    /* The replica's subtree, and the units above it for their names. */
+    us_tree_scope (in, parent, len, root, true);
+    static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
+                                    &s_conflicts, &s_submissions };
+    for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
+        rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
+                      in, len, fn, arg);
+    free (in);
+    free (parent);
+    return rc;
+}

@@ -1,0 +1,250 @@
+/*  us_pstore_migrate: the numbered schema of the provincial store.
+
+    PRAGMA user_version holds the schema's number. Each migration runs in a
+    transaction of its own and sets the number in it, so a migration that
+    fails leaves the store as it was before it. Stores written before the
+    numbering carry meta 'schema' = 1 and user_version 0; they are schema 1
+    and are upgraded from there.
+*/
+#include "us_pstore_sql.h"
+#include "us_error.h"
+
+#include <stdio.h>
+
+/* Schema 1: the tables as the server wrote them before numbered migrations. */
+static const char s_v1 [] =
+    "CREATE TABLE units ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  parent_id INTEGER REFERENCES units (id), kind TEXT NOT NULL,"
+    "  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE indicators ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, numerator TEXT NOT NULL DEFAULT '',"
+    "  denominator TEXT NOT NULL DEFAULT '', policy TEXT NOT NULL DEFAULT 'lww',"
+    "  rule TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE cells ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), month INTEGER NOT NULL,"
+    "  value INTEGER, version INTEGER NOT NULL DEFAULT 0,"
+    "  hlc INTEGER NOT NULL DEFAULT 0, replica TEXT NOT NULL DEFAULT '',"
+    "  author TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    "  corrected INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (unit_id, ind_id, month));"
+    "CREATE INDEX cells_month ON cells (month, unit_id, ind_id, value);"
+    "CREATE TABLE targets ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  ind_id INTEGER NOT NULL REFERENCES indicators (id), period TEXT NOT NULL,"
+    "  first INTEGER NOT NULL, last INTEGER NOT NULL, source TEXT NOT NULL,"
+    "  lo INTEGER NOT NULL, hi INTEGER NOT NULL, is_range INTEGER NOT NULL DEFAULT 0,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  UNIQUE (unit_id, ind_id, period, source));"
+    "CREATE TABLE submissions ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units (id),"
+    "  period TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (unit_id, period));"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE replicas ("
+    "  id INTEGER PRIMARY KEY, curve_key TEXT NOT NULL UNIQUE, sign_key BLOB,"
+    "  unit_id INTEGER NOT NULL REFERENCES units (id), name TEXT NOT NULL DEFAULT '',"
+    "  enrolled_at INTEGER NOT NULL, revoked_at INTEGER,"
+    "  max_epoch INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE epochs ("
+    "  replica_id INTEGER NOT NULL REFERENCES replicas (id), epoch INTEGER NOT NULL,"
+    "  high_water INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (replica_id, epoch));"
+    "CREATE TABLE received ("
+    "  id INTEGER PRIMARY KEY, replica_id INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL,"
+    "  month INTEGER NOT NULL, value INTEGER, hlc INTEGER NOT NULL,"
+    "  origin_hlc INTEGER NOT NULL, clamped INTEGER NOT NULL DEFAULT 0, base_version INTEGER NOT NULL,"
+    "  author TEXT NOT NULL, note TEXT NOT NULL, outcome INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL, version INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  batch_id INTEGER NOT NULL DEFAULT 0, prev_hash BLOB NOT NULL, hash BLOB NOT NULL,"
+    "  UNIQUE (replica_id, epoch, seq));"
+    "CREATE INDEX received_edit ON received (replica_id, origin_hlc);"
+    "CREATE TABLE batches ("
+    "  id INTEGER PRIMARY KEY, replica_id INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+    "  bytes BLOB NOT NULL, signature BLOB, at INTEGER NOT NULL);"
+    "CREATE TRIGGER received_append_only BEFORE UPDATE ON received"
+    "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER received_no_delete BEFORE DELETE ON received"
+    "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
+    "CREATE TABLE conflicts ("
+    "  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL, ind_id INTEGER NOT NULL,"
+    "  month INTEGER NOT NULL, winner_value INTEGER, winner_replica TEXT NOT NULL,"
+    "  winner_author TEXT NOT NULL, winner_hlc INTEGER NOT NULL,"
+    "  loser_value INTEGER, loser_replica TEXT NOT NULL, loser_author TEXT NOT NULL,"
+    "  loser_hlc INTEGER NOT NULL, rule TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  resolved INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE changelog ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    "  ref INTEGER NOT NULL, UNIQUE (kind, ref));"
+    "CREATE TABLE IF NOT EXISTS replica_keys ("
+    "  replica_id INTEGER NOT NULL REFERENCES replicas (id), curve_key TEXT NOT NULL UNIQUE,"
+    "  sign_key BLOB, last_batch INTEGER NOT NULL, retired_at INTEGER NOT NULL);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '1');";
+
+/* Schema 2: unit kinds become a table the units refer to by id; times in
+   milliseconds; the audit chain's length leaves the text settings for a
+   typed row. units.kind stays, kept equal to the kind's code by the
+   triggers, for the report engine's reads. */
+static const char s_v2 [] =
+    "CREATE TABLE unit_kinds ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  level INTEGER NOT NULL CHECK (level >= 0), reports INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO unit_kinds (code, name, level, reports) VALUES"
+    "  ('province', 'Liên đoàn Lao động tỉnh, thành phố', 0, 0),"
+    "  ('district', 'Liên đoàn Lao động huyện, thị xã, thành phố thuộc tỉnh', 1, 1),"
+    "  ('sector', 'Công đoàn ngành', 1, 1),"
+    "  ('commune', 'Công đoàn xã, phường, đặc khu', 1, 1),"
+    "  ('park', 'Công đoàn các khu công nghiệp', 1, 1),"
+    "  ('grassroots', 'Công đoàn cơ sở', 2, 0);"
+    "ALTER TABLE units ADD COLUMN kind_id INTEGER REFERENCES unit_kinds (id);"
+    "UPDATE units SET kind_id = (SELECT k.id FROM unit_kinds k WHERE k.code = units.kind);"
+    "CREATE INDEX units_parent ON units (parent_id);"
+    "CREATE TRIGGER units_kind_insert BEFORE INSERT ON units"
+    "  WHEN NEW.kind_id IS NULL OR NEW.kind IS NOT (SELECT code FROM unit_kinds WHERE id = NEW.kind_id)"
+    "  BEGIN SELECT RAISE (ABORT, 'a unit needs a kind of unit_kinds'); END;"
+    "CREATE TRIGGER units_kind_update BEFORE UPDATE OF kind, kind_id ON units"
+    "  WHEN NEW.kind_id IS NULL OR NEW.kind IS NOT (SELECT code FROM unit_kinds WHERE id = NEW.kind_id)"
+    "  BEGIN SELECT RAISE (ABORT, 'a unit needs a kind of unit_kinds'); END;"
+    "UPDATE replicas SET enrolled_at = enrolled_at * 1000, revoked_at = revoked_at * 1000;"
+    "CREATE TABLE audit_head ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), records INTEGER NOT NULL);"
+    "INSERT INTO audit_head (id, records) SELECT 1, COALESCE ("
+    "  (SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'audit_rows'), 0);"
+    "DELETE FROM meta WHERE key = 'audit_rows';"
+    /* A program from before the numbering refuses the store rather than
+       misread it. */
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '2');";
+
+/* Schema 3: the catalog columns beyond the first seven: a formula's
+   expression, the whole a part belongs to, the unit of measure, and the
+   words Vietnamese prose says an indicator with. */
+static const char s_v3 [] =
+    "ALTER TABLE indicators ADD COLUMN formula TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN parent TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN unit TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN phrase TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE indicators ADD COLUMN noun TEXT NOT NULL DEFAULT '';"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '3');";
+
+/* Refuses schema 2 over units whose kind it does not know. */
+static int
+s_v2_check (us_pstore_t *self)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "SELECT code, kind FROM units WHERE kind_id IS NULL");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        rc = us_error_set (US_ECORRUPT, "unit %.64s has kind '%.30s', which is not a unit kind",
+                           us_db_text (st, 0), us_db_text (st, 1));
+    else
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "checking unit kinds");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+typedef struct {
+    int version;
+    const char *sql;
+    int (*check) (us_pstore_t *self);   /* after the SQL, before the commit */
+} s_step_t;
+
+static const s_step_t s_steps [] = {
+    { 1, s_v1, NULL },
+    { 2, s_v2, s_v2_check },
+    { 3, s_v3, NULL },
+};
+
+/* Reads PRAGMA user_version. */
+static int
+s_user_version (us_pstore_t *self, int *version)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, "PRAGMA user_version");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *version = step == SQLITE_ROW ? sqlite3_column_int (st, 0) : 0;
+    sqlite3_finalize (st);
+    return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading the schema version");
+}
+
+/* Sets *legacy when the store was written before numbered migrations
+   (meta 'schema' = 1); refuses one of any other unnumbered schema. */
+static int
+s_legacy (us_pstore_t *self, const char *path)
+{
+    int64_t version = 0;
+    int rc = us_db_meta_int (&version, self->db, "schema", 0);
+    if (rc)
+        return us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+    if (version != 1)
+        return us_error_set (US_ECORRUPT, "store %s has schema %lld, which this program "
+                             "cannot read", path, (long long) version);
+    return 0;
+}
+
+/* Runs one migration in its own transaction. */
+static int
+s_run (us_pstore_t *self, const char *path, int version, const char *sql,
+       int (*check) (us_pstore_t *self))
+{
+    char pragma [40];
+    snprintf (pragma, sizeof pragma, "PRAGMA user_version = %d", version);
+    int rc = us_db_begin (self->db);
+    if (rc == 0 && sql)
+        rc = us_db_exec (self->db, sql);
+    if (rc == 0 && check)
+        rc = check (self);
+    if (rc == 0)
+        rc = us_db_exec (self->db, pragma);
+    if (rc == 0)
+        rc = us_db_commit (self->db);
+    if (rc) {
+        us_db_rollback (self->db);
+        return us_error_set (rc, "upgrading store %s to schema %d: %s", path, version,
+                             us_error_msg ());
+    }
+    self->version = version;
+    return 0;
+}
+
+/* Brings the schema to US_PSTORE_VERSION. */
+int
+us_pstore_migrate (us_pstore_t *self, const char *path, bool fresh)
+{
+    int version;
+    int rc = s_user_version (self, &version);
+    if (rc)
+        return us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+    if (version > US_PSTORE_VERSION)
+        return us_error_set (US_ECORRUPT, "store %s has schema %d, made by a newer program; "
+                             "this one reads up to %d", path, version, US_PSTORE_VERSION);
+    self->version = version;
+    if (version == 0 && !fresh) {
+        /* Schema 1 from before the numbering: it gets the one table that
+           came later, then its number. */
+        rc = s_legacy (self, path);
+        if (rc == 0)
+            rc = s_run (self, path, 1, "CREATE TABLE IF NOT EXISTS replica_keys ("
+                "  replica_id INTEGER NOT NULL REFERENCES replicas (id),"
+                "  curve_key TEXT NOT NULL UNIQUE, sign_key BLOB,"
+                "  last_batch INTEGER NOT NULL, retired_at INTEGER NOT NULL);", NULL);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps [0]; i++) {
+        const s_step_t *step = &s_steps [i];
+        if (step->version <= self->version)
+            continue;
+        rc = s_run (self, path, step->version, step->sql, step->check);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,344 @@
+/*  us_pstore_records: the audit chain: received deltas and kept batches. */
+#include "us_pstore_sql.h"
+#include "us_audit.h"
+#include "us_error.h"
+#include "us_hlc.h"
+#include "us_tree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Loads the chain's head (inside the transaction). */
+int
+us_pstore_chain_open (us_pstore_t *self, us_pstore_chain_t *chain)
+{
+    memset (chain, 0, sizeof *chain);
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT hash, id + 1 FROM received ORDER BY id DESC LIMIT 1", "reading the audit chain");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    chain->next_id = 1;
+    if (step == SQLITE_ROW) {
+        if (sqlite3_column_bytes (st, 0) == US_HASH_LEN)
+            memcpy (chain->prev, sqlite3_column_blob (st, 0), US_HASH_LEN);
+        chain->next_id = sqlite3_column_int64 (st, 1);
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_pstore_fail (self, "reading the audit chain");
+    return us_pstore_chain_rows (self, &chain->rows);
+}
+
+/* Sets *rows to the number of records the chain says it holds. */
+int
+us_pstore_chain_rows (us_pstore_t *self, int64_t *rows)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT records FROM audit_head WHERE id = 1",
+                             "reading the audit chain's length");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *rows = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading the audit chain's length");
+}
+
+/* Saves the chain's length. */
+int
+us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "INSERT INTO audit_head (id, records) VALUES (1, ?)"
+        " ON CONFLICT (id) DO UPDATE SET records = excluded.records",
+        "writing the audit chain's length");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, chain->rows);
+    return us_pstore_done (self, st, "writing the audit chain's length");
+}
+
+/* Keeps the bytes a replica signed, with the signature. */
+int
+us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t replica_id,
+                     uint32_t epoch, const uint8_t *bytes, size_t len,
+                     const uint8_t *signature, size_t signature_len)
+{
+    if (!us_pstore_in_transaction (self))
+        return us_error_set (US_EIO, "keeping a batch: the transaction was rolled back by an "
+                             "earlier error");
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "INSERT INTO batches (replica_id, epoch, bytes, signature, at) VALUES (?, ?, ?, ?, ?)",
+        "keeping a batch");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, replica_id);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_blob (st, 3, bytes ? (const void *) bytes : "", (int) len, SQLITE_STATIC);
+    if (signature_len)
+        sqlite3_bind_blob (st, 4, signature, (int) signature_len, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    rc = us_pstore_done (self, st, "keeping a batch");
+    if (rc == 0)
+        chain->batch_id = sqlite3_last_insert_rowid (self->db);
+    return rc;
+}
+
+/* Appends a record to the chain. */
+int
+us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_row_t *row)
+{
+    if (!us_pstore_in_transaction (self))
+        return us_error_set (US_EIO, "appending an audit record: the transaction was rolled "
+                             "back by an earlier error");
+    row->id = chain->next_id;
+    row->batch_id = chain->batch_id;
+    uint8_t hash [US_HASH_LEN];
+    int rc = us_audit_hash (hash, chain->prev, row);
+    sqlite3_stmt *st = NULL;
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st,
+            "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
+            " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
+            " prev_hash, hash, origin_hlc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "appending an audit record");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, row->id);
+    sqlite3_bind_int64 (st, 2, row->replica_id);
+    sqlite3_bind_int64 (st, 3, row->epoch);
+    sqlite3_bind_int64 (st, 4, row->seq);
+    sqlite3_bind_text (st, 5, row->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 6, row->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 7, row->month);
+    if (row->has_value)
+        sqlite3_bind_int64 (st, 8, row->value);
+    sqlite3_bind_int64 (st, 9, row->hlc);
+    sqlite3_bind_int (st, 10, row->clamped);
+    sqlite3_bind_int64 (st, 11, row->base_version);
+    sqlite3_bind_text (st, 12, row->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 13, row->note, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 14, row->outcome);
+    sqlite3_bind_text (st, 15, row->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 16, row->version);
+    sqlite3_bind_int64 (st, 17, row->at);
+    sqlite3_bind_int64 (st, 18, row->batch_id);
+    sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 21, row->origin_hlc);
+    rc = us_pstore_done (self, st, "appending an audit record");
+    if (rc == 0) {
+        memcpy (chain->prev, hash, US_HASH_LEN);
+        chain->next_id++;
+        chain->rows++;
+    }
+    return rc;
+}
+
+/* The columns of an earlier result: the record's, and the cell's now. */
+#define S_EARLIER \
+    "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL," \
+    " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit" \
+    " LEFT JOIN indicators i ON i.code = r.indicator" \
+    " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
+
+/* Steps an earlier-result statement and fills *earlier from its row. */
+static int
+s_earlier (us_pstore_t *self, bool *found, us_pstore_earlier_t *e, sqlite3_stmt *st)
+{
+    int step = sqlite3_step (st);
+    *found = step == SQLITE_ROW;
+    if (*found) {
+        e->outcome = sqlite3_column_int (st, 0);
+        snprintf (e->reason, sizeof e->reason, "%s", us_db_text (st, 1));
+        e->value = sqlite3_column_int64 (st, 2);
+        e->version = (uint64_t) sqlite3_column_int64 (st, 3);
+        e->cleared = sqlite3_column_int (st, 4) != 0;
+        e->origin_hlc = (uint64_t) sqlite3_column_int64 (st, 5);
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading earlier deltas");
+}
+
+/* Finds the record of (replica, epoch, seq). */
+int
+us_pstore_received_by_seq (us_pstore_t *self, bool *found, us_pstore_earlier_t *earlier,
+                           int64_t replica_id, uint32_t epoch, uint64_t seq)
+{
+    sqlite3_stmt *st;
+    *found = false;
+    int rc = us_pstore_prep (self, &st, S_EARLIER
+        " WHERE r.replica_id = ?1 AND r.epoch = ?2 AND r.seq = ?3", "reading earlier deltas");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, replica_id);
+    sqlite3_bind_int64 (st, 2, epoch);
+    sqlite3_bind_int64 (st, 3, (int64_t) seq);
+    return s_earlier (self, found, earlier, st);
+}
+
+/* Finds a record of the same edit re-sent under a new epoch. */
+int
+us_pstore_received_by_edit (us_pstore_t *self, bool *found, us_pstore_earlier_t *earlier,
+                            int64_t replica_id, uint64_t origin_hlc, const char *unit,
+                            const char *indicator, int month, bool clear, int64_t value)
+{
+    sqlite3_stmt *st;
+    *found = false;
+    int rc = us_pstore_prep (self, &st, S_EARLIER
+        " WHERE r.replica_id = ?1 AND r.origin_hlc = ?2 AND r.unit = ?3"
+        " AND r.indicator = ?4 AND r.month = ?5 AND r.value IS ?6 LIMIT 1",
+        "reading earlier deltas");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, replica_id);
+    sqlite3_bind_int64 (st, 2, (int64_t) origin_hlc);
+    sqlite3_bind_text (st, 3, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 5, month);
+    if (!clear)
+        sqlite3_bind_int64 (st, 6, value);
+    return s_earlier (self, found, earlier, st);
+}
+
+#define S_ROW_SQL \
+    "SELECT id, replica_id, batch_id, epoch, seq, unit, indicator, month, value, hlc," \
+    " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash," \
+    " origin_hlc FROM received"
+
+/* Fills an audit row from a statement over S_ROW_SQL's columns. */
+static void
+s_row_read (us_audit_row_t *row, sqlite3_stmt *st)
+{
+    row->id = sqlite3_column_int64 (st, 0);
+    row->replica_id = sqlite3_column_int64 (st, 1);
+    row->batch_id = sqlite3_column_int64 (st, 2);
+    row->epoch = sqlite3_column_int64 (st, 3);
+    row->seq = sqlite3_column_int64 (st, 4);
+    row->unit = us_db_text (st, 5);
+    row->indicator = us_db_text (st, 6);
+    row->month = sqlite3_column_int (st, 7);
+    row->has_value = sqlite3_column_type (st, 8) != SQLITE_NULL;
+    row->value = sqlite3_column_int64 (st, 8);
+    row->hlc = sqlite3_column_int64 (st, 9);
+    row->clamped = sqlite3_column_int (st, 10) != 0;
+    row->base_version = sqlite3_column_int64 (st, 11);
+    row->author = us_db_text (st, 12);
+    row->note = us_db_text (st, 13);
+    row->outcome = sqlite3_column_int (st, 14);
+    row->reason = us_db_text (st, 15);
+    row->version = sqlite3_column_int64 (st, 16);
+    row->at = sqlite3_column_int64 (st, 17);
+    row->origin_hlc = sqlite3_column_int64 (st, 20);
+}
+
+/* Returns column col as a hash, or NULL when it is not one. */
+static const uint8_t *
+s_hash_col (sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_bytes (st, col) == US_HASH_LEN ? sqlite3_column_blob (st, col) : NULL;
+}
+
+/* Visits every record, or those of one batch. */
+int
+us_pstore_records_each (us_pstore_t *self, int64_t batch_id, us_pstore_record_fn *fn, void *arg)
+{
+    /* Prepared apart from the cache: a walk may run inside another (the
+       records of each batch), and the whole chain is read once. */
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, batch_id > 0
+        ? S_ROW_SQL " WHERE batch_id = ? ORDER BY id" : S_ROW_SQL " ORDER BY id");
+    if (rc)
+        return us_error_set (rc, "reading the audit chain: %s", us_error_msg ());
+    if (batch_id > 0)
+        sqlite3_bind_int64 (st, 1, batch_id);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_audit_row_t row;
+        s_row_read (&row, st);
+        rc = fn (arg, &row, s_hash_col (st, 18), s_hash_col (st, 19));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the audit chain");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Visits the records of months first..last in root's subtree. */
+int
+us_pstore_records_show (us_pstore_t *self, int first, int last, int64_t root,
+                        int (*fn) (void *arg, const us_pstore_shown_t *shown), void *arg)
+{
+    int64_t *parent, len;
+    int rc = us_pstore_tree_load (self, &parent, &len);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_prepare (&st, self->db,
+        "SELECT r.id, r.replica_id, r.batch_id, r.epoch, r.seq, r.unit, r.indicator, r.month,"
+        " r.value, r.hlc, r.clamped, r.base_version, r.author, r.note, r.outcome, r.reason,"
+        " r.version, r.at, r.prev_hash, r.hash, r.origin_hlc,"
+        " COALESCE ((SELECT p.name FROM replicas p WHERE p.id = r.replica_id), 'province'), u.id"
+        " FROM received r JOIN units u ON u.code = r.unit"
+        " WHERE r.month BETWEEN ? AND ? ORDER BY r.id");
+    if (rc) {
+        free (parent);
+        return us_error_set (rc, "reading the audit chain: %s", us_error_msg ());
+    }
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_audit_row_t row;
+        s_row_read (&row, st);
+        us_pstore_shown_t shown = { &row, us_db_text (st, 21), sqlite3_column_int64 (st, 22) };
+        if (us_tree_under (parent, len, shown.unit_id, root))
+            rc = fn (arg, &shown);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the audit chain");
+    sqlite3_finalize (st);
+    free (parent);
+    return rc;
+}
+
+/* Visits every kept batch with the signing key in force when it came. */
+int
+us_pstore_batches_each (us_pstore_t *self,
+                        int (*fn) (void *arg, const us_pstore_batch_t *batch), void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT b.id, b.bytes, b.signature,"
+        /* the key in force when the batch came: a retired one, or the current */
+        " CASE WHEN EXISTS (SELECT 1 FROM replica_keys k WHERE k.replica_id = b.replica_id"
+        "                   AND k.last_batch >= b.id)"
+        " THEN (SELECT k.sign_key FROM replica_keys k WHERE k.replica_id = b.replica_id"
+        "       AND k.last_batch >= b.id ORDER BY k.last_batch LIMIT 1)"
+        " ELSE r.sign_key END"
+        " FROM batches b LEFT JOIN replicas r ON r.id = b.replica_id ORDER BY b.id");
+    if (rc)
+        return us_error_set (rc, "reading kept batches: %s", us_error_msg ());
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_pstore_batch_t b = {
+            .id = sqlite3_column_int64 (st, 0),
+            .bytes = sqlite3_column_blob (st, 1),
+            .len = (size_t) sqlite3_column_bytes (st, 1),
+            .signature = sqlite3_column_blob (st, 2),
+            .signature_len = (size_t) sqlite3_column_bytes (st, 2),
+            .sign_key = sqlite3_column_bytes (st, 3) == 32 ? sqlite3_column_blob (st, 3) : NULL };
+        rc = fn (arg, &b);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading kept batches");
+    sqlite3_finalize (st);
+    return rc;
+}
