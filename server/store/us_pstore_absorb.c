@@ -2,7 +2,9 @@
 #include "us_pstore_absorb.h"
 #include "us_pstore_list.h"
 #include "us_pstore_sql.h"
+#include "us_codec.h"
 #include "us_error.h"
+#include "us_hlc.h"
 #include "us_text.h"
 
 #include <string.h>
@@ -155,6 +157,79 @@ static const char s_copy [] =
     "INSERT OR REPLACE INTO main.changelog (kind, ref) SELECT 6, id FROM main.submissions"
     "  WHERE unit_id IN (SELECT new FROM temp.umap);";
 
+/* Makes every figure the absorbed province brought a record of this
+   store's chain (a province record, as a correction is), so that
+   `audit verify` replays it like any other. */
+static int
+s_record_cells (us_pstore_t *self, const char *author)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, i.code, c.month, c.value, c.version, c.hlc FROM main.cells c"
+        " JOIN main.units u ON u.id = c.unit_id JOIN main.indicators i ON i.id = c.ind_id"
+        " WHERE c.unit_id IN (SELECT new FROM temp.umap) ORDER BY c.id");
+    if (rc)
+        return rc;
+    us_pstore_chain_t chain;
+    rc = us_pstore_chain_open (self, &chain);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        bool has = sqlite3_column_type (st, 3) != SQLITE_NULL;
+        us_audit_row_t row = {
+            .kind = US_ACT_DELTA, .seq = chain.next_id, .unit = us_db_text (st, 0),
+            .indicator = us_db_text (st, 1), .month = sqlite3_column_int (st, 2),
+            .has_value = has, .value = has ? sqlite3_column_int64 (st, 3) : 0,
+            .version = sqlite3_column_int64 (st, 4), .hlc = sqlite3_column_int64 (st, 5),
+            .origin_hlc = sqlite3_column_int64 (st, 5), .author = author, .note = "",
+            .outcome = US_OUTCOME_ACCEPTED, .reason = "absorbed", .at = us_hlc_wall_ms () };
+        rc = us_pstore_record_append (self, &chain, &row);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "recording the absorbed figures");
+    sqlite3_finalize (st);
+    return rc ? rc : us_pstore_chain_close (self, &chain);
+}
+
+/* Makes every target and workflow state the absorbed province brought a
+   record of this store's chain, in the words `audit verify` compares. */
+static int
+s_record_acts (us_pstore_t *self, const char *author)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, i.code, t.period, t.first, t.source, t.lo, t.hi, t.is_range"
+        " FROM main.targets t JOIN main.units u ON u.id = t.unit_id"
+        " JOIN main.indicators i ON i.id = t.ind_id"
+        " WHERE t.unit_id IN (SELECT new FROM temp.umap) ORDER BY t.id");
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        char what [US_MAX_REASON];
+        snprintf (what, sizeof what, "%s %s %lld %lld %d", us_db_text (st, 2),
+                  us_db_text (st, 4), (long long) sqlite3_column_int64 (st, 5),
+                  (long long) sqlite3_column_int64 (st, 6), sqlite3_column_int (st, 7));
+        rc = us_pstore_act_record (self, US_ACT_TARGET, us_db_text (st, 0), us_db_text (st, 1),
+                                   sqlite3_column_int (st, 3), true,
+                                   sqlite3_column_int64 (st, 5), author, what);
+    }
+    if (st)
+        sqlite3_finalize (st);
+    if (rc)
+        return rc;
+    rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, s.period, s.first, s.state FROM main.submissions s"
+        " JOIN main.units u ON u.id = s.unit_id"
+        " WHERE s.unit_id IN (SELECT new FROM temp.umap) ORDER BY s.id");
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        char what [US_MAX_REASON];
+        snprintf (what, sizeof what, "%s %s", us_db_text (st, 1), us_db_text (st, 3));
+        rc = us_pstore_act_record (self, US_ACT_STATE, us_db_text (st, 0), "",
+                                   sqlite3_column_int (st, 2), false, 0, author, what);
+    }
+    if (st)
+        sqlite3_finalize (st);
+    return rc;
+}
+
 /* Records the absorbed province and copies its chain into a segment. */
 static int
 s_segment (us_pstore_t *self, const char *code, const char *name, int64_t *records)
@@ -177,9 +252,9 @@ s_segment (us_pstore_t *self, const char *code, const char *name, int64_t *recor
         rc = us_db_prepare (&st, self->db,
             "INSERT INTO audit_segments (segment, id, replica_id, epoch, seq, unit, indicator,"
             " month, value, hlc, origin_hlc, clamped, base_version, author, note, outcome, reason,"
-            " version, at, batch_id, prev_hash, hash) SELECT ?, id, replica_id,"
+            " version, at, batch_id, prev_hash, hash, kind) SELECT ?, id, replica_id,"
             " epoch, seq, unit, indicator, month, value, hlc, origin_hlc, clamped, base_version,"
-            " author, note, outcome, reason, version, at, batch_id, prev_hash, hash"
+            " author, note, outcome, reason, version, at, batch_id, prev_hash, hash, kind"
             " FROM o.received ORDER BY id");
     if (rc == 0) {
         sqlite3_bind_int64 (st, 1, segment);
@@ -225,6 +300,8 @@ us_pstore_absorb (us_pstore_t *self, const char *path, const char *under, FILE *
     if (rc == 0)
         rc = us_error_set (US_EINVAL, "%s is not a provincial store", path);
     sqlite3_finalize (meta);
+    char author [US_MAX_CODE + 16];
+    snprintf (author, sizeof author, "absorbed from %.64s", code);
     if (rc == 0)
         rc = us_pstore_begin (self);
     if (rc == 0) {
@@ -236,7 +313,9 @@ us_pstore_absorb (us_pstore_t *self, const char *path, const char *under, FILE *
                           "unit kinds")) == 0
         &&  (rc = s_units (self, code, parent, out, units)) == 0
         &&  (rc = s_exec (self, s_copy, "figures, targets, submissions, conflicts and offices")) == 0
-        &&  (rc = s_segment (self, code, name, records)) == 0)
+        &&  (rc = s_segment (self, code, name, records)) == 0
+        &&  (rc = s_record_cells (self, author)) == 0
+        &&  (rc = s_record_acts (self, author)) == 0)
             rc = us_pstore_commit (self);
         if (rc)
             us_pstore_rollback (self);
@@ -261,7 +340,7 @@ us_pstore_segment_each (us_pstore_t *self,
     rc = us_db_prepare (&rows, self->db,
         "SELECT id, replica_id, batch_id, epoch, seq, unit, indicator, month, value, hlc,"
         " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash,"
-        " origin_hlc FROM audit_segments WHERE segment = ? ORDER BY id");
+        " origin_hlc, kind FROM audit_segments WHERE segment = ? ORDER BY id");
     while (rc == 0 && sqlite3_step (segs) == SQLITE_ROW) {
         us_pstore_segment_t seg = { sqlite3_column_int64 (segs, 0), us_db_text (segs, 1),
                                     us_db_text (segs, 2), sqlite3_column_int64 (segs, 3) };
@@ -280,7 +359,8 @@ us_pstore_segment_each (us_pstore_t *self,
                 .base_version = sqlite3_column_int64 (rows, 11), .author = us_db_text (rows, 12),
                 .note = us_db_text (rows, 13), .outcome = sqlite3_column_int (rows, 14),
                 .reason = us_db_text (rows, 15), .version = sqlite3_column_int64 (rows, 16),
-                .at = sqlite3_column_int64 (rows, 17), .origin_hlc = sqlite3_column_int64 (rows, 20) };
+                .at = sqlite3_column_int64 (rows, 17), .origin_hlc = sqlite3_column_int64 (rows, 20),
+                .kind = sqlite3_column_int (rows, 21) };
             const uint8_t *prev = sqlite3_column_bytes (rows, 18) == US_HASH_LEN
                                 ? sqlite3_column_blob (rows, 18) : NULL;
             const uint8_t *hash = sqlite3_column_bytes (rows, 19) == US_HASH_LEN

@@ -208,6 +208,7 @@ static const char s_v6 [] =
    earlier records are deltas and keep their hashes. */
 static const char s_v7 [] =
     "ALTER TABLE received ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE audit_segments ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
     /* With no targets or states yet, every later one has its record. */
     "INSERT INTO meta (key, value) SELECT 'acts_complete', '1'"
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"

@@ -4,17 +4,18 @@
 # loops `unionsync sync --timeout-ms 500 --retries 3` until it exits 0
 # (at most 20 tries), after each round of edits: first 60 imported figures
 # each, then every office changes six figures and clears one, then more
-# rounds of imports (five figures each) until the proxy has cut at least 3
-# connections and the server has received some Push batch twice (16 rounds
-# in all at most). In the end:
+# rounds of imports (five figures each), six rounds in all: a fixed amount
+# of work, so that no assertion depends on how fast this machine is. The
+# proxy's faults are drawn per connection from its seed. In the end:
 #   - the server's non-empty cells equal the ground truth kept here, exactly;
 #   - `received` holds exactly one row per edit made (nothing doubled, no
 #     edit re-sent under a new identity) and none was rejected;
 #   - the report's QT totals equal the ground truth sums;
 #   - no office has anything pending, and each one's `show --json` equals
 #     the truth for its unit;
-#   - the faults really happened: the proxy cut 3 connections or more and
-#     a Push batch reached the server twice (its `batches` table).
+#   - the faults really happened: the proxy cut 3 connections or more.
+# A batch that reaches the server twice is tested deterministically by
+# t_push_twice_applied_once; here it is only logged when it happens.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -77,9 +78,6 @@ round_more () {
     us "$(name_of "$u")" import "$csv"
     assert_rc 0 "import of $u's round $2"
 }
-
-# cuts_so_far: connections the proxy has cut until now (from its log).
-cuts_so_far () { grep -c ': cut after' "$WORK/proxy.log"; }
 
 # pushes_twice: Push batches the server received again after applying them
 # (a reply lost on a cut connection makes the client send the same batch
@@ -166,8 +164,7 @@ run_rounds () {
         round2 "$u"
     done
     sync_all || return
-    for round in $(seq 3 16); do
-        [ "$(cuts_so_far)" -lt 3 ] || [ "$(pushes_twice)" -eq 0 ] || break
+    for round in $(seq 3 6); do
         for u in "${OFFICES[@]}"; do
             round_more "$u" "$round"
         done
@@ -200,6 +197,6 @@ for u in "${OFFICES[@]}"; do
 done
 cuts=$(sed -n 's/.* cut=\([0-9]*\).*/\1/p' "$WORK/proxy.out")
 assert_match '^([3-9]|[1-9][0-9]+)$' "$cuts" "the proxy cut 3 connections or more (cut=N in its summary)"
-assert_ne 0 "$(pushes_twice)" "some Push reached the server twice (so dedup was exercised)"
+log "Push batches that reached the server twice: $(pushes_twice)"
 server_stop
 e2e_finish
