@@ -1,5 +1,6 @@
 /*  us_pstore_report: what the province's reports read from its store. */
 #include "us_pstore_report.h"
+#include "us_report_rows.h"
 #include "us_pstore_sql.h"
 #include "us_db.h"
 #include "us_error.h"
@@ -127,19 +128,8 @@ s_cells (us_pstore_t *store, us_report_data_t *data, int first, int last)
         return US_EIO;
     sqlite3_bind_int (st, 1, first);
     sqlite3_bind_int (st, 2, last);
-    int step, rc = 0;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        us_report_cell_row_t *c = us_report_data_add (data->cells, data->n_cells, data->cap_cells);
-        if (!c) {
-            rc = US_ENOMEM;
-            break;
-        }
-        c->unit_id = sqlite3_column_int64 (st, 0);
-        c->ind_id = sqlite3_column_int64 (st, 1);
-        c->month = sqlite3_column_int (st, 2);
-        c->value = sqlite3_column_int64 (st, 3);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
+    int rc = us_report_rows_cells (data, st);
+    if (rc == US_EIO)
         rc = us_db_error (us_pstore_db (store), "cells");
     sqlite3_reset (st);
     return rc;
@@ -156,29 +146,8 @@ s_targets (us_pstore_t *store, us_report_data_t *data, int first, int last)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
     sqlite3_bind_int (st, 2, first);
-    int step, rc = 0;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        us_source_t source;
-        if (us_source_parse (&source, us_db_text (st, 2)) != 0)
-            continue;
-        us_report_target_row_t *t = us_report_data_add (data->targets, data->n_targets,
-                                                        data->cap_targets);
-        if (!t) {
-            rc = US_ENOMEM;
-            break;
-        }
-        t->unit_id = sqlite3_column_int64 (st, 0);
-        t->ind_id = sqlite3_column_int64 (st, 1);
-        t->source = source;
-        s_text (t->period, sizeof t->period, st, 3);
-        t->first = sqlite3_column_int (st, 4);
-        t->last = sqlite3_column_int (st, 5);
-        t->lo = sqlite3_column_int64 (st, 6);
-        t->hi = sqlite3_column_int64 (st, 7);
-        t->range = sqlite3_column_int (st, 8) != 0;
-        t->version = sqlite3_column_int (st, 9);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
+    int rc = us_report_rows_targets (data, st);
+    if (rc == US_EIO)
         rc = us_db_error (us_pstore_db (store), "targets");
     sqlite3_reset (st);
     return rc;
@@ -195,19 +164,8 @@ s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
     sqlite3_bind_int (st, 2, first);
-    int step, rc = 0;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        us_report_submission_row_t *s = us_report_data_add (data->subs, data->n_subs, data->cap_subs);
-        if (!s) {
-            rc = US_ENOMEM;
-            break;
-        }
-        s->unit_id = sqlite3_column_int64 (st, 0);
-        s->first = sqlite3_column_int (st, 1);
-        s->last = sqlite3_column_int (st, 2);
-        s->at = sqlite3_column_int64 (st, 3);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
+    int rc = us_report_rows_submissions (data, st);
+    if (rc == US_EIO)
         rc = us_db_error (us_pstore_db (store), "submissions");
     sqlite3_reset (st);
     return rc;
