@@ -282,6 +282,7 @@ typedef enum {
     US_ACT_TARGET = 5,          /* unit, indicator, month (first of the period), value */
     US_ACT_STATE = 6,           /* unit, month (first of the period), reason: the state */
     US_ACT_IMPORT = 7,          /* reason: what was imported, note: its digest */
+    US_ACT_REORG = 8,           /* unit: the one changed; month: effective; reason: the event */
 } us_act_t;
 
 /* Returns the name of an act ("delta", "enrol", ...). */

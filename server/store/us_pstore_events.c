@@ -186,7 +186,21 @@ s_event_add (us_pstore_t *self, const char *kind, int month, int64_t unit_id, in
     sqlite3_bind_text (st, 8, before, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 9, after, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 10, (int64_t) time (NULL) * 1000);
-    return us_pstore_done (self, st, "recording a unit event");
+    rc = us_pstore_done (self, st, "recording a unit event");
+    /* The event moves figures in reports (they are mapped through it), so
+       it is a record of the audit chain too. */
+    char unit [US_MAX_CODE + 1] = "", other [US_MAX_CODE + 1] = "", what [US_MAX_REASON];
+    if (rc == 0)
+        rc = us_pstore_unit_code (self, unit, sizeof unit, unit_id);
+    if (rc == 0 && other_id)
+        rc = us_pstore_unit_code (self, other, sizeof other, other_id);
+    if (rc == 0) {
+        snprintf (what, sizeof what, "%s%s%s share %s%s%s", kind, *other ? " " : "", other,
+                  share, *indicator ? " of " : "", indicator);
+        rc = us_pstore_act_record (self, US_ACT_REORG, unit, indicator, month, false, 0, "",
+                                   what);
+    }
+    return rc;
 }
 
 /* Refuses to work outside the caller's transaction. */

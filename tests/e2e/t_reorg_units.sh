@@ -191,4 +191,10 @@ assert_rc 0 "the reorganisation"
 assert_eq '2025-06 2025-06' "$(sqlite3 "$SRV_DB" "SELECT group_concat (valid_to, ' ') FROM units WHERE code IN ('QT.HAILANG', 'QT.TRIEUPHONG')")" \
     "the file's units ended"
 server_stop
+# Every restructuring is a record of the audit chain, and the chain holds.
+events=$(sqlite3 "$SRV_DB" 'SELECT COUNT(*) FROM unit_events')
+assert_eq "$events" "$(sqlite3 "$SRV_DB" 'SELECT COUNT(*) FROM received WHERE kind = 8')" \
+    "one audit record per unit event ($events)"
+uss audit verify
+assert_rc 0 "audit verify after the restructuring"
 e2e_finish
