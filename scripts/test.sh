@@ -23,7 +23,7 @@ run_suite () {
         tail -50 "$dir.make.log"; failed=$((failed + 1)); return
     fi
     echo "== test $dir"
-    (cd "$dir" && ctest --output-on-failure --timeout 900) | tee "$dir.ctest.log"
+    (cd "$dir" && ctest --output-on-failure --timeout 900 -j "$(nproc)") | tee "$dir.ctest.log"
     local p f
     p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$dir.ctest.log")
     f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' "$dir.ctest.log")
