@@ -465,7 +465,20 @@ static const char s_targets_check [] =
     "   AND r.indicator = i.code AND substr (r.reason, 1, length (t.period || t.source) + 2)"
     "   = t.period || ' ' || t.source || ' ' ORDER BY r.id DESC LIMIT 1) AS rec"
     "  FROM targets t JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id)"
-    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now"
+    /* and a target whose last record set it, but whose row is gone */
+    " UNION ALL SELECT r.unit, r.indicator, 'nothing', r.reason FROM received r"
+    "  WHERE r.kind = 5 AND r.id = (SELECT MAX (r2.id) FROM received r2 WHERE r2.kind = 5"
+    "   AND r2.unit = r.unit AND r2.indicator = r.indicator"
+    "   AND substr (r2.reason, 1, instr (r2.reason, ' ')"
+    "       + instr (substr (r2.reason, instr (r2.reason, ' ') + 1), ' '))"
+    "     = substr (r.reason, 1, instr (r.reason, ' ')"
+    "       + instr (substr (r.reason, instr (r.reason, ' ') + 1), ' ')))"
+    "  AND NOT EXISTS (SELECT 1 FROM targets t JOIN units u ON u.id = t.unit_id"
+    "   JOIN indicators i ON i.id = t.ind_id WHERE u.code = r.unit AND i.code = r.indicator"
+    "   AND t.period || ' ' || t.source || ' ' = substr (r.reason, 1, instr (r.reason, ' ')"
+    "       + instr (substr (r.reason, instr (r.reason, ' ') + 1), ' ')))"
+    " LIMIT 1";
 
 /* The first workflow state that is not what its last record set. */
 static const char s_states_check [] =
@@ -474,7 +487,13 @@ static const char s_states_check [] =
     "   AND substr (r.reason, 1, length (s.period) + 1) = s.period || ' '"
     "   ORDER BY r.id DESC LIMIT 1) AS rec"
     "  FROM submissions s JOIN units u ON u.id = s.unit_id)"
-    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now"
+    /* and a state whose last record set it, but whose row is gone */
+    " UNION ALL SELECT r.unit, '', 'nothing', r.reason FROM received r"
+    "  WHERE r.kind = 6 AND NOT EXISTS (SELECT 1 FROM submissions s"
+    "   JOIN units u ON u.id = s.unit_id WHERE u.code = r.unit"
+    "   AND s.period || ' ' = substr (r.reason, 1, instr (r.reason, ' ')))"
+    " LIMIT 1";
 
 /* Runs one check; sets the error naming its first row, if any. */
 static int

@@ -43,6 +43,8 @@ tamper "UPDATE cells SET value = value + 100" 'cell QT\.(DONGHA|CAMLO) 2022-05 m
 tamper "UPDATE cells SET value = 141 WHERE value = 41" 'cell QT\.DONGHA 2022-05 members\.new holds 141 .*records give 41'
 tamper "UPDATE targets SET lo = 4, hi = 4" 'target of QT\.DONGHA members\.new'
 tamper "UPDATE submissions SET state = 'approved'" 'workflow state of QT\.DONGHA'
+tamper "DELETE FROM targets" "target of QT\\.DONGHA members\\.new holds 'nothing'"
+tamper "DELETE FROM submissions" "workflow state of QT\\.DONGHA holds 'nothing'"
 uss audit verify
 assert_rc 0 "audit verify once the store is put back"
 e2e_finish
