@@ -6,6 +6,7 @@
 */
 #include "us_args.h"
 #include "us_dstore.h"
+#include "us_dstore_todo.h"
 #include "us_error.h"
 #include "us_import.h"
 #include "us_keys.h"
@@ -341,23 +342,42 @@ s_cmd_status (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* todo: what is left to do for this month or a period. */
+static int
+s_cmd_todo (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1] = { NULL };
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_dstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int rc = us_dstore_todo (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    us_dstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
 /* submit: queues the submission of a period. */
 static int
 s_cmd_submit (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("nil", false) };
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 2, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, 3, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 2)) >= 0)
+    if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    int rc = us_dstore_submit (store, pos [0]);
+    bool nil = us_args_has (opts, 3, "nil");
+    int rc = us_dstore_submit_as (store, pos [0], nil);
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("submission of %s queued; it is sent on the next sync\n", pos [0]);
+    printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
+            pos [0]);
     return 0;
 }
 
@@ -442,9 +462,15 @@ static const us_cmd_t s_commands [] = {
       "answer: every change is kept for the next sync.",
       "unionsync sync --db tp.db", s_cmd_sync, 0 },
     { "status", "[--json]", "what is waiting, rejected or in conflict; the last sync; the clock",
-      NULL, "unionsync status --json", s_cmd_status, 0 },
-    { "submit", "PERIOD", "report a period as complete (sent on the next sync)",
-      "Refused when a rule of the catalog is broken, naming it.",
+      "Also the province's approvals and locks of the office's units as soon as pulled.",
+      "unionsync status --json", s_cmd_status, 0 },
+    { "todo", "[PERIOD] [--json]", "what is left to do for this month or a period",
+      "The indicators without a figure, the rule the figures break, and the submission due "
+      "with its deadline (Vietnam's time).", "unionsync todo 2024-05", s_cmd_todo, 0 },
+    { "submit", "PERIOD [--nil]", "report a period as complete (sent on the next sync)",
+      "Refused for a period that has not ended (Vietnam's time), for one without any figure "
+      "unless --nil says there is nothing to report, and when a rule of the catalog is "
+      "broken, naming it. Editing a submitted period makes it amended: submit it again.",
       "unionsync submit 2022-H1", s_cmd_submit, 0 },
     { "indicators", "[--json]", "the indicators: codes, kinds, policies, rules, Vietnamese names",
       "The province's catalog once a sync has brought it, the built-in one before.",

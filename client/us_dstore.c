@@ -5,6 +5,7 @@
 #include "us_csv.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_calendar.h"
 #include "us_hlc.h"
 #include "us_import.h"
 #include "us_keys.h"
@@ -326,7 +327,8 @@ s_in_scope (us_dstore_t *self, int64_t id)
 }
 
 /* Sets *locked when the month of a unit lies in a period the province
-   approved, as far as this office has heard; names the period. */
+   approved for it or a unit above it (an approval freezes what rolls up),
+   as far as this office has heard; names the period. */
 static int
 s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t unit_id,
           int month)
@@ -334,8 +336,10 @@ s_locked (us_dstore_t *self, bool *locked, char *period, size_t size, int64_t un
     sqlite3_stmt *st;
     *locked = false;
     int rc = us_stmts_get (&st, self->stmts,
-        "SELECT period FROM submissions WHERE unit_id = ? AND state = 'approved'"
-        " AND first <= ? AND last >= ? LIMIT 1");
+        "WITH RECURSIVE up (id) AS (SELECT ?1 UNION ALL"
+        "  SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)"
+        " SELECT s.period FROM submissions s JOIN up ON s.unit_id = up.id"
+        " WHERE s.state = 'approved' AND s.first <= ?2 AND s.last >= ?3 LIMIT 1");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, unit_id);
@@ -538,6 +542,40 @@ s_check_text (const char *note, const char *author)
     return 0;
 }
 
+/* Turns the office's submitted reports whose period holds month into
+   amended ones: the edit changed what was submitted, so it must be
+   submitted again. */
+static int
+s_amend (us_dstore_t *self, int month)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT period FROM pending_submits WHERE state = 'submitted'");
+    if (rc)
+        return rc;
+    char periods [16][US_PERIOD_TEXT];
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_period_t p;
+        if (n < 16 && us_period_parse (&p, us_db_text (st, 0)) == 0
+        &&  p.first <= month && month <= p.last)
+            snprintf (periods [n++], US_PERIOD_TEXT, "%s", p.text);
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_DONE)
+        return us_db_error (self->db, "submissions");
+    for (int k = 0; rc == 0 && k < n; k++) {
+        rc = us_stmts_get (&st, self->stmts,
+            "UPDATE pending_submits SET state = 'amended', reason = '' WHERE period = ?");
+        if (rc == 0) {
+            sqlite3_bind_text (st, 1, periods [k], -1, SQLITE_STATIC);
+            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+            sqlite3_reset (st);
+        }
+    }
+    return rc;
+}
+
 /* Records an edit of one figure. */
 int
 us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
@@ -555,6 +593,8 @@ us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
     rc = own ? us_db_begin (self->db) : 0;
     if (rc == 0)
         rc = s_store_edit (self, &e, note, author);
+    if (rc == 0)
+        rc = s_amend (self, e.month);
     if (rc == 0 && own)
         rc = us_db_commit (self->db);
     if (rc && own)
@@ -587,25 +627,59 @@ us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char *un
     return rc;
 }
 
+/* Checks that submitting the office's unit for a period means something:
+   the period has ended (Vietnam's time), it has figures or nil says it has
+   none, and the rules hold. */
+static int
+s_submit_check (us_dstore_t *self, const us_period_t *p, bool nil)
+{
+    if (us_calendar_in_future (p, us_calendar_now_ms ()))
+        return us_error_set (US_EINVAL, "cannot submit %s: it has not ended yet", p->text);
+    us_report_t *report;
+    int rc = us_dstore_report_build (&report, self->db, p->text, self->unit);
+    if (rc)
+        return rc;
+    bool figures = us_report_has_figures (report, 0);
+    char broken [256];
+    if (!figures && !nil)
+        rc = us_error_set (US_EINVAL, "cannot submit %s: no figure was entered for it (submit "
+                           "--nil when there is nothing to report)", p->text);
+    else
+    if (figures && nil)
+        rc = us_error_set (US_EINVAL, "cannot submit %s as nil: it has figures", p->text);
+    else
+    if (us_report_check_rules (broken, sizeof broken, report, self->unit) != 0)
+        rc = us_error_set (US_EINVAL, "cannot submit %s: %s", p->text, broken);
+    us_report_destroy (&report);
+    return rc;
+}
+
 /* Queues the submission of the office's unit for a period. */
 int
 us_dstore_submit (us_dstore_t *self, const char *period)
 {
+    return us_dstore_submit_as (self, period, false);
+}
+
+/* Queues a submission, nil or not, of the office's unit for a period. */
+int
+us_dstore_submit_as (us_dstore_t *self, const char *period, bool nil)
+{
     us_period_t p;
-    char broken [256];
     int rc = us_period_parse (&p, period);
-    if (rc == 0 && us_dstore_check_rules (self, broken, sizeof broken, self->unit, p.text) != 0)
-        rc = us_error_set (US_EINVAL, "cannot submit %s: %s", p.text, broken);
+    if (rc == 0)
+        rc = s_submit_check (self, &p, nil);
     if (rc)
         return rc;
     sqlite3_stmt *st;
     rc = us_db_prepare (&st, self->db,
-        "INSERT INTO pending_submits (period, at) VALUES (?, ?) ON CONFLICT (period)"
-        " DO UPDATE SET at = excluded.at, state = 'queued', reason = ''");
+        "INSERT INTO pending_submits (period, at, nil) VALUES (?, ?, ?) ON CONFLICT (period)"
+        " DO UPDATE SET at = excluded.at, state = 'queued', reason = '', nil = excluded.nil");
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, p.text, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 2, us_hlc_wall_ms ());
+    sqlite3_bind_int (st, 3, nil);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "submit");
     sqlite3_finalize (st);
     return rc;
@@ -1368,6 +1442,19 @@ us_dstore_next_submit (us_dstore_t *self, char *period, size_t size)
     return rc;
 }
 
+/* Returns true when the queued submission of period is a nil report. */
+bool
+us_dstore_submit_nil (us_dstore_t *self, const char *period)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, self->db, "SELECT nil FROM pending_submits WHERE period = ?"))
+        return false;
+    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    bool nil = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_finalize (st);
+    return nil;
+}
+
 /* Records the server's answer to a queued submission. */
 int
 us_dstore_submit_done (us_dstore_t *self, const char *period, bool ok,
@@ -1555,6 +1642,39 @@ s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
     return 0;
 }
 
+/* Prints the province's approvals and locks of the office's units, as
+   pulled (a lock above the office arrives as one of its own unit). */
+static int
+s_status_locks (us_dstore_t *self, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT u.code, s.period FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " WHERE s.state = 'approved' ORDER BY s.first, u.code");
+    if (rc)
+        return rc;
+    int n = 0, step;
+    if (json)
+        fputs (",\"locks\":[", out);
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (json) {
+            fprintf (out, "%s{\"unit\":", n ? "," : "");
+            us_text_json (out, us_db_text (st, 0));
+            fputs (",\"period\":", out);
+            us_text_json (out, us_db_text (st, 1));
+            fputc ('}', out);
+        }
+        else
+            fprintf (out, "%s  %s %s: approved, locked by the province\n",
+                     n ? "" : "Approvals and locks:\n", us_db_text (st, 0), us_db_text (st, 1));
+        n++;
+    }
+    sqlite3_finalize (st);
+    if (json)
+        fputc (']', out);
+    return step == SQLITE_DONE ? 0 : us_db_error (self->db, "submissions");
+}
+
 /* Prints the office's submissions: queued, submitted, or refused and why. */
 static int
 s_status_submits (us_dstore_t *self, FILE *out, bool json)
@@ -1594,7 +1714,7 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     sqlite3_finalize (st);
     if (json)
         fputc (']', out);
-    return 0;
+    return s_status_locks (self, out, json);
 }
 
 /* Tells an office whose unit has ended which unit succeeds it (as

@@ -105,6 +105,15 @@ int us_dstore_check_rules (us_dstore_t *self, char *msg, size_t size, const char
    rule is broken. */
 int us_dstore_submit (us_dstore_t *self, const char *period);
 
+/* The same, nil saying the unit has nothing to report. Refused (US_EINVAL)
+   for a period that has not ended in Vietnam's time, for one without any
+   figure unless nil, with nil when there are figures, and while a rule is
+   broken. */
+int us_dstore_submit_as (us_dstore_t *self, const char *period, bool nil);
+
+/* Returns true when the queued submission of period is a nil report. */
+bool us_dstore_submit_nil (us_dstore_t *self, const char *period);
+
 /* Fills a Hello from the store's state. */
 int us_dstore_hello (us_dstore_t *self, us_hello_t *hello);
 

@@ -116,11 +116,16 @@ static const char s_v4 [] =
     "ALTER TABLE history ADD COLUMN base_version INTEGER;"
     "ALTER TABLE state ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';";
 
+/* 5: a submission may say that the unit has nothing to report. */
+static const char s_v5 [] =
+    "ALTER TABLE pending_submits ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
     { 3, "the successors of ended units", s_v3 },
     { 4, "acknowledged edits can be sent again", s_v4 },
+    { 5, "nil submissions", s_v5 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -396,6 +396,7 @@ us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
         req.submit.unit = us_dstore_unit (store);
         req.submit.period = period;
         req.submit.hlc = us_hlc_make (us_hlc_wall_ms (), 0);
+        req.submit.nil = us_dstore_submit_nil (store, period);
         us_msg_t *reply;
         int rc = s_request (link, &reply, &req, opts);
         if (rc)

@@ -548,6 +548,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             submit.unit = s_str (msg->submit.unit);
             submit.period = s_str (msg->submit.period);
             submit.hlc = msg->submit.hlc;
+            submit.nil = msg->submit.nil;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_SUBMIT;
             env.submit = &submit;
             break;
@@ -1071,7 +1072,7 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             ||  !s_str_ok (env->submit->period, US_PERIOD_TEXT))
                 return us_error_set (US_EPROTO, "submit fields out of bounds");
             msg->submit = (us_submit_t) { env->submit->unit, env->submit->period,
-                                          env->submit->hlc };
+                                          env->submit->hlc, env->submit->nil };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_SUBMIT_ACK:
             msg->type = US_MSG_SUBMIT_ACK;

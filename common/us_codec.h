@@ -190,6 +190,7 @@ typedef struct {
     const char *unit;
     const char *period;
     uint64_t hlc;
+    bool nil;                   /* nothing to report for the period */
 } us_submit_t;
 
 typedef struct {

@@ -193,7 +193,8 @@ us_period_shift_years (us_period_t *out, const us_period_t *period, int years)
 }
 
 /* Returns the deadline of a period's report: the 20th of the next month,
-   end of day, UTC, in milliseconds. */
+   end of day in Vietnam's time (UTC+7, whatever the machine's zone), in
+   milliseconds. */
 int64_t
 us_period_deadline_ms (const us_period_t *period)
 {
@@ -205,7 +206,7 @@ us_period_deadline_ms (const us_period_t *period)
     tm.tm_hour = 23;
     tm.tm_min = 59;
     tm.tm_sec = 59;
-    return (int64_t) timegm (&tm) * 1000;
+    return (int64_t) timegm (&tm) * 1000 + 999 - 7 * 3600 * 1000LL;
 }
 
 /* Writes the deadline day of a period's report as d/m/yyyy. */

@@ -58,7 +58,7 @@ int us_period_months (const us_period_t *period);
 int us_period_shift_years (us_period_t *out, const us_period_t *period, int years);
 
 /* Returns the deadline of a period's report, the 20th of the month after
-   it, end of day UTC, in milliseconds since the epoch. A submission after
+   it, end of day in Vietnam's time (UTC+7), in milliseconds since the epoch. A submission after
    it is late. */
 int64_t us_period_deadline_ms (const us_period_t *period);
 

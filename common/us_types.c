@@ -5,7 +5,8 @@
 #include <string.h>
 
 static const char *s_policies [US_POLICY_COUNT] = { "lww", "higher-level-wins", "max", "manual" };
-static const char *s_states [US_STATE_COUNT] = { "draft", "submitted", "approved", "reopened" };
+static const char *s_states [US_STATE_COUNT] = { "draft", "submitted", "approved", "reopened",
+                                                  "amended" };
 static const char *s_actions [US_ACTION_COUNT] = { "approve", "lock", "unlock", "reopen" };
 static const char *s_changes [] = { "", "unit", "indicator", "cell", "target", "conflict",
                                     "submission" };

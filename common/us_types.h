@@ -25,6 +25,7 @@ typedef enum {
     US_STATE_SUBMITTED,
     US_STATE_APPROVED,          /* approved, hence locked */
     US_STATE_REOPENED,
+    US_STATE_AMENDED,           /* edited after it was submitted: submit again */
     US_STATE_COUNT
 } us_state_t;
 
@@ -56,7 +57,7 @@ int us_policy_parse (us_policy_t *policy, const char *text);
 /* Returns the name of a policy. */
 const char *us_policy_name (us_policy_t policy);
 
-/* Parses a state name (draft, submitted, approved, reopened). */
+/* Parses a state name (draft, submitted, approved, reopened, amended). */
 int us_state_parse (us_state_t *state, const char *text);
 
 /* Returns the name of a state. */

@@ -35,6 +35,30 @@ s_rank_cmp (const us_rank_t *a, const us_rank_t *b, const us_report_t *r, us_ran
     return c ? c : strcmp (ua.code, ub.code);
 }
 
+/* Keeps ranked only the units whose target is of the period most of them
+   have (the earliest such period on a tie): achievements against targets
+   of different periods (a quarter's beside a year's) do not compare. */
+static void
+s_one_period (us_rank_t *ranks, size_t n)
+{
+    const char *best = NULL;
+    size_t best_count = 0;
+    for (size_t a = 0; a < n; a++) {
+        if (!ranks [a].rank)
+            continue;
+        size_t count = 0;
+        for (size_t b = 0; b < n; b++)
+            count += ranks [b].rank && !strcmp (ranks [b].target.period, ranks [a].target.period);
+        if (count > best_count) {
+            best = ranks [a].target.period;
+            best_count = count;
+        }
+    }
+    for (size_t a = 0; best && a < n; a++)
+        if (ranks [a].rank && strcmp (ranks [a].target.period, best) != 0)
+            ranks [a].rank = 0;
+}
+
 /* Ranks the direct children of the report's root on an indicator. */
 int
 us_rank (us_rank_t *ranks, size_t *count, const us_report_t *report,
@@ -55,12 +79,16 @@ us_rank (us_rank_t *ranks, size_t *count, const us_report_t *report,
         k->unit = u;
         k->has_value = us_report_cell (&k->value, report, u, (size_t) i);
         k->has_target = us_report_target (&k->target, report, u, (size_t) i, source);
-        bool ranked = by == US_RANK_VALUE ? k->has_value : k->has_target && k->target.lo > 0;
+        /* A unit without a figure has not reported: it is listed, not ranked at 0%. */
+        bool ranked = by == US_RANK_VALUE ? k->has_value
+                    : k->has_value && k->has_target && k->target.lo > 0;
         if (ranked && by == US_RANK_ACHIEVEMENT
         &&  !us_report_pct (&k->pct, report, u, (size_t) i, source))
             k->pct = 0;
         k->rank = ranked ? 1 : 0;
     }
+    if (by == US_RANK_ACHIEVEMENT)
+        s_one_period (ranks, n);
     for (size_t a = 1; a < n; a++) {
         us_rank_t moving = ranks [a];
         size_t b = a;
@@ -139,7 +167,7 @@ s_rank_text (FILE *out, const us_report_t *r, const us_rank_t *ranks, size_t n,
     for (size_t k = 0; k < n; k++) {
         const us_rank_t *e = &ranks [k];
         us_report_unit (&info, r, e->unit);
-        char rank [16] = "-", actual [48] = "-", target [64] = "-", pct [24] = "-";
+        char rank [16] = "-", actual [48] = "not reported", target [64] = "-", pct [24] = "-";
         if (e->rank)
             snprintf (rank, sizeof rank, "%d", e->rank);
         if (e->has_value)

@@ -439,6 +439,12 @@ s_vi_leaders (FILE *out, const us_report_t *r)
 int
 us_print_vi (const us_report_t *r, FILE *out, const us_report_t *prev)
 {
+    int expected, submitted;
+    us_report_completeness (&expected, &submitted, r);
+    /* A comparison with last year first says how much of this year is in. */
+    if (prev && expected > 0)
+        fprintf (out, "%d/%d đơn vị đã báo cáo; số liệu dưới đây so sánh với cùng kỳ trên "
+                 "các báo cáo đã có.\n", submitted, expected);
     s_vi_results (out, r, prev);
     s_vi_completeness (out, r);
     int rc = s_vi_leaders (out, r);

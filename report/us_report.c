@@ -451,37 +451,55 @@ s_load_targets (us_report_t *r, const us_report_data_t *data, const int *map, in
     }
 }
 
+/* Marks the months of the period each unit's submissions cover (cover is
+   n_units x months) and keeps the latest submission time per unit. A
+   quarter or a half is complete when its own report is submitted or when
+   each of its months is. */
+static void
+s_cover (us_report_t *r, const us_report_data_t *data, const int *map, int64_t map_len,
+         bool *cover, int64_t *latest, int months)
+{
+    for (size_t c = 0; c < data->n_subs; c++) {
+        const us_report_submission_row_t *row = &data->subs [c];
+        int u = s_unit_index (map, map_len, row->unit_id);
+        if (u < 0 || row->last < r->period.first || row->first > r->period.last)
+            continue;
+        int from = row->first > r->period.first ? row->first : r->period.first;
+        int to = row->last < r->period.last ? row->last : r->period.last;
+        for (int m = from; m <= to; m++)
+            cover [(size_t) u * months + (m - r->period.first)] = true;
+        int64_t at = us_hlc_ms ((uint64_t) row->at);
+        if (at > latest [u])
+            latest [u] = at;
+    }
+}
+
 /* Counts expected and submitted reports for the period. */
 static int
 s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *map,
                      int64_t map_len)
 {
-    bool *done = calloc (r->n_units + 1, sizeof *done);
-    bool *late = calloc (r->n_units + 1, sizeof *late);
+    int months = us_period_months (&r->period);
+    bool *cover = calloc (r->n_units * (size_t) months + 1, sizeof *cover);
+    int64_t *latest = calloc (r->n_units + 1, sizeof *latest);
     r->missing = calloc (r->n_units + 1, sizeof *r->missing);
-    if (!done || !late || !r->missing) {
-        free (done);
-        free (late);
+    if (!cover || !latest || !r->missing) {
+        free (cover);
+        free (latest);
         return us_error_set (US_ENOMEM, "out of memory");
     }
+    s_cover (r, data, map, map_len, cover, latest, months);
     int64_t deadline = us_period_deadline_ms (&r->period);
-    for (size_t c = 0; c < data->n_subs; c++) {
-        const us_report_submission_row_t *row = &data->subs [c];
-        if (row->first > r->period.first || row->last < r->period.last)
-            continue;
-        int u = s_unit_index (map, map_len, row->unit_id);
-        if (u >= 0) {
-            done [u] = true;
-            late [u] = us_hlc_ms ((uint64_t) row->at) > deadline;
-        }
-    }
     for (size_t u = 0; u < r->n_units; u++) {
         if (!r->units [u].reports)
             continue;
         r->expected++;
-        if (done [u]) {
+        bool done = true;
+        for (int m = 0; m < months && done; m++)
+            done = cover [u * (size_t) months + m];
+        if (done) {
             r->submitted++;
-            if (late [u])
+            if (latest [u] > deadline)
                 r->late++;
             else
                 r->on_time++;
@@ -489,8 +507,8 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
         else
             r->missing [r->n_missing++] = (int) u;
     }
-    free (done);
-    free (late);
+    free (cover);
+    free (latest);
     return 0;
 }
 
@@ -696,6 +714,17 @@ bool
 us_report_cell (double *value, const us_report_t *report, size_t u, size_t i)
 {
     return s_value (value, report, u, i);
+}
+
+/* Returns true when unit u has any figure. */
+bool
+us_report_has_figures (const us_report_t *report, size_t u)
+{
+    double v;
+    for (size_t i = 0; i < report->n_inds; i++)
+        if (s_value (&v, report, u, i))
+            return true;
+    return false;
 }
 
 /* Returns the target of unit u, indicator i from a source; false when none. */

@@ -192,6 +192,10 @@ bool us_report_target (us_report_target_t *target, const us_report_t *report,
 bool us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i,
                     us_source_t source);
 
+/* Returns true when unit u has at least one figure (zeros are figures),
+   its own or consolidated from its subtree. */
+bool us_report_has_figures (const us_report_t *report, size_t u);
+
 /* Returns the report indexes of units that have not submitted (owned by
    the report) and their count. */
 const int *us_report_missing (int *count, const us_report_t *report);

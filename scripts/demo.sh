@@ -3,7 +3,8 @@
 # a provincial server with its 14 district and sector unions; each union's
 # office enters its figures offline before any server runs; the offices sync
 # through a link that cuts a third of the connections; two clerks of Triệu
-# Phong edit the same figure; 13 of the 14 units submit; the province prints
+# Phong edit the same figure; 13 of the 14 units submit; the calendar counts
+# them on time or late against the schedules' deadlines; the province prints
 # the consolidated report against its targets.
 # With --keep the province keeps running at the end and one office's desk
 # (`unionsync ui`) is started; its address is printed for a person to open,
@@ -161,6 +162,14 @@ for u in "${units[@]}"; do
 done
 echo "  13 reports approved and locked"
 $S lock QT 2022-H1 --db province.db || true
+
+say "The reporting calendar: the province's schedules and their deadlines"
+$S schedules import "$root/data/schedules.csv" --db province.db
+$S schedules list --db province.db
+$S report 2022-H1 --format json --db province.db | jq -r '.completeness as $c
+    | "2022-H1: \($c.submitted) of \($c.expected) units reported (\($c.on_time) on time, \($c.late) late)",
+      (.schedules[] | .code as $s | .periods[]
+       | "  \($s) \(.period): \(.submitted)/\(.expected) reported, \(.on_time) on time, \(.late) late against the deadline \(.deadline); not reported: \(.missing | join(", "))")'
 
 say "The province corrects a figure of Gio Linh; the office sees who and why"
 $S set QT.GIOLINH 2022-06 training.classes 2 --author "Văn phòng LĐLĐ tỉnh" \

@@ -9,6 +9,7 @@
 #include "us_audit.h"
 #include "us_codec.h"
 #include "us_db.h"
+#include "us_calendar.h"
 #include "us_desk_cli.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -26,6 +27,7 @@
 #include "us_service.h"
 #include "us_text.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -446,21 +448,29 @@ s_cmd_set (int argc, char **argv, bool resolve)
 static int
 s_cmd_workflow (int argc, char **argv, us_action_t action)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("force", false),
+                         US_OPT ("note", true) };
     const char *pos [2];
-    int n_pos, ex = us_args_command (pos, &n_pos, 2, 2, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 2, 2, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
+    bool force = us_args_has (opts, 4, "force");
+    const char *note = us_args_value (opts, 4, "note", NULL);
+    if (note && !force)
+        return us_args_usage_error ("--note says why a lock was forced; it goes with --force");
     us_pstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
     us_state_t state;
-    int rc = us_pstore_workflow (store, &state, pos [0], pos [1], action,
-                                 us_args_has (opts, 3, "force"));
+    bool reported;
+    int rc = us_pstore_workflow_note (store, &state, &reported, pos [0], pos [1], action, force,
+                                      note);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("%s %s: %s\n", pos [0], pos [1], us_state_name (state));
+    printf ("%s %s: %s%s%s\n", pos [0], pos [1], us_state_name (state),
+            state == US_STATE_APPROVED && !reported ? ", locked, not reported" : "",
+            state == US_STATE_APPROVED && force ? " (forced)" : "");
     return 0;
 }
 
@@ -477,6 +487,52 @@ s_cmd_conflicts (int argc, char **argv)
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
     int rc = us_pstore_conflicts_print (store, stdout, us_args_has (opts, 3, "json"));
+    us_pstore_destroy (&store);
+    return rc ? us_args_fail (rc) : 0;
+}
+
+/* schedules import FILE | schedules list: the reporting schedules. */
+static int
+s_cmd_schedules (int argc, char **argv, bool import)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, import, import, opts, import ? 2 : 3,
+                                     argc, argv);
+    if (ex >= 0)
+        return ex;
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 3)) >= 0)
+        return ex;
+    int count = 0;
+    int rc = import ? us_pstore_import_schedules (store, &count, pos [0])
+                    : us_pstore_schedules_print (store, stdout, us_args_has (opts, 3, "json"));
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    if (import)
+        printf ("imported %d schedules from %s\n", count, pos [0]);
+    return 0;
+}
+
+/* overdue [--at DAY]: units whose reports are due or late. */
+static int
+s_cmd_overdue (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false),
+                         US_OPT ("at", true) };
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 4, argc, argv);
+    if (ex >= 0)
+        return ex;
+    int64_t at = us_calendar_now_ms ();
+    const char *day = us_args_value (opts, 4, "at", NULL);
+    if (day && us_calendar_day_parse (&at, day) != 0)
+        return us_args_usage_error (us_error_msg ());
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, 4)) >= 0)
+        return ex;
+    int rc = us_pstore_overdue_print (store, stdout, at, us_args_has (opts, 4, "json"));
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -553,6 +609,10 @@ static int
 s_cmd_backup_make (int argc, char **argv) { return s_cmd_backup (argc, argv, false); }
 static int
 s_cmd_restore (int argc, char **argv) { return s_cmd_backup (argc, argv, true); }
+static int
+s_cmd_schedules_import (int argc, char **argv) { return s_cmd_schedules (argc, argv, true); }
+static int
+s_cmd_schedules_list (int argc, char **argv) { return s_cmd_schedules (argc, argv, false); }
 
 /* The units of a listing, kept to print them as a tree. */
 typedef struct {
@@ -908,13 +968,28 @@ static const us_cmd_t s_commands [] = {
       s_cmd_correct, 0 },
     { "approve", "UNIT PERIOD", "approve a submitted period, which locks it", NULL,
       "unionsync-server approve QT.TRIEUPHONG 2022-H1", s_cmd_approve, 0 },
-    { "lock", "UNIT PERIOD [--force]", "lock a unit's period whatever its state",
-      "Locking a unit whose children are not all approved needs --force.",
+    { "lock", "UNIT PERIOD [--force [--note TEXT]]", "lock a unit's period whatever its state",
+      "A lock freezes the months of the unit's whole subtree. Locking a unit whose children "
+      "are not all approved needs --force; the lock records that it was forced and the note "
+      "why. A unit that never submitted is \"locked, not reported\".",
       "unionsync-server lock QT 2022-H1 --force", s_cmd_lock, 0 },
     { "unlock", "UNIT PERIOD", "allow edits of a locked period again", NULL,
       "unionsync-server unlock QT.TRIEUPHONG 2022-H1", s_cmd_unlock, 0 },
     { "reopen", "UNIT PERIOD", "reopen an approved period for edits", NULL,
       "unionsync-server reopen QT.TRIEUPHONG 2022-H1", s_cmd_reopen, 0 },
+    { "schedules import", "FILE.csv", "replace the reporting schedules, all or nothing",
+      "Rows are code,name,period,kinds,indicators,deadline: period is month, quarter, half "
+      "or year; kinds and indicators are space-separated codes (no indicator: all); the "
+      "deadline M:D is day D of the M-th month after the period (1:20, the default: the 20th "
+      "of the following month; 0:15 of a six-month report: 15 June), in Vietnam's time.",
+      "unionsync-server schedules import data/schedules.csv", s_cmd_schedules_import, 0 },
+    { "schedules list", "[--json]", "the reporting schedules and their deadlines", NULL,
+      "unionsync-server schedules list", s_cmd_schedules_list, 0 },
+    { "overdue", "[--at YYYY-MM-DD] [--json]",
+      "per schedule, the units whose reports are due or late, with their last sync",
+      "Periods that ended in the twelve months before the day (default today, Vietnam's "
+      "time); a report submitted after the day does not count.",
+      "unionsync-server overdue --at 2024-07-25", s_cmd_overdue, 0 },
     { "conflicts", "[--json]", "the concurrent edits and how they were settled", NULL,
       "unionsync-server conflicts --json", s_cmd_conflicts, 0 },
     { "resolve", "UNIT MONTH INDICATOR VALUE [--note TEXT]", "pick the value of a conflict",

@@ -329,7 +329,8 @@ s_submit (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us
     us_state_t state = US_STATE_DRAFT;
     int64_t now = us_hlc_wall_ms ();
     uint64_t at = us_hlc_update (&self->clock, us_rules_clock (sub->hlc, now), now);
-    int rc = us_pstore_submit (self->store, &state, rep, sub->unit, sub->period, at);
+    int rc = us_pstore_submit_as (self->store, &state, rep, sub->unit, sub->period, at,
+                                  sub->nil);
     reply->type = US_MSG_SUBMIT_ACK;
     if (rc == US_EIO || rc == US_ECORRUPT || rc == US_ENOMEM)
         return rc;

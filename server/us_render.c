@@ -1,8 +1,43 @@
 /*  us_render: a report of the provincial store, printed to a stream. */
 #include "us_render.h"
+#include "us_error.h"
 #include "us_period.h"
 #include "us_pstore_report.h"
 #include "us_report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints the JSON report with the per-schedule completeness beside its
+   own: the printer's object, closed after a "schedules" key. */
+static int
+s_report_json (us_pstore_t *store, FILE *out, const us_report_t *report, const char *period,
+               const char *unit)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream (&text, &len);
+    if (!mem)
+        return us_error_set (US_ENOMEM, "out of memory");
+    int rc = us_print (report, mem, US_FORMAT_JSON, NULL);
+    fclose (mem);
+    while (rc == 0 && len > 0 && (text [len - 1] == '\n' || text [len - 1] == '}'))
+        if (text [--len] == '}')
+            break;
+    if (rc == 0 && (len == 0 || text [len] != '}'))
+        rc = us_error_set (US_EIO, "the JSON report did not end as an object");
+    if (rc == 0) {
+        fwrite (text, 1, len, out);
+        fputs (",\"schedules\":", out);
+        rc = us_pstore_schedules_json (store, out, period, unit);
+        fputs ("}\n", out);
+        if (rc == 0 && fflush (out) != 0)
+            rc = us_error_set (US_EIO, "writing the report: %s", strerror (errno));
+    }
+    free (text);
+    return rc;
+}
 
 /* Prints a report, its ranking or its comparison from an open store. The
    period's data is loaded once; the trend's months are computed from it. */
@@ -32,6 +67,9 @@ us_render_report (us_pstore_t *store, FILE *out, const char *period, const char 
         if (rc == 0 && format == US_FORMAT_HTML)
             rc = us_trend_build (&trend, &data, report);
         us_print_opts_t opts = { previous, trend, &mapping };
+        if (rc == 0 && format == US_FORMAT_JSON && !compare)
+            rc = s_report_json (store, out, report, p.text, unit);
+        else
         if (rc == 0)
             rc = us_print (report, out, format, &opts);
     }

@@ -17,7 +17,9 @@
 
 /* Prints the report of period for unit (NULL: the province) in format to
    out; with rank, the ranking by that indicator and source instead; with
-   compare, last year's figures beside it. Returns 0 or the error of the
+   compare, last year's figures beside it. The JSON report (without
+   compare) carries "schedules", the per-schedule completeness
+   (us_pstore_schedules_json), beside its own. Returns 0 or the error of the
    step that failed, with its message set. */
 int us_render_report (us_pstore_t *store, FILE *out, const char *period, const char *unit,
                       us_format_t format, const char *rank, us_source_t source, bool compare);

@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 5
+#define US_PSTORE_VERSION 6
 
 #define US_HASH_LEN 32
 
@@ -93,6 +93,30 @@ bool us_pstore_in_transaction (us_pstore_t *self);
 /* Imports units from CSV (id,name,parent,kind[,valid_from,valid_to]); all
    or nothing. A kind is any code of the unit_kinds table. Sets *count. */
 int us_pstore_import_units (us_pstore_t *self, int *count, const char *path);
+
+/* Replaces the reporting schedules with those of a CSV file
+   (code,name,period,kinds,indicators,deadline: period is month, quarter,
+   half or year; kinds and indicators are space-separated codes, indicators
+   empty for all; deadline is a us_calendar rule "M:D"). All or nothing;
+   sets *count. (us_pstore_schedules.c) */
+int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path);
+
+/* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
+int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
+
+/* Prints, for each schedule, the periods of its type inside period with
+   the units (of the subtree of unit, NULL: all) expected, missing, late,
+   nil, amended (edited since they were submitted) and locked_not_reported
+   (locked without ever submitting), and the counts submitted, on time and late against the schedule's
+   deadline, as a JSON array. (us_pstore_calendar.c) */
+int us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period,
+                              const char *unit);
+
+/* Prints per schedule the units whose report of a period that ended in the
+   twelve months before at_ms is due (deadline not passed) or late, with
+   the time each was last heard from; reports submitted after at_ms do not
+   count. As text or a JSON array. */
+int us_pstore_overdue_print (us_pstore_t *self, FILE *out, int64_t at_ms, bool json);
 
 /* Imports unit kinds from CSV (code,name,level[,reports]): level 0 is the
    province, larger is lower in the tree; reports is 1 when units of the
@@ -199,7 +223,9 @@ int us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_
                         int64_t ind_id, int month);
 
 /* Writes the next version of the cell read into before (inside a
-   transaction) and stamps it in the change stream. */
+   transaction) and stamps it in the change stream. An office's edit (not
+   a province correction) turns the submitted reports it changes, of the
+   unit and the units above it, into amended ones. */
 int us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
                         const us_pstore_cell_write_t *write);
 
@@ -371,6 +397,13 @@ int us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indic
 int us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
                       const char *unit, const char *period, uint64_t at);
 
+/* The same, nil saying the unit has nothing to report. Refused (US_EINVAL)
+   for a period that has not ended in Vietnam's time, for one where the
+   unit's subtree has no figure at all unless nil, and with nil when it
+   has figures. */
+int us_pstore_submit_as (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
+                         const char *unit, const char *period, uint64_t at, bool nil);
+
 /* Moves (unit, period) through the workflow: approve (a submitted period;
    locks it), lock (locks whatever its state), unlock or reopen (edits
    allowed again). Locking a unit needs its reporting children approved
@@ -378,7 +411,16 @@ int us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *
 int us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
                         const char *period, us_action_t action, bool force);
 
-/* Sets *locked when month of unit lies in an approved period. */
+/* The same, also setting *reported (the unit had submitted the period) and
+   recording with a lock whether it was forced and note (NULL: none), why.
+   A lock of a unit that never submitted is "locked, not reported": it
+   freezes the figures but never counts as a report. */
+int us_pstore_workflow_note (us_pstore_t *self, us_state_t *state, bool *reported,
+                             const char *unit, const char *period, us_action_t action,
+                             bool force, const char *note);
+
+/* Sets *locked when month of unit lies in a period approved (locked) for
+   the unit or any unit above it. */
 int us_pstore_locked (us_pstore_t *self, bool *locked, int64_t unit_id, int month);
 
 /* ---------------------------------------------------------------------

@@ -40,6 +40,36 @@ us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading a cell");
 }
 
+/* Turns the submitted reports that an office's edit of month changes (of
+   the unit and of every unit its figures roll up into) into amended ones,
+   which must be submitted again, and stamps them in the change stream. */
+static int
+s_amend (us_pstore_t *self, int64_t unit_id, int month)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "WITH RECURSIVE up (id) AS (SELECT ?1 UNION ALL"
+        "  SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)"
+        " UPDATE submissions SET state = 'amended' WHERE state = 'submitted'"
+        " AND unit_id IN (SELECT id FROM up) AND first <= ?2 AND last >= ?2 RETURNING id",
+        "amending submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, month);
+    int64_t ids [64];          /* a month lies in a few periods of a few units */
+    int n = 0, step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW)
+        if (n < 64)
+            ids [n++] = sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    if (step != SQLITE_DONE)
+        return us_pstore_fail (self, "amending submissions");
+    for (int k = 0; rc == 0 && k < n; k++)
+        rc = us_pstore_touch (self, US_CHANGE_SUBMISSION, ids [k]);
+    return rc;
+}
+
 /* Writes the next version of a cell: an update of the row read before, or
    a new row. */
 int
@@ -76,7 +106,11 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     sqlite3_bind_int (st, 10, w->corrected);
     rc = us_pstore_done (self, st, "writing a cell");
     int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
-    return rc ? rc : us_pstore_touch (self, US_CHANGE_CELL, id);
+    if (rc == 0)
+        rc = us_pstore_touch (self, US_CHANGE_CELL, id);
+    if (rc == 0 && !w->corrected)
+        rc = s_amend (self, w->unit_id, w->month);
+    return rc;
 }
 
 /* Binds one side of a conflict at columns col (value) to col + 3 (hlc). */

@@ -3,7 +3,9 @@
 #include "us_error.h"
 #include "us_tree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The query of each kind of change, in the order a page visits them. */
 static const char *s_units =
@@ -125,11 +127,34 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
     #undef NUL
 }
 
+/* What a replica may read: its subtree (own), the units above it (in,
+   for their names), and its root's code. */
+typedef struct {
+    const bool *in, *own;
+    int64_t len;
+    char root [US_MAX_CODE + 1];
+} s_scope_t;
+
+/* Returns true when a submission of a unit above the replica is passed on,
+   as a lock (or its end) on the replica's own unit: the office learns that
+   its figures are frozen and nothing else of the units above it. */
+static bool
+s_ancestor_lock (us_change_t *c, const s_scope_t *scope)
+{
+    if (strcmp (c->u.submission.state, "approved") != 0
+    &&  strcmp (c->u.submission.state, "reopened") != 0)
+        return false;
+    c->u.submission.unit = scope->root;
+    return true;
+}
+
 /* Visits the changes of one kind in (since, upper] readable in scope. */
 static int
 s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t since,
-         uint64_t upper, const bool *in, int64_t len, us_pstore_change_fn *fn, void *arg)
+         uint64_t upper, const s_scope_t *scope, us_pstore_change_fn *fn, void *arg)
 {
+    const bool *in = scope->in;
+    int64_t len = scope->len;
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st, sql, "reading the change stream");
     if (rc)
@@ -144,10 +169,32 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
             continue;
         us_change_t c;
         s_read (&c, kind, st);
+        if (kind == US_CHANGE_SUBMISSION && !scope->own [unit] && !s_ancestor_lock (&c, scope))
+            continue;
         rc = fn (arg, &c);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading the change stream");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Reads the code of unit id into buf. */
+static int
+s_root_code (us_pstore_t *self, char *buf, size_t size, int64_t id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT code FROM units WHERE id = ?",
+                             "reading the change stream's root");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (buf, size, "%s", us_db_text (st, 0));
+    else
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream's root");
     sqlite3_reset (st);
     return rc;
 }
@@ -164,18 +211,25 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
     if (rc)
         return rc;
     bool *in = calloc ((size_t) len + 1, sizeof *in);
-    if (!in) {
+    bool *own = calloc ((size_t) len + 1, sizeof *own);
+    if (!in || !own) {
+        free (in);
+        free (own);
         free (parent);
         return us_error_set (US_ENOMEM, "out of memory reading the change stream");
     }
     /* The replica's subtree, and the units above it for their names. */
     us_tree_scope (in, parent, len, root, true);
+    us_tree_scope (own, parent, len, root, false);
+    s_scope_t scope = { in, own, len, "" };
+    rc = s_root_code (self, scope.root, sizeof scope.root, root);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
                                     &s_conflicts, &s_submissions };
     for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
         rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
-                      in, len, fn, arg);
+                      &scope, fn, arg);
     free (in);
+    free (own);
     free (parent);
     return rc;
 }

@@ -183,6 +183,27 @@ static const char s_v5 [] =
     "  action TEXT NOT NULL, detail TEXT NOT NULL);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '5');";
 
+/* Schema 6: the reporting schedules (us_pstore_schedules.c): which report
+   kinds of unit make for which period type, with which indicators (empty:
+   all) and by which deadline rule; the default set is that of the law's
+   calendar, monthly figures by the 20th of the following month. A
+   submission marks whether the unit said it had nothing to report, whether
+   the unit reported at all (a lock of a unit that never submitted is
+   "locked, not reported"), and whether an approval was forced, and why. */
+static const char s_v6 [] =
+    "CREATE TABLE schedules ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    "  period TEXT NOT NULL CHECK (period IN ('month', 'quarter', 'half', 'year')),"
+    "  kinds TEXT NOT NULL, indicators TEXT NOT NULL DEFAULT '',"
+    "  deadline TEXT NOT NULL DEFAULT '1:20', position INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO schedules (code, name, period, kinds, deadline, position) VALUES"
+    "  ('monthly', 'Số liệu hằng tháng', 'month', 'district sector commune park', '1:20', 0);"
+    "ALTER TABLE submissions ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE submissions ADD COLUMN reported INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE submissions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE submissions ADD COLUMN note TEXT NOT NULL DEFAULT '';"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '6');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -214,6 +235,7 @@ static const s_step_t s_steps [] = {
     { 3, s_v3, NULL },
     { 4, s_v4, NULL },
     { 5, s_v5, NULL },
+    { 6, s_v6, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -190,7 +190,7 @@ s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
 {
     sqlite3_stmt *st = us_pstore_stmt (store,
         "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
-        " AND state IN ('submitted', 'approved')");
+        " AND (state = 'submitted' OR (state = 'approved' AND reported))");
     if (!st)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);

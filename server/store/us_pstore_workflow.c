@@ -1,7 +1,10 @@
 /*  us_pstore_workflow: submissions and the report workflow. */
 #include "us_pstore_sql.h"
+#include "us_calendar.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_limits.h"
+#include "us_text.h"
 #include "us_period.h"
 #include "us_pstore_report.h"
 #include "us_report.h"
@@ -57,24 +60,92 @@ s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, us_stat
     return rc ? rc : us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
 }
 
-/* Checks the period's rules on the unit's consolidated figures. */
+/* Reads whether (unit, period) was ever reported: submitted, or approved
+   after a submission. */
 static int
-s_rules (us_pstore_t *self, const char *period, const char *unit)
+s_reported (us_pstore_t *self, bool *reported, int64_t unit_id, const char *period)
 {
-    us_report_t *report;
-    int rc = us_pstore_report_build (&report, self, period, unit);
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT state = 'submitted' OR (state = 'approved' AND reported) FROM submissions"
+        " WHERE unit_id = ? AND period = ?", "reading submissions");
     if (rc)
         return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    *reported = step == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading submissions");
+}
+
+/* Records, with a lock, whether the unit had reported, whether the lock
+   was forced and the note saying why. */
+static int
+s_lock_write (us_pstore_t *self, int64_t unit_id, const char *period, bool reported,
+              bool forced, const char *note)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "UPDATE submissions SET reported = ?, forced = ?, note = ? WHERE unit_id = ?"
+        " AND period = ?", "writing submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, reported);
+    sqlite3_bind_int (st, 2, forced);
+    sqlite3_bind_text (st, 3, note ? note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 4, unit_id);
+    sqlite3_bind_text (st, 5, period, -1, SQLITE_STATIC);
+    return us_pstore_done (self, st, "writing submissions");
+}
+
+/* Marks a submission as nil (nothing to report) or not. */
+static int
+s_nil_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, bool nil)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "UPDATE submissions SET nil = ? WHERE unit_id = ? AND period = ?", "writing submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, nil);
+    sqlite3_bind_int64 (st, 2, unit_id);
+    sqlite3_bind_text (st, 3, p->text, -1, SQLITE_STATIC);
+    return us_pstore_done (self, st, "writing submissions");
+}
+
+/* Checks that a submission of the unit's consolidated figures means
+   something: the period has ended, there are figures (or nil says there is
+   nothing to report, and there is none), and the rules hold. */
+static int
+s_rules (us_pstore_t *self, const us_period_t *p, const char *unit, bool nil)
+{
+    if (us_calendar_in_future (p, us_calendar_now_ms ()))
+        return us_error_set (US_EINVAL, "submission refused: %s has not ended yet", p->text);
+    us_report_t *report;
+    int rc = us_pstore_report_build (&report, self, p->text, unit);
+    if (rc)
+        return rc;
+    bool figures = us_report_has_figures (report, 0);
     char broken [256];
-    rc = us_report_check_rules (broken, sizeof broken, report, unit);
+    if (!figures && !nil)
+        rc = us_error_set (US_EINVAL, "submission refused: no figure of %s was entered for %s "
+                           "(submit --nil when there is nothing to report)", unit, p->text);
+    else
+    if (figures && nil)
+        rc = us_error_set (US_EINVAL, "submission refused: %s has figures for %s; a nil report "
+                           "says there are none", unit, p->text);
+    else
+    if (us_report_check_rules (broken, sizeof broken, report, unit) != 0)
+        rc = us_error_set (US_EINVAL, "submission refused: %s", broken);
     us_report_destroy (&report);
-    return rc ? us_error_set (US_EINVAL, "submission refused: %s", broken) : 0;
+    return rc;
 }
 
 /* Records a submission inside the transaction. */
 static int
 s_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
-          const us_period_t *p, const char *unit, uint64_t at)
+          const us_period_t *p, const char *unit, uint64_t at, bool nil)
 {
     int64_t unit_id;
     int rc = us_pstore_unit_id (self, &unit_id, unit);
@@ -89,9 +160,13 @@ s_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
         return rc;
     if (*state == US_STATE_APPROVED)
         return 0;               /* already approved: submitting again changes nothing */
-    if ((rc = s_rules (self, p->text, unit)) != 0)
+    if ((rc = s_rules (self, p, unit, nil)) != 0)
         return rc;
     rc = s_state_write (self, unit_id, p, US_STATE_SUBMITTED, at);
+    if (rc == 0)
+        rc = s_nil_write (self, unit_id, p, nil);
+    if (rc == 0)
+        rc = s_lock_write (self, unit_id, p->text, true, false, NULL);
     if (rc == 0)
         *state = US_STATE_SUBMITTED;
     return rc;
@@ -102,6 +177,14 @@ int
 us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
                   const char *unit, const char *period, uint64_t at)
 {
+    return us_pstore_submit_as (self, state, replica, unit, period, at, false);
+}
+
+/* Records a submission, nil or not, of unit for period by a replica. */
+int
+us_pstore_submit_as (us_pstore_t *self, us_state_t *state, const us_replica_t *replica,
+                     const char *unit, const char *period, uint64_t at, bool nil)
+{
     us_period_t p;
     *state = US_STATE_DRAFT;
     int rc = us_period_parse (&p, period);
@@ -109,7 +192,7 @@ us_pstore_submit (us_pstore_t *self, us_state_t *state, const us_replica_t *repl
         rc = us_pstore_begin (self);
     if (rc)
         return rc;
-    rc = s_submit (self, state, replica, &p, unit, at);
+    rc = s_submit (self, state, replica, &p, unit, at, nil);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc)
@@ -144,12 +227,46 @@ s_children_approved (us_pstore_t *self, int64_t unit_id, const us_period_t *p)
     return rc;
 }
 
+/* Sets *all when the unit's submitted (or approved, reported) reports
+   cover every month of the period: a quarter whose months were each
+   submitted has been submitted. */
+static int
+s_months_submitted (us_pstore_t *self, bool *all, int64_t unit_id, const us_period_t *p)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT COUNT(*) FROM (WITH RECURSIVE m (k) AS (SELECT ?2 UNION ALL"
+        "  SELECT k + 1 FROM m WHERE k < ?3)"
+        " SELECT k FROM m WHERE NOT EXISTS (SELECT 1 FROM submissions s WHERE s.unit_id = ?1"
+        "   AND s.first <= m.k AND s.last >= m.k"
+        "   AND (s.state = 'submitted' OR (s.state = 'approved' AND s.reported))))",
+        "reading submissions");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, unit_id);
+    sqlite3_bind_int (st, 2, p->first);
+    sqlite3_bind_int (st, 3, p->last);
+    int step = sqlite3_step (st);
+    *all = step == SQLITE_ROW && sqlite3_column_int64 (st, 0) == 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading submissions");
+}
+
 /* Checks whether action may move (unit, period) from state now. */
 static int
 s_may (us_pstore_t *self, int64_t unit_id, const us_period_t *p, const char *unit,
        us_state_t now, us_action_t action, bool force)
 {
     bool lock = action == US_ACTION_APPROVE || action == US_ACTION_LOCK;
+    bool months = false;
+    if (action == US_ACTION_APPROVE && !force && now != US_STATE_SUBMITTED
+    &&  now != US_STATE_APPROVED) {
+        int rc = s_months_submitted (self, &months, unit_id, p);
+        if (rc)
+            return rc;
+        if (months)
+            now = US_STATE_SUBMITTED;
+    }
     if (action == US_ACTION_APPROVE && !force && now != US_STATE_SUBMITTED)
         return us_error_set (US_EINVAL, "%s has not submitted %s (it is %s); use --force to "
                              "approve anyway", unit, p->text, us_state_name (now));
@@ -166,6 +283,20 @@ int
 us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
                     const char *period, us_action_t action, bool force)
 {
+    bool reported;
+    return us_pstore_workflow_note (self, state, &reported, unit, period, action, force, NULL);
+}
+
+/* Moves (unit, period) through the workflow, with a note on a forced lock. */
+int
+us_pstore_workflow_note (us_pstore_t *self, us_state_t *state, bool *reported,
+                         const char *unit, const char *period, us_action_t action, bool force,
+                         const char *note)
+{
+    *reported = false;
+    if (note && (strlen (note) > US_MAX_NOTE || !us_text_utf8_valid (note)))
+        return us_error_set (US_EINVAL, "the note must be valid text of at most %d bytes",
+                             US_MAX_NOTE);
     us_period_t p;
     int64_t unit_id;
     us_state_t now;
@@ -184,7 +315,15 @@ us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
     if (rc == 0)
         rc = s_may (self, unit_id, &p, unit, now, action, force);
     if (rc == 0)
+        rc = s_reported (self, reported, unit_id, p.text);
+    bool months = false;
+    if (rc == 0 && lock && !*reported)
+        rc = s_months_submitted (self, &months, unit_id, &p);
+    *reported = *reported || months;
+    if (rc == 0)
         rc = s_state_write (self, unit_id, &p, next, us_hlc_make (us_hlc_wall_ms (), 0));
+    if (rc == 0 && lock)
+        rc = s_lock_write (self, unit_id, p.text, *reported, force, note);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
@@ -195,14 +334,18 @@ us_pstore_workflow (us_pstore_t *self, us_state_t *state, const char *unit,
     return 0;
 }
 
-/* Sets *locked when the month of a unit lies in an approved period. */
+/* Sets *locked when the month of a unit lies in a period approved for the
+   unit or for a unit above it: an approval freezes everything that rolls
+   up into it. */
 int
 us_pstore_locked (us_pstore_t *self, bool *locked, int64_t unit_id, int month)
 {
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st,
-        "SELECT 1 FROM submissions WHERE unit_id = ? AND state = 'approved'"
-        " AND first <= ? AND last >= ?", "reading locks");
+        "WITH RECURSIVE up (id) AS (SELECT ?1 UNION ALL"
+        "  SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)"
+        " SELECT 1 FROM submissions s JOIN up ON s.unit_id = up.id WHERE s.state = 'approved'"
+        " AND s.first <= ?2 AND s.last >= ?3 LIMIT 1", "reading locks");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, unit_id);

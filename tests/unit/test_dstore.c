@@ -4,6 +4,7 @@
 #include "us_catalog.h"
 #include "us_codec.h"
 #include "us_db.h"
+#include "us_calendar.h"
 #include "us_dstore.h"
 #include "us_dstore_schema.h"
 #include "us_error.h"
@@ -958,6 +959,7 @@ Test (dstore, new_epoch)
 /* Submissions queue canonical periods; the server's answer settles them. */
 Test (dstore, submit)
 {
+    s_set ("QT.DAKRONG", "2022-02", "members.new", "0");        /* a zero is a figure */
     cr_assert_eq (us_dstore_submit (s_store, "2022-h1"), 0, "%s", us_error_msg ());
     cr_assert_eq (us_dstore_submit (s_store, "2022-13"), US_EINVAL);
     char period [US_PERIOD_TEXT];
@@ -967,6 +969,29 @@ Test (dstore, submit)
     cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), US_ENOTFOUND);
     cr_assert_eq (us_dstore_submit (s_store, "2022-H1"), 0);
     cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), 0, "queued again");
+}
+
+/* A period without any figure is refused unless nil, nil is refused when
+   there are figures, a period that has not ended is refused even as nil;
+   the queued nil submission says so. */
+Test (dstore, submit_means_something)
+{
+    char period [US_PERIOD_TEXT];
+    cr_assert_eq (us_dstore_submit (s_store, "2022-05"), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "no figure"), "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_next_submit (s_store, period, sizeof period), US_ENOTFOUND);
+    cr_assert_eq (us_dstore_submit_as (s_store, "2022-05", true), 0, "%s", us_error_msg ());
+    cr_assert (us_dstore_submit_nil (s_store, "2022-05"));
+    int next = us_calendar_month_at (us_calendar_now_ms ()) + 1;
+    char future [16];
+    us_month_format (future, next);
+    cr_assert_eq (us_dstore_submit_as (s_store, future, true), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "not ended"), "%s", us_error_msg ());
+    s_set ("QT.DAKRONG", "2022-06", "members.new", "4");
+    cr_assert_eq (us_dstore_submit_as (s_store, "2022-06", true), US_EINVAL);
+    cr_assert_not_null (strstr (us_error_msg (), "has figures"), "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_submit (s_store, "2022-06"), 0, "%s", us_error_msg ());
+    cr_assert_not (us_dstore_submit_nil (s_store, "2022-06"));
 }
 
 /* A broken rule (more admitted to the Party than introduced) refuses the
@@ -1275,7 +1300,8 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
         "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
         "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
         "SELECT id, epoch, seq, unit, indicator, month, value, outcome, reason, server_value,"
-        " at FROM history ORDER BY id", "SELECT * FROM pending_submits ORDER BY period",
+        " at FROM history ORDER BY id", 
+        "SELECT period, at, state, reason FROM pending_submits ORDER BY period",
         "SELECT id, unit, indicator, month, winner_value, winner_author, loser_value,"
         " loser_author, rule, at >> 16 FROM conflicts ORDER BY id" };
     const int n_kept = sizeof kept / sizeof kept [0];

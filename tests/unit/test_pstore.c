@@ -386,14 +386,19 @@ Test (pstore, submit)
     us_replica_t rep;
     s_enroll (&keys, &rep, "QT.DAKRONG");
     us_state_t state = US_STATE_DRAFT;
-    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123), 0,
-                  "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123),
+                  US_EINVAL, "a period without any figure needs nil");
+    cr_assert_eq (us_pstore_submit_as (s_store, &state, &rep, "QT.DAKRONG", "2022-h1", 123, true),
+                  0, "%s", us_error_msg ());
     cr_assert_eq (state, US_STATE_SUBMITTED);
     sqlite3 *db = us_pstore_db (s_store);
     char buf [32];
     cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT period FROM submissions"),
                       "2022-H1");
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 6"), 1);
+    cr_assert_eq (us_test_int (db, "SELECT nil FROM submissions"), 1);
+    cr_assert_eq (us_pstore_submit_as (s_store, &state, &rep, "QT.DAKRONG", "2200-12", 1, true),
+                  US_EINVAL, "a period that has not ended");
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.HUONGHOA", "2022-H1", 1), US_EPERM);
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2022-H7", 1), US_EINVAL);
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.NOWHERE", "2022", 1), US_ENOTFOUND);
@@ -412,11 +417,11 @@ Test (pstore, workflow)
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_APPROVE, false), US_EINVAL, "nothing was submitted");
     us_state_t sub;
-    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1), 0);
+    cr_assert_eq (us_pstore_submit_as (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 1, true), 0);
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_APPROVE, false), 0, "%s", us_error_msg ());
     cr_assert_eq (state, US_STATE_APPROVED);
-    cr_assert_eq (us_pstore_submit (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2), 0);
+    cr_assert_eq (us_pstore_submit_as (s_store, &sub, &rep, "QT.DAKRONG", "2022-H1", 2, true), 0);
     cr_assert_eq (sub, US_STATE_APPROVED);
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-H1",
                                       US_ACTION_REOPEN, false), 0);
@@ -678,6 +683,121 @@ Test (pstore, errors_keep_their_cause)
     cr_assert_eq (us_pstore_chain_rows (s_store, &rows), US_EIO);
     cr_assert_not_null (strstr (us_error_msg (), "audit chain"), "%s", us_error_msg ());
     cr_assert_not_null (strstr (us_error_msg (), "audit_head"), "%s", us_error_msg ());
+}
+
+/* Writes members.new of unit for month in its own transaction, as an
+   office's edit (corrected false) or a province correction. */
+static void
+s_cell (const char *unit, int month, int64_t value, bool corrected)
+{
+    us_pstore_ind_t ind;
+    cr_assert_eq (us_pstore_indicator (s_store, &ind, "members.new"), 0, "%s", us_error_msg ());
+    us_pstore_cell_t before;
+    cr_assert_eq (us_pstore_begin (s_store), 0);
+    cr_assert_eq (us_pstore_cell_get (s_store, &before, s_unit (unit), ind.id, month), 0);
+    us_pstore_cell_write_t w = { .unit_id = s_unit (unit), .ind_id = ind.id, .month = month,
+                                 .value = value, .hlc = 1, .replica = "", .author = "a",
+                                 .note = "", .corrected = corrected };
+    cr_assert_eq (us_pstore_cell_put (s_store, &before, &w), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_commit (s_store), 0);
+}
+
+/* Schedules import all or nothing, checking kinds, indicators, period
+   types and deadlines; a new store has the default monthly schedule. */
+Test (pstore, schedules_import)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM schedules WHERE code = 'monthly'"), 1);
+    char path [160];
+    int count = -1;
+    cr_assert_eq (us_pstore_import_schedules (s_store, &count, s_file (path, sizeof path, "s.csv",
+        "code,name,period,kinds,indicators,deadline\n"
+        "m,Hằng tháng,month,district sector,,\n"
+        "h,Sáu tháng,half,district,members.new,0:15\n")), 0, "%s", us_error_msg ());
+    cr_assert_eq (count, 2);
+    char buf [32];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db,
+                      "SELECT group_concat (code || '=' || deadline, ' ') FROM schedules"),
+                      "m=1:20 h=0:15");
+    const char *bad [] = {
+        "m,M,week,district,,1:20\n", "m,M,month,village,,1:20\n",
+        "m,M,month,district,nothing.here,1:20\n", "m,M,month,district,,1:0\n",
+        "m,M,month,,,1:20\n", "m,,month,district,,1:20\n", "m,M,month,district,,1:20\nm,N,half,district,,1:20\n" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char text [256];
+        snprintf (text, sizeof text, "code,name,period,kinds,indicators,deadline\n%s", bad [i]);
+        cr_assert_eq (us_pstore_import_schedules (s_store, &count, s_file (path, sizeof path,
+                      "bad.csv", text)), US_EINVAL, "%s", bad [i]);
+        cr_assert_eq (count, 0);
+        cr_assert_not_null (strstr (us_error_msg (), "nothing imported"), "%s", us_error_msg ());
+        cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM schedules"), 2, "%s", bad [i]);
+    }
+}
+
+/* Approving a district freezes its grassroots union's months; a lock of
+   the province freezes every unit; months outside stay open. */
+Test (pstore, locks_freeze_the_subtree)
+{
+    s_import_units ();
+    int jan = us_test_month (2023, 1), feb = us_test_month (2023, 2);
+    us_state_t state;
+    bool locked, reported;
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2023-01",
+                                      US_ACTION_LOCK, true), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_locked (s_store, &locked, s_unit ("QT.DAKRONG.CS1"), jan), 0);
+    cr_assert (locked, "the grassroots union under the locked district");
+    cr_assert_eq (us_pstore_locked (s_store, &locked, s_unit ("QT.HUONGHOA"), jan), 0);
+    cr_assert_not (locked, "a sibling district");
+    cr_assert_eq (us_pstore_locked (s_store, &locked, s_unit ("QT.DAKRONG.CS1"), feb), 0);
+    cr_assert_not (locked, "another month");
+    cr_assert_eq (us_pstore_workflow_note (s_store, &state, &reported, "QT", "2023-Q1",
+                                           US_ACTION_LOCK, true, "closing"), 0);
+    cr_assert_not (reported, "the province never submitted");
+    cr_assert_eq (us_pstore_locked (s_store, &locked, s_unit ("QT.CDN.YTE"), feb), 0);
+    cr_assert (locked, "every unit under the locked province");
+    sqlite3 *db = us_pstore_db (s_store);
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT forced || reported || note"
+                      " FROM submissions WHERE period = '2023-Q1'"), "10closing");
+}
+
+/* An office's edit of a submitted month amends the unit's and its
+   ancestors' submitted reports; a province correction does not; a lock of
+   a unit that never submitted is not reported. */
+Test (pstore, edits_amend)
+{
+    s_import_units ();
+    us_keys_t keys;
+    us_replica_t rep;
+    s_enroll (&keys, &rep, "QT.DAKRONG");
+    int jan = us_test_month (2023, 1);
+    s_cell ("QT.DAKRONG.CS1", jan, 5, false);
+    us_state_t state;
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2023-Q1", 1), 0,
+                  "%s", us_error_msg ());
+    sqlite3 *db = us_pstore_db (s_store);
+    char buf [32];
+    s_cell ("QT.DAKRONG.CS1", jan, 6, true);
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT state FROM submissions"),
+                      "submitted", "a province correction does not amend");
+    int64_t before = us_test_int (db, "SELECT MAX (seq) FROM changelog WHERE kind = 6");
+    s_cell ("QT.DAKRONG.CS1", jan, 7, false);
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT state FROM submissions"),
+                      "amended", "the grassroots edit amends the district's report");
+    cr_assert_gt (us_test_int (db, "SELECT MAX (seq) FROM changelog WHERE kind = 6"), before,
+                  "the amendment is stamped anew in the change stream");
+    cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2023-Q1",
+                                      US_ACTION_APPROVE, false), US_EINVAL,
+                  "an amended report is not approved without --force");
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2023-Q1", 2), 0);
+    cr_assert_eq (state, US_STATE_SUBMITTED);
+    bool reported;
+    cr_assert_eq (us_pstore_workflow_note (s_store, &state, &reported, "QT.HUONGHOA", "2023-Q1",
+                                           US_ACTION_LOCK, true, NULL), 0);
+    cr_assert_not (reported);
+    cr_assert_eq (us_pstore_workflow_note (s_store, &state, &reported, "QT.DAKRONG", "2023-Q1",
+                                           US_ACTION_APPROVE, false, NULL), 0);
+    cr_assert (reported);
 }
 
 /* A new store has a random incarnation; a new one replaces it on disk; a

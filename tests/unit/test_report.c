@@ -375,16 +375,16 @@ Test (report, completeness)
 }
 
 /* The deadline of a period's report is the 20th of the next month, end of
-   day UTC, across the turn of the year too. */
+   day in Vietnam's time (UTC+7), across the turn of the year too. */
 Test (report, deadline)
 {
     us_period_t p;
     cr_assert_eq (us_period_parse (&p, "2022-H1"), 0);
-    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1658361599 * 1000);   /* 2022-07-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1658336399 * 1000 + 999);   /* 2022-07-20 23:59:59.999 UTC+7 */
     cr_assert_eq (us_period_parse (&p, "2022"), 0);
-    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1674259199 * 1000);   /* 2023-01-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1674233999 * 1000 + 999);   /* 2023-01-20 23:59:59.999 UTC+7 */
     cr_assert_eq (us_period_parse (&p, "2022-05"), 0);
-    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1655769599 * 1000);   /* 2022-06-20 23:59:59 */
+    cr_assert_eq (us_period_deadline_ms (&p), (int64_t) 1655744399 * 1000 + 999);   /* 2022-06-20 23:59:59.999 UTC+7 */
 }
 
 /* A submission stamped after the deadline counts as late, one before it as

@@ -31,6 +31,8 @@ Test (types, states_and_actions)
     cr_assert_eq (s, US_STATE_APPROVED);
     cr_assert_str_eq (us_state_name (US_STATE_REOPENED), "reopened");
     cr_assert_str_eq (us_state_name (US_STATE_DRAFT), "draft");
+    cr_assert_eq (us_state_parse (&s, "amended"), 0);
+    cr_assert_eq (s, US_STATE_AMENDED);
     cr_assert_eq (us_state_parse (&s, "locked"), US_EINVAL);
     cr_assert_str_eq (us_state_name ((us_state_t) -1), "");
     us_action_t a;
