@@ -9,6 +9,7 @@
 #include "us_hlc.h"
 #include "us_import.h"
 #include "us_keys.h"
+#include "us_limits.h"
 #include "us_period.h"
 #include "us_dstore_report.h"
 #include "us_print.h"
@@ -1398,6 +1399,57 @@ s_apply_rest (us_dstore_t *self, const us_changes_t *c)
     return rc;
 }
 
+/* Returns true when s is a code, or empty where empty is allowed. */
+static bool
+s_code_ok (const char *s, bool empty_ok)
+{
+    return (empty_ok && s && !*s) || (s && us_text_code_valid (s));
+}
+
+/* Checks the codes and texts of a pulled page before any of it is kept:
+   codes as the province's imports allow them, texts UTF-8 without
+   control characters (notes may hold line breaks). */
+static int
+s_page_check (const us_changes_t *c)
+{
+    #define BAD(what, i) us_error_set (US_EPROTO, "the server's page holds a bad %s " \
+                                       "(entry %zu): codes or UTF-8 text expected", what, i)
+    for (size_t i = 0; i < c->n_units; i++) {
+        const us_unit_def_t *u = &c->units [i];
+        if (!s_code_ok (u->code, false) || !s_code_ok (u->parent, true)
+        ||  !s_code_ok (u->kind, false) || !us_text_utf8_valid (u->name))
+            return BAD ("unit", i);
+    }
+    for (size_t i = 0; i < c->n_indicators; i++) {
+        const us_indicator_def_t *d = &c->indicators [i];
+        if (!s_code_ok (d->code, false) || !us_text_utf8_valid (d->name)
+        ||  !us_text_utf8_valid (d->rule))
+            return BAD ("indicator", i);
+    }
+    for (size_t i = 0; i < c->n_cells; i++) {
+        const us_cell_change_t *x = &c->cells [i];
+        if (!s_code_ok (x->unit, false) || !s_code_ok (x->indicator, false)
+        ||  !us_text_utf8_valid (x->author) || !us_text_utf8_valid_lines (x->note))
+            return BAD ("figure", i);
+    }
+    for (size_t i = 0; i < c->n_targets; i++)
+        if (!s_code_ok (c->targets [i].unit, false) || !s_code_ok (c->targets [i].indicator, false))
+            return BAD ("target", i);
+    for (size_t i = 0; i < c->n_conflicts; i++) {
+        const us_conflict_notice_t *k = &c->conflicts [i];
+        if (!s_code_ok (k->unit, false) || !s_code_ok (k->indicator, false)
+        ||  !us_text_utf8_valid (k->winner_author) || !us_text_utf8_valid (k->loser_author)
+        ||  !us_text_utf8_valid (k->rule))
+            return BAD ("conflict", i);
+    }
+    for (size_t i = 0; i < c->n_submissions; i++)
+        if (!s_code_ok (c->submissions [i].unit, false)
+        ||  !us_text_utf8_valid (c->submissions [i].state))
+            return BAD ("submission", i);
+    #undef BAD
+    return 0;
+}
+
 /* Applies a Changes page and its checkpoint in one transaction. */
 int
 us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c)
@@ -1408,6 +1460,12 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return rc;
     if (c->next < cp)
         return us_error_set (US_EPROTO, "server went back in its change stream");
+    if (c->more && c->next == cp)
+        return us_error_set (US_EPROTO, "server sent a page that does not advance its "
+                             "change stream");
+    rc = s_page_check (c);
+    if (rc)
+        return rc;
     rc = us_db_begin (self->db);
     if (rc == 0) rc = s_apply_units (self, c);
     if (rc == 0) rc = s_apply_indicators (self, c);
@@ -1576,10 +1634,13 @@ s_status_lists (us_dstore_t *self, FILE *out, bool json)
                 s_cell_text (line, sizeof line, st, 0, 1, 2, 3);
                 if (n == 0)
                     fprintf (out, "%s:\n", titles [q]);
+                /* Authors and reasons may come from the wire: escaped. */
+                char text [US_TEXT_SAFE (US_MAX_REASON)];
+                us_text_safe (text, sizeof text, us_db_text (st, q == 0 ? 4 : 5));
                 if (q == 0)
-                    fprintf (out, "  %s (by %s)\n", line, us_db_text (st, 4));
+                    fprintf (out, "  %s (by %s)\n", line, text);
                 else
-                    fprintf (out, "  %s: %s\n", line, us_db_text (st, 5));
+                    fprintf (out, "  %s: %s\n", line, text);
             }
             n++;
         }
@@ -1629,10 +1690,13 @@ s_status_conflicts (us_dstore_t *self, FILE *out, bool json)
         else {
             if (n == 0)
                 fputs ("Conflicts settled by the province:\n", out);
+            char wa [US_TEXT_SAFE (US_MAX_CODE)], la [US_TEXT_SAFE (US_MAX_CODE)];
+            char rule [US_TEXT_SAFE (US_MAX_CODE)];
             fprintf (out, "  %s %s %s: kept %s (%s) over %s (%s); rule %s\n",
                      us_db_text (st, 0), m, us_db_text (st, 1), us_db_text (st, 3),
-                     us_db_text (st, 4), us_db_text (st, 5), us_db_text (st, 6),
-                     us_db_text (st, 7));
+                     us_text_safe (wa, sizeof wa, us_db_text (st, 4)), us_db_text (st, 5),
+                     us_text_safe (la, sizeof la, us_db_text (st, 6)),
+                     us_text_safe (rule, sizeof rule, us_db_text (st, 7)));
         }
         n++;
     }
@@ -1993,6 +2057,81 @@ int
 us_dstore_report (us_dstore_t *self, us_report_t **report_p, const char *period)
 {
     return us_dstore_report_build (report_p, self->db, period, self->unit);
+}
+
+/* Keeps the signed audit head of a Welcome. */
+int
+us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w)
+{
+    if (w->audit_hash.len != 32 || w->audit_signature.len != 64 || w->audit_key.len != 32)
+        return 0;
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, w->audit_records, w->audit_hash.data);
+    if (us_keys_verify (w->audit_key.data, w->audit_signature.data, 64,
+                        (const uint8_t *) text, strlen (text)) != 0)
+        return us_error_set (US_ECORRUPT, "the server's audit head of %llu records is not "
+                             "signed by the key it names", (unsigned long long) w->audit_records);
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "INSERT OR IGNORE INTO audit_heads (records, hash, signature, key, seen_ms)"
+        " VALUES (?, ?, ?, ?, ?)");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) w->audit_records);
+    sqlite3_bind_blob (st, 2, w->audit_hash.data, 32, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 3, w->audit_signature.data, 64, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 4, w->audit_key.data, 32, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    rc = sqlite3_step (st) == SQLITE_DONE ? 0
+       : us_error_set (US_EIO, "keeping the audit head: %s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Loads the heads kept, oldest first. */
+int
+us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n)
+{
+    *heads_p = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db,
+        "SELECT records, hash, signature, key, seen_ms FROM audit_heads ORDER BY records");
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            us_dstore_head_t *grown = realloc (*heads_p, cap * sizeof *grown);
+            if (!grown) {
+                rc = us_error_set (US_ENOMEM, "out of memory");
+                break;
+            }
+            *heads_p = grown;
+        }
+        us_dstore_head_t *h = &(*heads_p) [*n];
+        memset (h, 0, sizeof *h);
+        h->records = (uint64_t) sqlite3_column_int64 (st, 0);
+        if (sqlite3_column_bytes (st, 1) == 32)
+            memcpy (h->hash, sqlite3_column_blob (st, 1), 32);
+        if (sqlite3_column_bytes (st, 2) == 64)
+            memcpy (h->signature, sqlite3_column_blob (st, 2), 64);
+        if (sqlite3_column_bytes (st, 3) == 32)
+            memcpy (h->key, sqlite3_column_blob (st, 3), 32);
+        h->seen_ms = sqlite3_column_int64 (st, 4);
+        (*n)++;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_error_set (US_EIO, "reading the audit heads: %s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (st);
+    if (rc) {
+        free (*heads_p);
+        *heads_p = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /*  ----------------------------------------------------------------------

@@ -117,6 +117,23 @@ bool us_dstore_submit_nil (us_dstore_t *self, const char *period);
 /* Fills a Hello from the store's state. */
 int us_dstore_hello (us_dstore_t *self, us_hello_t *hello);
 
+/* A signed head of the server's audit chain, as the office keeps it. */
+typedef struct {
+    uint64_t records;
+    uint8_t hash [32];
+    uint8_t signature [64];
+    uint8_t key [32];
+    int64_t seen_ms;
+} us_dstore_head_t;
+
+/* Keeps the signed audit head a Welcome carries, when its signature
+   verifies; a Welcome without one (an older server) is passed over. */
+int us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w);
+
+/* Loads the heads kept, oldest first, into a new array *heads_p of *n
+   (the caller frees it). */
+int us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n);
+
 /* Takes in the server's Welcome: adopts its clock and, when the server has
    seen more of this replica than the store remembers (a restored backup),
    starts a new epoch and renumbers the outbox; when the province went back

@@ -120,12 +120,20 @@ static const char s_v4 [] =
 static const char s_v5 [] =
     "ALTER TABLE pending_submits ADD COLUMN nil INTEGER NOT NULL DEFAULT 0;";
 
+/* 6: the signed heads of the server's audit chain this office has
+   seen, one per length, checked by `unionsync audit check`. */
+static const char s_v6 [] =
+    "CREATE TABLE audit_heads ("
+    "  records INTEGER PRIMARY KEY, hash BLOB NOT NULL, signature BLOB NOT NULL,"
+    "  key BLOB NOT NULL, seen_ms INTEGER NOT NULL);";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
     { 3, "the successors of ended units", s_v3 },
     { 4, "acknowledged edits can be sent again", s_v4 },
     { 5, "nil submissions", s_v5 },
+    { 6, "the audit heads seen", s_v6 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

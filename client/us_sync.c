@@ -4,10 +4,14 @@
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_keys.h"
 
 #include <errno.h>
+
+#define US_SYNC_PAGES 5000
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 /* A Lazy Pirate connection: a DEALER we close and reopen on timeouts. */
@@ -270,6 +274,8 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         link->server_epoch = reply->welcome.epoch;
         rc = us_dstore_welcome (store, stats, &reply->welcome);
     }
+    if (rc == 0)
+        rc = us_dstore_head_add (store, &reply->welcome);
     us_msg_destroy (&reply);
     /* One line, whatever the progress setting: the clerk should know. */
     if (rc == 0 && stats->went_back)
@@ -424,7 +430,10 @@ int
 us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
               const us_sync_opts_t *opts)
 {
-    for (int guard = 0; guard < 1000000; guard++) {
+    /* One sync reads at most US_SYNC_PAGES pages (of 2,000 entries, more
+       than a province's whole stream); a server that never says "no more"
+       cannot keep the office pulling for ever. */
+    for (int page = 0; page < US_SYNC_PAGES; page++) {
         us_msg_t req = { .type = US_MSG_PULL };
         int rc = us_dstore_checkpoint (store, &req.pull.since);
         if (rc)
@@ -446,7 +455,8 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (!more)
             return 0;
     }
-    return us_error_set (US_EPROTO, "server never finished its change stream");
+    return us_error_set (US_EPROTO, "server sent more than %d pages in one sync; the rest "
+                         "comes at the next sync", US_SYNC_PAGES);
 }
 
 /* Opens a link into *self_p; returns 0 or the code of the failure. */
@@ -535,4 +545,79 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     us_sync_link_destroy (&link);
     int end = us_dstore_relaxed (store, false);
     return rc ? rc : end;
+}
+
+/* Checks one run of held heads against the server's answer. */
+static int
+s_heads_check (const us_dstore_head_t *heads, size_t n, const us_welcome_t *w)
+{
+    if (w->n_audit_proof != n)
+        return us_error_set (US_EPROTO, "the server answered %zu of %zu audit heads "
+                             "(is it older than this office?)", w->n_audit_proof, n);
+    for (size_t i = 0; i < n; i++) {
+        const us_dstore_head_t *h = &heads [i];
+        char text [US_HEAD_TEXT], when [32];
+        time_t t = (time_t) (h->seen_ms / 1000);
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+        us_keys_head_text (text, sizeof text, h->records, h->hash);
+        if (us_keys_verify (h->key, h->signature, 64, (const uint8_t *) text, strlen (text)) != 0
+        ||  memcmp (h->key, heads [0].key, 32) != 0)
+            return us_error_set (US_ECORRUPT, "the audit head of %llu records kept here "
+                                 "(seen %s) is not signed by the province's key",
+                                 (unsigned long long) h->records, when);
+        const us_bytes_t *p = &w->audit_proof [i];
+        if (p->len != 32 || memcmp (p->data, h->hash, 32) != 0)
+            return us_error_set (US_ECORRUPT, "audit head of %llu records (seen %s) is not in "
+                                 "the server's chain any more: %s; its history was rewritten",
+                                 (unsigned long long) h->records, when,
+                                 p->len ? "the record hash differs" : "the chain is shorter");
+    }
+    return 0;
+}
+
+/* Asks the server for the hash at each head this office holds. */
+int
+us_sync_audit_check (size_t *checked, us_dstore_t *store, const us_keys_t *keys,
+                     const us_sync_opts_t *opts)
+{
+    *checked = 0;
+    us_dstore_head_t *heads;
+    size_t n;
+    int rc = us_dstore_heads (store, &heads, &n);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        free (heads);
+        return us_error_set (US_ENOTFOUND, "this office holds no audit head yet; sync first");
+    }
+    us_sync_link_t *link;
+    rc = s_link_start (&link, us_dstore_server (store), us_dstore_server_key (store), keys);
+    uint64_t counts [US_MAX_HEADS];
+    for (size_t at = 0; rc == 0 && at < n; at += US_MAX_HEADS) {
+        size_t k = n - at < US_MAX_HEADS ? n - at : US_MAX_HEADS;
+        us_msg_t req = { .type = US_MSG_HELLO };
+        rc = us_dstore_hello (store, &req.hello);
+        for (size_t i = 0; i < k; i++)
+            counts [i] = heads [at + i].records;
+        req.hello.wire = US_WIRE_VERSION;
+        req.hello.audit_counts = counts;
+        req.hello.n_audit_counts = k;
+        us_msg_t *reply = NULL;
+        if (rc == 0)
+            rc = s_request (link, &reply, &req, opts);
+        if (rc == 0)
+            rc = us_sync_expect (reply, US_MSG_WELCOME);
+        if (rc == 0)
+            rc = s_heads_check (heads + at, k, &reply->welcome);
+        if (rc == 0 && at + k == n)
+            rc = us_dstore_head_add (store, &reply->welcome);
+        us_msg_destroy (&reply);
+        if (rc == 0)
+            *checked += k;
+    }
+    us_sync_link_destroy (&link);
+    free (heads);
+    return rc;
 }

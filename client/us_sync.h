@@ -92,4 +92,10 @@ int us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *sto
 int us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
                  const us_sync_opts_t *opts);
 
+/* Asks the server for proof that its audit chain still holds every signed
+   head this office kept; sets *checked. Returns US_ECORRUPT naming the
+   first head the chain no longer holds (its history was rewritten). */
+int us_sync_audit_check (size_t *checked, us_dstore_t *store, const us_keys_t *keys,
+                         const us_sync_opts_t *opts);
+
 #endif

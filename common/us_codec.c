@@ -54,6 +54,13 @@ s_str (const char *s)
     return (char *) (s ? s : "");
 }
 
+/* Returns bytes as protobuf-c carries them. */
+static ProtobufCBinaryData
+s_bin (us_bytes_t b)
+{
+    return (ProtobufCBinaryData) { b.len, (uint8_t *) b.data };
+}
+
 /* Checks the strings of a delta before it is encoded. */
 static int
 s_delta_ok (const us_delta_t *d, size_t i)
@@ -457,6 +464,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     Unionsync__Envelope env = UNIONSYNC__ENVELOPE__INIT;
     Unionsync__Hello hello = UNIONSYNC__HELLO__INIT;
     Unionsync__Welcome welcome = UNIONSYNC__WELCOME__INIT;
+    ProtobufCBinaryData proof [US_MAX_HEADS];
     Unionsync__Push push = UNIONSYNC__PUSH__INIT;
     Unionsync__PushAck ack = UNIONSYNC__PUSH_ACK__INIT;
     Unionsync__Pull pull = UNIONSYNC__PULL__INIT;
@@ -482,6 +490,10 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             hello.wire = msg->hello.wire;
             hello.acked = msg->hello.acked;
             hello.incarnation = s_str (msg->hello.incarnation);
+            if (msg->hello.n_audit_counts > US_MAX_HEADS)
+                return us_error_set (US_EINVAL, "more than %d audit heads", US_MAX_HEADS);
+            hello.n_audit_counts = msg->hello.n_audit_counts;
+            hello.audit_counts = (uint64_t *) msg->hello.audit_counts;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_HELLO;
             env.hello = &hello;
             break;
@@ -494,6 +506,16 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             welcome.wire = msg->welcome.wire;
             welcome.min_wire = msg->welcome.min_wire;
             welcome.incarnation = s_str (msg->welcome.incarnation);
+            welcome.audit_records = msg->welcome.audit_records;
+            welcome.audit_hash = s_bin (msg->welcome.audit_hash);
+            welcome.audit_signature = s_bin (msg->welcome.audit_signature);
+            welcome.audit_key = s_bin (msg->welcome.audit_key);
+            if (msg->welcome.n_audit_proof > US_MAX_HEADS)
+                return us_error_set (US_EINVAL, "more than %d audit proofs", US_MAX_HEADS);
+            for (size_t i = 0; i < msg->welcome.n_audit_proof; i++)
+                proof [i] = s_bin (msg->welcome.audit_proof [i]);
+            welcome.n_audit_proof = msg->welcome.n_audit_proof;
+            welcome.audit_proof = proof;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
             break;
@@ -665,8 +687,12 @@ static const s_rule_t s_changes_rules [] = {
     { 7, US_MAX_PAGE, "cells", &s_entry }, { 8, US_MAX_PAGE, "targets", &s_entry },
     { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry } };
 static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
+static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
+static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
+static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs", NULL } };
+static const s_shape_t s_welcome_shape = S_SHAPE ("welcome", s_welcome_rules);
 static const s_rule_t s_envelope_rules [] = {
-    { 10, S_ONE, "hello", &s_entry }, { 11, S_ONE, "welcome", &s_entry },
+    { 10, S_ONE, "hello", &s_hello_shape }, { 11, S_ONE, "welcome", &s_welcome_shape },
     { 12, S_ONE, "push", &s_push_shape }, { 13, S_ONE, "push ack", &s_ack_shape },
     { 14, S_ONE, "pull", &s_entry }, { 15, S_ONE, "changes", &s_changes_shape },
     { 16, S_ONE, "submit", &s_entry }, { 17, S_ONE, "submit ack", &s_entry },
@@ -1029,6 +1055,31 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
     return 0;
 }
 
+/* Converts a decoded Welcome; its audit proof goes to an owned array. */
+static int
+s_welcome_take (us_msg_t *msg, s_owned_t *o, Unionsync__Welcome *w)
+{
+    if (!s_str_ok (w->unit, US_MAX_CODE))
+        return us_error_set (US_EPROTO, "welcome unit too long");
+    if (!s_str_ok (w->incarnation, US_MAX_CODE))
+        return us_error_set (US_EPROTO, "welcome incarnation too long");
+    if (w->n_audit_proof > US_MAX_HEADS)
+        return us_error_set (US_EPROTO, "welcome carries more than %d audit proofs",
+                             US_MAX_HEADS);
+    us_bytes_t *proof = calloc (w->n_audit_proof + 1, sizeof *proof);
+    if (!proof)
+        return us_error_set (US_ENOMEM, "out of memory");
+    o->arrays [0] = proof;
+    for (size_t i = 0; i < w->n_audit_proof; i++)
+        proof [i] = (us_bytes_t) { w->audit_proof [i].data, w->audit_proof [i].len };
+    msg->welcome = (us_welcome_t) { w->server_time, w->epoch, w->high_water, w->unit, w->head,
+        w->wire, w->min_wire, w->incarnation, w->audit_records,
+        { w->audit_hash.data, w->audit_hash.len },
+        { w->audit_signature.data, w->audit_signature.len },
+        { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof };
+    return 0;
+}
+
 /* Converts the body of a decoded envelope into msg. */
 static int
 s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
@@ -1038,21 +1089,19 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             msg->type = US_MSG_HELLO;
             if (!s_str_ok (env->hello->incarnation, US_MAX_CODE))
                 return us_error_set (US_EPROTO, "hello incarnation too long");
-            msg->hello = (us_hello_t) { env->hello->epoch, env->hello->last_seq,
-                env->hello->checkpoint, env->hello->hlc, env->hello->wire,
-                env->hello->acked, env->hello->incarnation };
+            if (env->hello->n_audit_counts > US_MAX_HEADS)
+                return us_error_set (US_EPROTO, "hello asks for more than %d audit heads",
+                                     US_MAX_HEADS);
+            msg->hello = (us_hello_t) { .epoch = env->hello->epoch,
+                .last_seq = env->hello->last_seq, .checkpoint = env->hello->checkpoint,
+                .hlc = env->hello->hlc, .wire = env->hello->wire, .acked = env->hello->acked,
+                .incarnation = env->hello->incarnation,
+                .audit_counts = env->hello->audit_counts,
+                .n_audit_counts = env->hello->n_audit_counts };
             return 0;
         case UNIONSYNC__ENVELOPE__BODY_WELCOME:
             msg->type = US_MSG_WELCOME;
-            if (!s_str_ok (env->welcome->unit, US_MAX_CODE))
-                return us_error_set (US_EPROTO, "welcome unit too long");
-            if (!s_str_ok (env->welcome->incarnation, US_MAX_CODE))
-                return us_error_set (US_EPROTO, "welcome incarnation too long");
-            msg->welcome = (us_welcome_t) { env->welcome->server_time,
-                env->welcome->epoch, env->welcome->high_water,
-                env->welcome->unit, env->welcome->head, env->welcome->wire,
-                env->welcome->min_wire, env->welcome->incarnation };
-            return 0;
+            return s_welcome_take (msg, o, env->welcome);
         case UNIONSYNC__ENVELOPE__BODY_PUSH:
             msg->type = US_MSG_PUSH;
             return s_push_take (msg, o, env->push, env->version);

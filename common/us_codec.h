@@ -61,7 +61,17 @@ typedef struct {
     uint32_t wire;              /* the newest wire the client speaks; 0 = 1 */
     uint64_t acked;             /* highest seq acknowledged in epoch; 0 = none */
     const char *incarnation;    /* the server's the replica last saw; "" = none */
+    const uint64_t *audit_counts;   /* heads to prove (`audit check`); may be NULL */
+    size_t n_audit_counts;      /* at most US_MAX_HEADS */
 } us_hello_t;
+
+#define US_MAX_HEADS 64
+
+/* A hash of the audit chain as the wire carries it; len 0 when absent. */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+} us_bytes_t;
 
 typedef struct {
     uint64_t server_time;
@@ -72,6 +82,12 @@ typedef struct {
     uint32_t wire;              /* the newest wire the server speaks; 0 = 1 */
     uint32_t min_wire;          /* the oldest it accepts; 0 = 1 */
     const char *incarnation;    /* the store's incarnation; "" from old servers */
+    uint64_t audit_records;     /* the signed head of the audit chain */
+    us_bytes_t audit_hash;      /* 32 bytes, or absent */
+    us_bytes_t audit_signature; /* 64 bytes, or absent */
+    us_bytes_t audit_key;       /* 32 bytes, or absent */
+    const us_bytes_t *audit_proof;  /* one per Hello.audit_counts */
+    size_t n_audit_proof;
 } us_welcome_t;
 
 typedef struct {

@@ -75,6 +75,22 @@ us_keys_generate (us_keys_t *keys, bool with_sign)
     return with_sign ? s_sign_generate (keys) : 0;
 }
 
+/* Gives keys without a signing pair one, keeping the CURVE pair. */
+int
+us_keys_add_sign (us_keys_t *keys)
+{
+    return keys->has_sign ? 0 : s_sign_generate (keys);
+}
+
+/* Writes the text a signed audit head signs. */
+void
+us_keys_head_text (char *buf, size_t size, uint64_t records, const uint8_t *hash)
+{
+    char hex [65];
+    s_hex (hex, hash, 32);
+    snprintf (buf, size, "unionsync audit head %llu %s", (unsigned long long) records, hex);
+}
+
 /* Writes keys to a new file path with mode 0600; fails if it exists. */
 int
 us_keys_save (const us_keys_t *keys, const char *path)

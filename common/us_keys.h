@@ -61,6 +61,15 @@ int us_keys_verify (const uint8_t *sign_public, const uint8_t *sig, size_t sig_l
    for the caller to free; NULL when out of memory. */
 char *us_keys_path (const char *store_path);
 
+/* Gives keys that have no Ed25519 pair a fresh one (a server's key file
+   from before the audit chain was anchored); the CURVE pair stays. */
+int us_keys_add_sign (us_keys_t *keys);
+
+/* Writes into buf [size] (US_HEAD_TEXT bytes suffice) the text a signed
+   audit head signs: "unionsync audit head RECORDS HEX-HASH". */
+#define US_HEAD_TEXT 96
+void us_keys_head_text (char *buf, size_t size, uint64_t records, const uint8_t *hash);
+
 /* Erases secrets from memory. */
 void us_keys_wipe (us_keys_t *keys);
 

@@ -66,6 +66,35 @@ us_text_utf8_valid_lines (const char *s)
     return s_utf8_check (s, true);
 }
 
+/* Copies s into buf with control characters and stray bytes escaped. */
+const char *
+us_text_safe (char *buf, size_t size, const char *s)
+{
+    size_t n = 0;
+    while (*s && size > 0) {
+        const char *at = s;
+        uint32_t c = us_text_utf8_next (&s);
+        size_t len = (size_t) (s - at);
+        /* A stray byte decodes to itself with a length of one. */
+        bool stray = len == 1 && (uint8_t) *at >= 0x80;
+        bool control = c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
+        if (stray || control) {
+            if (n + 4 >= size)
+                break;
+            n += (size_t) snprintf (buf + n, size - n, "\\x%02X", (uint8_t) *at);
+            s = at + 1;
+            continue;
+        }
+        if (n + len >= size)
+            break;
+        memcpy (buf + n, at, len);
+        n += len;
+    }
+    if (size > 0)
+        buf [n] = 0;
+    return buf;
+}
+
 /* Returns the columns one code point takes. */
 static int
 s_cp_width (uint32_t c)
@@ -223,11 +252,16 @@ us_text_code_valid (const char *s)
 void
 us_text_csv (FILE *out, const char *s)
 {
-    if (!strpbrk (s, ",\"\n\r")) {
+    /* A field a spreadsheet would run as a formula is kept as text: quoted,
+       behind an apostrophe (Excel shows the rest as typed). */
+    bool formula = *s && strchr ("=+-@\t\r", *s);
+    if (!formula && !strpbrk (s, ",\"\n\r")) {
         fputs (s, out);
         return;
     }
     fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
     for (; *s; s++) {
         if (*s == '"')
             fputc ('"', out);

@@ -19,6 +19,13 @@ bool us_text_utf8_valid (const char *s);
    and line breaks (a multi-line note). */
 bool us_text_utf8_valid_lines (const char *s);
 
+/* Copies s into buf [size] for a terminal: control characters (C0, DEL,
+   C1) and bytes that are not UTF-8 become \xNN, so text from the wire or
+   a store cannot move the cursor or recolour the screen. Cut short at
+   size; returns buf. US_TEXT_SAFE (n) bytes hold any n-byte string. */
+#define US_TEXT_SAFE(n) (4 * (n) + 1)
+const char *us_text_safe (char *buf, size_t size, const char *s);
+
 /* Returns the number of terminal columns s takes. */
 size_t us_text_width (const char *s);
 
@@ -31,7 +38,9 @@ int us_text_parse_int (int64_t *value, const char *s);
 /* Writes s as a JSON string literal, quotes included. */
 void us_text_json (FILE *out, const char *s);
 
-/* Writes s as one CSV field, quoted when it holds a comma, quote or line break. */
+/* Writes s as one CSV field, quoted when it holds a comma, quote or line
+   break; a field that starts with = + - @ tab or CR (a spreadsheet formula)
+   is quoted behind an apostrophe, so opening the file runs nothing. */
 void us_text_csv (FILE *out, const char *s);
 
 /* Writes n with sep between groups of three digits (2,273) into buf. */

@@ -278,7 +278,7 @@ push_run () {
     run_wall_s=$(awk -v a="$t0" -v b="$(now_us)" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
     stop_server
     local row
-    row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received")
+    row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received WHERE kind = 0")
     run_count=${row%%|*}
     run_rate=$(awk -v n="$run_count" -v last="${row##*|}" -v t0="$t0" \
         'BEGIN { s = (last - t0 / 1000) / 1000; printf "%.1f", (n > 0 && s > 0) ? n / s : 0 }')

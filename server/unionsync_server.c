@@ -174,6 +174,33 @@ s_cmd_revoke (int argc, char **argv)
     return 0;
 }
 
+/* replicas move: moves a replica to another unit, on record. */
+static int
+s_cmd_replicas_move (int argc, char **argv)
+{
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true),
+                         US_OPT ("unit", true) };
+    const int n = 4;
+    const char *pos [1];
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
+    if (ex >= 0)
+        return ex;
+    const char *key = us_args_value (opts, n, "key", NULL);
+    const char *unit = us_args_value (opts, n, "unit", NULL);
+    if (!key || !unit)
+        return us_args_usage_error ("replicas move needs --key PUBKEY and --unit ID");
+    us_pstore_t *store;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    int64_t id;
+    int rc = us_pstore_move (store, &id, key, unit);
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    printf ("moved replica %lld to %s\n", (long long) id, unit);
+    return 0;
+}
+
 /* rekey: gives a replica new keys; the old key is refused from now on. */
 static int
 s_cmd_rekey (int argc, char **argv)
@@ -235,7 +262,7 @@ s_cmd_serve (int argc, char **argv)
     int lock = -1;
     int rc = us_pstore_serving_lock (us_args_db_path (opts, n), &lock);
     if (rc == 0)
-        rc = us_keys_load (&keys, us_pstore_key_path (store));
+        rc = us_audit_keys (&keys, us_pstore_key_path (store));
     if (rc) {
         if (lock >= 0)
             close (lock);
@@ -537,6 +564,46 @@ s_cmd_overdue (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* Writes n bytes as lower-case hex into out [2n + 1]. */
+static void
+s_hex (char *out, const uint8_t *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf (out + 2 * i, 3, "%02x", bytes [i]);
+}
+
+/* audit head: prints the chain's head signed with the province's key. */
+static int
+s_audit_head (us_opt_t *opts, int n)
+{
+    us_pstore_t *store;
+    int ex;
+    if ((ex = s_open (&store, opts, n)) >= 0)
+        return ex;
+    us_keys_t keys;
+    us_audit_head_t head;
+    int rc = us_audit_keys (&keys, us_pstore_key_path (store));
+    if (rc == 0) {
+        rc = us_audit_head (&head, store, &keys);
+        us_keys_wipe (&keys);
+    }
+    us_pstore_destroy (&store);
+    if (rc)
+        return us_args_fail (rc);
+    char hex [2 * 64 + 1];
+    printf ("audit head: %llu records\n", (unsigned long long) head.records);
+    s_hex (hex, head.hash, US_HASH_LEN);
+    printf ("hash: %s\n", hex);
+    s_hex (hex, head.signature, 64);
+    printf ("signature: %s\n", hex);
+    s_hex (hex, head.key, 32);
+    printf ("signing key: %s\n", hex);
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, head.records, head.hash);
+    printf ("signed text: %s\n", text);
+    return 0;
+}
+
 /* audit verify | audit show: the record of every received delta. */
 static int
 s_cmd_audit (int argc, char **argv)
@@ -548,6 +615,8 @@ s_cmd_audit (int argc, char **argv)
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    if (strcmp (pos [0], "head") == 0)
+        return s_audit_head (opts, n);
     bool verify = strcmp (pos [0], "verify") == 0;
     const char *unit = us_args_value (opts, n, "unit", NULL);
     const char *period = us_args_value (opts, n, "period", NULL);
@@ -922,6 +991,10 @@ static const us_cmd_t s_commands [] = {
     { "replicas", "[--json]", "the enrolled replicas: unit, name, last sync, revoked",
       "The last sync is when the replica last sent edits.",
       "unionsync-server replicas", s_cmd_replicas, 0 },
+    { "replicas move", "--key PUBKEY --unit ID", "move a replica to another unit, on record",
+      "Enrolling a key again never moves a replica; this does, and the audit chain "
+      "records it.", "unionsync-server replicas move --key KEY --unit QT.CAMLO",
+      s_cmd_replicas_move, 0 },
     { "revoke", "--key PUBKEY", "refuse a replica's key at once, no restart needed", NULL,
       "unionsync-server revoke --key KEY", s_cmd_revoke, 0 },
     { "rekey", "--key OLDKEY --new NEWKEY", "let a replica in with its new keys",
@@ -994,9 +1067,11 @@ static const us_cmd_t s_commands [] = {
       "unionsync-server conflicts --json", s_cmd_conflicts, 0 },
     { "resolve", "UNIT MONTH INDICATOR VALUE [--note TEXT]", "pick the value of a conflict",
       NULL, "unionsync-server resolve QT.TRIEUPHONG 2022-05 members.new 120", s_cmd_resolve, 0 },
-    { "audit", "verify | show --unit ID --period PERIOD",
-      "check the hash chain and every signature, or show who changed the figures", NULL,
+    { "audit", "verify | show --unit ID --period PERIOD | head",
+      "check the hash chain, every signature and the tables against the records; show who "
+      "changed the figures; or print the chain's head signed with the province's key", NULL,
       "unionsync-server audit verify\n"
+      "unionsync-server audit head\n"
       "unionsync-server audit show --unit QT.TRIEUPHONG --period 2022-H1", s_cmd_audit, 0 },
     { "backup", "FILE", "a checked one-file copy of the store (and FILE.key), also while serving",
       "The copy is checked before the command says it is written.",

@@ -101,6 +101,8 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
     s_field (&b, row->reason);
     s_int (&b, row->version);
     s_int (&b, row->at);
+    if (row->kind != US_ACT_DELTA)      /* a delta hashes as before kinds existed */
+        s_int (&b, row->kind);
     if (b.overflow)
         return us_error_set (US_EINVAL, "audit record %" PRId64 " is too long to hash", row->id);
     /* Fetched once: looking the algorithm up costs as much as hashing. */
@@ -111,6 +113,15 @@ us_audit_hash (uint8_t *hash, const uint8_t *prev, const us_audit_row_t *row)
     if (!sha256 || EVP_Digest (b.data, b.len, hash, &len, sha256, NULL) != 1 || len != US_HASH_LEN)
         return us_error_set (US_EIO, "cannot compute SHA-256");
     return 0;
+}
+
+/* Returns the name of an act. */
+const char *
+us_act_name (int kind)
+{
+    static const char *names [] = { "delta", "enrol", "revoke", "rekey", "move", "target",
+                                    "state", "import" };
+    return kind >= 0 && kind < (int) (sizeof names / sizeof *names) ? names [kind] : "unknown";
 }
 
 /* The state of a walk of the chain. */
@@ -223,8 +234,11 @@ us_audit_verify (us_pstore_t *store, FILE *out)
     if (rc == 0)
         rc = us_pstore_batches_each (store, s_verify_batch, &v);
     if (rc == 0)
+        rc = us_pstore_replay_check (store);
+    if (rc == 0)
         fprintf (out, "audit ok: %" PRId64 " records in an unbroken chain, %" PRId64
-                 " signed batches verified\n", rows, v.batches);
+                 " signed batches verified; figures, targets and states match the records\n",
+                 rows, v.batches);
     return rc;
 }
 
@@ -250,11 +264,27 @@ s_show_one (void *arg, const us_pstore_shown_t *shown)
         snprintf (value, sizeof value, "(cleared)");
     else
         snprintf (value, sizeof value, "%lld", (long long) r->value);
-    const char *outcome = us_outcome_name ((us_outcome_t) r->outcome);
-    fprintf (show->out, "#%lld %s %s %s %s = %s by %s (%s) %s%s%s%s%s\n",
-             (long long) r->id, when, r->unit, month, r->indicator, value, r->author,
-             shown->who, outcome, *r->reason ? ": " : "", r->reason,
-             *r->note ? "; note: " : "", r->note);
+    /* Every text is escaped: authors and notes come from the wire. */
+    char unit [US_TEXT_SAFE (US_MAX_CODE)], author [US_TEXT_SAFE (US_MAX_CODE)];
+    char reason [US_TEXT_SAFE (US_MAX_REASON)], who [US_TEXT_SAFE (US_MAX_REPLICA_NAME)];
+    char ind [US_TEXT_SAFE (US_MAX_CODE)], *note = malloc (US_TEXT_SAFE (strlen (r->note)));
+    if (!note)
+        return us_error_set (US_ENOMEM, "out of memory");
+    us_text_safe (unit, sizeof unit, r->unit);
+    us_text_safe (author, sizeof author, r->author);
+    us_text_safe (reason, sizeof reason, r->reason);
+    us_text_safe (who, sizeof who, shown->who);
+    us_text_safe (ind, sizeof ind, r->indicator);
+    us_text_safe (note, US_TEXT_SAFE (strlen (r->note)), r->note);
+    if (r->kind != US_ACT_DELTA)
+        fprintf (show->out, "#%lld %s %s %s: %s by %s\n", (long long) r->id, when, unit,
+                 us_act_name (r->kind), reason, author);
+    else
+        fprintf (show->out, "#%lld %s %s %s %s = %s by %s (%s) %s%s%s%s%s\n",
+                 (long long) r->id, when, unit, month, ind, value, author, who,
+                 us_outcome_name ((us_outcome_t) r->outcome), *reason ? ": " : "", reason,
+                 *note ? "; note: " : "", note);
+    free (note);
     show->n++;
     return 0;
 }
@@ -275,4 +305,58 @@ us_audit_show (us_pstore_t *store, FILE *out, const char *unit, const char *peri
     if (rc == 0 && show.n == 0)
         fprintf (out, "no changes recorded for %s in %s\n", unit, p.text);
     return rc;
+}
+
+/* Loads the server's keys, adding a signing pair when the file has none. */
+int
+us_audit_keys (us_keys_t *keys, const char *path)
+{
+    int rc = us_keys_load (keys, path);
+    if (rc || keys->has_sign)
+        return rc;
+    rc = us_keys_add_sign (keys);
+    if (rc == 0)
+        rc = us_keys_replace (keys, path);
+    if (rc)
+        us_keys_wipe (keys);
+    return rc;
+}
+
+/* Sets hash to the hash of record `records`. */
+int
+us_audit_hash_at (us_pstore_t *store, uint64_t records, uint8_t *hash, bool *found)
+{
+    memset (hash, 0, US_HASH_LEN);
+    *found = true;
+    if (records == 0)
+        return 0;
+    if (records > INT64_MAX) {
+        *found = false;
+        return 0;
+    }
+    return us_pstore_record_hash (store, (int64_t) records, hash, found);
+}
+
+/* Reads the chain's head and signs it. */
+int
+us_audit_head (us_audit_head_t *head, us_pstore_t *store, const us_keys_t *keys)
+{
+    memset (head, 0, sizeof *head);
+    if (!keys->has_sign)
+        return us_error_set (US_EINVAL, "the server's key file has no signing key");
+    int64_t rows;
+    bool found;
+    int rc = us_pstore_chain_rows (store, &rows);
+    if (rc == 0)
+        rc = us_audit_hash_at (store, (uint64_t) rows, head->hash, &found);
+    if (rc == 0 && !found)
+        rc = us_error_set (US_ECORRUPT, "the audit chain says it holds %" PRId64 " records "
+                           "but has fewer", rows);
+    if (rc)
+        return rc;
+    head->records = (uint64_t) rows;
+    char text [US_HEAD_TEXT];
+    us_keys_head_text (text, sizeof text, head->records, head->hash);
+    memcpy (head->key, keys->sign_public, 32);
+    return us_keys_sign (head->signature, keys, (const uint8_t *) text, strlen (text));
 }

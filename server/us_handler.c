@@ -1,5 +1,6 @@
 /*  us_handler: turns one request from a replica into one reply. */
 #include "us_handler.h"
+#include "us_audit.h"
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -18,6 +19,10 @@ struct _us_handler_t {
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
     char incarnation [40];  /* the store's, as the last Welcome told it */
+    us_keys_t signer;       /* signs the audit head; has_sign false: none */
+    us_audit_head_t head;   /* the last head signed, reused while it holds */
+    uint8_t proof_hash [US_MAX_HEADS][US_HASH_LEN];
+    us_bytes_t proof [US_MAX_HEADS];    /* the Welcome being built points here */
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -85,11 +90,19 @@ us_handler_set_min_wire (us_handler_t *self, uint32_t min_wire)
     return 0;
 }
 
+/* Signs the audit chain's head in every Welcome with keys (copied). */
+void
+us_handler_set_signer (us_handler_t *self, const us_keys_t *keys)
+{
+    self->signer = *keys;
+}
+
 /* Frees the handler and nulls the pointer; safe on NULL. */
 void
 us_handler_destroy (us_handler_t **self_p)
 {
     if (self_p && *self_p) {
+        us_keys_wipe (&(*self_p)->signer);
         free (*self_p);
         *self_p = NULL;
     }
@@ -147,6 +160,35 @@ s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hell
     return us_pstore_new_incarnation (self->store, self->incarnation, sizeof self->incarnation);
 }
 
+/* Puts the signed head of the audit chain into a Welcome, and the hash
+   at each length the Hello asks about. A head is signed again only when
+   the chain grew. */
+static int
+s_anchor (us_handler_t *self, us_welcome_t *w, const us_hello_t *hello)
+{
+    if (!self->signer.has_sign)
+        return 0;
+    int64_t rows;
+    int rc = us_pstore_chain_rows (self->store, &rows);
+    if (rc == 0 && (self->head.records != (uint64_t) rows || !self->head.key [0]))
+        rc = us_audit_head (&self->head, self->store, &self->signer);
+    for (size_t i = 0; rc == 0 && i < hello->n_audit_counts && i < US_MAX_HEADS; i++) {
+        bool found;
+        rc = us_audit_hash_at (self->store, hello->audit_counts [i], self->proof_hash [i],
+                               &found);
+        self->proof [i] = (us_bytes_t) { self->proof_hash [i], found ? US_HASH_LEN : 0 };
+    }
+    if (rc)
+        return rc;
+    w->audit_records = self->head.records;
+    w->audit_hash = (us_bytes_t) { self->head.hash, US_HASH_LEN };
+    w->audit_signature = (us_bytes_t) { self->head.signature, 64 };
+    w->audit_key = (us_bytes_t) { self->head.key, 32 };
+    w->audit_proof = self->proof;
+    w->n_audit_proof = hello->n_audit_counts;
+    return 0;
+}
+
 /* Answers Hello with Welcome. */
 static int
 s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_hello_t *hello)
@@ -174,17 +216,19 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
     reply->welcome.incarnation = self->incarnation;
-    return 0;
+    return s_anchor (self, &reply->welcome, hello);
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as
-   received; for wire 1 the codec's re-encoding) when the replica enrolled
-   a signing key. */
+   received; for wire 1 the codec's re-encoding). Never skipped: a replica
+   enrolled before signing was mandatory, with no signing key stored, is
+   refused until it is re-keyed. */
 static int
 s_verify (const us_replica_t *rep, const us_push_t *push)
 {
     if (!rep->has_sign)
-        return 0;
+        return us_error_set (US_EPERM, "this replica has no signing key enrolled; re-key it "
+                             "(`unionsync rekey`, then `unionsync-server rekey`)");
     int rc = us_keys_verify (rep->sign_public, push->signature, push->signature_len,
                              push->batch, push->batch_len);
     return rc ? us_error_set (US_EPERM, "push signature does not verify") : 0;
@@ -213,8 +257,14 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
                             &self->clock);
     if (rc)
         return rc;
-    for (size_t i = 0; i < push->count; i++)
+    size_t repeated = 0;
+    for (size_t i = 0; i < push->count; i++) {
         flat [i] = results [i].result;
+        repeated += flat [i].duplicate;
+    }
+    if (push->count && repeated == push->count)
+        us_log_info ("a batch of %zu deltas from %s (%s) repeated only edits already "
+                     "applied; its bytes are not kept", push->count, rep->name, rep->unit);
     self->deltas += push->count;
     reply->type = US_MSG_PUSH_ACK;
     reply->push_ack.count = push->count;
@@ -349,16 +399,23 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     self->requests++;
     *reply_p = NULL;
     us_msg_t *req = NULL;
-    int rc = us_codec_decode (&req, data, len);
-    if (rc)             /* in the oldest wire, which every client reads */
+    us_replica_t rep;
+    /* A revoked or unknown key costs no decoding: the connection may have
+       been authenticated before the key was revoked. The refusal is in
+       the oldest wire, which every client reads. */
+    int rc = us_pstore_replica (self->store, &rep, key);
+    if (rc == 0)
+        rc = us_codec_decode (&req, data, len);
+    if (rc) {
+        us_msg_destroy (&req);
         return s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
                               us_error_msg ());
-    us_replica_t rep;
+    }
     rc = req->wire < self->min_wire
        ? us_error_set (US_EVERSION, "this office's unionsync speaks wire %u; the province's "
                        "server accepts wire %u and later: upgrade unionsync",
                        req->wire, self->min_wire)
-       : us_pstore_replica (self->store, &rep, key);
+       : 0;
     if (rc) {
         uint64_t id = req->request_id;
         uint32_t wire = req->wire;

@@ -11,6 +11,7 @@
 #define US_HANDLER_H
 
 #include "us_pstore.h"
+#include "us_keys.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,10 @@ typedef struct _us_handler_t us_handler_t;
 
 /* Creates a handler over a store (borrowed). NULL on failure. */
 us_handler_t *us_handler_new (us_pstore_t *store);
+
+/* Signs the audit chain's head in every Welcome with keys (copied; they
+   must hold a signing pair, else no head is sent). */
+void us_handler_set_signer (us_handler_t *self, const us_keys_t *keys);
 
 /* Accepts requests of wire version min_wire and later only (default: the
    oldest the codec reads); older ones get one error saying to upgrade.

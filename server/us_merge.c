@@ -250,6 +250,12 @@ s_apply (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
         return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
     res->result.seq = d->seq;
     res->result.outcome = US_OUTCOME_ACCEPTED;
+    /* Text from the wire reaches printers and pages: refused unless it is
+       UTF-8 without control characters (a note may hold line breaks). */
+    if (!us_text_utf8_valid (d->author) || (d->note && !us_text_utf8_valid_lines (d->note))) {
+        s_reject (res, "author or note is not UTF-8 or holds control characters%s%s", "", "");
+        return 0;
+    }
     int rc = s_unit (memo, store, w, d->unit);
     if (rc)
         return rc;
@@ -375,14 +381,32 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
                const uint8_t *signed_bytes, size_t signed_len, us_hlc_t *clock)
 {
     us_pstore_chain_t chain;
+    us_replica_t now;
     int rc = us_pstore_begin (store);
+    /* The replica as it stands inside the batch's transaction: a
+       revocation, re-key or move that came after the request was read
+       holds for the whole batch. */
+    if (rc == 0)
+        rc = us_pstore_replica (store, &now, replica->key);
+    if (rc == 0 && now.id != replica->id)
+        rc = us_error_set (US_EPERM, "this key now belongs to another replica");
+    if (rc == 0 && !now.has_sign)
+        rc = us_error_set (US_EPERM, "this replica has no signing key enrolled; re-key it");
+    if (rc == 0 && (memcmp (now.sign_public, replica->sign_public, 32) != 0))
+        rc = us_error_set (US_EPERM, "this replica was re-keyed while the batch was read");
     if (rc == 0)
         rc = us_pstore_chain_open (store, &chain);
+    int64_t rows = chain.rows;
     if (rc == 0)
-        rc = us_pstore_batch_add (store, &chain, replica->id, push->epoch, signed_bytes,
+        rc = us_pstore_batch_add (store, &chain, now.id, push->epoch, signed_bytes,
                                   signed_len, push->signature, push->signature_len);
     if (rc == 0)
-        rc = s_push (results, store, replica, push, &chain, clock);
+        rc = s_push (results, store, &now, push, &chain, clock);
+    /* A batch that only repeated what was applied adds no record; its
+       bytes are not kept either, so replaying one batch does not grow the
+       store. */
+    if (rc == 0 && chain.rows == rows)
+        rc = us_pstore_batch_drop (store, chain.batch_id);
     if (rc == 0)
         rc = us_pstore_chain_close (store, &chain);
     if (rc == 0)

@@ -86,6 +86,7 @@ us_service_new (us_pstore_t *store, const us_keys_t *keys, const char *endpoint,
     self->ctx = zmq_ctx_new ();
     if (!self->handler || !self->ctx)
         goto fail;
+    us_handler_set_signer (self->handler, keys);
     /* The ZAP handler must be bound before any CURVE socket exists. */
     self->zap = zmq_socket (self->ctx, ZMQ_REP);
     if (!self->zap || zmq_bind (self->zap, ZAP_ENDPOINT) != 0)

@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 6
+#define US_PSTORE_VERSION 7
 
 #define US_HASH_LEN 32
 
@@ -161,6 +161,12 @@ int us_pstore_enroll (us_pstore_t *self, int64_t *replica_id, const char *unit,
 /* Revokes a replica key; its next message is refused. */
 int us_pstore_revoke (us_pstore_t *self, const char *token);
 
+/* Moves a replica to another unit, on record; sets *replica_id. Returns 0,
+   US_ENOTFOUND (no such key or unit), US_EINVAL (revoked, or already
+   there) or another negative code, with nothing changed. */
+int us_pstore_move (us_pstore_t *self, int64_t *replica_id, const char *token,
+                    const char *unit);
+
 /* Re-keys the replica enrolled with old_key (a key or a token) to the keys
    of new_token (from `unionsync rekey`), in one transaction. The replica
    keeps its id, unit, name, epochs and audit history, a revoked one is let
@@ -264,9 +270,27 @@ int us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json);
    The audit chain: received deltas and batches (us_pstore_records.c)
    --------------------------------------------------------------------- */
 
+/* What an audit record records: a delta (a replica's or a province
+   correction), or an act of the province that moves a figure or who may
+   write. A delta record hashes as records did before kinds existed. */
+typedef enum {
+    US_ACT_DELTA = 0,
+    US_ACT_ENROL = 1,           /* unit: the replica's; reason: who and which key */
+    US_ACT_REVOKE = 2,
+    US_ACT_REKEY = 3,
+    US_ACT_MOVE = 4,            /* unit: where it went; reason: from where */
+    US_ACT_TARGET = 5,          /* unit, indicator, month (first of the period), value */
+    US_ACT_STATE = 6,           /* unit, month (first of the period), reason: the state */
+    US_ACT_IMPORT = 7,          /* reason: what was imported, note: its digest */
+} us_act_t;
+
+/* Returns the name of an act ("delta", "enrol", ...). */
+const char *us_act_name (int kind);
+
 /* The fields of one audit record that its hash covers. */
 typedef struct {
     int64_t id;
+    int kind;                   /* us_act_t */
     int64_t replica_id;
     int64_t batch_id;           /* 0 for a province correction */
     int64_t epoch;
@@ -305,6 +329,9 @@ int us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t re
                          uint32_t epoch, const uint8_t *bytes, size_t len,
                          const uint8_t *signature, size_t signature_len);
 
+/* Removes a batch kept in this transaction that added no record. */
+int us_pstore_batch_drop (us_pstore_t *self, int64_t batch_id);
+
 /* Appends a record to the chain: sets its id and batch, hashes it onto
    the head. */
 int us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_row_t *row);
@@ -314,6 +341,22 @@ int us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain);
 
 /* Sets *rows to the number of records the chain says it holds. */
 int us_pstore_chain_rows (us_pstore_t *self, int64_t *rows);
+
+/* Copies the hash of record id; *found is false when there is none. */
+int us_pstore_record_hash (us_pstore_t *self, int64_t id, uint8_t *hash, bool *found);
+
+/* Recomputes the figures (cells), targets and workflow states from the
+   records and compares them with the live tables; returns US_ECORRUPT
+   naming the first that differs. Targets and states of a store upgraded
+   from before schema 4 are checked only once a record covers them. */
+int us_pstore_replay_check (us_pstore_t *self);
+
+/* Appends the record of an act of the province (inside the caller's
+   transaction): kind, the unit it concerns ("" for none), what it did
+   (reason) and by whom. month < 0 when it has no period. */
+int us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
+                          const char *indicator, int month, bool has_value, int64_t value,
+                          const char *author, const char *reason);
 
 /* A delta's first result, found again. */
 typedef struct {

@@ -205,14 +205,19 @@ us_pstore_conflicts_print (us_pstore_t *self, FILE *out, bool json)
             fprintf (out, ",\"resolved\":%s}", sqlite3_column_int (st, 10) ? "true" : "false");
         }
         else {
-            char win [96], lose [96];
+            /* Authors come from the wire: escaped for the terminal. */
+            char win [400], lose [400], wa [US_TEXT_SAFE (US_MAX_CODE)];
+            char la [US_TEXT_SAFE (US_MAX_CODE)], rule [US_TEXT_SAFE (US_MAX_CODE)];
             snprintf (win, sizeof win, "%s (%s)", sqlite3_column_type (st, 4) == SQLITE_NULL
-                      ? "cleared" : us_db_text (st, 4), us_db_text (st, 5));
+                      ? "cleared" : us_db_text (st, 4), us_text_safe (wa, sizeof wa,
+                                                                      us_db_text (st, 5)));
             snprintf (lose, sizeof lose, "%s (%s)", sqlite3_column_type (st, 6) == SQLITE_NULL
-                      ? "cleared" : us_db_text (st, 6), us_db_text (st, 7));
+                      ? "cleared" : us_db_text (st, 6), us_text_safe (la, sizeof la,
+                                                                      us_db_text (st, 7)));
             fprintf (out, "%-4lld %-22s %-20s %-8s %-26s %-26s %s\n",
                      (long long) sqlite3_column_int64 (st, 0), us_db_text (st, 1),
-                     us_db_text (st, 2), month, win, lose, us_db_text (st, 8));
+                     us_db_text (st, 2), month, win, lose,
+                     us_text_safe (rule, sizeof rule, us_db_text (st, 8)));
         }
         n++;
     }

@@ -167,6 +167,11 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
         int64_t unit = sqlite3_column_int64 (st, 0);
         if (kind != US_CHANGE_INDICATOR && !(unit > 0 && unit < len && in [unit]))
             continue;
+        /* Of the units above it, a replica reads names only: figures,
+           targets and conflicts come from its own subtree. */
+        if ((kind == US_CHANGE_CELL || kind == US_CHANGE_TARGET || kind == US_CHANGE_CONFLICT)
+        &&  !scope->own [unit])
+            continue;
         us_change_t c;
         s_read (&c, kind, st);
         if (kind == US_CHANGE_SUBMISSION && !scope->own [unit] && !s_ancestor_lock (&c, scope))

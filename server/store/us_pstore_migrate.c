@@ -204,6 +204,15 @@ static const char s_v6 [] =
     "ALTER TABLE submissions ADD COLUMN note TEXT NOT NULL DEFAULT '';"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '6');";
 
+/* Schema 7: the audit chain records acts of the province beside deltas;
+   earlier records are deltas and keep their hashes. */
+static const char s_v7 [] =
+    "ALTER TABLE received ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    /* With no targets or states yet, every later one has its record. */
+    "INSERT INTO meta (key, value) SELECT 'acts_complete', '1'"
+    "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '7');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -236,6 +245,7 @@ static const s_step_t s_steps [] = {
     { 4, s_v4, NULL },
     { 5, s_v5, NULL },
     { 6, s_v6, NULL },
+    { 7, s_v7, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -1,8 +1,10 @@
 /*  us_pstore_records: the audit chain: received deltas and kept batches. */
 #include "us_pstore_sql.h"
 #include "us_audit.h"
+#include "us_codec.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_period.h"
 #include "us_tree.h"
 
 #include <stdlib.h>
@@ -62,6 +64,73 @@ us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain)
     return us_pstore_done (self, st, "writing the audit chain's length");
 }
 
+/* Appends the record of an act of the province. */
+int
+us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
+                      const char *indicator, int month, bool has_value, int64_t value,
+                      const char *author, const char *reason)
+{
+    us_pstore_chain_t chain;
+    int rc = us_pstore_chain_open (self, &chain);
+    if (rc)
+        return rc;
+    us_audit_row_t row = {
+        .kind = (int) kind, .seq = chain.next_id, .unit = unit, .indicator = indicator,
+        .month = month, .has_value = has_value, .value = has_value ? value : 0,
+        .author = author && *author ? author : "province", .note = "",
+        .reason = reason, .at = us_hlc_wall_ms () };
+    rc = us_pstore_record_append (self, &chain, &row);
+    if (rc == 0)
+        rc = us_pstore_chain_close (self, &chain);
+    return rc;
+}
+
+/* Copies the hash of record id. */
+int
+us_pstore_record_hash (us_pstore_t *self, int64_t id, uint8_t *hash, bool *found)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT hash FROM received WHERE id = ?",
+                             "reading the audit chain");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    int step = sqlite3_step (st);
+    *found = step == SQLITE_ROW && sqlite3_column_bytes (st, 0) == US_HASH_LEN;
+    if (*found)
+        memcpy (hash, sqlite3_column_blob (st, 0), US_HASH_LEN);
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading the audit chain");
+}
+
+/* Records an import. */
+int
+us_pstore_import_record (us_pstore_t *self, const char *what, int count)
+{
+    char text [US_MAX_REASON];
+    snprintf (text, sizeof text, "%s import of %d rows", what, count);
+    return us_pstore_act_record (self, US_ACT_IMPORT, "", "", -1, true, count, "", text);
+}
+
+/* Copies the code of unit id. */
+int
+us_pstore_unit_code (us_pstore_t *self, char *code, size_t size, int64_t id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT code FROM units WHERE id = ?", "reading units");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW)
+        snprintf (code, size, "%s", us_db_text (st, 0));
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : step == SQLITE_DONE
+         ? us_error_set (US_ENOTFOUND, "no unit %lld", (long long) id)
+         : us_pstore_fail (self, "reading units");
+}
+
 /* Keeps the bytes a replica signed, with the signature. */
 int
 us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t replica_id,
@@ -89,6 +158,20 @@ us_pstore_batch_add (us_pstore_t *self, us_pstore_chain_t *chain, int64_t replic
     return rc;
 }
 
+/* Removes a batch that added no record. */
+int
+us_pstore_batch_drop (us_pstore_t *self, int64_t batch_id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "DELETE FROM batches WHERE id = ? AND NOT EXISTS (SELECT 1 FROM received"
+        " WHERE batch_id = ?1)", "dropping a batch that changed nothing");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, batch_id);
+    return us_pstore_done (self, st, "dropping a batch that changed nothing");
+}
+
 /* Appends a record to the chain. */
 int
 us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_row_t *row)
@@ -105,8 +188,8 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
         rc = us_pstore_prep (self, &st,
             "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
             " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
-            " prev_hash, hash, origin_hlc)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prev_hash, hash, origin_hlc, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "appending an audit record");
     if (rc)
         return rc;
@@ -132,6 +215,7 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 21, row->origin_hlc);
+    sqlite3_bind_int (st, 22, row->kind);
     rc = us_pstore_done (self, st, "appending an audit record");
     if (rc == 0) {
         memcpy (chain->prev, hash, US_HASH_LEN);
@@ -141,12 +225,23 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     return rc;
 }
 
-/* The columns of an earlier result: the record's, and the cell's now. */
+/* The columns of an earlier result, as its first answer carried them:
+   never the cell as it is now, which may have been written since by an
+   office the replica may not read. A delta that was written answered its
+   own value; one that lost or was refused for a rule answered the cell at
+   the version the record keeps, the value of the record that wrote that
+   version; one refused before any cell was read (unknown unit or
+   indicator, or outside the scope) answered version 0 and nothing. */
+#define S_ANSWER \
+    "(CASE WHEN r.outcome IN (1, 2) THEN r.value WHEN r.version = 0 THEN NULL" \
+    " ELSE (SELECT w.value FROM received w WHERE w.id < r.id AND w.unit = r.unit" \
+    "       AND w.indicator = r.indicator AND w.month = r.month AND w.version = r.version" \
+    "       AND w.outcome IN (1, 2) AND w.kind = 0 ORDER BY w.id DESC LIMIT 1) END)"
 #define S_EARLIER \
-    "SELECT r.outcome, r.reason, c.value, c.version, c.id IS NULL OR c.value IS NULL," \
-    " r.origin_hlc FROM received r LEFT JOIN units u ON u.code = r.unit" \
-    " LEFT JOIN indicators i ON i.code = r.indicator" \
-    " LEFT JOIN cells c ON c.unit_id = u.id AND c.ind_id = i.id AND c.month = r.month"
+    "SELECT r.outcome, r.reason, " S_ANSWER ", r.version, " S_ANSWER " IS NULL," \
+    " r.origin_hlc FROM received r"
+_Static_assert (US_OUTCOME_ACCEPTED == 1 && US_OUTCOME_CONFLICT_WON == 2,
+                "S_ANSWER names the written outcomes by number");
 
 /* Steps an earlier-result statement and fills *earlier from its row. */
 static int
@@ -211,7 +306,7 @@ us_pstore_received_by_edit (us_pstore_t *self, bool *found, us_pstore_earlier_t 
 #define S_ROW_SQL \
     "SELECT id, replica_id, batch_id, epoch, seq, unit, indicator, month, value, hlc," \
     " clamped, base_version, author, note, outcome, reason, version, at, prev_hash, hash," \
-    " origin_hlc FROM received"
+    " origin_hlc, kind FROM received"
 
 /* Fills an audit row from a statement over S_ROW_SQL's columns. */
 static void
@@ -237,6 +332,7 @@ s_row_read (us_audit_row_t *row, sqlite3_stmt *st)
     row->version = sqlite3_column_int64 (st, 16);
     row->at = sqlite3_column_int64 (st, 17);
     row->origin_hlc = sqlite3_column_int64 (st, 20);
+    row->kind = sqlite3_column_int (st, 21);
 }
 
 /* Returns column col as a hash, or NULL when it is not one. */
@@ -284,10 +380,11 @@ us_pstore_records_show (us_pstore_t *self, int first, int last, int64_t root,
     rc = us_db_prepare (&st, self->db,
         "SELECT r.id, r.replica_id, r.batch_id, r.epoch, r.seq, r.unit, r.indicator, r.month,"
         " r.value, r.hlc, r.clamped, r.base_version, r.author, r.note, r.outcome, r.reason,"
-        " r.version, r.at, r.prev_hash, r.hash, r.origin_hlc,"
+        " r.version, r.at, r.prev_hash, r.hash, r.origin_hlc, r.kind,"
         " COALESCE ((SELECT p.name FROM replicas p WHERE p.id = r.replica_id), 'province'), u.id"
         " FROM received r JOIN units u ON u.code = r.unit"
-        " WHERE r.month BETWEEN ? AND ? ORDER BY r.id");
+        /* acts without a period (enrolment, moves) belong to every period */
+        " WHERE r.month BETWEEN ? AND ? OR r.month < 0 ORDER BY r.id");
     if (rc) {
         free (parent);
         return us_error_set (rc, "reading the audit chain: %s", us_error_msg ());
@@ -298,7 +395,7 @@ us_pstore_records_show (us_pstore_t *self, int first, int last, int64_t root,
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         us_audit_row_t row;
         s_row_read (&row, st);
-        us_pstore_shown_t shown = { &row, us_db_text (st, 21), sqlite3_column_int64 (st, 22) };
+        us_pstore_shown_t shown = { &row, us_db_text (st, 22), sqlite3_column_int64 (st, 23) };
         if (us_tree_under (parent, len, shown.unit_id, root))
             rc = fn (arg, &shown);
     }
@@ -340,5 +437,97 @@ us_pstore_batches_each (us_pstore_t *self,
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading kept batches");
     sqlite3_finalize (st);
+    return rc;
+}
+
+/* The first cell that differs from what its records give: the last
+   delta written to it, or none; and the records of cells that are gone. */
+static const char s_cells_check [] =
+    "WITH last AS (SELECT unit, indicator, month, MAX (id) AS id FROM received"
+    "  WHERE kind = 0 AND outcome IN (1, 2) GROUP BY unit, indicator, month)"
+    " SELECT u.code, i.code, c.month, c.value, c.version, r.value, r.version, r.id IS NULL"
+    " FROM cells c JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+    " LEFT JOIN last l ON l.unit = u.code AND l.indicator = i.code AND l.month = c.month"
+    " LEFT JOIN received r ON r.id = l.id"
+    " WHERE r.id IS NULL OR c.value IS NOT r.value OR c.version <> r.version"
+    " UNION ALL"
+    " SELECT l.unit, l.indicator, l.month, NULL, NULL, r.value, r.version, 0"
+    " FROM last l JOIN received r ON r.id = l.id WHERE NOT EXISTS (SELECT 1 FROM cells c"
+    "  JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+    "  WHERE u.code = l.unit AND i.code = l.indicator AND c.month = l.month)"
+    " LIMIT 1";
+
+/* The first target whose row is not what its last record set. */
+static const char s_targets_check [] =
+    "SELECT code, ind, now, rec FROM (SELECT u.code AS code, i.code AS ind,"
+    "  t.period || ' ' || t.source || ' ' || t.lo || ' ' || t.hi || ' ' || t.is_range AS now,"
+    "  (SELECT r.reason FROM received r WHERE r.kind = 5 AND r.unit = u.code"
+    "   AND r.indicator = i.code AND substr (r.reason, 1, length (t.period || t.source) + 2)"
+    "   = t.period || ' ' || t.source || ' ' ORDER BY r.id DESC LIMIT 1) AS rec"
+    "  FROM targets t JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id)"
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+
+/* The first workflow state that is not what its last record set. */
+static const char s_states_check [] =
+    "SELECT code, '', now, rec FROM (SELECT u.code AS code, s.period || ' ' || s.state AS now,"
+    "  (SELECT r.reason FROM received r WHERE r.kind = 6 AND r.unit = u.code"
+    "   AND substr (r.reason, 1, length (s.period) + 1) = s.period || ' '"
+    "   ORDER BY r.id DESC LIMIT 1) AS rec"
+    "  FROM submissions s JOIN units u ON u.id = s.unit_id)"
+    " WHERE (rec IS NOT NULL OR ?1) AND rec IS NOT now LIMIT 1";
+
+/* Runs one check; sets the error naming its first row, if any. */
+static int
+s_replay_one (us_pstore_t *self, const char *sql, bool complete, bool cells)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, self->db, sql);
+    if (rc)
+        return us_error_set (rc, "checking the records: %s", us_error_msg ());
+    sqlite3_bind_int (st, 1, complete);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW && cells) {
+        char month [16], held [32], given [32];
+        us_month_format (month, sqlite3_column_int (st, 2));
+        snprintf (held, sizeof held, sqlite3_column_type (st, 4) == SQLITE_NULL ? "no cell"
+                  : sqlite3_column_type (st, 3) == SQLITE_NULL ? "nothing" : "%lld",
+                  (long long) sqlite3_column_int64 (st, 3));
+        snprintf (given, sizeof given, sqlite3_column_int (st, 7) ? "no record"
+                  : sqlite3_column_type (st, 5) == SQLITE_NULL ? "nothing" : "%lld",
+                  (long long) sqlite3_column_int64 (st, 5));
+        rc = us_error_set (US_ECORRUPT, "cell %.64s %s %.64s holds %s (version %lld), its "
+                           "records give %s (version %lld): changed outside the records",
+                           us_db_text (st, 0), month, us_db_text (st, 1), held,
+                           (long long) sqlite3_column_int64 (st, 4), given,
+                           (long long) sqlite3_column_int64 (st, 6));
+    }
+    else
+    if (step == SQLITE_ROW)
+        rc = us_error_set (US_ECORRUPT, "%s %.64s%s%.64s holds '%.80s', its records give "
+                           "'%.80s': changed outside the records",
+                           *us_db_text (st, 1) ? "target of" : "workflow state of",
+                           us_db_text (st, 0), *us_db_text (st, 1) ? " " : "",
+                           us_db_text (st, 1), us_db_text (st, 2),
+                           sqlite3_column_type (st, 3) == SQLITE_NULL ? "nothing"
+                           : us_db_text (st, 3));
+    else
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "checking the records");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+/* Recomputes cells, targets and states from the records and compares. */
+int
+us_pstore_replay_check (us_pstore_t *self)
+{
+    int64_t complete = 0;
+    int rc = us_db_meta_int (&complete, self->db, "acts_complete", 0);
+    if (rc == 0)
+        rc = s_replay_one (self, s_cells_check, true, true);
+    if (rc == 0)
+        rc = s_replay_one (self, s_targets_check, complete != 0, false);
+    if (rc == 0)
+        rc = s_replay_one (self, s_states_check, complete != 0, false);
     return rc;
 }

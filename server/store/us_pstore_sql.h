@@ -54,4 +54,11 @@ int us_pstore_put_catalog (us_pstore_t *self, const us_catalog_t *cat);
    caller frees it). */
 int us_pstore_tree_load (us_pstore_t *self, int64_t **parent_p, int64_t *len_p);
 
+/* Copies the code of unit id into code [size] (us_pstore_records.c). */
+int us_pstore_unit_code (us_pstore_t *self, char *code, size_t size, int64_t id);
+
+/* Records an import of count rows of what (inside the caller's
+   transaction; us_pstore_records.c). */
+int us_pstore_import_record (us_pstore_t *self, const char *what, int count);
+
 #endif

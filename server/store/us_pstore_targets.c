@@ -66,6 +66,14 @@ us_pstore_target_put (us_pstore_t *self, const char *unit, const char *indicator
     rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_pstore_fail (self, "writing a target");
     int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
     sqlite3_reset (st);
+    /* The record says what the row now holds, in the words `audit verify`
+       compares the row with: period, source, lo, hi, range. */
+    char what [US_MAX_REASON];
+    snprintf (what, sizeof what, "%s %s %lld %lld %d", p.text, us_source_name (src),
+              (long long) lo, (long long) hi, range ? 1 : 0);
+    if (rc == 0)
+        rc = us_pstore_act_record (self, US_ACT_TARGET, unit, indicator, p.first, true, lo,
+                                   "", what);
     return rc ? rc : us_pstore_touch (self, US_CHANGE_TARGET, id);
 }
 

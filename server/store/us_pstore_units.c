@@ -9,6 +9,9 @@
 #include "us_tree.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 /* Inserts or updates the catalog's indicators (inside a transaction). */
@@ -258,49 +261,127 @@ s_unit_link (us_pstore_t *self, int64_t id, int64_t parent)
     return rc ? rc : us_pstore_touch (self, US_CHANGE_UNIT, id);
 }
 
-/* Sets the parent of every unit in the file (second pass). */
+/* A unit read from the file, waiting for its parent to be linked. */
+typedef struct {
+    int64_t id;
+    char parent [US_MAX_CODE + 1];
+    char code [US_MAX_CODE + 1];
+    int line;
+} s_link_t;
+
+/* Sets the parent of every unit read (second pass, over what the first
+   read: the file is read once, so what is linked is what was checked). */
 static int
-s_units_link (us_pstore_t *self, us_csv_t *csv)
+s_units_link (us_pstore_t *self, const s_link_t *links, size_t n)
 {
-    char **f;
-    size_t n;
-    int rc;
-    while ((rc = us_csv_next (csv, &f, &n)) == 1) {
-        if (us_csv_line (csv) == 1 && strcmp (f [0], "id") == 0)
-            continue;
-        int64_t parent = 0, id;
-        if (*f [2] && us_pstore_unit_id (self, &parent, f [2]) != 0)
-            return us_error_set (US_EINVAL, "line %d: unknown parent '%.64s'",
-                                 us_csv_line (csv), f [2]);
-        if ((rc = us_pstore_unit_id (self, &id, f [0])) != 0)
-            return rc;
+    for (size_t i = 0; i < n; i++) {
+        const s_link_t *l = &links [i];
+        int64_t parent = 0;
+        int rc;
+        if (*l->parent && us_pstore_unit_id (self, &parent, l->parent) != 0)
+            return us_error_set (US_EINVAL, "line %d: unknown parent '%.64s'", l->line,
+                                 l->parent);
         bool cycle = false;
-        if (parent && (rc = us_pstore_in_scope (self, &cycle, parent, id)) != 0)
+        if (parent && (rc = us_pstore_in_scope (self, &cycle, parent, l->id)) != 0)
             return rc;
         if (cycle)
             return us_error_set (US_EINVAL, "line %d: unit %s would be its own ancestor",
-                                 us_csv_line (csv), f [0]);
-        if ((rc = s_unit_link (self, id, parent)) != 0)
+                                 l->line, l->code);
+        if ((rc = s_unit_link (self, l->id, parent)) != 0)
             return rc;
     }
-    return rc;
+    return 0;
 }
 
-/* Imports units from CSV; all or nothing. */
+/* Keeps a unit read for the link pass; the array grows by doubling. */
+static int
+s_link_keep (s_link_t **links, size_t *n, size_t *cap, int64_t id, char **f, int line)
+{
+    if (*n == *cap) {
+        size_t grown = *cap ? *cap * 2 : 64;
+        s_link_t *more = realloc (*links, grown * sizeof *more);
+        if (!more)
+            return us_error_set (US_ENOMEM, "out of memory importing units");
+        *links = more;
+        *cap = grown;
+    }
+    s_link_t *l = &(*links) [(*n)++];
+    l->id = id;
+    l->line = line;
+    snprintf (l->parent, sizeof l->parent, "%s", f [2]);
+    snprintf (l->code, sizeof l->code, "%s", f [0]);
+    return 0;
+}
+
+static int s_import_units (us_pstore_t *self, int *count, const char *path,
+                           const char *copy);
+
+/* Copies the file at path into a private temporary file (its name into
+   tmp [size]); the import reads the copy, so the file itself is read
+   once: what the checks read is what is written, even when the file
+   changes meanwhile or is a pipe. */
+static int
+s_snapshot (char *tmp, size_t size, const char *path)
+{
+    const char *dir = getenv ("TMPDIR");
+    snprintf (tmp, size, "%s/us-units.XXXXXX", dir && *dir ? dir : "/tmp");
+    FILE *in = fopen (path, "rb");
+    if (!in)
+        return us_error_set (US_EINVAL, "cannot read %s: %s", path, strerror (errno));
+    int fd = mkstemp (tmp);
+    FILE *out = fd >= 0 ? fdopen (fd, "wb") : NULL;
+    if (!out) {
+        if (fd >= 0)
+            close (fd);
+        fclose (in);
+        return us_error_set (US_EIO, "cannot make a temporary copy of %s", path);
+    }
+    char buf [65536];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread (buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite (buf, 1, n, out) == n;
+    ok = ok && !ferror (in);
+    fclose (in);
+    ok = fclose (out) == 0 && ok;
+    if (!ok) {
+        unlink (tmp);
+        return us_error_set (US_EIO, "cannot copy %s", path);
+    }
+    return 0;
+}
+
+/* Imports units from CSV, reading the file once; all or nothing. */
 int
 us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
 {
+    char tmp [4096];
     *count = 0;
-    int checked = us_pstore_units_check (self, path);
+    int rc = s_snapshot (tmp, sizeof tmp, path);
+    if (rc)
+        return rc;
+    rc = s_import_units (self, count, path, tmp);
+    unlink (tmp);
+    return rc;
+}
+
+/* Imports units from copy, a copy of the file at path (named in errors). */
+static int
+s_import_units (us_pstore_t *self, int *count, const char *path, const char *copy)
+{
+    *count = 0;
+    int checked = us_pstore_units_check (self, copy);
     if (checked)
         return checked;
-    us_csv_t *csv = us_csv_new (path);
+    us_csv_t *csv = us_csv_new (copy);
     if (!csv)
         return us_error_set (US_EINVAL, "%s", us_error_msg ());
     int rc = us_pstore_begin (self);
     char **f;
     size_t n;
     int got = 0;
+    s_link_t *links = NULL;
+    size_t n_links = 0, cap = 0;
     while (rc == 0 && (got = us_csv_next (csv, &f, &n)) == 1) {
         if (us_csv_line (csv) == 1 && strcmp (f [0], "id") == 0)
             continue;
@@ -309,16 +390,18 @@ us_pstore_import_units (us_pstore_t *self, int *count, const char *path)
         if (rc == 0)
             rc = s_unit_put (self, &id, kind_id, f, n);
         if (rc == 0)
+            rc = s_link_keep (&links, &n_links, &cap, id, f, us_csv_line (csv));
+        if (rc == 0)
             (*count)++;
     }
     if (rc == 0 && got < 0)
         rc = got;
     us_csv_destroy (&csv);
-    if (rc == 0) {
-        csv = us_csv_new (path);
-        rc = csv ? s_units_link (self, csv) : US_EINVAL;
-        us_csv_destroy (&csv);
-    }
+    if (rc == 0)
+        rc = s_units_link (self, links, n_links);
+    free (links);
+    if (rc == 0)
+        rc = us_pstore_import_record (self, "units", *count);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
@@ -382,6 +465,8 @@ us_pstore_import_kinds (us_pstore_t *self, int *count, const char *path)
         rc = got;
     us_csv_destroy (&csv);
     if (rc == 0)
+        rc = us_pstore_import_record (self, "unit kinds", *count);
+    if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc) {
         us_pstore_rollback (self);
@@ -403,6 +488,8 @@ us_pstore_import_indicators (us_pstore_t *self, int *count, const char *path)
     rc = us_pstore_begin (self);
     if (rc == 0)
         rc = us_pstore_put_catalog (self, cat);
+    if (rc == 0)
+        rc = us_pstore_import_record (self, "indicators", (int) cat->count);
     if (rc == 0)
         rc = us_pstore_commit (self);
     if (rc)

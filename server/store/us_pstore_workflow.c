@@ -57,6 +57,12 @@ s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, us_stat
     rc = sqlite3_step (st) == SQLITE_ROW ? 0 : us_pstore_fail (self, "writing submissions");
     int64_t id = rc == 0 ? sqlite3_column_int64 (st, 0) : 0;
     sqlite3_reset (st);
+    char unit [US_MAX_CODE + 1], what [US_MAX_REASON];
+    if (rc == 0)
+        rc = us_pstore_unit_code (self, unit, sizeof unit, unit_id);
+    snprintf (what, sizeof what, "%s %s", p->text, us_state_name (state));
+    if (rc == 0)
+        rc = us_pstore_act_record (self, US_ACT_STATE, unit, "", p->first, false, 0, "", what);
     return rc ? rc : us_pstore_touch (self, US_CHANGE_SUBMISSION, id);
 }
 

@@ -25,7 +25,7 @@ e2e_setup "$@"
 
 # received_count [WHERE]: rows in the server's received table.
 received_count () {
-    sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received ${1:-}"
+    sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received WHERE kind = 0 ${1:+AND ${1#WHERE }}"
 }
 
 # received_dups: deltas whose content (replica, cell, value, clock) occurs more

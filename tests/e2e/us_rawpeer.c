@@ -3,16 +3,19 @@
     Connects to the server of a district store with that store's own CURVE
     keys (so it passes authentication) and sends one request: random bytes,
     a truncated Push, a Push with a bad signature, a Push of a unit outside
-    the replica's scope, a correctly signed Push of its own unit, a batch of
+    the replica's scope, a correctly signed Push of its own unit (also with
+    escape sequences in its author and note: hostile-text), a batch of
     400,000 empty deltas (800 KB), or a plain Hello. With --wire 1 the
     request is written in wire 1, as an office not yet upgraded sends it
     (its Push signed the old way). Prints the reply's type, message or
     per-delta outcomes and the reply's wire version on one line (and the
     hex of a Push's signed bytes on stderr), and exits
     0 when a reply came, 1 when none did within two seconds, 2 on bad usage.
+    A foreign Push carries fixed clocks, so sending it twice repeats the same
+    edits; --values adds each result's value, version and cleared flag.
 
-    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello
-                      [--wire 1|2]
+    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|hello
+                      [--wire 1|2] [--values]
 */
 #include "us_codec.h"
 #include "us_dstore.h"
@@ -20,26 +23,35 @@
 #include "us_hlc.h"
 #include "us_keys.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|empty|hello " \
-              "[--wire 1|2]\n"
+#define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|" \
+              "hello [--wire 1|2] [--values]\n"
+
+/* Whether replies print each result's cell state. */
+static bool s_values;
+
+/* The author of a Push's first delta and the note of its second; a
+   hostile Push puts escape sequences and a stray byte in them. */
+static const char *s_author = "rawpeer";
+static const char *s_note = "";
 
 /* Encodes a Push of two deltas for unit in wire version wire, signed over
    that wire's signed bytes with keys, or with zeros. Each wire and unit
    has sequence numbers of its own, so one run's pushes do not collide. */
 static int
 s_push (uint8_t **buf, size_t *len, uint32_t wire, const us_keys_t *keys,
-        const char *unit, bool good_sig, uint64_t first_seq)
+        const char *unit, bool good_sig, uint64_t first_seq, int64_t ms)
 {
     us_delta_t deltas [2] = {
         { .seq = first_seq, .unit = unit, .indicator = "members.new", .month = 2022 * 12 + 4,
-          .value = 5, .hlc = us_hlc_make (us_hlc_wall_ms (), 1), .author = "rawpeer", .note = "" },
+          .value = 5, .hlc = us_hlc_make (ms, 1), .author = s_author, .note = "" },
         { .seq = first_seq + 1, .unit = unit, .indicator = "cdcs.new", .month = 2022 * 12 + 4,
-          .value = 1, .hlc = us_hlc_make (us_hlc_wall_ms (), 2), .author = "rawpeer", .note = "" },
+          .value = 1, .hlc = us_hlc_make (ms, 2), .author = "rawpeer", .note = s_note },
     };
     us_msg_t msg = { .type = US_MSG_PUSH, .wire = wire, .request_id = 7 };
     msg.push.epoch = 1;
@@ -138,18 +150,25 @@ s_request (uint8_t **buf, size_t *len, const char *mode, uint32_t wire,
         return 0;
     }
     uint64_t seq = 900001 + 10 * wire;
+    int64_t now = us_hlc_wall_ms ();
     if (strcmp (mode, "truncated") == 0) {
-        if (s_push (buf, len, wire, keys, unit, true, seq) != 0)
+        if (s_push (buf, len, wire, keys, unit, true, seq, now) != 0)
             return -1;
         *len /= 2;
         return 0;
     }
     if (strcmp (mode, "badsig") == 0)
-        return s_push (buf, len, wire, keys, unit, false, seq);
+        return s_push (buf, len, wire, keys, unit, false, seq, now);
     if (strcmp (mode, "foreign") == 0)
-        return s_push (buf, len, wire, keys, "QT.VINHLINH", true, seq + 100);
+        return s_push (buf, len, wire, keys, "QT.VINHLINH", true, seq + 100,
+                       1650000000000);     /* fixed: a second run repeats it */
     if (strcmp (mode, "push") == 0)
-        return s_push (buf, len, wire, keys, unit, true, seq);
+        return s_push (buf, len, wire, keys, unit, true, seq, now);
+    if (strcmp (mode, "hostile-text") == 0) {
+        s_author = "raw\x1b[31mpeer";
+        s_note = "note \x1b]0;owned\x07 \xff";
+        return s_push (buf, len, wire, keys, unit, true, seq + 200, now);
+    }
     if (strcmp (mode, "empty") == 0)
         return s_empty (buf, len, wire);
     if (strcmp (mode, "hello") == 0) {
@@ -169,10 +188,13 @@ s_print (const us_msg_t *msg)
     if (msg->type == US_MSG_ERROR)
         printf (": %s", msg->error.message);
     if (msg->type == US_MSG_PUSH_ACK)
-        for (size_t i = 0; i < msg->push_ack.count; i++)
-            printf (" %s%s%s", us_outcome_name (msg->push_ack.results [i].outcome),
-                    *msg->push_ack.results [i].reason ? ": " : "",
-                    msg->push_ack.results [i].reason);
+        for (size_t i = 0; i < msg->push_ack.count; i++) {
+            const us_result_t *r = &msg->push_ack.results [i];
+            printf (" %s%s%s", us_outcome_name (r->outcome), *r->reason ? ": " : "", r->reason);
+            if (s_values)
+                printf (" {value %" PRId64 " version %" PRIu64 "%s}", r->value, r->version,
+                        r->cleared ? " cleared" : "");
+        }
     printf (" [wire %u]\n", msg->wire);
 }
 
@@ -181,11 +203,17 @@ int
 main (int argc, char **argv)
 {
     uint32_t wire = US_WIRE_VERSION;
-    if (argc == 5 && strcmp (argv [3], "--wire") == 0
-    &&  (strcmp (argv [4], "1") == 0 || strcmp (argv [4], "2") == 0))
-        wire = (uint32_t) atoi (argv [4]);
-    else
-    if (argc != 3) {
+    bool usage = argc < 3;
+    for (int i = 3; !usage && i < argc; i++)
+        if (strcmp (argv [i], "--values") == 0)
+            s_values = true;
+        else
+        if (strcmp (argv [i], "--wire") == 0 && i + 1 < argc
+        &&  (strcmp (argv [i + 1], "1") == 0 || strcmp (argv [i + 1], "2") == 0))
+            wire = (uint32_t) atoi (argv [++i]);
+        else
+            usage = true;
+    if (usage) {
         fprintf (stderr, USAGE);
         return 2;
     }

@@ -123,7 +123,11 @@ s_store_open (void)
                                US_ACTION_APPROVE, true));
 
     s_enroll (&s_signed, true, FUZZ_DISTRICT, "district office A");
-    s_enroll (&s_unsigned, false, FUZZ_PROVINCE, "province desk");
+    /* A replica enrolled before signing was mandatory: no signing key
+       stored, so its pushes are refused until it is re-keyed. */
+    s_enroll (&s_unsigned, true, FUZZ_PROVINCE, "province desk");
+    SETUP (sqlite3_exec (us_pstore_db (s_store), "UPDATE replicas SET sign_key = NULL"
+                         " WHERE name = 'province desk'", NULL, NULL, NULL));
     s_enroll (&s_revoked, true, FUZZ_OTHER, "lost laptop");
     char token [US_TOKEN_MAX];
     us_keys_token (token, sizeof token, &s_revoked);
@@ -252,7 +256,9 @@ s_check_reply (const us_msg_t *req, const us_msg_t *reply, int mode)
 {
     /* Answered in the request's wire; what could not be read, in the
        oldest, which every client reads. */
-    if (req)
+    /* A key that is not let in is refused before its bytes are read. */
+    bool refused = mode == FUZZ_MODE_STRANGER || mode == FUZZ_MODE_REVOKED;
+    if (req && !refused)
         CHECK (reply->request_id == req->request_id && reply->wire == req->wire);
     else
         CHECK (reply->type == US_MSG_ERROR && reply->wire == US_WIRE_OLDEST);

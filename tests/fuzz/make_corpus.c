@@ -149,6 +149,11 @@ s_requests (void)
     msg.hello = (us_hello_t) { .epoch = 0, .last_seq = UINT64_MAX, .checkpoint = UINT64_MAX,
                                .hlc = UINT64_MAX };
     s_seed ("hello-extreme", &msg, true);
+    /* `audit check`: the lengths of the heads an office holds. */
+    static const uint64_t held [] = { 0, 1, 6, 42, UINT64_MAX };
+    msg.hello = (us_hello_t) { .epoch = 1, .hlc = HLC (T0), .wire = US_WIRE_VERSION,
+                               .audit_counts = held, .n_audit_counts = 5 };
+    s_seed ("hello-audit-check", &msg, true);
 
     /* Push: ordinary deltas with notes and a clear, as a district sends them. */
     char long_note [US_MAX_NOTE + 1];
@@ -233,8 +238,20 @@ s_replies (void)
     us_msg_t msg;
 
     msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
-    msg.welcome = (us_welcome_t) { HLC (T0), 1, 6, FUZZ_DISTRICT, 42, US_WIRE_VERSION, 1 };
+    msg.welcome = (us_welcome_t) { .server_time = HLC (T0), .epoch = 1, .high_water = 6,
+                                   .unit = FUZZ_DISTRICT, .head = 42, .wire = US_WIRE_VERSION,
+                                   .min_wire = 1 };
     s_seed ("welcome", &msg, false);
+    /* A Welcome with a signed audit head and the proof of two held heads. */
+    static const uint8_t hash [32] = { 1, 2, 3 }, sig [64] = { 4, 5, 6 }, key [32] = { 7 };
+    us_bytes_t proof [2] = { { hash, 32 }, { NULL, 0 } };
+    msg.welcome.audit_records = 42;
+    msg.welcome.audit_hash = (us_bytes_t) { hash, 32 };
+    msg.welcome.audit_signature = (us_bytes_t) { sig, 64 };
+    msg.welcome.audit_key = (us_bytes_t) { key, 32 };
+    msg.welcome.audit_proof = proof;
+    msg.welcome.n_audit_proof = 2;
+    s_seed ("welcome-audit-head", &msg, false);
 
     us_result_t results [] = {
         { 1, US_OUTCOME_ACCEPTED, "", 1, 5, false, false },

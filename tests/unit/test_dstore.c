@@ -1577,3 +1577,36 @@ Test (dstore, copy_and_outbox)
                                    "members.new"), 0);
     cr_assert_not (has);
 }
+
+/* A pulled page with a bad code or text is refused whole: nothing of it is
+   kept and the checkpoint stays; a page that says "more" without moving
+   the stream on is refused too. */
+Test (dstore, apply_refuses_bad_pages)
+{
+    s_apply_tree (5);
+    uint64_t before;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &before), 0);
+    us_cell_change_t good = { "QT.DAKRONG", "members.new", MONTH (2022, 5), 9, false, 1, 1000,
+                              "tinh", "", false };
+    us_cell_change_t bad_author = good, bad_code = good, bad_note = good;
+    bad_author.author = "x\x1b[2J";
+    bad_code.unit = "QT DAKRONG;--";
+    bad_note.note = "\xff\xfe";
+    us_cell_change_t *bad [] = { &bad_author, &bad_code, &bad_note };
+    for (size_t i = 0; i < 3; i++) {
+        us_cell_change_t cells [2] = { good, *bad [i] };
+        us_changes_t c = { .next = before + 10, .n_cells = 2, .cells = cells };
+        us_sync_stats_t stats = { 0 };
+        cr_assert_eq (us_dstore_apply (s_store, &stats, &c), US_EPROTO, "page %zu", i);
+        cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells WHERE value = 9"), 0);
+    }
+    us_unit_def_t units [1] = { { .code = "QT.NEW", .name = "tên\x07", .parent = "QT", .kind = "district", .valid_from = "", .valid_to = "", .successor = "" } };
+    us_changes_t c = { .next = before + 10, .n_units = 1, .units = units };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &c), US_EPROTO);
+    us_changes_t stuck = { .next = before, .more = true };
+    cr_assert_eq (us_dstore_apply (s_store, &stats, &stuck), US_EPROTO);
+    uint64_t after;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &after), 0);
+    cr_assert_eq (after, before);
+}

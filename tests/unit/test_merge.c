@@ -154,8 +154,8 @@ Test (merge, accepted)
     cr_assert_str_eq (r.reason, "");
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 120);
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
-    cr_assert_eq (s_int ("SELECT outcome FROM received"), US_OUTCOME_ACCEPTED);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
+    cr_assert_eq (s_int ("SELECT outcome FROM received WHERE kind = 0"), US_OUTCOME_ACCEPTED);
     char sql [200];
     snprintf (sql, sizeof sql, "SELECT high_water FROM epochs WHERE replica_id = %lld AND epoch = 1",
               (long long) s_a.id);
@@ -182,7 +182,7 @@ Test (merge, duplicate_push)
     cr_assert_eq (r2.result.seq, 1);
     cr_assert_eq (r2.result.value, 120);
     cr_assert_eq (r2.result.version, 1);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
     cr_assert_eq (s_int ("SELECT MAX (seq) FROM changelog"), stream);
 
@@ -192,7 +192,7 @@ Test (merge, duplicate_push)
     us_merge_result_t r3 = s_push1 (&s_a, &s_ka, d);
     cr_assert (r3.result.duplicate);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 120);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
 }
 
 /* A delta repeated inside one batch is applied once. */
@@ -204,7 +204,7 @@ Test (merge, duplicate_in_batch)
     s_push (r, &s_a, &s_ka, 1, d, 2);
     cr_assert_not (r [0].result.duplicate);
     cr_assert (r [1].result.duplicate);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
 }
 
@@ -225,7 +225,7 @@ Test (merge, huge_seq)
     cr_assert (r [1].result.duplicate, "the huge seq again");
     s_push (r, &s_a, &s_ka, 1, &d [0], 1);
     cr_assert (r [0].result.duplicate, "seq 5 alone again");
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 3);
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 1);
 }
 
@@ -239,7 +239,7 @@ Test (merge, new_epoch_same_seq)
     cr_assert_not (r.result.duplicate);
     cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 6);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 2);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 2);
 }
 
 /* Edits a restored store re-sends under a new epoch, with new seqs, are
@@ -252,7 +252,7 @@ Test (merge, resent_under_new_epoch)
                          s_delta (3, "QT.DAKRONG", 7, s_ts (-58), 1, "a") };
     us_merge_result_t r [4];
     s_push (r, &s_a, &s_ka, 1, d, 3);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 3);
     us_delta_t again [4] = { d [0], d [1], d [2],
                              s_delta (4, "QT.DAKRONG", 8, s_ts (-57), 2, "a") };
     for (int i = 0; i < 3; i++)
@@ -264,7 +264,7 @@ Test (merge, resent_under_new_epoch)
     cr_assert_not (r [3].result.duplicate);
     cr_assert_eq (r [3].result.outcome, US_OUTCOME_ACCEPTED, "%s", r [3].reason);
     cr_assert_eq (r [2].result.value, 7, "the answer carries the figure as it was then");
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 4);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 4);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 8);
     cr_assert_eq (s_int ("SELECT c.version" CELL_WHERE), 3);
 }
@@ -317,7 +317,7 @@ Test (merge, batch_alternating_lookups)
     cr_assert_eq (r [6].result.outcome, US_OUTCOME_ACCEPTED, "%s", r [6].reason);
     cr_assert_eq (r [6].result.version, 1);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 2);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 7);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 7);
 }
 
 /* A seq that names a different edit (a restored store) is refused as a
@@ -330,7 +330,7 @@ Test (merge, reused_seq_refused)
     d [0].unit = "QT.DAKRONG.CS1";
     us_merge_result_t r [2];
     cr_assert_eq (s_push_rc (r, &s_a, &s_ka, 1, d, 2), US_EEXIST);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 1);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 5);
     cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
@@ -344,7 +344,7 @@ Test (merge, out_of_scope)
     cr_assert_eq (r.result.outcome, US_OUTCOME_REJECTED);
     cr_assert_not_null (strstr (r.reason, "outside"), "%s", r.reason);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE outcome = 4"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0 AND outcome = 4"), 1);
     r = s_push1 (&s_a, &s_ka, s_delta (2, "QT", 50, s_ts (-50), 0, "a"));
     cr_assert_eq (r.result.outcome, US_OUTCOME_REJECTED, "the province is above the district");
     r = s_push1 (&s_a, &s_ka, s_delta (3, "QT.DAKRONG.CS1", 50, s_ts (-40), 0, "a"));
@@ -391,7 +391,7 @@ Test (merge, rejections)
                             r [i].result.reason);
     }
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE outcome = 4 AND reason <> ''"), 4);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0 AND outcome = 4 AND reason <> ''"), 4);
 }
 
 /* Results come back in order; good deltas apply beside rejected ones, and
@@ -414,7 +414,7 @@ Test (merge, mixed_batch)
     snprintf (sql, sizeof sql, "SELECT high_water FROM epochs WHERE replica_id = %lld",
               (long long) s_a.id);
     cr_assert_eq (s_int (sql), 12);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 3);
 }
 
 /* Figures of an approved period are locked for the districts. */
@@ -482,7 +482,7 @@ Test (merge, conflict_later_arrives_first)
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 12);
     cr_assert_eq (s_int ("SELECT winner_value FROM conflicts"), 12);
     cr_assert_eq (s_int ("SELECT loser_value FROM conflicts"), 10);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE outcome = 3"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0 AND outcome = 3"), 1);
 }
 
 /* One office's later edits supersede its earlier ones even with a stale
@@ -586,8 +586,8 @@ Test (merge, clock_clamped)
     uint64_t ahead = s_ts (86400);
     us_merge_result_t r = s_push1 (&s_a, &s_ka, s_delta (1, "QT.DAKRONG", 10, ahead, 0, "a"));
     cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED);
-    cr_assert_eq (s_int ("SELECT clamped FROM received"), 1);
-    cr_assert_eq ((uint64_t) s_int ("SELECT origin_hlc FROM received"), ahead);
+    cr_assert_eq (s_int ("SELECT clamped FROM received WHERE kind = 0"), 1);
+    cr_assert_eq ((uint64_t) s_int ("SELECT origin_hlc FROM received WHERE kind = 0"), ahead);
     uint64_t stored = (uint64_t) s_int ("SELECT c.hlc" CELL_WHERE);
     cr_assert_lt (stored, ahead);
     cr_assert_leq (us_hlc_ms (stored), us_hlc_wall_ms () + US_MAX_AHEAD_MS);
@@ -595,7 +595,7 @@ Test (merge, clock_clamped)
 
     /* A sane clock is not marked clamped. */
     s_push1 (&s_a, &s_ka, s_delta (2, "QT.DAKRONG.CS1", 1, s_ts (-1), 0, "a"));
-    cr_assert_eq (s_int ("SELECT clamped FROM received WHERE seq = 2"), 0);
+    cr_assert_eq (s_int ("SELECT clamped FROM received WHERE kind = 0 AND seq = 2"), 0);
 }
 
 /* A cleared figure is stored as no value and reported cleared. */
@@ -622,7 +622,7 @@ Test (merge, correct)
     cr_assert_eq (us_merge_correct (&r, s_store, "QT.DAKRONG", "2022-05", "members.new", "15",
                                     "", "tinh", false, &s_clock), US_EINVAL);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 10);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
 
     us_state_t state;
     cr_assert_eq (us_pstore_workflow (s_store, &state, "QT.DAKRONG", "2022-Q2",
@@ -641,7 +641,7 @@ Test (merge, correct)
     cr_assert_str_eq (us_test_text (buf, sizeof buf, us_pstore_db (s_store),
                       "SELECT c.note" CELL_WHERE), "theo biên bản kiểm tra");
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 0, "a correction is not a conflict");
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE replica_id = 0"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0 AND replica_id = 0"), 1);
     cr_assert_gt (s_int ("SELECT MAX (seq) FROM changelog"), stream);
 
     /* The district itself can no longer edit the locked quarter. */
@@ -661,7 +661,7 @@ Test (merge, correct_edge_cases)
                                     "n", "tinh", false, &s_clock), US_EINVAL);
     cr_assert_eq (us_merge_correct (&r, s_store, "QT.DAKRONG", "2022-05", "members.new", "1",
                                     "bad\xC3(", "tinh", false, &s_clock), US_EINVAL);
-    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
     cr_assert_eq (us_merge_correct (&r, s_store, "QT.DAKRONG", "2022-05", "members.new", NULL,
                                     "số liệu trùng", "tinh", false, &s_clock), 0);
     cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED);
@@ -727,7 +727,7 @@ static s_snap_t
 s_snap (void)
 {
     s_snap_t s = {
-        s_int ("SELECT COUNT(*) FROM received"),
+        s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"),
         s_int ("SELECT COUNT(*) FROM cells"),
         s_int ("SELECT COUNT(*) FROM conflicts"),
         s_int ("SELECT COALESCE (MAX (seq), 0) FROM changelog"),
@@ -854,4 +854,57 @@ Test (merge, resent_from_lost_timeline)
     r = s_push1 (&s_a, &s_ka, s_delta (2, "QT.DAKRONG", 11, s_ts (-30), 1, "anh"));
     cr_assert_eq (r.result.outcome, US_OUTCOME_CONFLICT_WON, "%s", r.reason);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 1, "a real concurrent edit");
+}
+
+/* A batch that only repeats what was applied adds no record, and its bytes
+   are not kept: replaying it does not grow the store. */
+Test (merge, replay_keeps_no_bytes)
+{
+    us_delta_t d [2] = { s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A"),
+                         s_delta (2, "QT.HUONGHOA", 20, s_ts (1), 0, "A") };
+    us_merge_result_t res [2];
+    s_push (res, &s_a, &s_ka, 1, d, 2);
+    int64_t batches = s_int ("SELECT COUNT(*) FROM batches");
+    int64_t records = s_int ("SELECT COUNT(*) FROM received");
+    cr_assert_eq (batches, 1);
+    for (int i = 0; i < 3; i++) {
+        s_push (res, &s_a, &s_ka, 1, d, 2);
+        cr_assert (res [0].result.duplicate && res [1].result.duplicate);
+    }
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM batches"), batches, "a replay kept its bytes");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received"), records);
+}
+
+/* The replica is read again inside the batch's transaction: a revocation
+   after the request was read refuses the whole batch, and nothing is
+   written. */
+Test (merge, revoked_inside_the_transaction)
+{
+    us_replica_t stale = s_a;          /* as the service read it */
+    char token [US_TOKEN_MAX];
+    us_keys_token (token, sizeof token, &s_ka);
+    cr_assert_eq (us_pstore_revoke (s_store, token), 0, "%s", us_error_msg ());
+    us_delta_t d = s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A");
+    us_merge_result_t res;
+    cr_assert_eq (s_push_rc (&res, &stale, &s_ka, 1, &d, 1), US_EPERM);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM batches"), 0);
+}
+
+/* A delta whose author or note holds control characters or bytes that are
+   not UTF-8 is rejected on its own; the clean one beside it is applied. */
+Test (merge, hostile_text_rejected_per_delta)
+{
+    us_delta_t d [3] = { s_delta (1, "QT.DAKRONG", 10, s_ts (0), 0, "A\x1b[2J"),
+                         s_delta (2, "QT.DAKRONG.CS1", 20, s_ts (1), 0, "A"),
+                         s_delta (3, "QT.DAKRONG", 30, s_ts (2), 0, "A") };
+    d [1].note = "bad \xff";
+    d [2].indicator = "cdcs.new";
+    us_merge_result_t res [3];
+    s_push (res, &s_a, &s_ka, 1, d, 3);
+    cr_assert_eq (res [0].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_eq (res [1].result.outcome, US_OUTCOME_REJECTED);
+    cr_assert_not_null (strstr (res [0].reason, "control characters"), "%s", res [0].reason);
+    cr_assert_eq (res [2].result.outcome, US_OUTCOME_ACCEPTED, "%s", res [2].reason);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), 1);
 }

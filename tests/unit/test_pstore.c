@@ -333,9 +333,10 @@ Test (pstore, revoke)
     us_keys_token (other_token, sizeof other_token, &other);
     cr_assert_eq (us_pstore_revoke (s_store, other_token), US_ENOTFOUND);
 
+    /* A revoked key stays revoked: enrolling it again is refused. */
     int64_t id;
-    cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", token, NULL), 0);
-    cr_assert_eq (us_pstore_replica (s_store, &rep, keys.curve_public), 0);
+    cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", token, NULL), US_EEXIST);
+    cr_assert_eq (us_pstore_replica (s_store, &rep, keys.curve_public), US_EPERM);
 }
 
 /* Targets are set as values or ranges, updated in place with a new

@@ -6,6 +6,8 @@
 #include "us_test.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* Vietnamese names in NFC (precomposed) and NFD (combining marks). */
 #define DAKRONG_NFC   "Đakrông"
@@ -241,4 +243,48 @@ Test (text, code_valid)
     cr_assert_not (us_text_code_valid ("a,b"));
     cr_assert_not (us_text_code_valid ("Đ"));
     cr_assert_not (us_text_code_valid ("x\n"));
+}
+
+/* Writes s through us_text_csv into a new string. */
+static char *
+s_csv (const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&buf, &len);
+    cr_assert_not_null (f);
+    us_text_csv (f, s);
+    fclose (f);
+    return buf;
+}
+
+/* A field a spreadsheet would run as a formula is written as text. */
+Test (text, csv_formula_neutralised)
+{
+    const char *in [] = { "=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx" };
+    const char *want [] = { "\"'=HYPERLINK(\"\"http://x\"\")\"", "\"'+1\"", "\"'-2+3\"",
+                            "\"'@SUM(A1)\"", "\"'\tx\"", "\"'\rx\"" };
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        char *out = s_csv (in [i]);
+        cr_assert_str_eq (out, want [i]);
+        free (out);
+    }
+    char *plain = s_csv ("QT.CAMLO");
+    cr_assert_str_eq (plain, "QT.CAMLO", "a plain field stays as it is");
+    free (plain);
+    char *comma = s_csv ("a,b");
+    cr_assert_str_eq (comma, "\"a,b\"");
+    free (comma);
+}
+
+/* us_text_safe escapes control characters and stray bytes, keeps the rest. */
+Test (text, safe_escapes_controls)
+{
+    char buf [64];
+    cr_assert_str_eq (us_text_safe (buf, sizeof buf, "Lộc\x1b[31m\x07\xff\xc2\x9b"),
+                      "Lộc\\x1B[31m\\x07\\xFF\\xC2\\x9B");
+    cr_assert_str_eq (us_text_safe (buf, sizeof buf, "plain Đông Hà"), "plain Đông Hà");
+    char tiny [6];
+    us_text_safe (tiny, sizeof tiny, "\x1b\x1b\x1b");
+    cr_assert_str_eq (tiny, "\\x1B", "cut short on a whole escape");
 }
