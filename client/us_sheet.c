@@ -5,6 +5,7 @@
 */
 #include "us_sheet.h"
 #include "us_error.h"
+#include "us_xlsx.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -477,6 +478,18 @@ us_sheet_open (const char *path, us_sheet_encoding_t enc)
     }
     fclose (f);
     us_sheet_t *self = NULL;
+    if (rc == 0 && us_xlsx_is_zip (data, got)) {
+        /* A workbook: its first sheet, as UTF-8 text. */
+        char *text = NULL;
+        size_t len = 0;
+        rc = us_xlsx_text (data, got, &text, &len);
+        free (data);
+        data = text;
+        got = len;
+        enc = US_SHEET_UTF8;
+        if (rc)
+            us_error_set (rc, "%s: %s", path, us_error_msg ());
+    }
     if (rc == 0) {
         self = us_sheet_new (data, got, enc);
         if (!self)

@@ -14,7 +14,9 @@
     The encoding is certain with a BOM, or when the bytes are valid UTF-8;
     other bytes are read as Windows-1258 and us_sheet_guessed() says so, so
     the caller can state the guess. US_SHEET_* forces an encoding. A spread-
-    sheet workbook (.xlsx, .xls) or other binary file is refused with a hint.
+    sheet workbook (.xlsx) opened with us_sheet_open() is read through
+    us_xlsx (its first sheet); an old binary workbook (.xls) or other binary
+    file is refused with a hint.
 
     Fields returned by us_sheet_next() belong to the sheet and stay valid
     until the next call. Free the sheet with us_sheet_destroy().

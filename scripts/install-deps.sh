@@ -14,6 +14,7 @@ packages=(
     libmicrohttpd-dev                    # the desks' embedded HTTP server
     libjansson-dev                       # JSON for the desks' requests and answers
     libxlsxwriter-dev                    # Excel (.xlsx) templates and reports
+    libzip-dev libxml2-dev               # reads the .xlsx workbooks clerks import
     chromium chromium-driver             # headless browser for the report and desk tests
     python3-selenium                     # drives Chromium in the desk tests
     python3-openpyxl                     # reads .xlsx files back in tests

@@ -10,7 +10,7 @@
 #      --encoding cp1252 overriding the guess.
 #   4. Refusals, each one stderr line naming file, line (and field), exit 2,
 #      nothing stored: a duplicate (naming both lines), a bad number in the
-#      middle, an unknown heading, a workbook, a bad --encoding.
+#      middle, an unknown heading, a damaged workbook, a bad --encoding.
 #   5. template 2022-Q2 (csv): headings, the units (the office and the two
 #      below it), no computed indicators, last year's figure beside; filled
 #      by a script with 1.234-style numbers, imported, synced; the province's
@@ -128,7 +128,10 @@ printf 'đơn vị;tháng;chỉ tiêu;số tiền\r\nQT.TRIEUPHONG;2022-07;membe
 refused 'unknown heading' "$f" 'badhead\.csv line 1, field 4' "unknown column heading 'số tiền'"
 f=$WORK/book.xlsx
 printf 'PK\x03\x04\x14\x00\x06\x00' >"$f"
-refused 'a workbook' "$f" 'book\.xlsx' 'Excel workbook \(\.xlsx\)' 'CSV UTF-8'
+refused 'a damaged workbook' "$f" 'book\.xlsx' 'not an Excel workbook: the zip is damaged'
+f=$WORK/old.xls
+printf '\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1' >"$f"
+refused 'an old workbook' "$f" 'old\.xls' 'old Excel workbook \(\.xls\)' 'CSV UTF-8'
 f=$WORK/utf.csv
 printf 'unit;month;indicator;value\r\nQT.TRIEUPHONG;2022-07;members.new;1\r\nQT.TRIEUPHONG;2022-08;cdcs.new;\xd0\r\n' >"$f"
 IMPORT_ARGS=(--encoding utf-8)

@@ -272,7 +272,7 @@ Test (import, refusals)
         { "", { "bad.csv has no rows" } },
         { "unit;month;indicator;value\nQT.DAKRONG;2022-01;members.new;1\n\"QT.DAKRONG;2022-02\n",
           { "bad.csv", "line 3", "not closed" } },
-        { "PK\x03\x04zipped", { "bad.csv", "Excel workbook (.xlsx)" } },
+        { "PK\x03\x04zipped", { "bad.csv", "not an Excel workbook: the zip is damaged" } },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         const char *path = s_file ("bad.csv", cases [i].text, strlen (cases [i].text));
