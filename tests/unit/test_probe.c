@@ -76,17 +76,25 @@ Test (probe, wrong_server_key)
     zmq_close (server);
 }
 
-/* Nothing listening: silent, and quickly (the refusal is seen at once). */
+/* Nothing listening: silent, and quickly (the refusal is seen at once).
+   The port is held by a socket that is bound but not listening, so every
+   connection to it is refused and no other process can take it meanwhile. */
 Test (probe, nothing_listening)
 {
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = 0 };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    cr_assert_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    cr_assert_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
     char endpoint [64];
-    void *server = s_server (endpoint, sizeof endpoint);
-    zmq_close (server);                 /* the port is free again */
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
     us_probe_result_t result;
     cr_assert_eq (us_probe_run (&result, s_ctx, endpoint, s_server_public, &s_client, 2000), 0);
     cr_assert_eq (result, US_PROBE_SILENT);
     cr_assert_eq (us_probe_check (s_ctx, endpoint, s_server_public, &s_client), 0,
                   "silence adds nothing to 'no answer'");
+    close (fd);
 }
 
 /* Accepts and closes every connection, as a relay whose server is down. */
