@@ -218,17 +218,17 @@ s_requests (void)
 
     /* Submit: in scope, a range, locked, out of scope, and a bad period. */
     msg = (us_msg_t) { .type = US_MSG_SUBMIT, .request_id = 4 };
-    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-Q1", HLC (T0) };
+    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-Q1", HLC (T0), false };
     s_seed ("submit", &msg, true);
-    msg.submit = (us_submit_t) { FUZZ_GRASSROOTS, "2022-01..2022-05", HLC (T0) };
+    msg.submit = (us_submit_t) { FUZZ_GRASSROOTS, "2022-01..2022-05", HLC (T0), false };
     s_seed ("submit-range", &msg, true);
-    msg.submit = (us_submit_t) { FUZZ_LOCKED_UNIT, FUZZ_LOCKED_PERIOD, HLC (T0) };
+    msg.submit = (us_submit_t) { FUZZ_LOCKED_UNIT, FUZZ_LOCKED_PERIOD, HLC (T0), false };
     s_seed ("submit-locked", &msg, true);
-    msg.submit = (us_submit_t) { FUZZ_OTHER, "2022-Q1", HLC (T0) };
+    msg.submit = (us_submit_t) { FUZZ_OTHER, "2022-Q1", HLC (T0), false };
     s_seed ("submit-other", &msg, true);
-    msg.submit = (us_submit_t) { FUZZ_SECTOR, "2022-H2", HLC (T0) };
+    msg.submit = (us_submit_t) { FUZZ_SECTOR, "2022-H2", HLC (T0), false };
     s_seed ("submit-scope", &msg, true);
-    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-13", UINT64_MAX };
+    msg.submit = (us_submit_t) { FUZZ_DISTRICT, "2022-13", UINT64_MAX, false };
     s_seed ("submit-badperiod", &msg, true);
 }
 
@@ -267,8 +267,8 @@ s_replies (void)
     s_seed ("push-ack", &msg, true);     /* unexpected at the server: an Error reply */
 
     us_unit_def_t units [] = {
-        { FUZZ_PROVINCE, "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "" },
-        { FUZZ_DISTRICT, "LĐLĐ huyện A", FUZZ_PROVINCE, "district", "2020-01", "" },
+        { FUZZ_PROVINCE, "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
+        { FUZZ_DISTRICT, "LĐLĐ huyện A", FUZZ_PROVINCE, "district", "2020-01", "", "" },
     };
     us_indicator_def_t inds [] = {
         { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },
