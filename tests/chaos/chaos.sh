@@ -3,7 +3,9 @@
 #
 # usage: chaos.sh BUILD_DIR [--clients N] [--edits N] [--seconds N] [--seed N]
 #                 [--kill-rate F] [--server-kills N] [--restore-burst N|auto]
-#                 [--think-ms N] [--port N] [--work DIR]
+#                 [--province-restores N] [--copy-backs N] [--full-disks N]
+#                 [--full-disk-ms N] [--disk-mb N] [--think-ms N] [--port N]
+#                 [--work DIR]
 #
 #   --clients N       district clients (default 6): c01 and c02 are two clerks
 #                     of Triệu Phong (conflicts); the others are spread over the
@@ -19,6 +21,19 @@
 #                     (default auto: one to three more than it made since the
 #                     backup, so its new sequence numbers reach the old ones;
 #                     0 syncs at once, the path where the restore is detected)
+#   --province-restores N  times the province takes `unionsync-server backup`
+#                     while serving and, later in the run, is stopped, put back
+#                     with `unionsync-server restore` and started (default 0)
+#   --copy-backs N    the same, but the backup is put back by a plain file copy
+#                     (-wal and -shm removed): the server must notice by itself
+#                     (default 0)
+#   --full-disks N    full-disk episodes (default 0): the server's store lives on
+#                     a tmpfs of its own that is filled to the last byte while
+#                     the offices push, then freed (needs root to mount; without
+#                     it the episodes are skipped and the summary says so)
+#   --full-disk-ms N  how long each full disk lasts (default 4000)
+#   --disk-mb N       the size of that tmpfs (default 16 + 4 KB per edit the
+#                     offices may make)
 #   --think-ms N      a client pauses a random 0..N ms between operations
 #                     (default 20 ms per client, at least 120: the offices
 #                     together keep about the same pace however many they are,
@@ -43,6 +58,23 @@
 # still unsent), works on, then puts the backup back and re-enters figures
 # before its next sync (a restored backup, see --restore-burst); its edits
 # between backup and restore that no sync had acknowledged become "maybe".
+#
+# The province's own disasters share the run's time with the server kills: the
+# kills, the SIGTERM, the put-back backups and the full disks each get a slot
+# between 10% and 90% of the run, in a seeded order. A put-back backup was
+# taken with `backup` while serving up to two slots earlier (`restore` is also
+# tried while the server runs and must be refused); what the province
+# acknowledged after it is gone from the store until the offices send it
+# again, which is what is judged: the checks below look at the final store
+# only, so an acknowledged edit that a restore took away counts as lost unless
+# its office sent it again. A full disk: the store's write-ahead log is
+# checkpointed and truncated (so that no reused log has room left), the
+# filesystem filled with a filler file, then a probe office (c00, on the
+# server's own port, no faults, figures of 2016-2021 of Đông Hà that no other
+# office writes) imports 100 figures and syncs, until a push is refused for
+# the full disk (at most 8 times); `report` must still print. When the episode
+# ends the filler goes, and the probe's next sync must not be refused for a
+# full disk. Offices' syncs refused for a full disk are counted, not failures.
 #
 # At the end the faults stop: the fault proxy is replaced by a plain one on the
 # same port, and every client syncs until it exits 0 or 4, twice, so that each
@@ -83,9 +115,24 @@ SEED=1
 KILL_RATE=0
 SERVER_KILLS=''
 RESTORE_BURST=auto
+PROVINCE_RESTORES=0
+COPY_BACKS=0
+FULL_DISKS=0
+FULL_DISK_MS=4000
+DISK_MB=''
 THINK_MS=''
 PORT=''
 WORK=''
+
+DISK=''                 # the store's own small filesystem, when mounted
+FULL_SKIPPED=0          # full disks asked for that could not be set up
+PROVINCE_BACKUPS=0      # backups taken while serving
+PROVINCE_RESTORED=0     # put back with `restore`
+PROVINCE_COPIED=0       # put back by a file copy
+TAKEN_AWAY=0            # received records the put-back backups lacked
+FULL_EPISODES=0         # full disks that happened
+PROBE_REFUSED=0         # full disks in which the probe's push was refused
+PROBE_N=0               # the probe's edits so far
 
 LOOP_GROUPS=()          # process groups of the client loops still running
 SERVER_PID=''
@@ -182,6 +229,7 @@ cleanup () {
         done
         server_kill
     fi
+    disk_release
 }
 
 # parse_args ARGS...: sets the settings; exits 2 on bad usage.
@@ -200,6 +248,11 @@ parse_args () {
             --kill-rate)    KILL_RATE=$2 ;;
             --server-kills) SERVER_KILLS=$2 ;;
             --restore-burst) RESTORE_BURST=$2 ;;
+            --province-restores) PROVINCE_RESTORES=$2 ;;
+            --copy-backs)   COPY_BACKS=$2 ;;
+            --full-disks)   FULL_DISKS=$2 ;;
+            --full-disk-ms) FULL_DISK_MS=$2 ;;
+            --disk-mb)      DISK_MB=$2 ;;
             --think-ms)     THINK_MS=$2 ;;
             --port)         PORT=$2 ;;
             --work)         WORK=$2 ;;
@@ -209,7 +262,8 @@ parse_args () {
     done
     local n
     for n in "$CLIENTS" "$EDITS" "$DURATION" "$SEED" "${SERVER_KILLS:-0}" "${PORT:-1}" \
-             "${RESTORE_BURST/#auto/0}" "${THINK_MS:-0}"; do
+             "${RESTORE_BURST/#auto/0}" "${THINK_MS:-0}" "$PROVINCE_RESTORES" "$COPY_BACKS" \
+             "$FULL_DISKS" "$FULL_DISK_MS" "${DISK_MB:-0}"; do
         [[ $n =~ ^[0-9]+$ ]] || { echo "chaos.sh: not a number: $n" >&2; exit 2; }
     done
     [ "$CLIENTS" -ge 2 ] && [ "$CLIENTS" -le 500 ] || { echo "chaos.sh: --clients from 2 to 500" >&2; exit 2; }
@@ -218,6 +272,10 @@ parse_args () {
         THINK_MS=$(( CLIENTS * 20 > 120 ? CLIENTS * 20 : 120 ))
     fi
     [ "$THINK_MS" -ge 1 ] || THINK_MS=1
+    [ $(( PROVINCE_RESTORES + COPY_BACKS + FULL_DISKS )) -le 50 ] \
+        || { echo "chaos.sh: at most 50 province restores, copy-backs and full disks" >&2; exit 2; }
+    [ -n "$DISK_MB" ] || DISK_MB=$(( 16 + CLIENTS * EDITS * 4 / 1000 ))
+    [ "$DISK_MB" -ge 4 ] || { echo "chaos.sh: --disk-mb at least 4" >&2; exit 2; }
     if [ -z "$SERVER_KILLS" ]; then
         SERVER_KILLS=0
         [ "$KILL_PERMILLE" -eq 0 ] || SERVER_KILLS=$(( 3 + DURATION / 120 ))
@@ -241,8 +299,8 @@ setup_dirs () {
     done
     [ -n "$WORK" ] || WORK=$(mktemp -d "${TMPDIR:-/tmp}/us-chaos.XXXXXX")
     mkdir -p "$WORK" && WORK=$(cd "$WORK" && pwd) || exit 2
-    mkdir -p "$WORK"/{clients,truth,ops,errors,backup,views} || exit 2
-    touch "$WORK/.pids" "$WORK/events.log"
+    mkdir -p "$WORK"/{clients,truth,ops,errors,backup,pbackup,views} || exit 2
+    touch "$WORK/.pids" "$WORK/events.log" "$WORK/putbacks.tsv"
     SRV_DB=$WORK/server.db
     export USER=clerk
     unset UNIONSYNC_DB UNIONSYNC_AUTHOR
@@ -250,6 +308,33 @@ setup_dirs () {
     RANDOM=$SEED
     [ -n "$PORT" ] || PORT=$(free_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
     SPORT=$(free_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
+}
+
+# disk_setup: with full disks asked for, the server's store goes on a tmpfs
+# of DISK_MB of its own; where none can be mounted (not root) the full disks
+# are skipped, and the summary says so.
+disk_setup () {
+    [ "$FULL_DISKS" -gt 0 ] || return 0
+    mkdir -p "$WORK/disk"
+    if mount -t tmpfs -o "size=${DISK_MB}m,mode=0700" tmpfs "$WORK/disk" 2>"$WORK/mount.err"; then
+        DISK=$WORK/disk
+        SRV_DB=$DISK/server.db
+        return 0
+    fi
+    FULL_SKIPPED=$FULL_DISKS
+    FULL_DISKS=0
+    note "cannot mount a small filesystem here ($(head -n 1 "$WORK/mount.err")):" \
+         "the $FULL_SKIPPED full disks are skipped"
+}
+
+# disk_release: copies the server's store out of its tmpfs into the work
+# dir (so that it stays for a look after the run), then unmounts it.
+disk_release () {
+    [ -n "$DISK" ] || return 0
+    rm -f "$DISK/filler" "$DISK/filler.tail"
+    cp -p "$DISK"/server.db* "$WORK/" 2>/dev/null
+    umount "$DISK" 2>/dev/null || umount -l "$DISK" 2>/dev/null
+    DISK=''
 }
 
 # must CMD...: runs a setup command that has to succeed; prints its stdout.
@@ -262,15 +347,22 @@ must () {
     printf '%s\n' "$out"
 }
 
-# setup_province: the server store, the units, the catalog and N enrolled clients.
+# setup_province: the server store, the units, the catalog and N enrolled
+# clients; with full disks also the probe office c00 (IDS lists them all).
 setup_province () {
-    local key i name unit ckey
+    local key i name unit ckey endpoint
     key=$(must "$USS" init --province QT --name 'LĐLĐ tỉnh Quảng Trị' --db "$SRV_DB" | tail -n 1)
     must "$USS" units import "$DATA/quangtri-units.csv" --db "$SRV_DB" >/dev/null
     must "$USS" indicators import "$DATA/indicators.csv" --db "$SRV_DB" >/dev/null
-    for i in $(seq 1 "$CLIENTS"); do
+    IDS=()
+    [ "$FULL_DISKS" -eq 0 ] || IDS=(0)
+    IDS+=($(seq 1 "$CLIENTS"))
+    for i in "${IDS[@]}"; do
         printf -v name 'c%02d' "$i"
-        if [ "$i" -le 2 ]; then
+        endpoint=tcp://127.0.0.1:$PORT
+        if [ "$i" -eq 0 ]; then
+            unit=${UNITS[0]} endpoint=tcp://127.0.0.1:$SPORT
+        elif [ "$i" -le 2 ]; then
             unit=$TWO_CLERK_UNIT
         else
             unit=${UNITS[(i - 3) % ${#UNITS[@]}]}
@@ -278,14 +370,21 @@ setup_province () {
         C_NAME[i]=$name
         C_UNIT[i]=$unit
         C_DB[i]=$WORK/clients/$name.db
-        ckey=$(must "$US" init --unit "$unit" --server "tcp://127.0.0.1:$PORT" \
+        ckey=$(must "$US" init --unit "$unit" --server "$endpoint" \
                     --server-key "$key" --db "${C_DB[i]}" | tail -n 1)
         must "$USS" enroll --unit "$unit" --key "$ckey" --name "$name" --db "$SRV_DB" >/dev/null
         printf '%s\t%s\n' "$name" "$unit" >>"$WORK/clients.tsv"
+        if [ "$i" -eq 0 ]; then
+            mkdir -p "$WORK/ops/c00.d"
+            : >"$WORK/truth/c00.tsv"
+            : >"$WORK/ops/c00.tsv"
+        fi
     done
     BACKUP_CLIENT=$CLIENTS
+    local probe=''
+    [ "${IDS[0]}" -ne 0 ] || probe="; the probe office c00 on ${C_UNIT[0]}"
     note "province set up: $CLIENTS clients, two clerks on $TWO_CLERK_UNIT," \
-         "restored backup on ${C_NAME[BACKUP_CLIENT]} (${C_UNIT[BACKUP_CLIENT]})"
+         "restored backup on ${C_NAME[BACKUP_CLIENT]} (${C_UNIT[BACKUP_CLIENT]})$probe"
 }
 
 # ---------------------------------------------------------------- server and proxy
@@ -395,11 +494,16 @@ truth_add () {
     fi
 }
 
-# window_flush STATUS: writes the edits made since the backup with STATUS.
+# window_flush STATUS [T0 T1]: writes the edits made since the backup with
+# STATUS. With T0 and T1 (ms), a sync that ran from T0 to T1 acknowledged
+# them: truth/NAME.acked keeps "NAME N T0 T1" for each, because once the
+# backup is put back only the province holds them, and a put-back of the
+# province's own backup across that sync loses them for good (see check_data).
 window_flush () {
     local line
     for line in "${L_WINDOW[@]}"; do
         printf '%s\n' "${line/$'\t'ok$'\t'/$'\t'$1$'\t'}" >>"$L_TRUTH"
+        [ $# -lt 3 ] || printf '%s\t%s\t%s\t%s\n' "$L_NAME" "${line%%$'\t'*}" "$2" "$3" >>"$L_ACKED"
     done
     L_WINDOW=()
 }
@@ -412,6 +516,8 @@ client_cmd () {
     local kind=$1 pid delay
     shift
     OP_KILLED=0
+    now_ms
+    OP_T0=$NOW_MS
     printf '%s %s\n' "$kind" "${EPOCHREALTIME}" >"$L_CUR"
     if (( RANDOM % 1000 < KILL_PERMILLE )); then
         "$@" >"$L_OUT" 2>"$L_ERR" &
@@ -431,14 +537,30 @@ client_cmd () {
     if [ "$kind" = sync ] && [ "$OP_RC" -ne 0 ] && [ "$OP_KILLED" -eq 0 ]; then
         printf '%d\t%s\n' "$OP_RC" "$(tail -n 1 "$L_ERR")" >>"$L_SYNCERR"
     fi
+    [ "$kind" != sync ] || went_back "$L_ERR" "$L_NAME"
     local expected=0
     [ "$OP_KILLED" -eq 1 ] && expected=1
     [ "$OP_RC" -eq 0 ] && expected=1
     [ "$kind" = sync ] && { [ "$OP_RC" -eq 3 ] || [ "$OP_RC" -eq 4 ]; } && expected=1
+    [ "$kind" = sync ] && [ "$OP_RC" -eq 1 ] && disk_was_full "$L_ERR" && expected=1
     if [ "$expected" -eq 0 ]; then
         printf '%s: %s exited %d: %s | %s\n' "$L_NAME" "$kind" "$OP_RC" "${*#"$BUILD/"}" \
             "$(head -c 300 "$L_ERR" | tr '\n' ' ')" >>"$L_ERRS"
     fi
+}
+
+# disk_was_full ERRFILE: true when a sync's stderr says the province's
+# store could not be written (its disk is full): an expected refusal.
+disk_was_full () {
+    grep -Eq 'cannot write the store|disk is full|No space left' "$1"
+}
+
+# went_back ERRFILE NAME: a sync's warning that the province went back in
+# time goes to WORK/ops/NAME.resent (for the summary's figures).
+went_back () {
+    local line
+    line=$(grep -m 1 'went back in time' "$1") || return 0
+    printf '%s\n' "$line" >>"$WORK/ops/$2.resent"
 }
 
 # random_month: a month of 2022 in L_MONTH.
@@ -495,7 +617,8 @@ op_import () {
 op_sync () {
     client_cmd sync "$US" sync "${SYNC_ARGS[@]}" --db "$L_DB"
     if [ "$L_STAGE" = window ] && { [ "$OP_RC" -eq 0 ] || [ "$OP_RC" -eq 4 ]; }; then
-        window_flush ok
+        now_ms
+        window_flush ok "$OP_T0" "$NOW_MS"
     fi
 }
 
@@ -566,10 +689,11 @@ client_loop () {
     L_TRUTH=$WORK/truth/$L_NAME.tsv L_OPS=$WORK/ops/$L_NAME.tsv L_ERRS=$WORK/errors/$L_NAME.log
     L_CUR=$WORK/ops/$L_NAME.current L_OUT=$L_DIR/out L_ERR=$L_DIR/err
     L_SYNCERR=$WORK/ops/$L_NAME.syncerr
-    L_EVENTS=$WORK/events.log L_BACKUP=$WORK/backup
+    L_EVENTS=$WORK/events.log L_BACKUP=$WORK/backup L_ACKED=$WORK/truth/$L_NAME.acked
     L_N=0 L_EDITS=0 L_STAGE=none L_AT_BACKUP=0 L_WINDOW=()
     : >"$L_TRUTH"
     : >"$L_OPS"
+    : >"$L_ACKED"
     RANDOM=$(( (SEED * 7919 + i * 104729) % 32768 ))
     while (( op < max_ops )); do
         now_ms
@@ -591,6 +715,7 @@ client_loop () {
     done
     # A backup still out was never put back: its window's edits are in the store.
     window_flush ok
+    [ "$L_STAGE" = restored ] || : >"$L_ACKED"
 }
 
 # ---------------------------------------------------------------- the run
@@ -614,26 +739,73 @@ start_clients () {
          "kill rate $KILL_RATE, $SERVER_KILLS server kills)"
 }
 
-# plan_server_events: when to kill the server (SIGKILL) and stop it (SIGTERM):
-# one event in each of SERVER_KILLS + 1 slots between 10% and 90% of the run.
+# plan_server_events: when the province meets its troubles. Each kill
+# (SIGKILL), the one SIGTERM, each put-back backup and each full disk gets one
+# of the slots between 10% and 90% of the run, in an order the seed shuffles.
+# A put-back ("restore" or "copy") comes in the second half of its slot, its
+# backup ("backup") earlier: after the previous put-back and at most two slots
+# before. A full disk ("fill" ... "free") lasts --full-disk-ms, at most two
+# thirds of its slot. Sets EVENT_AT (ms), EVENT_KIND and EVENT_ARG, by time.
 plan_server_events () {
-    local n=$(( SERVER_KILLS + 1 )) span slot term k
-    EVENT_AT=()
-    EVENT_KIND=()
-    [ "$SERVER_KILLS" -gt 0 ] || return 0
+    local -a kinds=() lines=()
+    local n span slot k j t at from to dur last_put line
+    EVENT_AT=() EVENT_KIND=() EVENT_ARG=()
+    RANDOM=$(( (SEED * 31 + 17) % 32768 ))     # the plan depends on the seed only
+    for (( k = 0; k < SERVER_KILLS; k++ )); do kinds+=(kill); done
+    [ "$SERVER_KILLS" -eq 0 ] || kinds+=(term)
+    for (( k = 0; k < PROVINCE_RESTORES; k++ )); do kinds+=(restore); done
+    for (( k = 0; k < COPY_BACKS; k++ )); do kinds+=(copy); done
+    for (( k = 0; k < FULL_DISKS; k++ )); do kinds+=(fill); done
+    n=${#kinds[@]}
+    [ "$n" -gt 0 ] || return 0
+    for (( k = n - 1; k > 0; k-- )); do
+        j=$(( RANDOM % (k + 1) ))
+        t=${kinds[k]} kinds[k]=${kinds[j]} kinds[j]=$t
+    done
     span=$(( DURATION * 800 / n ))
-    term=$(( RANDOM % n ))
+    [ "$span" -ge 2 ] || span=2
     now_ms
+    last_put=$(( NOW_MS + DURATION * 100 ))
     for (( k = 0; k < n; k++ )); do
         slot=$(( NOW_MS + DURATION * 100 + k * span ))
-        EVENT_AT[k]=$(( slot + (RANDOM * 32768 + RANDOM) % (span > 1 ? span : 1) ))
-        if [ "$k" -eq "$term" ]; then EVENT_KIND[k]=term; else EVENT_KIND[k]=kill; fi
+        case ${kinds[k]} in
+            kill|term)
+                lines+=("$(( slot + (RANDOM * 32768 + RANDOM) % span )) ${kinds[k]} $k") ;;
+            restore|copy)
+                at=$(( slot + span / 2 + (RANDOM * 32768 + RANDOM) % (span / 2) ))
+                from=$(( at - 2 * span > last_put ? at - 2 * span : last_put ))
+                to=$(( at - span / 4 ))
+                lines+=("$(( from + (RANDOM * 32768 + RANDOM) % (to - from > 0 ? to - from : 1) )) backup $k")
+                lines+=("$at ${kinds[k]} $k")
+                last_put=$(( at + 1 )) ;;
+            fill)
+                dur=$(( FULL_DISK_MS < span * 2 / 3 ? FULL_DISK_MS : span * 2 / 3 ))
+                at=$(( slot + (RANDOM * 32768 + RANDOM) % (span - dur > 0 ? span - dur : 1) ))
+                lines+=("$at fill $k" "$(( at + dur )) free $k") ;;
+        esac
     done
+    while read -r t line k; do
+        EVENT_AT+=("$t") EVENT_KIND+=("$line") EVENT_ARG+=("$k")
+    done < <(printf '%s\n' "${lines[@]}" | sort -n -k 1,1 -s)
+    printf '%s\n' "${lines[@]}" | sort -n -k 1,1 -s \
+        | awk -v t0="$NOW_MS" '{ printf "%s%s@%.1fs", (NR > 1 ? ", " : ""), $2, ($1 - t0) / 1000 }' \
+        | { read -r line; note "the province's plan: ${line:-nothing}"; }
 }
 
-# server_event KIND: kills or stops the server, then restarts it after a
-# random down time.
+# server_event KIND ARG: one event of the plan.
 server_event () {
+    case $1 in
+        kill|term)    server_stop_event "$1" ;;
+        backup)       province_backup "$2" ;;
+        restore|copy) province_put_back "$1" "$2" ;;
+        fill)         disk_fill "$2" ;;
+        free)         disk_free "$2" ;;
+    esac
+}
+
+# server_stop_event KIND: kills or stops the server, then restarts it after a
+# random down time.
+server_stop_event () {
     if [ "$1" = kill ]; then
         server_kill
         SERVER_KILLED=$((SERVER_KILLED + 1))
@@ -647,6 +819,161 @@ server_event () {
     server_start && note "server restarted on the same port"
 }
 
+# received_rows DB: how many records the store's received log holds.
+received_rows () {
+    sqlite3 -cmd '.timeout 5000' "$1" 'SELECT COUNT (*) FROM received' 2>/dev/null || echo '?'
+}
+
+# province_backup K: `unionsync-server backup` while serving, for put-back K.
+province_backup () {
+    local f=$WORK/pbackup/p$1.db rc
+    rm -f "$f" "$f.key"
+    now_ms
+    PB_START[$1]=$NOW_MS
+    "$USS" backup "$f" --db "$SRV_DB" >"$f.out" 2>&1
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        failure "province backup $1 while serving exited $rc: $(tail -n 2 "$f.out" | tr '\n' ' ')"
+        rm -f "$f"
+        return 0
+    fi
+    PROVINCE_BACKUPS=$((PROVINCE_BACKUPS + 1))
+    note "province backup $1 taken while serving ($(received_rows "$f") received records)"
+}
+
+# province_put_back HOW K: the server stops and backup K comes back, by
+# `restore` (which must first be refused while the server runs) or by a
+# plain copy (HOW copy); the server starts again. Counts the received
+# records the backup lacks: the offices must send them again.
+province_put_back () {
+    local how=$1 f=$WORK/pbackup/p$2.db before after rc
+    if [ ! -s "$f" ]; then
+        note "backup $2 is missing (its backup failed): nothing put back"
+        return 0
+    fi
+    if [ "$how" = restore ] && [ -n "$SERVER_PID" ]; then
+        "$USS" restore "$f" --db "$SRV_DB" >"$f.busy.out" 2>&1
+        rc=$?
+        [ "$rc" -ne 0 ] && grep -q 'running' "$f.busy.out" \
+            || failure "restore while the server runs: exit $rc, not refused: $(head -c 200 "$f.busy.out")"
+    fi
+    server_term
+    before=$(received_rows "$SRV_DB")
+    if [ "$how" = restore ]; then
+        "$USS" restore "$f" --db "$SRV_DB" >"$f.restore.out" 2>&1
+        rc=$?
+        [ "$rc" -eq 0 ] || failure "restore of backup $2 exited $rc: $(tail -n 2 "$f.restore.out" | tr '\n' ' ')"
+        PROVINCE_RESTORED=$((PROVINCE_RESTORED + 1))
+    else
+        cp "$f" "$SRV_DB" && rm -f "$SRV_DB-wal" "$SRV_DB-shm" \
+            || failure "copying backup $2 over the store failed"
+        PROVINCE_COPIED=$((PROVINCE_COPIED + 1))
+    fi
+    now_ms
+    printf '%d\t%d\t%s\n' "${PB_START[$2]}" "$NOW_MS" "$how" >>"$WORK/putbacks.tsv"
+    after=$(received_rows "$SRV_DB")
+    [[ $before$after =~ ^[0-9]+$ ]] && TAKEN_AWAY=$(( TAKEN_AWAY + before - after ))
+    note "province store put back from backup $2 by $how: received records $before -> $after"
+    server_start && note "server started on the put-back store"
+}
+
+# disk_fill K: fills the store's filesystem, then checks that a push is
+# refused for it and that the province still reports.
+disk_fill () {
+    [ -n "$DISK" ] || return 0
+    local ck avail try
+    # A log that was checkpointed but kept its size is reused without new
+    # blocks, so a "full" disk could still take pushes: empty it first (a
+    # reader in the way makes the checkpoint busy; then it is tried again).
+    for try in 1 2 3 4 5; do
+        ck=$(sqlite3 -cmd '.timeout 3000' "$SRV_DB" 'PRAGMA wal_checkpoint (TRUNCATE)' 2>&1)
+        [ "${ck%%|*}" != 0 ] || break
+        sleep 0.1
+    done
+    dd if=/dev/zero of="$DISK/filler" bs=1M 2>/dev/null
+    dd if=/dev/zero of="$DISK/filler.tail" bs=4k 2>/dev/null
+    avail=$(df -k --output=avail "$DISK" | tail -n 1)
+    FULL_EPISODES=$((FULL_EPISODES + 1))
+    note "full disk $FULL_EPISODES: the store's filesystem filled (${avail// /} KB left; checkpoint $ck)"
+    if ! "$USS" report 2022 --format json --db "$SRV_DB" >"$WORK/views/full$1.report" 2>&1; then
+        failure "report failed during full disk $FULL_EPISODES: $(tail -n 1 "$WORK/views/full$1.report")"
+    fi
+    probe_push_full
+}
+
+# disk_free K: the filler goes; the probe's next sync must not be refused
+# for a full disk.
+disk_free () {
+    [ -n "$DISK" ] || return 0
+    rm -f "$DISK/filler" "$DISK/filler.tail"
+    note "full disk $FULL_EPISODES over: $(df -k --output=avail "$DISK" | tail -n 1 | tr -d ' ') KB free"
+    probe_sync
+    if [ "$PROBE_RC" -ne 0 ] && disk_was_full "$WORK/ops/c00.d/err"; then
+        failure "the province did not recover when space returned: $(tail -n 1 "$WORK/ops/c00.d/err")"
+    fi
+}
+
+# probe_push_full: the probe imports 100 figures and syncs, until a push is
+# refused for the full disk (8 rounds at most).
+probe_push_full () {
+    local round
+    for (( round = 1; round <= 8; round++ )); do
+        probe_import 100
+        probe_sync
+        if [ "$PROBE_RC" -ne 0 ] && disk_was_full "$WORK/ops/c00.d/err"; then
+            PROBE_REFUSED=$((PROBE_REFUSED + 1))
+            note "full disk $FULL_EPISODES: the probe's push was refused ($(tail -n 1 "$WORK/ops/c00.d/err"))"
+            return 0
+        fi
+    done
+    note "full disk $FULL_EPISODES: no push of the probe was refused in 8 rounds"
+}
+
+# probe_import N: the probe imports N figures of 2016-2021 of its unit, N
+# consecutive cells of the 288 from a random one.
+probe_import () {
+    local csv=$WORK/ops/c00.d/import.csv j cell first=$(( RANDOM % 288 )) rc status=ok
+    local -a months=() inds=() values=()
+    echo 'unit,month,indicator,value' >"$csv"
+    for (( j = 0; j < $1; j++ )); do
+        cell=$(( (first + j) % 288 ))
+        printf -v months[j] '%d-%02d' $(( 2016 + cell / 48 )) $(( cell / 4 % 12 + 1 ))
+        inds[j]=${INDICATORS[cell % 4]}
+        values[j]=$(( (RANDOM * 32768 + RANDOM) % 100000 ))
+        printf '%s,%s,%s,%d\n' "${C_UNIT[0]}" "${months[j]}" "${inds[j]}" "${values[j]}" >>"$csv"
+    done
+    "$US" import "$csv" --db "${C_DB[0]}" --author c00 >"$WORK/ops/c00.d/out" 2>"$WORK/ops/c00.d/err"
+    rc=$?
+    printf 'import\t%d\t0\n' "$rc" >>"$WORK/ops/c00.tsv"
+    [ "$rc" -eq 0 ] || status=maybe
+    now_ms
+    for (( j = 0; j < $1; j++ )); do
+        PROBE_N=$((PROBE_N + 1))
+        printf '%d\t%s\tc00\t%s\t%s\t%s\t%d\t%d\timport\n' "$PROBE_N" "$status" "${C_UNIT[0]}" \
+            "${months[j]}" "${inds[j]}" "${values[j]}" "$NOW_MS" >>"$WORK/truth/c00.tsv"
+    done
+    [ "$rc" -eq 0 ] || failure "the probe's import exited $rc: $(head -c 200 "$WORK/ops/c00.d/err")"
+}
+
+# probe_sync: the probe syncs straight with the server; sets PROBE_RC. A
+# refusal for a full disk and no answer (3) are expected; 1 for another
+# reason is not.
+probe_sync () {
+    "$US" sync --timeout-ms 3000 --retries 2 --db "${C_DB[0]}" \
+        >"$WORK/ops/c00.d/out" 2>"$WORK/ops/c00.d/err"
+    PROBE_RC=$?
+    printf 'sync\t%d\t0\n' "$PROBE_RC" >>"$WORK/ops/c00.tsv"
+    went_back "$WORK/ops/c00.d/err" c00
+    case $PROBE_RC in
+        0|3|4) ;;
+        1) disk_was_full "$WORK/ops/c00.d/err" \
+               || failure "the probe's sync exited 1: $(tail -n 1 "$WORK/ops/c00.d/err")" ;;
+        *) failure "the probe's sync exited $PROBE_RC: $(tail -n 1 "$WORK/ops/c00.d/err")" ;;
+    esac
+    [ "$PROBE_RC" -eq 0 ] || printf '%d\t%s\n' "$PROBE_RC" "$(tail -n 1 "$WORK/ops/c00.d/err")" \
+        >>"$WORK/ops/c00.syncerr"
+}
+
 # run_timeline: the server's life while the clients work, then waits for
 # the clients; a client loop still running LOOP_GRACE_S after the end hangs.
 run_timeline () {
@@ -657,11 +984,19 @@ run_timeline () {
         now_ms
         (( NOW_MS < END_MS )) || break
         if (( k < ${#EVENT_AT[@]} )) && (( NOW_MS >= EVENT_AT[k] )); then
-            server_event "${EVENT_KIND[k]}"
+            server_event "${EVENT_KIND[k]}" "${EVENT_ARG[k]}"
             k=$((k + 1))
         fi
         server_watch
         sleep 0.2
+    done
+    # A full disk still on when the time is up ends now; later events lapse.
+    for (( ; k < ${#EVENT_AT[@]}; k++ )); do
+        if [ "${EVENT_KIND[k]}" = free ]; then
+            server_event free "${EVENT_ARG[k]}"
+        else
+            note "time is up before the ${EVENT_KIND[k]} planned at $(( EVENT_AT[k] / 1000 - START_S ))s"
+        fi
     done
     note "time is up; waiting for the clients to finish their last operation"
     for (( i = 0; i < LOOP_GRACE_S * 5; i++ )); do
@@ -695,6 +1030,7 @@ final_sync () {
             >"$WORK/views/${C_NAME[i]}.sync$2.out" 2>"$WORK/views/${C_NAME[i]}.sync$2.err"
         rc=$?
         printf 'final\t%d\t0\n' "$rc" >>"$WORK/ops/${C_NAME[i]}.tsv"
+        went_back "$WORK/views/${C_NAME[i]}.sync$2.err" "${C_NAME[i]}"
         case $rc in
             0|4) return 0 ;;
             3)   sleep 0.5 ;;
@@ -718,7 +1054,7 @@ settle () {
     proxy_start "$WORK/proxy-plain.out" || return 1
     note "plain proxy on the clients' port; final syncs"
     for round in 1 2; do
-        for i in $(seq 1 "$CLIENTS"); do
+        for i in "${IDS[@]}"; do
             final_sync "$i" "$round"
         done
     done
@@ -744,7 +1080,7 @@ check_integrity () {
         INTEGRITY_FAILS=$((INTEGRITY_FAILS + 1))
         failure "audit verify failed: $(tail -n 3 "$WORK/audit.out" | tr '\n' ' ')"
     fi
-    for i in $(seq 1 "$CLIENTS"); do
+    for i in "${IDS[@]}"; do
         "$US" status --json --db "${C_DB[i]}" >"$WORK/views/${C_NAME[i]}.status.json" 2>&1
     done
 }
@@ -754,6 +1090,7 @@ check_integrity () {
 check_data () {
     local origin=origin_hlc
     cat "$WORK"/truth/c*.tsv >"$WORK/truth.tsv"
+    cat "$WORK"/truth/c*.acked >"$WORK/acked.tsv" 2>/dev/null
     rm -f "$WORK/check.db"
     # Stores from before the replica's own clock was kept: the server's clock.
     [ "$(sqlite3 "$SRV_DB" "SELECT COUNT (*) FROM pragma_table_info ('received')
@@ -768,6 +1105,19 @@ check_data () {
 CREATE TABLE truth (n INTEGER, status TEXT, client TEXT, unit TEXT, mon TEXT,
     indicator TEXT, value INTEGER, ts INTEGER, kind TEXT);
 .import '$WORK/truth.tsv' truth
+-- An edit acknowledged to an office whose store was then put back to an
+-- older backup is held by the province alone; if the province's store was
+-- put back across the sync that acknowledged it (backup taken before the
+-- sync ended, put back after it began), nobody holds it any more: either
+-- outcome is accepted, as for a killed command.
+CREATE TABLE acked (client TEXT, n INTEGER, t0 INTEGER, t1 INTEGER);
+.import '$WORK/acked.tsv' acked
+CREATE TABLE putback (b INTEGER, p INTEGER, how TEXT);
+.import '$WORK/putbacks.tsv' putback
+CREATE TABLE gone AS SELECT a.* FROM acked a WHERE EXISTS (SELECT 1 FROM putback pb
+    WHERE pb.b < a.t1 AND pb.p > a.t0);
+UPDATE truth SET status = 'maybe' WHERE status = 'ok' AND EXISTS (SELECT 1 FROM gone g
+    WHERE g.client = truth.client AND g.n = truth.n);
 ATTACH '$SRV_DB' AS s;
 CREATE TABLE rep AS SELECT id, name, curve_key FROM s.replicas;
 CREATE TABLE rcv AS SELECT id, replica_id AS rid, epoch, seq, unit, indicator, month, value,
@@ -841,6 +1191,7 @@ CREATE TABLE excess AS SELECT * FROM (SELECT r.rid, r.unit, r.month, r.indicator
 SELECT 'truth_edits', COUNT (*) FROM t;
 SELECT 'truth_ok', COUNT (*) FROM t WHERE status = 'ok';
 SELECT 'truth_maybe', COUNT (*) FROM t WHERE status = 'maybe';
+SELECT 'truth_gone', COUNT (*) FROM gone;
 SELECT 'truth_unmatched_clients', (SELECT COUNT (*) FROM truth) - (SELECT COUNT (*) FROM t);
 SELECT 'received', COUNT (*) FROM rcv;
 SELECT 'received_epochs', COUNT (DISTINCT rid || '/' || epoch) - COUNT (DISTINCT rid) FROM rcv;
@@ -907,7 +1258,7 @@ check_views () {
     local i name unit f
     MISMATCHED=0
     PENDING=0
-    for i in $(seq 1 "$CLIENTS"); do
+    for i in "${IDS[@]}"; do
         name=${C_NAME[i]} unit=${C_UNIT[i]} f=$WORK/views/${C_NAME[i]}
         unit_view_server "$unit"
         "$US" show 2022 --json --db "${C_DB[i]}" 2>"$f.show.err" \
@@ -949,6 +1300,27 @@ sync_reasons () {
         | awk '{ n = $1; $1 = ""; printf "%s%d x%s", (NR > 1 ? "; " : ""), n, $0 }'
 }
 
+# province_figures: the summary's lines on put-back backups and full disks.
+province_figures () {
+    local warned resent refused noticed f
+    warned=$(cat "$WORK"/ops/c*.resent 2>/dev/null | wc -l)
+    resent=$(cat "$WORK"/ops/c*.resent 2>/dev/null \
+             | sed -n 's/.*: \([0-9][0-9]*\) edits sent again.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+    noticed=$(grep -c 'went back in time' "$WORK/server.log" 2>/dev/null)
+    echo "province restores:  $PROVINCE_RESTORED by restore, $PROVINCE_COPIED by file copy" \
+         "($PROVINCE_BACKUPS backups taken while serving); received records they lacked: $TAKEN_AWAY;" \
+         "offices warned $warned times, edits sent again: $resent; server noticed a copy-back: ${noticed:-0}"
+    refused=$(for f in "$WORK"/ops/c*.syncerr; do
+                  [ "$f" = "$WORK/ops/c00.syncerr" ] || cat "$f" 2>/dev/null
+              done | grep -Ec 'cannot write the store|disk is full|No space left')
+    if [ "$FULL_SKIPPED" -gt 0 ]; then
+        echo "full disks:         none: $FULL_SKIPPED skipped (no small filesystem could be mounted here)"
+    else
+        echo "full disks:         $FULL_EPISODES (store on a ${DISK_MB} MB tmpfs); the probe's push refused" \
+             "in $PROBE_REFUSED; offices' syncs refused for a full disk: $refused"
+    fi
+}
+
 # summary: prints the figures and the verdict; sets the exit code.
 summary () {
     local unexpected lost dup hist kills ok=1 line
@@ -965,12 +1337,14 @@ summary () {
     echo "clients:            $CLIENTS (two clerks on $TWO_CLERK_UNIT; restored backup on ${C_NAME[BACKUP_CLIENT]})"
     echo "edits made:         $(count truth_edits) ($(ops_count set '*') sets, $(ops_count import '*') imports)"
     echo "edits returned 0:   $(count truth_ok)"
-    echo "maybe-edits:        $(count truth_maybe)"
+    echo "maybe-edits:        $(count truth_maybe) (killed commands, unacknowledged edits of the restored office," \
+         "and $(count truth_gone) acknowledged ones that both the office and the province lost to backups)"
     echo "syncs:              $(ops_count sync '*') under faults, $(ops_count final '*') final"
     echo "sync exit codes:    $hist"
     echo "sync failures:      $(sync_reasons)"
     echo "kills:              clients=$kills server=$SERVER_KILLED (+$SERVER_TERMED SIGTERM, $SERVER_STARTS starts)"
     echo "faults injected:    ${FAULTS#faultproxy: }"
+    province_figures
     echo "server received:    $(count received) deltas, $(count received_epochs) new epochs, $(count conflicts) conflicts, $(count cells) cells ($(count cells_multi_writer) with several writers)"
     echo "integrity failures: $INTEGRITY_FAILS"
     echo "unexpected exits:   $unexpected"
@@ -1005,6 +1379,7 @@ main () {
     parse_args "$@"
     setup_dirs
     trap cleanup EXIT
+    disk_setup
     trap 'exit 143' TERM
     trap 'exit 130' INT
     note "chaos: seed $SEED, $CLIENTS clients, ${DURATION}s, at most $EDITS edits each," \
