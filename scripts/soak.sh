@@ -7,9 +7,13 @@
 # binaries with RelWithDebInfo into build/soak, and runs tests/chaos/chaos.sh
 # with 50 offices for 10 minutes, up to 300 edits each (thousands in all),
 # 5% of the client commands killed midway, the server killed and restarted
-# and stopped once, and one office's store restored from a backup. Any
-# chaos.sh option given here overrides these defaults, e.g.
+# and stopped once, one office's store restored from a backup, the
+# province's store put back from a backup taken while serving twice with
+# `restore` and once by a plain file copy, and three full disks of 8 s at
+# the province (its store on a tmpfs of its own; as root). Any chaos.sh
+# option given here overrides these defaults, e.g.
 #   scripts/soak.sh --clients 20 --seconds 300 --seed 7
+#   scripts/soak.sh --province-restores 0 --copy-backs 0 --full-disks 0
 # The seed is random unless given; it is printed for a rerun. The run's
 # files stay in build/soak/run-DATE (or --work DIR). Prints the summary;
 # exits with chaos.sh's code (0 only when nothing was lost or doubled).
@@ -52,4 +56,5 @@ for (( i = 0; i + 1 < ${#args[@]}; i++ )); do
 done
 echo "== soak: seed $seed, files in $work"
 exec bash "$root/tests/chaos/chaos.sh" "$build_dir" --clients 50 --seconds 600 --edits 300 \
-    --kill-rate 0.05 --seed "$seed" --work "$work" "$@"
+    --kill-rate 0.05 --province-restores 2 --copy-backs 1 --full-disks 3 --full-disk-ms 8000 \
+    --seed "$seed" --work "$work" "$@"
