@@ -90,10 +90,12 @@
 #   (c) nothing applied twice: no (replica, clock) twice in `received`, and no
 #       (replica, cell, value) received more often than it was edited;
 #   (d) each client's `show 2022 --json` and cells of its unit equal the
-#       server's `report 2022 --unit UNIT --format json` and cells.
-# Prints a summary and exits 0 only when lost = duplicated = mismatched = 0,
-# no store is damaged, nothing hung and no command exited with an unexpected
-# code; 1 otherwise, 2 on bad usage. Only 127.0.0.1 is used; every loop is
+#       server's `report 2022 --unit UNIT --format json` and cells;
+#   (e) from the stores alone: every edit in an office's history (answered
+#       by the province) is in the province's received log ("not held").
+# Prints a summary and exits 0 only when lost = duplicated = mismatched =
+# not held = 0, no store is damaged, nothing hung and no command exited with
+# an unexpected code; 1 otherwise, 2 on bad usage. Only 127.0.0.1 is used; every loop is
 # bounded in count and time; the EXIT trap stops every process of the run.
 
 set -u
@@ -1226,6 +1228,36 @@ SELECT * FROM excess LIMIT 20;
 SQL
 }
 
+# check_held: (e) from the stores alone: every edit an office's history
+# holds as answered by the province (by sequence, or for an edit sent again
+# under a new epoch by its clock, cell and value) is in the province's
+# received log. Independent of the ground truth's "ok" and "maybe"; sets
+# UNHELD and writes the offending ranges, per office and epoch, to held.txt.
+check_held () {
+    local i rid n origin=origin_hlc
+    UNHELD=0
+    : >"$WORK/held.txt"
+    [ "$(sqlite3 "$SRV_DB" "SELECT COUNT (*) FROM pragma_table_info ('received')
+          WHERE name = 'origin_hlc'")" = 1 ] || origin=hlc
+    for i in "${IDS[@]}"; do
+        rid=$(sqlite3 "$SRV_DB" "SELECT id FROM replicas WHERE name = '${C_NAME[i]}'")
+        [ -n "$rid" ] || continue
+        n=$(sqlite3 -separator ' ' "${C_DB[i]}" "ATTACH '$SRV_DB' AS s;
+            CREATE TEMP TABLE unheld AS SELECT h.epoch, h.seq FROM main.history h
+            WHERE NOT EXISTS (SELECT 1 FROM s.received r WHERE r.replica_id = $rid
+                              AND r.epoch = h.epoch AND r.seq = h.seq)
+              AND NOT EXISTS (SELECT 1 FROM s.received r WHERE r.replica_id = $rid
+                              AND r.$origin = h.hlc AND r.month = h.month
+                              AND r.indicator = h.indicator AND r.value IS h.value);
+            SELECT COUNT (*) FROM unheld;
+            SELECT '${C_NAME[i]}', 'epoch', epoch, 'seq', MIN (seq) || '..' || MAX (seq),
+                   COUNT (*) || ' edits' FROM unheld GROUP BY epoch;" 2>&1) \
+            || { failure "the held check of ${C_NAME[i]} failed: $(head -c 200 <<<"$n")"; continue; }
+        UNHELD=$(( UNHELD + $(head -n 1 <<<"$n") ))
+        tail -n +2 <<<"$n" >>"$WORK/held.txt"
+    done
+}
+
 # count NAME: a count from check.counts (0 when absent).
 count () {
     local v
@@ -1349,6 +1381,10 @@ summary () {
     echo "lost: $lost (ok edits missing $(count missing), rejected $(count rejected), wrong cells $(count wrong), replay $(count replay), unrecorded conflicts $(count unrecorded), left unsent $PENDING)"
     echo "duplicated: $dup (received more than edited $(count excess), same clock twice $(count clockdup), cells nobody wrote $(count phantom))"
     echo "mismatched views: $MISMATCHED"
+    echo "not held: $UNHELD (edits that offices hold as answered by the province, missing from its store)"
+    if [ "$UNHELD" -gt 0 ]; then
+        head -n 10 "$WORK/held.txt" | sed 's/^/    /'
+    fi
     if [ "$unexpected" -gt 0 ]; then
         echo "-- unexpected exit codes (first 10):"
         cat "$WORK"/errors/c*.log | head -n 10 | sed 's/^/    /'
@@ -1361,6 +1397,7 @@ summary () {
         echo "failure: $line"
     done
     [ "$lost" -eq 0 ] && [ "$dup" -eq 0 ] && [ "$MISMATCHED" -eq 0 ] && [ "$INTEGRITY_FAILS" -eq 0 ] \
+        && [ "$UNHELD" -eq 0 ] \
         && [ "$unexpected" -eq 0 ] && [ ${#FAILURES[@]} -eq 0 ] && [ "$(count truth_edits)" -gt 0 ] || ok=0
     echo "run time: $(( ${EPOCHREALTIME%[.,]*} - START_S ))s; work dir: $WORK"
     if [ "$ok" -eq 1 ]; then
@@ -1393,6 +1430,8 @@ main () {
     check_integrity
     note "checking: ground truth against the server"
     check_data
+    note "checking: what the offices hold as answered, against the server"
+    check_held
     note "checking: views"
     check_views
     summary
