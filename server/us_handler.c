@@ -306,7 +306,7 @@ s_add_change (void *arg, const us_change_t *ch)
         case US_CHANGE_UNIT:
             ADD (units, n_units, ((us_unit_def_t) { K (ch->u.unit.code), K (ch->u.unit.name),
                  K (ch->u.unit.parent), K (ch->u.unit.kind), K (ch->u.unit.valid_from),
-                 K (ch->u.unit.valid_to), K (ch->u.unit.successor) }));
+                 K (ch->u.unit.valid_to), K (ch->u.unit.successor), K (ch->u.unit.shares) }));
             break;
         case US_CHANGE_INDICATOR:
             ADD (indicators, n_indicators, ((us_indicator_def_t) { K (ch->u.indicator.code),

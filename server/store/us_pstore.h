@@ -478,6 +478,8 @@ typedef struct {
         struct {
             const char *code, *name, *parent, *kind, *valid_from, *valid_to;
             const char *successor;      /* of an ended unit; "" for none */
+            const char *shares;         /* a split's own shares per indicator:
+                                           "IND:A=0.7,B=0.3;..."; "" for none */
         } unit;
         struct {
             const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;

@@ -8,9 +8,15 @@
 #include <string.h>
 
 /* The query of each kind of change, in the order a page visits them. */
+/* A split unit's shares of the indicators that have their own, as the
+   offices map with them: "IND:A=0.7,B=0.3;IND2:...", from its events. */
 static const char *s_units =
     "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to,"
-    " u.successor FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
+    " u.successor, COALESCE ((SELECT group_concat (x, ';') FROM (SELECT e.indicator || ':'"
+    "   || group_concat (o.code || '=' || e.share, ',') AS x FROM unit_events e"
+    "   JOIN units o ON o.id = e.other_id WHERE e.unit_id = u.id AND e.kind = 'split'"
+    "   AND e.indicator <> '' GROUP BY e.indicator ORDER BY e.indicator)), '')"
+    " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
     " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_indicators =
     "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
@@ -90,7 +96,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
         case US_CHANGE_UNIT:
             c->u.unit.code = T (1); c->u.unit.name = T (2); c->u.unit.parent = T (3);
             c->u.unit.kind = T (4); c->u.unit.valid_from = T (5); c->u.unit.valid_to = T (6);
-            c->u.unit.successor = T (7);
+            c->u.unit.successor = T (7); c->u.unit.shares = T (8);
             break;
         case US_CHANGE_INDICATOR:
             c->u.indicator.code = T (1); c->u.indicator.name = T (2);

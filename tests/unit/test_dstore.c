@@ -66,10 +66,10 @@ static void
 s_apply_tree (uint64_t next)
 {
     us_unit_def_t units [4] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "" },
-        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "" },
-        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "", "" },
     };
     us_changes_t c = { .next = next, .n_units = 4, .units = units };
     us_sync_stats_t stats = { 0 };
@@ -716,7 +716,7 @@ Test (dstore, apply_goes_back)
 /* A page that fails part way is not applied at all, checkpoint included. */
 Test (dstore, apply_atomic)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "", "" } };
     us_indicator_def_t inds [1] = { { "weird", "W", "gauge", "", "", "lww", "", 1 } };
     us_cell_change_t cells [1] = {
         { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false } };
