@@ -1192,11 +1192,11 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor, shares)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
-        " successor = excluded.successor");
+        " successor = excluded.successor, shares = excluded.shares");
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
@@ -1205,6 +1205,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 6, u->successor ? u->successor : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, u->shares ? u->shares : "", -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
