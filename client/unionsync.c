@@ -308,6 +308,11 @@ s_cmd_sync (int argc, char **argv)
                   ", %zu submission%s refused", st.submit_refused,
                   st.submit_refused == 1 ? "" : "s");
     us_dstore_note_sync (store, rc ? us_error_msg () : summary);
+    char ended [800] = "";
+    if (rc == 0 && us_dstore_ended (store, ended, sizeof ended) != 0)
+        ended [0] = 0;
+    char unit [65];
+    snprintf (unit, sizeof unit, "%s", us_dstore_unit (store));
     us_dstore_destroy (&store);
     if (rc) {
         if (st.pushed)
@@ -315,6 +320,19 @@ s_cmd_sync (int argc, char **argv)
         return us_args_fail (rc);
     }
     printf ("sync ok: %s\n", summary);
+    if (st.recoded)
+        printf ("%zu unit%s of this office took the code%s the province gave when it absorbed "
+                "theirs; this office's unit is %s\n", st.recoded, st.recoded == 1 ? "" : "s",
+                st.recoded == 1 ? "" : "s", unit);
+    if (*st.moved_from)
+        printf ("the province moved this office from %s to %s; its figures of %s stay here\n",
+                st.moved_from, unit, st.moved_from);
+    if (*ended && strstr (ended, "successor"))
+        printf ("%s; figures of later months belong there (the province moves this office "
+                "with 'unionsync-server replicas move')\n", ended);
+    else
+    if (*ended)
+        printf ("%s; it takes no figures of later months\n", ended);
     if (st.rejected || st.lost || st.submit_refused) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "
                  "refused; see 'unionsync status'\n", st.rejected + st.lost,
