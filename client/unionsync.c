@@ -234,15 +234,18 @@ s_cmd_template (int argc, char **argv)
 static int
 s_cmd_show (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false),
+                         US_OPT ("unit", true) };
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
-    int rc = us_dstore_show (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    int rc = us_dstore_show_unit (store, stdout, n_pos ? pos [0] : NULL,
+                                  us_args_value (opts, 4, "unit", NULL),
+                                  us_args_has (opts, 4, "json"));
     us_dstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -502,9 +505,10 @@ static const us_cmd_t s_commands [] = {
       "Its unit and the units below it, every entered indicator with its Vietnamese name, "
       "and last year's figure beside each month.",
       "unionsync template 2022-Q2 --format xlsx --output bieu-mau.xlsx", s_cmd_template, 0 },
-    { "show", "[PERIOD] [--json]", "the office's figures, targets and achievement",
+    { "show", "[PERIOD] [--unit ID] [--json]", "the office's figures, targets and achievement",
       "PERIOD is a month (2022-05), quarter (2022-Q2), half (2022-H1), year or range; the "
-      "default is the current year. Entries not yet sent are marked *.",
+      "default is the current year. Entries not yet sent are marked *. --unit shows another "
+      "unit this store holds figures of, such as the one the office was moved from.",
       "unionsync show 2022-H1", s_cmd_show, 0 },
     { "sync", "[--timeout-ms N] [--retries N] [--quiet]",
       "send edits and receive the province's changes",

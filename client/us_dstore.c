@@ -1984,6 +1984,14 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 int
 us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
 {
+    return us_dstore_show_unit (self, out, period, NULL, json);
+}
+
+/* Prints the figures of unit's subtree for a period. */
+int
+us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                     bool json)
+{
     char year [16];
     if (!period) {
         time_t t = time (NULL);
@@ -1993,7 +2001,7 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
         period = year;
     }
     us_report_t *report;
-    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, unit ? unit : self->unit);
     if (rc)
         return rc;
     rc = json ? us_print_json (report, out) : us_print_text (report, out);

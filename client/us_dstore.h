@@ -209,6 +209,11 @@ int us_dstore_config (us_dstore_t *self, const char *server, const char *server_
 /* Prints the office's figures for a period (NULL: the current year). */
 int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
 
+/* The same for unit's subtree (NULL: the office's unit), as the office
+   holds it: a unit the office was moved from keeps its figures here. */
+int us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                         bool json);
+
 /*  ----------------------------------------------------------------------
     What the office desk (us_ui) reads and keeps. Strings handed to a
     callback belong to the store and last until the callback returns.
