@@ -2099,6 +2099,15 @@ us_dstore_config (us_dstore_t *self, const char *server, const char *server_key)
         rc = us_db_meta_set (self->db, "server", server);
     if (rc == 0 && server_key)
         rc = us_db_meta_set (self->db, "server_key", z85);
+    /* Another server has a change stream of its own (a province that
+       absorbed this office's, or a new machine): the next sync pulls from
+       its start and takes the new store's incarnation as it finds it. */
+    bool other = (server && strcmp (server, self->server) != 0)
+              || (server_key && strcmp (z85, self->server_key) != 0);
+    if (rc == 0 && other)
+        rc = s_put (self, S_CHECKPOINT, 0);
+    if (rc == 0 && other)
+        rc = us_db_exec (self->db, "UPDATE state SET incarnation = ''");
     if (rc == 0)
         rc = us_db_commit (self->db);
     if (rc) {

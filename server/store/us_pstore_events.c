@@ -187,6 +187,10 @@ s_event_add (us_pstore_t *self, const char *kind, int month, int64_t unit_id, in
     sqlite3_bind_text (st, 9, after, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 10, (int64_t) time (NULL) * 1000);
     rc = us_pstore_done (self, st, "recording a unit event");
+    /* The offices of the old unit read the successor's name from now on
+       (us_pstore_changes.c): it goes out again. */
+    if (rc == 0 && other_id && (strcmp (kind, "merge") == 0 || strcmp (kind, "split") == 0))
+        rc = us_pstore_touch (self, US_CHANGE_UNIT, other_id);
     /* The event moves figures in reports (they are mapped through it), so
        it is a record of the audit chain too. */
     char unit [US_MAX_CODE + 1] = "", other [US_MAX_CODE + 1] = "", what [US_MAX_REASON];
