@@ -222,7 +222,7 @@ s_successors_named (us_pstore_t *self, bool *named, const bool *own, int64_t len
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st, "SELECT unit_id, other_id FROM unit_events"
                              " WHERE kind IN ('merge', 'split') AND other_id IS NOT NULL"
-                             " ORDER BY id", "reading unit events");
+                             " ORDER BY id", "reading the change stream's successors");
     if (rc)
         return rc;
     int step;
@@ -232,7 +232,7 @@ s_successors_named (us_pstore_t *self, bool *named, const bool *own, int64_t len
             named [o] = true;
     }
     if (step != SQLITE_DONE)
-        rc = us_pstore_fail (self, "reading unit events");
+        rc = us_pstore_fail (self, "reading the change stream's successors");
     sqlite3_reset (st);
     return rc;
 }
