@@ -1888,11 +1888,38 @@ us_dstore_ended (us_dstore_t *self, char *buf, size_t len)
         return rc;
     sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
     int step = sqlite3_step (st);
-    if (step == SQLITE_ROW)
+    char next [512] = "";
+    if (step == SQLITE_ROW) {
         s_ended_text (buf, len, self->unit, us_db_text (st, 0), us_db_text (st, 1),
                       us_db_text (st, 2));
+        snprintf (next, sizeof next, "%s", us_db_text (st, 1));
+    }
     sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "units");
+    /* The successors of a split by name too, as far as the office holds them. */
+    if (!strchr (next, '='))
+        return 0;
+    char *save = NULL;
+    size_t used = strlen (buf);
+    int n = 0;
+    for (char *part = strtok_r (next, ",", &save); part && used + 1 < len;
+         part = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (part, '=');
+        if (eq)
+            *eq = 0;
+        int rc = us_stmts_get (&st, self->stmts, "SELECT name FROM units WHERE code = ?");
+        if (rc)
+            return rc;
+        sqlite3_bind_text (st, 1, part, -1, SQLITE_STATIC);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            used += (size_t) snprintf (buf + used, len - used, "%s%s: %s", n++ ? "; " : " (",
+                                       part, us_db_text (st, 0));
+        sqlite3_reset (st);
+    }
+    if (n && used + 1 < len)
+        snprintf (buf + used, len - used, ")");
+    return 0;
 }
 
 /* Tells an office whose unit has ended which unit succeeds it (as

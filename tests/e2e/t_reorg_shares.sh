@@ -109,6 +109,12 @@ uss units events
 assert_match 'split +QT.HAILANG -> QT.X.MYTHUY x 0.75 for members.new' "$OUT" "the file's share is listed"
 assert_match 'split +QT.DONGHA -> QT.P.DONGLE x 0.1 for members.total' "$OUT" "the option's share is listed"
 
+# The split unit's office is told its successors, by code and name.
+sync_ok dongha
+names=$(awk -F, '$1 ~ /^QT.P./ { printf "%s%s: %s", n++ ? "; " : "", $1, $2 }' "$WORK/new.csv")
+assert_match "unit QT.DONGHA ended in 2025-06; its successors are $INTO \\($names\\)" "$OUT" \
+    "the sync names the split unit's successors"
+
 # After the change, a ward union's own figure.
 client_init pdongha QT.P.DONGHA
 sync_ok pdongha
