@@ -532,8 +532,9 @@ static const us_cmd_t s_commands [] = {
       "unionsync indicators --json", s_cmd_indicators, 0 },
     { "config", "[--server ENDPOINT] [--server-key PUBKEY]",
       "show or change the server this store syncs with",
-      "For a province that moved its server or made new keys; the edits, history and keys of "
-      "the store stay.",
+      "For a province that moved its server or made new keys, or that absorbed this office's "
+      "province; the edits, history and keys of the store stay, and the next sync pulls the "
+      "new server's changes from the start.",
       "unionsync config --server tcp://10.0.0.5:5555 --server-key KEY", s_cmd_config, 0 },
     { "ui", "[--port N] [--no-browser] [--sync-every SECONDS]",
       "the office desk in the browser; prints its address",
