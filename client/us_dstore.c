@@ -927,11 +927,17 @@ s_recode (us_dstore_t *self, bool *done, const char *old, const char *code)
     return rc;
 }
 
-/* Takes in the units the Welcome says were re-coded ("OLD NEW"). */
+/* Takes in the units the Welcome says were re-coded ("OLD NEW"), on the
+   office's first contact with this server only (nothing pulled from it
+   yet): later, a unit of code OLD in the store is the surviving
+   province's own, pulled from this server, and keeps its code. */
 static int
 s_recode_all (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
 {
-    int rc = 0;
+    int64_t checkpoint;
+    int rc = s_get (self, S_CHECKPOINT, &checkpoint);
+    if (rc || checkpoint != 0)
+        return rc;
     for (size_t i = 0; rc == 0 && i < w->n_recoded; i++) {
         char old [US_MAX_CODE + 1], code [US_MAX_CODE + 1];
         const char *sp = strchr (w->recoded [i], ' ');
