@@ -23,6 +23,7 @@
 typedef struct {
     us_result_t result;
     char reason [US_MAX_REASON];
+    bool superseded;            /* answered accepted, recorded US_OUTCOME_SUPERSEDED */
 } us_merge_result_t;
 
 /* Applies a Push from replica; results has push->count entries, filled in

@@ -214,6 +214,15 @@ static const char s_v7 [] =
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '7');";
 
+/* Schema 8: a cell remembers the base version of the edit that wrote it and
+   whether that edit came back from a timeline a restore lost, so that two
+   such edits sent back in another order than they were made are settled
+   by their order then, not taken for a conflict. */
+static const char s_v8 [] =
+    "ALTER TABLE cells ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cells ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '8');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -247,6 +256,7 @@ static const s_step_t s_steps [] = {
     { 5, s_v5, NULL },
     { 6, s_v6, NULL },
     { 7, s_v7, NULL },
+    { 8, s_v8, NULL },
 };
 
 /* Reads PRAGMA user_version. */
