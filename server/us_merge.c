@@ -222,10 +222,11 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
     /* Two edits of other offices acknowledged on that lost timeline, sent
        again in another order than they were made: the one based on the
        later version of that timeline came after the other and saw it. It
-       holds; the earlier one, overwritten then, is superseded now. */
-    if (w->resent && cell->resent && strcmp (cell->replica, w->key) != 0
-    &&  d->base_version != cell->base_version) {
-        concurrent = false;
+       holds; the earlier one, overwritten then, is superseded now. The
+       versions of this store say nothing about that timeline's. */
+    if (w->resent && cell->resent && strcmp (cell->replica, w->key) != 0) {
+        /* Based on the same version, they were concurrent then too. */
+        concurrent = d->base_version == cell->base_version;
         if (d->base_version < cell->base_version) {
             res->superseded = true;
             snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, "
