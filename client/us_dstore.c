@@ -2377,7 +2377,8 @@ us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn,
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db,
-        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? AND resent = 0"
+        " ORDER BY seq");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, after);

@@ -284,7 +284,8 @@ typedef struct {
 /* Called once per edit; non-zero stops the walk and is returned. */
 typedef int (us_dstore_edit_fn) (void *ctx, const us_dstore_edit_t *edit);
 
-/* Walks the edits of the outbox with a sequence above after, oldest first. */
+/* Walks the new edits of the outbox (not those sent again after a restore)
+   with a sequence above after, oldest first. */
 int us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx);
 
 /* Reads the office's figure of a cell: *has is false when there is none. */
