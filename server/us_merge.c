@@ -224,6 +224,12 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
        later version of that timeline came after the other and saw it. It
        holds; the earlier one, overwritten then, is superseded now. The
        versions of this store say nothing about that timeline's. */
+    /* Its editor cannot have seen a figure written since the restore by
+       another office's edit made on this timeline: whatever the versions
+       say, they are concurrent. */
+    if (w->resent && cell->exists && cell->since_restore && !cell->resent
+    &&  strcmp (cell->replica, w->key) != 0)
+        concurrent = true;
     if (w->resent && cell->resent && strcmp (cell->replica, w->key) != 0) {
         /* Based on the same version, they were concurrent then too. */
         concurrent = d->base_version == cell->base_version;

@@ -210,6 +210,7 @@ typedef struct {
     int writer_level;           /* level of the unit the last writer is enrolled for */
     uint64_t base_version;      /* the version the last writer's edit was based on */
     bool resent;                /* the last writer's edit was sent again after a restore */
+    bool since_restore;         /* written since the store's last restore */
 } us_pstore_cell_t;
 
 /* A new version of a cell. */

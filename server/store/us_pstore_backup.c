@@ -272,7 +272,8 @@ us_pstore_new_incarnation (us_pstore_t *self, char *buf, size_t size)
 }
 
 /* Appends the record of a restore (inside the caller's transaction): r's
-   before, before_hash, noticed and by; its own length is the backup's. */
+   before, before_hash, noticed and by; its own length is the backup's.
+   Starts the store's next timeline. */
 static int
 s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *what)
 {
@@ -281,8 +282,12 @@ s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *w
         snprintf (province, sizeof province, "-");
     for (int i = 0; r->before_known && i < US_HASH_LEN; i++)
         snprintf (hex + 2 * i, 3, "%02x", r->before_hash [i]);
+    /* A new timeline: cells written from now on were written after it. */
+    int rc = us_db_exec (self->db, "INSERT INTO meta (key, value) VALUES ('timeline', '1')"
+                         " ON CONFLICT (key) DO UPDATE SET value = CAST (value AS INTEGER) + 1");
     us_pstore_chain_t chain;
-    int rc = us_pstore_chain_open (self, &chain);
+    if (rc == 0)
+        rc = us_pstore_chain_open (self, &chain);
     if (rc)
         return rc;
     us_audit_row_t row = {

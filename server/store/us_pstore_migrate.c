@@ -214,13 +214,18 @@ static const char s_v7 [] =
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '7');";
 
-/* Schema 8: a cell remembers the base version of the edit that wrote it and
-   whether that edit came back from a timeline a restore lost, so that two
-   such edits sent back in another order than they were made are settled
-   by their order then, not taken for a conflict. */
+/* Schema 8: a cell remembers the base version of the edit that wrote it,
+   whether that edit came back from a timeline a restore lost, and the
+   store's timeline it was written in (meta 'timeline', raised by each
+   restore), so that edits sent again after a restore are settled by what
+   their editors could have seen: two such edits sent back in another
+   order than they were made by their order then, not as a conflict, and
+   one against a figure written since the restore as the concurrent edit
+   it is. */
 static const char s_v8 [] =
     "ALTER TABLE cells ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE cells ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cells ADD COLUMN timeline INTEGER NOT NULL DEFAULT 0;"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '8');";
 
 /* Refuses schema 2 over units whose kind it does not know. */

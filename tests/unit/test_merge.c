@@ -8,6 +8,7 @@
 #include "us_audit.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_backup.h"
 #include "us_pstore_sql.h"
 
 #include "us_test.h"
@@ -986,5 +987,26 @@ Test (merge, resent_rule_needs_both_resent_and_ordered)
     us_delta_t c = s_delta (2, "QT.DAKRONG", 99, s_ts (3), 1, "A");
     s_push_resent (&ra, &s_a, &s_ka, 1, &c, 1);
     cr_assert_eq (ra.result.outcome, US_OUTCOME_CONFLICT_WON, "%s", ra.reason);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 2);
+}
+
+/* After a restore, an office's new edit writes the figure (version 1);
+   another office's lost edit sent again, based on version 1 of the lost
+   timeline, never saw it: a conflict the later clock wins, whatever the
+   version numbers say; so is one based on a version this store never had. */
+Test (merge, resent_against_a_figure_written_since_the_restore)
+{
+    char inc [40];
+    cr_assert_eq (us_pstore_restore_noticed (s_store, inc, sizeof inc, "A", "test"), 0,
+                  "%s", us_error_msg ());
+    us_merge_result_t rb = s_push1 (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 70, s_ts (5), 0, "B"));
+    cr_assert_eq (rb.result.outcome, US_OUTCOME_ACCEPTED, "%s", rb.reason);
+    us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 120, s_ts (1), 1, "A"),
+                         s_delta (2, "QT.DAKRONG", 130, s_ts (2), 4, "A") };
+    us_merge_result_t ra [2];
+    s_push_resent (ra, &s_a, &s_ka, 1, a, 2);
+    cr_assert_eq (ra [0].result.outcome, US_OUTCOME_CONFLICT_LOST, "%s", ra [0].reason);
+    cr_assert_eq (ra [1].result.outcome, US_OUTCOME_CONFLICT_LOST, "%s", ra [1].reason);
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 70);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 2);
 }
