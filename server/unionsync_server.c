@@ -647,6 +647,8 @@ s_cmd_backup (int argc, char **argv, bool restore)
     /* The restore is recorded in the audit chain with who put it back. */
     const char *user = getenv ("USER");
     const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
+    if (restore && (!*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author)))
+        return us_args_usage_error ("--author: a name of 1 to 64 bytes of UTF-8");
     int rc = restore ? us_pstore_restore (pos [0], db, author, &sum)
                      : us_pstore_backup (db, pos [0], &sum);
     if (rc)

@@ -64,7 +64,7 @@ typedef struct {
     uint8_t before_hash [US_HASH_LEN];
     int64_t backup;             /* the length of the backup's chain */
     bool noticed;               /* the server noticed it by itself */
-    char by [US_MAX_CODE + 1];  /* who restored, or the office that showed it */
+    char by [US_MAX_REPLICA_NAME + 1];  /* who restored, or the office that showed it */
 } us_pstore_restore_t;
 
 /* Visits the last max restore records, oldest first. Reads the whole

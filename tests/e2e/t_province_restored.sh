@@ -91,6 +91,11 @@ if [ "$MODE" = copy ]; then
     rm -f "$SRV_DB-wal" "$SRV_DB-shm"
     assert_eq 0 "$(restores)" "a copy put back by hand records nothing by itself"
 else
+    sum_before=$(sha "$SRV_DB")
+    uss restore "$WORK/backup.db" --author "$(printf 'x\001y')"
+    assert_rc 2 "restore by an author with a control character"
+    assert_one_stderr_line "restore by an author with a control character"
+    assert_eq "$sum_before" "$(sha "$SRV_DB")" "a refused restore changes nothing"
     uss restore "$WORK/backup.db" --author 'Lê Văn Thủ'
     assert_rc 0 "restore"
     assert_eq 1 "$(restores)" "the restore is a record of the audit chain"
