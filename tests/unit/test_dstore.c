@@ -1388,7 +1388,9 @@ Test (dstore_migrate, v1_store_upgraded_in_place)
         "SELECT id, code, name, parent_id, kind, valid_from, valid_to FROM units ORDER BY id",
         "SELECT * FROM indicators ORDER BY id",
         "SELECT * FROM cells ORDER BY id", "SELECT * FROM targets ORDER BY id",
-        "SELECT * FROM submissions ORDER BY id", "SELECT * FROM outbox ORDER BY seq",
+        "SELECT * FROM submissions ORDER BY id",
+        "SELECT seq, epoch, unit, indicator, month, value, hlc, base_version, author, note, at"
+        " FROM outbox ORDER BY seq",
         "SELECT id, epoch, seq, unit, indicator, month, value, outcome, reason, server_value,"
         " at FROM history ORDER BY id", 
         "SELECT period, at, state, reason FROM pending_submits ORDER BY period",
