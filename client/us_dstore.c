@@ -2528,6 +2528,17 @@ us_dstore_copy (us_dstore_t *self, const char *path)
     return rc;
 }
 
+/* Sets *acked to the highest seq of epoch acknowledged here. */
+int
+us_dstore_acked (us_dstore_t *self, uint32_t epoch, uint64_t *acked)
+{
+    int64_t value = 0;
+    int rc = s_query_int (self, &value, "SELECT COALESCE (MAX (seq), 0) FROM history"
+                          " WHERE epoch = ?", (int64_t) epoch);
+    *acked = rc == 0 && value > 0 ? (uint64_t) value : 0;
+    return rc;
+}
+
 /* Returns the last sequence number issued. */
 int
 us_dstore_last_seq (us_dstore_t *self, int64_t *seq)

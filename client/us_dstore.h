@@ -289,6 +289,11 @@ int us_dstore_copy (us_dstore_t *self, const char *path);
 /* Returns the last sequence number the store issued to an edit. */
 int us_dstore_last_seq (us_dstore_t *self, int64_t *seq);
 
+/* Sets *acked to the highest seq of epoch the province acknowledged to
+   this store (0: none); a Push tells it, so that a province put back from
+   a backup during a sync refuses the batch instead of hiding the loss. */
+int us_dstore_acked (us_dstore_t *self, uint32_t epoch, uint64_t *acked);
+
 /* One edit waiting in the outbox. */
 typedef struct {
     const char *unit;

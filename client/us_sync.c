@@ -244,6 +244,8 @@ us_sync_expect (const us_msg_t *reply, us_msg_type_t type)
             return us_error_set (US_EPERM, "server refused: %s", reply->error.message);
         if (code == US_EEXIST)
             return us_error_set (US_EEXIST, "%s", reply->error.message);
+        if (code == US_EBEHIND)
+            return us_error_set (US_EBEHIND, "%s", reply->error.message);
         return us_error_set (US_EPROTO, "server error: %s", reply->error.message);
     }
     if (reply->type != type)
@@ -299,6 +301,10 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t
     int rc = us_dstore_batch_after (store, &req.push, after_epoch, after_seq, max);
     *count = req.push.count;
     if (rc || req.push.count == 0)
+        return rc;
+    if (!req.push.resent)
+        rc = us_dstore_acked (store, req.push.epoch, &req.push.acked);
+    if (rc)
         return rc;
     uint8_t *bytes;
     size_t len;
@@ -544,6 +550,17 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     rc = s_link_start (&link, us_dstore_server (store), us_dstore_server_key (store), keys);
     if (rc == 0) rc = us_sync_hello (link, stats, store, opts);
     if (rc == 0) rc = us_sync_push (link, stats, store, keys, opts);
+    /* The province was put back from a backup after it answered our
+       Hello: a new Hello lets it notice, and this store sends again what
+       it lost. Twice at most: a province that keeps going back is named. */
+    for (int again = 0; rc == US_EBEHIND && again < 2; again++) {
+        if (opts->progress)
+            fprintf (opts->progress, "  the province went back in time during this sync; "
+                     "saying hello again\n");
+        rc = us_sync_hello (link, stats, store, opts);
+        if (rc == 0)
+            rc = us_sync_push (link, stats, store, keys, opts);
+    }
     if (rc == 0) rc = us_sync_submit (link, stats, store, opts);
     if (rc == 0) rc = us_sync_pull (link, stats, store, opts);
     us_sync_link_destroy (&link);

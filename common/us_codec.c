@@ -222,6 +222,7 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
         return us_error_set (US_EINVAL, "changes page too large");
     pb->next = c->next;
     pb->more = c->more;
+    pb->mark = c->mark;
     s_table_t *tu = &s->tabs [0], *ti = &s->tabs [1];
 
     Unionsync__UnitDef *ud = s_alloc (s, c->n_units, sizeof *ud);
@@ -405,6 +406,7 @@ s_push_v2_encode (Unionsync__Push *pb, s_scratch_t *s, const us_push_t *push)
         return us_error_set (US_EINVAL, "push signature too long");
     pb->signature.data = (uint8_t *) push->signature;
     pb->signature.len = push->signature ? push->signature_len : 0;
+    pb->acked = push->acked;
     if (push->batch && push->batch_len) {
         pb->batch.data = (uint8_t *) push->batch;
         pb->batch.len = push->batch_len;
@@ -437,6 +439,7 @@ s_code_to_wire (int code)
         case US_ECORRUPT:  return UNIONSYNC__ERROR_CODE__ERROR_CORRUPT;
         case US_EEXIST:    return UNIONSYNC__ERROR_CODE__ERROR_EXISTS;
         case US_EVERSION:  return UNIONSYNC__ERROR_CODE__ERROR_UPGRADE;
+        case US_EBEHIND:   return UNIONSYNC__ERROR_CODE__ERROR_WENT_BACK;
         default:           return UNIONSYNC__ERROR_CODE__ERROR_UNSPECIFIED;
     }
 }
@@ -455,6 +458,7 @@ s_code_from_wire (Unionsync__ErrorCode code)
         case UNIONSYNC__ERROR_CODE__ERROR_CORRUPT:    return US_ECORRUPT;
         case UNIONSYNC__ERROR_CODE__ERROR_EXISTS:     return US_EEXIST;
         case UNIONSYNC__ERROR_CODE__ERROR_UPGRADE:    return US_EVERSION;
+        case UNIONSYNC__ERROR_CODE__ERROR_WENT_BACK:  return US_EBEHIND;
         default:                                      return US_EPROTO;
     }
 }
@@ -492,6 +496,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             hello.hlc = msg->hello.hlc;
             hello.wire = msg->hello.wire;
             hello.acked = msg->hello.acked;
+            hello.checkpoint_mark = msg->hello.checkpoint_mark;
             hello.incarnation = s_str (msg->hello.incarnation);
             if (msg->hello.n_audit_counts > US_MAX_HEADS)
                 return us_error_set (US_EINVAL, "more than %d audit heads", US_MAX_HEADS);
@@ -924,6 +929,7 @@ s_push_take (us_msg_t *msg, s_owned_t *o, Unionsync__Push *pb, uint32_t wire)
         return us_error_set (US_EPROTO, "a wire-%u push carries wire-1 fields", wire);
     if (!pb->batch.len)
         return us_error_set (US_EPROTO, "push carries no batch");
+    msg->push.acked = pb->acked;
     return s_batch_take (msg, o, pb->batch.data, pb->batch.len);
 }
 
@@ -977,6 +983,7 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
         return us_error_set (US_EPROTO, "changes page has a bad name table");
     c->next = pb->next;
     c->more = pb->more;
+    c->mark = pb->mark;
     c->units = o->arrays [0] = calloc (pb->n_unit_defs + 1, sizeof *c->units);
     c->indicators = o->arrays [1] = calloc (pb->n_indicator_defs + 1, sizeof *c->indicators);
     c->cells = o->arrays [2] = calloc (pb->n_cells + 1, sizeof *c->cells);
@@ -1143,6 +1150,7 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             msg->hello = (us_hello_t) { .epoch = env->hello->epoch,
                 .last_seq = env->hello->last_seq, .checkpoint = env->hello->checkpoint,
                 .hlc = env->hello->hlc, .wire = env->hello->wire, .acked = env->hello->acked,
+                .checkpoint_mark = env->hello->checkpoint_mark,
                 .incarnation = env->hello->incarnation,
                 .audit_counts = env->hello->audit_counts,
                 .n_audit_counts = env->hello->n_audit_counts };

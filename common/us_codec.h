@@ -67,6 +67,7 @@ typedef struct {
     const char *incarnation;    /* the server's the replica last saw; "" = none */
     const uint64_t *audit_counts;   /* heads to prove (`audit check`); may be NULL */
     size_t n_audit_counts;      /* at most US_MAX_HEADS */
+    uint64_t checkpoint_mark;   /* Changes.mark that brought it to checkpoint; 0 = none */
 } us_hello_t;
 
 #define US_MAX_HEADS 64
@@ -138,6 +139,7 @@ typedef struct {
        the batch as received (wire 2) or the wire-1 re-encoding. */
     const uint8_t *batch;
     size_t batch_len;
+    uint64_t acked;             /* highest seq of epoch acknowledged so far (wire 2); 0 = none */
 } us_push_t;
 
 typedef struct {
@@ -219,6 +221,7 @@ typedef struct {
 typedef struct {
     uint64_t next;
     bool more;
+    uint64_t mark;              /* what sits at next in the stream (a hash); 0 = nothing */
     size_t n_units;        us_unit_def_t *units;
     size_t n_indicators;   us_indicator_def_t *indicators;
     size_t n_cells;        us_cell_change_t *cells;

@@ -43,6 +43,7 @@ us_error_name (int code)
         case US_ECORRUPT:  return "corrupt store";
         case US_EEXIST:    return "exists";
         case US_EVERSION:  return "upgrade needed";
+        case US_EBEHIND:   return "went back in time";
         default:           return "error";
     }
 }

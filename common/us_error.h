@@ -22,6 +22,7 @@ enum {
     US_ECORRUPT = -8,    /* a store failed its checks                  */
     US_EEXIST = -9,      /* would overwrite existing data              */
     US_EVERSION = -10,   /* the peer no longer accepts our wire version */
+    US_EBEHIND = -11,    /* the peer holds less than it acknowledged    */
 };
 
 /* Sets the last error message (printf style) and returns code. */

@@ -372,6 +372,17 @@ s_push (us_merge_result_t *results, us_pstore_t *store, const us_replica_t *repl
     uint64_t high_water = 0, top = 0;
     bool other_epochs = false;
     int rc = us_pstore_epoch_history (store, &high_water, &other_epochs, replica->id, push->epoch);
+    /* The office was told of more of this epoch than the store holds: the
+       store was put back from a backup while the office's sync went on
+       (its Hello was answered before). Taken, the batch would raise the
+       high water over the lost edits and hide them from every later
+       Hello; refused, the office says hello again, the store notices it
+       went back and the office sends them again. Edits sent again are
+       exempt: they are that healing. */
+    if (rc == 0 && !push->resent && push->acked > high_water)
+        rc = us_error_set (US_EBEHIND, "the province acknowledged seq %" PRIu64 " of epoch %u "
+                           "and holds only up to %" PRIu64 ": its store was put back from a "
+                           "backup; say hello again", push->acked, push->epoch, high_water);
     for (size_t i = 0; rc == 0 && i < push->count; i++) {
         const us_delta_t *d = &push->deltas [i];
         us_merge_result_t *res = &results [i];
