@@ -302,6 +302,76 @@ s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *w
     return rc;
 }
 
+/* Opens the file at path read-only and immutable: SQLite then writes
+   nothing beside it (no -wal, no -shm, no journal mode change), so a
+   backup on read-only media, or one kept as evidence, stays byte for byte
+   as it was. Returns 0 or US_ENOTFOUND; *db is closed by the caller. */
+static int
+s_open_untouched (sqlite3 **db, const char *path)
+{
+    char uri [4096 * 3 + 32];
+    size_t n = (size_t) snprintf (uri, sizeof uri, "file:");
+    for (const char *c = path; *c && n + 4 < sizeof uri; c++)
+        n += (size_t) (strchr ("?#%", *c) ? snprintf (uri + n, 4, "%%%02X", (unsigned char) *c)
+                                           : snprintf (uri + n, 2, "%c", *c));
+    snprintf (uri + n, sizeof uri - n, "?immutable=1");
+    *db = NULL;
+    if (sqlite3_open_v2 (uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+        return us_error_set (US_ENOTFOUND, "cannot open %s: %s", path, sqlite3_errmsg (*db));
+    return 0;
+}
+
+/* Removes a working copy and whatever SQLite left beside it. */
+static void
+s_unlink_all (const char *path)
+{
+    char side [4096 + 16];
+    unlink (path);
+    const char *ends [] = { "-wal", "-shm", "-journal" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (side, sizeof side, "%s%s", path, ends [i]);
+        unlink (side);
+    }
+}
+
+/* Copies the backup into a working copy at tmp without writing to the
+   backup itself; the checks then run on the copy. */
+static int
+s_copy_out (const char *backup, const char *tmp)
+{
+    sqlite3 *src = NULL, *dest = NULL;
+    s_unlink_all (tmp);
+    int rc = s_open_untouched (&src, backup);
+    if (rc == 0
+    &&  sqlite3_open_v2 (tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot create %s: %s", tmp, sqlite3_errmsg (dest));
+    /* A file that is no store fails here, before any check. */
+    if (rc == 0 && s_copy (dest, src, "reading the backup") != 0)
+        rc = us_error_set (US_ECORRUPT, "%s is not a store (%s)", backup, us_error_msg ());
+    sqlite3_close (src);
+    sqlite3_close (dest);
+    return rc;
+}
+
+/* Checks the working copy tmp of backup; an error names the backup. */
+static int
+s_check_copy (const char *tmp, const char *backup, us_pstore_summary_t *sum)
+{
+    int rc = us_pstore_check_file (tmp, sum, NULL);
+    if (rc == 0)
+        return 0;
+    char msg [1024], *at;
+    snprintf (msg, sizeof msg, "%s", us_error_msg ());
+    size_t len = strlen (tmp);
+    if ((at = strstr (msg, tmp)) != NULL) {
+        char rest [1024];
+        snprintf (rest, sizeof rest, "%s", at + len);
+        *at = 0;
+        return us_error_set (rc, "%s%s%s", msg, backup, rest);
+    }
+    return us_error_set (rc, "%s", msg);
+}
+
 /* Reads the head of the chain of the store at path, if it can be read. */
 static void
 s_head_of (const char *path, us_pstore_restore_t *r)
@@ -360,13 +430,25 @@ us_pstore_restore (const char *backup, const char *db_path, const char *author,
     bool exists = stat (db_path, &st) == 0;
     if (exists && us_pstore_serving_lock (db_path, &lock) != 0)
         return US_EPERM;
-    int rc = us_pstore_check_file (backup, sum, NULL);
+    /* The backup is only read: copied once, and checked and put back from
+       that copy (the checks open a store read-write). */
+    char tmp [4096];
+    if (snprintf (tmp, sizeof tmp, "%s.restoring", db_path) >= (int) sizeof tmp) {
+        if (lock >= 0)
+            close (lock);
+        return us_error_set (US_EINVAL, "store path too long");
+    }
+    struct stat bst;
+    int rc = stat (backup, &bst) == 0 ? s_copy_out (backup, tmp)
+                                      : us_error_set (US_ENOTFOUND, "no backup at %s", backup);
+    if (rc == 0)
+        rc = s_check_copy (tmp, backup, sum);
     if (rc == 0 && exists)
         s_head_of (db_path, &r);
     sqlite3 *src = NULL, *dest = NULL;
     if (rc == 0
-    &&  sqlite3_open_v2 (backup, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        rc = us_error_set (US_EIO, "cannot open %s", backup);
+    &&  sqlite3_open_v2 (tmp, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        rc = us_error_set (US_EIO, "cannot open %s", tmp);
     if (rc == 0
     &&  sqlite3_open_v2 (db_path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK)
@@ -382,6 +464,7 @@ us_pstore_restore (const char *backup, const char *db_path, const char *author,
         rc = s_new_incarnation (dest, NULL, 0);
     sqlite3_close (src);
     sqlite3_close (dest);
+    s_unlink_all (tmp);
     if (rc == 0)
         rc = s_restore_note (backup, db_path, &r, sum);
     if (lock >= 0)
