@@ -50,17 +50,19 @@ struct _us_dstore_t {
 /* The counters of the store's state row: read and written on every edit
    and sync, so each goes through the statement cache. */
 typedef enum {
-    S_EPOCH, S_LAST_SEQ, S_CHECKPOINT, S_HLC, S_CLOCK_OFFSET, S_LAST_SYNC_MS, S_COUNTERS
+    S_EPOCH, S_LAST_SEQ, S_CHECKPOINT, S_HLC, S_CLOCK_OFFSET, S_LAST_SYNC_MS, S_MARK,
+    S_COUNTERS
 } s_counter_t;
 
 static const char *s_counter_get [S_COUNTERS] = {
     "SELECT epoch FROM state", "SELECT last_seq FROM state", "SELECT checkpoint FROM state",
     "SELECT hlc FROM state", "SELECT clock_offset_ms FROM state",
-    "SELECT last_sync_ms FROM state" };
+    "SELECT last_sync_ms FROM state", "SELECT checkpoint_mark FROM state" };
 static const char *s_counter_set [S_COUNTERS] = {
     "UPDATE state SET epoch = ?", "UPDATE state SET last_seq = ?",
     "UPDATE state SET checkpoint = ?", "UPDATE state SET hlc = ?",
-    "UPDATE state SET clock_offset_ms = ?", "UPDATE state SET last_sync_ms = ?" };
+    "UPDATE state SET clock_offset_ms = ?", "UPDATE state SET last_sync_ms = ?",
+    "UPDATE state SET checkpoint_mark = ?" };
 
 /* Reads one counter of the state row. */
 static int
@@ -743,13 +745,15 @@ s_query_text (us_dstore_t *self, char *buf, size_t size, const char *sql)
 int
 us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
 {
-    int64_t epoch, seq, cp, hlc;
+    int64_t epoch, seq, cp, hlc, mark;
     int rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
     if (rc == 0) rc = s_get (self, S_CHECKPOINT, &cp);
     if (rc == 0) rc = s_get (self, S_HLC, &hlc);
+    if (rc == 0) rc = s_get (self, S_MARK, &mark);
     if (rc)
         return rc;
+    hello->checkpoint_mark = (uint64_t) mark;
     hello->epoch = (uint32_t) epoch;
     hello->last_seq = (uint64_t) seq;
     hello->checkpoint = (uint64_t) cp;
@@ -1611,6 +1615,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
+    if (rc == 0) rc = s_put (self, S_MARK, (int64_t) c->mark);
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc) {
         us_db_rollback (self->db);

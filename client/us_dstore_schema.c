@@ -151,6 +151,12 @@ static const char s_v8 [] =
     "ALTER TABLE outbox8 RENAME TO outbox;"
     "CREATE INDEX outbox_cell ON outbox (unit, indicator, month);";
 
+/* 9: what sat at the checkpoint in the province's change stream (the
+   mark of the page that brought the office there), so that a province
+   put back from a copy, whose new changes took that position, notices. */
+static const char s_v9 [] =
+    "ALTER TABLE state ADD COLUMN checkpoint_mark INTEGER NOT NULL DEFAULT 0;";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
@@ -160,6 +166,7 @@ static const s_migration_t s_migrations [] = {
     { 6, "the audit heads seen", s_v6 },
     { 7, "the shares of a split per indicator", s_v7 },
     { 8, "waiting edits named by epoch and sequence", s_v8 },
+    { 9, "the mark of the change at the checkpoint", s_v9 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -137,7 +137,8 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
 }
 
 /* Reads the store's incarnation into self; when the office saw more than
-   the store holds (a checkpoint past the change stream's head, or a seq
+   the store holds (a checkpoint past the change stream's head, another
+   change at its checkpoint than the one it pulled there, or a seq
    acknowledged in its epoch above the store's high water), the store was
    put back from a copy without `restore`: gives it a new incarnation, so
    that every office re-sends and re-pulls, and records the restore it
@@ -149,27 +150,35 @@ static int
 s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hello,
              uint64_t head)
 {
-    uint64_t high = 0;
+    uint64_t high = 0, mark = 0;
     int rc = hello->acked ? us_pstore_epoch_high (self->store, &high, rep->id, hello->epoch)
                           : 0;
+    /* Another change at the office's checkpoint than the one it pulled
+       there: the stream went back and new changes took the position (a
+       position is never given twice in one store). */
+    bool checked = hello->checkpoint_mark && hello->checkpoint && hello->checkpoint <= head;
+    if (rc == 0 && checked)
+        rc = us_pstore_change_mark (self->store, hello->checkpoint, &mark);
     if (rc)
         return rc;
+    bool other = checked && mark && mark != hello->checkpoint_mark;
     us_pstore_incarnation (self->store, self->incarnation, sizeof self->incarnation);
     /* An office that names no incarnation (an older release) cannot heal
        and would renew it at every Hello: it is not asked. */
     bool named = hello->incarnation && *hello->incarnation;
     if (!named || strcmp (hello->incarnation, self->incarnation) != 0
-    ||  (hello->checkpoint <= head && hello->acked <= high))
+    ||  (hello->checkpoint <= head && hello->acked <= high && !other))
         return 0;
-    us_log_warn ("the store went back in time: office %s saw checkpoint %llu (head %llu) "
+    const char *there = other ? ", another change than it pulled there" : "";
+    us_log_warn ("the store went back in time: office %s saw checkpoint %llu (head %llu%s) "
                  "and seq %llu of epoch %u acknowledged (store has %llu); new incarnation, "
                  "offices re-send", rep->name, (unsigned long long) hello->checkpoint,
-                 (unsigned long long) head, (unsigned long long) hello->acked, hello->epoch,
-                 (unsigned long long) high);
-    char what [US_MAX_REASON];
+                 (unsigned long long) head, there, (unsigned long long) hello->acked,
+                 hello->epoch, (unsigned long long) high);
+    char what [US_MAX_REASON + 64];
     snprintf (what, sizeof what, "noticed at a Hello: the office saw checkpoint %llu (the "
-              "store's head is %llu) and seq %llu of epoch %u acknowledged (the store has %llu)",
-              (unsigned long long) hello->checkpoint, (unsigned long long) head,
+              "store's head is %llu%s) and seq %llu of epoch %u acknowledged (the store has "
+              "%llu)", (unsigned long long) hello->checkpoint, (unsigned long long) head, there,
               (unsigned long long) hello->acked, hello->epoch, (unsigned long long) high);
     return us_pstore_restore_noticed (self->store, self->incarnation, sizeof self->incarnation,
                                       *rep->name ? rep->name : rep->unit, what);
@@ -427,8 +436,13 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     reply->type = US_MSG_CHANGES;
     memset (&reply->changes, 0, sizeof reply->changes);
     s_page_t page = { &reply->changes, pool };
-    return us_pstore_changes (self->store, pull->since, limit, rep->unit_id, s_add_change,
-                              &page, &reply->changes.next, &reply->changes.more);
+    int rc = us_pstore_changes (self->store, pull->since, limit, rep->unit_id, s_add_change,
+                                &page, &reply->changes.next, &reply->changes.more);
+    /* What sits at the new checkpoint: the office sends it back at its
+       next Hello, and a store put back from a copy sees another change
+       there. One indexed read per page. */
+    return rc ? rc : us_pstore_change_mark (self->store, reply->changes.next,
+                                            &reply->changes.mark);
 }
 
 /* Answers Submit with SubmitAck. */

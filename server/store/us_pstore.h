@@ -538,6 +538,14 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
 
+/* Sets *mark to a hash of the change at position seq of the stream: its
+   kind, entity and, for figures and submissions, their stamp (0 when no
+   change sits there). A change stays at its position until its entity
+   changes again and moves on, and a position is never given twice in one
+   store: a replica that saw another change there saw another store's
+   stream (a copy put back). */
+int us_pstore_change_mark (us_pstore_t *self, uint64_t seq, uint64_t *mark);
+
 /* The report engine's reads are in us_pstore_report.h. */
 
 #endif

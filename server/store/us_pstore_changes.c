@@ -276,3 +276,35 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
     free (parent);
     return rc;
 }
+
+/* Sets *mark to the hash of the change at position seq (0: none). */
+int
+us_pstore_change_mark (us_pstore_t *self, uint64_t seq, uint64_t *mark)
+{
+    *mark = 0;
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT cl.kind, cl.ref, CASE cl.kind"
+        " WHEN 3 THEN (SELECT hlc FROM cells WHERE id = cl.ref)"
+        " WHEN 6 THEN (SELECT at FROM submissions WHERE id = cl.ref) END"
+        " FROM changelog cl WHERE cl.seq = ?", "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) seq);
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        /* FNV-1a over the position and the three numbers. */
+        uint64_t h = 14695981039346656037ULL;
+        int64_t parts [4] = { (int64_t) seq, sqlite3_column_int64 (st, 0),
+                              sqlite3_column_int64 (st, 1), sqlite3_column_int64 (st, 2) };
+        for (size_t i = 0; i < 4; i++)
+            for (int b = 0; b < 8; b++) {
+                h ^= (uint64_t) ((parts [i] >> (8 * b)) & 0xFF);
+                h *= 1099511628211ULL;
+            }
+        *mark = h ? h : 1;
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading the change stream");
+}
