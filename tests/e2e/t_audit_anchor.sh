@@ -73,12 +73,14 @@ uss audit verify
 assert_rc 0 "audit verify with a noticed restore in the chain"
 
 # A rewrite nobody declares: camlo (no edits of its own) holds a head; an
-# older copy is put back that no Hello reveals (camlo's checkpoint is not
-# past it, nothing of camlo's was acknowledged), and grows past that head.
+# older copy is put back that no Hello reveals (camlo did not pull past it,
+# so neither its checkpoint nor the change there tells, and nothing of
+# camlo's was acknowledged), and grows past that head.
 cp "$SRV_DB" "$WORK/older2.db"
 server_start
 uss set QT.CAMLO 2022-10 members.new 1 --note 'sửa lần một'
-sync_ok camlo
+us camlo audit check --timeout-ms 2000 --retries 2
+assert_rc 0 "camlo takes the head of the correction without pulling it"
 held=$(sqlite3 "$(cdb camlo)" "SELECT MAX(records) FROM audit_heads")
 server_stop
 cp "$WORK/older2.db" "$SRV_DB"

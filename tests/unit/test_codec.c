@@ -124,8 +124,10 @@ Test (codec, hello)
 {
     us_msg_t m = { .type = US_MSG_HELLO, .request_id = 77,
                    .hello = { 3, 123456789012ULL, 99, 0xFFFFFFFFFFFFULL, 0, 4242, "abc123" } };
+    m.hello.checkpoint_mark = 0xFEDCBA9876543210ULL;
     us_msg_t *o = s_round_trip (&m);
     cr_assert_eq (o->hello.acked, 4242);
+    cr_assert_eq (o->hello.checkpoint_mark, 0xFEDCBA9876543210ULL);
     cr_assert_str_eq (o->hello.incarnation, "abc123");
     cr_assert_eq (o->hello.epoch, 3);
     cr_assert_eq (o->hello.last_seq, 123456789012ULL);
@@ -219,9 +221,10 @@ Test (codec, push_many)
         sig [i] = (uint8_t) (i * 7);
     us_msg_t m = { .type = US_MSG_PUSH, .request_id = 5,
                    .push = { .epoch = 4, .count = N, .deltas = d,
-                             .signature = sig, .signature_len = 64 } };
+                             .signature = sig, .signature_len = 64, .acked = 31 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_eq (o->push.epoch, 4);
+    cr_assert_eq (o->push.acked, 31);
     cr_assert_eq (o->push.count, N);
     cr_assert_eq (o->push.signature_len, 64);
     cr_assert_eq (memcmp (o->push.signature, sig, 64), 0);
@@ -339,13 +342,14 @@ Test (codec, changes_every_kind)
     };
     us_submission_state_t subs [1] = { { "QT.DAKRONG", "2022-H1", "approved", 777 } };
     us_msg_t m = { .type = US_MSG_CHANGES, .request_id = 11, .changes = {
-        .next = 4242, .more = true,
+        .next = 4242, .more = true, .mark = 0x8000000000000001ULL,
         .n_units = 2, .units = units, .n_indicators = 2, .indicators = inds,
         .n_cells = 3, .cells = cells, .n_targets = 2, .targets = targets,
         .n_conflicts = 1, .conflicts = conflicts, .n_submissions = 1, .submissions = subs } };
     us_msg_t *o = s_round_trip (&m);
     const us_changes_t *c = &o->changes;
     cr_assert_eq (c->next, 4242);
+    cr_assert_eq (c->mark, 0x8000000000000001ULL);
     cr_assert (c->more);
     cr_assert_eq (c->n_units, 2);
     for (int i = 0; i < 2; i++) {

@@ -337,6 +337,45 @@ Test (merge, reused_seq_refused)
     cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
 }
 
+/* Signs and applies a batch that says how much of its epoch the office
+   was told is acknowledged (Push.acked), optionally sent again. */
+static int
+s_push_acked (us_merge_result_t *res, uint64_t acked, bool resent, us_delta_t *d, size_t n)
+{
+    us_push_t push = { .epoch = 1, .count = n, .deltas = d, .acked = acked, .resent = resent };
+    uint8_t *bytes;
+    size_t len;
+    cr_assert_eq (us_codec_push_signed_bytes (&bytes, &len, &push), 0);
+    uint8_t sig [64];
+    cr_assert_eq (us_keys_sign (sig, &s_ka, bytes, len), 0);
+    push.signature = sig;
+    push.signature_len = 64;
+    int rc = us_merge_push (res, s_store, &s_a, &push, bytes, len, &s_clock);
+    free (bytes);
+    return rc;
+}
+
+/* A store that holds less of the office's epoch than the office was told
+   is acknowledged (it was put back from a backup during the office's
+   sync) refuses a new batch whole, naming the seqs; the same batch with
+   what the store holds, and edits sent again, are applied. */
+Test (merge, acked_beyond_store_refused)
+{
+    s_push1 (&s_a, &s_ka, s_delta (1, "QT.DAKRONG", 5, s_ts (-60), 0, "a"));
+    us_delta_t d [1] = { s_delta (7, "QT.DAKRONG", 9, s_ts (-30), 1, "a") };
+    us_merge_result_t r [1];
+    cr_assert_eq (s_push_acked (r, 6, false, d, 1), US_EBEHIND);
+    cr_assert (strstr (us_error_msg (), "seq 6 of epoch 1"), "%s", us_error_msg ());
+    cr_assert (strstr (us_error_msg (), "say hello again"), "%s", us_error_msg ());
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE kind = 0"), 1);
+    cr_assert_eq (s_int ("SELECT high_water FROM epochs"), 1);
+    cr_assert (sqlite3_get_autocommit (us_pstore_db (s_store)));
+    us_delta_t again [1] = { s_delta (2, "QT.DAKRONG", 8, s_ts (-50), 1, "a") };
+    cr_assert_eq (s_push_acked (r, 6, true, again, 1), 0, "%s", us_error_msg ());
+    cr_assert_eq (s_push_acked (r, 2, false, d, 1), 0, "%s", us_error_msg ());
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 9);
+}
+
 /* A unit outside the replica's subtree is rejected with a reason, kept in
    the audit log, and no figure is written. */
 Test (merge, out_of_scope)
