@@ -305,16 +305,22 @@ s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *w
 /* Opens the file at path read-only and immutable: SQLite then writes
    nothing beside it (no -wal, no -shm, no journal mode change), so a
    backup on read-only media, or one kept as evidence, stays byte for byte
-   as it was. Returns 0 or US_ENOTFOUND; *db is closed by the caller. */
+   as it was. A copy made by hand with its write-ahead log beside it is
+   opened read-only but not immutable, so that the log is read too.
+   Returns 0 or US_ENOTFOUND; *db is closed by the caller. */
 static int
 s_open_untouched (sqlite3 **db, const char *path)
 {
+    char wal [4096 + 8];
+    struct stat st;
+    snprintf (wal, sizeof wal, "%s-wal", path);
+    bool logged = stat (wal, &st) == 0 && st.st_size > 0;
     char uri [4096 * 3 + 32];
     size_t n = (size_t) snprintf (uri, sizeof uri, "file:");
     for (const char *c = path; *c && n + 4 < sizeof uri; c++)
         n += (size_t) (strchr ("?#%", *c) ? snprintf (uri + n, 4, "%%%02X", (unsigned char) *c)
                                            : snprintf (uri + n, 2, "%c", *c));
-    snprintf (uri + n, sizeof uri - n, "?immutable=1");
+    snprintf (uri + n, sizeof uri - n, logged ? "?mode=ro" : "?immutable=1");
     *db = NULL;
     if (sqlite3_open_v2 (uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
         return us_error_set (US_ENOTFOUND, "cannot open %s: %s", path, sqlite3_errmsg (*db));
