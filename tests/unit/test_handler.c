@@ -82,3 +82,62 @@ Test (handler, revoked_before_decoding)
     cr_assert_not_null (strstr (text, "revoked"), "%s", text);
     free (text);
 }
+
+/* Sends req as the enrolled key; returns the decoded reply (destroyed by
+   the caller). */
+static us_msg_t *
+s_ask (us_msg_t *req)
+{
+    uint8_t *data, *reply;
+    size_t len, reply_len;
+    req->wire = US_WIRE_VERSION;
+    cr_assert_eq (us_codec_encode (&data, &len, req), 0, "%s", us_error_msg ());
+    us_handler_process (s_handler, &reply, &reply_len, s_keys.curve_public, data, len);
+    free (data);
+    cr_assert_not_null (reply);
+    us_msg_t *msg;
+    cr_assert_eq (us_codec_decode (&msg, reply, reply_len), 0, "%s", us_error_msg ());
+    free (reply);
+    return msg;
+}
+
+/* Says Hello with what the office saw; copies the Welcome's incarnation
+   into inc [40] and returns the head. */
+static uint64_t
+s_hello (char *inc, const char *seen, uint64_t checkpoint, uint64_t mark)
+{
+    us_msg_t req = { .type = US_MSG_HELLO, .request_id = 1 };
+    req.hello = (us_hello_t) { .epoch = 1, .checkpoint = checkpoint, .wire = US_WIRE_VERSION,
+                               .incarnation = seen, .checkpoint_mark = mark };
+    us_msg_t *w = s_ask (&req);
+    cr_assert_eq (w->type, US_MSG_WELCOME, "%s", w->type == US_MSG_ERROR ? w->error.message : "");
+    snprintf (inc, 40, "%s", w->welcome.incarnation);
+    uint64_t head = w->welcome.head;
+    us_msg_destroy (&w);
+    return head;
+}
+
+/* A page of changes names what sits at its end (Changes.mark); a Hello
+   sending that mark back with its checkpoint changes nothing, one naming
+   another change there (a copy put back, whose new changes took the
+   position) gives the store a new incarnation, and an office that sends
+   no mark (an older release) is not asked. */
+Test (handler, checkpoint_mark)
+{
+    char inc [40], again [40];
+    uint64_t head = s_hello (inc, "", 0, 0);
+    cr_assert_gt (head, 0);
+    us_msg_t req = { .type = US_MSG_PULL, .request_id = 2, .pull = { .since = 0, .limit = 100 } };
+    us_msg_t *page = s_ask (&req);
+    cr_assert_eq (page->type, US_MSG_CHANGES);
+    uint64_t next = page->changes.next, mark = page->changes.mark;
+    us_msg_destroy (&page);
+    cr_assert_eq (next, head);
+    cr_assert_neq (mark, 0, "a page that reached a change names it");
+    s_hello (again, inc, next, mark);
+    cr_assert_str_eq (again, inc, "the same change at the checkpoint");
+    s_hello (again, inc, next, 0);
+    cr_assert_str_eq (again, inc, "no mark: not asked");
+    s_hello (again, inc, next, mark ^ 1);
+    cr_assert_str_neq (again, inc, "another change at the checkpoint: a new incarnation");
+}
