@@ -243,6 +243,7 @@ push_run () {
     for d in "$@"; do cp -p "$run_src/$d.db" "$run_src/$d.db.key" "$run_dir/"; done
     start_server "$run_dir/p.db" "$run_port"
     local t0 cpids=() p
+    cpids_names=("$@")
     t0=$(now_us)
     run_t0=$t0
     for d in "$@"; do
@@ -266,9 +267,13 @@ push_run () {
         sleep 0.005
     done
     t_end=$(now_us)
+    local k=0 rc
     for p in "${cpids[@]}"; do
-        wait "$p" 2>/dev/null || run_done=0
+        rc=0
+        wait "$p" 2>/dev/null || rc=$?
+        [ "$rc" = 0 ] || { run_done=0; echo "bench: sync of ${cpids_names[$k]} exited $rc: $(tail -n 1 "$run_dir/${cpids_names[$k]}.sync")" >&2; }
         forget "$p"
+        k=$((k + 1))
     done
     run_wall_s=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
     stop_server

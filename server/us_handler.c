@@ -13,8 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Where each replica's current session began in the audit chain, as its
+   Hello found it: a pull leaves out what that session's acknowledgements
+   told the office already. A fixed table indexed by replica id, so its
+   memory is the same for ten replicas or ten thousand; a replica that
+   finds its slot taken by another, or no slot after a restart of the
+   server, is sent everything, as before. */
+#define US_SESSION_SLOTS 4096
+typedef struct {
+    int64_t replica_id;         /* 0: free */
+    int64_t after_id;           /* the chain's last record at its Hello */
+} s_session_t;
+
 struct _us_handler_t {
     us_pstore_t *store;
+    s_session_t sessions [US_SESSION_SLOTS];
     us_hlc_t clock;
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
@@ -216,7 +229,12 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
     reply->welcome.incarnation = self->incarnation;
-    return s_anchor (self, &reply->welcome, hello);
+    rc = s_anchor (self, &reply->welcome, hello);
+    s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    if (rc == 0)
+        rc = us_pstore_record_last (self->store, &slot->after_id);
+    slot->replica_id = rc == 0 ? rep->id : 0;
+    return rc;
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as
@@ -368,8 +386,11 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     reply->type = US_MSG_CHANGES;
     memset (&reply->changes, 0, sizeof reply->changes);
     s_page_t page = { &reply->changes, pool };
-    return us_pstore_changes (self->store, pull->since, limit, rep->unit_id, s_add_change,
-                              &page, &reply->changes.next, &reply->changes.more);
+    const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
+    return us_pstore_changes_own (self->store, pull->since, limit, rep->unit_id,
+                                  slot->replica_id == rep->id ? &own : NULL, s_add_change,
+                                  &page, &reply->changes.next, &reply->changes.more);
 }
 
 /* Answers Submit with SubmitAck. */

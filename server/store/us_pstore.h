@@ -530,6 +530,30 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
 
+/* A replica whose own edits a page leaves out when the acknowledgement
+   already told it their result: key is its CURVE key (borrowed), and
+   only records after after_id (the audit chain as it stood when this
+   session said Hello) count, since an earlier session's answer may not
+   have reached the store that pulls now. */
+typedef struct {
+    int64_t replica_id;
+    const char *key;
+    int64_t after_id;
+} us_pstore_own_t;
+
+/* As us_pstore_changes, but leaves out each cell whose current state is
+   exactly what one of own's deltas wrote after own->after_id, as that
+   delta's answer said it (accepted or a conflict won, its clock not
+   clamped, not a correction): value, version, clock, author and note
+   are the office's already. Costs one indexed read of the audit chain
+   per cell the replica wrote last. own NULL: leaves nothing out. */
+int us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
+                           const us_pstore_own_t *own, us_pstore_change_fn *fn, void *arg,
+                           uint64_t *next, bool *more);
+
+/* Sets *id to the id of the audit chain's last record (0: none). */
+int us_pstore_record_last (us_pstore_t *self, int64_t *id);
+
 /* The report engine's reads are in us_pstore_report.h. */
 
 #endif
