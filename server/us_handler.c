@@ -10,6 +10,8 @@
 #include "us_pstore_backup.h"
 #include "us_rules.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,58 +414,84 @@ s_submit (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us
     return 0;
 }
 
-/* Handles one request from the replica with CURVE key (Z85). */
-int
-us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
-                    const char *key, const uint8_t *data, size_t len)
+/* A request read and checked, being answered. */
+typedef struct {
+    us_msg_t *req;          /* NULL once answered */
+    us_replica_t rep;
+    uint64_t id;            /* the request's id and wire, for a late error reply */
+    uint32_t wire;
+} s_call_t;
+
+/* Authenticates and decodes a request. Returns true when call is ready to
+   be answered; else the reply is an error (or *rc_p negative when none
+   could be encoded). */
+static bool
+s_open (us_handler_t *self, s_call_t *call, int *rc_p, uint8_t **reply_p, size_t *reply_len_p,
+        const char *key, const uint8_t *data, size_t len)
 {
     self->requests++;
     *reply_p = NULL;
-    us_msg_t *req = NULL;
-    us_replica_t rep;
+    call->req = NULL;
     /* A revoked or unknown key costs no decoding: the connection may have
        been authenticated before the key was revoked. The refusal is in
        the oldest wire, which every client reads. */
-    int rc = us_pstore_replica (self->store, &rep, key);
+    int rc = us_pstore_replica (self->store, &call->rep, key);
     if (rc == 0)
-        rc = us_codec_decode (&req, data, len);
+        rc = us_codec_decode (&call->req, data, len);
     if (rc) {
-        us_msg_destroy (&req);
-        return s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
-                              us_error_msg ());
+        us_msg_destroy (&call->req);
+        *rc_p = s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
+                               us_error_msg ());
+        return false;
     }
-    rc = req->wire < self->min_wire
+    call->id = call->req->request_id;
+    call->wire = call->req->wire;
+    rc = call->req->wire < self->min_wire
        ? us_error_set (US_EVERSION, "this office's unionsync speaks wire %u; the province's "
                        "server accepts wire %u and later: upgrade unionsync",
-                       req->wire, self->min_wire)
+                       call->req->wire, self->min_wire)
        : 0;
     if (rc) {
-        uint64_t id = req->request_id;
-        uint32_t wire = req->wire;
-        us_msg_destroy (&req);
-        return s_error_reply (self, reply_p, reply_len_p, wire, id, rc, us_error_msg ());
+        us_msg_destroy (&call->req);
+        *rc_p = s_error_reply (self, reply_p, reply_len_p, call->wire, call->id, rc,
+                               us_error_msg ());
+        return false;
     }
+    return true;
+}
+
+/* Answers a request opened by s_open and frees it; sets *merged when the
+   answer is the PushAck of a batch applied. */
+static int
+s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
+          size_t *reply_len_p)
+{
+    us_msg_t *req = call->req;
+    us_replica_t *rep = &call->rep;
     us_msg_t reply = { .type = US_MSG_NONE, .wire = req->wire, .request_id = req->request_id };
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
     s_strings_t pool = { 0 };
+    *merged = false;
     if (req->type == US_MSG_HELLO && req->wire < US_WIRE_VERSION)
         us_log_info ("the office of %s (%s) still speaks wire %u: upgrade its unionsync "
-                     "before serve --min-wire %d", rep.unit, *rep.name ? rep.name : rep.key,
+                     "before serve --min-wire %d", rep->unit, *rep->name ? rep->name : rep->key,
                      req->wire, US_WIRE_VERSION);
+    int rc;
     switch (req->type) {
-        case US_MSG_HELLO:  rc = s_hello (self, &reply, &rep, &req->hello); break;
-        case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, &rep, &req->push); break;
-        case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, &rep, &req->pull); break;
-        case US_MSG_SUBMIT: rc = s_submit (self, &reply, &rep, &req->submit); break;
+        case US_MSG_HELLO:  rc = s_hello (self, &reply, rep, &req->hello); break;
+        case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, rep, &req->push); break;
+        case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, rep, &req->pull); break;
+        case US_MSG_SUBMIT: rc = s_submit (self, &reply, rep, &req->submit); break;
         default:
             rc = us_error_set (US_EPROTO, "unexpected %s message", us_msg_type_name (req->type));
     }
     if (rc == 0)
         rc = us_codec_encode (reply_p, reply_len_p, &reply);
+    *merged = rc == 0 && reply.type == US_MSG_PUSH_ACK;
     if (rc) {
         if (rc == US_EIO || rc == US_ECORRUPT)
-            us_log_warn ("store error for replica %s: %s", rep.name, us_error_msg ());
+            us_log_warn ("store error for replica %s: %s", rep->name, us_error_msg ());
         rc = s_error_reply (self, reply_p, reply_len_p, req->wire, req->request_id, rc,
                             us_error_msg ());
     }
@@ -472,6 +500,96 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     s_strings_free (&pool);
     free (results);
     free (flat);
-    us_msg_destroy (&req);
+    us_msg_destroy (&call->req);
     return rc;
+}
+
+/* Handles one request from the replica with CURVE key (Z85). */
+int
+us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
+                    const char *key, const uint8_t *data, size_t len)
+{
+    s_call_t call;
+    int rc = 0;
+    bool merged;
+    if (!s_open (self, &call, &rc, reply_p, reply_len_p, key, data, len))
+        return rc;
+    return s_answer (self, &call, &merged, reply_p, reply_len_p);
+}
+
+/* Whether request k of a burst is a Push ready to be merged. */
+static bool
+s_is_push (const s_call_t *calls, const bool *ready, size_t k)
+{
+    return ready [k] && calls [k].req->type == US_MSG_PUSH;
+}
+
+/* Merges the Pushes first..last-1 of a burst in one transaction, each in
+   a savepoint of its own, and commits once: one fsync for them all. A
+   batch that fails is undone alone and answered with its error; when the
+   commit fails, every batch of the group is answered with an error
+   instead of its acknowledgement, as nothing of it is on disk. */
+static void
+s_group (us_handler_t *self, us_handler_req_t *reqs, s_call_t *calls, size_t first, size_t last)
+{
+    bool merged [US_HANDLER_BURST] = { false };
+    int rc = us_pstore_begin (self->store);
+    for (size_t k = first; k < last; k++) {
+        us_handler_req_t *r = &reqs [k];
+        if (rc == 0 && !us_pstore_in_transaction (self->store))
+            rc = us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
+        if (rc) {
+            r->rc = s_error_reply (self, &r->reply, &r->reply_len, calls [k].wire, calls [k].id,
+                                   rc, us_error_msg ());
+            us_msg_destroy (&calls [k].req);
+            continue;
+        }
+        r->rc = s_answer (self, &calls [k], &merged [k - first], &r->reply, &r->reply_len);
+    }
+    if (rc == 0)
+        rc = us_pstore_commit (self->store);
+    if (rc == 0)
+        return;
+    us_pstore_rollback (self->store);
+    us_log_warn ("store error committing %zu batches: %s", last - first, us_error_msg ());
+    char message [US_MAX_REASON];
+    snprintf (message, sizeof message, "%s", us_error_msg ());
+    for (size_t k = first; k < last; k++) {
+        us_handler_req_t *r = &reqs [k];
+        if (!merged [k - first])
+            continue;
+        free (r->reply);
+        r->reply = NULL;
+        r->rc = s_error_reply (self, &r->reply, &r->reply_len, calls [k].wire, calls [k].id,
+                               rc, message);
+    }
+}
+
+/* Handles a burst of requests in the order they came. */
+void
+us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n)
+{
+    assert (n <= US_HANDLER_BURST);
+    s_call_t calls [US_HANDLER_BURST];
+    bool ready [US_HANDLER_BURST];
+    for (size_t k = 0; k < n; k++) {
+        reqs [k].rc = 0;
+        ready [k] = s_open (self, &calls [k], &reqs [k].rc, &reqs [k].reply, &reqs [k].reply_len,
+                            reqs [k].key, reqs [k].data, reqs [k].len);
+    }
+    for (size_t k = 0; k < n; ) {
+        size_t end = k;
+        while (end < n && s_is_push (calls, ready, end))
+            end++;
+        if (end - k >= 2) {
+            s_group (self, reqs, calls, k, end);
+            k = end;
+            continue;
+        }
+        bool merged;
+        if (ready [k])
+            reqs [k].rc = s_answer (self, &calls [k], &merged, &reqs [k].reply,
+                                    &reqs [k].reply_len);
+        k++;
+    }
 }

@@ -39,6 +39,27 @@ void us_handler_destroy (us_handler_t **self_p);
 int us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
                         const char *key, const uint8_t *data, size_t len);
 
+/* The most requests a burst holds. */
+#define US_HANDLER_BURST 16
+
+/* One request of a burst, and its reply (malloc'd; the caller frees). */
+typedef struct {
+    const char *key;            /* the replica's CURVE key, Z85 */
+    const uint8_t *data;
+    size_t len;
+    uint8_t *reply;             /* set unless rc is negative */
+    size_t reply_len;
+    int rc;
+} us_handler_req_t;
+
+/* Handles n (at most US_HANDLER_BURST) requests that were waiting
+   together, in order, as us_handler_process would one by one, except that
+   consecutive Push batches are merged in one transaction and one commit
+   (group commit): each in a savepoint of its own, so that a batch that
+   fails is undone alone; every acknowledgement is set only once the
+   commit is on disk, and all of them become errors if it fails. */
+void us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n);
+
 /* Counters for the service log: requests, errors. */
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
                        uint64_t *deltas);

@@ -82,6 +82,18 @@ int us_pstore_commit (us_pstore_t *self);
 /* Rolls back the transaction, if any; never fails. */
 void us_pstore_rollback (us_pstore_t *self);
 
+/* Starts a write transaction, or, when one is open already (a group of
+   batches committed together), a savepoint inside it; sets *nested to
+   which. A savepoint commits with the transaction around it. */
+int us_pstore_begin_part (us_pstore_t *self, bool *nested);
+
+/* Commits what us_pstore_begin_part started: the transaction (durable
+   when it returns 0), or releases the savepoint into the open one. */
+int us_pstore_commit_part (us_pstore_t *self, bool nested);
+
+/* Undoes what us_pstore_begin_part started, and only that; never fails. */
+void us_pstore_rollback_part (us_pstore_t *self, bool nested);
+
 /* Returns true while a transaction is open (SQLite ends one by itself on
    some errors; nothing may then be written outside it). */
 bool us_pstore_in_transaction (us_pstore_t *self);
