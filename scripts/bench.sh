@@ -53,6 +53,11 @@
 #   BENCH_REPLICAS=1000   replicas in case 7, in BENCH_WAVES=10 waves
 #   BENCH_TMP=/tmp        where the work directory goes (same disk as a real store?)
 #   BENCH_KEEP=1          keep the work directory
+#   BENCH_AB=DIR          a build directory of another unionsync-server (say, of
+#                         the commit before a change): cases 1 and 10 run each
+#                         push with it too, right after the same run with this
+#                         one, so the two compare under the same load; its
+#                         figures are marked "(server B)"
 #   BENCH_PROFILE=0       skip the profile
 #   BENCH_PROFILER=perf-cpu-clock|perf|callgrind|none   force a profiler (default: perf
 #                         with hardware counters, else perf with cpu-clock,
@@ -68,6 +73,8 @@ REPLICAS=${BENCH_REPLICAS:-1000}
 WAVES=${BENCH_WAVES:-10}
 PROFILE=${BENCH_PROFILE:-1}
 CASES=" ${BENCH_CASES:-1 2 3 4 5 6 7 8 9 10 profile} "
+AB=${BENCH_AB:-}
+[ -z "$AB" ] || [ -x "$AB/unionsync-server" ] || { echo "bench: no $AB/unionsync-server" >&2; exit 2; }
 want () { [[ $CASES == *" $1 "* ]]; }
 want 1 || want 10 && CASES="$CASES 2 "
 want profile || PROFILE=0
@@ -241,6 +248,7 @@ push_run () {
     cp -p "$run_src/p.db" "$run_src/p.db.key" "$run_dir/"
     local d
     for d in "$@"; do cp -p "$run_src/$d.db" "$run_src/$d.db.key" "$run_dir/"; done
+    local S=${run_server:-$S}         # start_server runs this one
     start_server "$run_dir/p.db" "$run_port"
     local t0 cpids=() p
     cpids_names=("$@")
@@ -315,6 +323,13 @@ say "case 1a: one client pushes 100,000 deltas (${RUNS} runs, cap ${CAP}s each)"
 : > "$pw/client_norm.txt"
 : > "$pw/server_1a.txt"
 for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "a${r}B" TRIEUPHONG
+        unset run_server
+        rec "1 push, 1 client x 100,000" "push throughput (accepted, durable) (server B)" deltas/s "$run_rate"
+        rm -rf "$run_dir"
+    fi
     push_run "a$r" TRIEUPHONG
     # Where a batch's time goes: the server from taking the batch to its last
     # audit row; the client from there to the next batch (the commit, the
@@ -343,6 +358,13 @@ done
 say "case 1b: 8 clients push 12,500 deltas each at once (${RUNS} runs, cap ${CAP}s each)"
 rec "1 push, 8 clients x 12,500" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "b${r}B" "${districts8[@]}"
+        unset run_server
+        rec "1 push, 8 clients x 12,500" "push throughput (accepted, durable) (server B)" deltas/s "$run_rate"
+        rm -rf "$run_dir"
+    fi
     push_run "b$r" "${districts8[@]}"
     [ "$run_done" = 1 ] && rec "1 push, 8 clients x 12,500" "wall time until all 8 syncs end" s "$run_wall_s"
     [ "$run_done" = 1 ] || rec "1 push, 8 clients x 12,500" "deltas committed before the cap" deltas "$run_count"
@@ -371,6 +393,12 @@ ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.
 if want 1; then
     rec "2 SQLite ceiling" "push throughput, 1 client / ceiling" ratio "$(ratio "$rate_1a" "$ceiling")"
     rec "2 SQLite ceiling" "push throughput, 8 clients / ceiling" ratio "$(ratio "$rate_1b" "$ceiling")"
+fi
+if [ -n "$AB" ] && want 1; then
+    rec "2 SQLite ceiling" "push throughput, 1 client / ceiling (server B)" ratio \
+        "$(ratio "$(median_of "1 push, 1 client x 100,000" "push throughput (accepted, durable) (server B)")" "$ceiling")"
+    rec "2 SQLite ceiling" "push throughput, 8 clients / ceiling (server B)" ratio \
+        "$(ratio "$(median_of "1 push, 8 clients x 12,500" "push throughput (accepted, durable) (server B)")" "$ceiling")"
 fi
 
 # ----------------------------------------------------------------------------
@@ -943,6 +971,14 @@ round_cells=$(( ${#offices[@]} * 2000 ))
 run_src=$mw
 run_port=$round_port
 for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "m${r}B" "${names[@]}"
+        unset run_server
+        [ "$run_done" = 1 ] && rec "10 month's-end round" "cells per second, end to end (server B)" cells/s \
+            "$(awk -v n="$round_cells" -v s="$run_wall_s" 'BEGIN { printf "%.1f", n / s }')"
+        rm -rf "$run_dir"
+    fi
     push_run "m$r" "${names[@]}"
     if [ "$run_done" = 1 ]; then
         rec "10 month's-end round" "wall time, first process started to last one done" s "$run_wall_s"
@@ -956,6 +992,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 round_rate=$(median_of "10 month's-end round" "cells per second, end to end ($round_cells cells)")
 rec "10 month's-end round" "round / ceiling" ratio "$(ratio "$round_rate" "$ceiling")"
+[ -z "$AB" ] || rec "10 month's-end round" "round / ceiling (server B)" ratio \
+    "$(ratio "$(median_of "10 month's-end round" "cells per second, end to end (server B)")" "$ceiling")"
 fi
 
 # ----------------------------------------------------------------------------
