@@ -567,7 +567,8 @@ s_group (us_handler_t *self, us_handler_req_t *reqs, s_call_t *calls, size_t fir
 
 /* Handles a burst of requests in the order they came. */
 void
-us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n)
+us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
+                          us_handler_ready_fn *ready_fn, void *arg)
 {
     assert (n <= US_HANDLER_BURST);
     s_call_t calls [US_HANDLER_BURST];
@@ -583,6 +584,8 @@ us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n)
             end++;
         if (end - k >= 2) {
             s_group (self, reqs, calls, k, end);
+            for (; ready_fn && k < end; k++)
+                ready_fn (arg, reqs, k);
             k = end;
             continue;
         }
@@ -590,6 +593,8 @@ us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n)
         if (ready [k])
             reqs [k].rc = s_answer (self, &calls [k], &merged, &reqs [k].reply,
                                     &reqs [k].reply_len);
+        if (ready_fn)
+            ready_fn (arg, reqs, k);
         k++;
     }
 }

@@ -52,13 +52,19 @@ typedef struct {
     int rc;
 } us_handler_req_t;
 
+/* Called as soon as the reply to reqs [k] is final, so that it can go
+   out before the rest of the burst is answered. */
+typedef void (us_handler_ready_fn) (void *arg, us_handler_req_t *reqs, size_t k);
+
 /* Handles n (at most US_HANDLER_BURST) requests that were waiting
    together, in order, as us_handler_process would one by one, except that
    consecutive Push batches are merged in one transaction and one commit
    (group commit): each in a savepoint of its own, so that a batch that
-   fails is undone alone; every acknowledgement is set only once the
-   commit is on disk, and all of them become errors if it fails. */
-void us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n);
+   fails is undone alone; every acknowledgement is final only once the
+   commit is on disk, and all of them become errors if it fails. Calls
+   ready (may be NULL) for each request once its reply is final. */
+void us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
+                               us_handler_ready_fn *ready, void *arg);
 
 /* Counters for the service log: requests, errors. */
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,

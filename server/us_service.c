@@ -292,13 +292,33 @@ s_reply (us_service_t *self, zmq_msg_t *id, const uint8_t *reply, size_t len)
         zmq_msg_close (&out);
 }
 
+/* A burst being answered: the peers' identities, to reply as soon as
+   each answer is final. */
+typedef struct {
+    us_service_t *self;
+    zmq_msg_t ids [US_HANDLER_BURST];
+} s_burst_t;
+
+/* Sends the reply to request k of a burst the moment it is final. */
+static void
+s_burst_ready (void *arg, us_handler_req_t *reqs, size_t k)
+{
+    s_burst_t *burst = arg;
+    if (reqs [k].rc == 0 && reqs [k].reply)
+        s_reply (burst->self, &burst->ids [k], reqs [k].reply, reqs [k].reply_len);
+    free (reqs [k].reply);
+    reqs [k].reply = NULL;
+}
+
 /* Takes the requests waiting (at most US_HANDLER_BURST), has the handler
    answer them together, so that several offices' batches share one
-   commit, and sends the replies; returns how many were taken. */
+   commit, each reply sent as soon as it is final; returns how many were
+   taken. */
 static size_t
 s_serve_burst (us_service_t *self)
 {
-    zmq_msg_t ids [US_HANDLER_BURST], bodies [US_HANDLER_BURST];
+    s_burst_t burst = { .self = self };
+    zmq_msg_t *ids = burst.ids, bodies [US_HANDLER_BURST];
     us_handler_req_t reqs [US_HANDLER_BURST];
     size_t n = 0, taken = 0;
     while (n < US_HANDLER_BURST) {
@@ -320,11 +340,8 @@ s_serve_burst (us_service_t *self)
             break;
         taken++;
     }
-    us_handler_process_burst (self->handler, reqs, n);
+    us_handler_process_burst (self->handler, reqs, n, s_burst_ready, &burst);
     for (size_t k = 0; k < n; k++) {
-        if (reqs [k].rc == 0 && reqs [k].reply)
-            s_reply (self, &ids [k], reqs [k].reply, reqs [k].reply_len);
-        free (reqs [k].reply);
         zmq_msg_close (&ids [k]);
         zmq_msg_close (&bodies [k]);
     }

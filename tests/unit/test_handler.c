@@ -159,7 +159,7 @@ Test (handler, burst_commits_batches_together)
         reqs [k].key = s_keys.curve_public;
         reqs [k].data = bufs [k];
     }
-    us_handler_process_burst (s_handler, reqs, 3);
+    us_handler_process_burst (s_handler, reqs, 3, NULL, NULL);
     for (int k = 0; k < 3; k++) {
         cr_assert_eq (reqs [k].rc, 0, "request %d: %d", k, reqs [k].rc);
         us_msg_t *msg = s_decoded (reqs [k].reply, reqs [k].reply_len);
