@@ -517,11 +517,18 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     return s_answer (self, &call, &merged, reply_p, reply_len_p);
 }
 
-/* Whether request k of a burst is a Push ready to be merged. */
+/* Whether request k of a burst is a Push ready to be merged in a group
+   that begins at first: one batch per replica, so that an office's next
+   batch is merged while it settles the answer to the one before. */
 static bool
-s_is_push (const s_call_t *calls, const bool *ready, size_t k)
+s_joins (const s_call_t *calls, const bool *ready, size_t first, size_t k)
 {
-    return ready [k] && calls [k].req->type == US_MSG_PUSH;
+    if (!ready [k] || calls [k].req->type != US_MSG_PUSH)
+        return false;
+    for (size_t j = first; j < k; j++)
+        if (calls [j].rep.id == calls [k].rep.id)
+            return false;
+    return true;
 }
 
 /* Merges the Pushes first..last-1 of a burst in one transaction, each in
@@ -580,7 +587,7 @@ us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
     }
     for (size_t k = 0; k < n; ) {
         size_t end = k;
-        while (end < n && s_is_push (calls, ready, end))
+        while (end < n && s_joins (calls, ready, k, end))
             end++;
         if (end - k >= 2) {
             s_group (self, reqs, calls, k, end);

@@ -58,8 +58,9 @@ typedef void (us_handler_ready_fn) (void *arg, us_handler_req_t *reqs, size_t k)
 
 /* Handles n (at most US_HANDLER_BURST) requests that were waiting
    together, in order, as us_handler_process would one by one, except that
-   consecutive Push batches are merged in one transaction and one commit
-   (group commit): each in a savepoint of its own, so that a batch that
+   consecutive Push batches of different replicas are merged in one
+   transaction and one commit (group commit): each in a savepoint of its
+   own, so that a batch that
    fails is undone alone; every acknowledgement is final only once the
    commit is on disk, and all of them become errors if it fails. Calls
    ready (may be NULL) for each request once its reply is final. */

@@ -97,13 +97,14 @@ s_encode (uint8_t **buf_p, us_msg_t *msg, uint64_t id)
     return len;
 }
 
-/* Encodes a Push of one members.new edit of QT.DAKRONG in May 2022, signed
-   with the replica's key (or a wrong signature when forged). */
+/* Encodes a Push of one members.new edit of QT.DAKRONG in month mon of
+   2022, signed with keys (or a wrong signature when forged). */
 static size_t
-s_push_msg (uint8_t **buf_p, uint64_t id, uint64_t seq, int64_t value, bool forged)
+s_push_as (uint8_t **buf_p, const us_keys_t *keys, int mon, uint64_t id, uint64_t seq,
+           int64_t value, bool forged)
 {
     us_delta_t d = { .seq = seq, .unit = "QT.DAKRONG", .indicator = "members.new",
-                     .month = 2022 * 12 + 4, .value = value,
+                     .month = 2022 * 12 + mon - 1, .value = value,
                      .hlc = us_hlc_make (us_hlc_wall_ms (), (uint32_t) seq),
                      .base_version = 0, .author = "clerk", .note = "" };
     us_msg_t msg = { .type = US_MSG_PUSH };
@@ -111,7 +112,7 @@ s_push_msg (uint8_t **buf_p, uint64_t id, uint64_t seq, int64_t value, bool forg
     uint8_t *bytes, sig [64];
     size_t len;
     cr_assert_eq (us_codec_push_signed_bytes (&bytes, &len, &msg.push), 0);
-    cr_assert_eq (us_keys_sign (sig, &s_keys, bytes, len), 0);
+    cr_assert_eq (us_keys_sign (sig, keys, bytes, len), 0);
     if (forged)
         sig [0] ^= 1;
     msg.push.signature = sig;
@@ -121,6 +122,13 @@ s_push_msg (uint8_t **buf_p, uint64_t id, uint64_t seq, int64_t value, bool forg
     size_t n = s_encode (buf_p, &msg, id);
     free (bytes);
     return n;
+}
+
+/* The same, signed with the enrolled replica's key. */
+static size_t
+s_push_msg (uint8_t **buf_p, uint64_t id, uint64_t seq, int64_t value, bool forged)
+{
+    return s_push_as (buf_p, &s_keys, 5, id, seq, value, forged);
 }
 
 /* Decodes a reply, failing the test when it cannot be read. */
@@ -145,21 +153,43 @@ s_count (const char *sql)
     return n;
 }
 
-/* Batches waiting together are merged in one commit; the one whose
-   signature fails is refused alone, and the others are acknowledged and
-   on disk, each with its own answer. */
+/* Counts the replies a burst made final, in order. */
+static void
+s_ready (void *arg, us_handler_req_t *reqs, size_t k)
+{
+    size_t *count = arg;
+    cr_assert_eq (k, *count, "reply %zu made final before reply %zu", k, *count);
+    cr_assert_not_null (reqs [k].reply);
+    (*count)++;
+}
+
+/* Batches of several offices waiting together are merged in one commit;
+   the one whose signature fails is refused alone, and the others are
+   acknowledged and on disk, each with its own answer. */
 Test (handler, burst_commits_batches_together)
 {
+    us_keys_t others [2];
+    char token [US_TOKEN_MAX];
+    int64_t id;
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq (us_keys_generate (&others [k], true), 0);
+        us_keys_token (token, sizeof token, &others [k]);
+        cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", token, "o"), 0, "%s",
+                      us_error_msg ());
+    }
     us_handler_req_t reqs [3];
     uint8_t *bufs [3];
-    reqs [0].len = s_push_msg (&bufs [0], 1, 1, 11, false);
-    reqs [1].len = s_push_msg (&bufs [1], 2, 2, 22, true);
-    reqs [2].len = s_push_msg (&bufs [2], 3, 3, 33, false);
+    const us_keys_t *keys [3] = { &s_keys, &others [0], &others [1] };
+    reqs [0].len = s_push_as (&bufs [0], keys [0], 1, 1, 1, 11, false);
+    reqs [1].len = s_push_as (&bufs [1], keys [1], 2, 2, 1, 22, true);
+    reqs [2].len = s_push_as (&bufs [2], keys [2], 3, 3, 1, 33, false);
     for (int k = 0; k < 3; k++) {
-        reqs [k].key = s_keys.curve_public;
+        reqs [k].key = keys [k]->curve_public;
         reqs [k].data = bufs [k];
     }
-    us_handler_process_burst (s_handler, reqs, 3, NULL, NULL);
+    size_t final = 0;
+    us_handler_process_burst (s_handler, reqs, 3, s_ready, &final);
+    cr_assert_eq (final, 3, "every reply made final");
     for (int k = 0; k < 3; k++) {
         cr_assert_eq (reqs [k].rc, 0, "request %d: %d", k, reqs [k].rc);
         us_msg_t *msg = s_decoded (reqs [k].reply, reqs [k].reply_len);
@@ -172,14 +202,14 @@ Test (handler, burst_commits_batches_together)
         else {
             cr_assert_eq (msg->type, US_MSG_PUSH_ACK, "batch %d is acknowledged", k);
             cr_assert_eq (msg->push_ack.results [0].outcome, US_OUTCOME_ACCEPTED);
-            cr_assert_eq (msg->push_ack.results [0].version, (uint64_t) (k == 0 ? 1 : 2));
+            cr_assert_eq (msg->push_ack.results [0].version, 1);
         }
         us_msg_destroy (&msg);
         free (reqs [k].reply);
         free (bufs [k]);
     }
     cr_assert (!us_pstore_in_transaction (s_store), "the group is committed");
-    cr_assert_eq (s_count ("SELECT value FROM cells"), 33);
+    cr_assert_eq (s_count ("SELECT SUM (value) FROM cells"), 44);
     cr_assert_eq (s_count ("SELECT COUNT(*) FROM received WHERE kind = 0"), 2, "two records, none forged");
     cr_assert_eq (s_count ("SELECT COUNT(*) FROM batches"), 2);
 }
