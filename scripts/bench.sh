@@ -36,7 +36,7 @@
 # would only cost time: cells for the history pull and the report are
 # written straight into server stores (tests/bench/bench_fixture.c), and
 # the 1,000 replica stores are copies of one `unionsync init` store with
-# the unit renamed, enrolled in one transaction. The pushes in case 1 are
+# the unit renamed, enrolled without flushing. The pushes in case 1 are
 # real `unionsync import` + `unionsync sync`.
 #
 # Settings (environment):
