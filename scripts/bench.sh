@@ -136,7 +136,7 @@ wait_port () {
 start_server () {
     local db=$1 port=$2
     shift 2
-    "$@" "$S" serve --bind "tcp://127.0.0.1:$port" --db "$db" --quiet >> "$db.serve.log" 2>&1 &
+    "$@" "$S" serve --bind "tcp://127.0.0.1:$port" --db "$db" ${serve_quiet---quiet} >> "$db.serve.log" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
     wait_port "$port"
@@ -249,6 +249,7 @@ push_run () {
     local d
     for d in "$@"; do cp -p "$run_src/$d.db" "$run_src/$d.db.key" "$run_dir/"; done
     local S=${run_server:-$S}         # start_server runs this one
+    local serve_quiet=""              # its last line counts batches and commits
     start_server "$run_dir/p.db" "$run_port"
     local t0 cpids=() p
     cpids_names=("$@")
@@ -285,6 +286,8 @@ push_run () {
     done
     run_wall_s=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
     stop_server
+    run_per_commit=$(grep -o '[0-9]* batches in [0-9]* commits' "$run_dir/p.db.serve.log" | tail -n 1 \
+        | awk '$4 > 0 { printf "%.2f", $1 / $4 }')
     local row
     row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received WHERE kind = 0")
     run_count=${row%%|*}
@@ -352,6 +355,7 @@ for r in $(seq 1 "$RUNS"); do
         rec "1 push, 1 client x 100,000" "deltas committed before the cap" deltas "$run_count"
     fi
     rec "1 push, 1 client x 100,000" "push throughput (accepted, durable)" deltas/s "$run_rate"
+    rec "1 push, 1 client x 100,000" "batches per commit (group commit)" ratio "$run_per_commit"
     rm -rf "$run_dir"
 done
 
@@ -369,6 +373,7 @@ for r in $(seq 1 "$RUNS"); do
     [ "$run_done" = 1 ] && rec "1 push, 8 clients x 12,500" "wall time until all 8 syncs end" s "$run_wall_s"
     [ "$run_done" = 1 ] || rec "1 push, 8 clients x 12,500" "deltas committed before the cap" deltas "$run_count"
     rec "1 push, 8 clients x 12,500" "push throughput (accepted, durable)" deltas/s "$run_rate"
+    rec "1 push, 8 clients x 12,500" "batches per commit (group commit)" ratio "$run_per_commit"
     rm -rf "$run_dir"
 done
 fi
@@ -988,6 +993,7 @@ for r in $(seq 1 "$RUNS"); do
         rec "10 month's-end round" "cells committed before the cap" cells "$run_count"
     fi
     rec "10 month's-end round" "cells accepted" cells "$run_count"
+    rec "10 month's-end round" "batches per commit (group commit)" ratio "$run_per_commit"
     rm -rf "$run_dir"
 done
 round_rate=$(median_of "10 month's-end round" "cells per second, end to end ($round_cells cells)")

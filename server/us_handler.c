@@ -33,6 +33,7 @@ struct _us_handler_t {
     us_hlc_t clock;
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
+    uint64_t batches, commits;  /* batches merged, and the commits that bore them */
     char incarnation [40];  /* the store's, as the last Welcome told it */
     us_keys_t signer;       /* signs the audit head; has_sign false: none */
     us_audit_head_t head;   /* the last head signed, reused while it holds */
@@ -130,6 +131,14 @@ us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors, uint
     *requests = self->requests;
     *errors = self->errors;
     *deltas = self->deltas;
+}
+
+/* How many batches were merged, and in how many commits. */
+void
+us_handler_commits (us_handler_t *self, uint64_t *batches, uint64_t *commits)
+{
+    *batches = self->batches;
+    *commits = self->commits;
 }
 
 /* Encodes an Error reply in wire version wire. */
@@ -489,6 +498,11 @@ s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
     if (rc == 0)
         rc = us_codec_encode (reply_p, reply_len_p, &reply);
     *merged = rc == 0 && reply.type == US_MSG_PUSH_ACK;
+    if (*merged) {
+        self->batches++;
+        /* Alone, the batch was its own commit; in a group, the group's. */
+        self->commits += !us_pstore_in_transaction (self->store);
+    }
     if (rc) {
         if (rc == US_EIO || rc == US_ECORRUPT)
             us_log_warn ("store error for replica %s: %s", rep->name, us_error_msg ());
@@ -555,8 +569,10 @@ s_group (us_handler_t *self, us_handler_req_t *reqs, s_call_t *calls, size_t fir
     }
     if (rc == 0)
         rc = us_pstore_commit (self->store);
-    if (rc == 0)
+    if (rc == 0) {
+        self->commits++;
         return;
+    }
     us_pstore_rollback (self->store);
     us_log_warn ("store error committing %zu batches: %s", last - first, us_error_msg ());
     char message [US_MAX_REASON];
@@ -565,6 +581,7 @@ s_group (us_handler_t *self, us_handler_req_t *reqs, s_call_t *calls, size_t fir
         us_handler_req_t *r = &reqs [k];
         if (!merged [k - first])
             continue;
+        self->batches--;
         free (r->reply);
         r->reply = NULL;
         r->rc = s_error_reply (self, &r->reply, &r->reply_len, calls [k].wire, calls [k].id,

@@ -67,6 +67,10 @@ typedef void (us_handler_ready_fn) (void *arg, us_handler_req_t *reqs, size_t k)
 void us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
                                us_handler_ready_fn *ready, void *arg);
 
+/* How many Push batches were merged and acknowledged, and in how many
+   commits (fewer when batches were committed together). */
+void us_handler_commits (us_handler_t *self, uint64_t *batches, uint64_t *commits);
+
 /* Counters for the service log: requests, errors. */
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
                        uint64_t *deltas);

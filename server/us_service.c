@@ -372,9 +372,13 @@ us_service_run (us_service_t *self, volatile sig_atomic_t *stop)
     }
     uint64_t requests, errors, deltas;
     us_handler_stats (self->handler, &requests, &errors, &deltas);
-    us_log_info ("stopping: %llu requests, %llu errors, %llu deltas received",
+    uint64_t batches, commits;
+    us_handler_commits (self->handler, &batches, &commits);
+    us_log_info ("stopping: %llu requests, %llu errors, %llu deltas received, "
+                 "%llu batches in %llu commits",
                  (unsigned long long) requests, (unsigned long long) errors,
-                 (unsigned long long) deltas);
+                 (unsigned long long) deltas, (unsigned long long) batches,
+                 (unsigned long long) commits);
     return 0;
 }
 
