@@ -286,8 +286,8 @@ push_run () {
     done
     run_wall_s=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
     stop_server
-    run_per_commit=$(grep -o '[0-9]* batches in [0-9]* commits' "$run_dir/p.db.serve.log" | tail -n 1 \
-        | awk '$4 > 0 { printf "%.2f", $1 / $4 }')
+    run_per_commit=$( { grep -o '[0-9]* batches in [0-9]* commits' "$run_dir/p.db.serve.log" || true; } \
+        | tail -n 1 | awk '$4 > 0 { printf "%.2f", $1 / $4 }')
     local row
     row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received WHERE kind = 0")
     run_count=${row%%|*}
