@@ -286,11 +286,18 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
                             &self->clock);
     if (rc)
         return rc;
-    size_t repeated = 0;
+    size_t repeated = 0, refused = 0;
     for (size_t i = 0; i < push->count; i++) {
         flat [i] = results [i].result;
         repeated += flat [i].duplicate;
+        refused += flat [i].outcome == US_OUTCOME_REJECTED;
     }
+    /* An office clears the author and note of a refused edit's cell and
+       waits for the pull to bring the province's: this session's pull
+       leaves nothing out. */
+    s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    if (refused && slot->replica_id == rep->id)
+        slot->replica_id = 0;
     if (push->count && repeated == push->count)
         us_log_info ("a batch of %zu deltas from %s (%s) repeated only edits already "
                      "applied; its bytes are not kept", push->count, rep->name, rep->unit);

@@ -272,3 +272,22 @@ Test (handler, pull_leaves_out_what_the_ack_said)
                   us_error_msg ());
     cr_assert_eq (s_pull_cells (7), 1, "the province's correction is sent");
 }
+
+/* A refused edit makes the office clear the cell's author and note until
+   the province's come: that session's pull then leaves nothing out. */
+Test (handler, pull_after_a_refusal_sends_the_cell)
+{
+    us_msg_t hello = { .type = US_MSG_HELLO };
+    hello.hello = (us_hello_t) { .epoch = 1, .incarnation = "" };
+    uint8_t *buf;
+    size_t len = s_encode (&buf, &hello, 1);
+    s_expect (buf, len, US_MSG_WELCOME);
+    len = s_push_msg (&buf, 2, 1, 11, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_cells (3), 0, "the accepted edit is left out");
+    len = s_push_msg (&buf, 4, 2, -5, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_count ("SELECT COUNT(*) FROM received WHERE outcome = 4"), 1,
+                  "the negative value is refused");
+    cr_assert_eq (s_pull_cells (5), 1, "after the refusal the cell is sent");
+}
