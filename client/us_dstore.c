@@ -1,6 +1,7 @@
 /*  us_dstore: a district office's store. */
 #include "us_dstore.h"
 #include "us_dstore_schema.h"
+#include "us_dstore_schedules.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -1464,6 +1465,8 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return us_error_set (US_EPROTO, "server sent a page that does not advance its "
                              "change stream");
     rc = s_page_check (c);
+    if (rc == 0)
+        rc = us_dstore_schedules_check (c);
     if (rc)
         return rc;
     rc = us_db_begin (self->db);
@@ -1471,6 +1474,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
+    if (rc == 0) rc = us_dstore_schedules_apply (self, c);
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc) {
@@ -1480,7 +1484,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     stats->pages++;
     stats->pulled_cells += c->n_cells;
     stats->pulled_other += c->n_units + c->n_indicators + c->n_targets
-                         + c->n_conflicts + c->n_submissions;
+                         + c->n_conflicts + c->n_submissions + c->n_schedules;
     return 0;
 }
 

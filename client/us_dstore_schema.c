@@ -127,6 +127,15 @@ static const char s_v6 [] =
     "  records INTEGER PRIMARY KEY, hash BLOB NOT NULL, signature BLOB NOT NULL,"
     "  key BLOB NOT NULL, seen_ms INTEGER NOT NULL);";
 
+/* 7: the province's reporting schedules, as pulled (the whole set is
+   replaced each time it comes); empty until the first pull that brings
+   them, and then the office keeps to the calendar's defaults. */
+static const char s_v7 [] =
+    "CREATE TABLE schedules ("
+    "  code TEXT PRIMARY KEY, name TEXT NOT NULL, period TEXT NOT NULL,"
+    "  kinds TEXT NOT NULL, indicators TEXT NOT NULL, deadline TEXT NOT NULL,"
+    "  position INTEGER NOT NULL);";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
@@ -134,6 +143,7 @@ static const s_migration_t s_migrations [] = {
     { 4, "acknowledged edits can be sent again", s_v4 },
     { 5, "nil submissions", s_v5 },
     { 6, "the audit heads seen", s_v6 },
+    { 7, "the reporting schedules", s_v7 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

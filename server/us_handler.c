@@ -339,6 +339,12 @@ s_add_change (void *arg, const us_change_t *ch)
                  K (ch->u.submission.unit), K (ch->u.submission.period),
                  K (ch->u.submission.state), ch->u.submission.at }));
             break;
+        case US_CHANGE_SCHEDULES:
+            ADD (schedules, n_schedules, ((us_schedule_def_t) {
+                 K (ch->u.schedule.code), K (ch->u.schedule.name), K (ch->u.schedule.period),
+                 K (ch->u.schedule.kinds), K (ch->u.schedule.indicators),
+                 K (ch->u.schedule.deadline) }));
+            break;
     }
     #undef ADD
     #undef K
@@ -355,6 +361,7 @@ s_changes_free (us_changes_t *c)
     free (c->targets);
     free (c->conflicts);
     free (c->submissions);
+    free (c->schedules);
 }
 
 /* Answers Pull with a page of Changes. */

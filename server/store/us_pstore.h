@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 7
+#define US_PSTORE_VERSION 8
 
 #define US_HASH_LEN 32
 
@@ -514,6 +514,9 @@ typedef struct {
             const char *unit, *period, *state;
             uint64_t at;
         } submission;
+        struct {
+            const char *code, *name, *period, *kinds, *indicators, *deadline;
+        } schedule;                     /* one of the whole set, in order */
     } u;
 } us_change_t;
 
@@ -525,7 +528,9 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 
 /* Visits a page of at most limit entries of the stream after since, as
    readable by a replica enrolled for root (its subtree, and the names of
-   the units above it), kind by kind in stream order. Sets *next to the
+   the units above it), kind by kind in stream order; when the schedules
+   changed within the page, then each schedule of the province's whole set
+   (US_CHANGE_SCHEDULES), in its order. Sets *next to the
    page's last position and *more when the stream goes on. */
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);

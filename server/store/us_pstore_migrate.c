@@ -214,6 +214,12 @@ static const char s_v7 [] =
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '7');";
 
+/* Schema 8: the schedules reach the offices through the change stream,
+   as one entry for the whole set; every office pulls the set in force. */
+static const char s_v8 [] =
+    "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (7, 0);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '8');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -247,6 +253,7 @@ static const s_step_t s_steps [] = {
     { 5, s_v5, NULL },
     { 6, s_v6, NULL },
     { 7, s_v7, NULL },
+    { 8, s_v8, NULL },
 };
 
 /* Reads PRAGMA user_version. */

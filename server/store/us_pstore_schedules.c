@@ -9,6 +9,7 @@
 #include "us_calendar.h"
 #include "us_error.h"
 #include "us_csv.h"
+#include "us_limits.h"
 #include "us_text.h"
 
 #include <string.h>
@@ -124,6 +125,12 @@ us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path)
         rc = got;
     if (rc == 0 && *count == 0)
         rc = us_error_set (US_EINVAL, "no schedule in the file");
+    if (rc == 0 && *count > US_MAX_SCHEDULES)
+        rc = us_error_set (US_EINVAL, "%d schedules: a province may have %d", *count,
+                           US_MAX_SCHEDULES);
+    /* The offices pull the whole new set on their next sync. */
+    if (rc == 0)
+        rc = us_pstore_touch (self, US_CHANGE_SCHEDULES, 0);
     us_csv_destroy (&csv);
     if (rc == 0)
         rc = us_pstore_commit (self);
