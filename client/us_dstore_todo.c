@@ -55,15 +55,16 @@ s_submission (us_dstore_t *self, char *state, size_t size, bool *nil, const char
 
 /* Returns true when indicator i of the report is entered by hand, has no
    figure for the office's unit, and belongs to one of the n schedule
-   periods dues (to the whole catalog when dues is NULL). */
+   periods dues (to the whole catalog when not scoped). */
 static bool
-s_not_entered (const us_report_t *report, size_t i, const us_dstore_due_t *dues, size_t n)
+s_not_entered (const us_report_t *report, size_t i, const us_dstore_due_t *dues, size_t n,
+               bool scoped)
 {
     const us_indicator_t *ind = us_report_indicator (report, i);
     double v;
     if (us_kind_computed (ind->kind) || us_report_cell (&v, report, 0, i))
         return false;
-    if (!dues)
+    if (!scoped)
         return true;
     for (size_t k = 0; k < n; k++)
         if (us_dstore_due_holds (&dues [k], ind->code))
@@ -75,12 +76,12 @@ s_not_entered (const us_report_t *report, size_t i, const us_dstore_due_t *dues,
    items or as indented lines; returns how many. */
 static int
 s_missing (const us_report_t *report, FILE *out, bool json, const us_dstore_due_t *dues,
-           size_t n_dues, const char *indent)
+           size_t n_dues, bool scoped, const char *indent)
 {
     int n = 0;
     for (size_t i = 0; i < us_report_indicators (report); i++) {
         const us_indicator_t *ind = us_report_indicator (report, i);
-        if (!s_not_entered (report, i, dues, n_dues))
+        if (!s_not_entered (report, i, dues, n_dues, scoped))
             continue;
         if (json) {
             fputs (n ? "," : "", out);
@@ -162,7 +163,7 @@ s_dues_json (us_dstore_t *self, FILE *out, const us_report_t *report,
         fprintf (out, ",\"nil\":%s,\"due\":", sub.nil ? "true" : "false");
         us_text_json (out, sub.due);
         fputs (",\"not_entered\":[", out);
-        s_missing (report, out, true, &dues [k], 1, "");
+        s_missing (report, out, true, &dues [k], 1, true, "");
         fputs ("]}", out);
     }
     return 0;
@@ -180,7 +181,7 @@ s_dues_text (us_dstore_t *self, FILE *out, const us_report_t *report,
         if (rc)
             return rc;
         fprintf (out, "%s %s (%s)\n", dues [k].code, dues [k].period.text, dues [k].name);
-        if (s_missing (report, out, false, &dues [k], 1, "  ") == 0)
+        if (s_missing (report, out, false, &dues [k], 1, true, "  ") == 0)
             fputs ("  every indicator of the schedule has a figure\n", out);
         fprintf (out, "  submission: %s%s; deadline %s\n", sub.due, sub.nil ? " (nil)" : "",
                  dues [k].deadline);
@@ -222,14 +223,13 @@ s_print (us_dstore_t *self, FILE *out, const us_report_t *report, const us_perio
     int rc = s_sub_read (self, &sub, p, now, deadline_ms, asked ? day : NULL);
     if (rc)
         return rc;
-    const us_dstore_due_t *scope = known ? dues : NULL;
     if (json) {
         fputs ("{\"period\":", out);
         us_text_json (out, p->text);
         fputs (",\"unit\":", out);
         us_text_json (out, us_dstore_unit (self));
         fputs (",\"not_entered\":[", out);
-        s_missing (report, out, true, scope, n, "");
+        s_missing (report, out, true, dues, n, known, "");
         fputs ("],\"broken_rule\":", out);
         us_text_json (out, rules_ok ? "" : broken);
         fputs (",\"submission\":", out);
@@ -245,7 +245,7 @@ s_print (us_dstore_t *self, FILE *out, const us_report_t *report, const us_perio
     }
     fprintf (out, "%s %s\n", us_dstore_unit (self), p->text);
     if (!known) {
-        if (s_missing (report, out, false, NULL, 0, "") == 0)
+        if (s_missing (report, out, false, NULL, 0, false, "") == 0)
             fputs ("every indicator has a figure\n", out);
     }
     else
