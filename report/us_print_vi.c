@@ -330,6 +330,19 @@ s_vi_completeness (FILE *out, const us_report_t *r)
     }
     if (n_missing)
         fputc (')', out);
+    if (us_report_schedules (r) > 0) {
+        /* Each schedule says its own deadline and counts its own reports. */
+        fputs (".", out);
+        for (size_t k = 0; k < us_report_schedules (r); k++) {
+            us_report_schedule_t s;
+            char text [600];
+            us_report_schedule (&s, r, k);
+            us_print_vi_schedule (text, sizeof text, &s);
+            fprintf (out, " %s.", text);
+        }
+        fputc ('\n', out);
+        return;
+    }
     char deadline [32];
     us_period_deadline_day (deadline, sizeof deadline, us_report_period (r));
     if (submitted > 0 && late == 0)

@@ -24,4 +24,7 @@ int us_report_rows_targets (us_report_data_t *data, sqlite3_stmt *st);
 /* Columns: unit_id, first, last, at. */
 int us_report_rows_submissions (us_report_data_t *data, sqlite3_stmt *st);
 
+/* Reads the schedules: code, name, period type, kinds, deadline rule. */
+int us_report_rows_schedules (us_report_data_t *data, sqlite3_stmt *st);
+
 #endif

@@ -171,6 +171,21 @@ s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
     return rc;
 }
 
+/* Loads the province's reporting schedules. */
+static int
+s_schedules (us_pstore_t *store, us_report_data_t *data)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT code, name, period, kinds, deadline FROM schedules ORDER BY position, code");
+    if (!st)
+        return US_EIO;
+    int rc = us_report_rows_schedules (data, st);
+    if (rc == US_EIO)
+        rc = us_db_error (us_pstore_db (store), "schedules");
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Loads everything a report of months first..last needs. */
 static int
 us_pstore_report_load_raw (us_pstore_t *store, us_report_data_t *data, int first, int last)
@@ -180,6 +195,7 @@ us_pstore_report_load_raw (us_pstore_t *store, us_report_data_t *data, int first
     if (rc == 0) rc = s_cells (store, data, first, last);
     if (rc == 0) rc = s_targets (store, data, first, last);
     if (rc == 0) rc = s_submissions (store, data, first, last);
+    if (rc == 0) rc = s_schedules (store, data);
     if (rc)
         us_report_data_free (data);
     return rc;

@@ -49,6 +49,10 @@
 #     desk's form shows only them, grouped by schedule, with the
 #     deadlines; a sector office, for whose kind no schedule is set, is
 #     asked for nothing.
+# 10. The Vietnamese report (and the HTML one) states each schedule's
+#     configured deadline and counts its reports by it, never the default
+#     deadline, never an on-time or late report that was not submitted; a
+#     report submitted before its schedule's deadline is said on time.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -393,6 +397,42 @@ assert_eq '10/6/2023 25/6/2023' "$(jq -r '[.schedules[].deadline] | join(" ")' <
     "the form lists the deadlines beside the submission"
 kill "$DESK_PID" 2>/dev/null
 wait "$DESK_PID" 2>/dev/null
+
+# ------------------------------------------------------------------ 10. the configured deadlines in the prose
+log '=== 10. the Vietnamese report states each schedule'"'"'s configured deadline'
+rep=$(report_json 2023-Q1)
+m_sub=$(jq '[.schedules[] | select(.code == "monthly") | .periods[].submitted] | add' <<<"$rep")
+m_exp=$(jq '[.schedules[] | select(.code == "monthly") | .periods[].expected] | add' <<<"$rep")
+q_sub=$(jq '[.schedules[] | select(.code == "quarterly") | .periods[].submitted] | add' <<<"$rep")
+q_exp=$(jq '[.schedules[] | select(.code == "quarterly") | .periods[].expected] | add' <<<"$rep")
+uss report 2023-Q1 --format vi
+assert_rc 0 "the Vietnamese report of 2023-Q1"
+vi=$OUT
+assert_match "Số liệu hằng tháng \\(3 kỳ, hạn nộp từ ngày 10/2/2023 đến ngày 10/4/2023\\): $m_sub/$m_exp báo cáo đã nộp, cả $m_sub báo cáo đều nộp sau hạn\\." \
+    "$vi" "the monthly schedule's own deadlines and its $m_sub reports, all late"
+assert_match "Báo cáo quý \\(hạn nộp ngày 25/3/2023\\): $q_sub/$q_exp báo cáo đã nộp" \
+    "$vi" "the quarterly schedule's own deadline"
+assert_eq 0 "$(grep -c '20/4/2023' <<<"$vi")" "the default deadline (20/4/2023) is not claimed"
+assert_eq 0 "$(grep -c 'đúng hạn' <<<"$vi")" "no report is said on time: none was"
+uss report 2023-Q1 --format html
+assert_match '<li data-schedule="quarterly">Báo cáo quý \(hạn nộp ngày 25/3/2023\)' "$OUT" \
+    "the HTML report lists each schedule with its deadline"
+uss report "$this_month" --format vi
+assert_eq 0 "$(grep -c 'đúng hạn\|sau hạn' <<<"$OUT")" \
+    "the current month, not ended and not submitted: no report is said on time or late"
+# a report that came by its deadline is said on time, and only it
+cat >"$SCHED" <<'EOF'
+code,name,period,kinds,indicators,deadline
+sector-month,Báo cáo tháng của công đoàn ngành,month,sector,,12:28
+EOF
+uss schedules import "$SCHED"
+us yt set QT.CDN.YTE "$last_month" members.new 6
+us yt submit "$last_month"
+assert_rc 0 "the sector office submits last month"
+sync_ok yt
+uss report "$last_month" --format vi
+assert_match "Báo cáo tháng của công đoàn ngành \\(hạn nộp ngày 28/[0-9]+/[0-9]+\\): 1/[0-9]+ báo cáo đã nộp, báo cáo nộp đúng hạn\\." \
+    "$OUT" "a report submitted before its schedule's deadline is said on time"
 
 server_stop
 e2e_finish
