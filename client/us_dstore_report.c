@@ -141,8 +141,8 @@ s_submissions (sqlite3 *db, us_report_data_t *data, int first, int last)
 {
     sqlite3_stmt *st;
     if (us_db_prepare (&st, db,
-        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
-        " AND state IN ('submitted', 'approved')") != 0)
+        "SELECT unit_id, first, last, at, state = 'amended' FROM submissions"
+        " WHERE first <= ? AND last >= ? AND state IN ('submitted', 'approved', 'amended')") != 0)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
     sqlite3_bind_int (st, 2, first);

@@ -477,6 +477,16 @@ s_html_completeness (FILE *out, const us_report_t *r, int *section)
     if (n_missing == 0)
         fputs (" Tất cả các đơn vị đã nộp.", out);
     fputs ("</p>\n", out);
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit_t info;
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fputs (k ? ", " : "<p class=\"amended\">Báo cáo đã sửa sau khi nộp, chờ nộp lại: ", out);
+        us_words_html_escape (out, info.name);
+    }
+    if (n_amended)
+        fputs (".</p>\n", out);
     if (us_report_schedules (r) > 0) {
         fputs ("<ul class=\"schedules\">\n", out);
         for (size_t k = 0; k < us_report_schedules (r); k++) {

@@ -330,6 +330,13 @@ s_vi_completeness (FILE *out, const us_report_t *r)
     }
     if (n_missing)
         fputc (')', out);
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit_t info;
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fprintf (out, "%s%s", k ? ", " : "; báo cáo đã sửa sau khi nộp, chờ nộp lại: ", info.name);
+    }
     if (us_report_schedules (r) > 0) {
         /* Each schedule says its own deadline and counts its own reports. */
         fputs (".", out);

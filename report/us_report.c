@@ -54,6 +54,8 @@ struct _us_report_t {
     int expected, submitted, on_time, late;
     int *missing;           /* unit indexes */
     int n_missing;
+    int *amended;           /* unit indexes, of the missing */
+    int n_amended;
     us_report_schedule_t *scheds;   /* those with reports inside the period */
     size_t n_scheds;
     us_report_schedule_row_t *sched_rows;   /* their rows, kept for the strings */
@@ -467,7 +469,7 @@ s_cover (us_report_t *r, const us_report_data_t *data, const int *map, int64_t m
     for (size_t c = 0; c < data->n_subs; c++) {
         const us_report_submission_row_t *row = &data->subs [c];
         int u = s_unit_index (map, map_len, row->unit_id);
-        if (u < 0 || row->last < r->period.first || row->first > r->period.last)
+        if (u < 0 || row->amended || row->last < r->period.first || row->first > r->period.last)
             continue;
         int from = row->first > r->period.first ? row->first : r->period.first;
         int to = row->last < r->period.last ? row->last : r->period.last;
@@ -501,7 +503,7 @@ s_covered (const us_report_data_t *data, const int *map, int64_t map_len, int u,
         bool covered = false;
         for (size_t c = 0; c < data->n_subs; c++) {
             const us_report_submission_row_t *row = &data->subs [c];
-            if (row->first > m || row->last < m
+            if (row->amended || row->first > m || row->last < m
             ||  s_unit_index (map, map_len, row->unit_id) != u)
                 continue;
             covered = true;
@@ -578,6 +580,21 @@ s_load_schedules (us_report_t *r, const us_report_data_t *data, const int *map,
     return 0;
 }
 
+/* Returns true when unit index u has an amended report overlapping the
+   period. */
+static bool
+s_has_amended (const us_report_t *r, const us_report_data_t *data, const int *map,
+               int64_t map_len, int u)
+{
+    for (size_t c = 0; c < data->n_subs; c++) {
+        const us_report_submission_row_t *row = &data->subs [c];
+        if (row->amended && row->first <= r->period.last && row->last >= r->period.first
+        &&  s_unit_index (map, map_len, row->unit_id) == u)
+            return true;
+    }
+    return false;
+}
+
 /* Counts expected and submitted reports for the period. */
 static int
 s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *map,
@@ -589,7 +606,8 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
     bool *late_units = calloc (r->n_units + 1, sizeof *late_units);
     bool *judged = calloc (r->n_units + 1, sizeof *judged);
     r->missing = calloc (r->n_units + 1, sizeof *r->missing);
-    int rc = !cover || !latest || !late_units || !judged || !r->missing
+    r->amended = calloc (r->n_units + 1, sizeof *r->amended);
+    int rc = !cover || !latest || !late_units || !judged || !r->missing || !r->amended
            ? us_error_set (US_ENOMEM, "out of memory") : 0;
     if (rc == 0)
         rc = s_load_schedules (r, data, map, map_len, late_units, judged);
@@ -610,8 +628,11 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
             else
                 r->on_time++;
         }
-        else
+        else {
             r->missing [r->n_missing++] = (int) u;
+            if (s_has_amended (r, data, map, map_len, (int) u))
+                r->amended [r->n_amended++] = (int) u;
+        }
     }
     free (cover);
     free (latest);
@@ -866,6 +887,14 @@ us_report_missing (int *count, const us_report_t *report)
     return report->missing;
 }
 
+/* Returns the units whose amended reports leave the period unreported. */
+const int *
+us_report_amended (int *count, const us_report_t *report)
+{
+    *count = report->n_amended;
+    return report->amended;
+}
+
 /* Returns how many schedules have reports inside the report's period. */
 size_t
 us_report_schedules (const us_report_t *report)
@@ -993,6 +1022,7 @@ us_report_destroy (us_report_t **report_p)
     free (r->ind_parent);
     free (r->targets);
     free (r->missing);
+    free (r->amended);
     free (r->scheds);
     free (r->sched_rows);
     free (r);

@@ -69,11 +69,13 @@ typedef struct {
     int version;
 } us_report_target_row_t;
 
-/* One submitted or approved report of a unit. */
+/* One submitted or approved report of a unit, or one amended since (it
+   covers nothing until submitted again). */
 typedef struct {
     int64_t unit_id;
     int first, last;
     int64_t at;                 /* HLC of the submission */
+    bool amended;               /* edited after it was submitted */
 } us_report_submission_row_t;
 
 /* One reporting schedule of the province (us_calendar's deadline rule). */
@@ -209,6 +211,11 @@ bool us_report_has_figures (const us_report_t *report, size_t u);
 /* Returns the report indexes of units that have not submitted (owned by
    the report) and their count. */
 const int *us_report_missing (int *count, const us_report_t *report);
+
+/* Returns the report indexes of the units that have not reported the
+   period because a report of theirs in it was edited after it was
+   submitted (amended: it must be submitted again), and their count. */
+const int *us_report_amended (int *count, const us_report_t *report);
 
 /* Returns the on-time and late submission counts. With schedules, a unit
    reported on time when each period of its schedules inside the report's

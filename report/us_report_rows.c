@@ -70,6 +70,7 @@ us_report_rows_submissions (us_report_data_t *data, sqlite3_stmt *st)
         s->first = sqlite3_column_int (st, 1);
         s->last = sqlite3_column_int (st, 2);
         s->at = sqlite3_column_int64 (st, 3);
+        s->amended = sqlite3_column_count (st) > 4 && sqlite3_column_int (st, 4) != 0;
     }
     return s_done (step);
 }

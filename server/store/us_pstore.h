@@ -21,6 +21,7 @@
 
 #include "us_catalog.h"
 #include "us_limits.h"
+#include "us_period.h"
 #include "us_types.h"
 
 #include <stdbool.h>
@@ -100,6 +101,13 @@ int us_pstore_import_units (us_pstore_t *self, int *count, const char *path);
    empty for all; deadline is a us_calendar rule "M:D"). All or nothing;
    sets *count. (us_pstore_schedules.c) */
 int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path);
+
+/* Sets *deadline_ms to the deadline of a report of period: that of the
+   first schedule of the period's type (month, quarter, half, year), else
+   (none, or a range) the 20th of the following month. Returns 0 or
+   US_EIO. */
+int us_pstore_schedule_deadline (us_pstore_t *self, int64_t *deadline_ms,
+                                 const us_period_t *period);
 
 /* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
 int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);

@@ -153,13 +153,15 @@ s_targets (us_pstore_t *store, us_report_data_t *data, int first, int last)
     return rc;
 }
 
-/* Loads the submitted and approved reports that overlap months first..last. */
+/* Loads the submitted, approved and amended reports that overlap months
+   first..last. */
 static int
 s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
 {
     sqlite3_stmt *st = us_pstore_stmt (store,
-        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
-        " AND (state = 'submitted' OR (state = 'approved' AND reported))");
+        "SELECT unit_id, first, last, at, state = 'amended' FROM submissions"
+        " WHERE first <= ? AND last >= ?"
+        " AND (state IN ('submitted', 'amended') OR (state = 'approved' AND reported))");
     if (!st)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
