@@ -17,14 +17,14 @@
 #     later edit is refused at the sync, and offline once the lock is pulled.
 #  7. A correction needs a note (page and API) and reaches the office's
 #     `unionsync show` with the note and the account's name.
-#  9. Amended: an office edits a month it submitted; the round shows the
-#     report as amended, counts it and lists it, its filter keeps only the
-#     units with an amended report (Selenium, with the screenshots); the
-#     report's completeness
-#     names the unit as amended (JSON, text, Vietnamese, HTML).
 #  8. The xlsx download and `report --format xlsx` open in openpyxl with the
 #     report's figures, Vietnamese headings, formats, frozen header, A4
 #     landscape. Screenshots of every view in BUILD/screenshots/.
+#  9. Amended: an office edits a month it submitted; the round shows the
+#     report as amended, counts it and lists it, its filter keeps only the
+#     units with an amended report (Selenium, with the screenshots); the
+#     report's completeness names the unit as amended (JSON, text,
+#     Vietnamese, HTML). The round's deadlines are the schedules'.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
