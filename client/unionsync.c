@@ -498,8 +498,11 @@ static const us_cmd_t s_commands [] = {
       "Also the province's approvals and locks of the office's units as soon as pulled.",
       "unionsync status --json", s_cmd_status, 0 },
     { "todo", "[PERIOD] [--json]", "what is left to do for this month or a period",
-      "The indicators without a figure, the rule the figures break, and the submission due "
-      "with its deadline (Vietnam's time).", "unionsync todo 2024-05", s_cmd_todo, 0 },
+      "For each of the province's schedules for this office (pulled with the catalog) whose "
+      "period overlaps PERIOD: its indicators without a figure, and its submission with the "
+      "schedule's own deadline (Vietnam's time); and the rule the figures break. Before the "
+      "schedules are pulled: the whole catalog and the 20th of the following month.",
+      "unionsync todo 2024-05", s_cmd_todo, 0 },
     { "submit", "PERIOD [--nil]", "report a period as complete (sent on the next sync)",
       "Refused for a period that has not ended (Vietnam's time), for one without any figure "
       "unless --nil says there is nothing to report, and when a rule of the catalog is "

@@ -44,8 +44,10 @@ s_submission (us_dstore_t *self, char *state, size_t size, bool *nil, const char
     sqlite3_bind_text (st, 1, us_dstore_unit (self), -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
     step = sqlite3_step (st);
+    /* A lock of a period this office never submitted (or of a unit above
+       it) freezes it without making it a report. */
     if (step == SQLITE_ROW)
-        snprintf (state, size, "approved");
+        snprintf (state, size, "%s", *state ? "approved" : "locked");
     else
     if (step != SQLITE_DONE)
         rc = us_db_error (us_dstore_db (self), "submissions");
@@ -103,6 +105,8 @@ s_due (const char *state, bool ended, bool passed)
 {
     if (!strcmp (state, "submitted") || !strcmp (state, "approved"))
         return state;
+    if (!strcmp (state, "locked"))
+        return "locked by the province, not reported";
     if (!strcmp (state, "queued"))
         return "queued (sent on the next sync)";
     if (!ended)
