@@ -129,12 +129,15 @@ static const char s_v6 [] =
 
 /* 7: the province's reporting schedules, as pulled (the whole set is
    replaced each time it comes); empty until the first pull that brings
-   them, and then the office keeps to the calendar's defaults. */
+   them, and until then the office keeps to the calendar's defaults. An
+   older program may have pulled past the set without keeping it, so the
+   office pulls its whole scope once more (as after a province's restore). */
 static const char s_v7 [] =
     "CREATE TABLE schedules ("
     "  code TEXT PRIMARY KEY, name TEXT NOT NULL, period TEXT NOT NULL,"
     "  kinds TEXT NOT NULL, indicators TEXT NOT NULL, deadline TEXT NOT NULL,"
-    "  position INTEGER NOT NULL);";
+    "  position INTEGER NOT NULL);"
+    "UPDATE state SET checkpoint = 0;";
 
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },

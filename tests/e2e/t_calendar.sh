@@ -44,7 +44,8 @@
 #     monthly schedule of three indicators due on the 10th and a quarterly
 #     one of one indicator due on the 25th of the quarter's last month;
 #     after a sync the office's store holds exactly that set (the
-#     six-month schedule is gone), `todo` lists exactly those indicators
+#     six-month schedule is gone; a store of an older program that pulled
+#     past it gets it after its upgrade), `todo` lists exactly those indicators
 #     under each schedule with each one's own deadline, and the office
 #     desk's form shows only them, grouped by schedule, with the
 #     deadlines; a sector office, for whose kind no schedule is set, is
@@ -348,6 +349,13 @@ assert_eq 'monthly|month|district|members.new cdcs.new cla.signed|1:10
 quarterly|quarter|district|training.classes|0:25' \
     "$(sqlite3 "$(cdb gl)" 'SELECT code, period, kinds, indicators, deadline FROM schedules ORDER BY position')" \
     "after the sync gl's store holds exactly the province's new set"
+# a store an older unionsync kept (schema 6) pulled past the set without keeping it:
+# upgraded, it pulls its scope again and gets the set
+sqlite3 "$(cdb gl)" "DROP TABLE schedules; PRAGMA user_version = 6; UPDATE meta SET value = '6' WHERE key = 'schema'" \
+    || die "cannot make gl's store look older"
+sync_ok gl
+assert_eq 'monthly quarterly' "$(sqlite3 "$(cdb gl)" 'SELECT code FROM schedules ORDER BY position' | tr '\n' ' ' | sed 's/ $//')" \
+    "an office upgraded from a program that skipped the schedules gets them at its next sync"
 us gl todo 2023-05 --json
 assert_rc 0 "todo 2023-05 with the province's schedules"
 assert_eq 'true|cdcs.new cla.signed members.new training.classes' \
