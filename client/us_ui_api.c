@@ -459,10 +459,50 @@ s_groups_by_topic (const us_report_t *r)
     return groups;
 }
 
-/* Groups the indicators by the schedule periods dues, in the province's
-   order, each indicator under the first schedule that holds it and there
-   under the federation's headings; the first group of a schedule carries
-   the schedule's heading with its deadline (head_vi, head_en). */
+/* Writes a schedule's heading for the form: its name, its periods and
+   deadlines (dues [k] and the later ones of the same schedule). */
+static void
+s_schedule_heading (char *vi, char *en, size_t size, const us_dstore_due_t *dues, size_t n,
+                    size_t k, bool empty)
+{
+    size_t last = k;
+    for (size_t j = k + 1; j < n; j++)
+        if (strcmp (dues [j].code, dues [k].code) == 0)
+            last = j;
+    char periods [2 * US_PERIOD_TEXT + 4], vi_when [120], en_when [120];
+    if (last == k) {
+        snprintf (periods, sizeof periods, "%s", dues [k].period.text);
+        snprintf (vi_when, sizeof vi_when, "hạn nộp %s", dues [k].deadline);
+        snprintf (en_when, sizeof en_when, "due by %s", dues [k].deadline);
+    }
+    else {
+        snprintf (periods, sizeof periods, "%s..%s", dues [k].period.text, dues [last].period.text);
+        snprintf (vi_when, sizeof vi_when, "hạn nộp từ %s đến %s", dues [k].deadline,
+                  dues [last].deadline);
+        snprintf (en_when, sizeof en_when, "due from %s to %s", dues [k].deadline,
+                  dues [last].deadline);
+    }
+    snprintf (vi, size, "%s %s — %s%s", dues [k].name, periods, vi_when,
+              empty ? " (các chỉ tiêu đã có ở trên)" : "");
+    snprintf (en, size, "%s (%s) %s — %s%s", dues [k].name, dues [k].code, periods, en_when,
+              empty ? " (its indicators are above)" : "");
+}
+
+/* Returns true when an earlier schedule period than k is of the same schedule. */
+static bool
+s_schedule_seen (const us_dstore_due_t *dues, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (strcmp (dues [j].code, dues [k].code) == 0)
+            return true;
+    return false;
+}
+
+/* Groups the indicators by the schedules of the periods dues, in the
+   province's order, each indicator under the first schedule that holds
+   it and there under the federation's headings; the first group of a
+   schedule carries its heading with its periods and deadlines (head_vi,
+   head_en). */
 static json_t *
 s_groups_by_schedule (const us_report_t *r, const us_dstore_due_t *dues, size_t n)
 {
@@ -470,17 +510,16 @@ s_groups_by_schedule (const us_report_t *r, const us_dstore_due_t *dues, size_t 
     size_t n_inds = us_report_indicators (r);
     bool *shown = calloc (n_inds + 1, sizeof *shown), *mine = calloc (n_inds + 1, sizeof *mine);
     for (size_t k = 0; shown && mine && k < n; k++) {
+        if (s_schedule_seen (dues, k))
+            continue;
         size_t count = 0;
         for (size_t i = 0; i < n_inds; i++) {
             mine [i] = !shown [i] && us_dstore_due_holds (&dues [k], us_report_indicator (r, i)->code);
             shown [i] = shown [i] || mine [i];
             count += mine [i];
         }
-        char vi [US_MAX_NAME + 160], en [US_MAX_NAME + 160];
-        snprintf (vi, sizeof vi, "%s %s — hạn nộp %s%s", dues [k].name, dues [k].period.text,
-                  dues [k].deadline, count ? "" : " (các chỉ tiêu đã có ở trên)");
-        snprintf (en, sizeof en, "%s (%s) %s — due by %s%s", dues [k].name, dues [k].code,
-                  dues [k].period.text, dues [k].deadline, count ? "" : " (its indicators are above)");
+        char vi [US_MAX_NAME + 256], en [US_MAX_NAME + 256];
+        s_schedule_heading (vi, en, sizeof vi, dues, n, k, count == 0);
         bool headed = false;
         for (size_t g = 0; g < GROUPS && (count || !headed); g++) {
             json_t *inds = json_array ();

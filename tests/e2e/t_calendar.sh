@@ -403,6 +403,10 @@ assert_eq 'Số liệu hằng tháng 2023-05 — hạn nộp 10/6/2023|Báo cáo
     "each schedule's heading names it with its period and deadline"
 assert_eq '10/6/2023 25/6/2023' "$(jq -r '[.schedules[].deadline] | join(" ")' <<<"$form")" \
     "the form lists the deadlines beside the submission"
+form=$(curl -s "${url%%/\?*}/api/form?t=${url##*t=}&period=2023-Q2")
+assert_eq 'Số liệu hằng tháng 2023-04..2023-06 — hạn nộp từ 10/5/2023 đến 10/7/2023|Báo cáo quý 2023-Q2 — hạn nộp 25/6/2023' \
+    "$(jq -r '[.groups[] | select(.head_vi) | .head_vi] | join("|")' <<<"$form")" \
+    "a quarter's form heads each schedule once, with its months' first and last deadlines"
 kill "$DESK_PID" 2>/dev/null
 wait "$DESK_PID" 2>/dev/null
 
