@@ -127,12 +127,18 @@ static const char s_v6 [] =
     "  records INTEGER PRIMARY KEY, hash BLOB NOT NULL, signature BLOB NOT NULL,"
     "  key BLOB NOT NULL, seen_ms INTEGER NOT NULL);";
 
-/* 7: the province's reporting schedules, as pulled (the whole set is
+/* 7: a split unit's own shares per indicator, as pulled with the unit
+   ("IND:A=0.7,B=0.3;..."), so that the office maps those figures as the
+   province does. */
+static const char s_v7 [] =
+    "ALTER TABLE units ADD COLUMN shares TEXT NOT NULL DEFAULT '';";
+
+/* 8: the province's reporting schedules, as pulled (the whole set is
    replaced each time it comes); empty until the first pull that brings
    them, and until then the office keeps to the calendar's defaults. An
    older program may have pulled past the set without keeping it, so the
    office pulls its whole scope once more (as after a province's restore). */
-static const char s_v7 [] =
+static const char s_v8 [] =
     "CREATE TABLE schedules ("
     "  code TEXT PRIMARY KEY, name TEXT NOT NULL, period TEXT NOT NULL,"
     "  kinds TEXT NOT NULL, indicators TEXT NOT NULL, deadline TEXT NOT NULL,"
@@ -146,7 +152,8 @@ static const s_migration_t s_migrations [] = {
     { 4, "acknowledged edits can be sent again", s_v4 },
     { 5, "nil submissions", s_v5 },
     { 6, "the audit heads seen", s_v6 },
-    { 7, "the reporting schedules", s_v7 },
+    { 7, "the shares of a split per indicator", s_v7 },
+    { 8, "the reporting schedules", s_v8 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");
