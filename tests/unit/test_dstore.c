@@ -1490,7 +1490,7 @@ Test (dstore_migrate, unknown_schemas_refused)
 {
     char path [160];
     us_test_path (path, sizeof path, s_dir, "newer.db");
-    s_fixture_store (path, "dstore_v1.sql", "PRAGMA user_version = 9");
+    s_fixture_store (path, "dstore_v1.sql", "PRAGMA user_version = 99");
     us_dstore_t *store;
     cr_assert_eq (us_dstore_open (&store, path), US_ECORRUPT);
     cr_assert (strstr (us_error_msg (), "newer unionsync"), "%s", us_error_msg ());
