@@ -48,7 +48,8 @@
 #     past it gets it after its upgrade), `todo` lists exactly those indicators
 #     under each schedule with each one's own deadline, and the office
 #     desk's form shows only them, grouped by schedule, with the
-#     deadlines; a sector office, for whose kind no schedule is set, is
+#     deadlines; `submit` names the schedule's deadline and whether it
+#     passed; a sector office, for whose kind no schedule is set, is
 #     asked for nothing.
 # 10. The Vietnamese report (and the HTML one) states each schedule's
 #     configured deadline and counts its reports by it, never the default
@@ -376,6 +377,14 @@ assert_eq 0 "$(grep -c 'members\.new\|propaganda\|dialogues' <<<"$OUT")" \
 us gl todo 2023-06 --json
 assert_eq '10/7/2023|25/6/2023' "$(jq -r '[.schedules[].deadline] | join("|")' <<<"$OUT")" \
     "June: the month's deadline and the quarter's, in the quarter's last month"
+us gl submit 2023-05
+assert_rc 0 "gl submits May"
+assert_match 'Số liệu hằng tháng \(monthly\): deadline 10/6/2023, passed: it comes late' "$OUT" \
+    "submit names the schedule's own deadline, passed"
+assert_eq 0 "$(grep -c 'quarterly' <<<"$OUT")" "and only that of the schedules whose report is May"
+us gl todo 2023-05 --json
+assert_eq 'queued (sent on the next sync)|due, late' "$(jq -r '[.schedules[].due] | join("|")' <<<"$OUT")" \
+    "todo: May's submission queued, the quarter's still due"
 client_init yt QT.CDN.YTE
 sync_ok yt
 us yt todo 2023-05 --json
