@@ -492,16 +492,22 @@ s_cmd_audit_check (int argc, char **argv)
         return ex;
     us_keys_t keys;
     int rc = us_keys_load (&keys, us_dstore_key_path (store));
-    size_t checked = 0;
+    size_t checked = 0, declared = 0;
     if (rc == 0) {
         signal (SIGPIPE, SIG_IGN);
-        rc = us_sync_audit_check (&checked, store, &keys, &so);
+        rc = us_sync_audit_check (&checked, &declared, store, &keys, &so, stdout);
         us_keys_wipe (&keys);
     }
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n", checked);
+    if (declared)
+        printf ("audit check ok: the server's chain holds %zu of the %zu signed heads seen "
+                "here; the other %zu went with the restores the province declared\n",
+                checked - declared, checked, declared);
+    else
+        printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n",
+                checked);
     return 0;
 }
 

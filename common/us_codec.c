@@ -135,6 +135,7 @@ s_batch_build (Unionsync__Batch *pb, Unionsync__Delta **slots, Unionsync__Delta 
                              push->count, US_MAX_DELTAS);
     pb->format = US_WIRE_VERSION;
     pb->epoch = push->epoch;
+    pb->resent = push->resent;
     uint64_t seq = 0, hlc = 0;
     int month = 0;
     for (size_t i = 0; i < push->count; i++) {
@@ -495,6 +496,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     Unionsync__Hello hello = UNIONSYNC__HELLO__INIT;
     Unionsync__Welcome welcome = UNIONSYNC__WELCOME__INIT;
     ProtobufCBinaryData proof [US_MAX_HEADS];
+    Unionsync__Restore restores [US_MAX_HEADS], *restore_ptrs [US_MAX_HEADS];
     Unionsync__Push push = UNIONSYNC__PUSH__INIT;
     Unionsync__PushAck ack = UNIONSYNC__PUSH_ACK__INIT;
     Unionsync__Pull pull = UNIONSYNC__PULL__INIT;
@@ -550,6 +552,22 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
                 return us_error_set (US_EINVAL, "more than %d re-coded units", US_MAX_RECODED);
             welcome.n_recoded = msg->welcome.n_recoded;
             welcome.recoded = (char **) msg->welcome.recoded;
+            if (msg->welcome.n_restores > US_MAX_HEADS)
+                return us_error_set (US_EINVAL, "more than %d restores", US_MAX_HEADS);
+            for (size_t i = 0; i < msg->welcome.n_restores; i++) {
+                const us_restore_notice_t *r = &msg->welcome.restores [i];
+                unionsync__restore__init (&restores [i]);
+                restores [i].record = r->record;
+                restores [i].at = r->at;
+                restores [i].before = r->before;
+                restores [i].before_hash = s_bin (r->before_hash);
+                restores [i].backup = r->backup;
+                restores [i].by = s_str (r->by);
+                restores [i].noticed = r->noticed;
+                restore_ptrs [i] = &restores [i];
+            }
+            welcome.n_restores = msg->welcome.n_restores;
+            welcome.restores = restore_ptrs;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
             break;
@@ -725,7 +743,8 @@ static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rule
 static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
 static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
 static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs", NULL },
-                                             { 14, US_MAX_RECODED, "re-coded units", NULL } };
+                                             { 14, US_MAX_RECODED, "re-coded units", NULL },
+                                             { 15, US_MAX_HEADS, "restores", &s_entry } };
 static const s_shape_t s_welcome_shape = S_SHAPE ("welcome", s_welcome_rules);
 static const s_rule_t s_envelope_rules [] = {
     { 10, S_ONE, "hello", &s_hello_shape }, { 11, S_ONE, "welcome", &s_welcome_shape },
@@ -913,6 +932,7 @@ s_batch_take (us_msg_t *msg, s_owned_t *o, const uint8_t *data, size_t len)
             pb->authors [x->author], x->note };
     }
     msg->push.epoch = pb->epoch;
+    msg->push.resent = pb->resent;
     msg->push.count = pb->n_deltas;
     msg->push.deltas = d;
     msg->push.batch = data;
@@ -1135,12 +1155,27 @@ s_welcome_take (us_msg_t *msg, s_owned_t *o, Unionsync__Welcome *w)
     for (size_t i = 0; i < w->n_recoded; i++)
         if (!s_str_ok (w->recoded [i], 2 * US_MAX_CODE + 1))
             return us_error_set (US_EPROTO, "welcome re-coded unit %zu too long", i);
+    if (w->n_restores > US_MAX_HEADS)
+        return us_error_set (US_EPROTO, "welcome carries more than %d restores", US_MAX_HEADS);
+    us_restore_notice_t *restores = calloc (w->n_restores + 1, sizeof *restores);
+    if (!restores)
+        return us_error_set (US_ENOMEM, "out of memory");
+    o->arrays [1] = restores;
+    for (size_t i = 0; i < w->n_restores; i++) {
+        const Unionsync__Restore *x = w->restores [i];
+        if (!s_str_ok (x->by, US_MAX_REPLICA_NAME)
+        ||  (x->before_hash.len != 0 && x->before_hash.len != 32))
+            return us_error_set (US_EPROTO, "restore %zu out of bounds", i);
+        restores [i] = (us_restore_notice_t) { x->record, x->at, x->before,
+            { x->before_hash.data, x->before_hash.len }, x->backup, x->by, x->noticed };
+    }
     msg->welcome = (us_welcome_t) { w->server_time, w->epoch, w->high_water, w->unit, w->head,
         w->wire, w->min_wire, w->incarnation, w->audit_records,
         { w->audit_hash.data, w->audit_hash.len },
         { w->audit_signature.data, w->audit_signature.len },
         { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof,
-        (const char *const *) w->recoded, w->n_recoded };
+        (const char *const *) w->recoded, w->n_recoded,
+        restores, w->n_restores };
     return 0;
 }
 
@@ -1352,6 +1387,7 @@ us_outcome_name (us_outcome_t outcome)
         case US_OUTCOME_CONFLICT_WON:  return "conflict-won";
         case US_OUTCOME_CONFLICT_LOST: return "conflict-lost";
         case US_OUTCOME_REJECTED:      return "rejected";
+        case US_OUTCOME_SUPERSEDED:    return "superseded";
         default:                       return "unknown";
     }
 }

@@ -32,7 +32,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 9
+#define US_PSTORE_VERSION 10
 
 #define US_HASH_LEN 32
 
@@ -216,6 +216,9 @@ typedef struct {
     char replica [41];          /* key of the last writer; "" for the province */
     char author [US_MAX_CODE + 1];
     int writer_level;           /* level of the unit the last writer is enrolled for */
+    uint64_t base_version;      /* the version the last writer's edit was based on */
+    bool resent;                /* the last writer's edit was sent again after a restore */
+    bool since_restore;         /* written since the store's last restore */
 } us_pstore_cell_t;
 
 /* A new version of a cell. */
@@ -230,6 +233,8 @@ typedef struct {
     const char *author;
     const char *note;
     bool corrected;             /* a province correction of a district's figure */
+    uint64_t base_version;      /* the version the edit was based on */
+    bool resent;                /* sent again after the province went back in time */
 } us_pstore_cell_write_t;
 
 /* Reads the cell (unit, indicator, month); cell->exists false when none. */
@@ -291,6 +296,7 @@ typedef enum {
     US_ACT_STATE = 6,           /* unit, month (first of the period), reason: the state */
     US_ACT_IMPORT = 7,          /* reason: what was imported, note: its digest */
     US_ACT_REORG = 8,           /* unit: the one changed; month: effective; reason: the event */
+    US_ACT_RESTORE = 9,         /* the store went back to a backup: see us_pstore_backup.h */
 } us_act_t;
 
 /* Returns the name of an act ("delta", "enrol", ...). */

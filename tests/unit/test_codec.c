@@ -156,6 +156,57 @@ Test (codec, welcome)
     us_msg_destroy (&o);
 }
 
+/* The restores a Welcome names round trip; a restore whose head hash is
+   not 32 bytes, or whose author is over-long, is refused. */
+Test (codec, welcome_restores)
+{
+    uint8_t hash [32];
+    memset (hash, 0xAB, sizeof hash);
+    us_restore_notice_t r [2] = {
+        { 7, 1795474724566ULL, 10, { hash, 32 }, 6, "Lê Văn Thủ", false },
+        { 12, 1795474799000ULL, 0, { NULL, 0 }, 9, "dongha", true } };
+    us_msg_t m = { .type = US_MSG_WELCOME, .request_id = 5,
+                   .welcome = { .unit = "QT.DONGHA", .incarnation = "", .restores = r,
+                                .n_restores = 2 } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->welcome.n_restores, 2);
+    cr_assert_eq (o->welcome.restores [0].record, 7);
+    cr_assert_eq (o->welcome.restores [0].at, 1795474724566ULL);
+    cr_assert_eq (o->welcome.restores [0].before, 10);
+    cr_assert_eq (o->welcome.restores [0].before_hash.len, 32);
+    cr_assert_eq (memcmp (o->welcome.restores [0].before_hash.data, hash, 32), 0);
+    cr_assert_eq (o->welcome.restores [0].backup, 6);
+    cr_assert_str_eq (o->welcome.restores [0].by, "Lê Văn Thủ");
+    cr_assert (!o->welcome.restores [0].noticed);
+    cr_assert (o->welcome.restores [1].noticed);
+    cr_assert_eq (o->welcome.restores [1].before_hash.len, 0);
+    us_msg_destroy (&o);
+    r [1].before_hash = (us_bytes_t) { hash, 31 };
+    uint8_t *buf;
+    size_t len;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0);
+    cr_assert_eq (us_codec_decode (&o, buf, len), US_EPROTO);
+    us_msg_destroy (&o);
+    free (buf);
+}
+
+/* A batch sent again after a restore says so in its signed bytes. */
+Test (codec, push_resent)
+{
+    us_delta_t d [3];
+    s_fill_deltas (d, 3);
+    us_msg_t m = { .type = US_MSG_PUSH, .request_id = 9,
+                   .push = { .epoch = 1, .resent = true, .count = 3, .deltas = d } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert (o->push.resent);
+    cr_assert_eq (o->push.epoch, 1);
+    us_msg_destroy (&o);
+    m.push.resent = false;
+    o = s_round_trip (&m);
+    cr_assert (!o->push.resent);
+    us_msg_destroy (&o);
+}
+
 /* A Push with many deltas, shared tables, notes, clears and a signature
    round trips delta by delta. */
 Test (codec, push_many)

@@ -867,3 +867,39 @@ Test (pstore, incarnation)
     us_pstore_incarnation (s_store, again, sizeof again);
     cr_assert_str_eq (again, "-");
 }
+
+/* Collects the restores a store lists. */
+static int
+s_restore_seen (void *arg, const us_pstore_restore_t *r)
+{
+    us_pstore_restore_t *seen = arg;
+    seen [seen [0].record ? 1 : 0] = *r;
+    return 0;
+}
+
+/* A restore the server noticed takes a new incarnation and is a record of
+   the chain, "noticed", naming the office, from an unknown head; the list
+   gives it with the backup's length; the records still replay. */
+Test (pstore, restore_noticed)
+{
+    char first [40], second [40];
+    us_pstore_incarnation (s_store, first, sizeof first);
+    int64_t rows;
+    cr_assert_eq (us_pstore_chain_rows (s_store, &rows), 0);
+    cr_assert_eq (us_pstore_restore_noticed (s_store, second, sizeof second, "Đông Hà",
+                                             "the office saw checkpoint 9"), 0,
+                  "%s", us_error_msg ());
+    cr_assert_str_neq (first, second);
+    us_pstore_restore_t seen [2];
+    memset (seen, 0, sizeof seen);
+    cr_assert_eq (us_pstore_restores (s_store, 64, s_restore_seen, seen), 0);
+    cr_assert_eq (seen [0].record, rows + 1);
+    cr_assert_eq (seen [0].backup, rows);
+    cr_assert (seen [0].noticed);
+    cr_assert_not (seen [0].before_known);
+    cr_assert_str_eq (seen [0].by, "Đông Hà");
+    cr_assert_eq (us_test_int (s_store->db, "SELECT kind FROM received ORDER BY id DESC"),
+                  US_ACT_RESTORE);
+    cr_assert_eq (us_pstore_replay_check (s_store), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (us_act_name (US_ACT_RESTORE), "restore");
+}

@@ -254,7 +254,9 @@ Test (pstore_migrate, recoded_units_found_again)
         "  id, code, (SELECT id FROM units WHERE code = 'QB') FROM unit_kinds WHERE code = 'district';"
         "INSERT INTO absorbed (province, name, unit_id, records, at)"
         "  SELECT 'QB', 'Quảng Bình', id, 0, 0 FROM units WHERE code = 'QB';"
-        "DROP TABLE unit_recodes; PRAGMA user_version = 7;");
+        "DROP TABLE unit_recodes; ALTER TABLE cells DROP COLUMN base_version;"
+        "ALTER TABLE cells DROP COLUMN resent; ALTER TABLE cells DROP COLUMN timeline;"
+        "PRAGMA user_version = 7;");
     us_pstore_destroy (&store);
     cr_assert_eq (us_pstore_open (&store, s_path), 0, "%s", us_error_msg ());
     db = us_pstore_db (store);

@@ -299,7 +299,8 @@ function cellChooser (unit, period) {
     h('button', { type: 'submit' }, 'Xem'));
 }
 
-const OUTCOME_VI = { 1: 'nhận', 2: 'thắng xung đột', 3: 'thua xung đột', 4: 'từ chối' };
+const OUTCOME_VI = { 1: 'nhận', 2: 'thắng xung đột', 3: 'thua xung đột', 4: 'từ chối',
+                     5: 'đã bị thay bằng sửa đổi sau' };
 
 /* A figure's story: every value received, conflicts and corrections, for
    a month or every month of a period. */
