@@ -6,6 +6,7 @@
 */
 #include "us_args.h"
 #include "us_dstore.h"
+#include "us_dstore_schedules.h"
 #include "us_dstore_todo.h"
 #include "us_error.h"
 #include "us_import.h"
@@ -234,15 +235,18 @@ s_cmd_template (int argc, char **argv)
 static int
 s_cmd_show (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false),
+                         US_OPT ("unit", true) };
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
-    int rc = us_dstore_show (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    int rc = us_dstore_show_unit (store, stdout, n_pos ? pos [0] : NULL,
+                                  us_args_value (opts, 4, "unit", NULL),
+                                  us_args_has (opts, 4, "json"));
     us_dstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -308,6 +312,11 @@ s_cmd_sync (int argc, char **argv)
                   ", %zu submission%s refused", st.submit_refused,
                   st.submit_refused == 1 ? "" : "s");
     us_dstore_note_sync (store, rc ? us_error_msg () : summary);
+    char ended [800] = "";
+    if (rc == 0 && us_dstore_ended (store, ended, sizeof ended) != 0)
+        ended [0] = 0;
+    char unit [65];
+    snprintf (unit, sizeof unit, "%s", us_dstore_unit (store));
     us_dstore_destroy (&store);
     if (rc) {
         if (st.pushed)
@@ -315,6 +324,19 @@ s_cmd_sync (int argc, char **argv)
         return us_args_fail (rc);
     }
     printf ("sync ok: %s\n", summary);
+    if (st.recoded)
+        printf ("%zu unit%s of this office took the code%s the province gave when it absorbed "
+                "theirs; this office's unit is %s\n", st.recoded, st.recoded == 1 ? "" : "s",
+                st.recoded == 1 ? "" : "s", unit);
+    if (*st.moved_from)
+        printf ("the province moved this office from %s to %s; its figures of %s stay here\n",
+                st.moved_from, unit, st.moved_from);
+    if (*ended && strstr (ended, "successor"))
+        printf ("%s; figures of later months belong there (the province moves this office "
+                "with 'unionsync-server replicas move')\n", ended);
+    else
+    if (*ended)
+        printf ("%s; it takes no figures of later months\n", ended);
     if (st.rejected || st.lost || st.submit_refused) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "
                  "refused; see 'unionsync status'\n", st.rejected + st.lost,
@@ -359,6 +381,31 @@ s_cmd_todo (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* Prints the deadline of each of the office's schedules whose report is
+   exactly period, and whether it has passed (Vietnam's time). */
+static int
+s_submit_deadlines (us_dstore_t *store, const char *period)
+{
+    char kind [US_MAX_CODE + 1];
+    us_period_t p;
+    us_dstore_due_t *dues = NULL;
+    size_t n = 0;
+    bool known;
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_dstore_unit_kind (store, kind, sizeof kind);
+    if (rc == 0)
+        rc = us_dstore_schedules_due (store, &dues, &n, &known, kind, &p);
+    int64_t now = us_calendar_now_ms ();
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        if (dues [k].period.first == p.first && dues [k].period.last == p.last)
+            printf ("%s (%s): deadline %s, %s\n", dues [k].name, dues [k].code,
+                    dues [k].deadline, now > dues [k].deadline_ms ? "passed: it comes late"
+                                                                   : "not passed");
+    free (dues);
+    return rc;
+}
+
 /* submit: queues the submission of a period. */
 static int
 s_cmd_submit (int argc, char **argv)
@@ -373,12 +420,13 @@ s_cmd_submit (int argc, char **argv)
         return ex;
     bool nil = us_args_has (opts, 3, "nil");
     int rc = us_dstore_submit_as (store, pos [0], nil);
+    if (rc == 0)
+        printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
+                pos [0]);
+    if (rc == 0)
+        rc = s_submit_deadlines (store, pos [0]);
     us_dstore_destroy (&store);
-    if (rc)
-        return us_args_fail (rc);
-    printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
-            pos [0]);
-    return 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* indicators: the catalog the office knows. */
@@ -444,16 +492,22 @@ s_cmd_audit_check (int argc, char **argv)
         return ex;
     us_keys_t keys;
     int rc = us_keys_load (&keys, us_dstore_key_path (store));
-    size_t checked = 0;
+    size_t checked = 0, declared = 0;
     if (rc == 0) {
         signal (SIGPIPE, SIG_IGN);
-        rc = us_sync_audit_check (&checked, store, &keys, &so);
+        rc = us_sync_audit_check (&checked, &declared, store, &keys, &so, stdout);
         us_keys_wipe (&keys);
     }
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n", checked);
+    if (declared)
+        printf ("audit check ok: the server's chain holds %zu of the %zu signed heads seen "
+                "here; the other %zu went with the restores the province declared\n",
+                checked - declared, checked, declared);
+    else
+        printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n",
+                checked);
     return 0;
 }
 
@@ -484,9 +538,10 @@ static const us_cmd_t s_commands [] = {
       "Its unit and the units below it, every entered indicator with its Vietnamese name, "
       "and last year's figure beside each month.",
       "unionsync template 2022-Q2 --format xlsx --output bieu-mau.xlsx", s_cmd_template, 0 },
-    { "show", "[PERIOD] [--json]", "the office's figures, targets and achievement",
+    { "show", "[PERIOD] [--unit ID] [--json]", "the office's figures, targets and achievement",
       "PERIOD is a month (2022-05), quarter (2022-Q2), half (2022-H1), year or range; the "
-      "default is the current year. Entries not yet sent are marked *.",
+      "default is the current year. Entries not yet sent are marked *. --unit shows another "
+      "unit this store holds figures of, such as the one the office was moved from.",
       "unionsync show 2022-H1", s_cmd_show, 0 },
     { "sync", "[--timeout-ms N] [--retries N] [--quiet]",
       "send edits and receive the province's changes",
@@ -498,8 +553,11 @@ static const us_cmd_t s_commands [] = {
       "Also the province's approvals and locks of the office's units as soon as pulled.",
       "unionsync status --json", s_cmd_status, 0 },
     { "todo", "[PERIOD] [--json]", "what is left to do for this month or a period",
-      "The indicators without a figure, the rule the figures break, and the submission due "
-      "with its deadline (Vietnam's time).", "unionsync todo 2024-05", s_cmd_todo, 0 },
+      "For each of the province's schedules for this office (pulled with the catalog) whose "
+      "period overlaps PERIOD: its indicators without a figure, and its submission with the "
+      "schedule's own deadline (Vietnam's time); and the rule the figures break. Before the "
+      "schedules are pulled: the whole catalog and the 20th of the following month.",
+      "unionsync todo 2024-05", s_cmd_todo, 0 },
     { "submit", "PERIOD [--nil]", "report a period as complete (sent on the next sync)",
       "Refused for a period that has not ended (Vietnam's time), for one without any figure "
       "unless --nil says there is nothing to report, and when a rule of the catalog is "
@@ -510,8 +568,9 @@ static const us_cmd_t s_commands [] = {
       "unionsync indicators --json", s_cmd_indicators, 0 },
     { "config", "[--server ENDPOINT] [--server-key PUBKEY]",
       "show or change the server this store syncs with",
-      "For a province that moved its server or made new keys; the edits, history and keys of "
-      "the store stay.",
+      "For a province that moved its server or made new keys, or that absorbed this office's "
+      "province; the edits, history and keys of the store stay, and the next sync pulls the "
+      "new server's changes from the start.",
       "unionsync config --server tcp://10.0.0.5:5555 --server-key KEY", s_cmd_config, 0 },
     { "ui", "[--port N] [--no-browser] [--sync-every SECONDS]",
       "the office desk in the browser; prints its address",

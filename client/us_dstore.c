@@ -1,6 +1,7 @@
 /*  us_dstore: a district office's store. */
 #include "us_dstore.h"
 #include "us_dstore_schema.h"
+#include "us_dstore_schedules.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -364,6 +365,17 @@ typedef struct {
     int64_t unit_id, ind_id;
 } s_edit_t;
 
+/* Writes why an ended unit takes no later figures: its last month and
+   its successor (with its name when the office holds it). */
+static void
+s_ended_text (char *buf, size_t len, const char *code, const char *to, const char *next,
+              const char *name)
+{
+    snprintf (buf, len, "unit %s ended in %s%s%s%s%s%s", code, to,
+              *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
+              next, *name ? " (" : "", name, *name ? ")" : "");
+}
+
 /* Refuses an edit of a month outside the unit's validity, as last pulled;
    an ended unit's reason names its successor. */
 static int
@@ -387,10 +399,11 @@ s_check_valid (us_dstore_t *self, int64_t unit_id, int month)
         to = -1;
     us_error_clear ();
     const char *code = us_db_text (st, 0), *next = us_db_text (st, 3), *name = us_db_text (st, 4);
-    if (to >= 0 && month > to)
-        rc = us_error_set (US_EINVAL, "unit %s ended in %s%s%s%s%s%s", code, us_db_text (st, 2),
-                           *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
-                           next, *name ? " (" : "", name, *name ? ")" : "");
+    char why [US_MAX_NAME * 3];
+    if (to >= 0 && month > to) {
+        s_ended_text (why, sizeof why, code, us_db_text (st, 2), next, name);
+        rc = us_error_set (US_EINVAL, "%s", why);
+    }
     else
     if (from >= 0 && month < from)
         rc = us_error_set (US_EINVAL, "unit %s starts only in %s", code, us_db_text (st, 1));
@@ -756,26 +769,32 @@ us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
 
 /* Starts epoch server_epoch + 1: the unacknowledged edits get fresh
    identities so none is taken for another edit's duplicate (inside a
-   transaction). */
+   transaction). Edits sent again after a province's restore keep theirs. */
 static int
 s_new_epoch (us_dstore_t *self, uint32_t server_epoch)
 {
     int64_t fresh = (int64_t) server_epoch + 1, top = 0;
-    int rc = us_db_exec (self->db,
-        "CREATE TEMP TABLE renumber AS SELECT seq FROM outbox ORDER BY seq;"
-        "UPDATE outbox SET seq = -(SELECT rowid FROM renumber r WHERE r.seq = outbox.seq);"
-        "UPDATE outbox SET seq = -seq;"
-        "DROP TABLE renumber;");
     sqlite3_stmt *st;
+    int rc = us_db_exec (self->db,
+        "CREATE TEMP TABLE renumber AS SELECT rowid AS rid FROM outbox WHERE resent = 0"
+        " ORDER BY epoch, seq;");
+    /* Negative first, under the fresh epoch no other row has, so that no
+       two rows ever share (epoch, seq). */
     if (rc == 0)
-        rc = us_stmts_get (&st, self->stmts, "UPDATE outbox SET epoch = ?");
+        rc = us_stmts_get (&st, self->stmts,
+            "UPDATE outbox SET epoch = ?, seq = -(SELECT r.rowid FROM renumber r"
+            " WHERE r.rid = outbox.rowid) WHERE resent = 0");
     if (rc == 0) {
         sqlite3_bind_int64 (st, 1, fresh);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
         sqlite3_reset (st);
     }
     if (rc == 0)
-        rc = us_stmts_get (&st, self->stmts, "SELECT COALESCE (MAX (seq), 0) FROM outbox");
+        rc = us_db_exec (self->db, "UPDATE outbox SET seq = -seq WHERE seq < 0;"
+                                   "DROP TABLE renumber;");
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts,
+                           "SELECT COALESCE (MAX (seq), 0) FROM outbox WHERE resent = 0");
     if (rc == 0) {
         if (sqlite3_step (st) == SQLITE_ROW)
             top = sqlite3_column_int64 (st, 0);
@@ -827,11 +846,14 @@ s_went_back (us_dstore_t *self, bool *back, const us_welcome_t *w, int64_t epoch
 }
 
 /* Heals the office after the province went back in time (inside the
-   Welcome's transaction): the acknowledged edits of this epoch above the
-   province's high water go back into the outbox with their original
-   identity, so the province's exactly-once bookkeeping stays right, and
-   the scope is pulled again from the start. Remembers the incarnation.
-   Costs one pass over the epoch's history. */
+   Welcome's transaction): the acknowledged edits the province may have
+   lost go back into the outbox with their original identity, marked
+   resent, so the province's exactly-once bookkeeping stays right, and the
+   scope is pulled again from the start. Those are the edits of the
+   Welcome's epoch above its high water and every edit of the other
+   epochs (the Welcome tells one epoch's high water only, so an earlier
+   epoch's are all sent again and the province answers those it holds as
+   repeats). Remembers the incarnation. Costs one pass over the history. */
 static int
 s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w,
                       int64_t epoch)
@@ -842,13 +864,13 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
         sqlite3_stmt *st;
         rc = us_stmts_get (&st, self->stmts,
             "INSERT OR IGNORE INTO outbox (seq, epoch, unit, indicator, month, value, hlc,"
-            " base_version, author, note, at)"
+            " base_version, author, note, at, resent)"
             " SELECT seq, epoch, unit, indicator, month, value, hlc, base_version, author,"
-            " COALESCE (note, ''), at FROM history"
-            " WHERE epoch = ?1 AND seq > ?2 AND hlc IS NOT NULL AND author IS NOT NULL"
+            " COALESCE (note, ''), at, 1 FROM history"
+            " WHERE (epoch <> ?1 OR seq > ?2) AND hlc IS NOT NULL AND author IS NOT NULL"
             " AND base_version IS NOT NULL");
         if (rc == 0) {
-            sqlite3_bind_int64 (st, 1, epoch);
+            sqlite3_bind_int64 (st, 1, (int64_t) w->epoch);
             sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
             rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
             stats->resent = rc == 0 ? (size_t) sqlite3_changes (self->db) : 0;
@@ -856,15 +878,15 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
         }
         /* The answer to the re-sent edit is recorded afresh when it comes. */
         if (rc == 0)
-            rc = us_stmts_get (&st, self->stmts,
-                "DELETE FROM history WHERE epoch = ?1 AND seq > ?2"
-                " AND seq IN (SELECT seq FROM outbox WHERE epoch = ?1)");
-        if (rc == 0) {
-            sqlite3_bind_int64 (st, 1, epoch);
-            sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
-            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
-            sqlite3_reset (st);
-        }
+            rc = us_db_exec (self->db, "DELETE FROM history WHERE (epoch, seq) IN"
+                             " (SELECT epoch, seq FROM outbox WHERE resent = 1)");
+        /* The mirror is pulled again whole: a figure the province no longer
+           holds, and no edit here is sending again, must not stay in it. */
+        if (rc == 0)
+            rc = us_db_exec (self->db, "DELETE FROM cells WHERE NOT EXISTS (SELECT 1 FROM"
+                             " outbox o JOIN units u ON u.code = o.unit JOIN indicators i"
+                             " ON i.code = o.indicator WHERE u.id = cells.unit_id"
+                             " AND i.id = cells.ind_id AND o.month = cells.month)");
         if (rc == 0)
             rc = s_put (self, S_CHECKPOINT, 0);
         stats->went_back = rc == 0;
@@ -882,12 +904,97 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
     return rc;
 }
 
+/* Renames unit old to code in every table that names it (inside the
+   Welcome's transaction); *done is false when the store has no unit old
+   or already holds code. The figures keep their unit row. */
+static int
+s_recode (us_dstore_t *self, bool *done, const char *old, const char *code)
+{
+    static const char *sql [] = {
+        "UPDATE units SET code = ?2 WHERE code = ?1",
+        "UPDATE outbox SET unit = ?2 WHERE unit = ?1",
+        "UPDATE history SET unit = ?2 WHERE unit = ?1",
+        "UPDATE conflicts SET unit = ?2 WHERE unit = ?1",
+        "UPDATE meta SET value = ?2 WHERE key = 'unit' AND value = ?1" };
+    int64_t id, taken;
+    *done = false;
+    int rc = s_unit_id (self, &taken, code);
+    if (rc == 0)
+        return 0;
+    if (rc != US_ENOTFOUND || (rc = s_unit_id (self, &id, old)) != 0)
+        return rc == US_ENOTFOUND ? 0 : rc;
+    for (size_t k = 0; rc == 0 && k < sizeof sql / sizeof sql [0]; k++) {
+        sqlite3_stmt *st;
+        rc = us_stmts_get (&st, self->stmts, sql [k]);
+        if (rc)
+            break;
+        sqlite3_bind_text (st, 1, old, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, code, -1, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "re-coding a unit");
+        sqlite3_reset (st);
+    }
+    *done = rc == 0;
+    return rc;
+}
+
+/* Takes in the units the Welcome says were re-coded ("OLD NEW"), on the
+   office's first contact with this server only (nothing pulled from it
+   yet): later, a unit of code OLD in the store is the surviving
+   province's own, pulled from this server, and keeps its code. */
+static int
+s_recode_all (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
+{
+    int64_t checkpoint;
+    int rc = s_get (self, S_CHECKPOINT, &checkpoint);
+    if (rc || checkpoint != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < w->n_recoded; i++) {
+        char old [US_MAX_CODE + 1], code [US_MAX_CODE + 1];
+        const char *sp = strchr (w->recoded [i], ' ');
+        size_t len = sp ? (size_t) (sp - w->recoded [i]) : 0;
+        if (!sp || len > US_MAX_CODE || strlen (sp + 1) > US_MAX_CODE)
+            return us_error_set (US_EPROTO, "the server's Welcome holds a bad re-coded unit");
+        memcpy (old, w->recoded [i], len);
+        old [len] = 0;
+        snprintf (code, sizeof code, "%s", sp + 1);
+        if (!us_text_code_valid (old) || !us_text_code_valid (code))
+            return us_error_set (US_EPROTO, "the server's Welcome holds a bad re-coded unit");
+        bool done;
+        rc = s_recode (self, &done, old, code);
+        stats->recoded += done;
+    }
+    return rc;
+}
+
+/* Makes the unit the province enrolled this replica for the office's own
+   when it is another (the province moved the office: `replicas move`);
+   the new scope is pulled from the start, the figures of the old unit
+   stay. */
+static int
+s_adopt_unit (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
+{
+    char unit [sizeof self->unit];
+    int rc = us_db_meta_get (unit, sizeof unit, self->db, "unit");
+    if (rc || !w->unit || !*w->unit || strcmp (w->unit, unit) == 0)
+        return rc;
+    if (!us_text_code_valid (w->unit))
+        return us_error_set (US_EPROTO, "the server's Welcome names a bad unit");
+    rc = us_db_meta_set (self->db, "unit", w->unit);
+    if (rc == 0)
+        rc = s_put (self, S_CHECKPOINT, 0);
+    if (rc == 0)
+        snprintf (stats->moved_from, sizeof stats->moved_from, "%s", unit);
+    return rc;
+}
+
 /* Takes in the server's Welcome. */
 int
 us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
 {
     int64_t epoch, seq, last;
     int rc = us_db_begin (self->db);
+    if (rc == 0) rc = s_recode_all (self, stats, w);
+    if (rc == 0) rc = s_adopt_unit (self, stats, w);
     if (rc == 0) rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
     if (rc == 0) rc = s_get (self, S_HLC, &last);
@@ -920,7 +1027,9 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
         rc = us_db_commit (self->db);
     if (rc)
         us_db_rollback (self->db);
-    return rc;
+    /* The office's unit may have a new code or be another unit now. */
+    int meta = s_load_meta (self);
+    return rc ? rc : meta;
 }
 
 /* Makes room for max deltas in a batch. */
@@ -962,31 +1071,42 @@ s_batch_text (s_batch_t *b, size_t *offset, const char *text)
     return 0;
 }
 
-/* Fills push with the next deltas of the outbox after seq after. */
+/* Fills push with the next deltas of the outbox after (after_epoch,
+   after_seq): those of the first one's epoch and kind (sent again or new),
+   up to the first of another. */
 int
-us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
+us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
+                       uint64_t after_seq, size_t max)
 {
     memset (push, 0, sizeof *push);
     s_batch_t *b = &self->batches [self->next_batch];
     self->next_batch = !self->next_batch;
     b->text_len = 0;
-    int64_t epoch;
-    int rc = s_get (self, S_EPOCH, &epoch);
-    if (rc == 0)
-        rc = s_batch_room (b, max ? max : 1);
+    int rc = s_batch_room (b, max ? max : 1);
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = us_stmts_get (&st, self->stmts,
-            "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
-            " FROM outbox WHERE epoch = ? AND seq > ? ORDER BY seq LIMIT ?");
+            "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note,"
+            " epoch, resent FROM outbox WHERE (epoch, seq) > (?, ?) ORDER BY epoch, seq LIMIT ?");
     if (rc)
         return rc;
-    sqlite3_bind_int64 (st, 1, epoch);
-    sqlite3_bind_int64 (st, 2, (int64_t) after);
+    sqlite3_bind_int64 (st, 1, after_epoch);
+    sqlite3_bind_int64 (st, 2, (int64_t) after_seq);
     sqlite3_bind_int64 (st, 3, (int64_t) max);
     size_t n = 0;
     int step = SQLITE_DONE;
     while (rc == 0 && n < max && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        uint32_t epoch = (uint32_t) sqlite3_column_int64 (st, 9);
+        bool resent = sqlite3_column_int (st, 10) != 0;
+        if (n == 0) {
+            push->epoch = epoch;
+            push->resent = resent;
+        }
+        else
+        if (epoch != push->epoch || resent != push->resent) {
+            step = SQLITE_DONE;         /* the next batch starts there */
+            break;
+        }
         us_delta_t *d = &b->deltas [n];
         size_t *off = &b->offsets [n * 4];
         memset (d, 0, sizeof *d);
@@ -1014,10 +1134,24 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
         b->deltas [i].author = b->text + off [2];
         b->deltas [i].note = b->text + off [3];
     }
-    push->epoch = (uint32_t) epoch;
+    if (n == 0) {
+        int64_t epoch;
+        rc = s_get (self, S_EPOCH, &epoch);
+        push->epoch = (uint32_t) epoch;
+    }
     push->count = n;
     push->deltas = b->deltas;
-    return 0;
+    return rc;
+}
+
+/* Fills push with the next deltas from the start or after seq after of
+   the current epoch. */
+int
+us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
+{
+    int64_t epoch = 0;
+    int rc = after ? s_get (self, S_EPOCH, &epoch) : 0;
+    return rc ? rc : us_dstore_batch_after (self, push, (uint32_t) epoch, after, max);
 }
 
 /* Updates the office's view of a cell from a server answer, unless a later
@@ -1117,8 +1251,13 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
         rc = s_settle (self, push->epoch, d, r);
         stats->pushed++;
         stats->duplicates += r->duplicate;
+        /* An edit sent again that the province still held is answered as
+           it was the first time: a conflict or refusal then is not news. */
+        if (push->resent && r->duplicate)
+            continue;
         switch (r->outcome) {
-            case US_OUTCOME_ACCEPTED:      stats->accepted++; break;
+            case US_OUTCOME_ACCEPTED:
+            case US_OUTCOME_SUPERSEDED:    stats->accepted++; break;
             case US_OUTCOME_CONFLICT_WON:  stats->won++;      break;
             case US_OUTCOME_CONFLICT_LOST: stats->lost++;     break;
             case US_OUTCOME_REJECTED:      stats->rejected++; break;
@@ -1195,11 +1334,11 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor, shares)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
-        " successor = excluded.successor");
+        " successor = excluded.successor, shares = excluded.shares");
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
@@ -1208,6 +1347,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 6, u->successor ? u->successor : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, u->shares ? u->shares : "", -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
@@ -1467,6 +1607,8 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return us_error_set (US_EPROTO, "server sent a page that does not advance its "
                              "change stream");
     rc = s_page_check (c);
+    if (rc == 0)
+        rc = us_dstore_schedules_check (c);
     if (rc)
         return rc;
     rc = us_db_begin (self->db);
@@ -1474,6 +1616,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
+    if (rc == 0) rc = us_dstore_schedules_apply (self, c);
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc) {
@@ -1483,7 +1626,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     stats->pages++;
     stats->pulled_cells += c->n_cells;
     stats->pulled_other += c->n_units + c->n_indicators + c->n_targets
-                         + c->n_conflicts + c->n_submissions;
+                         + c->n_conflicts + c->n_submissions + c->n_schedules;
     return 0;
 }
 
@@ -1784,6 +1927,53 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return s_status_locks (self, out, json);
 }
 
+/* Writes why the office's unit takes no figures after its end. */
+int
+us_dstore_ended (us_dstore_t *self, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    buf [0] = 0;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    char next [512] = "";
+    if (step == SQLITE_ROW) {
+        s_ended_text (buf, len, self->unit, us_db_text (st, 0), us_db_text (st, 1),
+                      us_db_text (st, 2));
+        snprintf (next, sizeof next, "%s", us_db_text (st, 1));
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "units");
+    /* The successors of a split by name too, as far as the office holds them. */
+    if (!strchr (next, '='))
+        return 0;
+    char *save = NULL;
+    size_t used = strlen (buf);
+    int n = 0;
+    for (char *part = strtok_r (next, ",", &save); part && used + 1 < len;
+         part = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (part, '=');
+        if (eq)
+            *eq = 0;
+        int rc = us_stmts_get (&st, self->stmts, "SELECT name FROM units WHERE code = ?");
+        if (rc)
+            return rc;
+        sqlite3_bind_text (st, 1, part, -1, SQLITE_STATIC);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            used += (size_t) snprintf (buf + used, len - used, "%s%s: %s", n++ ? "; " : " (",
+                                       part, us_db_text (st, 0));
+        sqlite3_reset (st);
+    }
+    if (n && used + 1 < len)
+        snprintf (buf + used, len - used, ")");
+    return 0;
+}
+
 /* Tells an office whose unit has ended which unit succeeds it (as
    pulled): a line of text, or the keys "ended" and "successor". */
 static int
@@ -1873,6 +2063,14 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 int
 us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
 {
+    return us_dstore_show_unit (self, out, period, NULL, json);
+}
+
+/* Prints the figures of unit's subtree for a period. */
+int
+us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                     bool json)
+{
     char year [16];
     if (!period) {
         time_t t = time (NULL);
@@ -1882,7 +2080,7 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
         period = year;
     }
     us_report_t *report;
-    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, unit ? unit : self->unit);
     if (rc)
         return rc;
     rc = json ? us_print_json (report, out) : us_print_text (report, out);
@@ -1980,6 +2178,15 @@ us_dstore_config (us_dstore_t *self, const char *server, const char *server_key)
         rc = us_db_meta_set (self->db, "server", server);
     if (rc == 0 && server_key)
         rc = us_db_meta_set (self->db, "server_key", z85);
+    /* Another server has a change stream of its own (a province that
+       absorbed this office's, or a new machine): the next sync pulls from
+       its start and takes the new store's incarnation as it finds it. */
+    bool other = (server && strcmp (server, self->server) != 0)
+              || (server_key && strcmp (z85, self->server_key) != 0);
+    if (rc == 0 && other)
+        rc = s_put (self, S_CHECKPOINT, 0);
+    if (rc == 0 && other)
+        rc = us_db_exec (self->db, "UPDATE state SET incarnation = ''");
     if (rc == 0)
         rc = us_db_commit (self->db);
     if (rc) {
@@ -2084,7 +2291,9 @@ us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w)
     sqlite3_bind_blob (st, 2, w->audit_hash.data, 32, SQLITE_STATIC);
     sqlite3_bind_blob (st, 3, w->audit_signature.data, 64, SQLITE_STATIC);
     sqlite3_bind_blob (st, 4, w->audit_key.data, 32, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    /* When, by the province's clock, so that it compares with the time of
+       a restore the province declares. */
+    sqlite3_bind_int64 (st, 5, w->server_time ? us_hlc_ms (w->server_time) : us_hlc_wall_ms ());
     rc = sqlite3_step (st) == SQLITE_DONE ? 0
        : us_error_set (US_EIO, "keeping the audit head: %s", sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
@@ -2339,7 +2548,8 @@ us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn,
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db,
-        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? AND resent = 0"
+        " ORDER BY seq");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, after);

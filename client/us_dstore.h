@@ -31,6 +31,10 @@ typedef struct {
     bool new_epoch;
     bool went_back;             /* the province was restored: edits re-sent */
     size_t resent;              /* acknowledged edits put back in the outbox */
+    size_t recoded;             /* units this store renamed to the codes the
+                                   province that absorbed its own gave them */
+    char moved_from [65];       /* the unit this office was enrolled for
+                                   before the province moved it; "" */
 } us_sync_stats_t;
 
 /* Creates a store at path for unit, to sync with server (endpoint and
@@ -134,7 +138,11 @@ int us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w);
    (the caller frees it). */
 int us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n);
 
-/* Takes in the server's Welcome: adopts its clock and, when the server has
+/* Takes in the server's Welcome: first renames the units the province
+   re-coded when it absorbed this office's own (figures, outbox and
+   history follow, see stats->recoded) and, when the province moved this
+   replica to another unit, makes it the office's unit and pulls its
+   scope again from the start (stats->moved_from); then adopts its clock and, when the server has
    seen more of this replica than the store remembers (a restored backup),
    starts a new epoch and renumbers the outbox; when the province went back
    in time (see stats->went_back), puts the acknowledged edits it lost back
@@ -146,10 +154,16 @@ int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welco
    restore the Welcome could not reveal). */
 int us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_epoch);
 
-/* Fills push with up to max outbox deltas of the current epoch whose seq
-   is above after, oldest first. push->count is 0 when there are none. The
-   deltas belong to the store until the call after next, so two batches
-   can be in flight at once. */
+/* Fills push with up to max outbox deltas whose (epoch, seq) is above
+   (after_epoch, after_seq), oldest first, all of one epoch and all sent
+   again after a restore (push->resent) or none. push->count is 0 when
+   there are none. The deltas belong to the store until the call after
+   next, so two batches can be in flight at once. */
+int us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
+                           uint64_t after_seq, size_t max);
+
+/* The same from the start (after 0) or after seq after of the current
+   epoch. */
 int us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max);
 
 /* Applies a PushAck to the batch it answers, in one transaction. */
@@ -180,6 +194,11 @@ int us_dstore_note_sync (us_dstore_t *self, const char *outcome);
    always made durable. Returns 0 or an error. */
 int us_dstore_relaxed (us_dstore_t *self, bool on);
 
+/* Writes into buf (of len) why the office's unit takes no figures after
+   its end, as pulled: "unit X ended in 2025-06; its successor is Y (name)",
+   the reason an edit of a later month is refused; "" while it lasts. */
+int us_dstore_ended (us_dstore_t *self, char *buf, size_t len);
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int us_dstore_status (us_dstore_t *self, FILE *out, bool json);
 
@@ -195,6 +214,11 @@ int us_dstore_config (us_dstore_t *self, const char *server, const char *server_
 
 /* Prints the office's figures for a period (NULL: the current year). */
 int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
+
+/* The same for unit's subtree (NULL: the office's unit), as the office
+   holds it: a unit the office was moved from keeps its figures here. */
+int us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                         bool json);
 
 /*  ----------------------------------------------------------------------
     What the office desk (us_ui) reads and keeps. Strings handed to a
@@ -278,7 +302,8 @@ typedef struct {
 /* Called once per edit; non-zero stops the walk and is returned. */
 typedef int (us_dstore_edit_fn) (void *ctx, const us_dstore_edit_t *edit);
 
-/* Walks the edits of the outbox with a sequence above after, oldest first. */
+/* Walks the new edits of the outbox (not those sent again after a restore)
+   with a sequence above after, oldest first. */
 int us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx);
 
 /* Reads the office's figure of a cell: *has is false when there is none. */

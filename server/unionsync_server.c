@@ -636,15 +636,20 @@ s_cmd_audit (int argc, char **argv)
 static int
 s_cmd_backup (int argc, char **argv, bool restore)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
-    const int n = 2;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
+    const int n = restore ? 3 : 2;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     us_pstore_summary_t sum;
     const char *db = us_args_db_path (opts, n);
-    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+    /* The restore is recorded in the audit chain with who put it back. */
+    const char *user = getenv ("USER");
+    const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
+    if (restore && (!*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author)))
+        return us_args_usage_error ("--author: a name of 1 to 64 bytes of UTF-8");
+    int rc = restore ? us_pstore_restore (pos [0], db, author, &sum)
                      : us_pstore_backup (db, pos [0], &sum);
     if (rc)
         return us_args_fail (rc);
@@ -953,9 +958,11 @@ static const us_cmd_t s_commands [] = {
       "and are added to NEW's in reports; their units move under NEW.",
       "unionsync-server units merge QT.VINHLINH QT.GIOLINH --into QT.X.VINHLINH --on 2025-07-01",
       us_reorg_merge, 0 },
-    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--indicator IND]",
+    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--share IND:NEW=SHARE,...]... [--indicator IND]",
       "split a unit among its successors by exact shares summing to 1",
-      "With --indicator the shares apply to that indicator only (after the general split).",
+      "Each --share (repeatable) gives one indicator shares of its own over the same "
+      "successors, recorded with the split. With --indicator the --into shares apply to that "
+      "indicator only, over a split recorded before.",
       "unionsync-server units split QT.DONGHA --into QT.P.DONGHA=0.6,QT.P.NAMDONGHA=0.4 --on 2025-07-01",
       us_reorg_split, 0 },
     { "units move", "UNIT --parent P --on DATE", "move a unit under another from a date on", NULL,
@@ -967,7 +974,9 @@ static const us_cmd_t s_commands [] = {
     { "units end", "UNIT --on DATE", "end a unit with no successor", NULL,
       "unionsync-server units end QT.CAMLO --on 2025-07-01", us_reorg_end, 0 },
     { "units reorganise", "FILE.csv [--dry-run]", "a whole reorganisation, all or nothing",
-      "Rows are action,unit,target,date[,indicator]; split shares are written A=0.6;B=0.4. "
+      "Rows are action,unit,target,date[,indicator[,shares]]; split shares are written "
+      "A=0.6;B=0.4, and a split's shares per indicator in the sixth column as "
+      "IND:A=0.7;B=0.3, several separated by spaces. "
       "--dry-run prints the tree before and after and records nothing.",
       "unionsync-server units reorganise data/reorg-2025.csv --dry-run", us_reorg_reorganise, 0 },
     { "units events", "", "the restructuring recorded so far", NULL,
@@ -1077,8 +1086,10 @@ static const us_cmd_t s_commands [] = {
       "The copy is checked before the command says it is written.",
       "unionsync-server backup /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
       s_cmd_backup_make, 0 },
-    { "restore", "FILE", "put a backup back",
-      "Refused while a server runs on the store.",
+    { "restore", "FILE [--author NAME]", "put a backup back",
+      "Refused while a server runs on the store. The restore is a record in the audit chain "
+      "naming the chain's head before, the backup's and who restored it (--author, else "
+      "$USER), so offices that saw a later head see a declared restore.",
       "unionsync-server restore /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
       s_cmd_restore, 0 },
 };

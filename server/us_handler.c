@@ -7,6 +7,7 @@
 #include "us_keys.h"
 #include "us_log.h"
 #include "us_merge.h"
+#include "us_pstore_absorb.h"
 #include "us_pstore_backup.h"
 #include "us_rules.h"
 
@@ -39,6 +40,12 @@ struct _us_handler_t {
     us_audit_head_t head;   /* the last head signed, reused while it holds */
     uint8_t proof_hash [US_MAX_HEADS][US_HASH_LEN];
     us_bytes_t proof [US_MAX_HEADS];    /* the Welcome being built points here */
+    char recoded_text [US_MAX_RECODED][2 * US_MAX_CODE + 2];
+    const char *recoded [US_MAX_RECODED];   /* and here: "OLD NEW" */
+    size_t n_recoded;
+    us_pstore_restore_t restore_rows [US_MAX_HEADS];
+    us_restore_notice_t restores [US_MAX_HEADS];    /* and here */
+    size_t n_restores;
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -157,7 +164,9 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
    the store holds (a checkpoint past the change stream's head, or a seq
    acknowledged in its epoch above the store's high water), the store was
    put back from a copy without `restore`: gives it a new incarnation, so
-   that every office re-sends and re-pulls. Only an office that last saw
+   that every office re-sends and re-pulls, and records the restore it
+   noticed in the audit chain, with what the office reported, so that
+   offices holding later heads see it declared. Only an office that last saw
    this very incarnation can tell: one that saw another heals by itself
    (else each office would renew it in turn). One meta read per Hello. */
 static int
@@ -181,7 +190,29 @@ s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hell
                  "offices re-send", rep->name, (unsigned long long) hello->checkpoint,
                  (unsigned long long) head, (unsigned long long) hello->acked, hello->epoch,
                  (unsigned long long) high);
-    return us_pstore_new_incarnation (self->store, self->incarnation, sizeof self->incarnation);
+    char what [US_MAX_REASON];
+    snprintf (what, sizeof what, "noticed at a Hello: the office saw checkpoint %llu (the "
+              "store's head is %llu) and seq %llu of epoch %u acknowledged (the store has %llu)",
+              (unsigned long long) hello->checkpoint, (unsigned long long) head,
+              (unsigned long long) hello->acked, hello->epoch, (unsigned long long) high);
+    return us_pstore_restore_noticed (self->store, self->incarnation, sizeof self->incarnation,
+                                      *rep->name ? rep->name : rep->unit, what);
+}
+
+/* Keeps one restore record for the Welcome being built. */
+static int
+s_restore_add (void *arg, const us_pstore_restore_t *r)
+{
+    us_handler_t *self = arg;
+    if (self->n_restores == US_MAX_HEADS)
+        return 0;
+    us_pstore_restore_t *row = &self->restore_rows [self->n_restores];
+    *row = *r;
+    self->restores [self->n_restores++] = (us_restore_notice_t) {
+        (uint64_t) row->record, (uint64_t) row->at, (uint64_t) row->before,
+        { row->before_hash, row->before_known && row->before ? US_HASH_LEN : 0 },
+        (uint64_t) row->backup, row->by, row->noticed };
+    return 0;
 }
 
 /* Puts the signed head of the audit chain into a Welcome, and the hash
@@ -202,14 +233,34 @@ s_anchor (us_handler_t *self, us_welcome_t *w, const us_hello_t *hello)
                                &found);
         self->proof [i] = (us_bytes_t) { self->proof_hash [i], found ? US_HASH_LEN : 0 };
     }
+    /* An office checking its heads learns the restores declared, so that a
+       head one of them cut off is not taken for a rewrite. */
+    self->n_restores = 0;
+    if (rc == 0 && hello->n_audit_counts)
+        rc = us_pstore_restores (self->store, US_MAX_HEADS, s_restore_add, self);
     if (rc)
         return rc;
+    w->restores = self->restores;
+    w->n_restores = self->n_restores;
     w->audit_records = self->head.records;
     w->audit_hash = (us_bytes_t) { self->head.hash, US_HASH_LEN };
     w->audit_signature = (us_bytes_t) { self->head.signature, 64 };
     w->audit_key = (us_bytes_t) { self->head.key, 32 };
     w->audit_proof = self->proof;
     w->n_audit_proof = hello->n_audit_counts;
+    return 0;
+}
+
+/* Keeps one re-coded unit for the Welcome being built. */
+static int
+s_recoded_add (void *arg, const char *old_code, const char *code)
+{
+    us_handler_t *self = arg;
+    if (self->n_recoded == US_MAX_RECODED)
+        return us_error_set (US_EINVAL, "more than %d re-coded units", US_MAX_RECODED);
+    char *text = self->recoded_text [self->n_recoded];
+    snprintf (text, sizeof self->recoded_text [0], "%.64s %.64s", old_code, code);
+    self->recoded [self->n_recoded++] = text;
     return 0;
 }
 
@@ -240,7 +291,14 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
     reply->welcome.incarnation = self->incarnation;
-    rc = s_anchor (self, &reply->welcome, hello);
+    /* An office of an absorbed province learns the codes its units were
+       given here before it pushes or pulls anything. */
+    self->n_recoded = 0;
+    rc = us_pstore_recoded_each (self->store, rep->unit_id, s_recoded_add, self);
+    reply->welcome.recoded = self->recoded;
+    reply->welcome.n_recoded = self->n_recoded;
+    if (rc == 0)
+        rc = s_anchor (self, &reply->welcome, hello);
     s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
     if (rc == 0)
         rc = us_pstore_record_last (self->store, &slot->after_id);
@@ -268,7 +326,9 @@ static int
 s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
         us_result_t **flat_p, const us_replica_t *rep, const us_push_t *push)
 {
-    if (push->epoch < rep->max_epoch)
+    /* An older epoch comes only with edits sent again after the province
+       went back in time, under their original identity. */
+    if (push->epoch < rep->max_epoch && !push->resent)
         return us_error_set (US_EINVAL, "stale epoch %u (server has %u); say hello again",
                              push->epoch, rep->max_epoch);
     int rc = s_verify (rep, push);
@@ -342,7 +402,7 @@ s_add_change (void *arg, const us_change_t *ch)
         case US_CHANGE_UNIT:
             ADD (units, n_units, ((us_unit_def_t) { K (ch->u.unit.code), K (ch->u.unit.name),
                  K (ch->u.unit.parent), K (ch->u.unit.kind), K (ch->u.unit.valid_from),
-                 K (ch->u.unit.valid_to), K (ch->u.unit.successor) }));
+                 K (ch->u.unit.valid_to), K (ch->u.unit.successor), K (ch->u.unit.shares) }));
             break;
         case US_CHANGE_INDICATOR:
             ADD (indicators, n_indicators, ((us_indicator_def_t) { K (ch->u.indicator.code),
@@ -375,6 +435,12 @@ s_add_change (void *arg, const us_change_t *ch)
                  K (ch->u.submission.unit), K (ch->u.submission.period),
                  K (ch->u.submission.state), ch->u.submission.at }));
             break;
+        case US_CHANGE_SCHEDULES:
+            ADD (schedules, n_schedules, ((us_schedule_def_t) {
+                 K (ch->u.schedule.code), K (ch->u.schedule.name), K (ch->u.schedule.period),
+                 K (ch->u.schedule.kinds), K (ch->u.schedule.indicators),
+                 K (ch->u.schedule.deadline) }));
+            break;
     }
     #undef ADD
     #undef K
@@ -391,6 +457,7 @@ s_changes_free (us_changes_t *c)
     free (c->targets);
     free (c->conflicts);
     free (c->submissions);
+    free (c->schedules);
 }
 
 /* Answers Pull with a page of Changes. */

@@ -1,6 +1,7 @@
 /*  us_pstore_changes: the change stream clients pull from. */
 #include "us_pstore_sql.h"
 #include "us_error.h"
+#include "us_limits.h"
 #include "us_tree.h"
 
 #include <stdio.h>
@@ -8,9 +9,15 @@
 #include <string.h>
 
 /* The query of each kind of change, in the order a page visits them. */
+/* A split unit's shares of the indicators that have their own, as the
+   offices map with them: "IND:A=0.7,B=0.3;IND2:...", from its events. */
 static const char *s_units =
     "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to,"
-    " u.successor FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
+    " u.successor, COALESCE ((SELECT group_concat (x, ';') FROM (SELECT e.indicator || ':'"
+    "   || group_concat (o.code || '=' || e.share, ',') AS x FROM unit_events e"
+    "   JOIN units o ON o.id = e.other_id WHERE e.unit_id = u.id AND e.kind = 'split'"
+    "   AND e.indicator <> '' GROUP BY e.indicator ORDER BY e.indicator)), '')"
+    " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
     " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_indicators =
     "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
@@ -90,7 +97,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
         case US_CHANGE_UNIT:
             c->u.unit.code = T (1); c->u.unit.name = T (2); c->u.unit.parent = T (3);
             c->u.unit.kind = T (4); c->u.unit.valid_from = T (5); c->u.unit.valid_to = T (6);
-            c->u.unit.successor = T (7);
+            c->u.unit.successor = T (7); c->u.unit.shares = T (8);
             break;
         case US_CHANGE_INDICATOR:
             c->u.indicator.code = T (1); c->u.indicator.name = T (2);
@@ -121,6 +128,8 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
             c->u.submission.unit = T (1); c->u.submission.period = T (2);
             c->u.submission.state = T (3); c->u.submission.at = (uint64_t) I (4);
             break;
+        case US_CHANGE_SCHEDULES:       /* read by s_visit_schedules */
+            break;
     }
     #undef T
     #undef I
@@ -132,6 +141,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
    has already (mine, or NULL). */
 typedef struct {
     const bool *in, *own;
+    const bool *named;          /* successors of its units: their names only */
     int64_t len;
     char root [US_MAX_CODE + 1];
     const us_pstore_own_t *mine;
@@ -201,7 +211,8 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         /* Indicators are the whole province's; the rest is filtered by unit. */
         int64_t unit = sqlite3_column_int64 (st, 0);
-        if (kind != US_CHANGE_INDICATOR && !(unit > 0 && unit < len && in [unit]))
+        bool named = kind == US_CHANGE_UNIT && unit > 0 && unit < len && scope->named [unit];
+        if (kind != US_CHANGE_INDICATOR && !named && !(unit > 0 && unit < len && in [unit]))
             continue;
         /* Of the units above it, a replica reads names only: figures,
            targets and conflicts come from its own subtree. */
@@ -225,6 +236,46 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
     return rc;
 }
 
+/* Visits every schedule, in the province's order, when the set changed in
+   (since, upper]: offices replace theirs with the whole set. */
+static int
+s_visit_schedules (us_pstore_t *self, uint64_t since, uint64_t upper,
+                   us_pstore_change_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT 1 FROM changelog WHERE kind = ?"
+                             " AND seq > ? AND seq <= ?", "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, US_CHANGE_SCHEDULES);
+    sqlite3_bind_int64 (st, 2, (int64_t) since);
+    sqlite3_bind_int64 (st, 3, (int64_t) upper);
+    int step = sqlite3_step (st);
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading the change stream");
+    rc = us_pstore_prep (self, &st, "SELECT code, name, period, kinds, indicators, deadline"
+                         " FROM schedules ORDER BY position, code LIMIT ?",
+                         "reading the change stream's schedules");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, US_MAX_SCHEDULES);
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_change_t c = { .kind = US_CHANGE_SCHEDULES };
+        c.u.schedule.code = us_db_text (st, 0);
+        c.u.schedule.name = us_db_text (st, 1);
+        c.u.schedule.period = us_db_text (st, 2);
+        c.u.schedule.kinds = us_db_text (st, 3);
+        c.u.schedule.indicators = us_db_text (st, 4);
+        c.u.schedule.deadline = us_db_text (st, 5);
+        rc = fn (arg, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream's schedules");
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Reads the code of unit id into buf. */
 static int
 s_root_code (us_pstore_t *self, char *buf, size_t size, int64_t id)
@@ -241,6 +292,31 @@ s_root_code (us_pstore_t *self, char *buf, size_t size, int64_t id)
     else
     if (step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading the change stream's root");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Marks in named the units that succeed a unit of the replica's subtree
+   (own) by a merge or a split, and their successors in turn: an office
+   whose unit ended reads the name of the unit that took it over. Events
+   are visited in the order they were recorded. */
+static int
+s_successors_named (us_pstore_t *self, bool *named, const bool *own, int64_t len)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT unit_id, other_id FROM unit_events"
+                             " WHERE kind IN ('merge', 'split') AND other_id IS NOT NULL"
+                             " ORDER BY id", "reading the change stream's successors");
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        int64_t u = sqlite3_column_int64 (st, 0), o = sqlite3_column_int64 (st, 1);
+        if (u > 0 && u < len && o > 0 && o < len && (own [u] || named [u]))
+            named [o] = true;
+    }
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream's successors");
     sqlite3_reset (st);
     return rc;
 }
@@ -267,24 +343,31 @@ us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_
         return rc;
     bool *in = calloc ((size_t) len + 1, sizeof *in);
     bool *own = calloc ((size_t) len + 1, sizeof *own);
-    if (!in || !own) {
+    bool *named = calloc ((size_t) len + 1, sizeof *named);
+    if (!in || !own || !named) {
         free (in);
         free (own);
+        free (named);
         free (parent);
         return us_error_set (US_ENOMEM, "out of memory reading the change stream");
     }
     /* The replica's subtree, and the units above it for their names. */
     us_tree_scope (in, parent, len, root, true);
     us_tree_scope (own, parent, len, root, false);
-    s_scope_t scope = { in, own, len, "", mine };
-    rc = s_root_code (self, scope.root, sizeof scope.root, root);
+    s_scope_t scope = { in, own, named, len, "", mine };
+    rc = s_successors_named (self, named, own, len);
+    if (rc == 0)
+        rc = s_root_code (self, scope.root, sizeof scope.root, root);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
                                     &s_conflicts, &s_submissions };
     for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
         rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
                       &scope, fn, arg);
+    if (rc == 0)
+        rc = s_visit_schedules (self, since, *next, fn, arg);
     free (in);
     free (own);
+    free (named);
     free (parent);
     return rc;
 }

@@ -137,17 +137,73 @@ Test (codec, hello)
 /* Welcome round trips with every field. */
 Test (codec, welcome)
 {
+    const char *recoded [2] = { "QT.CAMLO QB.QT.CAMLO", "QT.X QB.QT.X" };
     us_msg_t m = { .type = US_MSG_WELCOME, .request_id = UINT64_MAX,
                    .welcome = { .server_time = us_hlc_make (1657843200000, 4), .epoch = 2,
                                 .high_water = 500, .unit = "QT.DAKRONG", .head = 1234,
-                                .incarnation = "0f1e2d3c" } };
+                                .incarnation = "0f1e2d3c", .recoded = recoded,
+                                .n_recoded = 2 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_str_eq (o->welcome.incarnation, "0f1e2d3c");
+    cr_assert_eq (o->welcome.n_recoded, 2);
+    cr_assert_str_eq (o->welcome.recoded [0], "QT.CAMLO QB.QT.CAMLO");
+    cr_assert_str_eq (o->welcome.recoded [1], "QT.X QB.QT.X");
     cr_assert_eq (o->welcome.server_time, us_hlc_make (1657843200000, 4));
     cr_assert_eq (o->welcome.epoch, 2);
     cr_assert_eq (o->welcome.high_water, 500);
     cr_assert_str_eq (o->welcome.unit, "QT.DAKRONG");
     cr_assert_eq (o->welcome.head, 1234);
+    us_msg_destroy (&o);
+}
+
+/* The restores a Welcome names round trip; a restore whose head hash is
+   not 32 bytes, or whose author is over-long, is refused. */
+Test (codec, welcome_restores)
+{
+    uint8_t hash [32];
+    memset (hash, 0xAB, sizeof hash);
+    us_restore_notice_t r [2] = {
+        { 7, 1795474724566ULL, 10, { hash, 32 }, 6, "Lê Văn Thủ", false },
+        { 12, 1795474799000ULL, 0, { NULL, 0 }, 9, "dongha", true } };
+    us_msg_t m = { .type = US_MSG_WELCOME, .request_id = 5,
+                   .welcome = { .unit = "QT.DONGHA", .incarnation = "", .restores = r,
+                                .n_restores = 2 } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->welcome.n_restores, 2);
+    cr_assert_eq (o->welcome.restores [0].record, 7);
+    cr_assert_eq (o->welcome.restores [0].at, 1795474724566ULL);
+    cr_assert_eq (o->welcome.restores [0].before, 10);
+    cr_assert_eq (o->welcome.restores [0].before_hash.len, 32);
+    cr_assert_eq (memcmp (o->welcome.restores [0].before_hash.data, hash, 32), 0);
+    cr_assert_eq (o->welcome.restores [0].backup, 6);
+    cr_assert_str_eq (o->welcome.restores [0].by, "Lê Văn Thủ");
+    cr_assert (!o->welcome.restores [0].noticed);
+    cr_assert (o->welcome.restores [1].noticed);
+    cr_assert_eq (o->welcome.restores [1].before_hash.len, 0);
+    us_msg_destroy (&o);
+    r [1].before_hash = (us_bytes_t) { hash, 31 };
+    uint8_t *buf;
+    size_t len;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0);
+    cr_assert_eq (us_codec_decode (&o, buf, len), US_EPROTO);
+    us_msg_destroy (&o);
+    free (buf);
+}
+
+/* A batch sent again after a restore says so in its signed bytes. */
+Test (codec, push_resent)
+{
+    us_delta_t d [3];
+    s_fill_deltas (d, 3);
+    us_msg_t m = { .type = US_MSG_PUSH, .request_id = 9,
+                   .push = { .epoch = 1, .resent = true, .count = 3, .deltas = d } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert (o->push.resent);
+    cr_assert_eq (o->push.epoch, 1);
+    us_msg_destroy (&o);
+    m.push.resent = false;
+    o = s_round_trip (&m);
+    cr_assert (!o->push.resent);
     us_msg_destroy (&o);
 }
 
@@ -259,8 +315,9 @@ Test (codec, pull)
 Test (codec, changes_every_kind)
 {
     us_unit_def_t units [2] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06",
+          "QT.A=0.6,QT.B=0.4", "members.new:QT.A=0.7,QT.B=0.3;members.total:QT.A=1" },
     };
     us_indicator_def_t inds [2] = {
         { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },
@@ -298,6 +355,8 @@ Test (codec, changes_every_kind)
         cr_assert_str_eq (c->units [i].kind, units [i].kind);
         cr_assert_str_eq (c->units [i].valid_from, units [i].valid_from);
         cr_assert_str_eq (c->units [i].valid_to, units [i].valid_to);
+        cr_assert_str_eq (c->units [i].successor, units [i].successor);
+        cr_assert_str_eq (c->units [i].shares, units [i].shares);
     }
     cr_assert_eq (c->n_indicators, 2);
     for (int i = 0; i < 2; i++) {
@@ -364,6 +423,51 @@ Test (codec, changes_empty)
     cr_assert_not (o->changes.more);
     cr_assert_eq (o->changes.n_units + o->changes.n_cells + o->changes.n_targets, 0);
     us_msg_destroy (&o);
+}
+
+/* A page's schedules round trip in order; more than US_MAX_SCHEDULES or
+   an over-long list is refused on both sides. */
+Test (codec, changes_schedules)
+{
+    us_schedule_def_t sched [] = {
+        { "monthly", "Số liệu hằng tháng", "month", "district sector", "members.new cdcs.new", "1:10" },
+        { "six-month", "Báo cáo sơ kết 6 tháng", "half", "district", "", "0:15" },
+    };
+    us_msg_t m = { .type = US_MSG_CHANGES, .changes = { .next = 4, .n_schedules = 2,
+                                                        .schedules = sched } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->changes.n_schedules, 2);
+    const us_schedule_def_t *a = &o->changes.schedules [0], *b = &o->changes.schedules [1];
+    cr_assert_str_eq (a->code, "monthly");
+    cr_assert_str_eq (a->name, "Số liệu hằng tháng");
+    cr_assert_str_eq (a->period, "month");
+    cr_assert_str_eq (a->kinds, "district sector");
+    cr_assert_str_eq (a->indicators, "members.new cdcs.new");
+    cr_assert_str_eq (a->deadline, "1:10");
+    cr_assert_str_eq (b->code, "six-month");
+    cr_assert_str_eq (b->indicators, "");
+    cr_assert_str_eq (b->deadline, "0:15");
+    us_msg_destroy (&o);
+
+    us_schedule_def_t many [US_MAX_SCHEDULES + 1];
+    for (size_t i = 0; i < US_MAX_SCHEDULES + 1; i++)
+        many [i] = sched [0];
+    m.changes.n_schedules = US_MAX_SCHEDULES + 1;
+    m.changes.schedules = many;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), US_EINVAL, "too many schedules encoded");
+    cr_assert_null (buf);
+    static char list [US_MAX_CODE_LIST + 2];
+    memset (list, 'a', sizeof list - 1);
+    sched [0].indicators = list;
+    m.changes.n_schedules = 1;
+    m.changes.schedules = sched;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0, "the encoder leaves lists to the decoder");
+    us_msg_t *d = NULL;
+    cr_assert_eq (us_codec_decode (&d, buf, len), US_EPROTO, "an over-long list decoded");
+    cr_assert_null (d);
+    free (buf);
 }
 
 /* Submit, SubmitAck and Error round trip. */
@@ -783,7 +887,7 @@ Test (codec, decode_string_bounds)
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
         free (buf);
     }
-    us_unit_def_t u = { long_code, "n", "", "district", "", "", "" };
+    us_unit_def_t u = { long_code, "n", "", "district", "", "", "", "" };
     m = (us_msg_t) { .type = US_MSG_CHANGES, .changes = { .n_units = 1, .units = &u } };
     if (us_codec_encode (&buf, &len, &m) == 0) {
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
@@ -991,7 +1095,7 @@ Test (codec, truncated_push)
 /* Every prefix of an encoded Changes page fails cleanly or decodes. */
 Test (codec, truncated_changes)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "", "" } };
     us_cell_change_t cells [2] = {
         { "QT", "members.new", M (2022, 5), 1, false, 1, 1, "a", "ghi chú", true },
         { "QT.X", "members.total", M (2022, 6), 2, true, 2, 2, "b", "", false },
