@@ -1,6 +1,7 @@
 /*  us_dstore: a district office's store. */
 #include "us_dstore.h"
 #include "us_dstore_schema.h"
+#include "us_dstore_schedules.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -1164,7 +1165,7 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "UPDATE cells SET version = ?4,"
+        "UPDATE cells SET version = ?4, hlc = CASE WHEN ?8 THEN hlc ELSE ?9 END,"
         " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
         "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END,"
         /* a refused edit's note and author do not describe the server's
@@ -1185,6 +1186,9 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
         sqlite3_bind_int64 (st, 7, r->value);
     sqlite3_bind_int (st, 8, r->outcome == US_OUTCOME_REJECTED
                           || r->outcome == US_OUTCOME_CONFLICT_LOST);
+    /* The clock the province keeps for a written edit, unless it clamped
+       it (the pull then brings the cell): the pull leaves out the rest. */
+    sqlite3_bind_int64 (st, 9, (int64_t) d->hlc);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
     return rc;
@@ -1607,6 +1611,8 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return us_error_set (US_EPROTO, "server sent a page that does not advance its "
                              "change stream");
     rc = s_page_check (c);
+    if (rc == 0)
+        rc = us_dstore_schedules_check (c);
     if (rc)
         return rc;
     rc = us_db_begin (self->db);
@@ -1614,6 +1620,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
+    if (rc == 0) rc = us_dstore_schedules_apply (self, c);
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = s_put (self, S_MARK, (int64_t) c->mark);
     if (rc == 0) rc = us_db_commit (self->db);
@@ -1624,7 +1631,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     stats->pages++;
     stats->pulled_cells += c->n_cells;
     stats->pulled_other += c->n_units + c->n_indicators + c->n_targets
-                         + c->n_conflicts + c->n_submissions;
+                         + c->n_conflicts + c->n_submissions + c->n_schedules;
     return 0;
 }
 

@@ -151,10 +151,22 @@ static const char s_v8 [] =
     "ALTER TABLE outbox8 RENAME TO outbox;"
     "CREATE INDEX outbox_cell ON outbox (unit, indicator, month);";
 
-/* 9: what sat at the checkpoint in the province's change stream (the
+/* 9: the province's reporting schedules, as pulled (the whole set is
+   replaced each time it comes); empty until the first pull that brings
+   them, and until then the office keeps to the calendar's defaults. An
+   older program may have pulled past the set without keeping it, so the
+   office pulls its whole scope once more (as after a province's restore). */
+static const char s_v9 [] =
+    "CREATE TABLE schedules ("
+    "  code TEXT PRIMARY KEY, name TEXT NOT NULL, period TEXT NOT NULL,"
+    "  kinds TEXT NOT NULL, indicators TEXT NOT NULL, deadline TEXT NOT NULL,"
+    "  position INTEGER NOT NULL);"
+    "UPDATE state SET checkpoint = 0;";
+
+/* 10: what sat at the checkpoint in the province's change stream (the
    mark of the page that brought the office there), so that a province
    put back from a copy, whose new changes took that position, notices. */
-static const char s_v9 [] =
+static const char s_v10 [] =
     "ALTER TABLE state ADD COLUMN checkpoint_mark INTEGER NOT NULL DEFAULT 0;";
 
 static const s_migration_t s_migrations [] = {
@@ -166,7 +178,8 @@ static const s_migration_t s_migrations [] = {
     { 6, "the audit heads seen", s_v6 },
     { 7, "the shares of a split per indicator", s_v7 },
     { 8, "waiting edits named by epoch and sequence", s_v8 },
-    { 9, "the mark of the change at the checkpoint", s_v9 },
+    { 9, "the reporting schedules", s_v9 },
+    { 10, "the mark of the change at the checkpoint", s_v10 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

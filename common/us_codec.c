@@ -213,6 +213,32 @@ s_scratch_free (s_scratch_t *s)
     memset (s, 0, sizeof *s);
 }
 
+/* Builds the schedules of a Changes page. */
+static int
+s_schedules_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
+{
+    if (c->n_schedules > US_MAX_SCHEDULES)
+        return us_error_set (US_EINVAL, "changes page holds too many schedules");
+    Unionsync__ScheduleDef *sd = s_alloc (s, c->n_schedules, sizeof *sd);
+    Unionsync__ScheduleDef **sds = s_alloc (s, c->n_schedules, sizeof *sds);
+    if (!sd || !sds)
+        return us_error_set (US_ENOMEM, "out of memory encoding changes");
+    for (size_t i = 0; i < c->n_schedules; i++) {
+        const us_schedule_def_t *x = &c->schedules [i];
+        unionsync__schedule_def__init (&sd [i]);
+        sd [i].code = s_str (x->code);
+        sd [i].name = s_str (x->name);
+        sd [i].period = s_str (x->period);
+        sd [i].kinds = s_str (x->kinds);
+        sd [i].indicators = s_str (x->indicators);
+        sd [i].deadline = s_str (x->deadline);
+        sds [i] = &sd [i];
+    }
+    pb->n_schedules = c->n_schedules;
+    pb->schedules = sds;
+    return 0;
+}
+
 /* Builds the protobuf form of a Changes page. */
 static int
 s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
@@ -240,6 +266,9 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
     if (!ud || !uds || !id || !ids || !cc || !ccs || !td || !tds
     ||  !cn || !cns || !ss || !sss)
         return us_error_set (US_ENOMEM, "out of memory encoding changes");
+    int rc = s_schedules_build (pb, s, c);
+    if (rc)
+        return rc;
 
     for (size_t i = 0; i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
@@ -656,7 +685,7 @@ typedef struct {
     Unionsync__Envelope *env;
     Unionsync__Batch *batch;        /* a wire-2 Push's batch, unpacked   */
     uint8_t *signed_bytes;          /* a wire-1 Push's re-encoding       */
-    void *arrays [6];
+    void *arrays [7];
 } s_owned_t;
 
 /*  ----------------------------------------------------------------------
@@ -713,7 +742,8 @@ static const s_rule_t s_changes_rules [] = {
     { 5, US_MAX_PAGE, "unit definitions", &s_entry },
     { 6, US_MAX_PAGE, "indicator definitions", &s_entry },
     { 7, US_MAX_PAGE, "cells", &s_entry }, { 8, US_MAX_PAGE, "targets", &s_entry },
-    { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry } };
+    { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry },
+    { 11, US_MAX_SCHEDULES, "schedules", &s_entry } };
 static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
 static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
 static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
@@ -970,6 +1000,26 @@ s_name (char **names, size_t n, uint32_t i)
     return i < n ? names [i] : NULL;
 }
 
+/* Converts and checks the schedules of a decoded Changes page into
+   c->schedules (allocated for them). */
+static int
+s_schedules_take (us_changes_t *c, Unionsync__Changes *pb)
+{
+    if (pb->n_schedules > US_MAX_SCHEDULES)
+        return us_error_set (US_EPROTO, "changes page holds too many schedules");
+    for (size_t i = 0; i < pb->n_schedules; i++) {
+        Unionsync__ScheduleDef *x = pb->schedules [i];
+        if (!s_str_ok (x->code, US_MAX_CODE) || !s_str_ok (x->name, US_MAX_NAME)
+        ||  !s_str_ok (x->period, US_MAX_CODE) || !s_str_ok (x->kinds, US_MAX_CODE_LIST)
+        ||  !s_str_ok (x->indicators, US_MAX_CODE_LIST) || !s_str_ok (x->deadline, US_MAX_CODE))
+            return us_error_set (US_EPROTO, "schedule %zu out of bounds", i);
+        c->schedules [i] = (us_schedule_def_t) { x->code, x->name, x->period, x->kinds,
+                                                 x->indicators, x->deadline };
+    }
+    c->n_schedules = pb->n_schedules;
+    return 0;
+}
+
 /* Converts and checks a decoded Changes page. */
 static int
 s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
@@ -990,8 +1040,9 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
     c->targets = o->arrays [3] = calloc (pb->n_targets + 1, sizeof *c->targets);
     c->conflicts = o->arrays [4] = calloc (pb->n_conflicts + 1, sizeof *c->conflicts);
     c->submissions = o->arrays [5] = calloc (pb->n_submissions + 1, sizeof *c->submissions);
+    c->schedules = o->arrays [6] = calloc (pb->n_schedules + 1, sizeof *c->schedules);
     if (!c->units || !c->indicators || !c->cells || !c->targets
-    ||  !c->conflicts || !c->submissions)
+    ||  !c->conflicts || !c->submissions || !c->schedules)
         return us_error_set (US_ENOMEM, "out of memory decoding changes");
     char **un = pb->units, **in = pb->indicators;
     size_t nu = pb->n_units, ni = pb->n_indicators;
@@ -1085,7 +1136,7 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
         y->at = x->at;
     }
     c->n_submissions = pb->n_submissions;
-    return 0;
+    return s_schedules_take (c, pb);
 }
 
 /* Converts a decoded Welcome; its audit proof goes to an owned array. */
@@ -1318,7 +1369,7 @@ us_msg_destroy (us_msg_t **msg_p)
         if (o->batch)
             unionsync__batch__free_unpacked (o->batch, NULL);
         free (o->signed_bytes);
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             free (o->arrays [i]);
         free (o);
     }

@@ -218,6 +218,12 @@ typedef struct {
     uint64_t at;
 } us_submission_state_t;
 
+/* A reporting schedule; kinds and indicators are codes separated by
+   single spaces (indicators "" for all). */
+typedef struct {
+    const char *code, *name, *period, *kinds, *indicators, *deadline;
+} us_schedule_def_t;
+
 typedef struct {
     uint64_t next;
     bool more;
@@ -228,6 +234,9 @@ typedef struct {
     size_t n_targets;      us_target_def_t *targets;
     size_t n_conflicts;    us_conflict_notice_t *conflicts;
     size_t n_submissions;  us_submission_state_t *submissions;
+    /* The province's whole set of schedules when the page carries it (at
+       most US_MAX_SCHEDULES); none from servers before schedules. */
+    size_t n_schedules;    us_schedule_def_t *schedules;
 } us_changes_t;
 
 typedef struct {

@@ -21,6 +21,7 @@
 
 #include "us_catalog.h"
 #include "us_limits.h"
+#include "us_period.h"
 #include "us_types.h"
 
 #include <stdbool.h>
@@ -31,7 +32,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 9
+#define US_PSTORE_VERSION 10
 
 #define US_HASH_LEN 32
 
@@ -82,6 +83,18 @@ int us_pstore_commit (us_pstore_t *self);
 /* Rolls back the transaction, if any; never fails. */
 void us_pstore_rollback (us_pstore_t *self);
 
+/* Starts a write transaction, or, when one is open already (a group of
+   batches committed together), a savepoint inside it; sets *nested to
+   which. A savepoint commits with the transaction around it. */
+int us_pstore_begin_part (us_pstore_t *self, bool *nested);
+
+/* Commits what us_pstore_begin_part started: the transaction (durable
+   when it returns 0), or releases the savepoint into the open one. */
+int us_pstore_commit_part (us_pstore_t *self, bool nested);
+
+/* Undoes what us_pstore_begin_part started, and only that; never fails. */
+void us_pstore_rollback_part (us_pstore_t *self, bool nested);
+
 /* Returns true while a transaction is open (SQLite ends one by itself on
    some errors; nothing may then be written outside it). */
 bool us_pstore_in_transaction (us_pstore_t *self);
@@ -100,6 +113,13 @@ int us_pstore_import_units (us_pstore_t *self, int *count, const char *path);
    empty for all; deadline is a us_calendar rule "M:D"). All or nothing;
    sets *count. (us_pstore_schedules.c) */
 int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path);
+
+/* Sets *deadline_ms to the deadline of a report of period: that of the
+   first schedule of the period's type (month, quarter, half, year), else
+   (none, or a range) the 20th of the following month. Returns 0 or
+   US_EIO. */
+int us_pstore_schedule_deadline (us_pstore_t *self, int64_t *deadline_ms,
+                                 const us_period_t *period);
 
 /* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
 int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
@@ -522,6 +542,9 @@ typedef struct {
             const char *unit, *period, *state;
             uint64_t at;
         } submission;
+        struct {
+            const char *code, *name, *period, *kinds, *indicators, *deadline;
+        } schedule;                     /* one of the whole set, in order */
     } u;
 } us_change_t;
 
@@ -533,10 +556,36 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 
 /* Visits a page of at most limit entries of the stream after since, as
    readable by a replica enrolled for root (its subtree, and the names of
-   the units above it), kind by kind in stream order. Sets *next to the
+   the units above it), kind by kind in stream order; when the schedules
+   changed within the page, then each schedule of the province's whole set
+   (US_CHANGE_SCHEDULES), in its order. Sets *next to the
    page's last position and *more when the stream goes on. */
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
+
+/* A replica whose own edits a page leaves out when the acknowledgement
+   already told it their result: key is its CURVE key (borrowed), and
+   only records after after_id (the audit chain as it stood when this
+   session said Hello) count, since an earlier session's answer may not
+   have reached the store that pulls now. */
+typedef struct {
+    int64_t replica_id;
+    const char *key;
+    int64_t after_id;
+} us_pstore_own_t;
+
+/* As us_pstore_changes, but leaves out each cell whose current state is
+   exactly what one of own's deltas wrote after own->after_id, as that
+   delta's answer said it (accepted or a conflict won, its clock not
+   clamped, not a correction): value, version, clock, author and note
+   are the office's already. Costs one indexed read of the audit chain
+   per cell the replica wrote last. own NULL: leaves nothing out. */
+int us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
+                           const us_pstore_own_t *own, us_pstore_change_fn *fn, void *arg,
+                           uint64_t *next, bool *more);
+
+/* Sets *id to the id of the audit chain's last record (0: none). */
+int us_pstore_record_last (us_pstore_t *self, int64_t *id);
 
 /* Sets *mark to a hash of the change at position seq of the stream: its
    kind, entity and, for figures and submissions, their stamp (0 when no

@@ -244,6 +244,12 @@ static const char s_v9 [] =
     "ALTER TABLE cells ADD COLUMN timeline INTEGER NOT NULL DEFAULT 0;"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '9');";
 
+/* Schema 10: the schedules reach the offices through the change stream,
+   as one entry for the whole set; every office pulls the set in force. */
+static const char s_v10 [] =
+    "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (7, 0);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '10');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -279,6 +285,7 @@ static const s_step_t s_steps [] = {
     { 7, s_v7, NULL },
     { 8, s_v8, NULL },
     { 9, s_v9, NULL },
+    { 10, s_v10, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -429,6 +429,51 @@ Test (codec, changes_empty)
     us_msg_destroy (&o);
 }
 
+/* A page's schedules round trip in order; more than US_MAX_SCHEDULES or
+   an over-long list is refused on both sides. */
+Test (codec, changes_schedules)
+{
+    us_schedule_def_t sched [] = {
+        { "monthly", "Số liệu hằng tháng", "month", "district sector", "members.new cdcs.new", "1:10" },
+        { "six-month", "Báo cáo sơ kết 6 tháng", "half", "district", "", "0:15" },
+    };
+    us_msg_t m = { .type = US_MSG_CHANGES, .changes = { .next = 4, .n_schedules = 2,
+                                                        .schedules = sched } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->changes.n_schedules, 2);
+    const us_schedule_def_t *a = &o->changes.schedules [0], *b = &o->changes.schedules [1];
+    cr_assert_str_eq (a->code, "monthly");
+    cr_assert_str_eq (a->name, "Số liệu hằng tháng");
+    cr_assert_str_eq (a->period, "month");
+    cr_assert_str_eq (a->kinds, "district sector");
+    cr_assert_str_eq (a->indicators, "members.new cdcs.new");
+    cr_assert_str_eq (a->deadline, "1:10");
+    cr_assert_str_eq (b->code, "six-month");
+    cr_assert_str_eq (b->indicators, "");
+    cr_assert_str_eq (b->deadline, "0:15");
+    us_msg_destroy (&o);
+
+    us_schedule_def_t many [US_MAX_SCHEDULES + 1];
+    for (size_t i = 0; i < US_MAX_SCHEDULES + 1; i++)
+        many [i] = sched [0];
+    m.changes.n_schedules = US_MAX_SCHEDULES + 1;
+    m.changes.schedules = many;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), US_EINVAL, "too many schedules encoded");
+    cr_assert_null (buf);
+    static char list [US_MAX_CODE_LIST + 2];
+    memset (list, 'a', sizeof list - 1);
+    sched [0].indicators = list;
+    m.changes.n_schedules = 1;
+    m.changes.schedules = sched;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0, "the encoder leaves lists to the decoder");
+    us_msg_t *d = NULL;
+    cr_assert_eq (us_codec_decode (&d, buf, len), US_EPROTO, "an over-long list decoded");
+    cr_assert_null (d);
+    free (buf);
+}
+
 /* Submit, SubmitAck and Error round trip. */
 Test (codec, submit_ack_error)
 {

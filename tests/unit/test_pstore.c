@@ -632,6 +632,54 @@ Test (pstore, changes_pages)
     cr_assert_str_eq (us_error_msg (), "visitor stopped");
 }
 
+/* Collects the schedules a page carries. */
+static int
+s_visit_schedules (void *arg, const us_change_t *c)
+{
+    char *seen = arg;
+    if (c->kind == US_CHANGE_SCHEDULES) {
+        size_t len = strlen (seen);
+        snprintf (seen + len, 512 - len, "%s:%s:%s:%s ", c->u.schedule.code,
+                  c->u.schedule.period, c->u.schedule.indicators, c->u.schedule.deadline);
+    }
+    return 0;
+}
+
+/* The schedules reach every replica as one entry of the stream: the whole
+   set, in the province's order, on the first pull and again after each
+   import; pages after that entry carry none. */
+Test (pstore, changes_carry_the_schedules)
+{
+    s_import_units ();
+    char seen [512] = "";
+    uint64_t next, head;
+    bool more;
+    cr_assert_eq (us_pstore_changes (s_store, 0, 100000, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (seen, "monthly:month::1:20 ", "the first pull: %s", seen);
+    cr_assert_eq (us_pstore_head (s_store, &head), 0);
+    seen [0] = '\0';
+    cr_assert_eq (us_pstore_changes (s_store, head, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "", "nothing new");
+    char path [160];
+    int count;
+    cr_assert_eq (us_pstore_import_schedules (s_store, &count, s_file (path, sizeof path,
+        "schedules.csv", "code,name,period,kinds,indicators,deadline\n"
+        "quarterly,Báo cáo quý,quarter,district,members.new,0:25\n"
+        "monthly,Số liệu hằng tháng,month,district sector,,1:10\n")), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_changes (s_store, head, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "quarterly:quarter:members.new:0:25 monthly:month::1:10 ",
+                      "after the import, the new set in its order: %s", seen);
+    cr_assert_eq ((int64_t) next, us_test_int (us_pstore_db (s_store),
+                                               "SELECT MAX (seq) FROM changelog"));
+    seen [0] = '\0';
+    cr_assert_eq (us_pstore_changes (s_store, next, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "", "once pulled, not again");
+}
+
 /* Reading the change stream with SQLite failing at each allocation either
    succeeds or returns a store error with its cause; never a crash, and the
    store reads again afterwards. */
