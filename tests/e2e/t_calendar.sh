@@ -352,7 +352,7 @@ quarterly|quarter|district|training.classes|0:25' \
     "after the sync gl's store holds exactly the province's new set"
 # a store an older unionsync kept (schema 8) pulled past the set without keeping it:
 # upgraded, it pulls its scope again and gets the set
-sqlite3 "$(cdb gl)" "DROP TABLE schedules; PRAGMA user_version = 8; UPDATE meta SET value = '8' WHERE key = 'schema'" \
+sqlite3 "$(cdb gl)" "DROP TABLE schedules; ALTER TABLE state DROP COLUMN checkpoint_mark; PRAGMA user_version = 8; UPDATE meta SET value = '8' WHERE key = 'schema'" \
     || die "cannot make gl's store look older"
 sync_ok gl
 assert_eq 'monthly quarterly' "$(sqlite3 "$(cdb gl)" 'SELECT code FROM schedules ORDER BY position' | tr '\n' ' ' | sed 's/ $//')" \
