@@ -10,6 +10,7 @@
 #include "us_error.h"
 #include "us_import.h"
 #include "us_keys.h"
+#include "us_period.h"
 #include "us_sync.h"
 #include "us_template.h"
 #include "us_ui.h"
@@ -263,6 +264,20 @@ s_int_opt (int *value, us_opt_t *opts, int n, const char *name, int def, int max
     return 0;
 }
 
+/* Prints the one line saying which months anti-entropy re-pulled. */
+static void
+s_print_repaired (const us_sync_stats_t *st)
+{
+    printf ("repaired %zu month%s whose figures differed from the province's:", st->repaired,
+            st->repaired == 1 ? "" : "s");
+    for (size_t i = 0; i < st->repaired && i < US_SYNC_SHOWN; i++) {
+        char month [8];
+        us_month_format (month, st->repaired_months [i]);
+        printf ("%s %s", i ? "," : "", month);
+    }
+    printf ("%s\n", st->repaired > US_SYNC_SHOWN ? ", ..." : "");
+}
+
 /* sync: one session with the server. */
 static int
 s_cmd_sync (int argc, char **argv)
@@ -314,6 +329,8 @@ s_cmd_sync (int argc, char **argv)
             fprintf (stderr, "unionsync: partial sync: %s\n", summary);
         return us_args_fail (rc);
     }
+    if (st.repaired)
+        s_print_repaired (&st);
     printf ("sync ok: %s\n", summary);
     if (st.rejected || st.lost || st.submit_refused) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "

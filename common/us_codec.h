@@ -32,6 +32,8 @@
 #define US_MAX_TABLE         4096      /* names in one table           */
 #define US_MAX_SIG           128
 #define US_DECODE_BUDGET     (24 * 1024 * 1024)  /* bytes one decode may allocate */
+#define US_DIGEST_MONTHS     240       /* months one digest covers, at most */
+#define US_REPAIR_MONTHS     64        /* months one repair Pull asks, at most */
 
 typedef enum {
     US_MSG_NONE = 0,
@@ -43,7 +45,9 @@ typedef enum {
     US_MSG_CHANGES,
     US_MSG_SUBMIT,
     US_MSG_SUBMIT_ACK,
-    US_MSG_ERROR
+    US_MSG_ERROR,
+    US_MSG_DIGEST,
+    US_MSG_DIGESTS
 } us_msg_type_t;
 
 typedef enum {
@@ -88,6 +92,8 @@ typedef struct {
     us_bytes_t audit_key;       /* 32 bytes, or absent */
     const us_bytes_t *audit_proof;  /* one per Hello.audit_counts */
     size_t n_audit_proof;
+    uint32_t digest_months;     /* anti-entropy: most months a digest covers;
+                                   0 from servers without it */
 } us_welcome_t;
 
 typedef struct {
@@ -134,6 +140,10 @@ typedef struct {
 typedef struct {
     uint64_t since;
     uint32_t limit;
+    int digest_first;           /* the last page's top digest of these */
+    int digest_last;            /* months; 0 and 0: none */
+    const int *months;          /* repair: these months whole; may be NULL */
+    size_t n_months;            /* at most US_REPAIR_MONTHS */
 } us_pull_t;
 
 typedef struct {
@@ -200,6 +210,8 @@ typedef struct {
     size_t n_targets;      us_target_def_t *targets;
     size_t n_conflicts;    us_conflict_notice_t *conflicts;
     size_t n_submissions;  us_submission_state_t *submissions;
+    us_bytes_t digest;          /* the top digest the Pull asked; len 0: none */
+    size_t n_months;       int *months;     /* a repair page: months whole */
 } us_changes_t;
 
 typedef struct {
@@ -214,6 +226,21 @@ typedef struct {
     const char *reason;
     const char *state;
 } us_submit_ack_t;
+
+typedef struct {
+    int first, last;            /* months, at most US_DIGEST_MONTHS of them */
+} us_digest_req_t;
+
+typedef struct {
+    int month;
+    us_bytes_t digest;          /* 32 bytes */
+} us_month_hash_t;
+
+typedef struct {
+    uint64_t head;              /* the change-stream position they describe */
+    size_t count;               /* at most US_DIGEST_MONTHS */
+    us_month_hash_t *months;
+} us_digests_t;
 
 typedef struct {
     int code;                   /* a negative US_E* code; the codec maps it
@@ -235,6 +262,8 @@ typedef struct {
         us_submit_t submit;
         us_submit_ack_t submit_ack;
         us_error_reply_t error;
+        us_digest_req_t digest;
+        us_digests_t digests;
     };
     void *owned;                /* decoder's storage; NULL when caller-built */
 } us_msg_t;
