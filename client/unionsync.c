@@ -264,18 +264,21 @@ s_int_opt (int *value, us_opt_t *opts, int n, const char *name, int def, int max
     return 0;
 }
 
-/* Prints the one line saying which months anti-entropy re-pulled. */
+/* Appends to summary the months anti-entropy re-pulled. */
 static void
-s_print_repaired (const us_sync_stats_t *st)
+s_add_repaired (char *summary, size_t size, const us_sync_stats_t *st)
 {
-    printf ("repaired %zu month%s whose figures differed from the province's:", st->repaired,
-            st->repaired == 1 ? "" : "s");
-    for (size_t i = 0; i < st->repaired && i < US_SYNC_SHOWN; i++) {
+    size_t at = strlen (summary);
+    at += (size_t) snprintf (summary + at, size - at, ", repaired %zu month%s whose figures "
+                             "differed from the province's (", st->repaired,
+                             st->repaired == 1 ? "" : "s");
+    for (size_t i = 0; i < st->repaired && i < US_SYNC_SHOWN && at < size; i++) {
         char month [8];
         us_month_format (month, st->repaired_months [i]);
-        printf ("%s %s", i ? "," : "", month);
+        at += (size_t) snprintf (summary + at, size - at, "%s%s", i ? ", " : "", month);
     }
-    printf ("%s\n", st->repaired > US_SYNC_SHOWN ? ", ..." : "");
+    if (at < size)
+        snprintf (summary + at, size - at, "%s)", st->repaired > US_SYNC_SHOWN ? ", ..." : "");
 }
 
 /* sync: one session with the server. */
@@ -308,7 +311,7 @@ s_cmd_sync (int argc, char **argv)
     us_sync_stats_t st;
     rc = us_sync_run (&st, store, &keys, &so);
     us_keys_wipe (&keys);
-    char summary [320];
+    char summary [480];
     snprintf (summary, sizeof summary,
               "sent %zu (accepted %zu, won %zu, lost %zu, rejected %zu), received %zu figures"
               " and %zu other changes%s%s",
@@ -318,6 +321,8 @@ s_cmd_sync (int argc, char **argv)
     if (st.went_back)           /* remembered in the last sync's line of status */
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", province restored: %zu edits sent again", st.resent);
+    if (st.repaired)
+        s_add_repaired (summary, sizeof summary, &st);
     if (st.submit_refused)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", %zu submission%s refused", st.submit_refused,
@@ -329,8 +334,6 @@ s_cmd_sync (int argc, char **argv)
             fprintf (stderr, "unionsync: partial sync: %s\n", summary);
         return us_args_fail (rc);
     }
-    if (st.repaired)
-        s_print_repaired (&st);
     printf ("sync ok: %s\n", summary);
     if (st.rejected || st.lost || st.submit_refused) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "

@@ -472,9 +472,9 @@ s_repair (us_handler_t *self, us_msg_t *reply, s_strings_t *pool, const us_repli
         char first [8], last [8];
         us_month_format (first, c->months [0]);
         us_month_format (last, c->months [c->n_months - 1]);
-        us_log_info ("repair: %zu months (%s .. %s), %zu figures whole, to %s (%s)",
-                     c->n_months, first, last, c->n_cells, *rep->name ? rep->name : rep->key,
-                     rep->unit);
+        us_log_info ("repair: %zu month%s (%s .. %s), %zu figures whole, to %s (%s)",
+                     c->n_months, c->n_months == 1 ? "" : "s", first, last, c->n_cells,
+                     *rep->name ? rep->name : rep->key, rep->unit);
     }
     return rc;
 }
