@@ -9,7 +9,9 @@
 #     t_province_copied_back.sh), the server starts again.
 #  3. Each office syncs twice: every sync exits 0; the first warns once
 #     that the province went back in time, the second does not.
-#  4. The server's cells equal each office's view, and their sum equals
+#  4. Once the first office syncs again (it had let go of the second's
+#     figures while the province lacked them), the server's cells equal
+#     each office's view, and their sum equals
 #     the sum of every acknowledged figure; no (replica, epoch, seq) is
 #     received twice; no conflict was recorded for a re-sent edit.
 
@@ -84,6 +86,10 @@ server_start
 # 3. each office syncs twice
 sync_twice a
 sync_twice b
+# An office's mirror is the province's figures (anti-entropy): a let go of
+# b's figures while the province lacked them, and has them again once b
+# has re-sent them and a syncs.
+sync_ok a
 if [ "$MODE" = copy ]; then
     assert_eq 1 "$(grep -c 'went back in time' "$SRV_LOG")" "the server logs the copy-back once"
     assert_match 'office a' "$(grep 'went back in time' "$SRV_LOG")" "the log names the office"
