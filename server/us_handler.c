@@ -38,6 +38,7 @@ struct _us_handler_t {
         bool used;
     } tops [US_HANDLER_TOPS];
     unsigned tops_next;
+    uint64_t tops_computed, tops_reused, digests, repairs;
     uint8_t top [US_DIGEST_LEN];        /* the Changes being built points here */
 };
 
@@ -131,6 +132,17 @@ us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors, uint
     *requests = self->requests;
     *errors = self->errors;
     *deltas = self->deltas;
+}
+
+/* Anti-entropy's counters. */
+void
+us_handler_digest_stats (us_handler_t *self, uint64_t *computed, uint64_t *reused,
+                         uint64_t *digests, uint64_t *repairs)
+{
+    *computed = self->tops_computed;
+    *reused = self->tops_reused;
+    *digests = self->digests;
+    *repairs = self->repairs;
 }
 
 /* Encodes an Error reply in wire version wire. */
@@ -415,6 +427,7 @@ s_top (us_handler_t *self, int64_t root, int first, int last, uint64_t head)
         &&  self->tops [i].last == last && self->tops [i].head == head
         &&  self->tops [i].data_version == dv) {
             memcpy (self->top, self->tops [i].top, US_DIGEST_LEN);
+            self->tops_reused++;
             return 0;
         }
     }
@@ -424,6 +437,7 @@ s_top (us_handler_t *self, int64_t root, int first, int last, uint64_t head)
         return rc;
     memcpy (self->top, us_digest_top (digest), US_DIGEST_LEN);
     us_digest_destroy (&digest);
+    self->tops_computed++;
     unsigned i = self->tops_next++ % US_HANDLER_TOPS;
     self->tops [i].root = root;
     self->tops [i].first = first;
@@ -469,6 +483,7 @@ s_repair (us_handler_t *self, us_msg_t *reply, s_strings_t *pool, const us_repli
     }
     c->more = done < pull->n_months;
     if (rc == 0) {
+        self->repairs++;
         char first [8], last [8];
         us_month_format (first, c->months [0]);
         us_month_format (last, c->months [c->n_months - 1]);
@@ -536,6 +551,7 @@ s_digests (us_handler_t *self, us_msg_t *reply, us_digest_t **digest_p,
     us_month_format (last, req->last);
     us_log_info ("digests of %s .. %s (%zu months with figures) to %s (%s)", first, last, n,
                  *rep->name ? rep->name : rep->key, rep->unit);
+    self->digests++;
     reply->type = US_MSG_DIGESTS;
     reply->digests = (us_digests_t) { head, n, months };
     return 0;
