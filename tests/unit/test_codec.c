@@ -248,7 +248,8 @@ Test (codec, push_ack)
 /* Pull round trips. */
 Test (codec, pull)
 {
-    us_msg_t m = { .type = US_MSG_PULL, .request_id = 3, .pull = { 123456, 500 } };
+    us_msg_t m = { .type = US_MSG_PULL, .request_id = 3,
+                   .pull = { .since = 123456, .limit = 500 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_eq (o->pull.since, 123456);
     cr_assert_eq (o->pull.limit, 500);
