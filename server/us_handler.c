@@ -40,6 +40,10 @@ struct _us_handler_t {
     unsigned tops_next;
     uint64_t tops_computed, tops_reused, digests, repairs;
     uint8_t top [US_DIGEST_LEN];        /* the Changes being built points here */
+    us_digest_t *kept;                  /* the last month digests sent, and */
+    int64_t kept_root, kept_dv;         /* the scope, range and state of the */
+    int kept_first, kept_last;          /* store they were computed for */
+    uint64_t kept_head;
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -120,6 +124,7 @@ us_handler_destroy (us_handler_t **self_p)
 {
     if (self_p && *self_p) {
         us_keys_wipe (&(*self_p)->signer);
+        us_digest_destroy (&(*self_p)->kept);
         free (*self_p);
         *self_p = NULL;
     }
@@ -524,23 +529,40 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
 }
 
 /* Answers Digest with the digest of each month of the range that has
-   figures; *digest_p holds them until the reply is encoded. */
+   figures. The last answer's digests are kept: asked again of a store
+   that has not changed, they cost no reading. */
 static int
-s_digests (us_handler_t *self, us_msg_t *reply, us_digest_t **digest_p,
-           us_month_hash_t **months_p, const us_replica_t *rep, const us_digest_req_t *req)
+s_digests (us_handler_t *self, us_msg_t *reply, us_month_hash_t **months_p,
+           const us_replica_t *rep, const us_digest_req_t *req)
 {
     bool started;
     uint64_t head = 0;
+    int64_t dv = 0;
     int rc = us_pstore_read_begin (self->store, &started);
     if (rc == 0)
         rc = us_pstore_head (self->store, &head);
     if (rc == 0)
-        rc = s_digest (self, digest_p, rep->unit_id, req->first, req->last);
+        rc = us_pstore_data_version (self->store, &dv);
+    bool same = rc == 0 && self->kept && self->kept_root == rep->unit_id
+             && self->kept_first == req->first && self->kept_last == req->last
+             && self->kept_head == head && self->kept_dv == dv;
+    if (same)
+        self->tops_reused++;
+    if (rc == 0 && !same) {
+        self->tops_computed++;
+        us_digest_destroy (&self->kept);
+        rc = s_digest (self, &self->kept, rep->unit_id, req->first, req->last);
+        self->kept_root = rep->unit_id;
+        self->kept_first = req->first;
+        self->kept_last = req->last;
+        self->kept_head = head;
+        self->kept_dv = dv;
+    }
     us_pstore_read_end (self->store, started);
     if (rc)
         return rc;
     size_t n;
-    const us_month_digest_t *m = us_digest_months (*digest_p, &n);
+    const us_month_digest_t *m = us_digest_months (self->kept, &n);
     us_month_hash_t *months = *months_p = calloc (n + 1, sizeof *months);
     if (!months)
         return us_error_set (US_ENOMEM, "out of memory");
@@ -610,7 +632,6 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     us_msg_t reply = { .type = US_MSG_NONE, .wire = req->wire, .request_id = req->request_id };
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
-    us_digest_t *digest = NULL;
     us_month_hash_t *months = NULL;
     s_strings_t pool = { 0 };
     if (req->type == US_MSG_HELLO && req->wire < US_WIRE_VERSION)
@@ -623,7 +644,7 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
         case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, &rep, &req->pull); break;
         case US_MSG_SUBMIT: rc = s_submit (self, &reply, &rep, &req->submit); break;
         case US_MSG_DIGEST:
-            rc = s_digests (self, &reply, &digest, &months, &rep, &req->digest);
+            rc = s_digests (self, &reply, &months, &rep, &req->digest);
             break;
         default:
             rc = us_error_set (US_EPROTO, "unexpected %s message", us_msg_type_name (req->type));
@@ -638,7 +659,6 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     }
     if (reply.type == US_MSG_CHANGES)
         s_changes_free (&reply.changes);
-    us_digest_destroy (&digest);
     free (months);
     s_strings_free (&pool);
     free (results);

@@ -43,8 +43,9 @@ int us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
                        uint64_t *deltas);
 
-/* Anti-entropy's counters: top digests computed, top digests reused (the
-   store unchanged since), month digests sent (Digest), repair pages sent. */
+/* Anti-entropy's counters: digests computed (a top, or the months of a
+   Digest), digests reused (the store unchanged since), Digest answers,
+   repair pages. */
 void us_handler_digest_stats (us_handler_t *self, uint64_t *computed, uint64_t *reused,
                               uint64_t *digests, uint64_t *repairs);
 

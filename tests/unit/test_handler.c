@@ -175,7 +175,15 @@ Test (handler, digests_and_repair)
     cr_assert_eq (out->type, US_MSG_DIGESTS);
     cr_assert_eq (out->digests.count, 1, "May only: the province's own June is not in scope");
     cr_assert_eq (out->digests.months [0].month, 2022 * 12 + 4);
+    uint8_t may [32];
+    memcpy (may, out->digests.months [0].digest.data, 32);
     us_msg_destroy (&out);
+    s_tops (1, 0);
+    out = s_ask (&msg);                 /* asked again: from memory, the same */
+    cr_assert_eq (out->digests.count, 1);
+    cr_assert_arr_eq (out->digests.months [0].digest.data, may, 32);
+    us_msg_destroy (&out);
+    s_tops (1, 1);
     static const int months [2] = { 2022 * 12 + 4, 2022 * 12 + 5 };
     msg = (us_msg_t) { .type = US_MSG_PULL, .request_id = 5 };
     msg.pull = (us_pull_t) { .since = 3, .months = months, .n_months = 2 };
@@ -189,6 +197,6 @@ Test (handler, digests_and_repair)
     us_msg_destroy (&out);
     uint64_t c, u, d, p;
     us_handler_digest_stats (s_handler, &c, &u, &d, &p);
-    cr_assert_eq (d, 1);
+    cr_assert_eq (d, 2);
     cr_assert_eq (p, 1);
 }
