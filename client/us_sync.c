@@ -467,7 +467,8 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc == 0)
             rc = us_dstore_apply (store, stats, &reply->changes);
         bool more = rc == 0 && reply->changes.more;
-        if (rc == 0 && !more && link->digest_months && reply->changes.digest.len == US_DIGEST_LEN) {
+        if (rc == 0 && !more && link->digest_months
+        &&  reply->changes.digest.len == US_DIGEST_LEN) {
             memcpy (link->top, reply->changes.digest.data, US_DIGEST_LEN);
             link->has_top = true;
         }

@@ -9,7 +9,8 @@
 #     a value changed, a version changed, a row of a month the province
 #     has nothing of inserted. `show` shows the damage.
 #  3. Its next sync says in its one line "repaired 4 months ...", naming
-#     the four months, and `status` remembers it; its mirror then equals the province's figures of its
+#     the four months, and `status` remembers it; its mirror then equals
+#     the province's figures of its
 #     scope (value and version, row by row), `show` and `status` agree with
 #     the server's report, and the second office was never touched. The
 #     sync after that repairs nothing.
@@ -43,18 +44,22 @@ mirror () {
 }
 # log_count TEXT: lines of the server log holding TEXT.
 log_count () { grep -c -- "$1" "$SRV_LOG"; }
-# cell_sql DB MONTH INDICATOR: the WHERE clause naming one cell of UNIT.
+# cell_where MONTH INDICATOR: the WHERE clause naming one cell of UNIT.
 cell_where () {
     echo "unit_id = (SELECT id FROM units WHERE code = '$UNIT')
           AND ind_id = (SELECT id FROM indicators WHERE code = '$2')
           AND month = $(month_code "$1")"
 }
+# unit_value JSON INDICATOR: UNIT's figure in a `show --json`, or "none".
+unit_value () {
+    jq -r --arg u "$UNIT" --arg i "$2" \
+        '[.. | objects | select(.unit? == $u) | .values?[$i]?]
+         | map(select(. != null)) | first // "none"' <<<"$1"
+}
 # show_value OFFICE MONTH INDICATOR: the office's figure from `show --json`.
 show_value () {
     us "$1" show "$2" --json
-    jq -r --arg u "$UNIT" --arg i "$3" \
-        '[.. | objects | select(.unit? == $u) | .values?[$i]?] | map(select(. != null)) | first // "none"' \
-        <<<"$OUT"
+    unit_value "$OUT" "$3"
 }
 
 server_init
@@ -105,7 +110,8 @@ assert_eq none "$(show_value a 2022-01 members.new)" "show lacks the deleted row
 us a sync --timeout-ms 2000 --retries 3
 assert_rc 0 "sync that repairs"
 assert_eq 1 "$(grep -c '' "$WORK/.out")" "the sync prints one line"
-assert_match '^sync ok: .*, repaired 4 months whose figures differed from the province.s \(2022-01, 2022-02, 2022-04, 2022-07\)$' \
+REPAIRED='repaired 4 months whose figures differed from the province.s'
+assert_match "^sync ok: .*, $REPAIRED \\(2022-01, 2022-02, 2022-04, 2022-07\\)\$" \
     "$OUT" "it says it repaired the four months, and names them"
 assert_eq "$((repairs0 + 1))" "$(log_count 'repair:')" "one repair page sent"
 assert_eq "$(scope_cells "$SRV_DB")" "$(mirror "$A")" "a's mirror equals the province's scope again"
@@ -116,10 +122,8 @@ assert_eq none "$(show_value a 2022-07 members.new)" "show lost the row the prov
 json=$(report_json 2022-H1 "$UNIT")
 us a show 2022-H1 --json
 for ind in members.new cdcs.new; do
-    assert_eq "$(row_value "$json" "$UNIT" "$ind")" \
-        "$(jq -r --arg u "$UNIT" --arg i "$ind" \
-            '[.. | objects | select(.unit? == $u) | .values?[$i]?] | map(select(. != null)) | first // "none"' \
-            <<<"$OUT")" "a's show of 2022-H1 $ind equals the server's report"
+    assert_eq "$(row_value "$json" "$UNIT" "$ind")" "$(unit_value "$OUT" "$ind")" \
+        "a's show of 2022-H1 $ind equals the server's report"
 done
 us a status
 assert_rc 0 "status after the repair"
@@ -137,7 +141,7 @@ us a set "$UNIT" 2022-04 cdcs.new 6;       assert_rc 0 "a draft of 2022-04"
 # month of the draft agrees once its edit is acknowledged.
 us a sync --timeout-ms 2000 --retries 3
 assert_rc 0 "sync with a draft and a damaged month"
-assert_match 'sent 1 \(accepted 1.*repaired 1 month whose figures differed from the province.s \(2022-03\)$' \
+assert_match 'sent 1 \(accepted 1.*repaired 1 month whose figures differed.* \(2022-03\)$' \
     "$OUT" "the draft is sent, and only the damaged month is repaired"
 assert_eq "$(scope_cells "$SRV_DB")" "$(mirror "$A")" "a agrees with the province after the draft"
 assert_eq "$((digests1 + 1))" "$(log_count 'digests of')" "month digests asked once"
@@ -145,7 +149,8 @@ assert_eq "$((digests1 + 1))" "$(log_count 'digests of')" "month digests asked o
 # 5. the server's bounds, over the same socket a client uses
 run "$RAW" "$A" digest
 assert_rc 0 "digest request answered"
-assert_match '^digests: 4 months \[wire 2\]$' "$OUT" "the digests of 2022 name the scope's four months"
+assert_match '^digests: 4 months \[wire 2\]$' "$OUT" \
+    "the digests of 2022 name the scope's four months"
 run "$RAW" "$A" digest-wide
 assert_match '^error: .*digest of a bad range' "$OUT" "a digest of 372 months is refused"
 run "$RAW" "$A" repair
