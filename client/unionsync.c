@@ -512,7 +512,9 @@ static const us_cmd_t s_commands [] = {
       "send edits and receive the province's changes",
       "Waits up to --timeout-ms (3000) for each answer and tries --retries times (4), doubling "
       "the wait; on a terminal each new try is shown. Exit code 3 when the province does not "
-      "answer: every change is kept for the next sync.",
+      "answer: every change is kept for the next sync. Each sync also checks that this "
+      "store's figures are the province's (a digest per month) and pulls again whole any "
+      "month that differs, saying which.",
       "unionsync sync --db tp.db", s_cmd_sync, 0 },
     { "status", "[--json]", "what is waiting, rejected or in conflict; the last sync; the clock",
       "Also the province's approvals and locks of the office's units as soon as pulled.",
