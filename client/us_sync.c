@@ -592,6 +592,7 @@ s_repair (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, cons
     for (int guard = 0; rc == 0 && done < n && guard < US_SYNC_PAGES; guard++) {
         us_msg_t req = { .type = US_MSG_PULL };
         rc = us_dstore_checkpoint (store, &req.pull.since);
+        req.pull.limit = 2000;              /* figures a page, as a pull asks */
         req.pull.months = diff + done;
         req.pull.n_months = n - done < US_REPAIR_MONTHS ? n - done : US_REPAIR_MONTHS;
         us_msg_t *reply = NULL;
