@@ -16,7 +16,7 @@
 #     sync after that repairs nothing.
 #  4. A damaged month beside an edit being sent: the push goes first, only
 #     the damaged month is repaired, and all agree. (A month holding an
-#     edit still in the outbox at the check is left alone: test_sync.)
+#     edit still in the outbox at the check is left alone: test_digest.)
 #  5. The server bounds what a replica can make it hash: a digest of more
 #     than 240 months and a repair of more than 64 months get one Error
 #     each; a digest of the replica's own scope names only its months.
