@@ -235,15 +235,18 @@ s_cmd_template (int argc, char **argv)
 static int
 s_cmd_show (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false),
+                         US_OPT ("unit", true) };
     const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 3, argc, argv);
+    int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
     us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
+    if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
-    int rc = us_dstore_show (store, stdout, n_pos ? pos [0] : NULL, us_args_has (opts, 3, "json"));
+    int rc = us_dstore_show_unit (store, stdout, n_pos ? pos [0] : NULL,
+                                  us_args_value (opts, 4, "unit", NULL),
+                                  us_args_has (opts, 4, "json"));
     us_dstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }
@@ -328,6 +331,11 @@ s_cmd_sync (int argc, char **argv)
                   ", %zu submission%s refused", st.submit_refused,
                   st.submit_refused == 1 ? "" : "s");
     us_dstore_note_sync (store, rc ? us_error_msg () : summary);
+    char ended [800] = "";
+    if (rc == 0 && us_dstore_ended (store, ended, sizeof ended) != 0)
+        ended [0] = 0;
+    char unit [65];
+    snprintf (unit, sizeof unit, "%s", us_dstore_unit (store));
     us_dstore_destroy (&store);
     if (rc) {
         if (st.pushed)
@@ -335,6 +343,19 @@ s_cmd_sync (int argc, char **argv)
         return us_args_fail (rc);
     }
     printf ("sync ok: %s\n", summary);
+    if (st.recoded)
+        printf ("%zu unit%s of this office took the code%s the province gave when it absorbed "
+                "theirs; this office's unit is %s\n", st.recoded, st.recoded == 1 ? "" : "s",
+                st.recoded == 1 ? "" : "s", unit);
+    if (*st.moved_from)
+        printf ("the province moved this office from %s to %s; its figures of %s stay here\n",
+                st.moved_from, unit, st.moved_from);
+    if (*ended && strstr (ended, "successor"))
+        printf ("%s; figures of later months belong there (the province moves this office "
+                "with 'unionsync-server replicas move')\n", ended);
+    else
+    if (*ended)
+        printf ("%s; it takes no figures of later months\n", ended);
     if (st.rejected || st.lost || st.submit_refused) {
         fprintf (stderr, "unionsync: %zu edit%s rejected or lost a conflict, %zu submission%s "
                  "refused; see 'unionsync status'\n", st.rejected + st.lost,
@@ -504,9 +525,10 @@ static const us_cmd_t s_commands [] = {
       "Its unit and the units below it, every entered indicator with its Vietnamese name, "
       "and last year's figure beside each month.",
       "unionsync template 2022-Q2 --format xlsx --output bieu-mau.xlsx", s_cmd_template, 0 },
-    { "show", "[PERIOD] [--json]", "the office's figures, targets and achievement",
+    { "show", "[PERIOD] [--unit ID] [--json]", "the office's figures, targets and achievement",
       "PERIOD is a month (2022-05), quarter (2022-Q2), half (2022-H1), year or range; the "
-      "default is the current year. Entries not yet sent are marked *.",
+      "default is the current year. Entries not yet sent are marked *. --unit shows another "
+      "unit this store holds figures of, such as the one the office was moved from.",
       "unionsync show 2022-H1", s_cmd_show, 0 },
     { "sync", "[--timeout-ms N] [--retries N] [--quiet]",
       "send edits and receive the province's changes",
@@ -532,8 +554,9 @@ static const us_cmd_t s_commands [] = {
       "unionsync indicators --json", s_cmd_indicators, 0 },
     { "config", "[--server ENDPOINT] [--server-key PUBKEY]",
       "show or change the server this store syncs with",
-      "For a province that moved its server or made new keys; the edits, history and keys of "
-      "the store stay.",
+      "For a province that moved its server or made new keys, or that absorbed this office's "
+      "province; the edits, history and keys of the store stay, and the next sync pulls the "
+      "new server's changes from the start.",
       "unionsync config --server tcp://10.0.0.5:5555 --server-key KEY", s_cmd_config, 0 },
     { "ui", "[--port N] [--no-browser] [--sync-every SECONDS]",
       "the office desk in the browser; prints its address",

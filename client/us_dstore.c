@@ -364,6 +364,17 @@ typedef struct {
     int64_t unit_id, ind_id;
 } s_edit_t;
 
+/* Writes why an ended unit takes no later figures: its last month and
+   its successor (with its name when the office holds it). */
+static void
+s_ended_text (char *buf, size_t len, const char *code, const char *to, const char *next,
+              const char *name)
+{
+    snprintf (buf, len, "unit %s ended in %s%s%s%s%s%s", code, to,
+              *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
+              next, *name ? " (" : "", name, *name ? ")" : "");
+}
+
 /* Refuses an edit of a month outside the unit's validity, as last pulled;
    an ended unit's reason names its successor. */
 static int
@@ -387,10 +398,11 @@ s_check_valid (us_dstore_t *self, int64_t unit_id, int month)
         to = -1;
     us_error_clear ();
     const char *code = us_db_text (st, 0), *next = us_db_text (st, 3), *name = us_db_text (st, 4);
-    if (to >= 0 && month > to)
-        rc = us_error_set (US_EINVAL, "unit %s ended in %s%s%s%s%s%s", code, us_db_text (st, 2),
-                           *next ? (strchr (next, '=') ? "; its successors are " : "; its successor is ") : "",
-                           next, *name ? " (" : "", name, *name ? ")" : "");
+    char why [US_MAX_NAME * 3];
+    if (to >= 0 && month > to) {
+        s_ended_text (why, sizeof why, code, us_db_text (st, 2), next, name);
+        rc = us_error_set (US_EINVAL, "%s", why);
+    }
     else
     if (from >= 0 && month < from)
         rc = us_error_set (US_EINVAL, "unit %s starts only in %s", code, us_db_text (st, 1));
@@ -882,12 +894,97 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
     return rc;
 }
 
+/* Renames unit old to code in every table that names it (inside the
+   Welcome's transaction); *done is false when the store has no unit old
+   or already holds code. The figures keep their unit row. */
+static int
+s_recode (us_dstore_t *self, bool *done, const char *old, const char *code)
+{
+    static const char *sql [] = {
+        "UPDATE units SET code = ?2 WHERE code = ?1",
+        "UPDATE outbox SET unit = ?2 WHERE unit = ?1",
+        "UPDATE history SET unit = ?2 WHERE unit = ?1",
+        "UPDATE conflicts SET unit = ?2 WHERE unit = ?1",
+        "UPDATE meta SET value = ?2 WHERE key = 'unit' AND value = ?1" };
+    int64_t id, taken;
+    *done = false;
+    int rc = s_unit_id (self, &taken, code);
+    if (rc == 0)
+        return 0;
+    if (rc != US_ENOTFOUND || (rc = s_unit_id (self, &id, old)) != 0)
+        return rc == US_ENOTFOUND ? 0 : rc;
+    for (size_t k = 0; rc == 0 && k < sizeof sql / sizeof sql [0]; k++) {
+        sqlite3_stmt *st;
+        rc = us_stmts_get (&st, self->stmts, sql [k]);
+        if (rc)
+            break;
+        sqlite3_bind_text (st, 1, old, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, code, -1, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "re-coding a unit");
+        sqlite3_reset (st);
+    }
+    *done = rc == 0;
+    return rc;
+}
+
+/* Takes in the units the Welcome says were re-coded ("OLD NEW"), on the
+   office's first contact with this server only (nothing pulled from it
+   yet): later, a unit of code OLD in the store is the surviving
+   province's own, pulled from this server, and keeps its code. */
+static int
+s_recode_all (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
+{
+    int64_t checkpoint;
+    int rc = s_get (self, S_CHECKPOINT, &checkpoint);
+    if (rc || checkpoint != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < w->n_recoded; i++) {
+        char old [US_MAX_CODE + 1], code [US_MAX_CODE + 1];
+        const char *sp = strchr (w->recoded [i], ' ');
+        size_t len = sp ? (size_t) (sp - w->recoded [i]) : 0;
+        if (!sp || len > US_MAX_CODE || strlen (sp + 1) > US_MAX_CODE)
+            return us_error_set (US_EPROTO, "the server's Welcome holds a bad re-coded unit");
+        memcpy (old, w->recoded [i], len);
+        old [len] = 0;
+        snprintf (code, sizeof code, "%s", sp + 1);
+        if (!us_text_code_valid (old) || !us_text_code_valid (code))
+            return us_error_set (US_EPROTO, "the server's Welcome holds a bad re-coded unit");
+        bool done;
+        rc = s_recode (self, &done, old, code);
+        stats->recoded += done;
+    }
+    return rc;
+}
+
+/* Makes the unit the province enrolled this replica for the office's own
+   when it is another (the province moved the office: `replicas move`);
+   the new scope is pulled from the start, the figures of the old unit
+   stay. */
+static int
+s_adopt_unit (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
+{
+    char unit [sizeof self->unit];
+    int rc = us_db_meta_get (unit, sizeof unit, self->db, "unit");
+    if (rc || !w->unit || !*w->unit || strcmp (w->unit, unit) == 0)
+        return rc;
+    if (!us_text_code_valid (w->unit))
+        return us_error_set (US_EPROTO, "the server's Welcome names a bad unit");
+    rc = us_db_meta_set (self->db, "unit", w->unit);
+    if (rc == 0)
+        rc = s_put (self, S_CHECKPOINT, 0);
+    if (rc == 0)
+        snprintf (stats->moved_from, sizeof stats->moved_from, "%s", unit);
+    return rc;
+}
+
 /* Takes in the server's Welcome. */
 int
 us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w)
 {
     int64_t epoch, seq, last;
     int rc = us_db_begin (self->db);
+    if (rc == 0) rc = s_recode_all (self, stats, w);
+    if (rc == 0) rc = s_adopt_unit (self, stats, w);
     if (rc == 0) rc = s_get (self, S_EPOCH, &epoch);
     if (rc == 0) rc = s_get (self, S_LAST_SEQ, &seq);
     if (rc == 0) rc = s_get (self, S_HLC, &last);
@@ -920,7 +1017,9 @@ us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t
         rc = us_db_commit (self->db);
     if (rc)
         us_db_rollback (self->db);
-    return rc;
+    /* The office's unit may have a new code or be another unit now. */
+    int meta = s_load_meta (self);
+    return rc ? rc : meta;
 }
 
 /* Makes room for max deltas in a batch. */
@@ -1192,11 +1291,11 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO units (code, name, kind, valid_from, valid_to, successor, shares)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
         " valid_from = excluded.valid_from, valid_to = excluded.valid_to,"
-        " successor = excluded.successor");
+        " successor = excluded.successor, shares = excluded.shares");
     for (size_t i = 0; rc == 0 && i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
         sqlite3_bind_text (st, 1, u->code, -1, SQLITE_STATIC);
@@ -1205,6 +1304,7 @@ s_apply_units (us_dstore_t *self, const us_changes_t *c)
         sqlite3_bind_text (st, 4, u->valid_from, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->valid_to, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 6, u->successor ? u->successor : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 7, u->shares ? u->shares : "", -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "units");
         sqlite3_reset (st);
     }
@@ -1815,6 +1915,53 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return s_status_locks (self, out, json);
 }
 
+/* Writes why the office's unit takes no figures after its end. */
+int
+us_dstore_ended (us_dstore_t *self, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    buf [0] = 0;
+    int rc = us_stmts_get (&st, self->stmts,
+        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    char next [512] = "";
+    if (step == SQLITE_ROW) {
+        s_ended_text (buf, len, self->unit, us_db_text (st, 0), us_db_text (st, 1),
+                      us_db_text (st, 2));
+        snprintf (next, sizeof next, "%s", us_db_text (st, 1));
+    }
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return us_db_error (self->db, "units");
+    /* The successors of a split by name too, as far as the office holds them. */
+    if (!strchr (next, '='))
+        return 0;
+    char *save = NULL;
+    size_t used = strlen (buf);
+    int n = 0;
+    for (char *part = strtok_r (next, ",", &save); part && used + 1 < len;
+         part = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (part, '=');
+        if (eq)
+            *eq = 0;
+        int rc = us_stmts_get (&st, self->stmts, "SELECT name FROM units WHERE code = ?");
+        if (rc)
+            return rc;
+        sqlite3_bind_text (st, 1, part, -1, SQLITE_STATIC);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            used += (size_t) snprintf (buf + used, len - used, "%s%s: %s", n++ ? "; " : " (",
+                                       part, us_db_text (st, 0));
+        sqlite3_reset (st);
+    }
+    if (n && used + 1 < len)
+        snprintf (buf + used, len - used, ")");
+    return 0;
+}
+
 /* Tells an office whose unit has ended which unit succeeds it (as
    pulled): a line of text, or the keys "ended" and "successor". */
 static int
@@ -1904,6 +2051,14 @@ us_dstore_status (us_dstore_t *self, FILE *out, bool json)
 int
 us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
 {
+    return us_dstore_show_unit (self, out, period, NULL, json);
+}
+
+/* Prints the figures of unit's subtree for a period. */
+int
+us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                     bool json)
+{
     char year [16];
     if (!period) {
         time_t t = time (NULL);
@@ -1913,7 +2068,7 @@ us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json)
         period = year;
     }
     us_report_t *report;
-    int rc = us_dstore_report_build (&report, self->db, period, self->unit);
+    int rc = us_dstore_report_build (&report, self->db, period, unit ? unit : self->unit);
     if (rc)
         return rc;
     rc = json ? us_print_json (report, out) : us_print_text (report, out);
@@ -2011,6 +2166,15 @@ us_dstore_config (us_dstore_t *self, const char *server, const char *server_key)
         rc = us_db_meta_set (self->db, "server", server);
     if (rc == 0 && server_key)
         rc = us_db_meta_set (self->db, "server_key", z85);
+    /* Another server has a change stream of its own (a province that
+       absorbed this office's, or a new machine): the next sync pulls from
+       its start and takes the new store's incarnation as it finds it. */
+    bool other = (server && strcmp (server, self->server) != 0)
+              || (server_key && strcmp (z85, self->server_key) != 0);
+    if (rc == 0 && other)
+        rc = s_put (self, S_CHECKPOINT, 0);
+    if (rc == 0 && other)
+        rc = us_db_exec (self->db, "UPDATE state SET incarnation = ''");
     if (rc == 0)
         rc = us_db_commit (self->db);
     if (rc) {

@@ -36,6 +36,10 @@ typedef struct {
     bool verified;              /* the mirror's digest matched the province's */
     size_t repaired;            /* months re-pulled whole because they differed */
     int repaired_months [US_SYNC_SHOWN];    /* the first of them */
+    size_t recoded;             /* units this store renamed to the codes the
+                                   province that absorbed its own gave them */
+    char moved_from [65];       /* the unit this office was enrolled for
+                                   before the province moved it; "" */
 } us_sync_stats_t;
 
 /* Creates a store at path for unit, to sync with server (endpoint and
@@ -139,7 +143,11 @@ int us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w);
    (the caller frees it). */
 int us_dstore_heads (us_dstore_t *self, us_dstore_head_t **heads_p, size_t *n);
 
-/* Takes in the server's Welcome: adopts its clock and, when the server has
+/* Takes in the server's Welcome: first renames the units the province
+   re-coded when it absorbed this office's own (figures, outbox and
+   history follow, see stats->recoded) and, when the province moved this
+   replica to another unit, makes it the office's unit and pulls its
+   scope again from the start (stats->moved_from); then adopts its clock and, when the server has
    seen more of this replica than the store remembers (a restored backup),
    starts a new epoch and renumbers the outbox; when the province went back
    in time (see stats->went_back), puts the acknowledged edits it lost back
@@ -190,6 +198,11 @@ int us_dstore_note_sync (us_dstore_t *self, const char *outcome);
    always made durable. Returns 0 or an error. */
 int us_dstore_relaxed (us_dstore_t *self, bool on);
 
+/* Writes into buf (of len) why the office's unit takes no figures after
+   its end, as pulled: "unit X ended in 2025-06; its successor is Y (name)",
+   the reason an edit of a later month is refused; "" while it lasts. */
+int us_dstore_ended (us_dstore_t *self, char *buf, size_t len);
+
 /* Prints the sync state: pending, rejected, conflicts, clock. */
 int us_dstore_status (us_dstore_t *self, FILE *out, bool json);
 
@@ -205,6 +218,11 @@ int us_dstore_config (us_dstore_t *self, const char *server, const char *server_
 
 /* Prints the office's figures for a period (NULL: the current year). */
 int us_dstore_show (us_dstore_t *self, FILE *out, const char *period, bool json);
+
+/* The same for unit's subtree (NULL: the office's unit), as the office
+   holds it: a unit the office was moved from keeps its figures here. */
+int us_dstore_show_unit (us_dstore_t *self, FILE *out, const char *period, const char *unit,
+                         bool json);
 
 /*  ----------------------------------------------------------------------
     What the office desk (us_ui) reads and keeps. Strings handed to a

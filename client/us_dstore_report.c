@@ -182,18 +182,19 @@ s_ppm (const char *text)
 }
 
 /* Adds the merge or split events of one ended unit, as pulled with it
-   ("CODE" or "CODE=0.6,CODE=0.4"); successors the office does not hold
-   are left out. */
+   ("CODE" or "CODE=0.6,CODE=0.4"; indicator "" for every indicator, else
+   the split's shares of that indicator alone); successors the office
+   does not hold are left out. */
 static int
 s_successors (us_succession_t **events, size_t *n, size_t *cap, const us_report_data_t *data,
-              const us_report_unit_row_t *u, const char *successor)
+              const us_report_unit_row_t *u, const char *successor, const char *indicator)
 {
     int month;
     if (us_month_parse (&month, u->valid_to) != 0) {
         us_error_clear ();
         return 0;
     }
-    char list [512];
+    char list [1100];
     snprintf (list, sizeof list, "%s", successor);
     char *save = NULL;
     for (char *part = strtok_r (list, ",", &save); part; part = strtok_r (NULL, ",", &save)) {
@@ -211,8 +212,31 @@ s_successors (us_succession_t **events, size_t *n, size_t *cap, const us_report_
         e->ppm = ppm;
         snprintf (e->unit, sizeof e->unit, "%s", u->code);
         snprintf (e->other, sizeof e->other, "%s", part);
+        snprintf (e->indicator, sizeof e->indicator, "%s", eq ? indicator : "");
     }
     return 0;
+}
+
+/* Adds the split events of one ended unit's own shares per indicator, as
+   pulled with it ("IND:A=0.7,B=0.3;IND2:..."); a part without an
+   indicator or shares is passed over. */
+static int
+s_own_shares (us_succession_t **events, size_t *n, size_t *cap, const us_report_data_t *data,
+              const us_report_unit_row_t *u, const char *shares)
+{
+    char list [1100];
+    snprintf (list, sizeof list, "%s", shares);
+    char *save = NULL;
+    int rc = 0;
+    for (char *part = strtok_r (list, ";", &save); rc == 0 && part;
+         part = strtok_r (NULL, ";", &save)) {
+        char *colon = strchr (part, ':');
+        if (!colon || colon == part || !strchr (colon, '='))
+            continue;
+        *colon = 0;
+        rc = s_successors (events, n, cap, data, u, colon + 1, part);
+    }
+    return rc;
 }
 
 /* Maps the figures of ended units onto their successors as the tree
@@ -221,7 +245,7 @@ static int
 s_map (sqlite3 *db, us_report_data_t *data, int month)
 {
     sqlite3_stmt *st;
-    if (us_db_prepare (&st, db, "SELECT code, successor FROM units"
+    if (us_db_prepare (&st, db, "SELECT code, successor, shares FROM units"
                        " WHERE successor <> '' AND valid_to <> '' ORDER BY id") != 0)
         return US_EIO;
     us_succession_t *events = NULL;
@@ -230,7 +254,9 @@ s_map (sqlite3 *db, us_report_data_t *data, int month)
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         int u = s_unit_index (data, us_db_text (st, 0));
         if (u >= 0)
-            rc = s_successors (&events, &n, &cap, data, &data->units [u], us_db_text (st, 1));
+            rc = s_successors (&events, &n, &cap, data, &data->units [u], us_db_text (st, 1), "");
+        if (u >= 0 && rc == 0)
+            rc = s_own_shares (&events, &n, &cap, data, &data->units [u], us_db_text (st, 2));
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_db_error (db, "units");

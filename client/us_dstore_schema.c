@@ -127,6 +127,12 @@ static const char s_v6 [] =
     "  records INTEGER PRIMARY KEY, hash BLOB NOT NULL, signature BLOB NOT NULL,"
     "  key BLOB NOT NULL, seen_ms INTEGER NOT NULL);";
 
+/* 7: a split unit's own shares per indicator, as pulled with the unit
+   ("IND:A=0.7,B=0.3;..."), so that the office maps those figures as the
+   province does. */
+static const char s_v7 [] =
+    "ALTER TABLE units ADD COLUMN shares TEXT NOT NULL DEFAULT '';";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
@@ -134,6 +140,7 @@ static const s_migration_t s_migrations [] = {
     { 4, "acknowledged edits can be sent again", s_v4 },
     { 5, "nil submissions", s_v5 },
     { 6, "the audit heads seen", s_v6 },
+    { 7, "the shares of a split per indicator", s_v7 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -308,6 +308,7 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
         ud [i].valid_from = s_str (u->valid_from);
         ud [i].valid_to = s_str (u->valid_to);
         ud [i].successor = s_str (u->successor);
+        ud [i].shares = s_str (u->shares);
         uds [i] = &ud [i];
     }
     for (size_t i = 0; i < c->n_indicators; i++) {
@@ -585,6 +586,10 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
                 proof [i] = s_bin (msg->welcome.audit_proof [i]);
             welcome.n_audit_proof = msg->welcome.n_audit_proof;
             welcome.audit_proof = proof;
+            if (msg->welcome.n_recoded > US_MAX_RECODED)
+                return us_error_set (US_EINVAL, "more than %d re-coded units", US_MAX_RECODED);
+            welcome.n_recoded = msg->welcome.n_recoded;
+            welcome.recoded = (char **) msg->welcome.recoded;
             welcome.digest_months = msg->welcome.digest_months;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
@@ -790,7 +795,8 @@ static const s_rule_t s_changes_rules [] = {
 static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
 static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
 static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
-static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs", NULL } };
+static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs", NULL },
+                                             { 14, US_MAX_RECODED, "re-coded units", NULL } };
 static const s_shape_t s_welcome_shape = S_SHAPE ("welcome", s_welcome_rules);
 static const s_rule_t s_pull_rules [] = { { 5, US_REPAIR_MONTHS, "months", &s_packed } };
 static const s_shape_t s_pull_shape = S_SHAPE ("pull", s_pull_rules);
@@ -1093,10 +1099,10 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
         if (!s_str_ok (x->code, US_MAX_CODE) || !s_str_ok (x->name, US_MAX_NAME)
         ||  !s_str_ok (x->parent, US_MAX_CODE) || !s_str_ok (x->kind, US_MAX_CODE)
         ||  !s_str_ok (x->valid_from, US_MAX_CODE) || !s_str_ok (x->valid_to, US_MAX_CODE)
-        ||  !s_str_ok (x->successor, US_MAX_NAME))
+        ||  !s_str_ok (x->successor, US_MAX_NAME) || !s_str_ok (x->shares, US_MAX_SHARES_TEXT))
             return us_error_set (US_EPROTO, "unit definition %zu out of bounds", i);
         c->units [i] = (us_unit_def_t) { x->code, x->name, x->parent, x->kind,
-                                         x->valid_from, x->valid_to, x->successor };
+                                         x->valid_from, x->valid_to, x->successor, x->shares };
     }
     c->n_units = pb->n_unit_defs;
     for (size_t i = 0; i < pb->n_indicator_defs; i++) {
@@ -1244,11 +1250,18 @@ s_welcome_take (us_msg_t *msg, s_owned_t *o, Unionsync__Welcome *w)
     o->arrays [0] = proof;
     for (size_t i = 0; i < w->n_audit_proof; i++)
         proof [i] = (us_bytes_t) { w->audit_proof [i].data, w->audit_proof [i].len };
+    if (w->n_recoded > US_MAX_RECODED)
+        return us_error_set (US_EPROTO, "welcome carries more than %d re-coded units",
+                             US_MAX_RECODED);
+    for (size_t i = 0; i < w->n_recoded; i++)
+        if (!s_str_ok (w->recoded [i], 2 * US_MAX_CODE + 1))
+            return us_error_set (US_EPROTO, "welcome re-coded unit %zu too long", i);
     msg->welcome = (us_welcome_t) { w->server_time, w->epoch, w->high_water, w->unit, w->head,
         w->wire, w->min_wire, w->incarnation, w->audit_records,
         { w->audit_hash.data, w->audit_hash.len },
         { w->audit_signature.data, w->audit_signature.len },
-        { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof, w->digest_months };
+        { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof,
+        (const char *const *) w->recoded, w->n_recoded, w->digest_months };
     return 0;
 }
 

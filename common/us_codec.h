@@ -92,9 +92,15 @@ typedef struct {
     us_bytes_t audit_key;       /* 32 bytes, or absent */
     const us_bytes_t *audit_proof;  /* one per Hello.audit_counts */
     size_t n_audit_proof;
+    const char *const *recoded; /* "OLD NEW": units of this replica's old
+                                   province given new codes here */
+    size_t n_recoded;           /* at most US_MAX_RECODED */
     uint32_t digest_months;     /* anti-entropy: most months a digest covers;
                                    0 from servers without it */
 } us_welcome_t;
+
+#define US_MAX_RECODED 1024
+#define US_MAX_SHARES_TEXT 1024 /* a unit's per-indicator shares on the wire */
 
 typedef struct {
     uint64_t seq;
@@ -149,6 +155,7 @@ typedef struct {
 typedef struct {
     const char *code, *name, *parent, *kind, *valid_from, *valid_to;
     const char *successor;      /* of an ended unit; "" for none */
+    const char *shares;         /* of a split unit: "IND:A=0.7,B=0.3;..."; "" or NULL */
 } us_unit_def_t;
 
 typedef struct {

@@ -113,7 +113,7 @@ $S units reorganise "$root/data/reorg-2025.csv" --db province.db
 $S units events --db province.db
 
 say "The district offices pull the change; a late June figure is accepted, an August one refused"
-$C sync --db QT.DONGHA.db --quiet >/dev/null
+$C sync --db QT.DONGHA.db --quiet
 $C set QT.DONGHA 2025-06 cdcs.new 2 --note "two unions founded in June, reported late" --db QT.DONGHA.db
 $C sync --db QT.DONGHA.db --quiet >/dev/null
 $C set QT.DONGHA 2025-08 cdcs.new 1 --db QT.DONGHA.db || true

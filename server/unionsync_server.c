@@ -953,9 +953,11 @@ static const us_cmd_t s_commands [] = {
       "and are added to NEW's in reports; their units move under NEW.",
       "unionsync-server units merge QT.VINHLINH QT.GIOLINH --into QT.X.VINHLINH --on 2025-07-01",
       us_reorg_merge, 0 },
-    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--indicator IND]",
+    { "units split", "OLD --into NEW=SHARE,NEW=SHARE... --on DATE [--share IND:NEW=SHARE,...]... [--indicator IND]",
       "split a unit among its successors by exact shares summing to 1",
-      "With --indicator the shares apply to that indicator only (after the general split).",
+      "Each --share (repeatable) gives one indicator shares of its own over the same "
+      "successors, recorded with the split. With --indicator the --into shares apply to that "
+      "indicator only, over a split recorded before.",
       "unionsync-server units split QT.DONGHA --into QT.P.DONGHA=0.6,QT.P.NAMDONGHA=0.4 --on 2025-07-01",
       us_reorg_split, 0 },
     { "units move", "UNIT --parent P --on DATE", "move a unit under another from a date on", NULL,
@@ -967,7 +969,9 @@ static const us_cmd_t s_commands [] = {
     { "units end", "UNIT --on DATE", "end a unit with no successor", NULL,
       "unionsync-server units end QT.CAMLO --on 2025-07-01", us_reorg_end, 0 },
     { "units reorganise", "FILE.csv [--dry-run]", "a whole reorganisation, all or nothing",
-      "Rows are action,unit,target,date[,indicator]; split shares are written A=0.6;B=0.4. "
+      "Rows are action,unit,target,date[,indicator[,shares]]; split shares are written "
+      "A=0.6;B=0.4, and a split's shares per indicator in the sixth column as "
+      "IND:A=0.7;B=0.3, several separated by spaces. "
       "--dry-run prints the tree before and after and records nothing.",
       "unionsync-server units reorganise data/reorg-2025.csv --dry-run", us_reorg_reorganise, 0 },
     { "units events", "", "the restructuring recorded so far", NULL,

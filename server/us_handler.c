@@ -8,6 +8,7 @@
 #include "us_keys.h"
 #include "us_log.h"
 #include "us_merge.h"
+#include "us_pstore_absorb.h"
 #include "us_pstore_backup.h"
 #include "us_period.h"
 #include "us_rules.h"
@@ -27,6 +28,9 @@ struct _us_handler_t {
     us_audit_head_t head;   /* the last head signed, reused while it holds */
     uint8_t proof_hash [US_MAX_HEADS][US_HASH_LEN];
     us_bytes_t proof [US_MAX_HEADS];    /* the Welcome being built points here */
+    char recoded_text [US_MAX_RECODED][2 * US_MAX_CODE + 2];
+    const char *recoded [US_MAX_RECODED];   /* and here: "OLD NEW" */
+    size_t n_recoded;
     /* The last top digests computed, per scope and range: a sync that
        finds the store as it was (the same change-stream head, and no
        other connection has written since) costs no hashing. */
@@ -222,6 +226,19 @@ s_anchor (us_handler_t *self, us_welcome_t *w, const us_hello_t *hello)
     return 0;
 }
 
+/* Keeps one re-coded unit for the Welcome being built. */
+static int
+s_recoded_add (void *arg, const char *old_code, const char *code)
+{
+    us_handler_t *self = arg;
+    if (self->n_recoded == US_MAX_RECODED)
+        return us_error_set (US_EINVAL, "more than %d re-coded units", US_MAX_RECODED);
+    char *text = self->recoded_text [self->n_recoded];
+    snprintf (text, sizeof self->recoded_text [0], "%.64s %.64s", old_code, code);
+    self->recoded [self->n_recoded++] = text;
+    return 0;
+}
+
 /* Answers Hello with Welcome. */
 static int
 s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_hello_t *hello)
@@ -250,7 +267,13 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.min_wire = self->min_wire;
     reply->welcome.incarnation = self->incarnation;
     reply->welcome.digest_months = US_DIGEST_MONTHS;
-    return s_anchor (self, &reply->welcome, hello);
+    /* An office of an absorbed province learns the codes its units were
+       given here before it pushes or pulls anything. */
+    self->n_recoded = 0;
+    rc = us_pstore_recoded_each (self->store, rep->unit_id, s_recoded_add, self);
+    reply->welcome.recoded = self->recoded;
+    reply->welcome.n_recoded = self->n_recoded;
+    return rc ? rc : s_anchor (self, &reply->welcome, hello);
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as
@@ -340,7 +363,7 @@ s_add_change (void *arg, const us_change_t *ch)
         case US_CHANGE_UNIT:
             ADD (units, n_units, ((us_unit_def_t) { K (ch->u.unit.code), K (ch->u.unit.name),
                  K (ch->u.unit.parent), K (ch->u.unit.kind), K (ch->u.unit.valid_from),
-                 K (ch->u.unit.valid_to), K (ch->u.unit.successor) }));
+                 K (ch->u.unit.valid_to), K (ch->u.unit.successor), K (ch->u.unit.shares) }));
             break;
         case US_CHANGE_INDICATOR:
             ADD (indicators, n_indicators, ((us_indicator_def_t) { K (ch->u.indicator.code),

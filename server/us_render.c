@@ -10,17 +10,19 @@
 #include <string.h>
 
 /* Prints the JSON report with the per-schedule completeness beside its
-   own: the printer's object, closed after a "schedules" key. */
+   own: the printer's object (with the key "mapping" when figures of
+   reorganised units were mapped), closed after a "schedules" key. */
 static int
 s_report_json (us_pstore_t *store, FILE *out, const us_report_t *report, const char *period,
-               const char *unit)
+               const char *unit, const us_mapping_t *mapping)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream (&text, &len);
     if (!mem)
         return us_error_set (US_ENOMEM, "out of memory");
-    int rc = us_print (report, mem, US_FORMAT_JSON, NULL);
+    us_print_opts_t opts = { NULL, NULL, mapping };
+    int rc = us_print (report, mem, US_FORMAT_JSON, &opts);
     fclose (mem);
     while (rc == 0 && len > 0 && (text [len - 1] == '\n' || text [len - 1] == '}'))
         if (text [--len] == '}')
@@ -68,7 +70,7 @@ us_render_report (us_pstore_t *store, FILE *out, const char *period, const char 
             rc = us_trend_build (&trend, &data, report);
         us_print_opts_t opts = { previous, trend, &mapping };
         if (rc == 0 && format == US_FORMAT_JSON && !compare)
-            rc = s_report_json (store, out, report, p.text, unit);
+            rc = s_report_json (store, out, report, p.text, unit, &mapping);
         else
         if (rc == 0)
             rc = us_print (report, out, format, &opts);

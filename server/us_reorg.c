@@ -59,6 +59,39 @@ s_apply (us_pstore_t *store, const char *action, const char *unit, const char *a
                          action);
 }
 
+/* Records the shares of one indicator of a split: spec is
+   "INDICATOR:A=0.7,B=0.3" over the split's successors. */
+static int
+s_share (us_pstore_t *store, const char *unit, const char *spec, const char *date)
+{
+    char buf [1024];
+    const char *colon = strchr (spec, ':');
+    if (!colon || colon == spec || (size_t) (colon - spec) > US_MAX_CODE
+    ||  strlen (spec) >= sizeof buf)
+        return us_error_set (US_EINVAL, "bad shares '%.80s': expected INDICATOR:UNIT=SHARE,"
+                             "UNIT=SHARE", spec);
+    memcpy (buf, spec, (size_t) (colon - spec));
+    buf [colon - spec] = 0;
+    return s_apply (store, "split", unit, colon + 1, date, buf);
+}
+
+/* Records the shares per indicator of a split file line: specs are
+   "IND:A=0.7;B=0.3" separated by spaces. */
+static int
+s_file_shares (us_pstore_t *store, const char *unit, char *specs, const char *date)
+{
+    int rc = 0;
+    char *save = NULL;
+    for (char *spec = strtok_r (specs, " ", &save); rc == 0 && spec;
+         spec = strtok_r (NULL, " ", &save)) {
+        for (char *p = spec; *p; p++)
+            if (*p == ';')
+                *p = ',';
+        rc = s_share (store, unit, spec, date);
+    }
+    return rc;
+}
+
 /* Runs the actions of a reorganisation file, line by line. */
 static int
 s_file (us_pstore_t *store, const char *path, int *count, int *first, int *last)
@@ -74,9 +107,9 @@ s_file (us_pstore_t *store, const char *path, int *count, int *first, int *last)
         int line = us_csv_line (csv);
         if (line == 1 && strcmp (f [0], "action") == 0)
             continue;
-        if (n < 4 || n > 5) {
+        if (n < 4 || n > 6 || (n == 6 && *f [5] && strcmp (f [0], "split") != 0)) {
             rc = us_error_set (US_EINVAL, "%s line %d: expected action,unit,target,date"
-                               "[,indicator]", path, line);
+                               "[,indicator[,shares]] (shares only on a split)", path, line);
             break;
         }
         /* Shares are written A=0.6;B=0.4 so that the line needs no quotes. */
@@ -89,6 +122,8 @@ s_file (us_pstore_t *store, const char *path, int *count, int *first, int *last)
             *last = *count == 0 || month > *last ? month : *last;
         }
         rc = s_apply (store, f [0], f [1], f [2], f [3], n > 4 ? f [4] : "");
+        if (rc == 0 && n > 5 && *f [5])
+            rc = s_file_shares (store, f [1], f [5], f [3]);
         if (rc)
             rc = us_error_set (rc, "%s line %d: %s", path, line, us_error_msg ());
         else
@@ -121,10 +156,37 @@ s_event_print (void *arg, const us_pstore_event_row_t *ev)
     return 0;
 }
 
+#define S_MAX_SHARE_OPTS 32
+
+/* Every --share given to a split, in order (the option may repeat). */
+typedef struct {
+    const char *spec [S_MAX_SHARE_OPTS];
+    int n;
+} s_share_opts_t;
+
+/* Collects the values of every --share in argv; false when too many. */
+static bool
+s_share_collect (s_share_opts_t *shares, int argc, char **argv)
+{
+    shares->n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv [i], "--") == 0)
+            break;
+        const char *value = strncmp (argv [i], "--share=", 8) == 0 ? argv [i] + 8
+                          : strcmp (argv [i], "--share") == 0 && i + 1 < argc ? argv [++i]
+                          : NULL;
+        if (value && shares->n == S_MAX_SHARE_OPTS)
+            return false;
+        if (value)
+            shares->spec [shares->n++] = value;
+    }
+    return true;
+}
+
 /* Runs the command inside a transaction and commits, or rolls back. */
 static int
 s_run (us_pstore_t *store, const char *sub, const char **pos, int n_pos, us_opt_t *opts,
-       int n_opts)
+       int n_opts, const s_share_opts_t *shares)
 {
     const char *date = us_args_value (opts, n_opts, "on", NULL);
     bool dry = us_args_has (opts, n_opts, "dry-run");
@@ -156,6 +218,8 @@ s_run (us_pstore_t *store, const char *sub, const char **pos, int n_pos, us_opt_
                         : us_args_value (opts, n_opts, "name", "");
         rc = s_apply (store, sub, pos [0], arg, date,
                       us_args_value (opts, n_opts, "indicator", ""));
+        for (int k = 0; rc == 0 && k < shares->n; k++)
+            rc = s_share (store, pos [0], shares->spec [k], date);
         count = 1;
     }
     if (rc || dry) {
@@ -192,8 +256,9 @@ us_reorg_command (const char *sub, int argc, char **argv)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("on", true),
                          US_OPT ("into", true), US_OPT ("parent", true), US_OPT ("name", true),
-                         US_OPT ("indicator", true), US_OPT ("dry-run", false) };
-    const int n = 8;
+                         US_OPT ("indicator", true), US_OPT ("dry-run", false),
+                         US_OPT ("share", true) };
+    const int n = 9;
     const char *pos [S_MAX_POS];
     bool many = strcmp (sub, "merge") == 0;
     bool none = strcmp (sub, "events") == 0;
@@ -201,6 +266,13 @@ us_reorg_command (const char *sub, int argc, char **argv)
                                      opts, n, argc, argv);
     if (ex >= 0)
         return ex;
+    s_share_opts_t shares;
+    if (!s_share_collect (&shares, argc, argv))
+        return us_args_usage_error ("at most 32 --share options");
+    if (shares.n && strcmp (sub, "split") != 0)
+        return us_args_usage_error ("--share belongs to units split");
+    if (shares.n && us_args_has (opts, n, "indicator"))
+        return us_args_usage_error ("units split takes --share or --indicator, not both");
     const char *missing = s_missing (sub, opts, n);
     if (missing) {
         char msg [80];
@@ -212,7 +284,7 @@ us_reorg_command (const char *sub, int argc, char **argv)
     if (rc)
         return us_args_fail (rc);
     rc = none ? us_pstore_events_each (store, s_event_print, NULL)
-       : s_run (store, sub, pos, n_pos, opts, n);
+       : s_run (store, sub, pos, n_pos, opts, n, &shares);
     us_pstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
 }

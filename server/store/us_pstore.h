@@ -31,7 +31,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 7
+#define US_PSTORE_VERSION 8
 
 #define US_HASH_LEN 32
 
@@ -478,6 +478,8 @@ typedef struct {
         struct {
             const char *code, *name, *parent, *kind, *valid_from, *valid_to;
             const char *successor;      /* of an ended unit; "" for none */
+            const char *shares;         /* a split's own shares per indicator:
+                                           "IND:A=0.7,B=0.3;..."; "" for none */
         } unit;
         struct {
             const char *code, *name, *kind, *numerator, *denominator, *policy, *rule;

@@ -53,7 +53,7 @@ static int
 s_units (us_pstore_t *self, const char *province, int64_t under, FILE *out, int *count)
 {
     int rc = s_exec (self, "CREATE TEMP TABLE umap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL,"
-                     " old_parent INTEGER)", "units");
+                     " old_parent INTEGER, old_code TEXT NOT NULL DEFAULT '')", "units");
     sqlite3_stmt *st, *ins;
     if (rc == 0)
         rc = us_db_prepare (&st, self->db, "SELECT id, code, name, COALESCE (parent_id, 0), kind,"
@@ -89,10 +89,13 @@ s_units (us_pstore_t *self, const char *province, int64_t under, FILE *out, int 
             rc = us_error_set (US_EIO, "absorbing unit %.64s: %s", old, sqlite3_errmsg (self->db));
             break;
         }
-        char sql [200];
-        snprintf (sql, sizeof sql, "INSERT INTO temp.umap VALUES (%lld, %lld, %lld)",
+        /* The old code is kept only for a unit that was re-coded (a code
+           holds letters, digits, '.', '_' and '-': no quoting needed). */
+        char sql [300];
+        snprintf (sql, sizeof sql, "INSERT INTO temp.umap VALUES (%lld, %lld, %lld, '%s')",
                   (long long) sqlite3_column_int64 (st, 0), (long long) sqlite3_column_int64 (ins, 0),
-                  top ? -(long long) under : (long long) sqlite3_column_int64 (st, 3));
+                  top ? -(long long) under : (long long) sqlite3_column_int64 (st, 3),
+                  strcmp (code, old) != 0 && us_text_code_valid (old) ? old : "");
         sqlite3_reset (ins);
         rc = s_exec (self, sql, "units");
         (*count)++;
@@ -263,7 +266,11 @@ s_segment (us_pstore_t *self, const char *code, const char *name, int64_t *recor
         sqlite3_finalize (st);
     }
     *records = rc ? 0 : s_int (self, "SELECT COUNT(*) FROM o.received", NULL);
-    return rc;
+    char sql [160];
+    snprintf (sql, sizeof sql, "INSERT INTO main.unit_recodes (absorbed_id, old_code, unit_id)"
+              " SELECT %lld, old_code, new FROM temp.umap WHERE old_code <> ''",
+              (long long) segment);
+    return rc ? rc : s_exec (self, sql, "the re-coded units");
 }
 
 /* Brings the store at path in under unit under. */
@@ -370,5 +377,48 @@ us_pstore_segment_each (us_pstore_t *self,
     }
     sqlite3_finalize (rows);
     sqlite3_finalize (segs);
+    return rc;
+}
+
+/* Visits the re-coded units of each province absorbed above unit_id. */
+int
+us_pstore_recoded_each (us_pstore_t *self, int64_t unit_id,
+                        int (*fn) (void *arg, const char *old_code, const char *code),
+                        void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT id, unit_id FROM absorbed ORDER BY id",
+                             "reading the absorbed provinces");
+    if (rc)
+        return rc;
+    int64_t found [64];
+    size_t n = 0;
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW && n < 64) {
+        bool in = false;
+        int64_t top = sqlite3_column_int64 (st, 1);
+        int64_t id = sqlite3_column_int64 (st, 0);
+        /* The walk uses a cached statement of its own. */
+        if ((rc = us_pstore_in_scope (self, &in, unit_id, top)) != 0)
+            break;
+        if (in)
+            found [n++] = id;
+    }
+    if (rc == 0 && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = us_pstore_fail (self, "reading the absorbed provinces");
+    sqlite3_reset (st);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        rc = us_pstore_prep (self, &st, "SELECT r.old_code, u.code FROM unit_recodes r"
+                             " JOIN units u ON u.id = r.unit_id WHERE r.absorbed_id = ?"
+                             " ORDER BY r.old_code", "reading the re-coded units");
+        if (rc)
+            break;
+        sqlite3_bind_int64 (st, 1, found [k]);
+        while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+            rc = fn (arg, us_db_text (st, 0), us_db_text (st, 1));
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = us_pstore_fail (self, "reading the re-coded units");
+        sqlite3_reset (st);
+    }
     return rc;
 }

@@ -9,6 +9,9 @@
     under the given unit. Its audit chain is copied row by row, hashes
     included, into a segment of its own under a record naming the province
     (table absorbed); us_pstore_segment_each() walks it for verification.
+    Each re-coded unit is kept by its old code (table unit_recodes), so
+    that the absorbed province's offices learn their new codes when they
+    first sync here (us_pstore_recoded_each()).
 
     The caller verifies the other store's own chain first (us_absorb.c);
     here a province already absorbed, or this store's own, is refused, and
@@ -27,6 +30,14 @@
    *units and *records. */
 int us_pstore_absorb (us_pstore_t *self, const char *path, const char *under, FILE *out,
                       int *units, int64_t *records);
+
+/* Visits, for each province absorbed into this store whose units include
+   unit_id (its replica's unit), every unit that was re-coded when it came
+   in: its old code and its code here (strings live until fn returns; a
+   non-zero return stops the walk). Returns 0 or a store error. */
+int us_pstore_recoded_each (us_pstore_t *self, int64_t unit_id,
+                            int (*fn) (void *arg, const char *old_code, const char *code),
+                            void *arg);
 
 /* One absorbed province's segment. */
 typedef struct {

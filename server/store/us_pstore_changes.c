@@ -8,9 +8,15 @@
 #include <string.h>
 
 /* The query of each kind of change, in the order a page visits them. */
+/* A split unit's shares of the indicators that have their own, as the
+   offices map with them: "IND:A=0.7,B=0.3;IND2:...", from its events. */
 static const char *s_units =
     "SELECT u.id, u.code, u.name, COALESCE (p.code, ''), u.kind, u.valid_from, u.valid_to,"
-    " u.successor FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
+    " u.successor, COALESCE ((SELECT group_concat (x, ';') FROM (SELECT e.indicator || ':'"
+    "   || group_concat (o.code || '=' || e.share, ',') AS x FROM unit_events e"
+    "   JOIN units o ON o.id = e.other_id WHERE e.unit_id = u.id AND e.kind = 'split'"
+    "   AND e.indicator <> '' GROUP BY e.indicator ORDER BY e.indicator)), '')"
+    " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
     " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_indicators =
     "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
@@ -90,7 +96,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
         case US_CHANGE_UNIT:
             c->u.unit.code = T (1); c->u.unit.name = T (2); c->u.unit.parent = T (3);
             c->u.unit.kind = T (4); c->u.unit.valid_from = T (5); c->u.unit.valid_to = T (6);
-            c->u.unit.successor = T (7);
+            c->u.unit.successor = T (7); c->u.unit.shares = T (8);
             break;
         case US_CHANGE_INDICATOR:
             c->u.indicator.code = T (1); c->u.indicator.name = T (2);
@@ -131,6 +137,7 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
    for their names), and its root's code. */
 typedef struct {
     const bool *in, *own;
+    const bool *named;          /* successors of its units: their names only */
     int64_t len;
     char root [US_MAX_CODE + 1];
 } s_scope_t;
@@ -165,7 +172,8 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         /* Indicators are the whole province's; the rest is filtered by unit. */
         int64_t unit = sqlite3_column_int64 (st, 0);
-        if (kind != US_CHANGE_INDICATOR && !(unit > 0 && unit < len && in [unit]))
+        bool named = kind == US_CHANGE_UNIT && unit > 0 && unit < len && scope->named [unit];
+        if (kind != US_CHANGE_INDICATOR && !named && !(unit > 0 && unit < len && in [unit]))
             continue;
         /* Of the units above it, a replica reads names only: figures,
            targets and conflicts come from its own subtree. */
@@ -204,6 +212,31 @@ s_root_code (us_pstore_t *self, char *buf, size_t size, int64_t id)
     return rc;
 }
 
+/* Marks in named the units that succeed a unit of the replica's subtree
+   (own) by a merge or a split, and their successors in turn: an office
+   whose unit ended reads the name of the unit that took it over. Events
+   are visited in the order they were recorded. */
+static int
+s_successors_named (us_pstore_t *self, bool *named, const bool *own, int64_t len)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT unit_id, other_id FROM unit_events"
+                             " WHERE kind IN ('merge', 'split') AND other_id IS NOT NULL"
+                             " ORDER BY id", "reading the change stream's successors");
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        int64_t u = sqlite3_column_int64 (st, 0), o = sqlite3_column_int64 (st, 1);
+        if (u > 0 && u < len && o > 0 && o < len && (own [u] || named [u]))
+            named [o] = true;
+    }
+    if (step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream's successors");
+    sqlite3_reset (st);
+    return rc;
+}
+
 /* Visits a page of the change stream as readable by a replica of root. */
 int
 us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
@@ -217,17 +250,21 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
         return rc;
     bool *in = calloc ((size_t) len + 1, sizeof *in);
     bool *own = calloc ((size_t) len + 1, sizeof *own);
-    if (!in || !own) {
+    bool *named = calloc ((size_t) len + 1, sizeof *named);
+    if (!in || !own || !named) {
         free (in);
         free (own);
+        free (named);
         free (parent);
         return us_error_set (US_ENOMEM, "out of memory reading the change stream");
     }
     /* The replica's subtree, and the units above it for their names. */
     us_tree_scope (in, parent, len, root, true);
     us_tree_scope (own, parent, len, root, false);
-    s_scope_t scope = { in, own, len, "" };
-    rc = s_root_code (self, scope.root, sizeof scope.root, root);
+    s_scope_t scope = { in, own, named, len, "" };
+    rc = s_successors_named (self, named, own, len);
+    if (rc == 0)
+        rc = s_root_code (self, scope.root, sizeof scope.root, root);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
                                     &s_conflicts, &s_submissions };
     for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
@@ -235,6 +272,7 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
                       &scope, fn, arg);
     free (in);
     free (own);
+    free (named);
     free (parent);
     return rc;
 }

@@ -187,6 +187,10 @@ s_event_add (us_pstore_t *self, const char *kind, int month, int64_t unit_id, in
     sqlite3_bind_text (st, 9, after, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 10, (int64_t) time (NULL) * 1000);
     rc = us_pstore_done (self, st, "recording a unit event");
+    /* The offices of the old unit read the successor's name from now on
+       (us_pstore_changes.c): it goes out again. */
+    if (rc == 0 && other_id && (strcmp (kind, "merge") == 0 || strcmp (kind, "split") == 0))
+        rc = us_pstore_touch (self, US_CHANGE_UNIT, other_id);
     /* The event moves figures in reports (they are mapped through it), so
        it is a record of the audit chain too. */
     char unit [US_MAX_CODE + 1] = "", other [US_MAX_CODE + 1] = "", what [US_MAX_REASON];
@@ -358,13 +362,29 @@ s_shares_text (char *buf, size_t len, const us_pstore_share_t *shares, size_t n)
                                    shares [k].unit, shares [k].text);
 }
 
-/* Checks a split for one indicator against the split recorded before. */
+/* Checks a split for one indicator against the split recorded before:
+   the same successors, and no shares of that indicator yet. */
 static int
 s_split_again (us_pstore_t *self, const s_unit_t *o, const us_pstore_share_t *shares, size_t n,
                const char *indicator, int month)
 {
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st,
+        "SELECT count (*) FROM unit_events WHERE kind = 'split' AND unit_id = ?"
+        " AND indicator = ?", "reading unit events");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, o->id);
+    sqlite3_bind_text (st, 2, indicator, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    int64_t had = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : -1;
+    sqlite3_reset (st);
+    if (had < 0)
+        return us_pstore_fail (self, "reading unit events");
+    if (had > 0)
+        return us_error_set (US_EINVAL, "unit %s already has shares of its own for %.64s",
+                             o->code, indicator);
+    rc = us_pstore_prep (self, &st,
         "SELECT count (*) FROM unit_events e JOIN units s ON s.id = e.other_id"
         " WHERE e.kind = 'split' AND e.unit_id = ? AND e.month = ? AND e.indicator = ''"
         " AND s.code = ?", "reading unit events");
@@ -416,8 +436,10 @@ us_pstore_unit_split (us_pstore_t *self, const char *old, const us_pstore_share_
             rc = s_event_add (self, "split", month, o.id, s.id, shares [k].ppm, shares [k].text,
                               per_indicator ? indicator : "", "", "");
     }
+    /* The unit's definition carries its shares per indicator: the offices
+       pull it again. */
     if (rc || per_indicator)
-        return rc;
+        return rc ? rc : us_pstore_touch (self, US_CHANGE_UNIT, o.id);
     char text [512];
     s_shares_text (text, sizeof text, shares, n);
     return s_end_unit (self, &o, month, text);

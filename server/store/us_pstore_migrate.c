@@ -214,6 +214,22 @@ static const char s_v7 [] =
     "  WHERE NOT EXISTS (SELECT 1 FROM targets) AND NOT EXISTS (SELECT 1 FROM submissions);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '7');";
 
+/* Schema 8: the units an absorbed province brought whose codes were taken
+   here, by their old codes, so that its offices learn their new codes at
+   their next sync. Stores absorbed before keep their mapping: a unit of
+   the absorbed subtree coded PROVINCE.CODE while CODE is another unit's
+   was re-coded from CODE. */
+static const char s_v8 [] =
+    "CREATE TABLE unit_recodes ("
+    "  absorbed_id INTEGER NOT NULL REFERENCES absorbed (id), old_code TEXT NOT NULL,"
+    "  unit_id INTEGER NOT NULL REFERENCES units (id), PRIMARY KEY (absorbed_id, old_code));"
+    "INSERT OR IGNORE INTO unit_recodes (absorbed_id, old_code, unit_id)"
+    "  SELECT a.id, substr (u.code, length (a.province) + 2), u.id FROM absorbed a"
+    "  JOIN units u ON substr (u.code, 1, length (a.province) + 1) = a.province || '.'"
+    "  WHERE EXISTS (SELECT 1 FROM units o WHERE o.id <> u.id"
+    "                AND o.code = substr (u.code, length (a.province) + 2));"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '8');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -247,6 +263,7 @@ static const s_step_t s_steps [] = {
     { 5, s_v5, NULL },
     { 6, s_v6, NULL },
     { 7, s_v7, NULL },
+    { 8, s_v8, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -11,10 +11,16 @@
 #     refused; `audit verify` checks Quảng Bình's chain as its own segment
 #     and fails once a row of the segment is changed.
 #  4. The report consolidates both provinces; the Đồng Hới office, pointed
-#     at the new server (its server address and key rewritten in its store,
-#     as `unionsync config` will do, with its checkpoint reset), keeps what
-#     it had and sends a new figure with its old key; a fresh office for an
-#     absorbed unit pulls the absorbed figures.
+#     at the new server with `unionsync config --server --server-key`,
+#     keeps what it had and sends a new figure with its old key (no
+#     warning of a restore: another server is not a store gone back); a
+#     fresh office for an absorbed unit pulls the absorbed figures.
+#  5. The office of Quảng Bình's unit whose code QT.CAMLO was taken here
+#     (re-coded QB.QT.CAMLO) entered a figure offline after the absorption,
+#     under its old code. After `config` it syncs: it learns its new code,
+#     renames its unit in its own store, and its figures old and new land
+#     on QB.QT.CAMLO, none on Quảng Trị's own QT.CAMLO; it keeps
+#     everything it had and goes on entering under the new code.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -39,6 +45,12 @@ SERVER_KEY=$QB_KEY
 server_start
 client_init donghoi QB.DONGHOI
 sync_ok donghoi
+client_init camlo QT.CAMLO
+sync_ok camlo
+CAMLO=()
+us camlo set QT.CAMLO 2025-02 members.new 6; assert_rc 0 "the re-coded unit's February figure"; CAMLO+=(6)
+us camlo set QT.CAMLO 2025-03 members.new 4; assert_rc 0 "the re-coded unit's March figure"; CAMLO+=(4)
+sync_ok camlo
 us donghoi set QB.DONGHOI 2025-03 members.new 40; assert_rc 0 "Đồng Hới's March figure"
 us donghoi set QB.DONGHOI 2025-04 members.new 25; assert_rc 0 "Đồng Hới's April figure"
 sync_ok donghoi
@@ -100,19 +112,16 @@ assert_match "segment QB: $qb_records records in an unbroken chain" "$OUT" "the 
 json=$(report_json 2025-Q2) || die "report failed"
 assert_eq 37 "$(row_value "$json" QB members.new)" "Quảng Bình's second quarter (25 + 12)"
 json=$(report_json 2025) || die "report failed"
-assert_eq $((55 + 40 + 25 + 12)) "$(row_value "$json" QT members.new)" "the merged province's year"
+assert_eq $((55 + 40 + 25 + 12 + 6 + 4)) "$(row_value "$json" QT members.new)" "the merged province's year"
 assert_eq '300' "$(jq -r '[.rows[] | select(.unit == "QB.DONGHOI") | .targets["members.new"].province] | first' <<<"$json")" \
     "Đồng Hới's target came along"
 
-# The new server's address and keys, as a fresh `init` writes them, copied
-# into the old office's store; its checkpoint restarts on the new stream.
-must "$US" init --unit QB.DONGHOI --server "$ENDPOINT" --server-key "$SERVER_KEY" --db "$WORK/pointer.db"
-sqlite3 "$(cdb donghoi)" "ATTACH '$WORK/pointer.db' AS t;
-    UPDATE meta SET value = (SELECT m.value FROM t.meta m WHERE m.key = meta.key)
-        WHERE key IN (SELECT key FROM t.meta WHERE key LIKE 'server%');
-    UPDATE state SET checkpoint = 0" || die "cannot point the office at the new server"
+# The office pointed at the new server.
+us donghoi config --server "$ENDPOINT" --server-key "$SERVER_KEY"
+assert_rc 0 "config points Đồng Hới's office at the new server"
 us donghoi set QB.DONGHOI 2025-05 members.new 19; assert_rc 0 "Đồng Hới's May figure"
 sync_ok donghoi
+assert_eq 0 "$(grep -c 'went back in time' <<<"$ERR")" "no warning of a restore when the office changed servers"
 assert_eq 19 "$(sqlite3 "$SRV_DB" "SELECT c.value FROM cells c JOIN units u ON u.id = c.unit_id
     WHERE u.code = 'QB.DONGHOI' AND c.month = $(month_code 2025-05)")" "the absorbed office's new figure reached the new server"
 us donghoi show 2025 --json
@@ -122,6 +131,30 @@ client_init botrach QB.BOTRACH
 sync_ok botrach
 us botrach show 2025-Q2 --json
 assert_eq 12 "$(row_value "$OUT" QB.BOTRACH members.new)" "a new office of an absorbed unit pulls its figures"
+
+# 5. the office of the re-coded unit
+qt_camlo () { sqlite3 "$SRV_DB" "SELECT COUNT(*) || ' ' || COALESCE (SUM (c.value), 0) FROM cells c
+                                 JOIN units u ON u.id = c.unit_id WHERE u.code = 'QT.CAMLO'"; }
+qt_before=$(qt_camlo)
+us camlo set QT.CAMLO 2025-04 members.new 8; assert_rc 0 "a figure entered offline under the old code"; CAMLO+=(8)
+us camlo config --server "$ENDPOINT" --server-key "$SERVER_KEY"
+assert_rc 0 "config points the re-coded unit's office at the new server"
+us camlo sync --timeout-ms 2000 --retries 3
+assert_rc 0 "the office whose unit was re-coded syncs with the new server"
+assert_match 'this office.s unit is QB.QT.CAMLO' "$OUT" "the sync says the office's new code"
+us camlo config
+assert_match 'unit QB.QT.CAMLO,' "$OUT" "the office's store names its unit by the new code"
+assert_eq 0 "$(sqlite3 "$(cdb camlo)" "SELECT COUNT(*) FROM outbox")" "nothing left to send"
+sum=0; for v in "${CAMLO[@]}"; do sum=$((sum + v)); done
+assert_eq "${#CAMLO[@]} $sum" "$(sqlite3 "$SRV_DB" "SELECT COUNT(*) || ' ' || SUM (c.value) FROM cells c
+    JOIN units u ON u.id = c.unit_id WHERE u.code = 'QB.QT.CAMLO'")" "every figure of the office is on the re-coded unit"
+assert_eq "$qt_before" "$(qt_camlo)" "Quảng Trị's own QT.CAMLO got none of them"
+us camlo show 2025 --json
+assert_eq "$sum" "$(row_value "$OUT" QB.QT.CAMLO members.new)" "the office keeps everything it had"
+us camlo set QB.QT.CAMLO 2025-05 members.new 3; assert_rc 0 "the office enters under its new code"
+sync_ok camlo
+assert_eq $((sum + 3)) "$(sqlite3 "$SRV_DB" "SELECT SUM (c.value) FROM cells c JOIN units u ON u.id = c.unit_id
+    WHERE u.code = 'QB.QT.CAMLO'")" "and its new figure arrives"
 
 server_stop
 sqlite3 "$SRV_DB" "DROP TRIGGER audit_segments_no_update;

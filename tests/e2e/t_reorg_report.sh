@@ -167,7 +167,7 @@ body=$(grep -n '</body>' <<<"$OUT" | tail -n 1 | cut -d : -f 1)
 assert_le "${section:-999999}" "${body:-0}" "the footnote is inside the page"
 
 # The province's own office maps its mirror the same way, from the
-# successors it pulled (the general shares of a split).
+# successors and the shares per indicator it pulled.
 client_init provoffice QT
 sync_ok provoffice
 us provoffice show 2025 --json
@@ -177,6 +177,10 @@ assert_eq "$(expected 2025 QT.X.VINHLINH members.new)" "$(row_value "$office" QT
     "the office adds the merged units' figures"
 assert_eq "$(expected 2025 QT.P.NAMDONGHA members.total)" "$(row_value "$office" QT.P.NAMDONGHA members.total)" \
     "the office shares the split unit's stock"
+for unit in QT.P.DONGHA QT.P.NAMDONGHA; do
+    assert_eq "$(expected 2025 "$unit" members.new)" "$(row_value "$office" "$unit" members.new)" \
+        "the office shares members.new of the split unit by that indicator's own shares ($unit)"
+done
 assert_eq "$(total_new 2025)" "$(row_value "$office" QT members.new)" "the office counts every 2025 figure once"
 assert_eq none "$(row_value "$office" QT.DONGHA members.new)" "the office's 2025 tree has no Đông Hà"
 

@@ -118,7 +118,8 @@ s_check_changes (const us_changes_t *a, const us_changes_t *b)
         const us_unit_def_t *x = &a->units [i], *y = &b->units [i];
         CHECK (s_same (x->code, y->code) && s_same (x->name, y->name)
             && s_same (x->parent, y->parent) && s_same (x->kind, y->kind)
-            && s_same (x->valid_from, y->valid_from) && s_same (x->valid_to, y->valid_to));
+            && s_same (x->valid_from, y->valid_from) && s_same (x->valid_to, y->valid_to)
+            && s_same (x->successor, y->successor) && s_same (x->shares, y->shares));
     }
     for (size_t i = 0; i < a->n_indicators; i++) {
         const us_indicator_def_t *x = &a->indicators [i], *y = &b->indicators [i];

@@ -282,8 +282,8 @@ s_replies (void)
     s_seed ("push-ack", &msg, true);     /* unexpected at the server: an Error reply */
 
     us_unit_def_t units [] = {
-        { FUZZ_PROVINCE, "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { FUZZ_DISTRICT, "LĐLĐ huyện A", FUZZ_PROVINCE, "district", "2020-01", "", "" },
+        { FUZZ_PROVINCE, "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { FUZZ_DISTRICT, "LĐLĐ huyện A", FUZZ_PROVINCE, "district", "2020-01", "", "", "" },
     };
     us_indicator_def_t inds [] = {
         { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },

@@ -137,12 +137,17 @@ Test (codec, hello)
 /* Welcome round trips with every field. */
 Test (codec, welcome)
 {
+    const char *recoded [2] = { "QT.CAMLO QB.QT.CAMLO", "QT.X QB.QT.X" };
     us_msg_t m = { .type = US_MSG_WELCOME, .request_id = UINT64_MAX,
                    .welcome = { .server_time = us_hlc_make (1657843200000, 4), .epoch = 2,
                                 .high_water = 500, .unit = "QT.DAKRONG", .head = 1234,
-                                .incarnation = "0f1e2d3c" } };
+                                .incarnation = "0f1e2d3c", .recoded = recoded,
+                                .n_recoded = 2 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_str_eq (o->welcome.incarnation, "0f1e2d3c");
+    cr_assert_eq (o->welcome.n_recoded, 2);
+    cr_assert_str_eq (o->welcome.recoded [0], "QT.CAMLO QB.QT.CAMLO");
+    cr_assert_str_eq (o->welcome.recoded [1], "QT.X QB.QT.X");
     cr_assert_eq (o->welcome.server_time, us_hlc_make (1657843200000, 4));
     cr_assert_eq (o->welcome.epoch, 2);
     cr_assert_eq (o->welcome.high_water, 500);
@@ -260,8 +265,9 @@ Test (codec, pull)
 Test (codec, changes_every_kind)
 {
     us_unit_def_t units [2] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "2010-01", "2025-06",
+          "QT.A=0.6,QT.B=0.4", "members.new:QT.A=0.7,QT.B=0.3;members.total:QT.A=1" },
     };
     us_indicator_def_t inds [2] = {
         { "members.new", "Phát triển đoàn viên mới", "flow", "", "", "lww", "", 0 },
@@ -299,6 +305,8 @@ Test (codec, changes_every_kind)
         cr_assert_str_eq (c->units [i].kind, units [i].kind);
         cr_assert_str_eq (c->units [i].valid_from, units [i].valid_from);
         cr_assert_str_eq (c->units [i].valid_to, units [i].valid_to);
+        cr_assert_str_eq (c->units [i].successor, units [i].successor);
+        cr_assert_str_eq (c->units [i].shares, units [i].shares);
     }
     cr_assert_eq (c->n_indicators, 2);
     for (int i = 0; i < 2; i++) {
@@ -784,7 +792,7 @@ Test (codec, decode_string_bounds)
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
         free (buf);
     }
-    us_unit_def_t u = { long_code, "n", "", "district", "", "", "" };
+    us_unit_def_t u = { long_code, "n", "", "district", "", "", "", "" };
     m = (us_msg_t) { .type = US_MSG_CHANGES, .changes = { .n_units = 1, .units = &u } };
     if (us_codec_encode (&buf, &len, &m) == 0) {
         cr_assert_eq (s_decode_checked (buf, len), US_EPROTO);
@@ -992,7 +1000,7 @@ Test (codec, truncated_push)
 /* Every prefix of an encoded Changes page fails cleanly or decodes. */
 Test (codec, truncated_changes)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "", "" } };
     us_cell_change_t cells [2] = {
         { "QT", "members.new", M (2022, 5), 1, false, 1, 1, "a", "ghi chú", true },
         { "QT.X", "members.total", M (2022, 6), 2, true, 2, 2, "b", "", false },

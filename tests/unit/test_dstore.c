@@ -66,10 +66,10 @@ static void
 s_apply_tree (uint64_t next)
 {
     us_unit_def_t units [4] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "" },
-        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "" },
-        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "", "" },
     };
     us_changes_t c = { .next = next, .n_units = 4, .units = units };
     us_sync_stats_t stats = { 0 };
@@ -716,7 +716,7 @@ Test (dstore, apply_goes_back)
 /* A page that fails part way is not applied at all, checkpoint included. */
 Test (dstore, apply_atomic)
 {
-    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "" } };
+    us_unit_def_t units [1] = { { "QT", "Quảng Trị", "", "province", "", "", "", "" } };
     us_indicator_def_t inds [1] = { { "weird", "W", "gauge", "", "", "lww", "", 1 } };
     us_cell_change_t cells [1] = {
         { "QT.DAKRONG", "members.new", MONTH (2022, 5), 15, false, 3, 1000, "tinh", "", false } };
@@ -773,6 +773,96 @@ Test (dstore, welcome_new_epoch)
     cr_assert_eq (s_int ("SELECT seq FROM outbox WHERE value = 6"), 4);
     cr_assert_eq (s_int ("SELECT epoch FROM outbox WHERE value = 6"), 2);
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 2, "history kept");
+}
+
+/* A Welcome listing re-coded units renames them in the store before
+   anything is pushed or pulled: the unit row (its figures stay on it), the
+   outbox and the office's own unit; a unit the store does not hold, or
+   whose new code it already holds, is left alone. */
+Test (dstore, welcome_recodes)
+{
+    s_apply_tree (0);
+    us_test_exec (us_dstore_db (s_store), "UPDATE state SET checkpoint = 0");
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "12");
+    s_set ("QT.DAKRONG.CS1", "2022-05", "members.new", "4");
+    int64_t id = s_int ("SELECT id FROM units WHERE code = 'QT.DAKRONG'");
+    const char *recoded [3] = { "QT.DAKRONG QB.QT.DAKRONG", "QT.NOWHERE QB.QT.NOWHERE",
+                                "QT.DAKRONG.CS1 QT" };
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .unit = "QB.QT.DAKRONG", .recoded = recoded, .n_recoded = 3 };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    cr_assert_eq (stats.recoded, 1);
+    cr_assert_str_eq (stats.moved_from, "", "a re-coding is no move");
+    cr_assert_str_eq (us_dstore_unit (s_store), "QB.QT.DAKRONG");
+    cr_assert_eq (s_int ("SELECT id FROM units WHERE code = 'QB.QT.DAKRONG'"), id);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units WHERE code = 'QT.DAKRONG'"), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox WHERE unit = 'QB.QT.DAKRONG'"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units WHERE code = 'QT.DAKRONG.CS1'"), 1,
+                  "a new code the store holds already is not taken");
+    s_set ("QB.QT.DAKRONG", "2022-06", "members.new", "3");
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 10), 0);
+    cr_assert_str_eq (push.deltas [0].unit, "QB.QT.DAKRONG", "the edit made before goes out re-coded");
+}
+
+/* Once the office pulled from the server, a unit of an old code is that
+   server's own: a later Welcome's re-codings leave it alone. */
+Test (dstore, welcome_recodes_first_contact_only)
+{
+    s_apply_tree (7);
+    const char *recoded [1] = { "QT.HUONGHOA QB.QT.HUONGHOA" };
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .unit = "QT.DAKRONG", .head = 7, .recoded = recoded, .n_recoded = 1 };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    cr_assert_eq (stats.recoded, 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM units WHERE code = 'QT.HUONGHOA'"), 1);
+}
+
+/* A bad re-coding in a Welcome is refused and changes nothing. */
+Test (dstore, welcome_recodes_bad)
+{
+    s_apply_tree (0);
+    us_test_exec (us_dstore_db (s_store), "UPDATE state SET checkpoint = 0");
+    s_state_t before = s_state ();
+    const char *units = "SELECT group_concat (code, ' ') FROM units";
+    char codes [512], now [512];
+    us_test_text (codes, sizeof codes, us_dstore_db (s_store), units);
+    const char *bad [] = { "QT.DAKRONG", "QT.DAKRONG QB.Q'T", " QB.X", "QT.DAKRONG " };
+    for (size_t k = 0; k < sizeof bad / sizeof bad [0]; k++) {
+        const char *recoded [1] = { bad [k] };
+        us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                           .unit = "QT.DAKRONG", .recoded = recoded, .n_recoded = 1 };
+        us_sync_stats_t stats = { 0 };
+        cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), US_EPROTO, "'%s'", bad [k]);
+        s_state_same (&before, bad [k]);
+        us_test_text (now, sizeof now, us_dstore_db (s_store), units);
+        cr_assert_str_eq (now, codes, "'%s' renamed nothing", bad [k]);
+    }
+}
+
+/* A Welcome naming another unit (the province moved the replica) makes it
+   the office's: the checkpoint starts again, the old unit's figures stay. */
+Test (dstore, welcome_moved)
+{
+    s_apply_tree (30);
+    s_set ("QT.DAKRONG", "2022-05", "members.new", "12");
+    us_welcome_t w = { .server_time = us_hlc_make (us_hlc_wall_ms (), 0), .epoch = 1,
+                       .unit = "QT.HUONGHOA", .head = 30 };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_welcome (s_store, &stats, &w), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (stats.moved_from, "QT.DAKRONG");
+    cr_assert_str_eq (us_dstore_unit (s_store), "QT.HUONGHOA");
+    uint64_t cp;
+    cr_assert_eq (us_dstore_checkpoint (s_store, &cp), 0);
+    cr_assert_eq (cp, 0, "the new scope is pulled from the start");
+    cr_assert_eq (s_int ("SELECT value FROM cells c JOIN units u ON u.id = c.unit_id"
+                         " WHERE u.code = 'QT.DAKRONG'"), 12);
+    cr_assert_eq (us_dstore_set (s_store, "QT.HUONGHOA", "2022-06", "members.new", "5", NULL,
+                                 "k"), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2022-06", "members.new", "5", NULL,
+                                 "k"), US_EINVAL, "the old unit is out of the office's scope");
 }
 
 /* Sets three edits, has the server acknowledge them all at checkpoint 40

@@ -25,10 +25,10 @@ s_setup (void)
     cr_assert_eq (us_dstore_create (&s_store, s_path, "QT.DAKRONG", "tcp://127.0.0.1:5555",
                                     token), 0, "%s", us_error_msg ());
     us_unit_def_t units [4] = {
-        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "" },
-        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "" },
-        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "" },
-        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "" },
+        { "QT", "Liên đoàn Lao động tỉnh Quảng Trị", "", "province", "", "", "", "" },
+        { "QT.DAKRONG", "LĐLĐ huyện Đakrông", "QT", "district", "", "", "", "" },
+        { "QT.DAKRONG.CS1", "CĐCS Công ty Cao su", "QT.DAKRONG", "grassroots", "", "", "", "" },
+        { "QT.HUONGHOA", "LĐLĐ huyện Hướng Hóa", "QT", "district", "", "", "", "" },
     };
     us_changes_t c = { .next = 1, .n_units = 4, .units = units };
     us_sync_stats_t stats = { 0 };

@@ -169,6 +169,18 @@ Test (pstore_events, split)
                   US_SHARE_ONE);
     cr_assert_eq (s_int ("SELECT SUM (share_ppm) FROM unit_events WHERE indicator = 'members.new'"),
                   US_SHARE_ONE);
+    cr_assert_eq (S_TX (us_pstore_unit_split (s_store, "QT.HUONGHOA", sh, n, "members.new", s_july)),
+                  US_EINVAL, "one set of shares per indicator");
+    cr_assert (strstr (us_error_msg (), "already has shares"), "%s", us_error_msg ());
+    cr_assert_eq (s_int ("SELECT SUM (share_ppm) FROM unit_events WHERE indicator = 'members.new'"),
+                  US_SHARE_ONE, "the second set was not recorded");
+    /* The split unit and its successors go out to the offices again, with
+       the shares per indicator. */
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM changelog cl JOIN units u ON u.id = cl.ref"
+                         " WHERE cl.kind = 1 AND cl.seq > (SELECT seq FROM changelog c2"
+                         " JOIN units u2 ON u2.id = c2.ref WHERE c2.kind = 1"
+                         " AND u2.code = 'QT.KCN') AND u.code IN ('QT.HUONGHOA',"
+                         " 'QT.X.KHESANH', 'QT.X.LAOBAO')"), 3);
 }
 
 /* Moves, renames and ends are checked and kept with what they changed. */

@@ -232,6 +232,37 @@ Test (pstore_migrate, new_store_is_newest)
     us_pstore_destroy (&store);
 }
 
+/* A store of schema 7 that absorbed a province keeps the mapping of the
+   units it re-coded then (PROVINCE.CODE while CODE is another unit's),
+   and only those, when it is brought to schema 8. */
+Test (pstore_migrate, recoded_units_found_again)
+{
+    us_pstore_t *store;
+    cr_assert_eq (us_pstore_create (&store, s_path, "QT", "Tỉnh"), 0, "%s", us_error_msg ());
+    sqlite3 *db = us_pstore_db (store);
+    us_test_exec (db,
+        "INSERT INTO units (code, name, kind_id, kind, parent_id) SELECT 'QT.CAMLO', 'Cam Lộ',"
+        "  id, code, 1 FROM unit_kinds WHERE code = 'district';"
+        "INSERT INTO units (code, name, kind_id, kind, parent_id) SELECT 'QB', 'Quảng Bình',"
+        "  id, code, 1 FROM unit_kinds WHERE code = 'district';"
+        "INSERT INTO units (code, name, kind_id, kind, parent_id) SELECT 'QB.QT.CAMLO', 'CĐCS',"
+        "  id, code, (SELECT id FROM units WHERE code = 'QB') FROM unit_kinds WHERE code = 'grassroots';"
+        "INSERT INTO units (code, name, kind_id, kind, parent_id) SELECT 'QB.DONGHOI', 'Đồng Hới',"
+        "  id, code, (SELECT id FROM units WHERE code = 'QB') FROM unit_kinds WHERE code = 'district';"
+        "INSERT INTO absorbed (province, name, unit_id, records, at)"
+        "  SELECT 'QB', 'Quảng Bình', id, 0, 0 FROM units WHERE code = 'QB';"
+        "DROP TABLE unit_recodes; PRAGMA user_version = 7;");
+    us_pstore_destroy (&store);
+    cr_assert_eq (us_pstore_open (&store, s_path), 0, "%s", us_error_msg ());
+    db = us_pstore_db (store);
+    cr_assert_eq (us_test_int (db, "PRAGMA user_version"), US_PSTORE_VERSION);
+    char buf [64];
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT group_concat (r.old_code || '>'"
+                                    " || u.code) FROM unit_recodes r JOIN units u ON u.id = r.unit_id"),
+                      "QT.CAMLO>QB.QT.CAMLO");
+    us_pstore_destroy (&store);
+}
+
 /* With SQLite failing at its Nth allocation while the upgrade runs, the
    open either succeeds at the newest schema or fails and leaves the file
    at a whole schema (0 or 1, never half of 2); opening it again later
