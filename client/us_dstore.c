@@ -1603,11 +1603,15 @@ us_dstore_repair (us_dstore_t *self, const us_changes_t *c)
     rc = us_db_begin (self->db);
     if (rc == 0)
         rc = us_stmts_get (&st, self->stmts,
-            "DELETE FROM cells WHERE month = ?1 AND NOT EXISTS (SELECT 1 FROM outbox o"
+            "DELETE FROM cells WHERE month = ?1 AND unit_id IN (WITH RECURSIVE sub (id) AS"
+            " (SELECT id FROM units WHERE code = ?2 UNION SELECT u.id FROM units u"
+            "  JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o"
             " JOIN units u ON u.code = o.unit JOIN indicators i ON i.code = o.indicator"
             " WHERE o.month = ?1 AND u.id = cells.unit_id AND i.id = cells.ind_id)");
     for (size_t i = 0; rc == 0 && i < c->n_months; i++) {
         sqlite3_bind_int (st, 1, c->months [i]);
+        sqlite3_bind_text (st, 2, self->unit, -1, SQLITE_STATIC);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
         sqlite3_reset (st);
     }

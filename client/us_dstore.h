@@ -176,8 +176,9 @@ int us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint);
 int us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c);
 
 /* Applies a repair page (Changes.months set) in one transaction: the
-   figures of each of its months are replaced by the page's, except those
-   with an edit still in the outbox; the checkpoint stays. */
+   figures of each of its months, of the office's unit and the units under
+   it, are replaced by the page's, except those with an edit still in the
+   outbox; the checkpoint stays. */
 int us_dstore_repair (us_dstore_t *self, const us_changes_t *c);
 
 /* Returns the oldest queued submission (period in buf) or US_ENOTFOUND. */

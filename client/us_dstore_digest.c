@@ -15,11 +15,17 @@ us_dstore_digest (us_dstore_t *self, us_digest_t **digest_p, int first, int last
     us_digest_t *digest = *digest_p = us_digest_new (first, last);
     if (!digest)
         return US_EINVAL;               /* the message is set */
+    /* The office's unit and the units under it, as its store knows the
+       tree: the province's scope. The history of units outside it (of an
+       ended unit the office kept after it was moved) is not compared. */
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, us_dstore_db (self),
-        "SELECT c.month, u.code, i.code, c.value, c.version FROM cells c"
+        "WITH RECURSIVE sub (id) AS (SELECT id FROM units WHERE code = ?3"
+        "  UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
+        " SELECT c.month, u.code, i.code, c.value, c.version FROM cells c"
+        " JOIN sub ON sub.id = c.unit_id"
         " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
-        " WHERE c.month BETWEEN ? AND ? AND c.version > 0"
+        " WHERE c.month BETWEEN ?1 AND ?2 AND c.version > 0"
         " ORDER BY c.month, u.code COLLATE BINARY, i.code COLLATE BINARY");
     if (rc) {
         us_digest_destroy (digest_p);
@@ -27,6 +33,7 @@ us_dstore_digest (us_dstore_t *self, us_digest_t **digest_p, int first, int last
     }
     sqlite3_bind_int (st, 1, first);
     sqlite3_bind_int (st, 2, last);
+    sqlite3_bind_text (st, 3, us_dstore_unit (self), -1, SQLITE_STATIC);
     int step;
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
         rc = us_digest_add (digest, sqlite3_column_int (st, 0), us_db_text (st, 1),

@@ -1,8 +1,9 @@
 /*  us_dstore_digest: the office's side of anti-entropy.
 
     The digests of the office's mirror of its scope (us_digest.h), computed
-    exactly as the province computes its own: every figure the store holds
-    with a version above 0 (a version the province gave it), by month. The
+    exactly as the province computes its own: every figure of the office's
+    unit and the units under it (as the store knows the tree) with a
+    version above 0 (a version the province gave it), by month. The
     months with an edit still in the outbox are named, so that a sync does
     not take a figure the province has not seen yet for drift.
 */

@@ -458,3 +458,26 @@ Test (digest_stores, drift_heals_drafts_wait)
     cr_assert (st.verified);
     cr_assert_eq (st.repaired, 0, "nothing left to repair");
 }
+
+/* Figures the store holds of units outside the office's subtree (the
+   history of a unit the office was moved away from) are neither compared
+   nor touched by a repair of their month. */
+Test (digest_stores, outside_the_subtree_left_alone)
+{
+    s_sync ();
+    s_damage ("INSERT INTO units (code, name, kind) VALUES ('QT.CU', 'LĐLĐ cũ', 'district')");
+    s_damage ("INSERT INTO cells (unit_id, ind_id, month, value, version) SELECT u.id, i.id,"
+              " 24268, 41, 3 FROM units u, indicators i WHERE u.code = 'QT.CU'"
+              " AND i.code = 'members.new'");                                   /* 2022-05 */
+    us_sync_stats_t st = s_sync ();
+    cr_assert (st.verified);
+    cr_assert_eq (st.repaired, 0, "a unit outside the subtree is not compared");
+    s_damage ("UPDATE cells SET value = 1 WHERE month = 24268 AND unit_id ="
+              " (SELECT id FROM units WHERE code = 'QT.DAKRONG.TA')");
+    st = s_sync ();
+    cr_assert_eq (st.repaired, 1, "May is repaired");
+    bool has;
+    int64_t v;
+    cr_assert_eq (us_dstore_value (s_dstore, &has, &v, "QT.CU", M (2022, 5), "members.new"), 0);
+    cr_assert (has && v == 41, "and the other unit's figure of May is still there");
+}
