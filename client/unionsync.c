@@ -6,6 +6,7 @@
 */
 #include "us_args.h"
 #include "us_dstore.h"
+#include "us_dstore_schedules.h"
 #include "us_dstore_todo.h"
 #include "us_error.h"
 #include "us_import.h"
@@ -400,6 +401,31 @@ s_cmd_todo (int argc, char **argv)
     return rc ? us_args_fail (rc) : 0;
 }
 
+/* Prints the deadline of each of the office's schedules whose report is
+   exactly period, and whether it has passed (Vietnam's time). */
+static int
+s_submit_deadlines (us_dstore_t *store, const char *period)
+{
+    char kind [US_MAX_CODE + 1];
+    us_period_t p;
+    us_dstore_due_t *dues = NULL;
+    size_t n = 0;
+    bool known;
+    int rc = us_period_parse (&p, period);
+    if (rc == 0)
+        rc = us_dstore_unit_kind (store, kind, sizeof kind);
+    if (rc == 0)
+        rc = us_dstore_schedules_due (store, &dues, &n, &known, kind, &p);
+    int64_t now = us_calendar_now_ms ();
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        if (dues [k].period.first == p.first && dues [k].period.last == p.last)
+            printf ("%s (%s): deadline %s, %s\n", dues [k].name, dues [k].code,
+                    dues [k].deadline, now > dues [k].deadline_ms ? "passed: it comes late"
+                                                                   : "not passed");
+    free (dues);
+    return rc;
+}
+
 /* submit: queues the submission of a period. */
 static int
 s_cmd_submit (int argc, char **argv)
@@ -414,12 +440,13 @@ s_cmd_submit (int argc, char **argv)
         return ex;
     bool nil = us_args_has (opts, 3, "nil");
     int rc = us_dstore_submit_as (store, pos [0], nil);
+    if (rc == 0)
+        printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
+                pos [0]);
+    if (rc == 0)
+        rc = s_submit_deadlines (store, pos [0]);
     us_dstore_destroy (&store);
-    if (rc)
-        return us_args_fail (rc);
-    printf ("%ssubmission of %s queued; it is sent on the next sync\n", nil ? "nil " : "",
-            pos [0]);
-    return 0;
+    return rc ? us_args_fail (rc) : 0;
 }
 
 /* indicators: the catalog the office knows. */
@@ -485,16 +512,22 @@ s_cmd_audit_check (int argc, char **argv)
         return ex;
     us_keys_t keys;
     int rc = us_keys_load (&keys, us_dstore_key_path (store));
-    size_t checked = 0;
+    size_t checked = 0, declared = 0;
     if (rc == 0) {
         signal (SIGPIPE, SIG_IGN);
-        rc = us_sync_audit_check (&checked, store, &keys, &so);
+        rc = us_sync_audit_check (&checked, &declared, store, &keys, &so, stdout);
         us_keys_wipe (&keys);
     }
     us_dstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n", checked);
+    if (declared)
+        printf ("audit check ok: the server's chain holds %zu of the %zu signed heads seen "
+                "here; the other %zu went with the restores the province declared\n",
+                checked - declared, checked, declared);
+    else
+        printf ("audit check ok: the server's chain holds all %zu signed heads seen here\n",
+                checked);
     return 0;
 }
 
@@ -542,8 +575,11 @@ static const us_cmd_t s_commands [] = {
       "Also the province's approvals and locks of the office's units as soon as pulled.",
       "unionsync status --json", s_cmd_status, 0 },
     { "todo", "[PERIOD] [--json]", "what is left to do for this month or a period",
-      "The indicators without a figure, the rule the figures break, and the submission due "
-      "with its deadline (Vietnam's time).", "unionsync todo 2024-05", s_cmd_todo, 0 },
+      "For each of the province's schedules for this office (pulled with the catalog) whose "
+      "period overlaps PERIOD: its indicators without a figure, and its submission with the "
+      "schedule's own deadline (Vietnam's time); and the rule the figures break. Before the "
+      "schedules are pulled: the whole catalog and the 20th of the following month.",
+      "unionsync todo 2024-05", s_cmd_todo, 0 },
     { "submit", "PERIOD [--nil]", "report a period as complete (sent on the next sync)",
       "Refused for a period that has not ended (Vietnam's time), for one without any figure "
       "unless --nil says there is nothing to report, and when a rule of the catalog is "

@@ -1,6 +1,7 @@
 /*  us_dstore: a district office's store. */
 #include "us_dstore.h"
 #include "us_dstore_schema.h"
+#include "us_dstore_schedules.h"
 #include "us_catalog.h"
 #include "us_csv.h"
 #include "us_db.h"
@@ -768,26 +769,32 @@ us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
 
 /* Starts epoch server_epoch + 1: the unacknowledged edits get fresh
    identities so none is taken for another edit's duplicate (inside a
-   transaction). */
+   transaction). Edits sent again after a province's restore keep theirs. */
 static int
 s_new_epoch (us_dstore_t *self, uint32_t server_epoch)
 {
     int64_t fresh = (int64_t) server_epoch + 1, top = 0;
-    int rc = us_db_exec (self->db,
-        "CREATE TEMP TABLE renumber AS SELECT seq FROM outbox ORDER BY seq;"
-        "UPDATE outbox SET seq = -(SELECT rowid FROM renumber r WHERE r.seq = outbox.seq);"
-        "UPDATE outbox SET seq = -seq;"
-        "DROP TABLE renumber;");
     sqlite3_stmt *st;
+    int rc = us_db_exec (self->db,
+        "CREATE TEMP TABLE renumber AS SELECT rowid AS rid FROM outbox WHERE resent = 0"
+        " ORDER BY epoch, seq;");
+    /* Negative first, under the fresh epoch no other row has, so that no
+       two rows ever share (epoch, seq). */
     if (rc == 0)
-        rc = us_stmts_get (&st, self->stmts, "UPDATE outbox SET epoch = ?");
+        rc = us_stmts_get (&st, self->stmts,
+            "UPDATE outbox SET epoch = ?, seq = -(SELECT r.rowid FROM renumber r"
+            " WHERE r.rid = outbox.rowid) WHERE resent = 0");
     if (rc == 0) {
         sqlite3_bind_int64 (st, 1, fresh);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
         sqlite3_reset (st);
     }
     if (rc == 0)
-        rc = us_stmts_get (&st, self->stmts, "SELECT COALESCE (MAX (seq), 0) FROM outbox");
+        rc = us_db_exec (self->db, "UPDATE outbox SET seq = -seq WHERE seq < 0;"
+                                   "DROP TABLE renumber;");
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts,
+                           "SELECT COALESCE (MAX (seq), 0) FROM outbox WHERE resent = 0");
     if (rc == 0) {
         if (sqlite3_step (st) == SQLITE_ROW)
             top = sqlite3_column_int64 (st, 0);
@@ -839,11 +846,14 @@ s_went_back (us_dstore_t *self, bool *back, const us_welcome_t *w, int64_t epoch
 }
 
 /* Heals the office after the province went back in time (inside the
-   Welcome's transaction): the acknowledged edits of this epoch above the
-   province's high water go back into the outbox with their original
-   identity, so the province's exactly-once bookkeeping stays right, and
-   the scope is pulled again from the start. Remembers the incarnation.
-   Costs one pass over the epoch's history. */
+   Welcome's transaction): the acknowledged edits the province may have
+   lost go back into the outbox with their original identity, marked
+   resent, so the province's exactly-once bookkeeping stays right, and the
+   scope is pulled again from the start. Those are the edits of the
+   Welcome's epoch above its high water and every edit of the other
+   epochs (the Welcome tells one epoch's high water only, so an earlier
+   epoch's are all sent again and the province answers those it holds as
+   repeats). Remembers the incarnation. Costs one pass over the history. */
 static int
 s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcome_t *w,
                       int64_t epoch)
@@ -854,13 +864,13 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
         sqlite3_stmt *st;
         rc = us_stmts_get (&st, self->stmts,
             "INSERT OR IGNORE INTO outbox (seq, epoch, unit, indicator, month, value, hlc,"
-            " base_version, author, note, at)"
+            " base_version, author, note, at, resent)"
             " SELECT seq, epoch, unit, indicator, month, value, hlc, base_version, author,"
-            " COALESCE (note, ''), at FROM history"
-            " WHERE epoch = ?1 AND seq > ?2 AND hlc IS NOT NULL AND author IS NOT NULL"
+            " COALESCE (note, ''), at, 1 FROM history"
+            " WHERE (epoch <> ?1 OR seq > ?2) AND hlc IS NOT NULL AND author IS NOT NULL"
             " AND base_version IS NOT NULL");
         if (rc == 0) {
-            sqlite3_bind_int64 (st, 1, epoch);
+            sqlite3_bind_int64 (st, 1, (int64_t) w->epoch);
             sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
             rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
             stats->resent = rc == 0 ? (size_t) sqlite3_changes (self->db) : 0;
@@ -868,15 +878,15 @@ s_province_went_back (us_dstore_t *self, us_sync_stats_t *stats, const us_welcom
         }
         /* The answer to the re-sent edit is recorded afresh when it comes. */
         if (rc == 0)
-            rc = us_stmts_get (&st, self->stmts,
-                "DELETE FROM history WHERE epoch = ?1 AND seq > ?2"
-                " AND seq IN (SELECT seq FROM outbox WHERE epoch = ?1)");
-        if (rc == 0) {
-            sqlite3_bind_int64 (st, 1, epoch);
-            sqlite3_bind_int64 (st, 2, (int64_t) w->high_water);
-            rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
-            sqlite3_reset (st);
-        }
+            rc = us_db_exec (self->db, "DELETE FROM history WHERE (epoch, seq) IN"
+                             " (SELECT epoch, seq FROM outbox WHERE resent = 1)");
+        /* The mirror is pulled again whole: a figure the province no longer
+           holds, and no edit here is sending again, must not stay in it. */
+        if (rc == 0)
+            rc = us_db_exec (self->db, "DELETE FROM cells WHERE NOT EXISTS (SELECT 1 FROM"
+                             " outbox o JOIN units u ON u.code = o.unit JOIN indicators i"
+                             " ON i.code = o.indicator WHERE u.id = cells.unit_id"
+                             " AND i.id = cells.ind_id AND o.month = cells.month)");
         if (rc == 0)
             rc = s_put (self, S_CHECKPOINT, 0);
         stats->went_back = rc == 0;
@@ -1061,31 +1071,42 @@ s_batch_text (s_batch_t *b, size_t *offset, const char *text)
     return 0;
 }
 
-/* Fills push with the next deltas of the outbox after seq after. */
+/* Fills push with the next deltas of the outbox after (after_epoch,
+   after_seq): those of the first one's epoch and kind (sent again or new),
+   up to the first of another. */
 int
-us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
+us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
+                       uint64_t after_seq, size_t max)
 {
     memset (push, 0, sizeof *push);
     s_batch_t *b = &self->batches [self->next_batch];
     self->next_batch = !self->next_batch;
     b->text_len = 0;
-    int64_t epoch;
-    int rc = s_get (self, S_EPOCH, &epoch);
-    if (rc == 0)
-        rc = s_batch_room (b, max ? max : 1);
+    int rc = s_batch_room (b, max ? max : 1);
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = us_stmts_get (&st, self->stmts,
-            "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note"
-            " FROM outbox WHERE epoch = ? AND seq > ? ORDER BY seq LIMIT ?");
+            "SELECT seq, unit, indicator, month, value, hlc, base_version, author, note,"
+            " epoch, resent FROM outbox WHERE (epoch, seq) > (?, ?) ORDER BY epoch, seq LIMIT ?");
     if (rc)
         return rc;
-    sqlite3_bind_int64 (st, 1, epoch);
-    sqlite3_bind_int64 (st, 2, (int64_t) after);
+    sqlite3_bind_int64 (st, 1, after_epoch);
+    sqlite3_bind_int64 (st, 2, (int64_t) after_seq);
     sqlite3_bind_int64 (st, 3, (int64_t) max);
     size_t n = 0;
     int step = SQLITE_DONE;
     while (rc == 0 && n < max && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        uint32_t epoch = (uint32_t) sqlite3_column_int64 (st, 9);
+        bool resent = sqlite3_column_int (st, 10) != 0;
+        if (n == 0) {
+            push->epoch = epoch;
+            push->resent = resent;
+        }
+        else
+        if (epoch != push->epoch || resent != push->resent) {
+            step = SQLITE_DONE;         /* the next batch starts there */
+            break;
+        }
         us_delta_t *d = &b->deltas [n];
         size_t *off = &b->offsets [n * 4];
         memset (d, 0, sizeof *d);
@@ -1113,10 +1134,24 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
         b->deltas [i].author = b->text + off [2];
         b->deltas [i].note = b->text + off [3];
     }
-    push->epoch = (uint32_t) epoch;
+    if (n == 0) {
+        int64_t epoch;
+        rc = s_get (self, S_EPOCH, &epoch);
+        push->epoch = (uint32_t) epoch;
+    }
     push->count = n;
     push->deltas = b->deltas;
-    return 0;
+    return rc;
+}
+
+/* Fills push with the next deltas from the start or after seq after of
+   the current epoch. */
+int
+us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
+{
+    int64_t epoch = 0;
+    int rc = after ? s_get (self, S_EPOCH, &epoch) : 0;
+    return rc ? rc : us_dstore_batch_after (self, push, (uint32_t) epoch, after, max);
 }
 
 /* Updates the office's view of a cell from a server answer, unless a later
@@ -1213,8 +1248,13 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
         rc = s_settle (self, push->epoch, d, r);
         stats->pushed++;
         stats->duplicates += r->duplicate;
+        /* An edit sent again that the province still held is answered as
+           it was the first time: a conflict or refusal then is not news. */
+        if (push->resent && r->duplicate)
+            continue;
         switch (r->outcome) {
-            case US_OUTCOME_ACCEPTED:      stats->accepted++; break;
+            case US_OUTCOME_ACCEPTED:
+            case US_OUTCOME_SUPERSEDED:    stats->accepted++; break;
             case US_OUTCOME_CONFLICT_WON:  stats->won++;      break;
             case US_OUTCOME_CONFLICT_LOST: stats->lost++;     break;
             case US_OUTCOME_REJECTED:      stats->rejected++; break;
@@ -1564,6 +1604,8 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         return us_error_set (US_EPROTO, "server sent a page that does not advance its "
                              "change stream");
     rc = s_page_check (c);
+    if (rc == 0)
+        rc = us_dstore_schedules_check (c);
     if (rc)
         return rc;
     rc = us_db_begin (self->db);
@@ -1571,6 +1613,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
     if (rc == 0) rc = s_apply_rest (self, c);
+    if (rc == 0) rc = us_dstore_schedules_apply (self, c);
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc) {
@@ -1580,7 +1623,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     stats->pages++;
     stats->pulled_cells += c->n_cells;
     stats->pulled_other += c->n_units + c->n_indicators + c->n_targets
-                         + c->n_conflicts + c->n_submissions;
+                         + c->n_conflicts + c->n_submissions + c->n_schedules;
     return 0;
 }
 
@@ -2283,7 +2326,9 @@ us_dstore_head_add (us_dstore_t *self, const us_welcome_t *w)
     sqlite3_bind_blob (st, 2, w->audit_hash.data, 32, SQLITE_STATIC);
     sqlite3_bind_blob (st, 3, w->audit_signature.data, 64, SQLITE_STATIC);
     sqlite3_bind_blob (st, 4, w->audit_key.data, 32, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 5, us_hlc_wall_ms ());
+    /* When, by the province's clock, so that it compares with the time of
+       a restore the province declares. */
+    sqlite3_bind_int64 (st, 5, w->server_time ? us_hlc_ms (w->server_time) : us_hlc_wall_ms ());
     rc = sqlite3_step (st) == SQLITE_DONE ? 0
        : us_error_set (US_EIO, "keeping the audit head: %s", sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
@@ -2538,7 +2583,8 @@ us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn,
 {
     sqlite3_stmt *st;
     int rc = us_db_prepare (&st, self->db,
-        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? ORDER BY seq");
+        "SELECT unit, month, indicator, value, note FROM outbox WHERE seq > ? AND resent = 0"
+        " ORDER BY seq");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, after);

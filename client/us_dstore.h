@@ -159,10 +159,16 @@ int us_dstore_welcome (us_dstore_t *self, us_sync_stats_t *stats, const us_welco
    restore the Welcome could not reveal). */
 int us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t server_epoch);
 
-/* Fills push with up to max outbox deltas of the current epoch whose seq
-   is above after, oldest first. push->count is 0 when there are none. The
-   deltas belong to the store until the call after next, so two batches
-   can be in flight at once. */
+/* Fills push with up to max outbox deltas whose (epoch, seq) is above
+   (after_epoch, after_seq), oldest first, all of one epoch and all sent
+   again after a restore (push->resent) or none. push->count is 0 when
+   there are none. The deltas belong to the store until the call after
+   next, so two batches can be in flight at once. */
+int us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
+                           uint64_t after_seq, size_t max);
+
+/* The same from the start (after 0) or after seq after of the current
+   epoch. */
 int us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max);
 
 /* Applies a PushAck to the batch it answers, in one transaction. */
@@ -307,7 +313,8 @@ typedef struct {
 /* Called once per edit; non-zero stops the walk and is returned. */
 typedef int (us_dstore_edit_fn) (void *ctx, const us_dstore_edit_t *edit);
 
-/* Walks the edits of the outbox with a sequence above after, oldest first. */
+/* Walks the new edits of the outbox (not those sent again after a restore)
+   with a sequence above after, oldest first. */
 int us_dstore_outbox_since (us_dstore_t *self, int64_t after, us_dstore_edit_fn *fn, void *ctx);
 
 /* Reads the office's figure of a cell: *has is false when there is none. */

@@ -141,8 +141,8 @@ s_submissions (sqlite3 *db, us_report_data_t *data, int first, int last)
 {
     sqlite3_stmt *st;
     if (us_db_prepare (&st, db,
-        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
-        " AND state IN ('submitted', 'approved')") != 0)
+        "SELECT unit_id, first, last, at, state = 'amended' FROM submissions"
+        " WHERE first <= ? AND last >= ? AND state IN ('submitted', 'approved', 'amended')") != 0)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
     sqlite3_bind_int (st, 2, first);
@@ -269,6 +269,22 @@ s_map (sqlite3 *db, us_report_data_t *data, int month)
     return rc;
 }
 
+/* Loads the province's schedules as pulled (none before the first pull
+   that brings them: the report keeps to the default deadline). */
+static int
+s_schedules (sqlite3 *db, us_report_data_t *data)
+{
+    sqlite3_stmt *st;
+    if (us_db_prepare (&st, db, "SELECT code, name, period, kinds, deadline FROM schedules"
+                       " ORDER BY position, code") != 0)
+        return US_EIO;
+    int rc = us_report_rows_schedules (data, st);
+    if (rc == US_EIO)
+        rc = us_db_error (db, "schedules");
+    sqlite3_finalize (st);
+    return rc;
+}
+
 /* Loads everything a report of months first..last needs, as the tree
    stands at the end of those months. */
 int
@@ -279,6 +295,7 @@ us_dstore_report_load (sqlite3 *db, us_report_data_t *data, int first, int last)
     if (rc == 0) rc = s_cells (db, data, first, last);
     if (rc == 0) rc = s_targets (db, data, first, last);
     if (rc == 0) rc = s_submissions (db, data, first, last);
+    if (rc == 0) rc = s_schedules (db, data);
     if (rc == 0) rc = s_map (db, data, last);
     if (rc)
         us_report_data_free (data);

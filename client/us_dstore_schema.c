@@ -133,6 +133,36 @@ static const char s_v6 [] =
 static const char s_v7 [] =
     "ALTER TABLE units ADD COLUMN shares TEXT NOT NULL DEFAULT '';";
 
+/* 8: an edit waiting to be sent is named by (epoch, seq), as the province
+   names it: acknowledged edits of earlier epochs that a restored province
+   lost go back into the outbox beside the current epoch's, marked resent
+   (sent again in batches of their own, under their original identity). */
+static const char s_v8 [] =
+    "CREATE TABLE outbox8 ("
+    "  seq INTEGER NOT NULL, epoch INTEGER NOT NULL, unit TEXT NOT NULL,"
+    "  indicator TEXT NOT NULL, month INTEGER NOT NULL, value INTEGER,"
+    "  hlc INTEGER NOT NULL, base_version INTEGER NOT NULL, author TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL,"
+    "  resent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (epoch, seq));"
+    "INSERT INTO outbox8 (seq, epoch, unit, indicator, month, value, hlc, base_version,"
+    "  author, note, at) SELECT seq, epoch, unit, indicator, month, value, hlc,"
+    "  base_version, author, note, at FROM outbox;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox8 RENAME TO outbox;"
+    "CREATE INDEX outbox_cell ON outbox (unit, indicator, month);";
+
+/* 9: the province's reporting schedules, as pulled (the whole set is
+   replaced each time it comes); empty until the first pull that brings
+   them, and until then the office keeps to the calendar's defaults. An
+   older program may have pulled past the set without keeping it, so the
+   office pulls its whole scope once more (as after a province's restore). */
+static const char s_v9 [] =
+    "CREATE TABLE schedules ("
+    "  code TEXT PRIMARY KEY, name TEXT NOT NULL, period TEXT NOT NULL,"
+    "  kinds TEXT NOT NULL, indicators TEXT NOT NULL, deadline TEXT NOT NULL,"
+    "  position INTEGER NOT NULL);"
+    "UPDATE state SET checkpoint = 0;";
+
 static const s_migration_t s_migrations [] = {
     { 1, "the first schema", s_v1 },
     { 2, "counters in typed columns, times in milliseconds", s_v2 },
@@ -141,6 +171,8 @@ static const s_migration_t s_migrations [] = {
     { 5, "nil submissions", s_v5 },
     { 6, "the audit heads seen", s_v6 },
     { 7, "the shares of a split per indicator", s_v7 },
+    { 8, "waiting edits named by epoch and sequence", s_v8 },
+    { 9, "the reporting schedules", s_v9 },
 };
 #define S_MIGRATIONS ((int) (sizeof s_migrations / sizeof s_migrations [0]))
 _Static_assert (S_MIGRATIONS == US_DSTORE_SCHEMA, "one migration per version");

@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 /* The version the migrations bring a store to. */
-#define US_DSTORE_SCHEMA 7
+#define US_DSTORE_SCHEMA 9
 
 /* Brings an empty database to the current schema. Returns 0 or an error. */
 int us_dstore_schema_create (sqlite3 *db);

@@ -293,15 +293,16 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     return rc;
 }
 
-/* Reads, signs and encodes the next batch after seq after; *count is 0
-   when the outbox has no more. The signature covers the batch's bytes,
+/* Reads, signs and encodes the next batch after (after_epoch, after_seq);
+   *count is 0 when the outbox has no more. The signature covers the batch's bytes,
    which the Push carries as they were signed. */
 static int
 s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t *link,
-              us_dstore_t *store, const us_keys_t *keys, uint64_t after, size_t max)
+              us_dstore_t *store, const us_keys_t *keys, uint32_t after_epoch,
+              uint64_t after_seq, size_t max)
 {
     us_msg_t req = { .type = US_MSG_PUSH };
-    int rc = us_dstore_batch (store, &req.push, after, max);
+    int rc = us_dstore_batch_after (store, &req.push, after_epoch, after_seq, max);
     *count = req.push.count;
     if (rc || req.push.count == 0)
         return rc;
@@ -339,6 +340,7 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     s_flight_t flights [2];
     us_push_t pushes [2];
     int n = 0;
+    uint32_t after_epoch = 0;
     uint64_t after = 0;
     bool drained = false;
     int rc = 0;
@@ -346,11 +348,12 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         while (rc == 0 && n < 2 && !drained) {
             size_t count;
             rc = s_batch_next (&flights [n], &pushes [n], &count, link, store, keys,
-                               after, opts->batch);
+                               after_epoch, after, opts->batch);
             if (rc == 0 && count == 0)
                 drained = true;
             else
             if (rc == 0) {
+                after_epoch = pushes [n].epoch;
                 after = pushes [n].deltas [count - 1].seq;
                 rc = s_send (link, &flights [n]);
                 n++;
@@ -378,6 +381,7 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             for (int i = 0; i < n; i++)
                 s_flight_free (&flights [i]);
             n = 0;
+            after_epoch = 0;
             after = 0;
             drained = false;
             rc = us_dstore_new_epoch (store, stats, link->server_epoch);
@@ -738,9 +742,42 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     return rc ? rc : end;
 }
 
-/* Checks one run of held heads against the server's answer. */
+/* Formats ms since 1970 as a UTC time into when [32]. */
+static void
+s_when (char *when, int64_t ms)
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (when, 32, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+/* Returns the restore the province declared that explains why head h,
+   seen before it, is not in the chain any more: the head lay beyond the
+   backup put back and, when the restore names the head before it, not
+   beyond that head (and is that head, when of its length). NULL: none. */
+static const us_restore_notice_t *
+s_declared (const us_dstore_head_t *h, const us_welcome_t *w)
+{
+    for (size_t i = 0; i < w->n_restores; i++) {
+        const us_restore_notice_t *r = &w->restores [i];
+        if (h->seen_ms >= (int64_t) r->at || h->records <= r->backup)
+            continue;
+        if (r->before && (h->records > r->before
+                          || (h->records == r->before && r->before_hash.len == 32
+                              && memcmp (r->before_hash.data, h->hash, 32) != 0)))
+            continue;
+        return r;
+    }
+    return NULL;
+}
+
+/* Checks one run of held heads against the server's answer; a head that
+   a restore the province declared cut off is said on out and counted in
+   *declared. */
 static int
-s_heads_check (const us_dstore_head_t *heads, size_t n, const us_welcome_t *w)
+s_heads_check (const us_dstore_head_t *heads, size_t n, const us_welcome_t *w,
+               size_t *declared, FILE *out)
 {
     if (w->n_audit_proof != n)
         return us_error_set (US_EPROTO, "the server answered %zu of %zu audit heads "
@@ -748,10 +785,7 @@ s_heads_check (const us_dstore_head_t *heads, size_t n, const us_welcome_t *w)
     for (size_t i = 0; i < n; i++) {
         const us_dstore_head_t *h = &heads [i];
         char text [US_HEAD_TEXT], when [32];
-        time_t t = (time_t) (h->seen_ms / 1000);
-        struct tm tm;
-        gmtime_r (&t, &tm);
-        strftime (when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+        s_when (when, h->seen_ms);
         us_keys_head_text (text, sizeof text, h->records, h->hash);
         if (us_keys_verify (h->key, h->signature, 64, (const uint8_t *) text, strlen (text)) != 0
         ||  memcmp (h->key, heads [0].key, 32) != 0)
@@ -759,21 +793,40 @@ s_heads_check (const us_dstore_head_t *heads, size_t n, const us_welcome_t *w)
                                  "(seen %s) is not signed by the province's key",
                                  (unsigned long long) h->records, when);
         const us_bytes_t *p = &w->audit_proof [i];
-        if (p->len != 32 || memcmp (p->data, h->hash, 32) != 0)
+        if (p->len == 32 && memcmp (p->data, h->hash, 32) == 0)
+            continue;
+        const us_restore_notice_t *r = s_declared (h, w);
+        if (!r)
             return us_error_set (US_ECORRUPT, "audit head of %llu records (seen %s) is not in "
                                  "the server's chain any more: %s; its history was rewritten",
                                  (unsigned long long) h->records, when,
                                  p->len ? "the record hash differs" : "the chain is shorter");
+        char at [32], from [96] = "an unknown head";
+        s_when (at, (int64_t) r->at);
+        if (r->before && r->before_hash.len == 32)
+            snprintf (from, sizeof from, "head %llu (%02x%02x%02x%02x%02x%02x%02x%02x...)",
+                      (unsigned long long) r->before, r->before_hash.data [0],
+                      r->before_hash.data [1], r->before_hash.data [2], r->before_hash.data [3],
+                      r->before_hash.data [4], r->before_hash.data [5], r->before_hash.data [6],
+                      r->before_hash.data [7]);
+        if (out)
+            fprintf (out, "the province declared a restore at %s from %s back to the backup's "
+                     "%llu records (%s by %s, record %llu): the head of %llu records seen "
+                     "here at %s went with it\n", at, from, (unsigned long long) r->backup,
+                     r->noticed ? "noticed" : "restored", r->by,
+                     (unsigned long long) r->record, (unsigned long long) h->records, when);
+        (*declared)++;
     }
     return 0;
 }
 
 /* Asks the server for the hash at each head this office holds. */
 int
-us_sync_audit_check (size_t *checked, us_dstore_t *store, const us_keys_t *keys,
-                     const us_sync_opts_t *opts)
+us_sync_audit_check (size_t *checked, size_t *declared, us_dstore_t *store,
+                     const us_keys_t *keys, const us_sync_opts_t *opts, FILE *out)
 {
     *checked = 0;
+    *declared = 0;
     us_dstore_head_t *heads;
     size_t n;
     int rc = us_dstore_heads (store, &heads, &n);
@@ -801,7 +854,7 @@ us_sync_audit_check (size_t *checked, us_dstore_t *store, const us_keys_t *keys,
         if (rc == 0)
             rc = us_sync_expect (reply, US_MSG_WELCOME);
         if (rc == 0)
-            rc = s_heads_check (heads + at, k, &reply->welcome);
+            rc = s_heads_check (heads + at, k, &reply->welcome, declared, out);
         if (rc == 0 && at + k == n)
             rc = us_dstore_head_add (store, &reply->welcome);
         us_msg_destroy (&reply);

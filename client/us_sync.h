@@ -101,9 +101,13 @@ int us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *ke
                  const us_sync_opts_t *opts);
 
 /* Asks the server for proof that its audit chain still holds every signed
-   head this office kept; sets *checked. Returns US_ECORRUPT naming the
-   first head the chain no longer holds (its history was rewritten). */
-int us_sync_audit_check (size_t *checked, us_dstore_t *store, const us_keys_t *keys,
-                         const us_sync_opts_t *opts);
+   head this office kept; sets *checked. A head that a restore recorded in
+   the chain cut off (seen before the restore, beyond the backup put back)
+   is not a rewrite: a line on out (when not NULL) says which restore, and
+   *declared counts it. Returns US_ECORRUPT naming the first head the chain
+   no longer holds with no restore to explain it (its history was
+   rewritten). */
+int us_sync_audit_check (size_t *checked, size_t *declared, us_dstore_t *store,
+                         const us_keys_t *keys, const us_sync_opts_t *opts, FILE *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*  us_ui_api: the JSON API of the office desk. */
 #include "us_ui_api.h"
 #include "us_catalog.h"
+#include "us_dstore_schedules.h"
 #include "us_csv.h"
 #include "us_error.h"
 #include "us_hlc.h"
@@ -417,9 +418,140 @@ s_form_rules (s_form_t *f, json_t *form, const us_report_t *r)
     json_object_set_new (form, "warnings", warn);
 }
 
-/* Adds the units the office enters for, its indicators and their groups. */
+/* Returns the JSON of indicator i of the report as the form shows it. */
+static json_t *
+s_form_indicator (const us_report_t *r, size_t i)
+{
+    const us_indicator_t *ind = us_report_indicator (r, i);
+    return json_pack ("{ss ss ss ss sb ss si}", "code", ind->code,
+        "name", ind->name, "kind", us_kind_name (ind->kind), "rule", ind->rule,
+        "computed", us_kind_computed (ind->kind), "measure", ind->unit,
+        "depth", us_report_indicator_depth (r, i));
+}
+
+/* Returns the federation's heading (s_groups) of an indicator. */
+static size_t
+s_topic (const char *code)
+{
+    size_t g = 0;
+    while (strncmp (code, s_groups [g].prefix, strlen (s_groups [g].prefix)))
+        g++;
+    return g;
+}
+
+/* Groups the catalog under the federation's headings. */
+static json_t *
+s_groups_by_topic (const us_report_t *r)
+{
+    json_t *groups = json_array ();
+    for (size_t g = 0; g < GROUPS; g++) {
+        json_t *inds = json_array ();
+        for (size_t i = 0; i < us_report_indicators (r); i++) {
+            if (s_topic (us_report_indicator (r, i)->code) == g)
+                json_array_append_new (inds, s_form_indicator (r, i));
+        }
+        if (json_array_size (inds))
+            json_array_append_new (groups, json_pack ("{ss ss so}", "vi", s_groups [g].vi,
+                                                      "en", s_groups [g].en, "indicators", inds));
+        else
+            json_decref (inds);
+    }
+    return groups;
+}
+
+/* Writes a schedule's heading for the form: its name, its periods and
+   deadlines (dues [k] and the later ones of the same schedule). */
 static void
-s_form_catalog (json_t *form, const us_report_t *r)
+s_schedule_heading (char *vi, char *en, size_t size, const us_dstore_due_t *dues, size_t n,
+                    size_t k, bool empty)
+{
+    size_t last = k;
+    for (size_t j = k + 1; j < n; j++)
+        if (strcmp (dues [j].code, dues [k].code) == 0)
+            last = j;
+    char periods [2 * US_PERIOD_TEXT + 4], vi_when [120], en_when [120];
+    if (last == k) {
+        snprintf (periods, sizeof periods, "%s", dues [k].period.text);
+        snprintf (vi_when, sizeof vi_when, "hạn nộp %s", dues [k].deadline);
+        snprintf (en_when, sizeof en_when, "due by %s", dues [k].deadline);
+    }
+    else {
+        snprintf (periods, sizeof periods, "%s..%s", dues [k].period.text, dues [last].period.text);
+        snprintf (vi_when, sizeof vi_when, "hạn nộp từ %s đến %s", dues [k].deadline,
+                  dues [last].deadline);
+        snprintf (en_when, sizeof en_when, "due from %s to %s", dues [k].deadline,
+                  dues [last].deadline);
+    }
+    snprintf (vi, size, "%s %s — %s%s", dues [k].name, periods, vi_when,
+              empty ? " (các chỉ tiêu đã có ở trên)" : "");
+    snprintf (en, size, "%s (%s) %s — %s%s", dues [k].name, dues [k].code, periods, en_when,
+              empty ? " (its indicators are above)" : "");
+}
+
+/* Returns true when an earlier schedule period than k is of the same schedule. */
+static bool
+s_schedule_seen (const us_dstore_due_t *dues, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (strcmp (dues [j].code, dues [k].code) == 0)
+            return true;
+    return false;
+}
+
+/* Groups the indicators by the schedules of the periods dues, in the
+   province's order, each indicator under the first schedule that holds
+   it and there under the federation's headings; the first group of a
+   schedule carries its heading with its periods and deadlines (head_vi,
+   head_en). */
+static json_t *
+s_groups_by_schedule (const us_report_t *r, const us_dstore_due_t *dues, size_t n)
+{
+    json_t *groups = json_array ();
+    size_t n_inds = us_report_indicators (r);
+    bool *shown = calloc (n_inds + 1, sizeof *shown), *mine = calloc (n_inds + 1, sizeof *mine);
+    for (size_t k = 0; shown && mine && k < n; k++) {
+        if (s_schedule_seen (dues, k))
+            continue;
+        size_t count = 0;
+        for (size_t i = 0; i < n_inds; i++) {
+            mine [i] = !shown [i] && us_dstore_due_holds (&dues [k], us_report_indicator (r, i)->code);
+            shown [i] = shown [i] || mine [i];
+            count += mine [i];
+        }
+        char vi [US_MAX_NAME + 256], en [US_MAX_NAME + 256];
+        s_schedule_heading (vi, en, sizeof vi, dues, n, k, count == 0);
+        bool headed = false;
+        for (size_t g = 0; g < GROUPS && (count || !headed); g++) {
+            json_t *inds = json_array ();
+            for (size_t i = 0; i < n_inds; i++)
+                if (mine [i] && s_topic (us_report_indicator (r, i)->code) == g)
+                    json_array_append_new (inds, s_form_indicator (r, i));
+            if (count && !json_array_size (inds)) {
+                json_decref (inds);
+                continue;
+            }
+            json_t *group = json_pack ("{ss ss ss ss ss so}", "vi", count ? s_groups [g].vi : "",
+                "en", count ? s_groups [g].en : "", "schedule", dues [k].code,
+                "period", dues [k].period.text, "deadline", dues [k].deadline, "indicators", inds);
+            if (!headed) {
+                json_object_set_new (group, "head_vi", json_string (vi));
+                json_object_set_new (group, "head_en", json_string (en));
+                headed = true;
+            }
+            json_array_append_new (groups, group);
+        }
+    }
+    free (shown);
+    free (mine);
+    return groups;
+}
+
+/* Adds the units the office enters for, its indicators and their groups:
+   by schedule once the province's schedules are pulled (only theirs),
+   else the whole catalog by topic. */
+static void
+s_form_catalog (json_t *form, const us_report_t *r, const us_dstore_due_t *dues, size_t n,
+                bool known)
 {
     json_t *units = json_array ();
     for (size_t u = 0; u < us_report_units (r); u++) {
@@ -430,28 +562,15 @@ s_form_catalog (json_t *form, const us_report_t *r)
                                                  "depth", info.depth));
     }
     json_object_set_new (form, "units", units);
-    json_t *groups = json_array ();
-    for (size_t g = 0; g < GROUPS; g++) {
-        json_t *inds = json_array ();
-        for (size_t i = 0; i < us_report_indicators (r); i++) {
-            const us_indicator_t *ind = us_report_indicator (r, i);
-            size_t first = 0;
-            while (strncmp (ind->code, s_groups [first].prefix, strlen (s_groups [first].prefix)))
-                first++;
-            if (first != g)
-                continue;
-            json_array_append_new (inds, json_pack ("{ss ss ss ss sb ss si}", "code", ind->code,
-                "name", ind->name, "kind", us_kind_name (ind->kind), "rule", ind->rule,
-                "computed", us_kind_computed (ind->kind), "measure", ind->unit,
-                "depth", us_report_indicator_depth (r, i)));
-        }
-        if (json_array_size (inds))
-            json_array_append_new (groups, json_pack ("{ss ss so}", "vi", s_groups [g].vi,
-                                                      "en", s_groups [g].en, "indicators", inds));
-        else
-            json_decref (inds);
-    }
-    json_object_set_new (form, "groups", groups);
+    json_object_set_new (form, "groups", known ? s_groups_by_schedule (r, dues, n)
+                                               : s_groups_by_topic (r));
+    json_t *list = json_array ();
+    for (size_t k = 0; k < n; k++)
+        json_array_append_new (list, json_pack ("{ss ss ss ss ss}", "code", dues [k].code,
+            "name", dues [k].name, "period", dues [k].period.text,
+            "deadline", dues [k].deadline, "indicators", dues [k].indicators));
+    json_object_set_new (form, "schedules_known", json_boolean (known));
+    json_object_set_new (form, "schedules", list);
 }
 
 /* Adds the sync's state: the thread's and what the store remembers. */
@@ -511,6 +630,11 @@ s_form (us_ui_env_t *env, json_t **form_p, const char *unit_arg, const us_period
     if (rc == 0)
         rc = us_dstore_submission (env->store, p->text, state, sizeof state, reason,
                                    sizeof reason, province, sizeof province);
+    us_dstore_due_t *dues = NULL;
+    size_t n_dues = 0;
+    bool known = false;
+    if (rc == 0)
+        rc = us_dstore_schedules_due (env->store, &dues, &n_dues, &known, office.kind, p);
     if (rc) {
         json_decref (form);
         json_decref (months);
@@ -530,7 +654,8 @@ s_form (us_ui_env_t *env, json_t **form_p, const char *unit_arg, const us_period
     json_object_set_new (form, "clerk", json_string (clerk));
     json_object_set_new (form, "submission", json_pack ("{ss ss ss}", "state", state,
                                                         "reason", reason, "province", province));
-    s_form_catalog (form, r);
+    s_form_catalog (form, r, dues, n_dues, known);
+    free (dues);
     s_form_info (&f, form, r);
     s_form_rules (&f, form, r);
     json_object_set_new (form, "sync", s_sync_json (env));

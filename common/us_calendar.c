@@ -136,3 +136,31 @@ us_calendar_in_future (const us_period_t *period, int64_t at_ms)
 {
     return period->last >= us_calendar_month_at (at_ms);
 }
+
+/* Returns the months of a schedule's period type; 0 when unknown. */
+int
+us_calendar_type_months (const char *type)
+{
+    return !type ? 0 : strcmp (type, "month") == 0 ? 1 : strcmp (type, "quarter") == 0 ? 3
+         : strcmp (type, "half") == 0 ? 6 : strcmp (type, "year") == 0 ? 12 : 0;
+}
+
+/* Sets *out to the period of a schedule's type containing month. */
+int
+us_calendar_type_period (us_period_t *out, const char *type, int month)
+{
+    int n = us_calendar_type_months (type);
+    if (n == 0 || !us_month_valid (month))
+        return us_error_set (US_EINVAL, "'%.20s' is not month, quarter, half or year",
+                             type ? type : "");
+    int first = month / n * n, year = us_month_year (first), k = first % 12 / n + 1;
+    char text [US_PERIOD_TEXT];
+    if (n == 1)
+        us_month_format (text, first);
+    else
+    if (n == 12)
+        snprintf (text, sizeof text, "%d", year);
+    else
+        snprintf (text, sizeof text, "%d-%c%d", year, n == 3 ? 'Q' : 'H', k);
+    return us_period_parse (out, text);
+}

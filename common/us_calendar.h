@@ -55,6 +55,14 @@ void us_calendar_time_text (char *buf, size_t size, int64_t at_ms);
 /* Returns the current time in milliseconds since the epoch. */
 int64_t us_calendar_now_ms (void);
 
+/* Returns the months a period of a schedule's type spans: month 1,
+   quarter 3, half 6, year 12; 0 for any other type. */
+int us_calendar_type_months (const char *type);
+
+/* Sets *out to the period of a schedule's type (month, quarter, half,
+   year) that contains month. Returns 0 or US_EINVAL. */
+int us_calendar_type_period (us_period_t *out, const char *type, int month);
+
 /* Returns true when the period has not ended by at_ms (in Vietnam's time):
    it ends in the month containing at_ms or later, so its figures cannot
    all be known yet. */

@@ -135,6 +135,7 @@ s_batch_build (Unionsync__Batch *pb, Unionsync__Delta **slots, Unionsync__Delta 
                              push->count, US_MAX_DELTAS);
     pb->format = US_WIRE_VERSION;
     pb->epoch = push->epoch;
+    pb->resent = push->resent;
     uint64_t seq = 0, hlc = 0;
     int month = 0;
     for (size_t i = 0; i < push->count; i++) {
@@ -271,6 +272,32 @@ s_digests_build (Unionsync__Digests *pb, s_scratch_t *s, const us_digests_t *d)
     return 0;
 }
 
+/* Builds the schedules of a Changes page. */
+static int
+s_schedules_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
+{
+    if (c->n_schedules > US_MAX_SCHEDULES)
+        return us_error_set (US_EINVAL, "changes page holds too many schedules");
+    Unionsync__ScheduleDef *sd = s_alloc (s, c->n_schedules, sizeof *sd);
+    Unionsync__ScheduleDef **sds = s_alloc (s, c->n_schedules, sizeof *sds);
+    if (!sd || !sds)
+        return us_error_set (US_ENOMEM, "out of memory encoding changes");
+    for (size_t i = 0; i < c->n_schedules; i++) {
+        const us_schedule_def_t *x = &c->schedules [i];
+        unionsync__schedule_def__init (&sd [i]);
+        sd [i].code = s_str (x->code);
+        sd [i].name = s_str (x->name);
+        sd [i].period = s_str (x->period);
+        sd [i].kinds = s_str (x->kinds);
+        sd [i].indicators = s_str (x->indicators);
+        sd [i].deadline = s_str (x->deadline);
+        sds [i] = &sd [i];
+    }
+    pb->n_schedules = c->n_schedules;
+    pb->schedules = sds;
+    return 0;
+}
+
 /* Builds the protobuf form of a Changes page. */
 static int
 s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
@@ -297,6 +324,9 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
     if (!ud || !uds || !id || !ids || !cc || !ccs || !td || !tds
     ||  !cn || !cns || !ss || !sss)
         return us_error_set (US_ENOMEM, "out of memory encoding changes");
+    int rc = s_schedules_build (pb, s, c);
+    if (rc)
+        return rc;
 
     for (size_t i = 0; i < c->n_units; i++) {
         const us_unit_def_t *u = &c->units [i];
@@ -533,6 +563,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     Unionsync__Hello hello = UNIONSYNC__HELLO__INIT;
     Unionsync__Welcome welcome = UNIONSYNC__WELCOME__INIT;
     ProtobufCBinaryData proof [US_MAX_HEADS];
+    Unionsync__Restore restores [US_MAX_HEADS], *restore_ptrs [US_MAX_HEADS];
     Unionsync__Push push = UNIONSYNC__PUSH__INIT;
     Unionsync__PushAck ack = UNIONSYNC__PUSH_ACK__INIT;
     Unionsync__Pull pull = UNIONSYNC__PULL__INIT;
@@ -590,6 +621,22 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
                 return us_error_set (US_EINVAL, "more than %d re-coded units", US_MAX_RECODED);
             welcome.n_recoded = msg->welcome.n_recoded;
             welcome.recoded = (char **) msg->welcome.recoded;
+            if (msg->welcome.n_restores > US_MAX_HEADS)
+                return us_error_set (US_EINVAL, "more than %d restores", US_MAX_HEADS);
+            for (size_t i = 0; i < msg->welcome.n_restores; i++) {
+                const us_restore_notice_t *r = &msg->welcome.restores [i];
+                unionsync__restore__init (&restores [i]);
+                restores [i].record = r->record;
+                restores [i].at = r->at;
+                restores [i].before = r->before;
+                restores [i].before_hash = s_bin (r->before_hash);
+                restores [i].backup = r->backup;
+                restores [i].by = s_str (r->by);
+                restores [i].noticed = r->noticed;
+                restore_ptrs [i] = &restores [i];
+            }
+            welcome.n_restores = msg->welcome.n_restores;
+            welcome.restores = restore_ptrs;
             welcome.digest_months = msg->welcome.digest_months;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
@@ -791,12 +838,14 @@ static const s_rule_t s_changes_rules [] = {
     { 6, US_MAX_PAGE, "indicator definitions", &s_entry },
     { 7, US_MAX_PAGE, "cells", &s_entry }, { 8, US_MAX_PAGE, "targets", &s_entry },
     { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry },
-    { 12, US_REPAIR_MONTHS, "months", &s_packed } };
+    { 11, US_MAX_SCHEDULES, "schedules", &s_entry },
+    { 13, US_REPAIR_MONTHS, "months", &s_packed } };
 static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
 static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
 static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
 static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs", NULL },
-                                             { 14, US_MAX_RECODED, "re-coded units", NULL } };
+                                             { 14, US_MAX_RECODED, "re-coded units", NULL },
+                                             { 15, US_MAX_HEADS, "restores", &s_entry } };
 static const s_shape_t s_welcome_shape = S_SHAPE ("welcome", s_welcome_rules);
 static const s_rule_t s_pull_rules [] = { { 5, US_REPAIR_MONTHS, "months", &s_packed } };
 static const s_shape_t s_pull_shape = S_SHAPE ("pull", s_pull_rules);
@@ -997,6 +1046,7 @@ s_batch_take (us_msg_t *msg, s_owned_t *o, const uint8_t *data, size_t len)
             pb->authors [x->author], x->note };
     }
     msg->push.epoch = pb->epoch;
+    msg->push.resent = pb->resent;
     msg->push.count = pb->n_deltas;
     msg->push.deltas = d;
     msg->push.batch = data;
@@ -1069,6 +1119,26 @@ s_name (char **names, size_t n, uint32_t i)
     return i < n ? names [i] : NULL;
 }
 
+/* Converts and checks the schedules of a decoded Changes page into
+   c->schedules (allocated for them). */
+static int
+s_schedules_take (us_changes_t *c, Unionsync__Changes *pb)
+{
+    if (pb->n_schedules > US_MAX_SCHEDULES)
+        return us_error_set (US_EPROTO, "changes page holds too many schedules");
+    for (size_t i = 0; i < pb->n_schedules; i++) {
+        Unionsync__ScheduleDef *x = pb->schedules [i];
+        if (!s_str_ok (x->code, US_MAX_CODE) || !s_str_ok (x->name, US_MAX_NAME)
+        ||  !s_str_ok (x->period, US_MAX_CODE) || !s_str_ok (x->kinds, US_MAX_CODE_LIST)
+        ||  !s_str_ok (x->indicators, US_MAX_CODE_LIST) || !s_str_ok (x->deadline, US_MAX_CODE))
+            return us_error_set (US_EPROTO, "schedule %zu out of bounds", i);
+        c->schedules [i] = (us_schedule_def_t) { x->code, x->name, x->period, x->kinds,
+                                                 x->indicators, x->deadline };
+    }
+    c->n_schedules = pb->n_schedules;
+    return 0;
+}
+
 /* Converts and checks a decoded Changes page. */
 static int
 s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
@@ -1088,8 +1158,9 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
     c->targets = o->arrays [3] = calloc (pb->n_targets + 1, sizeof *c->targets);
     c->conflicts = o->arrays [4] = calloc (pb->n_conflicts + 1, sizeof *c->conflicts);
     c->submissions = o->arrays [5] = calloc (pb->n_submissions + 1, sizeof *c->submissions);
+    c->schedules = o->arrays [6] = calloc (pb->n_schedules + 1, sizeof *c->schedules);
     if (!c->units || !c->indicators || !c->cells || !c->targets
-    ||  !c->conflicts || !c->submissions)
+    ||  !c->conflicts || !c->submissions || !c->schedules)
         return us_error_set (US_ENOMEM, "out of memory decoding changes");
     char **un = pb->units, **in = pb->indicators;
     size_t nu = pb->n_units, ni = pb->n_indicators;
@@ -1187,11 +1258,11 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
     ||  !s_months_ok (pb->months, pb->n_months, true, US_REPAIR_MONTHS))
         return us_error_set (US_EPROTO, "changes page with a bad digest or months");
     c->digest = (us_bytes_t) { pb->digest.data, pb->digest.len };
-    c->months = o->arrays [6] = s_months_int (pb->months, pb->n_months);
+    c->months = o->arrays [7] = s_months_int (pb->months, pb->n_months);
     if (!c->months)
         return us_error_set (US_ENOMEM, "out of memory decoding changes");
     c->n_months = pb->n_months;
-    return 0;
+    return s_schedules_take (c, pb);
 }
 
 /* Converts and checks a decoded Pull. */
@@ -1256,12 +1327,27 @@ s_welcome_take (us_msg_t *msg, s_owned_t *o, Unionsync__Welcome *w)
     for (size_t i = 0; i < w->n_recoded; i++)
         if (!s_str_ok (w->recoded [i], 2 * US_MAX_CODE + 1))
             return us_error_set (US_EPROTO, "welcome re-coded unit %zu too long", i);
+    if (w->n_restores > US_MAX_HEADS)
+        return us_error_set (US_EPROTO, "welcome carries more than %d restores", US_MAX_HEADS);
+    us_restore_notice_t *restores = calloc (w->n_restores + 1, sizeof *restores);
+    if (!restores)
+        return us_error_set (US_ENOMEM, "out of memory");
+    o->arrays [1] = restores;
+    for (size_t i = 0; i < w->n_restores; i++) {
+        const Unionsync__Restore *x = w->restores [i];
+        if (!s_str_ok (x->by, US_MAX_REPLICA_NAME)
+        ||  (x->before_hash.len != 0 && x->before_hash.len != 32))
+            return us_error_set (US_EPROTO, "restore %zu out of bounds", i);
+        restores [i] = (us_restore_notice_t) { x->record, x->at, x->before,
+            { x->before_hash.data, x->before_hash.len }, x->backup, x->by, x->noticed };
+    }
     msg->welcome = (us_welcome_t) { w->server_time, w->epoch, w->high_water, w->unit, w->head,
         w->wire, w->min_wire, w->incarnation, w->audit_records,
         { w->audit_hash.data, w->audit_hash.len },
         { w->audit_signature.data, w->audit_signature.len },
         { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof,
-        (const char *const *) w->recoded, w->n_recoded, w->digest_months };
+        (const char *const *) w->recoded, w->n_recoded,
+        restores, w->n_restores, w->digest_months };
     return 0;
 }
 
@@ -1482,6 +1568,7 @@ us_outcome_name (us_outcome_t outcome)
         case US_OUTCOME_CONFLICT_WON:  return "conflict-won";
         case US_OUTCOME_CONFLICT_LOST: return "conflict-lost";
         case US_OUTCOME_REJECTED:      return "rejected";
+        case US_OUTCOME_SUPERSEDED:    return "superseded";
         default:                       return "unknown";
     }
 }

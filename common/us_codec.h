@@ -54,7 +54,11 @@ typedef enum {
     US_OUTCOME_ACCEPTED = 1,
     US_OUTCOME_CONFLICT_WON = 2,
     US_OUTCOME_CONFLICT_LOST = 3,
-    US_OUTCOME_REJECTED = 4
+    US_OUTCOME_REJECTED = 4,
+    /* Only in the province's audit records, never on the wire (answered as
+       accepted): an edit sent again after a restore that a later edit,
+       made after it on the timeline the restore lost, had overwritten. */
+    US_OUTCOME_SUPERSEDED = 5
 } us_outcome_t;
 
 typedef struct {
@@ -77,6 +81,17 @@ typedef struct {
     size_t len;
 } us_bytes_t;
 
+/* A restore of the province's store, as its audit chain records it. */
+typedef struct {
+    uint64_t record;            /* the restore's own record in the chain */
+    uint64_t at;                /* ms since 1970, the server's clock */
+    uint64_t before;            /* the chain's length before; 0: unknown */
+    us_bytes_t before_hash;     /* 32 bytes, or absent */
+    uint64_t backup;            /* the length of the backup's chain */
+    const char *by;             /* who, or the office whose Hello showed it */
+    bool noticed;               /* the server noticed it by itself */
+} us_restore_notice_t;
+
 typedef struct {
     uint64_t server_time;
     uint32_t epoch;
@@ -95,6 +110,8 @@ typedef struct {
     const char *const *recoded; /* "OLD NEW": units of this replica's old
                                    province given new codes here */
     size_t n_recoded;           /* at most US_MAX_RECODED */
+    const us_restore_notice_t *restores;    /* with audit_proof; at most US_MAX_HEADS */
+    size_t n_restores;
     uint32_t digest_months;     /* anti-entropy: most months a digest covers;
                                    0 from servers without it */
 } us_welcome_t;
@@ -117,6 +134,7 @@ typedef struct {
 
 typedef struct {
     uint32_t epoch;
+    bool resent;                /* every delta was acknowledged before (wire 2) */
     size_t count;
     us_delta_t *deltas;
     const uint8_t *signature;
@@ -208,6 +226,12 @@ typedef struct {
     uint64_t at;
 } us_submission_state_t;
 
+/* A reporting schedule; kinds and indicators are codes separated by
+   single spaces (indicators "" for all). */
+typedef struct {
+    const char *code, *name, *period, *kinds, *indicators, *deadline;
+} us_schedule_def_t;
+
 typedef struct {
     uint64_t next;
     bool more;
@@ -217,6 +241,9 @@ typedef struct {
     size_t n_targets;      us_target_def_t *targets;
     size_t n_conflicts;    us_conflict_notice_t *conflicts;
     size_t n_submissions;  us_submission_state_t *submissions;
+    /* The province's whole set of schedules when the page carries it (at
+       most US_MAX_SCHEDULES); none from servers before schedules. */
+    size_t n_schedules;    us_schedule_def_t *schedules;
     us_bytes_t digest;          /* the top digest the Pull asked; len 0: none */
     size_t n_months;       int *months;     /* a repair page: months whole */
 } us_changes_t;

@@ -27,4 +27,9 @@
 #define US_PAGE_DEFAULT      1000
 #define US_PAGE_MAX          5000
 
+/* Reporting schedules a province may have, and the bytes of a schedule's
+   list of unit kinds or indicators (codes separated by spaces). */
+#define US_MAX_SCHEDULES     100
+#define US_MAX_CODE_LIST     4096
+
 #endif

@@ -45,9 +45,11 @@ typedef enum {
     US_CHANGE_CELL = 3,
     US_CHANGE_TARGET = 4,
     US_CHANGE_CONFLICT = 5,
-    US_CHANGE_SUBMISSION = 6
+    US_CHANGE_SUBMISSION = 6,
+    US_CHANGE_SCHEDULES = 7     /* one entry (ref 0): the whole set changed */
 } us_change_kind_t;
 
+/* The kinds visited entry by entry; the schedules go as a whole set. */
 #define US_CHANGE_FIRST US_CHANGE_UNIT
 #define US_CHANGE_LAST  US_CHANGE_SUBMISSION
 

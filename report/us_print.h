@@ -155,6 +155,12 @@ bool us_print_change (double *change, us_kind_t kind, double now, double before)
 /* Returns true when the root of the report is a province. */
 bool us_print_is_province (const us_report_t *report);
 
+/* Writes into buf what a schedule's reports say in Vietnamese: its name,
+   its deadline (the day, or the first and last days of several periods)
+   and how many reports came by it and after it; it counts only reports
+   that were submitted, never one that was not. */
+void us_print_vi_schedule (char *buf, size_t size, const us_report_schedule_t *s);
+
 /* Returns 0 or US_EIO when out has failed. */
 int us_print_flush (FILE *out, const char *what);
 

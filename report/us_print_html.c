@@ -468,11 +468,40 @@ s_html_completeness (FILE *out, const us_report_t *r, int *section)
         fputs ("<p>Không có đơn vị nào phải nộp báo cáo trong kỳ.</p>\n</section>\n", out);
         return;
     }
-    fprintf (out, "<p>Đã nộp: <b>%d/%d</b> đơn vị (%d đúng hạn, %d sau hạn; hạn nộp ngày %s).",
-             submitted, expected, on_time, late, deadline);
+    if (us_report_schedules (r) == 0)
+        fprintf (out, "<p>Đã nộp: <b>%d/%d</b> đơn vị (%d đúng hạn, %d sau hạn; hạn nộp ngày %s).",
+                 submitted, expected, on_time, late, deadline);
+    else
+        fprintf (out, "<p>Đã nộp: <b>%d/%d</b> đơn vị (%d đúng hạn, %d sau hạn).",
+                 submitted, expected, on_time, late);
     if (n_missing == 0)
         fputs (" Tất cả các đơn vị đã nộp.", out);
     fputs ("</p>\n", out);
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit_t info;
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fputs (k ? ", " : "<p class=\"amended\">Báo cáo đã sửa sau khi nộp, chờ nộp lại: ", out);
+        us_words_html_escape (out, info.name);
+    }
+    if (n_amended)
+        fputs (".</p>\n", out);
+    if (us_report_schedules (r) > 0) {
+        fputs ("<ul class=\"schedules\">\n", out);
+        for (size_t k = 0; k < us_report_schedules (r); k++) {
+            us_report_schedule_t s;
+            char text [600];
+            us_report_schedule (&s, r, k);
+            us_print_vi_schedule (text, sizeof text, &s);
+            fputs ("<li data-schedule=\"", out);
+            us_words_html_escape (out, s.code);
+            fputs ("\">", out);
+            us_words_html_escape (out, text);
+            fputs (".</li>\n", out);
+        }
+        fputs ("</ul>\n", out);
+    }
     const double w = 420;
     double a = w * on_time / expected, b = w * late / expected;
     fputs ("<svg viewBox=\"0 0 430 16\" width=\"430\" height=\"16\" role=\"img\">"

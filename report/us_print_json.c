@@ -136,6 +136,15 @@ us_print_json (const us_report_t *r, FILE *out)
         us_report_unit (&info, r, (size_t) missing [k]);
         us_text_json (out, info.code);
     }
+    /* Of the missing, those whose report was edited after it was submitted. */
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    fputs ("],\"amended\":[", out);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fputs (k ? "," : "", out);
+        us_text_json (out, info.code);
+    }
     fputs ("]},\"rows\":[", out);
     for (size_t u = 0; u < us_report_units (r); u++) {
         if (u)

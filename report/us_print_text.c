@@ -22,6 +22,13 @@ s_completeness (const us_report_t *r, FILE *out)
         us_report_unit (&info, r, (size_t) missing [k]);
         fprintf (out, "%s%s (%s)", k ? ", " : "; missing: ", info.name, info.code);
     }
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fprintf (out, "%s%s (%s)", k ? ", " : "; amended, to submit again: ", info.name,
+                 info.code);
+    }
     fputc ('\n', out);
 }
 

@@ -67,6 +67,35 @@ us_print_is_province (const us_report_t *r)
     return strcmp (info.kind, "province") == 0;
 }
 
+/* Writes what a schedule's reports say in Vietnamese. */
+void
+us_print_vi_schedule (char *buf, size_t size, const us_report_schedule_t *s)
+{
+    char when [160], counts [160], done [48] = "";
+    if (s->periods == 1)
+        snprintf (when, sizeof when, "hạn nộp ngày %s", s->first_deadline);
+    else
+        snprintf (when, sizeof when, "%d kỳ, hạn nộp từ ngày %s đến ngày %s", s->periods,
+                  s->first_deadline, s->last_deadline);
+    if (s->submitted < s->expected)
+        snprintf (done, sizeof done, "%d/%d báo cáo đã nộp%s", s->submitted, s->expected,
+                  s->submitted ? ", " : "");
+    if (s->submitted == 0)
+        counts [0] = '\0';
+    else
+    if (s->late == 0)
+        snprintf (counts, sizeof counts, s->submitted == 1 ? "báo cáo nộp đúng hạn"
+                  : "cả %d báo cáo đều nộp đúng hạn", s->submitted);
+    else
+    if (s->on_time == 0)
+        snprintf (counts, sizeof counts, s->submitted == 1 ? "báo cáo nộp sau hạn"
+                  : "cả %d báo cáo đều nộp sau hạn", s->submitted);
+    else
+        snprintf (counts, sizeof counts, "%d báo cáo nộp đúng hạn, %d báo cáo nộp sau hạn",
+                  s->on_time, s->late);
+    snprintf (buf, size, "%s (%s): %s%s", s->name, when, done, counts);
+}
+
 /* Returns 0 or US_EIO when out has failed. */
 int
 us_print_flush (FILE *out, const char *what)

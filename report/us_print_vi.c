@@ -330,6 +330,26 @@ s_vi_completeness (FILE *out, const us_report_t *r)
     }
     if (n_missing)
         fputc (')', out);
+    int n_amended;
+    const int *amended = us_report_amended (&n_amended, r);
+    for (int k = 0; k < n_amended; k++) {
+        us_report_unit_t info;
+        us_report_unit (&info, r, (size_t) amended [k]);
+        fprintf (out, "%s%s", k ? ", " : "; báo cáo đã sửa sau khi nộp, chờ nộp lại: ", info.name);
+    }
+    if (us_report_schedules (r) > 0) {
+        /* Each schedule says its own deadline and counts its own reports. */
+        fputs (".", out);
+        for (size_t k = 0; k < us_report_schedules (r); k++) {
+            us_report_schedule_t s;
+            char text [600];
+            us_report_schedule (&s, r, k);
+            us_print_vi_schedule (text, sizeof text, &s);
+            fprintf (out, " %s.", text);
+        }
+        fputc ('\n', out);
+        return;
+    }
     char deadline [32];
     us_period_deadline_day (deadline, sizeof deadline, us_report_period (r));
     if (submitted > 0 && late == 0)

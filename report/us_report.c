@@ -1,11 +1,13 @@
 /*  us_report: the consolidation engine and its report model. */
 #include "us_report.h"
+#include "us_calendar.h"
 #include "us_catalog.h"
 #include "us_error.h"
 #include "us_expr.h"
 #include "us_hlc.h"
 #include "us_period.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,6 +54,11 @@ struct _us_report_t {
     int expected, submitted, on_time, late;
     int *missing;           /* unit indexes */
     int n_missing;
+    int *amended;           /* unit indexes, of the missing */
+    int n_amended;
+    us_report_schedule_t *scheds;   /* those with reports inside the period */
+    size_t n_scheds;
+    us_report_schedule_row_t *sched_rows;   /* their rows, kept for the strings */
 };
 
 /* Parses a target source name. */
@@ -462,7 +469,7 @@ s_cover (us_report_t *r, const us_report_data_t *data, const int *map, int64_t m
     for (size_t c = 0; c < data->n_subs; c++) {
         const us_report_submission_row_t *row = &data->subs [c];
         int u = s_unit_index (map, map_len, row->unit_id);
-        if (u < 0 || row->last < r->period.first || row->first > r->period.last)
+        if (u < 0 || row->amended || row->last < r->period.first || row->first > r->period.last)
             continue;
         int from = row->first > r->period.first ? row->first : r->period.first;
         int to = row->last < r->period.last ? row->last : r->period.last;
@@ -474,6 +481,120 @@ s_cover (us_report_t *r, const us_report_data_t *data, const int *map, int64_t m
     }
 }
 
+/* Returns true when unit u's kind is one of the space-separated kinds. */
+static bool
+s_kind_in (const char *kinds, const char *kind)
+{
+    size_t len = strlen (kind);
+    for (const char *p = kinds; len && (p = strstr (p, kind)) != NULL; p += len)
+        if ((p == kinds || p [-1] == ' ') && (p [len] == ' ' || p [len] == '\0'))
+            return true;
+    return false;
+}
+
+/* Finds whether unit index u's submissions cover months first..last and
+   when the last of those came (ms). */
+static bool
+s_covered (const us_report_data_t *data, const int *map, int64_t map_len, int u, int first,
+           int last, int64_t *last_ms)
+{
+    *last_ms = 0;
+    for (int m = first; m <= last; m++) {
+        bool covered = false;
+        for (size_t c = 0; c < data->n_subs; c++) {
+            const us_report_submission_row_t *row = &data->subs [c];
+            if (row->amended || row->first > m || row->last < m
+            ||  s_unit_index (map, map_len, row->unit_id) != u)
+                continue;
+            covered = true;
+            int64_t at = us_hlc_ms ((uint64_t) row->at);
+            *last_ms = at > *last_ms ? at : *last_ms;
+        }
+        if (!covered)
+            return false;
+    }
+    return true;
+}
+
+/* Counts one schedule's reports inside the period into *out; marks in
+   late_units the units that reported one of them after its deadline and
+   in judged those that had one. Returns false when it has none. */
+static bool
+s_schedule_count (us_report_t *r, const us_report_data_t *data, const int *map,
+                  int64_t map_len, const us_report_schedule_row_t *row,
+                  us_report_schedule_t *out, bool *late_units, bool *judged)
+{
+    us_deadline_rule_t rule;
+    int n = us_calendar_type_months (row->type);
+    if (n == 0 || us_deadline_rule_parse (&rule, row->deadline) != 0)
+        return false;
+    memset (out, 0, sizeof *out);
+    out->code = row->code;
+    out->name = row->name;
+    for (int m = (r->period.first + n - 1) / n * n; m + n - 1 <= r->period.last; m += n) {
+        us_period_t sp;
+        if (us_calendar_type_period (&sp, row->type, m) != 0)
+            continue;
+        int64_t deadline = us_calendar_deadline_ms (&sp, &rule);
+        us_calendar_deadline_day (out->periods ? out->last_deadline : out->first_deadline,
+                                  sizeof out->first_deadline, &sp, &rule);
+        if (out->periods++ == 0)
+            snprintf (out->last_deadline, sizeof out->last_deadline, "%s", out->first_deadline);
+        for (size_t u = 0; u < r->n_units; u++) {
+            if (!s_kind_in (row->kinds, r->units [u].kind))
+                continue;
+            int64_t last_ms;
+            out->expected++;
+            judged [u] = true;
+            if (!s_covered (data, map, map_len, (int) u, sp.first, sp.last, &last_ms))
+                continue;
+            out->submitted++;
+            if (last_ms > deadline) {
+                out->late++;
+                late_units [u] = true;
+            }
+            else
+                out->on_time++;
+        }
+    }
+    return out->periods > 0 && out->expected > 0;
+}
+
+/* Counts each schedule's reports inside the period; late_units and
+   judged as s_schedule_count. */
+static int
+s_load_schedules (us_report_t *r, const us_report_data_t *data, const int *map,
+                  int64_t map_len, bool *late_units, bool *judged)
+{
+    if (data->n_scheds == 0)
+        return 0;
+    r->scheds = calloc (data->n_scheds, sizeof *r->scheds);
+    r->sched_rows = calloc (data->n_scheds, sizeof *r->sched_rows);
+    if (!r->scheds || !r->sched_rows)
+        return us_error_set (US_ENOMEM, "out of memory");
+    memcpy (r->sched_rows, data->scheds, data->n_scheds * sizeof *r->sched_rows);
+    for (size_t k = 0; k < data->n_scheds; k++)
+        if (s_schedule_count (r, data, map, map_len, &r->sched_rows [k],
+                              &r->scheds [r->n_scheds], late_units, judged))
+            r->n_scheds++;
+    return 0;
+}
+
+/* Returns true when unit index u has an amended report overlapping the
+   period. */
+static bool
+s_has_amended (const us_report_t *r, const us_report_data_t *data, const int *map,
+               int64_t map_len, int u)
+{
+    for (size_t c = 0; c < data->n_subs; c++) {
+        const us_report_submission_row_t *row = &data->subs [c];
+        if (row->amended && row->first <= r->period.last && row->last >= r->period.first
+        &&  s_unit_index (map, map_len, row->unit_id) == u)
+            return true;
+    }
+    return false;
+}
+
 /* Counts expected and submitted reports for the period. */
 static int
 s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *map,
@@ -482,15 +603,18 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
     int months = us_period_months (&r->period);
     bool *cover = calloc (r->n_units * (size_t) months + 1, sizeof *cover);
     int64_t *latest = calloc (r->n_units + 1, sizeof *latest);
+    bool *late_units = calloc (r->n_units + 1, sizeof *late_units);
+    bool *judged = calloc (r->n_units + 1, sizeof *judged);
     r->missing = calloc (r->n_units + 1, sizeof *r->missing);
-    if (!cover || !latest || !r->missing) {
-        free (cover);
-        free (latest);
-        return us_error_set (US_ENOMEM, "out of memory");
-    }
-    s_cover (r, data, map, map_len, cover, latest, months);
+    r->amended = calloc (r->n_units + 1, sizeof *r->amended);
+    int rc = !cover || !latest || !late_units || !judged || !r->missing || !r->amended
+           ? us_error_set (US_ENOMEM, "out of memory") : 0;
+    if (rc == 0)
+        rc = s_load_schedules (r, data, map, map_len, late_units, judged);
+    if (rc == 0)
+        s_cover (r, data, map, map_len, cover, latest, months);
     int64_t deadline = us_period_deadline_ms (&r->period);
-    for (size_t u = 0; u < r->n_units; u++) {
+    for (size_t u = 0; rc == 0 && u < r->n_units; u++) {
         if (!r->units [u].reports)
             continue;
         r->expected++;
@@ -499,17 +623,22 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
             done = cover [u * (size_t) months + m];
         if (done) {
             r->submitted++;
-            if (latest [u] > deadline)
+            if (judged [u] ? late_units [u] : latest [u] > deadline)
                 r->late++;
             else
                 r->on_time++;
         }
-        else
+        else {
             r->missing [r->n_missing++] = (int) u;
+            if (s_has_amended (r, data, map, map_len, (int) u))
+                r->amended [r->n_amended++] = (int) u;
+        }
     }
     free (cover);
     free (latest);
-    return 0;
+    free (late_units);
+    free (judged);
+    return rc;
 }
 
 /* Computes the report of period for the subtree of unit from data. */
@@ -758,6 +887,29 @@ us_report_missing (int *count, const us_report_t *report)
     return report->missing;
 }
 
+/* Returns the units whose amended reports leave the period unreported. */
+const int *
+us_report_amended (int *count, const us_report_t *report)
+{
+    *count = report->n_amended;
+    return report->amended;
+}
+
+/* Returns how many schedules have reports inside the report's period. */
+size_t
+us_report_schedules (const us_report_t *report)
+{
+    return report->n_scheds;
+}
+
+/* Fills *out with schedule k. */
+void
+us_report_schedule (us_report_schedule_t *out, const us_report_t *report, size_t k)
+{
+    assert (k < report->n_scheds);
+    *out = report->scheds [k];
+}
+
 /* Returns the on-time and late submission counts. */
 void
 us_report_timeliness (int *on_time, int *late, const us_report_t *report)
@@ -848,6 +1000,7 @@ us_report_data_free (us_report_data_t *data)
     free (data->cells);
     free (data->targets);
     free (data->subs);
+    free (data->scheds);
     memset (data, 0, sizeof *data);
 }
 
@@ -869,6 +1022,9 @@ us_report_destroy (us_report_t **report_p)
     free (r->ind_parent);
     free (r->targets);
     free (r->missing);
+    free (r->amended);
+    free (r->scheds);
+    free (r->sched_rows);
     free (r);
     *report_p = NULL;
 }

@@ -69,12 +69,23 @@ typedef struct {
     int version;
 } us_report_target_row_t;
 
-/* One submitted or approved report of a unit. */
+/* One submitted or approved report of a unit, or one amended since (it
+   covers nothing until submitted again). */
 typedef struct {
     int64_t unit_id;
     int first, last;
     int64_t at;                 /* HLC of the submission */
+    bool amended;               /* edited after it was submitted */
 } us_report_submission_row_t;
+
+/* One reporting schedule of the province (us_calendar's deadline rule). */
+typedef struct {
+    char code [65];
+    char name [257];
+    char type [16];             /* month, quarter, half or year */
+    char kinds [512];           /* unit kinds separated by spaces */
+    char deadline [16];         /* the rule "M:D" */
+} us_report_schedule_row_t;
 
 /* What the engine consolidates: rows as a store's loader read them.
    Cells may cover more months than one report (a trend computes a report
@@ -86,6 +97,7 @@ typedef struct {
     us_report_cell_row_t *cells;        size_t n_cells, cap_cells;
     us_report_target_row_t *targets;    size_t n_targets, cap_targets;
     us_report_submission_row_t *subs;   size_t n_subs, cap_subs;
+    us_report_schedule_row_t *scheds;   size_t n_scheds, cap_scheds;   /* none: the defaults */
 } us_report_data_t;
 
 /* Appends a zeroed row to one of data's arrays (us_report_data_add
@@ -200,8 +212,34 @@ bool us_report_has_figures (const us_report_t *report, size_t u);
    the report) and their count. */
 const int *us_report_missing (int *count, const us_report_t *report);
 
-/* Returns the on-time and late submission counts. */
+/* Returns the report indexes of the units that have not reported the
+   period because a report of theirs in it was edited after it was
+   submitted (amended: it must be submitted again), and their count. */
+const int *us_report_amended (int *count, const us_report_t *report);
+
+/* Returns the on-time and late submission counts. With schedules, a unit
+   reported on time when each period of its schedules inside the report's
+   was reported by that schedule's deadline; a unit with no such period,
+   and every unit without schedules, against the 20th of the month after
+   the report's period. */
 void us_report_timeliness (int *on_time, int *late, const us_report_t *report);
+
+/* A schedule's reports inside the report's period, for the subtree's
+   units of its kinds: each (unit, period) is one report. Strings are the
+   report's. */
+typedef struct {
+    const char *code, *name;
+    int periods;                /* the schedule's periods inside the report's */
+    char first_deadline [32];   /* the first period's deadline day, d/m/yyyy */
+    char last_deadline [32];    /* the last one's */
+    int expected, submitted, on_time, late;
+} us_report_schedule_t;
+
+/* Returns how many schedules have reports inside the report's period. */
+size_t us_report_schedules (const us_report_t *report);
+
+/* Fills *out with schedule k (< us_report_schedules). */
+void us_report_schedule (us_report_schedule_t *out, const us_report_t *report, size_t k);
 
 /* Frees a report and nulls the pointer; safe on NULL. */
 void us_report_destroy (us_report_t **report_p);

@@ -70,6 +70,26 @@ us_report_rows_submissions (us_report_data_t *data, sqlite3_stmt *st)
         s->first = sqlite3_column_int (st, 1);
         s->last = sqlite3_column_int (st, 2);
         s->at = sqlite3_column_int64 (st, 3);
+        s->amended = sqlite3_column_count (st) > 4 && sqlite3_column_int (st, 4) != 0;
+    }
+    return s_done (step);
+}
+
+/* Reads the schedules. */
+int
+us_report_rows_schedules (us_report_data_t *data, sqlite3_stmt *st)
+{
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_report_schedule_row_t *s = us_report_data_add (data->scheds, data->n_scheds,
+                                                          data->cap_scheds);
+        if (!s)
+            return US_ENOMEM;
+        snprintf (s->code, sizeof s->code, "%s", us_db_text (st, 0));
+        snprintf (s->name, sizeof s->name, "%s", us_db_text (st, 1));
+        snprintf (s->type, sizeof s->type, "%s", us_db_text (st, 2));
+        snprintf (s->kinds, sizeof s->kinds, "%s", us_db_text (st, 3));
+        snprintf (s->deadline, sizeof s->deadline, "%s", us_db_text (st, 4));
     }
     return s_done (step);
 }

@@ -22,6 +22,10 @@ int us_report_rows_cells (us_report_data_t *data, sqlite3_stmt *st);
 int us_report_rows_targets (us_report_data_t *data, sqlite3_stmt *st);
 
 /* Columns: unit_id, first, last, at. */
+/* (The submissions: unit_id, first, last, at[, amended].) */
 int us_report_rows_submissions (us_report_data_t *data, sqlite3_stmt *st);
+
+/* Reads the schedules: code, name, period type, kinds, deadline rule. */
+int us_report_rows_schedules (us_report_data_t *data, sqlite3_stmt *st);
 
 #endif

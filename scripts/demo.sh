@@ -52,6 +52,9 @@ $S target set QT members.new 2022-H1 1980 --source province --db province.db
 $S target set QT members.new 2022 3700 --source tld --db province.db
 $S target set QT cdcs.new 2022 20 --source committed --db province.db
 $S target set QT.TRIEUPHONG members.new 2022-H1 150 --db province.db
+# Its reporting schedules (monthly figures, the six-month and the year
+# reports, each with its deadline) reach every office with the catalog.
+$S schedules import "$root/data/schedules.csv" --db province.db
 
 server_port=$(free_port)
 link_port=$(free_port)
@@ -164,12 +167,15 @@ echo "  13 reports approved and locked"
 $S lock QT 2022-H1 --db province.db || true
 
 say "The reporting calendar: the province's schedules and their deadlines"
-$S schedules import "$root/data/schedules.csv" --db province.db
 $S schedules list --db province.db
 $S report 2022-H1 --format json --db province.db | jq -r '.completeness as $c
     | "2022-H1: \($c.submitted) of \($c.expected) units reported (\($c.on_time) on time, \($c.late) late)",
       (.schedules[] | .code as $s | .periods[]
        | "  \($s) \(.period): \(.submitted)/\(.expected) reported, \(.on_time) on time, \(.late) late against the deadline \(.deadline); not reported: \(.missing | join(", "))")'
+
+echo "what Đakrông's office, which has not submitted, still has to do (its schedules, pulled with the catalog):"
+sync_until_done QT.DAKRONG.db >/dev/null
+$C todo 2022-H1 --json --db QT.DAKRONG.db | jq -r '.schedules[] | "  \(.name) \(.period): \(.due); deadline \(.deadline)"'
 
 say "The province corrects a figure of Gio Linh; the office sees who and why"
 $S set QT.GIOLINH 2022-06 training.classes 2 --author "Văn phòng LĐLĐ tỉnh" \

@@ -636,15 +636,20 @@ s_cmd_audit (int argc, char **argv)
 static int
 s_cmd_backup (int argc, char **argv, bool restore)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false) };
-    const int n = 2;
+    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("author", true) };
+    const int n = restore ? 3 : 2;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 1, 1, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     us_pstore_summary_t sum;
     const char *db = us_args_db_path (opts, n);
-    int rc = restore ? us_pstore_restore (pos [0], db, &sum)
+    /* The restore is recorded in the audit chain with who put it back. */
+    const char *user = getenv ("USER");
+    const char *author = us_args_value (opts, n, "author", user && *user ? user : "province");
+    if (restore && (!*author || strlen (author) > US_MAX_CODE || !us_text_utf8_valid (author)))
+        return us_args_usage_error ("--author: a name of 1 to 64 bytes of UTF-8");
+    int rc = restore ? us_pstore_restore (pos [0], db, author, &sum)
                      : us_pstore_backup (db, pos [0], &sum);
     if (rc)
         return us_args_fail (rc);
@@ -1081,8 +1086,10 @@ static const us_cmd_t s_commands [] = {
       "The copy is checked before the command says it is written.",
       "unionsync-server backup /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
       s_cmd_backup_make, 0 },
-    { "restore", "FILE", "put a backup back",
-      "Refused while a server runs on the store.",
+    { "restore", "FILE [--author NAME]", "put a backup back",
+      "Refused while a server runs on the store. The restore is a record in the audit chain "
+      "naming the chain's head before, the backup's and who restored it (--author, else "
+      "$USER), so offices that saw a later head see a declared restore.",
       "unionsync-server restore /var/backups/unionsync/qt-2024-05-01.db --db qt.db",
       s_cmd_restore, 0 },
 };

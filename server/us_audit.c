@@ -120,7 +120,7 @@ const char *
 us_act_name (int kind)
 {
     static const char *names [] = { "delta", "enrol", "revoke", "rekey", "move", "target",
-                                    "state", "import", "reorganise" };
+                                    "state", "import", "reorganise", "restore" };
     return kind >= 0 && kind < (int) (sizeof names / sizeof *names) ? names [kind] : "unknown";
 }
 

@@ -244,9 +244,15 @@ s_round (us_desk_req_t *req)
         char text [US_PERIOD_TEXT];
         us_period_t p;
         snprintf (text, sizeof text, "%s%s", year, suffixes [i]);
-        if (us_period_parse (&p, text) == 0)
-            json_array_append_new (periods, json_pack ("{s:s, s:I}", "period", p.text,
-                "deadline", (json_int_t) us_period_deadline_ms (&p)));
+        int64_t deadline;
+        if (us_period_parse (&p, text) != 0)
+            continue;
+        if (us_pstore_schedule_deadline (req->desk->store, &deadline, &p) != 0) {
+            json_decref (periods);
+            return us_desk_error (req, 500, us_error_msg ());
+        }
+        json_array_append_new (periods, json_pack ("{s:s, s:I}", "period", p.text,
+            "deadline", (json_int_t) deadline));
     }
     us_pstore_t *store = req->desk->store;
     json_t *units = us_pstore_desk_units (store);
@@ -385,6 +391,9 @@ s_states (us_desk_req_t *req)
     enum MHD_Result ret;
     if (!s_period (req, &p, us_desk_arg (req, "period"), &ret))
         return ret;
+    int64_t deadline;
+    if (us_pstore_schedule_deadline (req->desk->store, &deadline, &p) != 0)
+        return us_desk_error (req, 500, us_error_msg ());
     json_t *units = us_pstore_desk_units (req->desk->store);
     json_t *subs = us_pstore_desk_submissions (req->desk->store, p.first, p.last);
     if (!units || !subs) {
@@ -392,7 +401,7 @@ s_states (us_desk_req_t *req)
         return us_desk_error (req, 500, us_error_msg ());
     }
     return us_desk_json (req, 200, json_pack ("{s:s, s:I, s:o, s:o}", "period", p.text,
-        "deadline", (json_int_t) us_period_deadline_ms (&p), "units", units,
+        "deadline", (json_int_t) deadline, "units", units,
         "submissions", subs));
 }
 

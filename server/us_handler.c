@@ -31,6 +31,9 @@ struct _us_handler_t {
     char recoded_text [US_MAX_RECODED][2 * US_MAX_CODE + 2];
     const char *recoded [US_MAX_RECODED];   /* and here: "OLD NEW" */
     size_t n_recoded;
+    us_pstore_restore_t restore_rows [US_MAX_HEADS];
+    us_restore_notice_t restores [US_MAX_HEADS];    /* and here */
+    size_t n_restores;
     /* The last top digests computed, per scope and range: a sync that
        finds the store as it was (the same change-stream head, and no
        other connection has written since) costs no hashing. */
@@ -170,7 +173,9 @@ s_error_reply (us_handler_t *self, uint8_t **reply_p, size_t *len_p, uint32_t wi
    the store holds (a checkpoint past the change stream's head, or a seq
    acknowledged in its epoch above the store's high water), the store was
    put back from a copy without `restore`: gives it a new incarnation, so
-   that every office re-sends and re-pulls. Only an office that last saw
+   that every office re-sends and re-pulls, and records the restore it
+   noticed in the audit chain, with what the office reported, so that
+   offices holding later heads see it declared. Only an office that last saw
    this very incarnation can tell: one that saw another heals by itself
    (else each office would renew it in turn). One meta read per Hello. */
 static int
@@ -194,7 +199,29 @@ s_went_back (us_handler_t *self, const us_replica_t *rep, const us_hello_t *hell
                  "offices re-send", rep->name, (unsigned long long) hello->checkpoint,
                  (unsigned long long) head, (unsigned long long) hello->acked, hello->epoch,
                  (unsigned long long) high);
-    return us_pstore_new_incarnation (self->store, self->incarnation, sizeof self->incarnation);
+    char what [US_MAX_REASON];
+    snprintf (what, sizeof what, "noticed at a Hello: the office saw checkpoint %llu (the "
+              "store's head is %llu) and seq %llu of epoch %u acknowledged (the store has %llu)",
+              (unsigned long long) hello->checkpoint, (unsigned long long) head,
+              (unsigned long long) hello->acked, hello->epoch, (unsigned long long) high);
+    return us_pstore_restore_noticed (self->store, self->incarnation, sizeof self->incarnation,
+                                      *rep->name ? rep->name : rep->unit, what);
+}
+
+/* Keeps one restore record for the Welcome being built. */
+static int
+s_restore_add (void *arg, const us_pstore_restore_t *r)
+{
+    us_handler_t *self = arg;
+    if (self->n_restores == US_MAX_HEADS)
+        return 0;
+    us_pstore_restore_t *row = &self->restore_rows [self->n_restores];
+    *row = *r;
+    self->restores [self->n_restores++] = (us_restore_notice_t) {
+        (uint64_t) row->record, (uint64_t) row->at, (uint64_t) row->before,
+        { row->before_hash, row->before_known && row->before ? US_HASH_LEN : 0 },
+        (uint64_t) row->backup, row->by, row->noticed };
+    return 0;
 }
 
 /* Puts the signed head of the audit chain into a Welcome, and the hash
@@ -215,8 +242,15 @@ s_anchor (us_handler_t *self, us_welcome_t *w, const us_hello_t *hello)
                                &found);
         self->proof [i] = (us_bytes_t) { self->proof_hash [i], found ? US_HASH_LEN : 0 };
     }
+    /* An office checking its heads learns the restores declared, so that a
+       head one of them cut off is not taken for a rewrite. */
+    self->n_restores = 0;
+    if (rc == 0 && hello->n_audit_counts)
+        rc = us_pstore_restores (self->store, US_MAX_HEADS, s_restore_add, self);
     if (rc)
         return rc;
+    w->restores = self->restores;
+    w->n_restores = self->n_restores;
     w->audit_records = self->head.records;
     w->audit_hash = (us_bytes_t) { self->head.hash, US_HASH_LEN };
     w->audit_signature = (us_bytes_t) { self->head.signature, 64 };
@@ -296,7 +330,9 @@ static int
 s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
         us_result_t **flat_p, const us_replica_t *rep, const us_push_t *push)
 {
-    if (push->epoch < rep->max_epoch)
+    /* An older epoch comes only with edits sent again after the province
+       went back in time, under their original identity. */
+    if (push->epoch < rep->max_epoch && !push->resent)
         return us_error_set (US_EINVAL, "stale epoch %u (server has %u); say hello again",
                              push->epoch, rep->max_epoch);
     int rc = s_verify (rep, push);
@@ -396,6 +432,12 @@ s_add_change (void *arg, const us_change_t *ch)
                  K (ch->u.submission.unit), K (ch->u.submission.period),
                  K (ch->u.submission.state), ch->u.submission.at }));
             break;
+        case US_CHANGE_SCHEDULES:
+            ADD (schedules, n_schedules, ((us_schedule_def_t) {
+                 K (ch->u.schedule.code), K (ch->u.schedule.name), K (ch->u.schedule.period),
+                 K (ch->u.schedule.kinds), K (ch->u.schedule.indicators),
+                 K (ch->u.schedule.deadline) }));
+            break;
     }
     #undef ADD
     #undef K
@@ -412,6 +454,7 @@ s_changes_free (us_changes_t *c)
     free (c->targets);
     free (c->conflicts);
     free (c->submissions);
+    free (c->schedules);
     free (c->months);
 }
 

@@ -16,6 +16,7 @@ typedef struct {
     const char *key;                /* "" for the province */
     int level;                      /* of the unit kind the writer is enrolled for */
     int64_t root_id;                /* scope root; 0 for the whole tree */
+    bool resent;                    /* the batch re-sends acknowledged edits */
 } s_writer_t;
 
 /* An indicator as a batch has looked it up. */
@@ -207,7 +208,8 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
     us_pstore_cell_write_t write = {
         .unit_id = unit_id, .ind_id = ind->id, .month = d->month, .clear = d->clear,
         .value = d->value, .hlc = hlc, .replica = w->key, .author = d->author, .note = d->note,
-        .corrected = s_province (w->level) && (!w->replica || w->replica->unit_id != unit_id) };
+        .corrected = s_province (w->level) && (!w->replica || w->replica->unit_id != unit_id),
+        .base_version = d->base_version, .resent = w->resent };
     /* base_version tells whether the editor saw the current figure; a
        replica's own later edits supersede its earlier ones. */
     bool concurrent = cell->exists && d->base_version != cell->version
@@ -217,6 +219,28 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
        restored from a backup) and is sent again; it is not concurrent. */
     if (cell->exists && d->base_version > cell->version)
         concurrent = false;
+    /* Two edits of other offices acknowledged on that lost timeline, sent
+       again in another order than they were made: the one based on the
+       later version of that timeline came after the other and saw it. It
+       holds; the earlier one, overwritten then, is superseded now. The
+       versions of this store say nothing about that timeline's. */
+    /* Its editor cannot have seen a figure written since the restore by
+       another office's edit made on this timeline: whatever the versions
+       say, they are concurrent. */
+    if (w->resent && cell->exists && cell->since_restore && !cell->resent
+    &&  strcmp (cell->replica, w->key) != 0)
+        concurrent = true;
+    if (w->resent && cell->resent && strcmp (cell->replica, w->key) != 0) {
+        /* Based on the same version, they were concurrent then too. */
+        concurrent = d->base_version == cell->base_version;
+        if (d->base_version < cell->base_version) {
+            res->superseded = true;
+            snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, "
+                      "made after it before the province was restored", cell->author);
+            s_result_from (res, cell, d, false);
+            return 0;
+        }
+    }
     if (!concurrent) {
         s_result_from (res, cell, d, true);
         return us_pstore_cell_put (store, cell, &write);
@@ -305,7 +329,9 @@ s_earlier (bool *found, us_merge_result_t *res, us_pstore_t *store, int64_t repl
     if (rc || !*found)
         return rc;
     res->result.seq = d->seq;
-    res->result.outcome = (us_outcome_t) e.outcome;
+    /* A superseded edit was answered as accepted; it is again. */
+    res->result.outcome = e.outcome == US_OUTCOME_SUPERSEDED ? US_OUTCOME_ACCEPTED
+                        : (us_outcome_t) e.outcome;
     snprintf (res->reason, sizeof res->reason, "%s", e.reason);
     res->result.value = e.value;
     res->result.version = e.version;
@@ -329,7 +355,8 @@ s_record (us_pstore_chain_t *chain, us_pstore_t *store, const us_replica_t *rep,
         .has_value = !d->clear, .value = d->clear ? 0 : d->value, .hlc = (int64_t) hlc,
         .origin_hlc = (int64_t) d->hlc, .clamped = clamped,
         .base_version = (int64_t) d->base_version, .author = d->author,
-        .note = d->note ? d->note : "", .outcome = (int) res->result.outcome,
+        .note = d->note ? d->note : "",
+        .outcome = res->superseded ? US_OUTCOME_SUPERSEDED : (int) res->result.outcome,
         .reason = res->reason, .version = (int64_t) res->result.version,
         .at = us_hlc_wall_ms () };
     return us_pstore_record_append (store, chain, &row);
@@ -340,7 +367,7 @@ static int
 s_push (us_merge_result_t *results, us_pstore_t *store, const us_replica_t *replica,
         const us_push_t *push, us_pstore_chain_t *chain, us_hlc_t *clock)
 {
-    s_writer_t w = { replica, replica->key, replica->level, replica->unit_id };
+    s_writer_t w = { replica, replica->key, replica->level, replica->unit_id, push->resent };
     s_memo_t memo = { 0 };
     uint64_t high_water = 0, top = 0;
     bool other_epochs = false;
@@ -451,7 +478,7 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
     int rc = s_correction (&d, month, value, note, author);
     if (rc)
         return rc;
-    s_writer_t w = { NULL, "", 0, 0 };
+    s_writer_t w = { NULL, "", 0, 0, false };
     memset (result, 0, sizeof *result);
     rc = us_pstore_begin (store);
     if (rc)

@@ -8,8 +8,14 @@
     winner is chosen by the indicator's policy (lww: later HLC, then replica
     key), and the loser is kept in the conflicts table and reaches both
     offices through the change stream. Sequential edits by one replica are
-    never conflicts. The merge holds no SQL: it reads and writes cells,
-    conflicts and audit records through the store's typed calls.
+    never conflicts. Nor are two edits that were acknowledged on a timeline
+    a restore lost and are sent again (Push.resent) in another order than
+    they were made: their base versions of that timeline say which came
+    after the other, and the earlier one is recorded as superseded. A
+    re-sent edit against a figure another office wrote since the restore
+    is concurrent with it, whatever the two timelines' version numbers say.
+    The merge holds no SQL: it reads and writes cells, conflicts and audit
+    records through the store's typed calls.
 */
 #ifndef US_MERGE_H
 #define US_MERGE_H
@@ -23,6 +29,7 @@
 typedef struct {
     us_result_t result;
     char reason [US_MAX_REASON];
+    bool superseded;            /* answered accepted, recorded US_OUTCOME_SUPERSEDED */
 } us_merge_result_t;
 
 /* Applies a Push from replica; results has push->count entries, filled in

@@ -21,6 +21,7 @@
 
 #include "us_catalog.h"
 #include "us_limits.h"
+#include "us_period.h"
 #include "us_types.h"
 
 #include <stdbool.h>
@@ -31,7 +32,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 8
+#define US_PSTORE_VERSION 10
 
 #define US_HASH_LEN 32
 
@@ -100,6 +101,13 @@ int us_pstore_import_units (us_pstore_t *self, int *count, const char *path);
    empty for all; deadline is a us_calendar rule "M:D"). All or nothing;
    sets *count. (us_pstore_schedules.c) */
 int us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path);
+
+/* Sets *deadline_ms to the deadline of a report of period: that of the
+   first schedule of the period's type (month, quarter, half, year), else
+   (none, or a range) the 20th of the following month. Returns 0 or
+   US_EIO. */
+int us_pstore_schedule_deadline (us_pstore_t *self, int64_t *deadline_ms,
+                                 const us_period_t *period);
 
 /* Prints the schedules as a table or as a JSON array. Returns 0 or US_EIO. */
 int us_pstore_schedules_print (us_pstore_t *self, FILE *out, bool json);
@@ -208,6 +216,9 @@ typedef struct {
     char replica [41];          /* key of the last writer; "" for the province */
     char author [US_MAX_CODE + 1];
     int writer_level;           /* level of the unit the last writer is enrolled for */
+    uint64_t base_version;      /* the version the last writer's edit was based on */
+    bool resent;                /* the last writer's edit was sent again after a restore */
+    bool since_restore;         /* written since the store's last restore */
 } us_pstore_cell_t;
 
 /* A new version of a cell. */
@@ -222,6 +233,8 @@ typedef struct {
     const char *author;
     const char *note;
     bool corrected;             /* a province correction of a district's figure */
+    uint64_t base_version;      /* the version the edit was based on */
+    bool resent;                /* sent again after the province went back in time */
 } us_pstore_cell_write_t;
 
 /* Reads the cell (unit, indicator, month); cell->exists false when none. */
@@ -283,6 +296,7 @@ typedef enum {
     US_ACT_STATE = 6,           /* unit, month (first of the period), reason: the state */
     US_ACT_IMPORT = 7,          /* reason: what was imported, note: its digest */
     US_ACT_REORG = 8,           /* unit: the one changed; month: effective; reason: the event */
+    US_ACT_RESTORE = 9,         /* the store went back to a backup: see us_pstore_backup.h */
 } us_act_t;
 
 /* Returns the name of an act ("delta", "enrol", ...). */
@@ -516,6 +530,9 @@ typedef struct {
             const char *unit, *period, *state;
             uint64_t at;
         } submission;
+        struct {
+            const char *code, *name, *period, *kinds, *indicators, *deadline;
+        } schedule;                     /* one of the whole set, in order */
     } u;
 } us_change_t;
 
@@ -527,7 +544,9 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
 
 /* Visits a page of at most limit entries of the stream after since, as
    readable by a replica enrolled for root (its subtree, and the names of
-   the units above it), kind by kind in stream order. Sets *next to the
+   the units above it), kind by kind in stream order; when the schedules
+   changed within the page, then each schedule of the province's whole set
+   (US_CHANGE_SCHEDULES), in its order. Sets *next to the
    page's last position and *more when the stream goes on. */
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);

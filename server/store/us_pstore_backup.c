@@ -4,6 +4,7 @@
 #include "us_audit.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_hlc.h"
 #include "us_keys.h"
 
 #include <errno.h>
@@ -270,16 +271,98 @@ us_pstore_new_incarnation (us_pstore_t *self, char *buf, size_t size)
     return s_new_incarnation (self->db, buf, size);
 }
 
+/* Appends the record of a restore (inside the caller's transaction): r's
+   before, before_hash, noticed and by; its own length is the backup's.
+   Starts the store's next timeline. */
+static int
+s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *what)
+{
+    char province [65], hex [2 * US_HASH_LEN + 1] = "";
+    if (us_db_meta_get (province, sizeof province, self->db, "province") != 0)
+        snprintf (province, sizeof province, "-");
+    for (int i = 0; r->before_known && i < US_HASH_LEN; i++)
+        snprintf (hex + 2 * i, 3, "%02x", r->before_hash [i]);
+    /* A new timeline: cells written from now on were written after it. */
+    int rc = us_db_exec (self->db, "INSERT INTO meta (key, value) VALUES ('timeline', '1')"
+                         " ON CONFLICT (key) DO UPDATE SET value = CAST (value AS INTEGER) + 1");
+    us_pstore_chain_t chain;
+    if (rc == 0)
+        rc = us_pstore_chain_open (self, &chain);
+    if (rc)
+        return rc;
+    us_audit_row_t row = {
+        .kind = US_ACT_RESTORE, .seq = chain.next_id, .unit = province,
+        .indicator = r->noticed ? "noticed" : "declared", .month = -1,
+        .has_value = r->before_known, .value = r->before_known ? r->before : 0,
+        .author = *r->by ? r->by : "province", .note = hex, .reason = what,
+        .version = chain.rows, .at = us_hlc_wall_ms () };
+    rc = us_pstore_record_append (self, &chain, &row);
+    if (rc == 0)
+        rc = us_pstore_chain_close (self, &chain);
+    return rc;
+}
+
+/* Reads the head of the chain of the store at path, if it can be read. */
+static void
+s_head_of (const char *path, us_pstore_restore_t *r)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+    &&  sqlite3_prepare_v2 (db, "SELECT h.records, r.hash FROM audit_head h"
+                            " LEFT JOIN received r ON r.id = h.records", -1, &st, NULL) == SQLITE_OK
+    &&  sqlite3_step (st) == SQLITE_ROW) {
+        r->before = sqlite3_column_int64 (st, 0);
+        r->before_known = r->before == 0 || sqlite3_column_bytes (st, 1) == US_HASH_LEN;
+        if (r->before && r->before_known)
+            memcpy (r->before_hash, sqlite3_column_blob (st, 1), US_HASH_LEN);
+    }
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+}
+
+/* Records the restore of backup into the store at db_path, and sums it up. */
+static int
+s_restore_note (const char *backup, const char *db_path, us_pstore_restore_t *r,
+                us_pstore_summary_t *sum)
+{
+    us_pstore_t *store;
+    int rc = us_pstore_open (&store, db_path);
+    if (rc)
+        return rc;
+    char what [US_MAX_REASON], before [32];
+    snprintf (before, sizeof before, r->before_known ? "%lld records" : "unknown",
+              (long long) r->before);
+    snprintf (what, sizeof what, "restored from %.60s; the chain held %s before", backup,
+              before);
+    rc = us_pstore_begin (store);
+    if (rc == 0)
+        rc = s_restore_record (store, r, what);
+    if (rc == 0)
+        rc = us_pstore_commit (store);
+    else
+        us_pstore_rollback (store);
+    if (rc == 0)
+        rc = s_summarise (store->db, sum);
+    us_pstore_destroy (&store);
+    return rc;
+}
+
 /* Puts a backup back as the store at db_path. */
 int
-us_pstore_restore (const char *backup, const char *db_path, us_pstore_summary_t *sum)
+us_pstore_restore (const char *backup, const char *db_path, const char *author,
+                   us_pstore_summary_t *sum)
 {
+    us_pstore_restore_t r = { .before_known = false };
+    snprintf (r.by, sizeof r.by, "%s", author && *author ? author : "province");
     int lock = -1;
     struct stat st;
     bool exists = stat (db_path, &st) == 0;
     if (exists && us_pstore_serving_lock (db_path, &lock) != 0)
         return US_EPERM;
     int rc = us_pstore_check_file (backup, sum, NULL);
+    if (rc == 0 && exists)
+        s_head_of (db_path, &r);
     sqlite3 *src = NULL, *dest = NULL;
     if (rc == 0
     &&  sqlite3_open_v2 (backup, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
@@ -297,10 +380,10 @@ us_pstore_restore (const char *backup, const char *db_path, us_pstore_summary_t 
         rc = us_error_set (US_EIO, "cannot configure %s", db_path);
     if (rc == 0)
         rc = s_new_incarnation (dest, NULL, 0);
-    if (rc == 0)
-        rc = s_summarise (dest, sum);
     sqlite3_close (src);
     sqlite3_close (dest);
+    if (rc == 0)
+        rc = s_restore_note (backup, db_path, &r, sum);
     if (lock >= 0)
         close (lock);
     if (rc)
@@ -311,6 +394,70 @@ us_pstore_restore (const char *backup, const char *db_path, us_pstore_summary_t 
     if (stat (key, &st) != 0 && (rc = s_copy_key (from_key, key)) != 0)
         return rc;
     return s_fsync_dir_of (db_path);
+}
+
+/* Gives the store a new incarnation and records the restore it noticed. */
+int
+us_pstore_restore_noticed (us_pstore_t *self, char *buf, size_t size, const char *by,
+                           const char *what)
+{
+    us_pstore_restore_t r = { .noticed = true };
+    snprintf (r.by, sizeof r.by, "%s", by);
+    int rc = us_pstore_begin (self);
+    if (rc == 0)
+        rc = s_new_incarnation (self->db, buf, size);
+    if (rc == 0)
+        rc = s_restore_record (self, &r, what);
+    if (rc == 0)
+        rc = us_pstore_commit (self);
+    else
+        us_pstore_rollback (self);
+    return rc;
+}
+
+/* Reads 64 hex digits into hash; false when text is not that. */
+static bool
+s_unhex (uint8_t *hash, const char *text)
+{
+    if (strlen (text) != 2 * US_HASH_LEN)
+        return false;
+    for (int i = 0; i < US_HASH_LEN; i++) {
+        unsigned v;
+        if (sscanf (text + 2 * i, "%2x", &v) != 1)
+            return false;
+        hash [i] = (uint8_t) v;
+    }
+    return true;
+}
+
+/* Visits the last max restore records, oldest first. */
+int
+us_pstore_restores (us_pstore_t *self, size_t max,
+                    int (*fn) (void *arg, const us_pstore_restore_t *r), void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT id, at, value, note, version, indicator, author FROM (SELECT * FROM received"
+        " WHERE kind = 9 ORDER BY id DESC LIMIT ?) ORDER BY id", "reading restores");
+    if (rc)
+        return rc;
+    _Static_assert (US_ACT_RESTORE == 9, "the query names the restore's kind by number");
+    sqlite3_bind_int64 (st, 1, (int64_t) max);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_pstore_restore_t r = {
+            .record = sqlite3_column_int64 (st, 0), .at = sqlite3_column_int64 (st, 1),
+            .before = sqlite3_column_int64 (st, 2), .backup = sqlite3_column_int64 (st, 4),
+            .noticed = strcmp (us_db_text (st, 5), "noticed") == 0 };
+        r.before_known = sqlite3_column_type (st, 2) != SQLITE_NULL
+                      && (r.before == 0 || s_unhex (r.before_hash, us_db_text (st, 3)));
+        snprintf (r.by, sizeof r.by, "%s", us_db_text (st, 6));
+        rc = fn (arg, &r);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading restores");
+    sqlite3_reset (st);
+    return rc;
 }
 
 /* Prints a summary. */

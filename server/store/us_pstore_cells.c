@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The store's timeline: raised by each restore (us_pstore_backup.c). */
+#define S_TIMELINE "COALESCE ((SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'timeline'), 0)"
+
 /* Reads the cell's current state. */
 int
 us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
@@ -15,7 +18,8 @@ us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
     sqlite3_stmt *st;
     memset (cell, 0, sizeof *cell);
     int rc = us_pstore_prep (self, &st,
-        "SELECT c.id, c.value, c.version, c.hlc, c.replica, c.author, COALESCE (k.level, 0)"
+        "SELECT c.id, c.value, c.version, c.hlc, c.replica, c.author, COALESCE (k.level, 0),"
+        " c.base_version, c.resent, c.timeline = " S_TIMELINE
         " FROM cells c LEFT JOIN replicas r ON r.curve_key = c.replica"
         " LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN unit_kinds k ON k.id = u.kind_id"
         " WHERE c.unit_id = ? AND c.ind_id = ? AND c.month = ?", "reading a cell");
@@ -35,6 +39,9 @@ us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
         snprintf (cell->replica, sizeof cell->replica, "%s", us_db_text (st, 4));
         snprintf (cell->author, sizeof cell->author, "%s", us_db_text (st, 5));
         cell->writer_level = sqlite3_column_int (st, 6);
+        cell->base_version = (uint64_t) sqlite3_column_int64 (st, 7);
+        cell->resent = sqlite3_column_int (st, 8) != 0;
+        cell->since_restore = sqlite3_column_int (st, 9) != 0;
     }
     sqlite3_reset (st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading a cell");
@@ -83,10 +90,13 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     int rc = before->exists
         ? us_pstore_prep (self, &st,
             "UPDATE cells SET value = ?4, version = ?5, hlc = ?6, replica = ?7, author = ?8,"
-            " note = ?9, corrected = ?10 WHERE id = ?11", "writing a cell")
+            " note = ?9, corrected = ?10, base_version = ?12, resent = ?13,"
+            " timeline = " S_TIMELINE " WHERE id = ?11", "writing a cell")
         : us_pstore_prep (self, &st,
             "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
-            " note, corrected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", "writing a cell");
+            " note, corrected, base_version, resent, timeline)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13, " S_TIMELINE ")",
+            "writing a cell");
     if (rc)
         return rc;
     if (before->exists)
@@ -104,6 +114,8 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     sqlite3_bind_text (st, 8, w->author, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 9, w->note ? w->note : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (st, 10, w->corrected);
+    sqlite3_bind_int64 (st, 12, (int64_t) w->base_version);
+    sqlite3_bind_int (st, 13, w->resent);
     rc = us_pstore_done (self, st, "writing a cell");
     int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
     if (rc == 0)

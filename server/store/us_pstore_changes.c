@@ -1,6 +1,7 @@
 /*  us_pstore_changes: the change stream clients pull from. */
 #include "us_pstore_sql.h"
 #include "us_error.h"
+#include "us_limits.h"
 #include "us_tree.h"
 
 #include <stdio.h>
@@ -127,6 +128,8 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
             c->u.submission.unit = T (1); c->u.submission.period = T (2);
             c->u.submission.state = T (3); c->u.submission.at = (uint64_t) I (4);
             break;
+        case US_CHANGE_SCHEDULES:       /* read by s_visit_schedules */
+            break;
     }
     #undef T
     #undef I
@@ -188,6 +191,46 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading the change stream");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Visits every schedule, in the province's order, when the set changed in
+   (since, upper]: offices replace theirs with the whole set. */
+static int
+s_visit_schedules (us_pstore_t *self, uint64_t since, uint64_t upper,
+                   us_pstore_change_fn *fn, void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT 1 FROM changelog WHERE kind = ?"
+                             " AND seq > ? AND seq <= ?", "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, US_CHANGE_SCHEDULES);
+    sqlite3_bind_int64 (st, 2, (int64_t) since);
+    sqlite3_bind_int64 (st, 3, (int64_t) upper);
+    int step = sqlite3_step (st);
+    sqlite3_reset (st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading the change stream");
+    rc = us_pstore_prep (self, &st, "SELECT code, name, period, kinds, indicators, deadline"
+                         " FROM schedules ORDER BY position, code LIMIT ?",
+                         "reading the change stream's schedules");
+    if (rc)
+        return rc;
+    sqlite3_bind_int (st, 1, US_MAX_SCHEDULES);
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        us_change_t c = { .kind = US_CHANGE_SCHEDULES };
+        c.u.schedule.code = us_db_text (st, 0);
+        c.u.schedule.name = us_db_text (st, 1);
+        c.u.schedule.period = us_db_text (st, 2);
+        c.u.schedule.kinds = us_db_text (st, 3);
+        c.u.schedule.indicators = us_db_text (st, 4);
+        c.u.schedule.deadline = us_db_text (st, 5);
+        rc = fn (arg, &c);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_pstore_fail (self, "reading the change stream's schedules");
     sqlite3_reset (st);
     return rc;
 }
@@ -270,6 +313,8 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
     for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
         rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
                       &scope, fn, arg);
+    if (rc == 0)
+        rc = s_visit_schedules (self, since, *next, fn, arg);
     free (in);
     free (own);
     free (named);

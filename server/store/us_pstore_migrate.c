@@ -230,6 +230,26 @@ static const char s_v8 [] =
     "                AND o.code = substr (u.code, length (a.province) + 2));"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '8');";
 
+/* Schema 9: a cell remembers the base version of the edit that wrote it,
+   whether that edit came back from a timeline a restore lost, and the
+   store's timeline it was written in (meta 'timeline', raised by each
+   restore), so that edits sent again after a restore are settled by what
+   their editors could have seen: two such edits sent back in another
+   order than they were made by their order then, not as a conflict, and
+   one against a figure written since the restore as the concurrent edit
+   it is. */
+static const char s_v9 [] =
+    "ALTER TABLE cells ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cells ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cells ADD COLUMN timeline INTEGER NOT NULL DEFAULT 0;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '9');";
+
+/* Schema 10: the schedules reach the offices through the change stream,
+   as one entry for the whole set; every office pulls the set in force. */
+static const char s_v10 [] =
+    "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (7, 0);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '10');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -264,6 +284,8 @@ static const s_step_t s_steps [] = {
     { 6, s_v6, NULL },
     { 7, s_v7, NULL },
     { 8, s_v8, NULL },
+    { 9, s_v9, NULL },
+    { 10, s_v10, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -153,13 +153,15 @@ s_targets (us_pstore_t *store, us_report_data_t *data, int first, int last)
     return rc;
 }
 
-/* Loads the submitted and approved reports that overlap months first..last. */
+/* Loads the submitted, approved and amended reports that overlap months
+   first..last. */
 static int
 s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
 {
     sqlite3_stmt *st = us_pstore_stmt (store,
-        "SELECT unit_id, first, last, at FROM submissions WHERE first <= ? AND last >= ?"
-        " AND (state = 'submitted' OR (state = 'approved' AND reported))");
+        "SELECT unit_id, first, last, at, state = 'amended' FROM submissions"
+        " WHERE first <= ? AND last >= ?"
+        " AND (state IN ('submitted', 'amended') OR (state = 'approved' AND reported))");
     if (!st)
         return US_EIO;
     sqlite3_bind_int (st, 1, last);
@@ -167,6 +169,21 @@ s_submissions (us_pstore_t *store, us_report_data_t *data, int first, int last)
     int rc = us_report_rows_submissions (data, st);
     if (rc == US_EIO)
         rc = us_db_error (us_pstore_db (store), "submissions");
+    sqlite3_reset (st);
+    return rc;
+}
+
+/* Loads the province's reporting schedules. */
+static int
+s_schedules (us_pstore_t *store, us_report_data_t *data)
+{
+    sqlite3_stmt *st = us_pstore_stmt (store,
+        "SELECT code, name, period, kinds, deadline FROM schedules ORDER BY position, code");
+    if (!st)
+        return US_EIO;
+    int rc = us_report_rows_schedules (data, st);
+    if (rc == US_EIO)
+        rc = us_db_error (us_pstore_db (store), "schedules");
     sqlite3_reset (st);
     return rc;
 }
@@ -180,6 +197,7 @@ us_pstore_report_load_raw (us_pstore_t *store, us_report_data_t *data, int first
     if (rc == 0) rc = s_cells (store, data, first, last);
     if (rc == 0) rc = s_targets (store, data, first, last);
     if (rc == 0) rc = s_submissions (store, data, first, last);
+    if (rc == 0) rc = s_schedules (store, data);
     if (rc)
         us_report_data_free (data);
     return rc;

@@ -9,6 +9,7 @@
 #include "us_calendar.h"
 #include "us_error.h"
 #include "us_csv.h"
+#include "us_limits.h"
 #include "us_text.h"
 
 #include <string.h>
@@ -124,6 +125,12 @@ us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path)
         rc = got;
     if (rc == 0 && *count == 0)
         rc = us_error_set (US_EINVAL, "no schedule in the file");
+    if (rc == 0 && *count > US_MAX_SCHEDULES)
+        rc = us_error_set (US_EINVAL, "%d schedules: a province may have %d", *count,
+                           US_MAX_SCHEDULES);
+    /* The offices pull the whole new set on their next sync. */
+    if (rc == 0)
+        rc = us_pstore_touch (self, US_CHANGE_SCHEDULES, 0);
     us_csv_destroy (&csv);
     if (rc == 0)
         rc = us_pstore_commit (self);
@@ -133,6 +140,28 @@ us_pstore_import_schedules (us_pstore_t *self, int *count, const char *path)
         return us_error_set (rc, "%s: %s; nothing imported", path, us_error_msg ());
     }
     return 0;
+}
+
+/* Finds the deadline of a report of period. */
+int
+us_pstore_schedule_deadline (us_pstore_t *self, int64_t *deadline_ms, const us_period_t *period)
+{
+    static const char *types [] = { "month", "quarter", "half", "year" };
+    *deadline_ms = us_period_deadline_ms (period);
+    if (period->kind == US_PERIOD_RANGE)
+        return 0;
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT deadline FROM schedules WHERE period = ?"
+                             " ORDER BY position, code LIMIT 1", "reading schedules");
+    if (rc)
+        return rc;
+    sqlite3_bind_text (st, 1, types [period->kind], -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    us_deadline_rule_t rule;
+    if (step == SQLITE_ROW && us_deadline_rule_parse (&rule, us_db_text (st, 0)) == 0)
+        *deadline_ms = us_calendar_deadline_ms (period, &rule);
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading schedules");
 }
 
 /* Prints the schedules, as a table or as JSON. */

@@ -159,6 +159,39 @@ def phase_correct(d, base, shots, name, password, unit, month, indicator, value,
     d.save_screenshot(os.path.join(shots, 'corrections.png'))
 
 
+def phase_amended(d, base, shots, name, password, year, unit, period, other):
+    """The round shows unit's report of period as amended, counts it, lists it, and
+    its filter keeps only the units with an amended report (other has none)."""
+    login(d, base, name, password)
+    d.get(f'{base}round?year={year}')
+    wait_ready(d, '/round')
+    cell = d.find_element(By.CSS_SELECTOR, f'#round td[data-unit="{unit}"][data-period="{period}"]')
+    check(cell.get_attribute('data-state') == 'amended',
+          f'the round shows {unit} {period} as amended', cell.get_attribute('data-state'))
+    check('sửa' in cell.text, 'the amended cell says so', cell.text)
+    count = d.find_element(By.CSS_SELECTOR, '#count-amended b').text
+    check(count == '1', 'the round counts one amended report', count)
+    rows = d.find_elements(By.CSS_SELECTOR, f'#amended tr[data-unit="{unit}"][data-period="{period}"]')
+    check(len(rows) == 1, 'the list of amended reports names it', len(rows))
+    check(d.find_elements(By.CSS_SELECTOR, f'#round td[data-unit="{other}"]') != [],
+          f'without the filter {other} is in the round')
+    d.save_screenshot(os.path.join(shots, 'round-amended.png'))
+    d.find_element(By.ID, 'round-amended').click()
+    d.find_element(By.CSS_SELECTOR, 'form.inline button[type=submit]').click()
+    WebDriverWait(d, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: 'amended=1' in d.current_url
+        and d.find_element(By.ID, 'round-amended').is_selected())
+    wait_ready(d, '/round')
+    units = {td.get_attribute('data-unit')
+             for td in d.find_elements(By.CSS_SELECTOR, '#round td[data-unit]')}
+    check(units == {unit}, 'the filter keeps only the units with an amended report', units)
+    d.save_screenshot(os.path.join(shots, 'round-amended-only.png'))
+    d.get(f'{base}round?year={year}&amended=1')
+    wait_ready(d, '/round')
+    check(d.find_element(By.ID, 'round-amended').is_selected(),
+          'the filter has an address of its own')
+
+
 def phase_shots(d, base, shots, name, password, period, unit, month, indicator):
     login(d, base, name, password)
     year = period[:4]

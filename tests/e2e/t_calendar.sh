@@ -39,6 +39,22 @@
 #     out) and lists a unit without figures as not reported.
 #  8. The Vietnamese report compared with last year opens with how many
 #     units reported ("1/14 đơn vị đã báo cáo").
+#  9. Schedules reach the offices: an office that never pulled lists the
+#     whole catalog against the default deadline; the province imports a
+#     monthly schedule of three indicators due on the 10th and a quarterly
+#     one of one indicator due on the 25th of the quarter's last month;
+#     after a sync the office's store holds exactly that set (the
+#     six-month schedule is gone; a store of an older program that pulled
+#     past it gets it after its upgrade), `todo` lists exactly those indicators
+#     under each schedule with each one's own deadline, and the office
+#     desk's form shows only them, grouped by schedule, with the
+#     deadlines; `submit` names the schedule's deadline and whether it
+#     passed; a sector office, for whose kind no schedule is set, is
+#     asked for nothing.
+# 10. The Vietnamese report (and the HTML one) states each schedule's
+#     configured deadline and counts its reports by it, never the default
+#     deadline, never an on-time or late report that was not submitted; a
+#     report submitted before its schedule's deadline is said on time.
 
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
@@ -310,6 +326,134 @@ assert_match "^$sub_q1/$exp_q1 đơn vị đã báo cáo" "$(head -n 1 <<<"$OUT"
     "the comparison opens with how many units reported ($sub_q1/$exp_q1)"
 uss report 2023-Q1 --format vi
 assert_eq 0 "$(grep -c 'đơn vị đã báo cáo; số liệu dưới đây' <<<"$OUT")" "without --compare it says nothing of a comparison"
+
+# ------------------------------------------------------------------ 9. schedules at the office
+log '=== 9. the schedules reach the offices'
+client_init hl QT.HAILANG              # never pulled
+us hl todo 2023-05 --json
+assert_rc 0 "todo of an office that never pulled"
+assert_eq "false|$inputs|20/6/2023|[]" \
+    "$(jq -r '"\(.schedules_known)|\(.not_entered | length)|\(.deadline)|\(.schedules | tojson)"' <<<"$OUT")" \
+    "before any pull: the whole catalog and the default deadline"
+cat >"$SCHED" <<'EOF'
+code,name,period,kinds,indicators,deadline
+monthly,Số liệu hằng tháng,month,district,members.new cdcs.new cla.signed,1:10
+quarterly,Báo cáo quý,quarter,district,training.classes,0:25
+EOF
+uss schedules import "$SCHED"
+assert_rc 0 "the province imports schedules with other deadlines and indicators"
+us gl todo 2023-05 --json
+assert_eq 'monthly six-month' "$(jq -r '[.schedules[].code] | unique | join(" ")' <<<"$OUT")" \
+    "before its sync gl keeps the set it pulled before"
+sync_ok gl
+assert_eq 'monthly|month|district|members.new cdcs.new cla.signed|1:10
+quarterly|quarter|district|training.classes|0:25' \
+    "$(sqlite3 "$(cdb gl)" 'SELECT code, period, kinds, indicators, deadline FROM schedules ORDER BY position')" \
+    "after the sync gl's store holds exactly the province's new set"
+# a store an older unionsync kept (schema 8) pulled past the set without keeping it:
+# upgraded, it pulls its scope again and gets the set
+sqlite3 "$(cdb gl)" "DROP TABLE schedules; PRAGMA user_version = 8; UPDATE meta SET value = '8' WHERE key = 'schema'" \
+    || die "cannot make gl's store look older"
+sync_ok gl
+assert_eq 'monthly quarterly' "$(sqlite3 "$(cdb gl)" 'SELECT code FROM schedules ORDER BY position' | tr '\n' ' ' | sed 's/ $//')" \
+    "an office upgraded from a program that skipped the schedules gets them at its next sync"
+us gl todo 2023-05 --json
+assert_rc 0 "todo 2023-05 with the province's schedules"
+assert_eq 'true|cdcs.new cla.signed members.new training.classes' \
+    "$(jq -r '"\(.schedules_known)|\(.not_entered | sort | join(" "))"' <<<"$OUT")" \
+    "todo lists exactly the indicators of the schedules"
+assert_eq 'monthly 2023-05 10/6/2023 due, late members.new cdcs.new cla.signed|quarterly 2023-Q2 25/6/2023 due, late training.classes' \
+    "$(jq -r '[.schedules[] | "\(.code) \(.period) \(.deadline) \(.due) \(.not_entered | join(" "))"] | join("|")' <<<"$OUT")" \
+    "each schedule period with its own deadline and its own indicators"
+assert_eq '10/6/2023' "$(jq -r '.deadline' <<<"$OUT")" "the month's own deadline is the schedule's, not the 20th"
+us gl set "$GL" 2023-05 members.new 4
+us gl todo 2023-05
+assert_rc 0 "todo as text"
+assert_match 'monthly 2023-05 \(Số liệu hằng tháng\)' "$OUT" "the text names the schedule and its period"
+assert_match 'submission: due, late; deadline 10/6/2023' "$OUT" "the text gives the monthly deadline"
+assert_match 'submission: due, late; deadline 25/6/2023' "$OUT" "and the quarterly one"
+assert_eq 0 "$(grep -c 'members\.new\|propaganda\|dialogues' <<<"$OUT")" \
+    "an entered indicator and those of no schedule are not listed"
+us gl todo 2023-06 --json
+assert_eq '10/7/2023|25/6/2023' "$(jq -r '[.schedules[].deadline] | join("|")' <<<"$OUT")" \
+    "June: the month's deadline and the quarter's, in the quarter's last month"
+us gl submit 2023-05
+assert_rc 0 "gl submits May"
+assert_match 'Số liệu hằng tháng \(monthly\): deadline 10/6/2023, passed: it comes late' "$OUT" \
+    "submit names the schedule's own deadline, passed"
+assert_eq 0 "$(grep -c 'quarterly' <<<"$OUT")" "and only that of the schedules whose report is May"
+us gl todo 2023-05 --json
+assert_eq 'queued (sent on the next sync)|due, late' "$(jq -r '[.schedules[].due] | join("|")' <<<"$OUT")" \
+    "todo: May's submission queued, the quarter's still due"
+client_init yt QT.CDN.YTE
+sync_ok yt
+us yt todo 2023-05 --json
+assert_eq 'true|0|0|' "$(jq -r '"\(.schedules_known)|\(.schedules | length)|\(.not_entered | length)|\(.deadline)"' <<<"$OUT")" \
+    "a sector office, of a kind no schedule names, is asked for nothing"
+us yt todo 2023-05
+assert_match 'no schedule of the province asks' "$OUT" "and the text says so"
+
+# the office desk's form: the schedules' indicators, grouped by schedule, with their deadlines
+"$US" ui --no-browser --port 0 --db "$(cdb gl)" >"$WORK/desk.out" 2>"$WORK/desk.err" &
+DESK_PID=$!
+e2e_track "$DESK_PID"
+for i in $(seq 1 100); do
+    [ -s "$WORK/desk.out" ] && break
+    kill -0 "$DESK_PID" 2>/dev/null || die "the desk exited: $(cat "$WORK/desk.err")"
+    sleep 0.05
+done
+url=$(head -n 1 "$WORK/desk.out")
+form=$(curl -s "${url%%/\?*}/api/form?t=${url##*t=}&month=2023-05")
+assert_eq 'monthly:members.new monthly:cdcs.new monthly:cla.signed quarterly:training.classes' \
+    "$(jq -r '[.groups[] | .schedule as $s | .indicators[] | "\($s):\(.code)"] | join(" ")' <<<"$form")" \
+    "the desk's form shows exactly the schedules' indicators, grouped by schedule"
+assert_eq 'Số liệu hằng tháng 2023-05 — hạn nộp 10/6/2023|Báo cáo quý 2023-Q2 — hạn nộp 25/6/2023' \
+    "$(jq -r '[.groups[] | select(.head_vi) | .head_vi] | join("|")' <<<"$form")" \
+    "each schedule's heading names it with its period and deadline"
+assert_eq '10/6/2023 25/6/2023' "$(jq -r '[.schedules[].deadline] | join(" ")' <<<"$form")" \
+    "the form lists the deadlines beside the submission"
+form=$(curl -s "${url%%/\?*}/api/form?t=${url##*t=}&period=2023-Q2")
+assert_eq 'Số liệu hằng tháng 2023-04..2023-06 — hạn nộp từ 10/5/2023 đến 10/7/2023|Báo cáo quý 2023-Q2 — hạn nộp 25/6/2023' \
+    "$(jq -r '[.groups[] | select(.head_vi) | .head_vi] | join("|")' <<<"$form")" \
+    "a quarter's form heads each schedule once, with its months' first and last deadlines"
+kill "$DESK_PID" 2>/dev/null
+wait "$DESK_PID" 2>/dev/null
+
+# ------------------------------------------------------------------ 10. the configured deadlines in the prose
+log '=== 10. the Vietnamese report states each schedule'"'"'s configured deadline'
+rep=$(report_json 2023-Q1)
+m_sub=$(jq '[.schedules[] | select(.code == "monthly") | .periods[].submitted] | add' <<<"$rep")
+m_exp=$(jq '[.schedules[] | select(.code == "monthly") | .periods[].expected] | add' <<<"$rep")
+q_sub=$(jq '[.schedules[] | select(.code == "quarterly") | .periods[].submitted] | add' <<<"$rep")
+q_exp=$(jq '[.schedules[] | select(.code == "quarterly") | .periods[].expected] | add' <<<"$rep")
+uss report 2023-Q1 --format vi
+assert_rc 0 "the Vietnamese report of 2023-Q1"
+vi=$OUT
+assert_match "Số liệu hằng tháng \\(3 kỳ, hạn nộp từ ngày 10/2/2023 đến ngày 10/4/2023\\): $m_sub/$m_exp báo cáo đã nộp, cả $m_sub báo cáo đều nộp sau hạn\\." \
+    "$vi" "the monthly schedule's own deadlines and its $m_sub reports, all late"
+assert_match "Báo cáo quý \\(hạn nộp ngày 25/3/2023\\): $q_sub/$q_exp báo cáo đã nộp" \
+    "$vi" "the quarterly schedule's own deadline"
+assert_eq 0 "$(grep -c '20/4/2023' <<<"$vi")" "the default deadline (20/4/2023) is not claimed"
+assert_eq 0 "$(grep -c 'đúng hạn' <<<"$vi")" "no report is said on time: none was"
+uss report 2023-Q1 --format html
+assert_match '<li data-schedule="quarterly">Báo cáo quý \(hạn nộp ngày 25/3/2023\)' "$OUT" \
+    "the HTML report lists each schedule with its deadline"
+uss report "$this_month" --format vi
+assert_eq 0 "$(grep -c 'đúng hạn\|sau hạn' <<<"$OUT")" \
+    "the current month, not ended and not submitted: no report is said on time or late"
+# a report that came by its deadline is said on time, and only it
+cat >"$SCHED" <<'EOF'
+code,name,period,kinds,indicators,deadline
+sector-month,Báo cáo tháng của công đoàn ngành,month,sector,,12:28
+EOF
+uss schedules import "$SCHED"
+us yt set QT.CDN.YTE "$last_month" members.new 6
+us yt submit "$last_month"
+assert_rc 0 "the sector office submits last month"
+sync_ok yt
+uss report "$last_month" --format vi
+assert_match "Báo cáo tháng của công đoàn ngành \\(hạn nộp ngày 28/[0-9]+/[0-9]+\\): 1/[0-9]+ báo cáo đã nộp, báo cáo nộp đúng hạn\\." \
+    "$OUT" "a report submitted before its schedule's deadline is said on time"
 
 server_stop
 e2e_finish

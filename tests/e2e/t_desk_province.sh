@@ -20,6 +20,11 @@
 #  8. The xlsx download and `report --format xlsx` open in openpyxl with the
 #     report's figures, Vietnamese headings, formats, frozen header, A4
 #     landscape. Screenshots of every view in BUILD/screenshots/.
+#  9. Amended: an office edits a month it submitted; the round shows the
+#     report as amended, counts it and lists it, its filter keeps only the
+#     units with an amended report (Selenium, with the screenshots); the
+#     report's completeness names the unit as amended (JSON, text,
+#     Vietnamese, HTML). The round's deadlines are the schedules'.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -241,6 +246,35 @@ us cl show 2022-03
 assert_match "C QT\.CAMLO 2022-03 members\.new = 75 +by duyet\.qt: $NOTE" "$OUT" \
     "the office's show has the correction, the account's name and the note"
 
+# ------------------------------------------------------------------ 9. amended
+log '=== 9. amended reports at the province desk'
+us cl submit 2022-03
+assert_rc 0 "Cam Lộ submits 2022-03"
+sync_ok cl
+us cl set QT.CAMLO 2022-03 members.new 76 --author 'Trần Văn Hùng'
+assert_rc 0 "Cam Lộ edits its submitted March"
+sync_ok cl
+assert_eq amended "$(sqlite3 "$SRV_DB" "SELECT state FROM submissions s JOIN units u ON u.id = s.unit_id WHERE u.code = 'QT.CAMLO' AND period = '2022-03'")" \
+    "the province holds Cam Lộ's March as amended"
+assert_eq '["QT.CAMLO"]' "$(report_json 2022-03 | jq -c '.completeness.amended')" \
+    "the report's completeness names Cam Lộ as amended"
+run "$USS" report 2022-03 --format vi --db "$SRV_DB"
+assert_match 'chờ nộp lại: [^.]*Cam Lộ' "$OUT" "the Vietnamese report says Cam Lộ's report waits to be submitted again"
+run "$USS" report 2022-03 --format html --db "$SRV_DB"
+assert_match '<p class="amended">Báo cáo đã sửa sau khi nộp, chờ nộp lại: [^<]*Cam Lộ' "$OUT" \
+    "the HTML report's completeness names it"
+run "$USS" report 2022-03 --db "$SRV_DB"
+assert_match 'amended, to submit again: [^;]*QT\.CAMLO' "$OUT" "and the text report"
+# the round's deadlines are the schedules'
+printf 'code,name,period,kinds,indicators,deadline\nmonthly,Số liệu hằng tháng,month,district sector,,1:10\n' >"$WORK/sched.csv"
+run "$USS" schedules import "$WORK/sched.csv" --db "$SRV_DB"
+assert_rc 0 "a monthly schedule due on the 10th"
+want=$(date -d '2022-04-10 23:59:59.999 +0700' +%s%3N)
+assert_eq "$want" "$(curl -s -b "$WORK/viewer.jar" "${URL}api/round?year=2022" | jq '.periods[] | select(.period == "2022-03") | .deadline')" \
+    "the round's deadline of 2022-03 is the schedule's (10/4/2022, Vietnam's time)"
+assert_eq "$want" "$(curl -s -b "$WORK/viewer.jar" "${URL}api/states?period=2022-03" | jq '.deadline')" \
+    "and so is the approvals view's"
+
 # ------------------------------------------------------------------ targets and offices
 log '=== targets and offices through the API'
 code=$(post "$WORK/approver.jar" "$ACSRF" api/target '{"unit":"QT.CAMLO","indicator":"members.new","period":"2022","value":"400","source":"province"}')
@@ -318,7 +352,9 @@ done
 
 # ------------------------------------------------------------------ screenshots
 log '=== screenshots'
-browser shots admin.qt 'quan-tri-2022' 2022-H1 "$D" 2022-06 members.new
+# (the round with Cam Lộ's amended report, section 9, in the same browser)
+browser amended xem.qt 'chi-xem-2022' 2022 QT.CAMLO 2022-03 "$D" \
+    -- shots admin.qt 'quan-tri-2022' 2022-H1 "$D" 2022-06 members.new
 for v in round report cell conflicts approvals corrections targets offices accounts log login; do
     [ -s "$SHOTS/$v.png" ] || fail "screenshot of $v in $SHOTS"
 done

@@ -40,7 +40,8 @@ assert_le 1000000000000 "$enrolled" "enrolment time in milliseconds"
 
 # 2. A store from a newer program is refused, untouched.
 cp "$SRV_DB" "$WORK/newer.db"
-sqlite3 "$WORK/newer.db" 'PRAGMA user_version = 9' || die "cannot mark the store"
+sqlite3 "$WORK/newer.db" "PRAGMA user_version = $(( $(sqlite3 "$SRV_DB" 'PRAGMA user_version') + 1 ))" \
+    || die "cannot mark the store"
 sum=$(sha "$WORK/newer.db")
 run "$USS" audit verify --db "$WORK/newer.db"
 assert_rc_nonzero "a store of a newer schema"

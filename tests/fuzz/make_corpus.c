@@ -105,6 +105,8 @@ s_delta (uint64_t seq, const char *unit, const char *ind, int month, int64_t val
                           .base_version = base, .author = author, .note = note };
 }
 
+static bool s_resent;        /* the next Push re-sends edits after a restore */
+
 /* Writes a Push of n deltas in both wires (NAME for wire 2, NAME-v1 for
    wire 1), and the signed bytes of each alone, as a kept batch. */
 static void
@@ -115,7 +117,7 @@ s_push (const char *name, uint32_t epoch, us_delta_t *d, size_t n,
         char file [256];
         snprintf (file, sizeof file, "%s%s", name, wire == 1 ? "-v1" : "");
         us_msg_t msg = { .type = US_MSG_PUSH, .wire = wire, .request_id = 2 };
-        msg.push = (us_push_t) { .epoch = epoch, .count = n, .deltas = d,
+        msg.push = (us_push_t) { .epoch = epoch, .resent = s_resent, .count = n, .deltas = d,
                                  .signature = sig, .signature_len = sig_len };
         s_seed (file, &msg, to_server);
         uint8_t *bytes;
@@ -203,6 +205,9 @@ s_requests (void)
     s_push ("push-badsig", 1, basic, 2, sig, sizeof sig, true);
     s_push ("push-epoch0", 0, basic, 1, NULL, 0, true);
     s_push ("push-empty", 1, NULL, 0, NULL, 0, true);
+    s_resent = true;            /* edits sent again after the province went back */
+    s_push ("push-resent", 1, basic, 2, NULL, 0, true);
+    s_resent = false;
     /* Not for the handler: its replicas could never push again (the store
        keeps each replica's highest epoch), which would starve the run. */
     s_push ("push-epoch-max", UINT32_MAX, basic + 3, 1, NULL, 0, false);
@@ -267,6 +272,13 @@ s_replies (void)
     msg.welcome.audit_proof = proof;
     msg.welcome.n_audit_proof = 2;
     s_seed ("welcome-audit-head", &msg, false);
+    /* The restores declared in the chain, answering `audit check`. */
+    us_restore_notice_t restores [2] = {
+        { 7, T0, 10, { hash, 32 }, 6, "Lê Văn Thủ", false },
+        { 12, T0 + 1000, 0, { NULL, 0 }, 9, "Đông Hà", true } };
+    msg.welcome.restores = restores;
+    msg.welcome.n_restores = 2;
+    s_seed ("welcome-restores", &msg, false);
 
     us_result_t results [] = {
         { 1, US_OUTCOME_ACCEPTED, "", 1, 5, false, false },
@@ -630,7 +642,7 @@ s_bounds (void)
     free (d.data);
     memset (&d, 0, sizeof d);
     s_pb_seed ("bound-month-digest", 20, &b, US_WIRE_VERSION);
-    s_pb_fill (&b, 11, 'h', 33);
+    s_pb_fill (&b, 12, 'h', 33);
     s_pb_seed ("bound-page-digest", 15, &b, US_WIRE_VERSION);
 
     s_bounds_batch ();

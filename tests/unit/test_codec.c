@@ -156,6 +156,57 @@ Test (codec, welcome)
     us_msg_destroy (&o);
 }
 
+/* The restores a Welcome names round trip; a restore whose head hash is
+   not 32 bytes, or whose author is over-long, is refused. */
+Test (codec, welcome_restores)
+{
+    uint8_t hash [32];
+    memset (hash, 0xAB, sizeof hash);
+    us_restore_notice_t r [2] = {
+        { 7, 1795474724566ULL, 10, { hash, 32 }, 6, "Lê Văn Thủ", false },
+        { 12, 1795474799000ULL, 0, { NULL, 0 }, 9, "dongha", true } };
+    us_msg_t m = { .type = US_MSG_WELCOME, .request_id = 5,
+                   .welcome = { .unit = "QT.DONGHA", .incarnation = "", .restores = r,
+                                .n_restores = 2 } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->welcome.n_restores, 2);
+    cr_assert_eq (o->welcome.restores [0].record, 7);
+    cr_assert_eq (o->welcome.restores [0].at, 1795474724566ULL);
+    cr_assert_eq (o->welcome.restores [0].before, 10);
+    cr_assert_eq (o->welcome.restores [0].before_hash.len, 32);
+    cr_assert_eq (memcmp (o->welcome.restores [0].before_hash.data, hash, 32), 0);
+    cr_assert_eq (o->welcome.restores [0].backup, 6);
+    cr_assert_str_eq (o->welcome.restores [0].by, "Lê Văn Thủ");
+    cr_assert (!o->welcome.restores [0].noticed);
+    cr_assert (o->welcome.restores [1].noticed);
+    cr_assert_eq (o->welcome.restores [1].before_hash.len, 0);
+    us_msg_destroy (&o);
+    r [1].before_hash = (us_bytes_t) { hash, 31 };
+    uint8_t *buf;
+    size_t len;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0);
+    cr_assert_eq (us_codec_decode (&o, buf, len), US_EPROTO);
+    us_msg_destroy (&o);
+    free (buf);
+}
+
+/* A batch sent again after a restore says so in its signed bytes. */
+Test (codec, push_resent)
+{
+    us_delta_t d [3];
+    s_fill_deltas (d, 3);
+    us_msg_t m = { .type = US_MSG_PUSH, .request_id = 9,
+                   .push = { .epoch = 1, .resent = true, .count = 3, .deltas = d } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert (o->push.resent);
+    cr_assert_eq (o->push.epoch, 1);
+    us_msg_destroy (&o);
+    m.push.resent = false;
+    o = s_round_trip (&m);
+    cr_assert (!o->push.resent);
+    us_msg_destroy (&o);
+}
+
 /* A Push with many deltas, shared tables, notes, clears and a signature
    round trips delta by delta. */
 Test (codec, push_many)
@@ -373,6 +424,51 @@ Test (codec, changes_empty)
     cr_assert_not (o->changes.more);
     cr_assert_eq (o->changes.n_units + o->changes.n_cells + o->changes.n_targets, 0);
     us_msg_destroy (&o);
+}
+
+/* A page's schedules round trip in order; more than US_MAX_SCHEDULES or
+   an over-long list is refused on both sides. */
+Test (codec, changes_schedules)
+{
+    us_schedule_def_t sched [] = {
+        { "monthly", "Số liệu hằng tháng", "month", "district sector", "members.new cdcs.new", "1:10" },
+        { "six-month", "Báo cáo sơ kết 6 tháng", "half", "district", "", "0:15" },
+    };
+    us_msg_t m = { .type = US_MSG_CHANGES, .changes = { .next = 4, .n_schedules = 2,
+                                                        .schedules = sched } };
+    us_msg_t *o = s_round_trip (&m);
+    cr_assert_eq (o->changes.n_schedules, 2);
+    const us_schedule_def_t *a = &o->changes.schedules [0], *b = &o->changes.schedules [1];
+    cr_assert_str_eq (a->code, "monthly");
+    cr_assert_str_eq (a->name, "Số liệu hằng tháng");
+    cr_assert_str_eq (a->period, "month");
+    cr_assert_str_eq (a->kinds, "district sector");
+    cr_assert_str_eq (a->indicators, "members.new cdcs.new");
+    cr_assert_str_eq (a->deadline, "1:10");
+    cr_assert_str_eq (b->code, "six-month");
+    cr_assert_str_eq (b->indicators, "");
+    cr_assert_str_eq (b->deadline, "0:15");
+    us_msg_destroy (&o);
+
+    us_schedule_def_t many [US_MAX_SCHEDULES + 1];
+    for (size_t i = 0; i < US_MAX_SCHEDULES + 1; i++)
+        many [i] = sched [0];
+    m.changes.n_schedules = US_MAX_SCHEDULES + 1;
+    m.changes.schedules = many;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), US_EINVAL, "too many schedules encoded");
+    cr_assert_null (buf);
+    static char list [US_MAX_CODE_LIST + 2];
+    memset (list, 'a', sizeof list - 1);
+    sched [0].indicators = list;
+    m.changes.n_schedules = 1;
+    m.changes.schedules = sched;
+    cr_assert_eq (us_codec_encode (&buf, &len, &m), 0, "the encoder leaves lists to the decoder");
+    us_msg_t *d = NULL;
+    cr_assert_eq (us_codec_decode (&d, buf, len), US_EPROTO, "an over-long list decoded");
+    cr_assert_null (d);
+    free (buf);
 }
 
 /* Submit, SubmitAck and Error round trip. */

@@ -632,6 +632,54 @@ Test (pstore, changes_pages)
     cr_assert_str_eq (us_error_msg (), "visitor stopped");
 }
 
+/* Collects the schedules a page carries. */
+static int
+s_visit_schedules (void *arg, const us_change_t *c)
+{
+    char *seen = arg;
+    if (c->kind == US_CHANGE_SCHEDULES) {
+        size_t len = strlen (seen);
+        snprintf (seen + len, 512 - len, "%s:%s:%s:%s ", c->u.schedule.code,
+                  c->u.schedule.period, c->u.schedule.indicators, c->u.schedule.deadline);
+    }
+    return 0;
+}
+
+/* The schedules reach every replica as one entry of the stream: the whole
+   set, in the province's order, on the first pull and again after each
+   import; pages after that entry carry none. */
+Test (pstore, changes_carry_the_schedules)
+{
+    s_import_units ();
+    char seen [512] = "";
+    uint64_t next, head;
+    bool more;
+    cr_assert_eq (us_pstore_changes (s_store, 0, 100000, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (seen, "monthly:month::1:20 ", "the first pull: %s", seen);
+    cr_assert_eq (us_pstore_head (s_store, &head), 0);
+    seen [0] = '\0';
+    cr_assert_eq (us_pstore_changes (s_store, head, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "", "nothing new");
+    char path [160];
+    int count;
+    cr_assert_eq (us_pstore_import_schedules (s_store, &count, s_file (path, sizeof path,
+        "schedules.csv", "code,name,period,kinds,indicators,deadline\n"
+        "quarterly,Báo cáo quý,quarter,district,members.new,0:25\n"
+        "monthly,Số liệu hằng tháng,month,district sector,,1:10\n")), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_changes (s_store, head, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "quarterly:quarter:members.new:0:25 monthly:month::1:10 ",
+                      "after the import, the new set in its order: %s", seen);
+    cr_assert_eq ((int64_t) next, us_test_int (us_pstore_db (s_store),
+                                               "SELECT MAX (seq) FROM changelog"));
+    seen [0] = '\0';
+    cr_assert_eq (us_pstore_changes (s_store, next, 100, s_unit ("QT.DAKRONG"), s_visit_schedules,
+                                     seen, &next, &more), 0);
+    cr_assert_str_eq (seen, "", "once pulled, not again");
+}
+
 /* Reading the change stream with SQLite failing at each allocation either
    succeeds or returns a store error with its cause; never a crash, and the
    store reads again afterwards. */
@@ -818,4 +866,40 @@ Test (pstore, incarnation)
     cr_assert_eq (us_db_exec (s_store->db, "DELETE FROM meta WHERE key = 'incarnation'"), 0);
     us_pstore_incarnation (s_store, again, sizeof again);
     cr_assert_str_eq (again, "-");
+}
+
+/* Collects the restores a store lists. */
+static int
+s_restore_seen (void *arg, const us_pstore_restore_t *r)
+{
+    us_pstore_restore_t *seen = arg;
+    seen [seen [0].record ? 1 : 0] = *r;
+    return 0;
+}
+
+/* A restore the server noticed takes a new incarnation and is a record of
+   the chain, "noticed", naming the office, from an unknown head; the list
+   gives it with the backup's length; the records still replay. */
+Test (pstore, restore_noticed)
+{
+    char first [40], second [40];
+    us_pstore_incarnation (s_store, first, sizeof first);
+    int64_t rows;
+    cr_assert_eq (us_pstore_chain_rows (s_store, &rows), 0);
+    cr_assert_eq (us_pstore_restore_noticed (s_store, second, sizeof second, "Đông Hà",
+                                             "the office saw checkpoint 9"), 0,
+                  "%s", us_error_msg ());
+    cr_assert_str_neq (first, second);
+    us_pstore_restore_t seen [2];
+    memset (seen, 0, sizeof seen);
+    cr_assert_eq (us_pstore_restores (s_store, 64, s_restore_seen, seen), 0);
+    cr_assert_eq (seen [0].record, rows + 1);
+    cr_assert_eq (seen [0].backup, rows);
+    cr_assert (seen [0].noticed);
+    cr_assert_not (seen [0].before_known);
+    cr_assert_str_eq (seen [0].by, "Đông Hà");
+    cr_assert_eq (us_test_int (s_store->db, "SELECT kind FROM received ORDER BY id DESC"),
+                  US_ACT_RESTORE);
+    cr_assert_eq (us_pstore_replay_check (s_store), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (us_act_name (US_ACT_RESTORE), "restore");
 }

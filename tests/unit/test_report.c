@@ -9,6 +9,7 @@
 #include "us_dstore_schema.h"
 #include "us_period.h"
 #include "us_print.h"
+#include "us_calendar.h"
 #include "us_report.h"
 #include "us_text.h"
 
@@ -414,6 +415,72 @@ Test (report, timeliness)
     us_report_destroy (&r);
 }
 
+/* With schedules, each counts its own reports against its own deadline:
+   the monthly one (due on the 10th) and the six-month one (due 15 June);
+   a unit is late when one of its schedules' reports came after its
+   deadline; an amended report covers nothing and is named; the prose
+   states the configured deadlines, never the default one. */
+Test (report, schedules_and_amended)
+{
+    us_period_t june, h1;
+    us_deadline_rule_t tenth, mid_june;
+    cr_assert_eq (us_period_parse (&june, "2022-06"), 0);
+    cr_assert_eq (us_period_parse (&h1, "2022-H1"), 0);
+    cr_assert_eq (us_deadline_rule_parse (&tenth, "1:10"), 0);
+    cr_assert_eq (us_deadline_rule_parse (&mid_june, "0:15"), 0);
+    /* Đakrông's half-year came on 12 June: by 15 June, and by 10 July for
+       June's figures, but after 10 February and so on for the others. */
+    int64_t at = us_calendar_deadline_ms (&h1, &mid_june) - 3 * 86400000LL;
+    char sql [512];
+    snprintf (sql, sizeof sql,
+        "INSERT INTO schedules (code, name, period, kinds, indicators, deadline, position) VALUES"
+        " ('monthly', 'Số liệu hằng tháng', 'month', 'district', '', '1:10', 0),"
+        " ('six-month', 'Báo cáo sơ kết 6 tháng', 'half', 'district', 'members.new', '0:15', 1);"
+        "UPDATE submissions SET at = %lld WHERE unit_id = 2;"
+        "UPDATE submissions SET state = 'amended', at = %lld WHERE unit_id = 3;",
+        (long long) ((uint64_t) at << 16), (long long) ((uint64_t) at << 16));
+    us_test_exec (s_db, sql);
+    us_report_t *r = s_build ("2022-H1", NULL);
+    cr_assert_eq (us_report_schedules (r), 2);
+    us_report_schedule_t m, half;
+    us_report_schedule (&m, r, 0);
+    us_report_schedule (&half, r, 1);
+    cr_assert_str_eq (m.code, "monthly");
+    cr_assert_eq (m.periods, 6);
+    cr_assert_str_eq (m.first_deadline, "10/2/2022");
+    cr_assert_str_eq (m.last_deadline, "10/7/2022");
+    cr_assert_eq (m.expected, 12, "two districts in force x six months");
+    cr_assert_eq (m.submitted, 6);
+    cr_assert_eq (m.on_time, 1, "only June's figures came by their deadline");
+    cr_assert_eq (m.late, 5);
+    cr_assert_str_eq (half.first_deadline, "15/6/2022");
+    cr_assert_eq (half.expected, 2);
+    cr_assert_eq (half.submitted, 1);
+    cr_assert_eq (half.on_time, 1);
+    int on_time = -1, late = -1, n_amended = -1;
+    us_report_timeliness (&on_time, &late, r);
+    cr_assert_eq (on_time, 0);
+    cr_assert_eq (late, 1, "late for five monthly reports, though on time for the half");
+    const int *amended = us_report_amended (&n_amended, r);
+    cr_assert_eq (n_amended, 1);
+    us_report_unit_t info;
+    us_report_unit (&info, r, (size_t) amended [0]);
+    cr_assert_str_eq (info.code, "QT.HUONGHOA");
+    char *vi = s_print (r, US_FORMAT_VI);
+    cr_assert_not_null (strstr (vi, "Số liệu hằng tháng (6 kỳ, hạn nộp từ ngày 10/2/2022 đến "
+                                    "ngày 10/7/2022): 6/12 báo cáo đã nộp, 1 báo cáo nộp đúng hạn, "
+                                    "5 báo cáo nộp sau hạn."), "%s", vi);
+    cr_assert_not_null (strstr (vi, "Báo cáo sơ kết 6 tháng (hạn nộp ngày 15/6/2022): 1/2 báo "
+                                    "cáo đã nộp, báo cáo nộp đúng hạn."), "%s", vi);
+    cr_assert_not_null (strstr (vi, "chờ nộp lại: "), "%s", vi);
+    cr_assert_null (strstr (vi, "20/7/2022"), "the default deadline: %s", vi);
+    free (vi);
+    char *json = s_print (r, US_FORMAT_JSON);
+    cr_assert_not_null (strstr (json, "\"amended\":[\"QT.HUONGHOA\"]"), "%s", json);
+    free (json);
+    us_report_destroy (&r);
+}
+
 /* Rules are checked on consolidated figures: once a grassroots union adds
    its admissions, Hướng Hóa admits 7 of 4 introduced and breaks
    admitted <= introduced, while the province (13 of 14) still holds. */
@@ -569,7 +636,7 @@ Test (report, json_output)
     cr_assert (us_test_json_valid (json), "not valid JSON:\n%s", json);
     static const char *keys [] = {
         "{\"period\":\"2022-H1\"", "\"unit\":\"QT\"",
-        "\"completeness\":{\"expected\":2,\"submitted\":1,", "\"missing\":[\"QT.HUONGHOA\"]}",
+        "\"completeness\":{\"expected\":2,\"submitted\":1,", "\"missing\":[\"QT.HUONGHOA\"],\"amended\":[]}",
         "\"rows\":[", "\"name\":\"Liên đoàn Lao động tỉnh Quảng Trị\"", "\"parent\":null",
         "\"parent\":\"QT\"", "\"parent\":\"QT.DAKRONG\"", "\"values\":{",
         "\"members.new\":372", "\"members.total\":2030", "\"cla.coverage\":96.0",

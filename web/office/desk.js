@@ -35,7 +35,7 @@
       pendingCount: n => n + ' số liệu đang chờ gửi',
       offlineBanner: 'Không liên lạc được với tỉnh. Cứ tiếp tục nhập: mọi số liệu đã được lưu tại máy này và sẽ được gửi khi có kết nối.',
       todoNone: 'Đã nhập đủ các chỉ tiêu của kỳ này.', todoCount: n => 'Còn ' + n + ' ô chưa nhập',
-      subNone: 'Chưa nộp báo cáo kỳ này.', subQueued: 'Đã xếp hàng nộp; sẽ gửi lên tỉnh khi đồng bộ.',
+      dueBy: d => 'hạn nộp ' + d, subNone: 'Chưa nộp báo cáo kỳ này.', subQueued: 'Đã xếp hàng nộp; sẽ gửi lên tỉnh khi đồng bộ.',
       subSubmitted: 'Đã nộp báo cáo.', subRefused: r => 'Tỉnh không nhận báo cáo: ' + r,
       subProvince: s => 'Tỉnh: ' + ({ approved: 'đã duyệt', submitted: 'đã nhận báo cáo', locked: 'đã khóa', amended: 'cần nộp lại' }[s] || s),
       submitted: p => 'Đã xếp hàng nộp báo cáo kỳ ' + p + '; đang gửi lên tỉnh.',
@@ -74,7 +74,7 @@
       pendingCount: n => n + ' figures waiting to be sent',
       offlineBanner: 'The province cannot be reached. Keep entering: every figure is saved on this computer and is sent once the link is back.',
       todoNone: 'Every figure of this period is entered.', todoCount: n => n + ' cells still empty',
-      subNone: 'This period is not submitted yet.', subQueued: 'Submission queued; it is sent on the next sync.',
+      dueBy: d => 'due by ' + d, subNone: 'This period is not submitted yet.', subQueued: 'Submission queued; it is sent on the next sync.',
       subSubmitted: 'Report submitted.', subRefused: r => 'The province refused the report: ' + r,
       subProvince: s => 'Province: ' + s,
       submitted: p => 'Submission of ' + p + ' queued; sending it to the province.',
@@ -281,7 +281,8 @@
   function buildBody() {
     const body = [];
     for (const g of form.groups) {
-      body.push(el('tr', { class: 'group' }, el('th', { colSpan: 2 + form.months.length + 4, scope: 'colgroup', text: lang === 'vi' ? g.vi : g.en })));
+      if (g.head_vi) body.push(el('tr', { class: 'schedule', 'data-schedule': g.schedule, 'data-deadline': g.deadline }, el('th', { colSpan: 2 + form.months.length + 4, scope: 'colgroup', text: lang === 'vi' ? g.head_vi : g.head_en })));
+      if (g.indicators.length) body.push(el('tr', { class: 'group', 'data-schedule': g.schedule || null }, el('th', { colSpan: 2 + form.months.length + 4, scope: 'colgroup', text: lang === 'vi' ? g.vi : g.en })));
       for (const ind of g.indicators) {
         const first = inputId(ind.code, form.months[0]);
         const nameTd = el('td', { class: ind.depth > 0 ? 'name part' : 'name' },
@@ -376,6 +377,9 @@
     else if (s.state) text = T('subSubmitted');
     if (s.province) text += ' ' + T('subProvince')(s.province);
     $('submission-state').textContent = text;
+    $('deadlines').replaceChildren(...(form.schedules || []).map(d => el('li', {
+      'data-schedule': d.code, 'data-period': d.period, 'data-deadline': d.deadline,
+      text: d.name + ' — ' + periodText(d.period) + ': ' + T('dueBy')(d.deadline) })));
     const b = $('banner');
     if (b.dataset.kind === 'submit' && s.state && s.state !== 'queued') { banner(''); b.dataset.kind = ''; }
   }

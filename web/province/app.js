@@ -138,7 +138,7 @@ async function viewRound (main) {
   const data = await api('/api/round?year=' + encodeURIComponent(year));
   const subs = {};
   for (const s of data.submissions) subs[s.unit + '|' + s.period] = s;
-  const counts = { ontime: 0, late: 0, missing: 0, approved: 0 };
+  const counts = { ontime: 0, late: 0, missing: 0, approved: 0, amended: 0 };
   const overdue = [];
   function cellState (u, p) {
     const s = subs[u.code + '|' + p.period];
@@ -150,16 +150,30 @@ async function viewRound (main) {
      (approval keeps the time it was submitted). */
   function lateness (u, p) {
     const s = subs[u.code + '|' + p.period];
-    return s && s.at ? (s.at > p.deadline ? 'late' : 'ontime') : null;
+    /* An amended report stands for nothing until it is submitted again. */
+    return s && s.at && s.state !== 'amended' ? (s.at > p.deadline ? 'late' : 'ontime') : null;
   }
   const all = q('all') === '1';
+  /* Reports edited after they were submitted: they must be submitted again. */
+  const amended = data.submissions.filter((s) => s.state === 'amended');
+  const onlyAmended = q('amended') === '1';
   const reporting = data.units.filter((u) => u.depth === 1);
   /* The federation's own reports (the halves and the year), and every
      period some unit has submitted this year. */
   const standard = new Set([data.year + '-H1', data.year + '-H2', data.year]);
   const used = new Set(data.submissions.map((s) => s.period));
   data.periods = data.periods.filter((p) => standard.has(p.period) || used.has(p.period));
-  const units = data.units.filter((u) => all || u.depth <= 1);
+  /* The counts and the overdue list are the whole round's, whatever is shown. */
+  for (const u of reporting)
+    for (const p of data.periods) {
+      const st = cellState(u, p), timing = lateness(u, p);
+      if (counts[st] !== undefined && st !== 'ontime' && st !== 'late') counts[st]++;
+      if (timing) counts[timing]++;
+      if (st === 'missing' && !overdue.some((o) => o.unit === u))
+        overdue.push({ unit: u, period: p.period });
+    }
+  const units = data.units.filter((u) => (all || u.depth <= 1) &&
+    (!onlyAmended || amended.some((s) => s.unit === u.code)));
   const rows = units.map((u) => h('tr', {},
     h('td', { class: 'unit d' + Math.min(u.depth, 4) },
       h('a', { href: '/report?period=' + data.year + '&unit=' + encodeURIComponent(u.code) },
@@ -167,10 +181,6 @@ async function viewRound (main) {
     data.periods.map((p) => {
       const st = cellState(u, p);
       const timing = lateness(u, p);
-      if (u.depth === 1 && counts[st] !== undefined && st !== 'ontime' && st !== 'late') counts[st]++;
-      if (u.depth === 1 && timing) counts[timing]++;
-      if (u.depth === 1 && st === 'missing' && !overdue.some((o) => o.unit === u))
-        overdue.push({ unit: u, period: p.period });
       return h('td', { class: 'st-' + st, 'data-unit': u.code, 'data-period': p.period,
                        'data-state': st },
         h('a', { href: '/report?period=' + p.period + '&unit=' + encodeURIComponent(u.code),
@@ -186,18 +196,23 @@ async function viewRound (main) {
     h('h1', {}, 'Vòng báo cáo năm ' + data.year),
     h('form', { class: 'inline panel', onsubmit: (e) => { e.preventDefault();
         go('/round?year=' + encodeURIComponent(val('round-year')) +
-           (document.getElementById('round-all').checked ? '&all=1' : '')); } },
+           (document.getElementById('round-all').checked ? '&all=1' : '') +
+           (document.getElementById('round-amended').checked ? '&amended=1' : '')); } },
       field('Năm', h('input', { id: 'round-year', type: 'number', min: 1990, max: 2200,
                                 value: data.year })),
       h('label', { class: 'check', for: 'round-all' }, h('input', { id: 'round-all',
         type: 'checkbox', checked: all }), 'Cả công đoàn cơ sở'),
+      h('label', { class: 'check', for: 'round-amended' }, h('input', { id: 'round-amended',
+        type: 'checkbox', checked: onlyAmended }), 'Chỉ đơn vị có báo cáo sửa đổi, chờ nộp lại'),
       h('button', { type: 'submit' }, 'Xem')),
     h('div', { class: 'summary' },
       h('div', {}, h('b', {}, reporting.length), 'đơn vị báo cáo'),
       h('div', {}, h('b', {}, counts.ontime), 'báo cáo nộp đúng hạn'),
       h('div', {}, h('b', {}, counts.late), 'báo cáo nộp sau hạn'),
       h('div', {}, h('b', {}, counts.missing), 'báo cáo quá hạn chưa nộp'),
-      h('div', {}, h('b', {}, counts.approved), 'báo cáo đã duyệt')),
+      h('div', {}, h('b', {}, counts.approved), 'báo cáo đã duyệt'),
+      h('div', { id: 'count-amended', class: counts.amended ? 'st-amended' : null },
+        h('b', {}, counts.amended), 'báo cáo đã sửa sau khi nộp, chờ nộp lại')),
     h('div', { class: 'legend' }, Object.keys(STATE_VI).map((k) =>
       h('span', { class: 'st-' + k }, short(k) + ' = ' + STATE_VI[k])),
       h('span', { class: 'st-approved' }, 'duyệt', h('small', {}, 'nộp muộn'), ' = đã duyệt, nộp sau hạn')),
@@ -206,6 +221,14 @@ async function viewRound (main) {
         data.periods.map((p) => h('th', {}, p.period.replace(data.year + '-', '') ||
                                                 'Năm')))),
       h('tbody', {}, rows))),
+    h('h2', {}, 'Báo cáo đã sửa sau khi nộp, phải nộp lại'),
+    amended.length === 0 ? h('p', { class: 'muted', id: 'amended-none' }, 'Không có báo cáo nào.')
+      : h('table', { id: 'amended' }, h('thead', {}, h('tr', {}, h('th', {}, 'Đơn vị'),
+          h('th', {}, 'Kỳ'), h('th', {}, 'Sửa lúc'))),
+        h('tbody', {}, amended.map((s) => h('tr', { 'data-unit': s.unit, 'data-period': s.period },
+          h('td', {}, h('a', { href: '/report?period=' + s.period + '&unit=' + encodeURIComponent(s.unit) },
+            unitName(s.unit))),
+          h('td', {}, s.period), h('td', {}, when(s.at)))))),
     h('h2', {}, 'Đơn vị quá hạn (kỳ đầu tiên còn thiếu) và lần đồng bộ gần nhất'),
     overdue.length === 0 ? h('p', { class: 'muted' }, 'Không có đơn vị nào quá hạn.')
       : h('table', { id: 'overdue' }, h('thead', {}, h('tr', {}, h('th', {}, 'Đơn vị'),
@@ -276,7 +299,8 @@ function cellChooser (unit, period) {
     h('button', { type: 'submit' }, 'Xem'));
 }
 
-const OUTCOME_VI = { 1: 'nhận', 2: 'thắng xung đột', 3: 'thua xung đột', 4: 'từ chối' };
+const OUTCOME_VI = { 1: 'nhận', 2: 'thắng xung đột', 3: 'thua xung đột', 4: 'từ chối',
+                     5: 'đã bị thay bằng sửa đổi sau' };
 
 /* A figure's story: every value received, conflicts and corrections, for
    a month or every month of a period. */
