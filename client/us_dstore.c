@@ -1161,7 +1161,7 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "UPDATE cells SET version = ?4,"
+        "UPDATE cells SET version = ?4, hlc = CASE WHEN ?8 THEN hlc ELSE ?9 END,"
         " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
         "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END,"
         /* a refused edit's note and author do not describe the server's
@@ -1182,6 +1182,9 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
         sqlite3_bind_int64 (st, 7, r->value);
     sqlite3_bind_int (st, 8, r->outcome == US_OUTCOME_REJECTED
                           || r->outcome == US_OUTCOME_CONFLICT_LOST);
+    /* The clock the province keeps for a written edit, unless it clamped
+       it (the pull then brings the cell): the pull leaves out the rest. */
+    sqlite3_bind_int64 (st, 9, (int64_t) d->hlc);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
     return rc;

@@ -57,16 +57,6 @@ s_find (const us_report_data_t *data, const char *code)
     return -1;
 }
 
-/* Returns the index of the unit with id, or -1. */
-static int
-s_find_id (const us_report_data_t *data, int64_t id)
-{
-    for (size_t k = 0; k < data->n_units; k++)
-        if (data->units [k].id == id)
-            return (int) k;
-    return -1;
-}
-
 /* True when the unit is in force in month. */
 static bool
 s_in_force (const us_report_unit_row_t *u, int month)
@@ -301,17 +291,40 @@ s_check (const us_report_data_t *data, const us_succession_t *ev, size_t n)
 
 /* Maps the cells of units out of force onto their successors. */
 static int
-s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, const us_report_data_t *data,
-             const us_succession_t *ev, size_t n, int month, us_mapping_t *mapping)
+s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *mapped,
+             const us_report_data_t *data, const us_succession_t *ev, size_t n, int month,
+             us_mapping_t *mapping)
 {
-    for (size_t c = 0; c < data->n_cells; c++) {
+    /* Each unit's index by id and whether it is in force, worked out once:
+       a cell then costs one lookup instead of a walk of the units and two
+       dates parsed (a province's report reads a million cells). */
+    int64_t top = 0;
+    for (size_t k = 0; k < data->n_units; k++)
+        if (data->units [k].id > top)
+            top = data->units [k].id;
+    int *index = calloc ((size_t) top + 1, sizeof *index);
+    bool *force = calloc (data->n_units + 1, sizeof *force);
+    if (!index || !force) {
+        free (index);
+        free (force);
+        return US_ENOMEM;
+    }
+    for (size_t k = data->n_units; k-- > 0; ) {
+        if (data->units [k].id > 0)
+            index [data->units [k].id] = (int) k + 1;
+        force [k] = s_in_force (&data->units [k], month);
+    }
+    int rc = 0;
+    *mapped = false;
+    for (size_t c = 0; rc == 0 && c < data->n_cells; c++) {
         const us_report_cell_row_t *cell = &data->cells [c];
-        int u = s_find_id (data, cell->unit_id);
-        if (u >= 0 && s_in_force (&data->units [u], month)) {
+        int u = cell->unit_id > 0 && cell->unit_id <= top ? index [cell->unit_id] - 1 : -1;
+        if (u >= 0 && force [u]) {
             us_report_cell_row_t *row = us_report_data_add (*out, *n_out, *cap_out);
             if (!row)
-                return US_ENOMEM;
-            *row = *cell;
+                rc = US_ENOMEM;
+            else
+                *row = *cell;
             continue;
         }
         if (u < 0)
@@ -320,16 +333,19 @@ s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, const u
         s_parts_t parts = { .n = 0 };
         s_resolve (&parts, data, ev, n, u, indicator, 1, month, 0);
         us_mapping_note_t *note = s_note (mapping, &data->units [u]);
-        if (!note)
-            return US_ENOMEM;
+        if (!note) {
+            rc = US_ENOMEM;
+            break;
+        }
         s_note_how (note, data, &parts, s_has_own_shares (ev, n, data->units [u].code, indicator)
                     ? indicator : "");
         note->cells++;
-        int rc = parts.n ? s_map_cell (out, n_out, cap_out, data, cell, &parts) : 0;
-        if (rc)
-            return rc;
+        *mapped = true;
+        rc = parts.n ? s_map_cell (out, n_out, cap_out, data, cell, &parts) : 0;
     }
-    return 0;
+    free (index);
+    free (force);
+    return rc;
 }
 
 /* Rewrites data as the tree stood in month. */
@@ -342,12 +358,16 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
         return rc;
     us_report_cell_row_t *cells = NULL;
     size_t n_cells = 0, cap_cells = 0;
-    rc = s_map_cells (&cells, &n_cells, &cap_cells, data, events, n, month, mapping);
+    bool mapped;
+    rc = s_map_cells (&cells, &n_cells, &cap_cells, &mapped, data, events, n, month, mapping);
     if (rc) {
         free (cells);
         return rc == US_ENOMEM ? us_error_set (US_ENOMEM, "out of memory") : rc;
     }
-    s_cells_sum (cells, &n_cells);
+    /* Only a mapped cell can meet another of the same unit, indicator and
+       month: the store holds each cell once. */
+    if (mapped)
+        s_cells_sum (cells, &n_cells);
     free (data->cells);
     data->cells = cells;
     data->n_cells = n_cells;

@@ -18,6 +18,11 @@
 #      form, edit on the page to the province's acknowledgement
 #   9  the province desk on the 700-unit store of case 7: the round and report
 #      pages over HTTP
+#  10  the month's-end round: 14 offices with 2,000 unsent cells each, each
+#      its own `unionsync sync` process, all started at once, timed from the
+#      first process started to the last one done
+#   goals: every goal of issue 20 with its figure, the SQLite ceiling of the
+#      same run where it is the yardstick, and met or not met
 #   profile of the server during a 10,000-delta sync (perf, else callgrind),
 #   and the merge's time by SQL statement
 #
@@ -31,11 +36,14 @@
 # would only cost time: cells for the history pull and the report are
 # written straight into server stores (tests/bench/bench_fixture.c), and
 # the 1,000 replica stores are copies of one `unionsync init` store with
-# the unit renamed, enrolled in one transaction. The pushes in case 1 are
+# the unit renamed, enrolled without flushing. The pushes in case 1 are
 # real `unionsync import` + `unionsync sync`.
 #
 # Settings (environment):
 #   BENCH_RUNS=3          runs per case
+#   BENCH_CASES="1 2 3 4 5 6 7 8 9 10 profile"   the cases to run (the ceiling,
+#                         case 2, runs whenever case 1 or 10 does: it is
+#                         their yardstick); goals of cases not run print "-"
 #   BENCH_PUSH_CAP_S=30   seconds each push run (case 1) may take before its
 #                         clients are stopped and its rate taken from what the
 #                         server committed (deltas / time to the last commit);
@@ -45,6 +53,11 @@
 #   BENCH_REPLICAS=1000   replicas in case 7, in BENCH_WAVES=10 waves
 #   BENCH_TMP=/tmp        where the work directory goes (same disk as a real store?)
 #   BENCH_KEEP=1          keep the work directory
+#   BENCH_AB=DIR          a build directory of another unionsync-server (say, of
+#                         the commit before a change): cases 1 and 10 run each
+#                         push with it too, right after the same run with this
+#                         one, so the two compare under the same load; its
+#                         figures are marked "(server B)"
 #   BENCH_PROFILE=0       skip the profile
 #   BENCH_PROFILER=perf-cpu-clock|perf|callgrind|none   force a profiler (default: perf
 #                         with hardware counters, else perf with cpu-clock,
@@ -59,10 +72,16 @@ LAT_N=${BENCH_LATENCY_N:-200}
 REPLICAS=${BENCH_REPLICAS:-1000}
 WAVES=${BENCH_WAVES:-10}
 PROFILE=${BENCH_PROFILE:-1}
+CASES=" ${BENCH_CASES:-1 2 3 4 5 6 7 8 9 10 profile} "
+AB=${BENCH_AB:-}
+[ -z "$AB" ] || [ -x "$AB/unionsync-server" ] || { echo "bench: no $AB/unionsync-server" >&2; exit 2; }
+want () { [[ $CASES == *" $1 "* ]]; }
+want 1 || want 10 && CASES="$CASES 2 "
+want profile || PROFILE=0
 BATCH=500                       # what `unionsync sync` pushes per batch
 
 bench_start=$EPOCHREALTIME
-say () { printf '[bench %5.0fs] %s\n' "$(elapsed_s)" "$*" >&2; }
+say () { printf '[bench %5.0fs, load %s] %s\n' "$(elapsed_s)" "$(cut -d' ' -f1 /proc/loadavg)" "$*" >&2; }
 elapsed_s () { awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }'; }
 now_us () { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
@@ -117,7 +136,7 @@ wait_port () {
 start_server () {
     local db=$1 port=$2
     shift 2
-    "$@" "$S" serve --bind "tcp://127.0.0.1:$port" --db "$db" --quiet >> "$db.serve.log" 2>&1 &
+    "$@" "$S" serve --bind "tcp://127.0.0.1:$port" --db "$db" ${serve_quiet---quiet} >> "$db.serve.log" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
     wait_port "$port"
@@ -205,17 +224,85 @@ sql () { sqlite3 -batch -noheader "$1" "$2"; }
 # ----------------------------------------------------------------------------
 # 1. Push throughput end to end
 
-say "case 1: preparing the push stores (100,000 + 8 x 12,500 unsent edits)"
 pw=$work/push
 mkdir -p "$pw"
 { cat data/quangtri-units.csv
   grassroots_units QT.TRIEUPHONG 120
   for d in "${districts8[@]}"; do grassroots_units "QT.$d" 15; done
 } > "$pw/units.csv"
+push_port=$(free_port)
+# The stores a push run copies (case 10 points these at its own).
+run_src=$pw
+run_port=$push_port
+
+# push_run NAME CLIENTS...: one timed run from fresh copies of the stores.
+# Sets run_rate (deltas/s the server committed, sync start to last commit),
+# run_done (every client finished), run_wall_s (from the first client
+# started to the last one done), run_count, run_dir.
+push_run () {
+    local name=$1
+    shift
+    run_dir=$run_src/$name
+    rm -rf "$run_dir"
+    mkdir -p "$run_dir"
+    cp -p "$run_src/p.db" "$run_src/p.db.key" "$run_dir/"
+    local d
+    for d in "$@"; do cp -p "$run_src/$d.db" "$run_src/$d.db.key" "$run_dir/"; done
+    local S=${run_server:-$S}         # start_server runs this one
+    local serve_quiet=""              # its last line counts batches and commits
+    start_server "$run_dir/p.db" "$run_port"
+    local t0 cpids=() p
+    cpids_names=("$@")
+    t0=$(now_us)
+    run_t0=$t0
+    for d in "$@"; do
+        # A long timeout measures the server rather than retry storms (with
+        # the default 3 s, concurrent clients give up and send batches again).
+        $C sync --db "$run_dir/$d.db" --timeout-ms 600000 --retries 1 > "$run_dir/$d.sync" 2>&1 &
+        cpids+=("$!")
+        pids+=("$!")
+    done
+    run_done=1
+    local left=${#cpids[@]} deadline=$((t0 + CAP * 1000000)) t_end
+    while [ "$left" -gt 0 ]; do
+        left=0
+        for p in "${cpids[@]}"; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+        [ "$left" -eq 0 ] && break
+        if [ "$CAP" -gt 0 ] && [ "$(now_us)" -ge "$deadline" ]; then
+            run_done=0
+            for p in "${cpids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+            break
+        fi
+        sleep 0.005
+    done
+    t_end=$(now_us)
+    local k=0 rc
+    for p in "${cpids[@]}"; do
+        rc=0
+        wait "$p" 2>/dev/null || rc=$?
+        [ "$rc" = 0 ] || { run_done=0; echo "bench: sync of ${cpids_names[$k]} exited $rc: $(tail -n 1 "$run_dir/${cpids_names[$k]}.sync")" >&2; }
+        forget "$p"
+        k=$((k + 1))
+    done
+    run_wall_s=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
+    stop_server
+    run_per_commit=$( { grep -o '[0-9]* batches in [0-9]* commits' "$run_dir/p.db.serve.log" || true; } \
+        | tail -n 1 | awk '$4 > 0 { printf "%.2f", $1 / $4 }')
+    local row
+    row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received WHERE kind = 0")
+    run_count=${row%%|*}
+    run_rate=$(awk -v n="$run_count" -v last="${row##*|}" -v t0="$t0" \
+        'BEGIN { s = (last - t0 / 1000) / 1000; printf "%.1f", (n > 0 && s > 0) ? n / s : 0 }')
+}
+
+full_1a=1
+if want 1; then
+full_1a=0
+say "case 1: preparing the push stores (100,000 + 8 x 12,500 unsent edits)"
+rec "1 push, 1 client x 100,000" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 $S init --province QT --name "Bench" --db "$pw/p.db" > "$pw/init.out"
 server_key=$(tail -n 1 "$pw/init.out")
 $S units import "$pw/units.csv" --db "$pw/p.db" > /dev/null
-push_port=$(free_port)
 for d in TRIEUPHONG "${districts8[@]}"; do
     $C init --unit "QT.$d" --server "tcp://127.0.0.1:$push_port" --server-key "$server_key" \
         --db "$pw/$d.db" > "$pw/$d.init"
@@ -235,60 +322,17 @@ done
 wait "$import_pid"
 forget "$import_pid"
 
-# push_run NAME CLIENTS...: one timed run from fresh copies of the stores.
-# Sets run_rate (deltas/s the server committed, sync start to last commit),
-# run_done (every client finished), run_wall_s, run_count, run_dir.
-push_run () {
-    local name=$1
-    shift
-    run_dir=$pw/$name
-    rm -rf "$run_dir"
-    mkdir -p "$run_dir"
-    cp -p "$pw/p.db" "$pw/p.db.key" "$run_dir/"
-    local d
-    for d in "$@"; do cp -p "$pw/$d.db" "$pw/$d.db.key" "$run_dir/"; done
-    start_server "$run_dir/p.db" "$push_port"
-    local t0 cpids=() p
-    t0=$(now_us)
-    run_t0=$t0
-    for d in "$@"; do
-        # A long timeout measures the server rather than retry storms (with
-        # the default 3 s, concurrent clients give up and send batches again).
-        $C sync --db "$run_dir/$d.db" --timeout-ms 600000 --retries 1 > "$run_dir/$d.sync" 2>&1 &
-        cpids+=("$!")
-        pids+=("$!")
-    done
-    run_done=1
-    local left=${#cpids[@]} deadline=$((t0 + CAP * 1000000))
-    while [ "$left" -gt 0 ]; do
-        left=0
-        for p in "${cpids[@]}"; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
-        [ "$left" -eq 0 ] && break
-        if [ "$CAP" -gt 0 ] && [ "$(now_us)" -ge "$deadline" ]; then
-            run_done=0
-            for p in "${cpids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-            break
-        fi
-        sleep 0.1
-    done
-    for p in "${cpids[@]}"; do
-        wait "$p" 2>/dev/null || run_done=0
-        forget "$p"
-    done
-    run_wall_s=$(awk -v a="$t0" -v b="$(now_us)" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
-    stop_server
-    local row
-    row=$(sql "$run_dir/p.db" "SELECT COUNT(*), COALESCE(MAX(at), 0) FROM received WHERE kind = 0")
-    run_count=${row%%|*}
-    run_rate=$(awk -v n="$run_count" -v last="${row##*|}" -v t0="$t0" \
-        'BEGIN { s = (last - t0 / 1000) / 1000; printf "%.1f", (n > 0 && s > 0) ? n / s : 0 }')
-}
-
 say "case 1a: one client pushes 100,000 deltas (${RUNS} runs, cap ${CAP}s each)"
-full_1a=0
 : > "$pw/client_norm.txt"
 : > "$pw/server_1a.txt"
 for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "a${r}B" TRIEUPHONG
+        unset run_server
+        rec "1 push, 1 client x 100,000" "push throughput (accepted, durable) (server B)" deltas/s "$run_rate"
+        rm -rf "$run_dir"
+    fi
     push_run "a$r" TRIEUPHONG
     # Where a batch's time goes: the server from taking the batch to its last
     # audit row; the client from there to the next batch (the commit, the
@@ -311,45 +355,73 @@ for r in $(seq 1 "$RUNS"); do
         rec "1 push, 1 client x 100,000" "deltas committed before the cap" deltas "$run_count"
     fi
     rec "1 push, 1 client x 100,000" "push throughput (accepted, durable)" deltas/s "$run_rate"
+    rec "1 push, 1 client x 100,000" "batches per commit (group commit)" ratio "$run_per_commit"
     rm -rf "$run_dir"
 done
 
 say "case 1b: 8 clients push 12,500 deltas each at once (${RUNS} runs, cap ${CAP}s each)"
+rec "1 push, 8 clients x 12,500" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "b${r}B" "${districts8[@]}"
+        unset run_server
+        rec "1 push, 8 clients x 12,500" "push throughput (accepted, durable) (server B)" deltas/s "$run_rate"
+        rm -rf "$run_dir"
+    fi
     push_run "b$r" "${districts8[@]}"
     [ "$run_done" = 1 ] && rec "1 push, 8 clients x 12,500" "wall time until all 8 syncs end" s "$run_wall_s"
     [ "$run_done" = 1 ] || rec "1 push, 8 clients x 12,500" "deltas committed before the cap" deltas "$run_count"
     rec "1 push, 8 clients x 12,500" "push throughput (accepted, durable)" deltas/s "$run_rate"
+    rec "1 push, 8 clients x 12,500" "batches per commit (group commit)" ratio "$run_per_commit"
     rm -rf "$run_dir"
 done
+fi
 rate_1a=$(median_of "1 push, 1 client x 100,000" "push throughput (accepted, durable)")
 rate_1b=$(median_of "1 push, 8 clients x 12,500" "push throughput (accepted, durable)")
 
 # ----------------------------------------------------------------------------
 # 2. The limit: the same cells straight into a server store
 
+if want 2; then
 say "case 2: SQLite ceiling (100,000 cells, batches of $BATCH, WAL + synchronous=FULL)"
+rec "2 SQLite ceiling" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 for r in $(seq 1 "$RUNS"); do
     out=$($T/bench_ceiling "$work/ceiling$r.db" "$pw/units.csv" QT.TRIEUPHONG 120 100000 "$BATCH") || true
     rec "2 SQLite ceiling" "cells upsert + change-stream entry, 1 txn per batch" deltas/s "$(awk '{ print $2 }' <<< "$out")"
     rm -f "$work/ceiling$r.db"*
 done
+fi
 ceiling=$(median_of "2 SQLite ceiling" "cells upsert + change-stream entry, 1 txn per batch")
-rec "2 SQLite ceiling" "push throughput, 1 client / ceiling" ratio \
-    "$(awk -v a="$rate_1a" -v b="$ceiling" 'BEGIN { printf "%.4f", a / b }')" "push >= 0.5 x ceiling" ">=" 0.5
-rec "2 SQLite ceiling" "push throughput, 8 clients / ceiling" ratio \
-    "$(awk -v a="$rate_1b" -v b="$ceiling" 'BEGIN { printf "%.4f", a / b }')" "push >= 0.5 x ceiling" ">=" 0.5
+# ratio A B: A / B with 4 decimals, or "" when either is missing.
+ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.4f", a / b }'; }
+if want 1; then
+    rec "2 SQLite ceiling" "push throughput, 1 client / ceiling" ratio "$(ratio "$rate_1a" "$ceiling")"
+    rec "2 SQLite ceiling" "push throughput, 8 clients / ceiling" ratio "$(ratio "$rate_1b" "$ceiling")"
+fi
+if [ -n "$AB" ] && want 1; then
+    rec "2 SQLite ceiling" "push throughput, 1 client / ceiling (server B)" ratio \
+        "$(ratio "$(median_of "1 push, 1 client x 100,000" "push throughput (accepted, durable) (server B)")" "$ceiling")"
+    rec "2 SQLite ceiling" "push throughput, 8 clients / ceiling (server B)" ratio \
+        "$(ratio "$(median_of "1 push, 8 clients x 12,500" "push throughput (accepted, durable) (server B)")" "$ceiling")"
+fi
 
 # ----------------------------------------------------------------------------
 # 4. Bytes on the wire (before 3, which compares against it)
 
-say "case 4: bytes on the wire (us_codec_encode, and TCP through us-faultproxy)"
-out=$($T/bench_codec QT.TRIEUPHONG 120 100000 "$BATCH") || true
 field () { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<< "$2"; }
+codec_per_delta=""
+tcp_up_per_delta=""
+if want 4 || want 5; then
+if want 4; then
+say "case 4: bytes on the wire (us_codec_encode, and TCP through us-faultproxy)"
+rec "4 bytes on the wire" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
+out=$($T/bench_codec QT.TRIEUPHONG 120 100000 "$BATCH") || true
 rec "4 bytes on the wire" "encoded Push, per delta (batches of 500, signed)" bytes "$(field push_bytes_per_delta "$out")"
 rec "4 bytes on the wire" "encoded PushAck, per delta" bytes "$(field ack_bytes_per_delta "$out")"
 rec "4 bytes on the wire" "encoded Push of a single edit" bytes "$(field single_push_bytes "$out")"
 codec_per_delta=$(field push_bytes_per_delta "$out")
+fi
 
 sw=$work/small
 mkdir -p "$sw"
@@ -377,8 +449,27 @@ proxied_sync () {
     up_bytes=$(grep -o 'bytes_up=[0-9]*' "$sw/proxy.out" | cut -d= -f2)
     down_bytes=$(grep -o 'bytes_down=[0-9]*' "$sw/proxy.out" | cut -d= -f2)
 }
+# proxied_handshake: one CURVE handshake and nothing else through a fresh
+# proxy (tests/bench/bench_handshake.c); sets hs_up, hs_down.
+proxied_handshake () {
+    $P --listen "127.0.0.1:$proxy_port" --target "127.0.0.1:$small_port" --quiet > "$sw/proxy.out" 2>&1 &
+    local ppid=$! i
+    pids+=("$ppid")
+    for i in $(seq 1 200); do grep -q '^listening' "$sw/proxy.out" && break; sleep 0.05; done
+    $T/bench_handshake "$sw/wire.db" > /dev/null || echo "bench: the handshake failed" >&2
+    sleep 0.1                       # the proxy forwards the last bytes
+    kill -TERM "$ppid"
+    wait "$ppid" || true
+    forget "$ppid"
+    hs_up=$(grep -o 'bytes_up=[0-9]*' "$sw/proxy.out" | cut -d= -f2)
+    hs_down=$(grep -o 'bytes_down=[0-9]*' "$sw/proxy.out" | cut -d= -f2)
+}
+if want 4; then
 proxied_sync        # the first sync brings the unit tree and catalog
 rec "4 bytes on the wire" "TCP, first sync of a new office (tree + catalog), down" bytes "$down_bytes"
+proxied_handshake
+rec "4 bytes on the wire" "TCP, the CURVE handshake alone (ZMTP greeting to READY), up" bytes "$hs_up"
+rec "4 bytes on the wire" "TCP, the CURVE handshake alone (ZMTP greeting to READY), down" bytes "$hs_down"
 $T/bench_fixture csv QT.TRIEUPHONG 120 $((RUNS * BATCH + RUNS)) "$sw/all.csv"
 for r in $(seq 1 "$RUNS"); do
     { echo "unit,month,indicator,value"; sed -n "$((2 + (r - 1) * BATCH)),$((1 + r * BATCH))p" "$sw/all.csv"; } > "$sw/batch$r.csv"
@@ -386,52 +477,30 @@ for r in $(seq 1 "$RUNS"); do
     proxied_sync
     rec "4 bytes on the wire" "TCP up per delta, sync of 500 edits (CURVE, ZMTP, Hello, Push, Pull)" bytes \
         "$(awk -v b="$up_bytes" 'BEGIN { printf "%.2f", b / 500 }')"
-    rec "4 bytes on the wire" "TCP down per delta, same sync (PushAck + the 500 cells pulled back)" bytes \
+    rec "4 bytes on the wire" "TCP down per delta, same sync (PushAck, and the pull)" bytes \
         "$(awk -v b="$down_bytes" 'BEGIN { printf "%.2f", b / 500 }')"
+    rec "4 bytes on the wire" "cells the same sync's pull wrote into the office's store" cells \
+        "$(grep -o 'received [0-9]* figures' "$sw/wire.sync" | awk '{ print $2 }')"
     line=$(sed -n "$((2 + RUNS * BATCH + r - 1))p" "$sw/all.csv")
     IFS=, read -r u m i v <<< "$line"
     $C set "$u" "$m" "$i" "$v" --db "$sw/wire.db" > /dev/null
     proxied_sync
     rec "4 bytes on the wire" "TCP up, sync of a single edit" bytes "$up_bytes"
     rec "4 bytes on the wire" "TCP down, sync of a single edit" bytes "$down_bytes"
+    rec "4 bytes on the wire" "TCP up, sync of a single edit, beyond the handshake" bytes "$((up_bytes - hs_up))"
+    rec "4 bytes on the wire" "TCP down, sync of a single edit, beyond the handshake" bytes "$((down_bytes - hs_down))"
+    rec "4 bytes on the wire" "cells a single edit's pull wrote into the office's store" cells \
+        "$(grep -o 'received [0-9]* figures' "$sw/wire.sync" | awk '{ print $2 }')"
 done
 tcp_up_per_delta=$(median_of "4 bytes on the wire" "TCP up per delta, sync of 500 edits (CURVE, ZMTP, Hello, Push, Pull)")
-
-# ----------------------------------------------------------------------------
-# 3. A peer: the SQLite session extension
-
-libsqlite=$(pkg-config --variable=libdir sqlite3)/libsqlite3.so.0
-[ -e "$libsqlite" ] || libsqlite=/usr/lib/x86_64-linux-gnu/libsqlite3.so.0
-if nm -D "$libsqlite" 2>/dev/null | grep -q sqlite3session_create; then
-    say "case 3: session extension (record on one database, apply on another)"
-    for r in $(seq 1 "$RUNS"); do
-        mkdir -p "$work/session$r"
-        out=$($T/bench_session "$work/session$r" QT.TRIEUPHONG 120 100000 "$BATCH") || true
-        rec "3 session extension peer" "record + changeset + apply, per delta" us "$(field us_per_delta "$out")"
-        rec "3 session extension peer" "apply alone, per delta" us "$(field apply_us_per_delta "$out")"
-        rec "3 session extension peer" "changeset bytes per delta (batches of 500)" bytes "$(field bytes_per_delta "$out")"
-        rec "3 session extension peer" "changeset bytes, a single edit (new cell)" bytes "$(field single_insert_bytes "$out")"
-        rm -rf "$work/session$r"
-    done
-    ses_us=$(median_of "3 session extension peer" "record + changeset + apply, per delta")
-    ses_bytes=$(median_of "3 session extension peer" "changeset bytes per delta (batches of 500)")
-    rec "3 session extension peer" "unionsync / session: time per delta (1 client push)" ratio \
-        "$(awk -v r="$rate_1a" -v s="$ses_us" 'BEGIN { printf "%.1f", (1e6 / r) / s }')"
-    rec "3 session extension peer" "unionsync / session: time per delta (8 clients at once)" ratio \
-        "$(awk -v r="$rate_1b" -v s="$ses_us" 'BEGIN { printf "%.1f", (1e6 / r) / s }')"
-    rec "3 session extension peer" "unionsync / session: bytes per delta, encoded Push" ratio \
-        "$(awk -v a="$codec_per_delta" -v b="$ses_bytes" 'BEGIN { printf "%.3f", a / b }')" "fewer bytes than the changeset" "<" 1
-    rec "3 session extension peer" "unionsync / session: bytes per delta, TCP up" ratio \
-        "$(awk -v a="$tcp_up_per_delta" -v b="$ses_bytes" 'BEGIN { printf "%.3f", a / b }')" "fewer bytes than the changeset" "<" 1
-else
-    say "case 3: skipped: $libsqlite has no sqlite3session_create (built without SQLITE_ENABLE_SESSION)"
-    rec "3 session extension peer" "skipped: libsqlite3 has no session extension" - 0
 fi
 
 # ----------------------------------------------------------------------------
 # 5. Latency of one edit
 
+if want 5; then
 say "case 5: latency of one edit ($LAT_N x set + sync)"
+rec "5 one edit" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 pct () { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (!NR) exit; i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; printf "%.2f", v[i] / 1000 }'; }
 $C init --unit QT.TRIEUPHONG --server "tcp://127.0.0.1:$small_port" --server-key "$small_key" \
     --db "$sw/lat.db" > "$sw/lat.init"
@@ -451,8 +520,7 @@ for k in $(seq 1 "$LAT_N"); do
 done
 # The same in one process: no program start, the store kept open.
 $T/bench_latency "$sw/lat.db" "$LAT_N" QT.TRIEUPHONG.G002 2022-05 members.new > "$sw/lat.inproc" || true
-stop_server
-awk '{ print $2 / 1000 }' "$sw/lat.txt" | while read -r v; do rec "5 one edit" "sync until acknowledged (wall time of the command)" ms "$v" "median < 5 ms" "<" 5; done
+awk '{ print $2 / 1000 }' "$sw/lat.txt" | while read -r v; do rec "5 one edit" "sync until acknowledged (wall time of the command)" ms "$v"; done
 awk '{ print $1 / 1000 }' "$sw/lat.txt" | while read -r v; do rec "5 one edit" "set (durable in the office store)" ms "$v"; done
 rec "5 one edit" "sync, p99 over $LAT_N" ms "$(awk '{ print $2 }' "$sw/lat.txt" | pct 99)"
 rec "5 one edit" "set, p99 over $LAT_N" ms "$(awk '{ print $1 }' "$sw/lat.txt" | pct 99)"
@@ -462,11 +530,49 @@ awk '{ print $2 / 1000 }' "$sw/lat.inproc" | while read -r v; do
 awk '{ print $1 / 1000 }' "$sw/lat.inproc" | while read -r v; do
     rec "5 one edit" "in process: us_dstore_set" ms "$v"; done
 rec "5 one edit" "in process: us_sync_run, p99 over $LAT_N" ms "$(awk '{ print $2 }' "$sw/lat.inproc" | pct 99)"
+fi
+stop_server
+fi
+
+# ----------------------------------------------------------------------------
+# 3. A peer: the SQLite session extension
+
+libsqlite=$(pkg-config --variable=libdir sqlite3)/libsqlite3.so.0
+[ -e "$libsqlite" ] || libsqlite=/usr/lib/x86_64-linux-gnu/libsqlite3.so.0
+if ! want 3; then
+    :
+elif nm -D "$libsqlite" 2>/dev/null | grep -q sqlite3session_create; then
+    say "case 3: session extension (record on one database, apply on another)"
+    for r in $(seq 1 "$RUNS"); do
+        mkdir -p "$work/session$r"
+        out=$($T/bench_session "$work/session$r" QT.TRIEUPHONG 120 100000 "$BATCH") || true
+        rec "3 session extension peer" "record + changeset + apply, per delta" us "$(field us_per_delta "$out")"
+        rec "3 session extension peer" "apply alone, per delta" us "$(field apply_us_per_delta "$out")"
+        rec "3 session extension peer" "changeset bytes per delta (batches of 500)" bytes "$(field bytes_per_delta "$out")"
+        rec "3 session extension peer" "changeset bytes, a single edit (new cell)" bytes "$(field single_insert_bytes "$out")"
+        rm -rf "$work/session$r"
+    done
+    ses_us=$(median_of "3 session extension peer" "record + changeset + apply, per delta")
+    ses_bytes=$(median_of "3 session extension peer" "changeset bytes per delta (batches of 500)")
+    rec "3 session extension peer" "unionsync / session: time per delta (1 client push)" ratio \
+        "$(awk -v r="$rate_1a" -v s="$ses_us" 'BEGIN { if (r > 0 && s > 0) printf "%.1f", (1e6 / r) / s }')"
+    rec "3 session extension peer" "unionsync / session: time per delta (8 clients at once)" ratio \
+        "$(awk -v r="$rate_1b" -v s="$ses_us" 'BEGIN { if (r > 0 && s > 0) printf "%.1f", (1e6 / r) / s }')"
+    rec "3 session extension peer" "unionsync / session: bytes per delta, encoded Push" ratio \
+        "$(ratio "$codec_per_delta" "$ses_bytes")" "fewer bytes than the changeset" "<" 1
+    rec "3 session extension peer" "unionsync / session: bytes per delta, TCP up" ratio \
+        "$(ratio "$tcp_up_per_delta" "$ses_bytes")" "fewer bytes than the changeset" "<" 1
+else
+    say "case 3: skipped: $libsqlite has no sqlite3session_create (built without SQLITE_ENABLE_SESSION)"
+    rec "3 session extension peer" "skipped: libsqlite3 has no session extension" - 0
+fi
 
 # ----------------------------------------------------------------------------
 # 6. Initial pull of a district's history
 
+if want 6; then
 say "case 6: initial pull of a district's history into an empty client"
+rec "6 initial pull" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 hw=$work/history
 mkdir -p "$hw"
 { cat data/quangtri-units.csv; grassroots_units QT.HAILANG 59; } > "$hw/units.csv"
@@ -491,11 +597,11 @@ for r in $(seq 1 "$RUNS"); do
         "$(awk -v a="$a" -v b="$b" -v n="$hist_cells" 'BEGIN { printf "%.0f", n / ((b - a) / 1e6) }')"
 done
 stop_server
+fi
 
 # ----------------------------------------------------------------------------
 # 7. Scale: replicas in waves, server memory; the full provincial report
 
-say "case 7: $REPLICAS replicas syncing in $WAVES waves"
 kw=$work/scale
 mkdir -p "$kw/replicas"
 # 700 units: the province, its 14 district and sector unions, 685 grassroots unions.
@@ -513,6 +619,9 @@ mapfile -t tops < <(tail -n +3 data/quangtri-units.csv | cut -d, -f1)
       "legal.consultations,Lượt tư vấn pháp luật,flow,,,lww," \
       "houses.built,Nhà Mái ấm Công đoàn,flow,,,lww,"
 } > "$kw/indicators.csv"
+if want 7; then
+say "case 7: $REPLICAS replicas syncing in $WAVES waves"
+rec "7 scale: $REPLICAS replicas" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 $S init --province QT --name "Bench" --db "$kw/p.db" > "$kw/init.out"
 scale_key=$(tail -n 1 "$kw/init.out")
 $S units import "$kw/units.csv" --db "$kw/p.db" > /dev/null
@@ -593,7 +702,11 @@ rec "7 scale: $REPLICAS replicas" "VmRSS after the last wave / after wave $(( (W
 rec "7 scale: $REPLICAS replicas" "VmRSS after a repeat wave of $per_wave re-syncs / before it" ratio \
     "$(awk -v a="$rss_after" -v b="$rss_pre" 'BEGIN { printf "%.3f", a / b }')" "flat on repeat (<= 1.02)" "<=" 1.02
 
+fi
+
+if want 7 || want 9; then
 say "case 7: the full provincial report (700 units x 20 indicators x 60 months)"
+rec "7 report" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
 rw=$work/report
 mkdir -p "$rw"
 $S init --province QT --name "Bench" --db "$rw/p.db" > /dev/null
@@ -608,7 +721,7 @@ for r in $(seq 1 "$RUNS"); do
     $S report 2022 --format json --db "$rw/p.db" > "$rw/report.json" || echo "bench: report failed" >&2
     b=$(now_us)
     rec "7 report" "report 2022 --format json: $n_units units, $n_inds indicators, $report_cells cells" ms \
-        "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e3 }')" "< 200 ms" "<" 200
+        "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e3 }')" "< 50 ms" "<" 50
 done
 if command -v jq > /dev/null; then
     rows=$(jq '.rows | length' "$rw/report.json" 2>/dev/null || echo "?")
@@ -624,14 +737,14 @@ for _ in $(seq 1 100); do [ -s "$rw/ui.out" ] && break; sleep 0.05; done
 ui_url=$(head -n 1 "$rw/ui.out")
 curl -s -c "$rw/jar" -H 'Content-Type: application/json' \
     -d '{"name":"bench","password":"bench-password-1"}' "${ui_url}api/login" > /dev/null
-# desk_time FIGURE PATH: one timed GET with the session (total time, ms).
+# desk_time FIGURE PATH [GOAL_MS]: one timed GET with the session (total time, ms).
 desk_time () {
-    local t
+    local t goal=${3:-300}
     t=$(curl -s -o "$rw/desk.body" -w '%{time_total}' -b "$rw/jar" "$ui_url$2")
-    rec "9 province desk" "$1" ms "$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')" "< 300 ms" "<" 300
+    rec "9 province desk" "$1" ms "$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')" "< $goal ms" "<" "$goal"
 }
 for r in $(seq 1 "$RUNS"); do
-    desk_time "the round: GET /api/round?year=2022 ($n_units units)" "api/round?year=2022"
+    desk_time "the round: GET /api/round?year=2022 ($n_units units)" "api/round?year=2022" 100
     desk_time "a report page: GET /api/report?period=2022-H1&format=html (whole province)" \
         "api/report?period=2022-H1&format=html"
     desk_time "a district report: GET /api/report?period=2022-H1&unit=(first district)&format=html" \
@@ -643,6 +756,7 @@ kill -TERM "$ui_pid" 2>/dev/null || true
 wait "$ui_pid" 2>/dev/null || true
 forget "$ui_pid"
 rm -rf "$rw"
+fi
 
 # ----------------------------------------------------------------------------
 # Profile of the push path
@@ -772,8 +886,11 @@ fi
 #    program start, the store kept open). Needs chromium-driver and
 #    python3-selenium; skipped without them.
 
-if [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+if ! want 8; then
+    :
+elif [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
     say "case 8: the office desk in headless Chromium"
+    rec "8 office desk" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
     dw=$work/desk
     mkdir -p "$dw"
     $S init --province QT --name "LĐLĐ tỉnh Quảng Trị" --db "$dw/p.db" > "$dw/init.out"
@@ -818,6 +935,125 @@ else
 fi
 
 # ----------------------------------------------------------------------------
+# 10. The month's-end round: every district and sector office of the
+#     province syncs its month at once, each its own `unionsync sync`
+#     process (program start, CURVE handshake, push, pull), all started
+#     together on loopback; timed from the first process started to the
+#     last one done, so the figure is what the province's round costs end
+#     to end, and compared with the SQLite ceiling of the same run.
+
+round_rate=""
+if want 10; then
+say "case 10: the month's-end round (14 offices x 2,000 unsent cells, each its own sync process, all at once)"
+rec "10 month's-end round" "load average (1 min) at the start of the case" load "$(cut -d' ' -f1 /proc/loadavg)"
+mw=$work/round
+mkdir -p "$mw"
+mapfile -t offices < <(tail -n +3 data/quangtri-units.csv | cut -d, -f1)
+{ cat data/quangtri-units.csv
+  for o in "${offices[@]}"; do grassroots_units "$o" 15; done
+} > "$mw/units.csv"
+$S init --province QT --name "Bench" --db "$mw/p.db" > "$mw/init.out"
+round_key=$(tail -n 1 "$mw/init.out")
+$S units import "$mw/units.csv" --db "$mw/p.db" > /dev/null
+round_port=$(free_port)
+names=()
+for o in "${offices[@]}"; do
+    n=${o#QT.}
+    n=${n//./_}
+    names+=("$n")
+    $C init --unit "$o" --server "tcp://127.0.0.1:$round_port" --server-key "$round_key" \
+        --db "$mw/$n.db" > "$mw/$n.init"
+    $S enroll --unit "$o" --key "$(tail -n 1 "$mw/$n.init")" --db "$mw/p.db" > /dev/null
+done
+start_server "$mw/p.db" "$round_port"
+for n in "${names[@]}"; do $C sync --db "$mw/$n.db" > /dev/null; done
+stop_server
+for k in "${!offices[@]}"; do
+    $T/bench_fixture csv "${offices[$k]}" 15 2000 "$mw/${names[$k]}.csv"
+    $C import "$mw/${names[$k]}.csv" --db "$mw/${names[$k]}.db" > /dev/null
+done
+round_cells=$(( ${#offices[@]} * 2000 ))
+run_src=$mw
+run_port=$round_port
+for r in $(seq 1 "$RUNS"); do
+    if [ -n "$AB" ]; then
+        run_server=$AB/unionsync-server
+        push_run "m${r}B" "${names[@]}"
+        unset run_server
+        [ "$run_done" = 1 ] && rec "10 month's-end round" "cells per second, end to end (server B)" cells/s \
+            "$(awk -v n="$round_cells" -v s="$run_wall_s" 'BEGIN { printf "%.1f", n / s }')"
+        rm -rf "$run_dir"
+    fi
+    push_run "m$r" "${names[@]}"
+    if [ "$run_done" = 1 ]; then
+        rec "10 month's-end round" "wall time, first process started to last one done" s "$run_wall_s"
+        rec "10 month's-end round" "cells per second, end to end ($round_cells cells)" cells/s \
+            "$(awk -v n="$round_cells" -v s="$run_wall_s" 'BEGIN { printf "%.1f", n / s }')"
+    else
+        rec "10 month's-end round" "cells committed before the cap" cells "$run_count"
+    fi
+    rec "10 month's-end round" "cells accepted" cells "$run_count"
+    rec "10 month's-end round" "batches per commit (group commit)" ratio "$run_per_commit"
+    rm -rf "$run_dir"
+done
+round_rate=$(median_of "10 month's-end round" "cells per second, end to end ($round_cells cells)")
+rec "10 month's-end round" "round / ceiling" ratio "$(ratio "$round_rate" "$ceiling")"
+[ -z "$AB" ] || rec "10 month's-end round" "round / ceiling (server B)" ratio \
+    "$(ratio "$(median_of "10 month's-end round" "cells per second, end to end (server B)")" "$ceiling")"
+fi
+
+# ----------------------------------------------------------------------------
+# The goals of issue 20, each with its figure (the median of this run), the
+# ceiling of the same run where that is the yardstick, and the load average
+# when its case began. "-": the case was not run or gave no figure.
+
+# goal_row GOAL FIGURE_TEXT VALUE OP LIMIT CASE [YARDSTICK]
+goal_row () {
+    local met="-" load
+    load=$(awk -F'\t' -v c="$6" '$1 == c && $3 == "load" { print $4; exit }' "$results")
+    if [ -n "$3" ]; then
+        met=$(awk -v v="$3" -v op="$4" -v l="$5" 'BEGIN {
+            ok = (op == "<") ? v < l : (op == "<=") ? v <= l : v >= l; print ok ? "met" : "not met" }')
+    fi
+    local fig="-"
+    [ -z "$3" ] || fig=$2
+    printf '%-58s  %-40s  %-22s  %-5s  %s\n' "$1" "$fig" "${7:-}" "${load:--}" "$met"
+}
+n1() { median_of "$@"; }
+goals_out () {
+    local c=$ceiling
+    local yard=${c:+ceiling ${c%.*}/s}
+    printf '%-58s  %-40s  %-22s  %-5s  %s\n' "goal (issue 20)" "figure (median)" "yardstick" "load" "met"
+    local r1 r8 rr
+    r1=$(ratio "$rate_1a" "$c"); r8=$(ratio "$rate_1b" "$c"); rr=$(ratio "$round_rate" "$c")
+    goal_row "push, 1 office: >= 0.8 x ceiling" "$r1 (${rate_1a%.*} deltas/s)" "$r1" ">=" 0.8 \
+        "1 push, 1 client x 100,000" "$yard"
+    goal_row "push, 8 offices at once: >= 0.8 x ceiling" "$r8 (${rate_1b%.*} deltas/s)" "$r8" ">=" 0.8 \
+        "1 push, 8 clients x 12,500" "$yard"
+    goal_row "month's-end round, 14 x 2,000, end to end: >= 0.5 x ceiling" "$rr (${round_rate%.*} cells/s)" "$rr" ">=" 0.5 \
+        "10 month's-end round" "$yard"
+    local v
+    v=$(n1 "4 bytes on the wire" "TCP up per delta, sync of 500 edits (CURVE, ZMTP, Hello, Push, Pull)")
+    goal_row "bytes up per delta in a batch (TCP, 500 edits): <= 16" "$v bytes" "$v" "<=" 16 "4 bytes on the wire"
+    v=$(n1 "4 bytes on the wire" "TCP up, sync of a single edit, beyond the handshake")
+    goal_row "single-edit sync, up beyond the CURVE handshake: <= 200" "$v bytes (handshake $(n1 "4 bytes on the wire" "TCP, the CURVE handshake alone (ZMTP greeting to READY), up"))" "$v" "<=" 200 "4 bytes on the wire"
+    v=$(n1 "4 bytes on the wire" "TCP down, sync of a single edit, beyond the handshake")
+    goal_row "single-edit sync, down beyond the CURVE handshake: <= 200" "$v bytes (handshake $(n1 "4 bytes on the wire" "TCP, the CURVE handshake alone (ZMTP greeting to READY), down"))" "$v" "<=" 200 "4 bytes on the wire"
+    v=$(n1 "8 office desk" "edit on the page to the province's ack, beyond the debounce")
+    goal_row "office desk: edit to the province's ack < 5 ms" "$v ms" "$v" "<" 5 "8 office desk"
+    v=$(n1 "6 initial pull" "cells per second")
+    goal_row "initial pull of a district's history >= 200,000 cells/s" "$v cells/s" "$v" ">=" 200000 "6 initial pull"
+    v=$(n1 "7 scale: $REPLICAS replicas" "VmRSS after a repeat wave of $(( (REPLICAS + WAVES - 1) / WAVES )) re-syncs / before it")
+    goal_row "server memory flat over waves (repeat wave <= 1.02)" "$v ($REPLICAS of 10,000 replicas)" "$v" "<=" 1.02 "7 scale: $REPLICAS replicas"
+    v=$(awk -F'\t' '$1 == "7 report" && $3 == "ms" { print $4 }' "$results" | sort -g \
+        | awk '{ a[++n] = $1 } END { if (n) print (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) }')
+    goal_row "report, 700 units x 20 indicators x 60 months < 50 ms" "$v ms" "$v" "<" 50 "7 report"
+    v=$(awk -F'\t' '$1 == "9 province desk" && $2 ~ /^the round/ { print $4 }' "$results" | sort -g \
+        | awk '{ a[++n] = $1 } END { if (n) print (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) }')
+    goal_row "province desk's round view, same store < 100 ms" "$v ms" "$v" "<" 100 "7 report"
+}
+
+# ----------------------------------------------------------------------------
 # The table
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -859,6 +1095,9 @@ sqlv=$(pkg-config --modversion sqlite3 2>/dev/null || echo "?")
                 printf "%-26s  %-72s  %-9s %4d  %10s  %-21s  %-26s %s\n", c, substr (fs[k], 1, 72), us[k], m, fmt(med), range, g[k], met
             }
         }' "$results"
+    echo
+    echo "Goals of issue 20 (load: the 1-minute load average when the case began):"
+    goals_out
     echo
     cat "$profile_out"
     echo

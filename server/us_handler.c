@@ -13,16 +13,32 @@
 #include "us_period.h"
 #include "us_rules.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define US_HANDLER_TOPS 32         /* top digests remembered */
 
+/* Where each replica's current session began in the audit chain, as its
+   Hello found it: a pull leaves out what that session's acknowledgements
+   told the office already. A fixed table indexed by replica id, so its
+   memory is the same for ten replicas or ten thousand; a replica that
+   finds its slot taken by another, or no slot after a restart of the
+   server, is sent everything, as before. */
+#define US_SESSION_SLOTS 4096
+typedef struct {
+    int64_t replica_id;         /* 0: free */
+    int64_t after_id;           /* the chain's last record at its Hello */
+} s_session_t;
+
 struct _us_handler_t {
     us_pstore_t *store;
+    s_session_t sessions [US_SESSION_SLOTS];
     us_hlc_t clock;
     uint32_t min_wire;      /* the oldest wire version accepted */
     uint64_t requests, errors, deltas;
+    uint64_t batches, commits;  /* batches merged, and the commits that bore them */
     char incarnation [40];  /* the store's, as the last Welcome told it */
     us_keys_t signer;       /* signs the audit head; has_sign false: none */
     us_audit_head_t head;   /* the last head signed, reused while it holds */
@@ -155,6 +171,14 @@ us_handler_digest_stats (us_handler_t *self, uint64_t *computed, uint64_t *reuse
     *reused = self->tops_reused;
     *digests = self->digests;
     *repairs = self->repairs;
+}
+
+/* How many batches were merged, and in how many commits. */
+void
+us_handler_commits (us_handler_t *self, uint64_t *batches, uint64_t *commits)
+{
+    *batches = self->batches;
+    *commits = self->commits;
 }
 
 /* Encodes an Error reply in wire version wire. */
@@ -307,7 +331,13 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     rc = us_pstore_recoded_each (self->store, rep->unit_id, s_recoded_add, self);
     reply->welcome.recoded = self->recoded;
     reply->welcome.n_recoded = self->n_recoded;
-    return rc ? rc : s_anchor (self, &reply->welcome, hello);
+    if (rc == 0)
+        rc = s_anchor (self, &reply->welcome, hello);
+    s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    if (rc == 0)
+        rc = us_pstore_record_last (self->store, &slot->after_id);
+    slot->replica_id = rc == 0 ? rep->id : 0;
+    return rc;
 }
 
 /* Verifies the Push signature over its signed bytes (the batch as
@@ -350,11 +380,18 @@ s_push (us_handler_t *self, us_msg_t *reply, us_merge_result_t **results_p,
                             &self->clock);
     if (rc)
         return rc;
-    size_t repeated = 0;
+    size_t repeated = 0, refused = 0;
     for (size_t i = 0; i < push->count; i++) {
         flat [i] = results [i].result;
         repeated += flat [i].duplicate;
+        refused += flat [i].outcome == US_OUTCOME_REJECTED;
     }
+    /* An office clears the author and note of a refused edit's cell and
+       waits for the pull to bring the province's: this session's pull
+       leaves nothing out. */
+    s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    if (refused && slot->replica_id == rep->id)
+        slot->replica_id = 0;
     if (push->count && repeated == push->count)
         us_log_info ("a batch of %zu deltas from %s (%s) repeated only edits already "
                      "applied; its bytes are not kept", push->count, rep->name, rep->unit);
@@ -582,9 +619,12 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     bool digest = pull->digest_first || pull->digest_last, started = false;
     /* The page and the digest see one state of the store. */
     int rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
+    const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
+    us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
     if (rc == 0)
-        rc = us_pstore_changes (self->store, pull->since, limit, rep->unit_id, s_add_change,
-                                &page, &reply->changes.next, &reply->changes.more);
+        rc = us_pstore_changes_own (self->store, pull->since, limit, rep->unit_id,
+                                    slot->replica_id == rep->id ? &own : NULL, s_add_change,
+                                    &page, &reply->changes.next, &reply->changes.more);
     if (rc == 0 && digest && !reply->changes.more) {
         rc = s_top (self, rep->unit_id, pull->digest_first, pull->digest_last,
                     reply->changes.next);
@@ -664,62 +704,93 @@ s_submit (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us
     return 0;
 }
 
-/* Handles one request from the replica with CURVE key (Z85). */
-int
-us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
-                    const char *key, const uint8_t *data, size_t len)
+/* A request read and checked, being answered. */
+typedef struct {
+    us_msg_t *req;          /* NULL once answered */
+    us_replica_t rep;
+    uint64_t id;            /* the request's id and wire, for a late error reply */
+    uint32_t wire;
+} s_call_t;
+
+/* Authenticates and decodes a request. Returns true when call is ready to
+   be answered; else the reply is an error (or *rc_p negative when none
+   could be encoded). */
+static bool
+s_open (us_handler_t *self, s_call_t *call, int *rc_p, uint8_t **reply_p, size_t *reply_len_p,
+        const char *key, const uint8_t *data, size_t len)
 {
     self->requests++;
     *reply_p = NULL;
-    us_msg_t *req = NULL;
-    us_replica_t rep;
+    call->req = NULL;
     /* A revoked or unknown key costs no decoding: the connection may have
        been authenticated before the key was revoked. The refusal is in
        the oldest wire, which every client reads. */
-    int rc = us_pstore_replica (self->store, &rep, key);
+    int rc = us_pstore_replica (self->store, &call->rep, key);
     if (rc == 0)
-        rc = us_codec_decode (&req, data, len);
+        rc = us_codec_decode (&call->req, data, len);
     if (rc) {
-        us_msg_destroy (&req);
-        return s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
-                              us_error_msg ());
+        us_msg_destroy (&call->req);
+        *rc_p = s_error_reply (self, reply_p, reply_len_p, US_WIRE_OLDEST, 0, rc,
+                               us_error_msg ());
+        return false;
     }
-    rc = req->wire < self->min_wire
+    call->id = call->req->request_id;
+    call->wire = call->req->wire;
+    rc = call->req->wire < self->min_wire
        ? us_error_set (US_EVERSION, "this office's unionsync speaks wire %u; the province's "
                        "server accepts wire %u and later: upgrade unionsync",
-                       req->wire, self->min_wire)
+                       call->req->wire, self->min_wire)
        : 0;
     if (rc) {
-        uint64_t id = req->request_id;
-        uint32_t wire = req->wire;
-        us_msg_destroy (&req);
-        return s_error_reply (self, reply_p, reply_len_p, wire, id, rc, us_error_msg ());
+        us_msg_destroy (&call->req);
+        *rc_p = s_error_reply (self, reply_p, reply_len_p, call->wire, call->id, rc,
+                               us_error_msg ());
+        return false;
     }
+    return true;
+}
+
+/* Answers a request opened by s_open and frees it; sets *merged when the
+   answer is the PushAck of a batch applied. */
+static int
+s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
+          size_t *reply_len_p)
+{
+    us_msg_t *req = call->req;
+    us_replica_t *rep = &call->rep;
     us_msg_t reply = { .type = US_MSG_NONE, .wire = req->wire, .request_id = req->request_id };
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
     us_month_hash_t *months = NULL;
     s_strings_t pool = { 0 };
+    *merged = false;
     if (req->type == US_MSG_HELLO && req->wire < US_WIRE_VERSION)
         us_log_info ("the office of %s (%s) still speaks wire %u: upgrade its unionsync "
-                     "before serve --min-wire %d", rep.unit, *rep.name ? rep.name : rep.key,
+                     "before serve --min-wire %d", rep->unit, *rep->name ? rep->name : rep->key,
                      req->wire, US_WIRE_VERSION);
+    int rc;
     switch (req->type) {
-        case US_MSG_HELLO:  rc = s_hello (self, &reply, &rep, &req->hello); break;
-        case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, &rep, &req->push); break;
-        case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, &rep, &req->pull); break;
-        case US_MSG_SUBMIT: rc = s_submit (self, &reply, &rep, &req->submit); break;
+        case US_MSG_HELLO:  rc = s_hello (self, &reply, rep, &req->hello); break;
+        case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, rep, &req->push); break;
+        case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, rep, &req->pull); break;
+        case US_MSG_SUBMIT: rc = s_submit (self, &reply, rep, &req->submit); break;
         case US_MSG_DIGEST:
-            rc = s_digests (self, &reply, &months, &rep, &req->digest);
+            rc = s_digests (self, &reply, &months, rep, &req->digest);
             break;
         default:
             rc = us_error_set (US_EPROTO, "unexpected %s message", us_msg_type_name (req->type));
     }
     if (rc == 0)
         rc = us_codec_encode (reply_p, reply_len_p, &reply);
+    *merged = rc == 0 && reply.type == US_MSG_PUSH_ACK;
+    if (*merged) {
+        self->batches++;
+        /* Alone, the batch was its own commit; in a group, the group's. */
+        self->commits += !us_pstore_in_transaction (self->store);
+    }
     if (rc) {
         if (rc == US_EIO || rc == US_ECORRUPT)
-            us_log_warn ("store error for replica %s: %s", rep.name, us_error_msg ());
+            us_log_warn ("store error for replica %s: %s", rep->name, us_error_msg ());
         rc = s_error_reply (self, reply_p, reply_len_p, req->wire, req->request_id, rc,
                             us_error_msg ());
     }
@@ -729,6 +800,111 @@ us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
     s_strings_free (&pool);
     free (results);
     free (flat);
-    us_msg_destroy (&req);
+    us_msg_destroy (&call->req);
     return rc;
+}
+
+/* Handles one request from the replica with CURVE key (Z85). */
+int
+us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
+                    const char *key, const uint8_t *data, size_t len)
+{
+    s_call_t call;
+    int rc = 0;
+    bool merged;
+    if (!s_open (self, &call, &rc, reply_p, reply_len_p, key, data, len))
+        return rc;
+    return s_answer (self, &call, &merged, reply_p, reply_len_p);
+}
+
+/* Whether request k of a burst is a Push ready to be merged in a group
+   that begins at first: one batch per replica, so that an office's next
+   batch is merged while it settles the answer to the one before. */
+static bool
+s_joins (const s_call_t *calls, const bool *ready, size_t first, size_t k)
+{
+    if (!ready [k] || calls [k].req->type != US_MSG_PUSH)
+        return false;
+    for (size_t j = first; j < k; j++)
+        if (calls [j].rep.id == calls [k].rep.id)
+            return false;
+    return true;
+}
+
+/* Merges the Pushes first..last-1 of a burst in one transaction, each in
+   a savepoint of its own, and commits once: one fsync for them all. A
+   batch that fails is undone alone and answered with its error; when the
+   commit fails, every batch of the group is answered with an error
+   instead of its acknowledgement, as nothing of it is on disk. */
+static void
+s_group (us_handler_t *self, us_handler_req_t *reqs, s_call_t *calls, size_t first, size_t last)
+{
+    bool merged [US_HANDLER_BURST] = { false };
+    int rc = us_pstore_begin (self->store);
+    for (size_t k = first; k < last; k++) {
+        us_handler_req_t *r = &reqs [k];
+        if (rc == 0 && !us_pstore_in_transaction (self->store))
+            rc = us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
+        if (rc) {
+            r->rc = s_error_reply (self, &r->reply, &r->reply_len, calls [k].wire, calls [k].id,
+                                   rc, us_error_msg ());
+            us_msg_destroy (&calls [k].req);
+            continue;
+        }
+        r->rc = s_answer (self, &calls [k], &merged [k - first], &r->reply, &r->reply_len);
+    }
+    if (rc == 0)
+        rc = us_pstore_commit (self->store);
+    if (rc == 0) {
+        self->commits++;
+        return;
+    }
+    us_pstore_rollback (self->store);
+    us_log_warn ("store error committing %zu batches: %s", last - first, us_error_msg ());
+    char message [US_MAX_REASON];
+    snprintf (message, sizeof message, "%s", us_error_msg ());
+    for (size_t k = first; k < last; k++) {
+        us_handler_req_t *r = &reqs [k];
+        if (!merged [k - first])
+            continue;
+        self->batches--;
+        free (r->reply);
+        r->reply = NULL;
+        r->rc = s_error_reply (self, &r->reply, &r->reply_len, calls [k].wire, calls [k].id,
+                               rc, message);
+    }
+}
+
+/* Handles a burst of requests in the order they came. */
+void
+us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
+                          us_handler_ready_fn *ready_fn, void *arg)
+{
+    assert (n <= US_HANDLER_BURST);
+    s_call_t calls [US_HANDLER_BURST];
+    bool ready [US_HANDLER_BURST];
+    for (size_t k = 0; k < n; k++) {
+        reqs [k].rc = 0;
+        ready [k] = s_open (self, &calls [k], &reqs [k].rc, &reqs [k].reply, &reqs [k].reply_len,
+                            reqs [k].key, reqs [k].data, reqs [k].len);
+    }
+    for (size_t k = 0; k < n; ) {
+        size_t end = k;
+        while (end < n && s_joins (calls, ready, k, end))
+            end++;
+        if (end - k >= 2) {
+            s_group (self, reqs, calls, k, end);
+            for (; ready_fn && k < end; k++)
+                ready_fn (arg, reqs, k);
+            k = end;
+            continue;
+        }
+        bool merged;
+        if (ready [k])
+            reqs [k].rc = s_answer (self, &calls [k], &merged, &reqs [k].reply,
+                                    &reqs [k].reply_len);
+        if (ready_fn)
+            ready_fn (arg, reqs, k);
+        k++;
+    }
 }

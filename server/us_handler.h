@@ -39,6 +39,38 @@ void us_handler_destroy (us_handler_t **self_p);
 int us_handler_process (us_handler_t *self, uint8_t **reply_p, size_t *reply_len_p,
                         const char *key, const uint8_t *data, size_t len);
 
+/* The most requests a burst holds. */
+#define US_HANDLER_BURST 16
+
+/* One request of a burst, and its reply (malloc'd; the caller frees). */
+typedef struct {
+    const char *key;            /* the replica's CURVE key, Z85 */
+    const uint8_t *data;
+    size_t len;
+    uint8_t *reply;             /* set unless rc is negative */
+    size_t reply_len;
+    int rc;
+} us_handler_req_t;
+
+/* Called as soon as the reply to reqs [k] is final, so that it can go
+   out before the rest of the burst is answered. */
+typedef void (us_handler_ready_fn) (void *arg, us_handler_req_t *reqs, size_t k);
+
+/* Handles n (at most US_HANDLER_BURST) requests that were waiting
+   together, in order, as us_handler_process would one by one, except that
+   consecutive Push batches of different replicas are merged in one
+   transaction and one commit (group commit): each in a savepoint of its
+   own, so that a batch that
+   fails is undone alone; every acknowledgement is final only once the
+   commit is on disk, and all of them become errors if it fails. Calls
+   ready (may be NULL) for each request once its reply is final. */
+void us_handler_process_burst (us_handler_t *self, us_handler_req_t *reqs, size_t n,
+                               us_handler_ready_fn *ready, void *arg);
+
+/* How many Push batches were merged and acknowledged, and in how many
+   commits (fewer when batches were committed together). */
+void us_handler_commits (us_handler_t *self, uint64_t *batches, uint64_t *commits);
+
 /* Counters for the service log: requests, errors. */
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
                        uint64_t *deltas);

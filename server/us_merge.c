@@ -409,7 +409,8 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
 {
     us_pstore_chain_t chain;
     us_replica_t now;
-    int rc = us_pstore_begin (store);
+    bool nested;
+    int rc = us_pstore_begin_part (store, &nested);
     /* The replica as it stands inside the batch's transaction: a
        revocation, re-key or move that came after the request was read
        holds for the whole batch. */
@@ -437,9 +438,9 @@ us_merge_push (us_merge_result_t *results, us_pstore_t *store,
     if (rc == 0)
         rc = us_pstore_chain_close (store, &chain);
     if (rc == 0)
-        rc = us_pstore_commit (store);
+        rc = us_pstore_commit_part (store, nested);
     if (rc) {
-        us_pstore_rollback (store);
+        us_pstore_rollback_part (store, nested);
         return rc;
     }
     for (size_t i = 0; i < push->count; i++)

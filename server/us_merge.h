@@ -35,7 +35,10 @@ typedef struct {
 /* Applies a Push from replica; results has push->count entries, filled in
    order. signed_bytes are what the replica signed (us_codec_push_signed_bytes),
    kept for the audit. Returns 0 once the batch is committed, or a negative
-   code with nothing applied. */
+   code with nothing applied. Inside an open transaction (a group of
+   batches committed together) the batch is applied in a savepoint of its
+   own: 0 means applied, durable only once the caller commits, and a
+   failure undoes this batch alone. */
 int us_merge_push (us_merge_result_t *results, us_pstore_t *store,
                    const us_replica_t *replica, const us_push_t *push,
                    const uint8_t *signed_bytes, size_t signed_len, us_hlc_t *clock);

@@ -251,47 +251,101 @@ s_zap_loop (void *arg)
     return NULL;
 }
 
-/* Receives one request from the router and sends its reply. */
-static void
-s_serve_one (us_service_t *self)
+/* Receives one request into id and body; false when none is waiting. A
+   request of more than one frame is dropped (its frames drained) and
+   *skip set. */
+static bool
+s_take (us_service_t *self, zmq_msg_t *id, zmq_msg_t *body, bool *skip)
 {
-    zmq_msg_t id, body;
-    zmq_msg_init (&id);
-    zmq_msg_init (&body);
-    if (zmq_msg_recv (&id, self->router, ZMQ_DONTWAIT) < 0)
-        goto done;
-    if (!zmq_msg_more (&id) || zmq_msg_recv (&body, self->router, 0) < 0)
-        goto done;
-    if (zmq_msg_more (&body)) {         /* one frame per request; drain extras */
+    *skip = false;
+    if (zmq_msg_recv (id, self->router, ZMQ_DONTWAIT) < 0)
+        return false;
+    if (!zmq_msg_more (id) || zmq_msg_recv (body, self->router, 0) < 0) {
+        *skip = true;
+        return true;
+    }
+    if (zmq_msg_more (body)) {          /* one frame per request; drain extras */
         zmq_msg_t extra;
         zmq_msg_init (&extra);
-        while (zmq_msg_more (&body) && zmq_msg_recv (&extra, self->router, 0) >= 0
-           &&  zmq_msg_more (&extra))
+        while (zmq_msg_recv (&extra, self->router, 0) >= 0 && zmq_msg_more (&extra))
             ;
         zmq_msg_close (&extra);
-        goto done;
+        *skip = true;
     }
-    const char *key = zmq_msg_gets (&body, "User-Id");
-    uint8_t *reply = NULL;
-    size_t len = 0;
-    if (us_handler_process (self->handler, &reply, &len, key ? key : "",
-                            zmq_msg_data (&body), zmq_msg_size (&body)) == 0) {
-        zmq_msg_t out;
-        if (zmq_msg_init_size (&out, len) == 0) {
-            memcpy (zmq_msg_data (&out), reply, len);
-            if (zmq_msg_send (&id, self->router, ZMQ_SNDMORE) >= 0) {
-                zmq_msg_init (&id);     /* ownership passed to the socket */
-                if (zmq_msg_send (&out, self->router, 0) < 0)
-                    zmq_msg_close (&out);
-            }
-            else
-                zmq_msg_close (&out);
+    return true;
+}
+
+/* Sends one reply to the peer of id (whose ownership passes on). */
+static void
+s_reply (us_service_t *self, zmq_msg_t *id, const uint8_t *reply, size_t len)
+{
+    zmq_msg_t out;
+    if (zmq_msg_init_size (&out, len) != 0)
+        return;
+    memcpy (zmq_msg_data (&out), reply, len);
+    if (zmq_msg_send (id, self->router, ZMQ_SNDMORE) >= 0) {
+        zmq_msg_init (id);              /* ownership passed to the socket */
+        if (zmq_msg_send (&out, self->router, 0) < 0)
+            zmq_msg_close (&out);
+    }
+    else
+        zmq_msg_close (&out);
+}
+
+/* A burst being answered: the peers' identities, to reply as soon as
+   each answer is final. */
+typedef struct {
+    us_service_t *self;
+    zmq_msg_t ids [US_HANDLER_BURST];
+} s_burst_t;
+
+/* Sends the reply to request k of a burst the moment it is final. */
+static void
+s_burst_ready (void *arg, us_handler_req_t *reqs, size_t k)
+{
+    s_burst_t *burst = arg;
+    if (reqs [k].rc == 0 && reqs [k].reply)
+        s_reply (burst->self, &burst->ids [k], reqs [k].reply, reqs [k].reply_len);
+    free (reqs [k].reply);
+    reqs [k].reply = NULL;
+}
+
+/* Takes the requests waiting (at most US_HANDLER_BURST), has the handler
+   answer them together, so that several offices' batches share one
+   commit, each reply sent as soon as it is final; returns how many were
+   taken. */
+static size_t
+s_serve_burst (us_service_t *self)
+{
+    s_burst_t burst = { .self = self };
+    zmq_msg_t *ids = burst.ids, bodies [US_HANDLER_BURST];
+    us_handler_req_t reqs [US_HANDLER_BURST];
+    size_t n = 0, taken = 0;
+    while (n < US_HANDLER_BURST) {
+        zmq_msg_init (&ids [n]);
+        zmq_msg_init (&bodies [n]);
+        bool skip;
+        bool got = s_take (self, &ids [n], &bodies [n], &skip);
+        if (got && !skip) {
+            const char *key = zmq_msg_gets (&bodies [n], "User-Id");
+            reqs [n] = (us_handler_req_t) { .key = key ? key : "",
+                .data = zmq_msg_data (&bodies [n]), .len = zmq_msg_size (&bodies [n]) };
+            n++;
+            taken++;
+            continue;
         }
+        zmq_msg_close (&ids [n]);
+        zmq_msg_close (&bodies [n]);
+        if (!got)
+            break;
+        taken++;
     }
-    free (reply);
-done:
-    zmq_msg_close (&id);
-    zmq_msg_close (&body);
+    us_handler_process_burst (self->handler, reqs, n, s_burst_ready, &burst);
+    for (size_t k = 0; k < n; k++) {
+        zmq_msg_close (&ids [k]);
+        zmq_msg_close (&bodies [k]);
+    }
+    return taken;
 }
 
 /* Serves requests until *stop is set. */
@@ -311,20 +365,20 @@ us_service_run (us_service_t *self, volatile sig_atomic_t *stop)
         /* Serve a bounded burst so the stop flag stays responsive; the
            ROUTER takes requests from its peers in turn, so one peer's
            queue cannot hold back another's. */
-        for (int k = 0; k < 64 && (items [0].revents & ZMQ_POLLIN) && !*stop; k++) {
-            int events = 0;
-            size_t sz = sizeof events;
-            s_serve_one (self);
-            if (zmq_getsockopt (self->router, ZMQ_EVENTS, &events, &sz) != 0
-            ||  !(events & ZMQ_POLLIN))
-                break;
+        for (int k = 0; k < 64 && (items [0].revents & ZMQ_POLLIN) && !*stop; ) {
+            size_t taken = s_serve_burst (self);
+            k += taken ? (int) taken : 64;
         }
     }
     uint64_t requests, errors, deltas;
     us_handler_stats (self->handler, &requests, &errors, &deltas);
-    us_log_info ("stopping: %llu requests, %llu errors, %llu deltas received",
+    uint64_t batches, commits;
+    us_handler_commits (self->handler, &batches, &commits);
+    us_log_info ("stopping: %llu requests, %llu errors, %llu deltas received, "
+                 "%llu batches in %llu commits",
                  (unsigned long long) requests, (unsigned long long) errors,
-                 (unsigned long long) deltas);
+                 (unsigned long long) deltas, (unsigned long long) batches,
+                 (unsigned long long) commits);
     return 0;
 }
 

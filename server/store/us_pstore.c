@@ -165,6 +165,36 @@ us_pstore_rollback (us_pstore_t *self)
     us_db_rollback (self->db);
 }
 
+/* Starts a transaction, or a savepoint inside the open one. */
+int
+us_pstore_begin_part (us_pstore_t *self, bool *nested)
+{
+    *nested = us_pstore_in_transaction (self);
+    return *nested ? us_db_exec (self->db, "SAVEPOINT part") : us_db_begin (self->db);
+}
+
+/* Commits the transaction, or releases the savepoint. */
+int
+us_pstore_commit_part (us_pstore_t *self, bool nested)
+{
+    if (!nested)
+        return us_db_commit (self->db);
+    if (!us_pstore_in_transaction (self))
+        return us_error_set (US_EIO, "the transaction was rolled back by an earlier error");
+    return us_db_exec (self->db, "RELEASE part");
+}
+
+/* Undoes the transaction, or the savepoint alone. */
+void
+us_pstore_rollback_part (us_pstore_t *self, bool nested)
+{
+    if (!nested)
+        us_db_rollback (self->db);
+    else
+    if (us_pstore_in_transaction (self))
+        sqlite3_exec (self->db, "ROLLBACK TO part; RELEASE part", NULL, NULL, NULL);
+}
+
 /* Returns true while a transaction is open. */
 bool
 us_pstore_in_transaction (us_pstore_t *self)

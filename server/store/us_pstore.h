@@ -83,6 +83,18 @@ int us_pstore_commit (us_pstore_t *self);
 /* Rolls back the transaction, if any; never fails. */
 void us_pstore_rollback (us_pstore_t *self);
 
+/* Starts a write transaction, or, when one is open already (a group of
+   batches committed together), a savepoint inside it; sets *nested to
+   which. A savepoint commits with the transaction around it. */
+int us_pstore_begin_part (us_pstore_t *self, bool *nested);
+
+/* Commits what us_pstore_begin_part started: the transaction (durable
+   when it returns 0), or releases the savepoint into the open one. */
+int us_pstore_commit_part (us_pstore_t *self, bool nested);
+
+/* Undoes what us_pstore_begin_part started, and only that; never fails. */
+void us_pstore_rollback_part (us_pstore_t *self, bool nested);
+
 /* Returns true while a transaction is open (SQLite ends one by itself on
    some errors; nothing may then be written outside it). */
 bool us_pstore_in_transaction (us_pstore_t *self);
@@ -550,6 +562,30 @@ int us_pstore_head (us_pstore_t *self, uint64_t *head);
    page's last position and *more when the stream goes on. */
 int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                        us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more);
+
+/* A replica whose own edits a page leaves out when the acknowledgement
+   already told it their result: key is its CURVE key (borrowed), and
+   only records after after_id (the audit chain as it stood when this
+   session said Hello) count, since an earlier session's answer may not
+   have reached the store that pulls now. */
+typedef struct {
+    int64_t replica_id;
+    const char *key;
+    int64_t after_id;
+} us_pstore_own_t;
+
+/* As us_pstore_changes, but leaves out each cell whose current state is
+   exactly what one of own's deltas wrote after own->after_id, as that
+   delta's answer said it (accepted or a conflict won, its clock not
+   clamped, not a correction): value, version, clock, author and note
+   are the office's already. Costs one indexed read of the audit chain
+   per cell the replica wrote last. own NULL: leaves nothing out. */
+int us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
+                           const us_pstore_own_t *own, us_pstore_change_fn *fn, void *arg,
+                           uint64_t *next, bool *more);
+
+/* Sets *id to the id of the audit chain's last record (0: none). */
+int us_pstore_record_last (us_pstore_t *self, int64_t *id);
 
 /* ---------------------------------------------------------------------
    Anti-entropy (us_pstore_digest.c): the figures of a replica's scope

@@ -25,7 +25,7 @@ static const char *s_indicators =
     " WHERE cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_cells =
     "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
-    " c.note, c.corrected FROM changelog cl JOIN cells c ON c.id = cl.ref"
+    " c.note, c.corrected, c.replica FROM changelog cl JOIN cells c ON c.id = cl.ref"
     " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
     " WHERE cl.kind = 3 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_targets =
@@ -137,13 +137,49 @@ s_read (us_change_t *c, us_change_kind_t kind, sqlite3_stmt *st)
 }
 
 /* What a replica may read: its subtree (own), the units above it (in,
-   for their names), and its root's code. */
+   for their names), and its root's code; and whose answered edits it
+   has already (mine, or NULL). */
 typedef struct {
     const bool *in, *own;
     const bool *named;          /* successors of its units: their names only */
     int64_t len;
     char root [US_MAX_CODE + 1];
+    const us_pstore_own_t *mine;
 } s_scope_t;
+
+/* Sets *known when the cell of the current row is exactly the state that
+   a delta of mine wrote after mine->after_id and answered: the office
+   holds it since the acknowledgement. A correction, a clamped clock, a
+   write by anyone else or an older session's answer: not known. */
+static int
+s_known (us_pstore_t *self, bool *known, const us_pstore_own_t *mine, sqlite3_stmt *row)
+{
+    *known = false;
+    if (!mine || sqlite3_column_int (row, 9) != 0
+    ||  strcmp (us_db_text (row, 10), mine->key) != 0)
+        return 0;
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT 1 FROM received WHERE replica_id = ?1 AND origin_hlc = ?2 AND hlc = ?2"
+        " AND id > ?3 AND unit = ?4 AND indicator = ?5 AND month = ?6 AND version = ?7"
+        " AND value IS ?8 AND kind = 0 AND outcome IN (1, 2) LIMIT 1",
+        "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, mine->replica_id);
+    sqlite3_bind_int64 (st, 2, sqlite3_column_int64 (row, 6));
+    sqlite3_bind_int64 (st, 3, mine->after_id);
+    sqlite3_bind_value (st, 4, sqlite3_column_value (row, 1));
+    sqlite3_bind_value (st, 5, sqlite3_column_value (row, 2));
+    sqlite3_bind_value (st, 6, sqlite3_column_value (row, 3));
+    sqlite3_bind_value (st, 7, sqlite3_column_value (row, 5));
+    sqlite3_bind_value (st, 8, sqlite3_column_value (row, 4));
+    int step = sqlite3_step (st);
+    *known = step == SQLITE_ROW;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
+         : us_pstore_fail (self, "reading the change stream");
+}
 
 /* Returns true when a submission of a unit above the replica is passed on,
    as a lock (or its end) on the replica's own unit: the office learns that
@@ -182,6 +218,11 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
            targets and conflicts come from its own subtree. */
         if ((kind == US_CHANGE_CELL || kind == US_CHANGE_TARGET || kind == US_CHANGE_CONFLICT)
         &&  !scope->own [unit])
+            continue;
+        bool known = false;
+        if (kind == US_CHANGE_CELL && (rc = s_known (self, &known, scope->mine, st)) != 0)
+            break;
+        if (known)
             continue;
         us_change_t c;
         s_read (&c, kind, st);
@@ -285,6 +326,15 @@ int
 us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
                    us_pstore_change_fn *fn, void *arg, uint64_t *next, bool *more)
 {
+    return us_pstore_changes_own (self, since, limit, root, NULL, fn, arg, next, more);
+}
+
+/* Visits a page as us_pstore_changes does, leaving out what mine knows. */
+int
+us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
+                       const us_pstore_own_t *mine, us_pstore_change_fn *fn, void *arg,
+                       uint64_t *next, bool *more)
+{
     int rc = s_page_bounds (self, next, more, since, limit ? limit : 1);
     int64_t *parent = NULL, len = 0;
     if (rc == 0)
@@ -304,7 +354,7 @@ us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t ro
     /* The replica's subtree, and the units above it for their names. */
     us_tree_scope (in, parent, len, root, true);
     us_tree_scope (own, parent, len, root, false);
-    s_scope_t scope = { in, own, named, len, "" };
+    s_scope_t scope = { in, own, named, len, "", mine };
     rc = s_successors_named (self, named, own, len);
     if (rc == 0)
         rc = s_root_code (self, scope.root, sizeof scope.root, root);

@@ -33,6 +33,21 @@ us_pstore_chain_open (us_pstore_t *self, us_pstore_chain_t *chain)
     return us_pstore_chain_rows (self, &chain->rows);
 }
 
+/* Sets *id to the id of the chain's last record (0: none). */
+int
+us_pstore_record_last (us_pstore_t *self, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st, "SELECT COALESCE (MAX (id), 0) FROM received",
+                             "reading the audit chain");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading the audit chain");
+}
+
 /* Sets *rows to the number of records the chain says it holds. */
 int
 us_pstore_chain_rows (us_pstore_t *self, int64_t *rows)

@@ -3,9 +3,12 @@
 #include "us_codec.h"
 #include "us_error.h"
 #include "us_handler.h"
+#include "us_hlc.h"
+#include "us_merge.h"
 #include "us_keys.h"
 #include "us_merge.h"
 #include "us_pstore.h"
+#include "us_pstore_sql.h"
 
 #include "us_test.h"
 
@@ -199,4 +202,210 @@ Test (handler, digests_and_repair)
     us_handler_digest_stats (s_handler, &c, &u, &d, &p);
     cr_assert_eq (d, 2);
     cr_assert_eq (p, 1);
+}
+
+/* Encodes a request of the enrolled replica into *buf_p. */
+static size_t
+s_encode (uint8_t **buf_p, us_msg_t *msg, uint64_t id)
+{
+    msg->wire = US_WIRE_VERSION;
+    msg->request_id = id;
+    size_t len;
+    cr_assert_eq (us_codec_encode (buf_p, &len, msg), 0, "%s", us_error_msg ());
+    return len;
+}
+
+/* Encodes a Push of one members.new edit of QT.DAKRONG in month mon of
+   2022, signed with keys (or a wrong signature when forged). */
+static size_t
+s_push_as (uint8_t **buf_p, const us_keys_t *keys, int mon, uint64_t id, uint64_t seq,
+           int64_t value, bool forged)
+{
+    us_delta_t d = { .seq = seq, .unit = "QT.DAKRONG", .indicator = "members.new",
+                     .month = 2022 * 12 + mon - 1, .value = value,
+                     .hlc = us_hlc_make (us_hlc_wall_ms (), (uint32_t) seq),
+                     .base_version = 0, .author = "clerk", .note = "" };
+    us_msg_t msg = { .type = US_MSG_PUSH };
+    msg.push = (us_push_t) { .epoch = 1, .count = 1, .deltas = &d };
+    uint8_t *bytes, sig [64];
+    size_t len;
+    cr_assert_eq (us_codec_push_signed_bytes (&bytes, &len, &msg.push), 0);
+    cr_assert_eq (us_keys_sign (sig, keys, bytes, len), 0);
+    if (forged)
+        sig [0] ^= 1;
+    msg.push.signature = sig;
+    msg.push.signature_len = 64;
+    msg.push.batch = bytes;
+    msg.push.batch_len = len;
+    size_t n = s_encode (buf_p, &msg, id);
+    free (bytes);
+    return n;
+}
+
+/* The same, signed with the enrolled replica's key. */
+static size_t
+s_push_msg (uint8_t **buf_p, uint64_t id, uint64_t seq, int64_t value, bool forged)
+{
+    return s_push_as (buf_p, &s_keys, 5, id, seq, value, forged);
+}
+
+/* Decodes a reply, failing the test when it cannot be read. */
+static us_msg_t *
+s_decoded (const uint8_t *reply, size_t len)
+{
+    cr_assert_not_null (reply);
+    us_msg_t *msg;
+    cr_assert_eq (us_codec_decode (&msg, reply, len), 0, "%s", us_error_msg ());
+    return msg;
+}
+
+/* Reads one number from the store. */
+static int64_t
+s_count (const char *sql)
+{
+    sqlite3_stmt *st = us_pstore_stmt (s_store, sql);
+    cr_assert_not_null (st);
+    cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64 (st, 0);
+    sqlite3_reset (st);
+    return n;
+}
+
+/* Counts the replies a burst made final, in order. */
+static void
+s_ready (void *arg, us_handler_req_t *reqs, size_t k)
+{
+    size_t *count = arg;
+    cr_assert_eq (k, *count, "reply %zu made final before reply %zu", k, *count);
+    cr_assert_not_null (reqs [k].reply);
+    (*count)++;
+}
+
+/* Batches of several offices waiting together are merged in one commit;
+   the one whose signature fails is refused alone, and the others are
+   acknowledged and on disk, each with its own answer. */
+Test (handler, burst_commits_batches_together)
+{
+    us_keys_t others [2];
+    char token [US_TOKEN_MAX];
+    int64_t id;
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq (us_keys_generate (&others [k], true), 0);
+        us_keys_token (token, sizeof token, &others [k]);
+        cr_assert_eq (us_pstore_enroll (s_store, &id, "QT.DAKRONG", token, "o"), 0, "%s",
+                      us_error_msg ());
+    }
+    us_handler_req_t reqs [3];
+    uint8_t *bufs [3];
+    const us_keys_t *keys [3] = { &s_keys, &others [0], &others [1] };
+    reqs [0].len = s_push_as (&bufs [0], keys [0], 1, 1, 1, 11, false);
+    reqs [1].len = s_push_as (&bufs [1], keys [1], 2, 2, 1, 22, true);
+    reqs [2].len = s_push_as (&bufs [2], keys [2], 3, 3, 1, 33, false);
+    for (int k = 0; k < 3; k++) {
+        reqs [k].key = keys [k]->curve_public;
+        reqs [k].data = bufs [k];
+    }
+    size_t final = 0;
+    us_handler_process_burst (s_handler, reqs, 3, s_ready, &final);
+    cr_assert_eq (final, 3, "every reply made final");
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq (reqs [k].rc, 0, "request %d: %d", k, reqs [k].rc);
+        us_msg_t *msg = s_decoded (reqs [k].reply, reqs [k].reply_len);
+        cr_assert_eq (msg->request_id, (uint64_t) k + 1);
+        if (k == 1) {
+            cr_assert_eq (msg->type, US_MSG_ERROR, "the forged batch is refused");
+            cr_assert_not_null (strstr (msg->error.message, "signature"), "%s",
+                                msg->error.message);
+        }
+        else {
+            cr_assert_eq (msg->type, US_MSG_PUSH_ACK, "batch %d is acknowledged", k);
+            cr_assert_eq (msg->push_ack.results [0].outcome, US_OUTCOME_ACCEPTED);
+            cr_assert_eq (msg->push_ack.results [0].version, 1);
+        }
+        us_msg_destroy (&msg);
+        free (reqs [k].reply);
+        free (bufs [k]);
+    }
+    cr_assert (!us_pstore_in_transaction (s_store), "the group is committed");
+    cr_assert_eq (s_count ("SELECT SUM (value) FROM cells"), 44);
+    cr_assert_eq (s_count ("SELECT COUNT(*) FROM received WHERE kind = 0"), 2, "two records, none forged");
+    cr_assert_eq (s_count ("SELECT COUNT(*) FROM batches"), 2);
+}
+
+/* Pulls a whole change stream; returns how many cells it carried. */
+static size_t
+s_pull_cells (uint64_t id)
+{
+    us_msg_t msg = { .type = US_MSG_PULL };
+    msg.pull = (us_pull_t) { .since = 0, .limit = 2000 };
+    uint8_t *buf, *reply;
+    size_t len = s_encode (&buf, &msg, id), reply_len;
+    cr_assert_eq (us_handler_process (s_handler, &reply, &reply_len, s_keys.curve_public, buf,
+                                      len), 0);
+    us_msg_t *changes = s_decoded (reply, reply_len);
+    cr_assert_eq (changes->type, US_MSG_CHANGES);
+    size_t n = changes->changes.n_cells;
+    us_msg_destroy (&changes);
+    free (reply);
+    free (buf);
+    return n;
+}
+
+/* Sends one request and checks the reply is of type. */
+static void
+s_expect (uint8_t *buf, size_t len, us_msg_type_t type)
+{
+    uint8_t *reply;
+    size_t reply_len;
+    cr_assert_eq (us_handler_process (s_handler, &reply, &reply_len, s_keys.curve_public, buf,
+                                      len), 0);
+    us_msg_t *msg = s_decoded (reply, reply_len);
+    cr_assert_eq (msg->type, type, "%s", msg->type == US_MSG_ERROR ? msg->error.message : "");
+    us_msg_destroy (&msg);
+    free (reply);
+    free (buf);
+}
+
+/* An office's own edit, acknowledged in this session, is not sent back
+   by its pull; without a Hello (no session known), or once the province
+   has written the cell since, the cell is sent. */
+Test (handler, pull_leaves_out_what_the_ack_said)
+{
+    uint8_t *buf;
+    size_t len = s_push_msg (&buf, 1, 1, 11, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_cells (2), 1, "no session: the cell comes back");
+    us_msg_t hello = { .type = US_MSG_HELLO };
+    hello.hello = (us_hello_t) { .epoch = 1, .last_seq = 1, .acked = 1, .incarnation = "" };
+    len = s_encode (&buf, &hello, 3);
+    s_expect (buf, len, US_MSG_WELCOME);
+    cr_assert_eq (s_pull_cells (4), 1, "an edit answered before this session comes back");
+    len = s_push_msg (&buf, 5, 2, 22, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_cells (6), 0, "the edit answered in this session is left out");
+    us_merge_result_t res;
+    us_hlc_t clock = { 0 };
+    cr_assert_eq (us_merge_correct (&res, s_store, "QT.DAKRONG", "2022-05", "members.new", "25",
+                                    "checked by phone", "province", false, &clock), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (s_pull_cells (7), 1, "the province's correction is sent");
+}
+
+/* A refused edit makes the office clear the cell's author and note until
+   the province's come: that session's pull then leaves nothing out. */
+Test (handler, pull_after_a_refusal_sends_the_cell)
+{
+    us_msg_t hello = { .type = US_MSG_HELLO };
+    hello.hello = (us_hello_t) { .epoch = 1, .incarnation = "" };
+    uint8_t *buf;
+    size_t len = s_encode (&buf, &hello, 1);
+    s_expect (buf, len, US_MSG_WELCOME);
+    len = s_push_msg (&buf, 2, 1, 11, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_cells (3), 0, "the accepted edit is left out");
+    len = s_push_msg (&buf, 4, 2, -5, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_count ("SELECT COUNT(*) FROM received WHERE outcome = 4"), 1,
+                  "the negative value is refused");
+    cr_assert_eq (s_pull_cells (5), 1, "after the refusal the cell is sent");
 }
