@@ -11,6 +11,7 @@
 #include "us_error.h"
 #include "us_import.h"
 #include "us_keys.h"
+#include "us_period.h"
 #include "us_sync.h"
 #include "us_template.h"
 #include "us_ui.h"
@@ -267,6 +268,23 @@ s_int_opt (int *value, us_opt_t *opts, int n, const char *name, int def, int max
     return 0;
 }
 
+/* Appends to summary the months anti-entropy re-pulled. */
+static void
+s_add_repaired (char *summary, size_t size, const us_sync_stats_t *st)
+{
+    size_t at = strlen (summary);
+    at += (size_t) snprintf (summary + at, size - at, ", repaired %zu month%s whose figures "
+                             "differed from the province's (", st->repaired,
+                             st->repaired == 1 ? "" : "s");
+    for (size_t i = 0; i < st->repaired && i < US_SYNC_SHOWN && at < size; i++) {
+        char month [8];
+        us_month_format (month, st->repaired_months [i]);
+        at += (size_t) snprintf (summary + at, size - at, "%s%s", i ? ", " : "", month);
+    }
+    if (at < size)
+        snprintf (summary + at, size - at, "%s)", st->repaired > US_SYNC_SHOWN ? ", ..." : "");
+}
+
 /* sync: one session with the server. */
 static int
 s_cmd_sync (int argc, char **argv)
@@ -297,7 +315,7 @@ s_cmd_sync (int argc, char **argv)
     us_sync_stats_t st;
     rc = us_sync_run (&st, store, &keys, &so);
     us_keys_wipe (&keys);
-    char summary [320];
+    char summary [480];
     snprintf (summary, sizeof summary,
               "sent %zu (accepted %zu, won %zu, lost %zu, rejected %zu), received %zu figures"
               " and %zu other changes%s%s",
@@ -307,6 +325,8 @@ s_cmd_sync (int argc, char **argv)
     if (st.went_back)           /* remembered in the last sync's line of status */
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", province restored: %zu edits sent again", st.resent);
+    if (st.repaired)
+        s_add_repaired (summary, sizeof summary, &st);
     if (st.submit_refused)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", %zu submission%s refused", st.submit_refused,
@@ -547,7 +567,9 @@ static const us_cmd_t s_commands [] = {
       "send edits and receive the province's changes",
       "Waits up to --timeout-ms (3000) for each answer and tries --retries times (4), doubling "
       "the wait; on a terminal each new try is shown. Exit code 3 when the province does not "
-      "answer: every change is kept for the next sync.",
+      "answer: every change is kept for the next sync. Each sync also checks that this "
+      "store's figures are the province's (a digest per month) and pulls again whole any "
+      "month that differs, saying which.",
       "unionsync sync --db tp.db", s_cmd_sync, 0 },
     { "status", "[--json]", "what is waiting, rejected or in conflict; the last sync; the clock",
       "Also the province's approvals and locks of the office's units as soon as pulled.",

@@ -1635,6 +1635,44 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     return 0;
 }
 
+/* Applies a repair page: its months' figures replace the mirror's. */
+int
+us_dstore_repair (us_dstore_t *self, const us_changes_t *c)
+{
+    int rc = s_page_check (c);
+    for (size_t i = 0; rc == 0 && i < c->n_cells; i++) {
+        bool listed = false;
+        for (size_t k = 0; k < c->n_months && !listed; k++)
+            listed = c->months [k] == c->cells [i].month;
+        if (!listed)
+            rc = us_error_set (US_EPROTO, "the server's repair page holds a figure of a "
+                               "month it does not repair");
+    }
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts,
+            "DELETE FROM cells WHERE month = ?1 AND unit_id IN (WITH RECURSIVE sub (id) AS"
+            " (SELECT id FROM units WHERE code = ?2 UNION SELECT u.id FROM units u"
+            "  JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o"
+            " JOIN units u ON u.code = o.unit JOIN indicators i ON i.code = o.indicator"
+            " WHERE o.month = ?1 AND u.id = cells.unit_id AND i.id = cells.ind_id)");
+    for (size_t i = 0; rc == 0 && i < c->n_months; i++) {
+        sqlite3_bind_int (st, 1, c->months [i]);
+        sqlite3_bind_text (st, 2, self->unit, -1, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+        sqlite3_reset (st);
+    }
+    if (rc == 0) rc = s_apply_cells (self, c);
+    if (rc == 0) rc = us_db_commit (self->db);
+    if (rc)
+        us_db_rollback (self->db);
+    return rc;
+}
+
 /* Returns the oldest queued submission or US_ENOTFOUND. */
 int
 us_dstore_next_submit (us_dstore_t *self, char *period, size_t size)

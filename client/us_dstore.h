@@ -24,6 +24,8 @@
 
 typedef struct _us_dstore_t us_dstore_t;
 
+#define US_SYNC_SHOWN 8         /* repaired months a sync names */
+
 /* Counts of what one sync did, filled by the apply functions. */
 typedef struct {
     size_t pushed, accepted, rejected, lost, won, duplicates;
@@ -31,6 +33,9 @@ typedef struct {
     bool new_epoch;
     bool went_back;             /* the province was restored: edits re-sent */
     size_t resent;              /* acknowledged edits put back in the outbox */
+    bool verified;              /* the mirror's digest matched the province's */
+    size_t repaired;            /* months re-pulled whole because they differed */
+    int repaired_months [US_SYNC_SHOWN];    /* the first of them */
     size_t recoded;             /* units this store renamed to the codes the
                                    province that absorbed its own gave them */
     char moved_from [65];       /* the unit this office was enrolled for
@@ -175,6 +180,12 @@ int us_dstore_checkpoint (us_dstore_t *self, uint64_t *checkpoint);
 
 /* Applies a Changes page and its checkpoint in one transaction. */
 int us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c);
+
+/* Applies a repair page (Changes.months set) in one transaction: the
+   figures of each of its months, of the office's unit and the units under
+   it, are replaced by the page's, except those with an edit still in the
+   outbox; the checkpoint stays. */
+int us_dstore_repair (us_dstore_t *self, const us_changes_t *c);
 
 /* Returns the oldest queued submission (period in buf) or US_ENOTFOUND. */
 int us_dstore_next_submit (us_dstore_t *self, char *period, size_t size);

@@ -2,6 +2,7 @@
 #include "us_sync.h"
 #include "us_probe.h"
 #include "us_codec.h"
+#include "us_dstore_digest.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -26,6 +27,10 @@ struct _us_sync_link_t {
     bool refused;           /* the server's ZAP said no */
     uint32_t server_epoch;  /* the highest epoch the server has seen of us */
     int socket_n;
+    uint32_t digest_months; /* the server's anti-entropy bound; 0: none */
+    int first, last;        /* the months the pull's digest covers */
+    bool has_top;           /* the last page carried the server's top */
+    uint8_t top [US_DIGEST_LEN];
 };
 
 /* Sets an integer socket option. */
@@ -274,6 +279,7 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
        takes it over in us_dstore_welcome(). */
     if (rc == 0) {
         link->server_epoch = reply->welcome.epoch;
+        link->digest_months = reply->welcome.digest_months;
         rc = us_dstore_welcome (store, stats, &reply->welcome);
     }
     if (rc == 0)
@@ -440,6 +446,16 @@ int
 us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
               const us_sync_opts_t *opts)
 {
+    /* A server with anti-entropy proves the mirror on the last page: the
+       top digest of the months compared (a few bytes each way). */
+    link->has_top = false;
+    if (link->digest_months) {
+        uint32_t n = link->digest_months < US_DIGEST_MONTHS ? link->digest_months
+                                                            : US_DIGEST_MONTHS;
+        int rc = us_dstore_digest_window (store, (int) n, &link->first, &link->last);
+        if (rc)
+            return rc;
+    }
     /* One sync reads at most US_SYNC_PAGES pages (of 2,000 entries, more
        than a province's whole stream); a server that never says "no more"
        cannot keep the office pulling for ever. */
@@ -449,6 +465,10 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc)
             return rc;
         req.pull.limit = 2000;
+        if (link->digest_months) {
+            req.pull.digest_first = link->first;
+            req.pull.digest_last = link->last;
+        }
         us_msg_t *reply;
         rc = s_request (link, &reply, &req, opts);
         if (rc)
@@ -457,6 +477,11 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc == 0)
             rc = us_dstore_apply (store, stats, &reply->changes);
         bool more = rc == 0 && reply->changes.more;
+        if (rc == 0 && !more && link->digest_months
+        &&  reply->changes.digest.len == US_DIGEST_LEN) {
+            memcpy (link->top, reply->changes.digest.data, US_DIGEST_LEN);
+            link->has_top = true;
+        }
         us_msg_destroy (&reply);
         if (rc)
             return rc;
@@ -467,6 +492,171 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     }
     return us_error_set (US_EPROTO, "server sent more than %d pages in one sync; the rest "
                          "comes at the next sync", US_SYNC_PAGES);
+}
+
+/* Sets *same when the mirror's top digest of the link's months is the
+   server's top of the last pull. */
+static int
+s_top_same (us_sync_link_t *link, us_dstore_t *store, bool *same)
+{
+    us_digest_t *mine;
+    int rc = us_dstore_digest (store, &mine, link->first, link->last);
+    if (rc)
+        return rc;
+    *same = memcmp (us_digest_top (mine), link->top, US_DIGEST_LEN) == 0;
+    us_digest_destroy (&mine);
+    return 0;
+}
+
+/* Returns true when month is in the ascending list. */
+static bool
+s_listed (const int *months, size_t n, int month)
+{
+    for (size_t i = 0; i < n && months [i] <= month; i++)
+        if (months [i] == month)
+            return true;
+    return false;
+}
+
+/* Lists in *diff (room for US_DIGEST_MONTHS) the months whose digest
+   differs between the server's and the mirror's, a month that has figures
+   on one side only included, those with a draft left out. */
+static int
+s_diff (int *diff, size_t *n, const us_digests_t *theirs, us_dstore_t *store, int first,
+        int last)
+{
+    *n = 0;
+    us_digest_t *mine;
+    int *drafts;
+    size_t n_drafts, n_mine;
+    int rc = us_dstore_digest (store, &mine, first, last);
+    if (rc)
+        return rc;
+    rc = us_dstore_draft_months (store, &drafts, &n_drafts);
+    if (rc) {
+        us_digest_destroy (&mine);
+        return rc;
+    }
+    const us_month_digest_t *m = us_digest_months (mine, &n_mine);
+    size_t i = 0, k = 0;
+    while (i < n_mine || k < theirs->count) {
+        int a = i < n_mine ? m [i].month : INT32_MAX;
+        int b = k < theirs->count ? theirs->months [k].month : INT32_MAX;
+        int month = a < b ? a : b;
+        bool differs = a != b
+            || memcmp (m [i].hash, theirs->months [k].digest.data, US_DIGEST_LEN) != 0;
+        if (differs && !s_listed (drafts, n_drafts, month) && *n < US_DIGEST_MONTHS)
+            diff [(*n)++] = month;
+        i += a == month;
+        k += b == month;
+    }
+    free (drafts);
+    us_digest_destroy (&mine);
+    return 0;
+}
+
+/* Asks the server's month digests of the link's months and lists the
+   months that differ; *settled is set when the mirror turns out to match
+   after all (the server had moved on, and a pull caught up). */
+static int
+s_find_drift (us_sync_link_t *link, int *diff, size_t *n, bool *settled, us_sync_stats_t *stats,
+              us_dstore_t *store, const us_sync_opts_t *opts)
+{
+    *n = 0;
+    *settled = false;
+    for (int round = 0; round < 3; round++) {
+        us_msg_t req = { .type = US_MSG_DIGEST };
+        req.digest = (us_digest_req_t) { link->first, link->last };
+        us_msg_t *reply;
+        uint64_t checkpoint;
+        int rc = s_request (link, &reply, &req, opts);
+        if (rc == 0)
+            rc = us_sync_expect (reply, US_MSG_DIGESTS);
+        if (rc == 0)
+            rc = us_dstore_checkpoint (store, &checkpoint);
+        /* Digests of a later state than the mirror's: catch up first (the
+           last round compares whatever it has; a repair is never wrong). */
+        bool behind = rc == 0 && reply->digests.head != checkpoint && round < 2;
+        if (rc == 0 && !behind)
+            rc = s_diff (diff, n, &reply->digests, store, link->first, link->last);
+        us_msg_destroy (&reply);
+        if (rc || !behind)
+            return rc;
+        rc = us_sync_pull (link, stats, store, opts);
+        if (rc == 0 && link->has_top)
+            rc = s_top_same (link, store, settled);
+        if (rc || *settled)
+            return rc;
+    }
+    return 0;
+}
+
+/* Re-pulls the months in diff whole, in pages of at most
+   US_REPAIR_MONTHS months. */
+static int
+s_repair (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store, const int *diff,
+          size_t n, const us_sync_opts_t *opts)
+{
+    size_t done = 0;
+    int rc = 0;
+    for (int guard = 0; rc == 0 && done < n && guard < US_SYNC_PAGES; guard++) {
+        us_msg_t req = { .type = US_MSG_PULL };
+        rc = us_dstore_checkpoint (store, &req.pull.since);
+        req.pull.limit = 2000;              /* figures a page, as a pull asks */
+        req.pull.months = diff + done;
+        req.pull.n_months = n - done < US_REPAIR_MONTHS ? n - done : US_REPAIR_MONTHS;
+        us_msg_t *reply = NULL;
+        if (rc == 0)
+            rc = s_request (link, &reply, &req, opts);
+        if (rc == 0)
+            rc = us_sync_expect (reply, US_MSG_CHANGES);
+        const us_changes_t *c = rc == 0 ? &reply->changes : NULL;
+        /* The page holds the first months asked, in order. */
+        for (size_t i = 0; rc == 0 && i < c->n_months; i++)
+            if (i >= req.pull.n_months || c->months [i] != req.pull.months [i])
+                rc = us_error_set (US_EPROTO, "the server repaired other months than asked");
+        if (rc == 0 && c->n_months == 0)
+            rc = us_error_set (US_EPROTO, "the server repaired no month of those asked");
+        if (rc == 0)
+            rc = us_dstore_repair (store, c);
+        for (size_t i = 0; rc == 0 && i < c->n_months; i++, done++)
+            if (stats->repaired < US_SYNC_SHOWN)
+                stats->repaired_months [stats->repaired++] = c->months [i];
+            else
+                stats->repaired++;
+        us_msg_destroy (&reply);
+    }
+    return rc;
+}
+
+/* Anti-entropy, after the pull: proves the mirror equals the server's
+   figures of its scope, or finds the months that differ and re-pulls them
+   whole. Nothing to do with a server that sent no digest. */
+int
+us_sync_verify (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                const us_sync_opts_t *opts)
+{
+    if (!link->has_top)
+        return 0;
+    bool same;
+    int rc = s_top_same (link, store, &same);
+    if (rc || same) {
+        stats->verified = rc == 0;
+        return rc;
+    }
+    int *diff = calloc (US_DIGEST_MONTHS, sizeof *diff);
+    if (!diff)
+        return us_error_set (US_ENOMEM, "out of memory");
+    size_t n;
+    rc = s_find_drift (link, diff, &n, &same, stats, store, opts);
+    if (rc == 0 && !same && n)
+        rc = s_repair (link, stats, store, diff, n, opts);
+    free (diff);
+    if (rc == 0 && opts->progress && stats->repaired)
+        fprintf (opts->progress, "  re-pulled %zu months that differed from the province\n",
+                 stats->repaired);
+    stats->verified = rc == 0;
+    return rc;
 }
 
 /* Opens a link into *self_p; returns 0 or the code of the failure. */
@@ -563,6 +753,7 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     }
     if (rc == 0) rc = us_sync_submit (link, stats, store, opts);
     if (rc == 0) rc = us_sync_pull (link, stats, store, opts);
+    if (rc == 0) rc = us_sync_verify (link, stats, store, opts);
     us_sync_link_destroy (&link);
     int end = us_dstore_relaxed (store, false);
     return rc ? rc : end;

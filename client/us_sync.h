@@ -75,6 +75,14 @@ int us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *st
 int us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                   const us_keys_t *keys, const us_sync_opts_t *opts);
 
+/* Anti-entropy, after us_sync_pull on the same link: when the server's
+   top digest of the last page differs from the mirror's, asks the digest
+   of each month, and re-pulls whole the months that differ (those with an
+   edit still in the outbox left alone). stats->repaired counts them and
+   stats->verified says the check ran. Does nothing with an older server. */
+int us_sync_verify (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                    const us_sync_opts_t *opts);
+
 /* Sends the queued submissions. */
 int us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                     const us_sync_opts_t *opts);

@@ -203,6 +203,10 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
                   " and %zu other changes%s", st.pushed, st.accepted, st.won, st.lost,
                   st.rejected, st.pulled_cells, st.pulled_other,
                   st.submitted ? ", submitted" : "");
+    if (rc == 0 && st.repaired)         /* anti-entropy: kept in the last sync's line */
+        snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
+                  ", repaired %zu month%s whose figures differed from the province's",
+                  st.repaired, st.repaired == 1 ? "" : "s");
     if (rc == 0)
         us_dstore_note_reached (store);
     us_dstore_note_sync (store, summary);

@@ -213,6 +213,65 @@ s_scratch_free (s_scratch_t *s)
     memset (s, 0, sizeof *s);
 }
 
+/* Checks a digest range: both months or neither, at most
+   US_DIGEST_MONTHS of them. */
+static bool
+s_range_ok (int64_t first, int64_t last, bool none_ok)
+{
+    if (none_ok && first == 0 && last == 0)
+        return true;
+    return first >= 0 && last <= INT32_MAX && us_month_valid ((int) first)
+        && us_month_valid ((int) last) && first <= last && last - first < US_DIGEST_MONTHS;
+}
+
+/* Checks a list of months: at most max, valid, strictly ascending. */
+static bool
+s_months_ok (const void *months, size_t n, bool wide, size_t max)
+{
+    if (n > max)
+        return false;
+    int64_t before = -1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t m = wide ? (int64_t) ((const uint32_t *) months) [i] : ((const int *) months) [i];
+        if (m <= before || m > INT32_MAX || !us_month_valid ((int) m))
+            return false;
+        before = m;
+    }
+    return true;
+}
+
+/* Copies months into a new uint32 array the scratch keeps; NULL on OOM. */
+static uint32_t *
+s_months_wire (s_scratch_t *s, const int *months, size_t n)
+{
+    uint32_t *w = s_alloc (s, n, sizeof *w);
+    for (size_t i = 0; w && i < n; i++)
+        w [i] = (uint32_t) months [i];
+    return w;
+}
+
+/* Builds the protobuf form of Digests. */
+static int
+s_digests_build (Unionsync__Digests *pb, s_scratch_t *s, const us_digests_t *d)
+{
+    if (d->count > US_DIGEST_MONTHS)
+        return us_error_set (US_EINVAL, "more than %d month digests", US_DIGEST_MONTHS);
+    Unionsync__MonthDigest *md = s_alloc (s, d->count, sizeof *md);
+    Unionsync__MonthDigest **mds = s_alloc (s, d->count, sizeof *mds);
+    if (!md || !mds)
+        return us_error_set (US_ENOMEM, "out of memory encoding digests");
+    for (size_t i = 0; i < d->count; i++) {
+        unionsync__month_digest__init (&md [i]);
+        md [i].month = (uint32_t) d->months [i].month;
+        md [i].digest = s_bin (d->months [i].digest);
+        mds [i] = &md [i];
+    }
+    pb->head = d->head;
+    pb->n_months = d->count;
+    pb->months = mds;
+    return 0;
+}
+
 /* Builds the schedules of a Changes page. */
 static int
 s_schedules_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
@@ -370,6 +429,14 @@ s_changes_build (Unionsync__Changes *pb, s_scratch_t *s, const us_changes_t *c)
     pb->n_submissions = c->n_submissions;     pb->submissions = sss;
     pb->n_units = tu->count;                  pb->units = tu->names;
     pb->n_indicators = ti->count;             pb->indicators = ti->names;
+    if ((c->digest.len && c->digest.len != 32)
+    ||  !s_months_ok (c->months, c->n_months, false, US_REPAIR_MONTHS))
+        return us_error_set (US_EINVAL, "changes page with a bad digest or months");
+    pb->digest = s_bin (c->digest);
+    pb->n_months = c->n_months;
+    pb->months = s_months_wire (s, c->months, c->n_months);
+    if (!pb->months)
+        return us_error_set (US_ENOMEM, "out of memory encoding changes");
     return 0;
 }
 
@@ -508,6 +575,8 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
     Unionsync__Submit submit = UNIONSYNC__SUBMIT__INIT;
     Unionsync__SubmitAck sack = UNIONSYNC__SUBMIT_ACK__INIT;
     Unionsync__Error error = UNIONSYNC__ERROR__INIT;
+    Unionsync__Digest digest = UNIONSYNC__DIGEST__INIT;
+    Unionsync__Digests digests = UNIONSYNC__DIGESTS__INIT;
     s_scratch_t s;
     memset (&s, 0, sizeof s);
     int rc = 0;
@@ -573,6 +642,7 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             }
             welcome.n_restores = msg->welcome.n_restores;
             welcome.restores = restore_ptrs;
+            welcome.digest_months = msg->welcome.digest_months;
             env.body_case = UNIONSYNC__ENVELOPE__BODY_WELCOME;
             env.welcome = &welcome;
             break;
@@ -615,6 +685,19 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
         case US_MSG_PULL:
             pull.since = msg->pull.since;
             pull.limit = msg->pull.limit;
+            if (!s_range_ok (msg->pull.digest_first, msg->pull.digest_last, true)
+            ||  !s_months_ok (msg->pull.months, msg->pull.n_months, false, US_REPAIR_MONTHS)) {
+                rc = us_error_set (US_EINVAL, "pull with a bad digest range or months");
+                break;
+            }
+            pull.digest_first = (uint32_t) msg->pull.digest_first;
+            pull.digest_last = (uint32_t) msg->pull.digest_last;
+            pull.n_months = msg->pull.n_months;
+            pull.months = s_months_wire (&s, msg->pull.months, msg->pull.n_months);
+            if (!pull.months) {
+                rc = us_error_set (US_ENOMEM, "out of memory encoding pull");
+                break;
+            }
             env.body_case = UNIONSYNC__ENVELOPE__BODY_PULL;
             env.pull = &pull;
             break;
@@ -643,6 +726,21 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
             error.message = s_str (msg->error.message);
             env.body_case = UNIONSYNC__ENVELOPE__BODY_ERROR;
             env.error = &error;
+            break;
+        case US_MSG_DIGEST:
+            if (!s_range_ok (msg->digest.first, msg->digest.last, false)) {
+                rc = us_error_set (US_EINVAL, "digest of a bad range of months");
+                break;
+            }
+            digest.first = (uint32_t) msg->digest.first;
+            digest.last = (uint32_t) msg->digest.last;
+            env.body_case = UNIONSYNC__ENVELOPE__BODY_DIGEST;
+            env.digest = &digest;
+            break;
+        case US_MSG_DIGESTS:
+            rc = s_digests_build (&digests, &s, &msg->digests);
+            env.body_case = UNIONSYNC__ENVELOPE__BODY_DIGESTS;
+            env.digests = &digests;
             break;
         default:
             rc = us_error_set (US_EINVAL, "cannot encode message type %d", (int) msg->type);
@@ -685,7 +783,7 @@ typedef struct {
     Unionsync__Envelope *env;
     Unionsync__Batch *batch;        /* a wire-2 Push's batch, unpacked   */
     uint8_t *signed_bytes;          /* a wire-1 Push's re-encoding       */
-    void *arrays [7];
+    void *arrays [8];
 } s_owned_t;
 
 /*  ----------------------------------------------------------------------
@@ -727,6 +825,8 @@ struct s_shape_t {
 #define S_ONE UINT32_MAX        /* a singular field: repeats merge, bounded by cost */
 
 static const s_shape_t s_entry = { "entry", NULL, 0 };
+/* A packed repeated number: unpacked, each byte may become 8. */
+static const s_shape_t s_packed = { "numbers", NULL, 0 };
 static const s_rule_t s_push_rules [] = {
     { 2, US_MAX_TABLE, "units", NULL }, { 3, US_MAX_TABLE, "indicators", NULL },
     { 4, US_MAX_TABLE, "authors", NULL }, { 5, US_MAX_DELTAS, "deltas", &s_entry } };
@@ -743,7 +843,8 @@ static const s_rule_t s_changes_rules [] = {
     { 6, US_MAX_PAGE, "indicator definitions", &s_entry },
     { 7, US_MAX_PAGE, "cells", &s_entry }, { 8, US_MAX_PAGE, "targets", &s_entry },
     { 9, US_MAX_PAGE, "conflicts", &s_entry }, { 10, US_MAX_PAGE, "submissions", &s_entry },
-    { 11, US_MAX_SCHEDULES, "schedules", &s_entry } };
+    { 11, US_MAX_SCHEDULES, "schedules", &s_entry },
+    { 13, US_REPAIR_MONTHS, "months", &s_packed } };
 static const s_shape_t s_changes_shape = S_SHAPE ("changes page", s_changes_rules);
 static const s_rule_t s_hello_rules [] = { { 6, US_MAX_HEADS, "audit heads", NULL } };
 static const s_shape_t s_hello_shape = S_SHAPE ("hello", s_hello_rules);
@@ -751,12 +852,18 @@ static const s_rule_t s_welcome_rules [] = { { 12, US_MAX_HEADS, "audit proofs",
                                              { 14, US_MAX_RECODED, "re-coded units", NULL },
                                              { 15, US_MAX_HEADS, "restores", &s_entry } };
 static const s_shape_t s_welcome_shape = S_SHAPE ("welcome", s_welcome_rules);
+static const s_rule_t s_pull_rules [] = { { 5, US_REPAIR_MONTHS, "months", &s_packed } };
+static const s_shape_t s_pull_shape = S_SHAPE ("pull", s_pull_rules);
+static const s_rule_t s_digests_rules [] = {
+    { 2, US_DIGEST_MONTHS, "month digests", &s_entry } };
+static const s_shape_t s_digests_shape = S_SHAPE ("digests", s_digests_rules);
 static const s_rule_t s_envelope_rules [] = {
     { 10, S_ONE, "hello", &s_hello_shape }, { 11, S_ONE, "welcome", &s_welcome_shape },
     { 12, S_ONE, "push", &s_push_shape }, { 13, S_ONE, "push ack", &s_ack_shape },
-    { 14, S_ONE, "pull", &s_entry }, { 15, S_ONE, "changes", &s_changes_shape },
+    { 14, S_ONE, "pull", &s_pull_shape }, { 15, S_ONE, "changes", &s_changes_shape },
     { 16, S_ONE, "submit", &s_entry }, { 17, S_ONE, "submit ack", &s_entry },
-    { 18, S_ONE, "error", &s_entry } };
+    { 18, S_ONE, "error", &s_entry }, { 19, S_ONE, "digest", &s_entry },
+    { 20, S_ONE, "digests", &s_digests_shape } };
 static const s_shape_t s_envelope_shape = S_SHAPE ("message", s_envelope_rules);
 
 /* Reads a varint at *pos; false when it is cut short or longer than 10 bytes. */
@@ -812,6 +919,13 @@ s_scan (const uint8_t *p, size_t len, const s_shape_t *shape, size_t *cost)
             if (++counts [r] > rule->max)
                 return us_error_set (US_EPROTO, "%s has more than %u %s", shape->name,
                                      rule->max, rule->name);
+            if (rule->child == &s_packed && (key & 7) == 2) {
+                *cost += blen * 8;
+                if (*cost > US_DECODE_BUDGET)
+                    return us_error_set (US_EPROTO, "%s would take more than %d MB to decode",
+                                         shape->name, US_DECODE_BUDGET >> 20);
+            }
+            else
             if (rule->child && (key & 7) == 2) {
                 int rc = s_scan (p + body, blen, rule->child, cost);
                 if (rc)
@@ -993,6 +1107,17 @@ s_ack_take (us_msg_t *msg, s_owned_t *o, Unionsync__PushAck *pb)
     return 0;
 }
 
+/* Copies wire months into a new int array (one slot more, never NULL
+   unless out of memory). */
+static int *
+s_months_int (const uint32_t *months, size_t n)
+{
+    int *m = calloc (n + 1, sizeof *m);
+    for (size_t i = 0; m && i < n; i++)
+        m [i] = (int) months [i];
+    return m;
+}
+
 /* Returns the name at index i of a table, or NULL when out of range. */
 static const char *
 s_name (char **names, size_t n, uint32_t i)
@@ -1136,7 +1261,54 @@ s_changes_take (us_msg_t *msg, s_owned_t *o, Unionsync__Changes *pb)
         y->at = x->at;
     }
     c->n_submissions = pb->n_submissions;
+    if ((pb->digest.len && pb->digest.len != 32)
+    ||  !s_months_ok (pb->months, pb->n_months, true, US_REPAIR_MONTHS))
+        return us_error_set (US_EPROTO, "changes page with a bad digest or months");
+    c->digest = (us_bytes_t) { pb->digest.data, pb->digest.len };
+    c->months = o->arrays [7] = s_months_int (pb->months, pb->n_months);
+    if (!c->months)
+        return us_error_set (US_ENOMEM, "out of memory decoding changes");
+    c->n_months = pb->n_months;
     return s_schedules_take (c, pb);
+}
+
+/* Converts and checks a decoded Pull. */
+static int
+s_pull_take (us_msg_t *msg, s_owned_t *o, Unionsync__Pull *pb)
+{
+    if (!s_range_ok (pb->digest_first, pb->digest_last, true))
+        return us_error_set (US_EPROTO, "pull asks the digest of a bad range of months");
+    if (!s_months_ok (pb->months, pb->n_months, true, US_REPAIR_MONTHS))
+        return us_error_set (US_EPROTO, "pull asks bad months (at most %d, ascending)",
+                             US_REPAIR_MONTHS);
+    int *months = o->arrays [0] = s_months_int (pb->months, pb->n_months);
+    if (!months)
+        return us_error_set (US_ENOMEM, "out of memory decoding pull");
+    msg->pull = (us_pull_t) { .since = pb->since, .limit = pb->limit,
+        .digest_first = (int) pb->digest_first, .digest_last = (int) pb->digest_last,
+        .months = months, .n_months = pb->n_months };
+    return 0;
+}
+
+/* Converts and checks a decoded Digests. */
+static int
+s_digests_take (us_msg_t *msg, s_owned_t *o, Unionsync__Digests *pb)
+{
+    if (pb->n_months > US_DIGEST_MONTHS)
+        return us_error_set (US_EPROTO, "more than %d month digests", US_DIGEST_MONTHS);
+    us_month_hash_t *m = o->arrays [0] = calloc (pb->n_months + 1, sizeof *m);
+    if (!m)
+        return us_error_set (US_ENOMEM, "out of memory decoding digests");
+    int64_t before = -1;
+    for (size_t i = 0; i < pb->n_months; i++) {
+        Unionsync__MonthDigest *x = pb->months [i];
+        if (!s_month_ok (x->month) || (int64_t) x->month <= before || x->digest.len != 32)
+            return us_error_set (US_EPROTO, "month digest %zu is bad", i);
+        before = x->month;
+        m [i] = (us_month_hash_t) { (int) x->month, { x->digest.data, x->digest.len } };
+    }
+    msg->digests = (us_digests_t) { pb->head, pb->n_months, m };
+    return 0;
 }
 
 /* Converts a decoded Welcome; its audit proof goes to an owned array. */
@@ -1182,7 +1354,7 @@ s_welcome_take (us_msg_t *msg, s_owned_t *o, Unionsync__Welcome *w)
         { w->audit_signature.data, w->audit_signature.len },
         { w->audit_key.data, w->audit_key.len }, proof, w->n_audit_proof,
         (const char *const *) w->recoded, w->n_recoded,
-        restores, w->n_restores };
+        restores, w->n_restores, w->digest_months };
     return 0;
 }
 
@@ -1217,8 +1389,7 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             return s_ack_take (msg, o, env->push_ack);
         case UNIONSYNC__ENVELOPE__BODY_PULL:
             msg->type = US_MSG_PULL;
-            msg->pull = (us_pull_t) { env->pull->since, env->pull->limit };
-            return 0;
+            return s_pull_take (msg, o, env->pull);
         case UNIONSYNC__ENVELOPE__BODY_CHANGES:
             msg->type = US_MSG_CHANGES;
             return s_changes_take (msg, o, env->changes);
@@ -1245,6 +1416,15 @@ s_take (us_msg_t *msg, s_owned_t *o, Unionsync__Envelope *env)
             msg->error = (us_error_reply_t) { s_code_from_wire (env->error->code),
                                               env->error->message };
             return 0;
+        case UNIONSYNC__ENVELOPE__BODY_DIGEST:
+            msg->type = US_MSG_DIGEST;
+            if (!s_range_ok (env->digest->first, env->digest->last, false))
+                return us_error_set (US_EPROTO, "digest of a bad range of months");
+            msg->digest = (us_digest_req_t) { (int) env->digest->first, (int) env->digest->last };
+            return 0;
+        case UNIONSYNC__ENVELOPE__BODY_DIGESTS:
+            msg->type = US_MSG_DIGESTS;
+            return s_digests_take (msg, o, env->digests);
         default:
             return us_error_set (US_EPROTO, "unknown message type");
     }
@@ -1369,7 +1549,7 @@ us_msg_destroy (us_msg_t **msg_p)
         if (o->batch)
             unionsync__batch__free_unpacked (o->batch, NULL);
         free (o->signed_bytes);
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             free (o->arrays [i]);
         free (o);
     }
@@ -1382,7 +1562,8 @@ const char *
 us_msg_type_name (us_msg_type_t type)
 {
     static const char *names [] = { "none", "hello", "welcome", "push",
-        "push-ack", "pull", "changes", "submit", "submit-ack", "error" };
+        "push-ack", "pull", "changes", "submit", "submit-ack", "error", "digest",
+        "digests" };
     return (unsigned) type < sizeof names / sizeof names [0] ? names [type] : "unknown";
 }
 

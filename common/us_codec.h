@@ -32,6 +32,8 @@
 #define US_MAX_TABLE         4096      /* names in one table           */
 #define US_MAX_SIG           128
 #define US_DECODE_BUDGET     (24 * 1024 * 1024)  /* bytes one decode may allocate */
+#define US_DIGEST_MONTHS     240       /* months one digest covers, at most */
+#define US_REPAIR_MONTHS     64        /* months one repair Pull asks, at most */
 
 typedef enum {
     US_MSG_NONE = 0,
@@ -43,7 +45,9 @@ typedef enum {
     US_MSG_CHANGES,
     US_MSG_SUBMIT,
     US_MSG_SUBMIT_ACK,
-    US_MSG_ERROR
+    US_MSG_ERROR,
+    US_MSG_DIGEST,
+    US_MSG_DIGESTS
 } us_msg_type_t;
 
 typedef enum {
@@ -109,6 +113,8 @@ typedef struct {
     size_t n_recoded;           /* at most US_MAX_RECODED */
     const us_restore_notice_t *restores;    /* with audit_proof; at most US_MAX_HEADS */
     size_t n_restores;
+    uint32_t digest_months;     /* anti-entropy: most months a digest covers;
+                                   0 from servers without it */
 } us_welcome_t;
 
 #define US_MAX_RECODED 1024
@@ -160,6 +166,10 @@ typedef struct {
 typedef struct {
     uint64_t since;
     uint32_t limit;
+    int digest_first;           /* the last page's top digest of these */
+    int digest_last;            /* months; 0 and 0: none */
+    const int *months;          /* repair: these months whole; may be NULL */
+    size_t n_months;            /* at most US_REPAIR_MONTHS */
 } us_pull_t;
 
 typedef struct {
@@ -237,6 +247,8 @@ typedef struct {
     /* The province's whole set of schedules when the page carries it (at
        most US_MAX_SCHEDULES); none from servers before schedules. */
     size_t n_schedules;    us_schedule_def_t *schedules;
+    us_bytes_t digest;          /* the top digest the Pull asked; len 0: none */
+    size_t n_months;       int *months;     /* a repair page: months whole */
 } us_changes_t;
 
 typedef struct {
@@ -251,6 +263,21 @@ typedef struct {
     const char *reason;
     const char *state;
 } us_submit_ack_t;
+
+typedef struct {
+    int first, last;            /* months, at most US_DIGEST_MONTHS of them */
+} us_digest_req_t;
+
+typedef struct {
+    int month;
+    us_bytes_t digest;          /* 32 bytes */
+} us_month_hash_t;
+
+typedef struct {
+    uint64_t head;              /* the change-stream position they describe */
+    size_t count;               /* at most US_DIGEST_MONTHS */
+    us_month_hash_t *months;
+} us_digests_t;
 
 typedef struct {
     int code;                   /* a negative US_E* code; the codec maps it
@@ -272,6 +299,8 @@ typedef struct {
         us_submit_t submit;
         us_submit_ack_t submit_ack;
         us_error_reply_t error;
+        us_digest_req_t digest;
+        us_digests_t digests;
     };
     void *owned;                /* decoder's storage; NULL when caller-built */
 } us_msg_t;

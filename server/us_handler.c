@@ -2,6 +2,7 @@
 #include "us_handler.h"
 #include "us_audit.h"
 #include "us_codec.h"
+#include "us_digest.h"
 #include "us_error.h"
 #include "us_hlc.h"
 #include "us_keys.h"
@@ -9,12 +10,15 @@
 #include "us_merge.h"
 #include "us_pstore_absorb.h"
 #include "us_pstore_backup.h"
+#include "us_period.h"
 #include "us_rules.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define US_HANDLER_TOPS 32         /* top digests remembered */
 
 /* Where each replica's current session began in the audit chain, as its
    Hello found it: a pull leaves out what that session's acknowledgements
@@ -46,6 +50,23 @@ struct _us_handler_t {
     us_pstore_restore_t restore_rows [US_MAX_HEADS];
     us_restore_notice_t restores [US_MAX_HEADS];    /* and here */
     size_t n_restores;
+    /* The last top digests computed, per scope and range: a sync that
+       finds the store as it was (the same change-stream head, and no
+       other connection has written since) costs no hashing. */
+    struct {
+        int64_t root, data_version;
+        int first, last;
+        uint64_t head;
+        uint8_t top [US_DIGEST_LEN];
+        bool used;
+    } tops [US_HANDLER_TOPS];
+    unsigned tops_next;
+    uint64_t tops_computed, tops_reused, digests, repairs;
+    uint8_t top [US_DIGEST_LEN];        /* the Changes being built points here */
+    us_digest_t *kept;                  /* the last month digests sent, and */
+    int64_t kept_root, kept_dv;         /* the scope, range and state of the */
+    int kept_first, kept_last;          /* store they were computed for */
+    uint64_t kept_head;
 };
 
 /* Strings copied out of SQLite rows for one reply; freed together. */
@@ -126,6 +147,7 @@ us_handler_destroy (us_handler_t **self_p)
 {
     if (self_p && *self_p) {
         us_keys_wipe (&(*self_p)->signer);
+        us_digest_destroy (&(*self_p)->kept);
         free (*self_p);
         *self_p = NULL;
     }
@@ -138,6 +160,17 @@ us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors, uint
     *requests = self->requests;
     *errors = self->errors;
     *deltas = self->deltas;
+}
+
+/* Anti-entropy's counters. */
+void
+us_handler_digest_stats (us_handler_t *self, uint64_t *computed, uint64_t *reused,
+                         uint64_t *digests, uint64_t *repairs)
+{
+    *computed = self->tops_computed;
+    *reused = self->tops_reused;
+    *digests = self->digests;
+    *repairs = self->repairs;
 }
 
 /* How many batches were merged, and in how many commits. */
@@ -300,6 +333,7 @@ s_hello (us_handler_t *self, us_msg_t *reply, const us_replica_t *rep, const us_
     reply->welcome.wire = US_WIRE_VERSION;
     reply->welcome.min_wire = self->min_wire;
     reply->welcome.incarnation = self->incarnation;
+    reply->welcome.digest_months = US_DIGEST_MONTHS;
     /* An office of an absorbed province learns the codes its units were
        given here before it pushes or pulls anything. */
     self->n_recoded = 0;
@@ -467,9 +501,118 @@ s_changes_free (us_changes_t *c)
     free (c->conflicts);
     free (c->submissions);
     free (c->schedules);
+    free (c->months);
 }
 
-/* Answers Pull with a page of Changes. */
+/* Adds one figure to a digest. */
+static int
+s_digest_add (void *arg, int month, const char *unit, const char *indicator, bool cleared,
+              int64_t value, uint64_t version)
+{
+    return us_digest_add (arg, month, unit, indicator, cleared, value, version);
+}
+
+/* Computes the digests of root's figures in months first..last into a new
+   *digest_p the caller destroys. Costs one read of the scope's rows in
+   the range (the codec bounds the range to US_DIGEST_MONTHS). */
+static int
+s_digest (us_handler_t *self, us_digest_t **digest_p, int64_t root, int first, int last)
+{
+    us_digest_t *digest = *digest_p = us_digest_new (first, last);
+    if (!digest)
+        return US_EINVAL;               /* the message is set */
+    int rc = us_pstore_figures (self->store, root, first, last, s_digest_add, digest);
+    if (rc == 0)
+        rc = us_digest_finish (digest);
+    if (rc)
+        us_digest_destroy (digest_p);
+    return rc;
+}
+
+/* Sets self->top to the top digest of root's figures in first..last as
+   they are at head, from the remembered ones when the store has not
+   changed since. */
+static int
+s_top (us_handler_t *self, int64_t root, int first, int last, uint64_t head)
+{
+    int64_t dv;
+    int rc = us_pstore_data_version (self->store, &dv);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < US_HANDLER_TOPS; i++) {
+        if (self->tops [i].used && self->tops [i].root == root && self->tops [i].first == first
+        &&  self->tops [i].last == last && self->tops [i].head == head
+        &&  self->tops [i].data_version == dv) {
+            memcpy (self->top, self->tops [i].top, US_DIGEST_LEN);
+            self->tops_reused++;
+            return 0;
+        }
+    }
+    us_digest_t *digest;
+    rc = s_digest (self, &digest, root, first, last);
+    if (rc)
+        return rc;
+    memcpy (self->top, us_digest_top (digest), US_DIGEST_LEN);
+    us_digest_destroy (&digest);
+    self->tops_computed++;
+    unsigned i = self->tops_next++ % US_HANDLER_TOPS;
+    self->tops [i].root = root;
+    self->tops [i].first = first;
+    self->tops [i].last = last;
+    self->tops [i].head = head;
+    self->tops [i].data_version = dv;
+    memcpy (self->tops [i].top, self->top, US_DIGEST_LEN);
+    self->tops [i].used = true;
+    return 0;
+}
+
+/* Fills a repair page: the replica's figures of the asked months, each
+   month whole, as many months as fit in limit entries (at least one);
+   the checkpoint does not move. */
+static int
+s_repair (us_handler_t *self, us_msg_t *reply, s_strings_t *pool, const us_replica_t *rep,
+          const us_pull_t *pull, uint32_t limit)
+{
+    us_changes_t *c = &reply->changes;
+    c->next = pull->since;
+    c->months = calloc (pull->n_months, sizeof *c->months);
+    if (!c->months)
+        return us_error_set (US_ENOMEM, "out of memory building a repair page");
+    s_page_t page = { c, pool };
+    int rc = 0;
+    size_t done = 0;
+    for (; rc == 0 && done < pull->n_months; done++) {
+        size_t before = c->n_cells;
+        rc = us_pstore_month_cells (self->store, rep->unit_id, pull->months [done],
+                                    s_add_change, &page);
+        if (rc == 0 && c->n_cells > limit && done > 0) {
+            c->n_cells = before;            /* the month waits for the next page */
+            break;
+        }
+        if (rc == 0 && c->n_cells > US_MAX_PAGE) {
+            char month [8];
+            us_month_format (month, pull->months [done]);
+            rc = us_error_set (US_EINVAL, "month %s holds more figures than a page (%d)",
+                               month, US_MAX_PAGE);
+        }
+        if (rc == 0)
+            c->months [c->n_months++] = pull->months [done];
+    }
+    c->more = done < pull->n_months;
+    if (rc == 0) {
+        self->repairs++;
+        char first [8], last [8];
+        us_month_format (first, c->months [0]);
+        us_month_format (last, c->months [c->n_months - 1]);
+        us_log_info ("repair: %zu month%s (%s .. %s), %zu figures whole, to %s (%s)",
+                     c->n_months, c->n_months == 1 ? "" : "s", first, last, c->n_cells,
+                     *rep->name ? rep->name : rep->key, rep->unit);
+    }
+    return rc;
+}
+
+/* Answers Pull with a page of Changes: of the stream, with the top digest
+   on its last page when asked, or a repair page. */
 static int
 s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
         const us_replica_t *rep, const us_pull_t *pull)
@@ -479,17 +622,81 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
         limit = US_PAGE_MAX;
     reply->type = US_MSG_CHANGES;
     memset (&reply->changes, 0, sizeof reply->changes);
+    if (pull->n_months)
+        return s_repair (self, reply, pool, rep, pull, limit);
     s_page_t page = { &reply->changes, pool };
+    bool digest = pull->digest_first || pull->digest_last, started = false;
+    /* The page and the digest see one state of the store. */
+    int rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
     const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
     us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
-    int rc = us_pstore_changes_own (self->store, pull->since, limit, rep->unit_id,
+    if (rc == 0)
+        rc = us_pstore_changes_own (self->store, pull->since, limit, rep->unit_id,
                                     slot->replica_id == rep->id ? &own : NULL, s_add_change,
                                     &page, &reply->changes.next, &reply->changes.more);
     /* What sits at the new checkpoint: the office sends it back at its
        next Hello, and a store put back from a copy sees another change
        there. One indexed read per page. */
-    return rc ? rc : us_pstore_change_mark (self->store, reply->changes.next,
-                                            &reply->changes.mark);
+    if (rc == 0)
+        rc = us_pstore_change_mark (self->store, reply->changes.next, &reply->changes.mark);
+    if (rc == 0 && digest && !reply->changes.more) {
+        rc = s_top (self, rep->unit_id, pull->digest_first, pull->digest_last,
+                    reply->changes.next);
+        reply->changes.digest = (us_bytes_t) { self->top, rc ? 0 : US_DIGEST_LEN };
+    }
+    us_pstore_read_end (self->store, started);
+    return rc;
+}
+
+/* Answers Digest with the digest of each month of the range that has
+   figures. The last answer's digests are kept: asked again of a store
+   that has not changed, they cost no reading. */
+static int
+s_digests (us_handler_t *self, us_msg_t *reply, us_month_hash_t **months_p,
+           const us_replica_t *rep, const us_digest_req_t *req)
+{
+    bool started;
+    uint64_t head = 0;
+    int64_t dv = 0;
+    int rc = us_pstore_read_begin (self->store, &started);
+    if (rc == 0)
+        rc = us_pstore_head (self->store, &head);
+    if (rc == 0)
+        rc = us_pstore_data_version (self->store, &dv);
+    bool same = rc == 0 && self->kept && self->kept_root == rep->unit_id
+             && self->kept_first == req->first && self->kept_last == req->last
+             && self->kept_head == head && self->kept_dv == dv;
+    if (same)
+        self->tops_reused++;
+    if (rc == 0 && !same) {
+        self->tops_computed++;
+        us_digest_destroy (&self->kept);
+        rc = s_digest (self, &self->kept, rep->unit_id, req->first, req->last);
+        self->kept_root = rep->unit_id;
+        self->kept_first = req->first;
+        self->kept_last = req->last;
+        self->kept_head = head;
+        self->kept_dv = dv;
+    }
+    us_pstore_read_end (self->store, started);
+    if (rc)
+        return rc;
+    size_t n;
+    const us_month_digest_t *m = us_digest_months (self->kept, &n);
+    us_month_hash_t *months = *months_p = calloc (n + 1, sizeof *months);
+    if (!months)
+        return us_error_set (US_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        months [i] = (us_month_hash_t) { m [i].month, { m [i].hash, US_DIGEST_LEN } };
+    char first [8], last [8];
+    us_month_format (first, req->first);
+    us_month_format (last, req->last);
+    us_log_info ("digests of %s .. %s (%zu months with figures) to %s (%s)", first, last, n,
+                 *rep->name ? rep->name : rep->key, rep->unit);
+    self->digests++;
+    reply->type = US_MSG_DIGESTS;
+    reply->digests = (us_digests_t) { head, n, months };
+    return 0;
 }
 
 /* Answers Submit with SubmitAck. */
@@ -568,6 +775,7 @@ s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
     us_msg_t reply = { .type = US_MSG_NONE, .wire = req->wire, .request_id = req->request_id };
     us_merge_result_t *results = NULL;
     us_result_t *flat = NULL;
+    us_month_hash_t *months = NULL;
     s_strings_t pool = { 0 };
     *merged = false;
     if (req->type == US_MSG_HELLO && req->wire < US_WIRE_VERSION)
@@ -580,6 +788,9 @@ s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
         case US_MSG_PUSH:   rc = s_push (self, &reply, &results, &flat, rep, &req->push); break;
         case US_MSG_PULL:   rc = s_pull (self, &reply, &pool, rep, &req->pull); break;
         case US_MSG_SUBMIT: rc = s_submit (self, &reply, rep, &req->submit); break;
+        case US_MSG_DIGEST:
+            rc = s_digests (self, &reply, &months, rep, &req->digest);
+            break;
         default:
             rc = us_error_set (US_EPROTO, "unexpected %s message", us_msg_type_name (req->type));
     }
@@ -599,6 +810,7 @@ s_answer (us_handler_t *self, s_call_t *call, bool *merged, uint8_t **reply_p,
     }
     if (reply.type == US_MSG_CHANGES)
         s_changes_free (&reply.changes);
+    free (months);
     s_strings_free (&pool);
     free (results);
     free (flat);

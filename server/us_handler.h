@@ -75,4 +75,10 @@ void us_handler_commits (us_handler_t *self, uint64_t *batches, uint64_t *commit
 void us_handler_stats (us_handler_t *self, uint64_t *requests, uint64_t *errors,
                        uint64_t *deltas);
 
+/* Anti-entropy's counters: digests computed (a top, or the months of a
+   Digest), digests reused (the store unchanged since), Digest answers,
+   repair pages. */
+void us_handler_digest_stats (us_handler_t *self, uint64_t *computed, uint64_t *reused,
+                              uint64_t *digests, uint64_t *repairs);
+
 #endif

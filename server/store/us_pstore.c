@@ -148,6 +148,7 @@ us_pstore_version (us_pstore_t *self)
 int
 us_pstore_begin (us_pstore_t *self)
 {
+    self->chain = NULL;
     return us_db_begin (self->db);
 }
 
@@ -155,6 +156,7 @@ us_pstore_begin (us_pstore_t *self)
 int
 us_pstore_commit (us_pstore_t *self)
 {
+    self->chain = NULL;
     return us_db_commit (self->db);
 }
 
@@ -162,6 +164,7 @@ us_pstore_commit (us_pstore_t *self)
 void
 us_pstore_rollback (us_pstore_t *self)
 {
+    self->chain = NULL;
     us_db_rollback (self->db);
 }
 
@@ -169,6 +172,7 @@ us_pstore_rollback (us_pstore_t *self)
 int
 us_pstore_begin_part (us_pstore_t *self, bool *nested)
 {
+    self->chain = NULL;
     *nested = us_pstore_in_transaction (self);
     return *nested ? us_db_exec (self->db, "SAVEPOINT part") : us_db_begin (self->db);
 }
@@ -177,6 +181,7 @@ us_pstore_begin_part (us_pstore_t *self, bool *nested)
 int
 us_pstore_commit_part (us_pstore_t *self, bool nested)
 {
+    self->chain = NULL;
     if (!nested)
         return us_db_commit (self->db);
     if (!us_pstore_in_transaction (self))
@@ -188,6 +193,7 @@ us_pstore_commit_part (us_pstore_t *self, bool nested)
 void
 us_pstore_rollback_part (us_pstore_t *self, bool nested)
 {
+    self->chain = NULL;
     if (!nested)
         us_db_rollback (self->db);
     else

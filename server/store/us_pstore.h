@@ -587,6 +587,39 @@ int us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, in
 /* Sets *id to the id of the audit chain's last record (0: none). */
 int us_pstore_record_last (us_pstore_t *self, int64_t *id);
 
+/* ---------------------------------------------------------------------
+   Anti-entropy (us_pstore_digest.c): the figures of a replica's scope
+   --------------------------------------------------------------------- */
+
+/* Called for each figure of a digest (strings valid during the call); a
+   non-zero return stops the walk and is returned. */
+typedef int (us_pstore_figure_fn) (void *arg, int month, const char *unit,
+                                   const char *indicator, bool cleared, int64_t value,
+                                   uint64_t version);
+
+/* Visits the figures of the subtree of root (the units the change stream
+   sends figures of) in months first..last with a version above 0, in the
+   digest's order: month, unit code, indicator code. Reads the scope's
+   rows only. */
+int us_pstore_figures (us_pstore_t *self, int64_t root, int first, int last,
+                       us_pstore_figure_fn *fn, void *arg);
+
+/* Visits the same figures of one month as cell changes, whole. */
+int us_pstore_month_cells (us_pstore_t *self, int64_t root, int month,
+                           us_pstore_change_fn *fn, void *arg);
+
+/* Sets *version to a number that changes when another connection (a
+   person with sqlite3, a second process) commits to the store. */
+int us_pstore_data_version (us_pstore_t *self, int64_t *version);
+
+/* Starts a read transaction (none when one is open already: *started
+   says), so that the reads until us_pstore_read_end see one state of the
+   store. */
+int us_pstore_read_begin (us_pstore_t *self, bool *started);
+
+/* Ends the read transaction when started; never fails. */
+void us_pstore_read_end (us_pstore_t *self, bool started);
+
 /* Sets *mark to a hash of the change at position seq of the stream: its
    kind, entity and, for figures and submissions, their stamp (0 when no
    change sits there). A change stays at its position until its entity

@@ -30,7 +30,9 @@ us_pstore_chain_open (us_pstore_t *self, us_pstore_chain_t *chain)
     sqlite3_reset (st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return us_pstore_fail (self, "reading the audit chain");
-    return us_pstore_chain_rows (self, &chain->rows);
+    rc = us_pstore_chain_rows (self, &chain->rows);
+    self->chain = rc == 0 ? chain : NULL;
+    return rc;
 }
 
 /* Sets *id to the id of the chain's last record (0: none). */
@@ -76,6 +78,7 @@ us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain)
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, chain->rows);
+    self->chain = NULL;
     return us_pstore_done (self, st, "writing the audit chain's length");
 }
 
@@ -85,18 +88,26 @@ us_pstore_act_record (us_pstore_t *self, us_act_t kind, const char *unit,
                       const char *indicator, int month, bool has_value, int64_t value,
                       const char *author, const char *reason)
 {
-    us_pstore_chain_t chain;
-    int rc = us_pstore_chain_open (self, &chain);
+    /* An act done as part of an office's batch (an edit that amends a
+       submitted report) goes onto the batch's open chain, outside the
+       batch itself, so the chain the batch closes stays whole. */
+    us_pstore_chain_t own, *chain = self->chain;
+    int rc = chain ? 0 : us_pstore_chain_open (self, &own);
     if (rc)
         return rc;
+    if (!chain)
+        chain = &own;
+    int64_t batch_id = chain->batch_id;
+    chain->batch_id = 0;
     us_audit_row_t row = {
-        .kind = (int) kind, .seq = chain.next_id, .unit = unit, .indicator = indicator,
+        .kind = (int) kind, .seq = chain->next_id, .unit = unit, .indicator = indicator,
         .month = month, .has_value = has_value, .value = has_value ? value : 0,
         .author = author && *author ? author : "province", .note = "",
         .reason = reason, .at = us_hlc_wall_ms () };
-    rc = us_pstore_record_append (self, &chain, &row);
-    if (rc == 0)
-        rc = us_pstore_chain_close (self, &chain);
+    rc = us_pstore_record_append (self, chain, &row);
+    chain->batch_id = batch_id;
+    if (rc == 0 && chain == &own)
+        rc = us_pstore_chain_close (self, &own);
     return rc;
 }
 

@@ -19,6 +19,8 @@ struct _us_pstore_t {
     char *key_path;
     us_stmts_t *stmts;
     int version;                /* schema version after opening */
+    us_pstore_chain_t *chain;   /* the caller's chain while a transaction appends to it:
+                                   acts recorded meanwhile go onto it, not around it */
 };
 
 /* Returns the SQLite handle; it belongs to the store. */

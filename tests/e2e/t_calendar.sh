@@ -244,6 +244,8 @@ assert_match 'amended' "$(jq -c '.' <<<"$OUT")" "the office's status shows the a
 sync_ok tp
 assert_eq amended "$(sqlite3 "$SRV_DB" "SELECT s.state FROM submissions s JOIN units u ON u.id = s.unit_id
     WHERE u.code = '$TP' AND s.period = '2023-02'")" "the province holds tp's February as amended"
+uss audit verify
+assert_rc 0 "audit verify replays the amendment from its state record"
 rep=$(report_json 2023-Q1)
 assert_eq 0 "$(jq '.completeness.submitted' <<<"$rep")" "an amended month leaves the quarter incomplete"
 assert_eq 1 "$(jq --arg u "$TP" '[.completeness.missing[] | select(. == $u)] | length' <<<"$rep")" \

@@ -5,7 +5,10 @@
     a truncated Push, a Push with a bad signature, a Push of a unit outside
     the replica's scope, a correctly signed Push of its own unit (also with
     escape sequences in its author and note: hostile-text), a batch of
-    400,000 empty deltas (800 KB), or a plain Hello. With --wire 1 the
+    400,000 empty deltas (800 KB), a plain Hello, or anti-entropy's
+    requests: the month digests of 2022 (digest), of 2000..2030 (a range
+    past the server's bound: digest-wide), a repair of 2022-01..2022-12
+    (repair) or of 65 months (past the bound: repair-many). With --wire 1 the
     request is written in wire 1, as an office not yet upgraded sends it
     (its Push signed the old way). Prints the reply's type, message or
     per-delta outcomes and the reply's wire version on one line (and the
@@ -14,8 +17,8 @@
     A foreign Push carries fixed clocks, so sending it twice repeats the same
     edits; --values adds each result's value, version and cleared flag.
 
-    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|hello
-                      [--wire 1|2] [--values]
+    usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|hello|
+                      digest|digest-wide|repair|repair-many [--wire 1|2] [--values]
 */
 #include "us_codec.h"
 #include "us_dstore.h"
@@ -30,7 +33,7 @@
 #include <zmq.h>
 
 #define USAGE "usage: us-rawpeer STORE random|truncated|badsig|foreign|push|hostile-text|empty|" \
-              "hello [--wire 1|2] [--values]\n"
+              "hello|digest|digest-wide|repair|repair-many [--wire 1|2] [--values]\n"
 
 /* Whether replies print each result's cell state. */
 static bool s_values;
@@ -135,6 +138,43 @@ s_empty (uint8_t **buf, size_t *len, uint32_t wire)
     return 0;
 }
 
+/* Writes by hand (the codec refuses to) a Digest of 2000-01..2030-12, or
+   a repair Pull of 65 months: requests past the server's bounds. */
+static int
+s_over_bound (uint8_t **buf, size_t *len, uint32_t wire, bool digest)
+{
+    uint8_t body [512], *out = malloc (600);
+    size_t n = 0, at = 0;
+    if (!out)
+        return -1;
+    if (digest) {
+        body [n++] = 0x08;                      /* first */
+        s_varint (body, &n, 2000 * 12);
+        body [n++] = 0x10;                      /* last */
+        s_varint (body, &n, 2030 * 12 + 11);
+    }
+    else {
+        uint8_t packed [256];
+        size_t p = 0;
+        for (int i = 0; i < 65; i++)
+            s_varint (packed, &p, 2018 * 12 + (uint64_t) i);
+        body [n++] = 0x2A;                      /* months, packed */
+        s_varint (body, &n, p);
+        memcpy (body + n, packed, p);
+        n += p;
+    }
+    out [at++] = 0x08;                          /* Envelope.version */
+    s_varint (out, &at, wire);
+    out [at++] = 0x10;                          /* request_id */
+    s_varint (out, &at, 7);
+    s_varint (out, &at, digest ? (19 << 3 | 2) : (14 << 3 | 2));
+    s_varint (out, &at, n);
+    memcpy (out + at, body, n);
+    *buf = out;
+    *len = at + n;
+    return 0;
+}
+
 /* Builds the request of a mode; the caller frees *buf. */
 static int
 s_request (uint8_t **buf, size_t *len, const char *mode, uint32_t wire,
@@ -171,6 +211,22 @@ s_request (uint8_t **buf, size_t *len, const char *mode, uint32_t wire,
     }
     if (strcmp (mode, "empty") == 0)
         return s_empty (buf, len, wire);
+    if (strcmp (mode, "digest") == 0) {
+        us_msg_t msg = { .type = US_MSG_DIGEST, .wire = wire, .request_id = 7 };
+        msg.digest = (us_digest_req_t) { 2022 * 12, 2022 * 12 + 11 };
+        return us_codec_encode (buf, len, &msg);
+    }
+    if (strcmp (mode, "repair") == 0) {
+        int months [12];
+        for (int i = 0; i < 12; i++)
+            months [i] = 2022 * 12 + i;
+        us_msg_t msg = { .type = US_MSG_PULL, .wire = wire, .request_id = 7 };
+        msg.pull.months = months;
+        msg.pull.n_months = 12;
+        return us_codec_encode (buf, len, &msg);
+    }
+    if (strcmp (mode, "digest-wide") == 0 || strcmp (mode, "repair-many") == 0)
+        return s_over_bound (buf, len, wire, strcmp (mode, "digest-wide") == 0);
     if (strcmp (mode, "hello") == 0) {
         us_msg_t msg = { .type = US_MSG_HELLO, .wire = wire, .request_id = 7 };
         msg.hello.epoch = 1;
@@ -187,6 +243,10 @@ s_print (const us_msg_t *msg)
     printf ("%s", us_msg_type_name (msg->type));
     if (msg->type == US_MSG_ERROR)
         printf (": %s", msg->error.message);
+    if (msg->type == US_MSG_DIGESTS)
+        printf (": %zu months", msg->digests.count);
+    if (msg->type == US_MSG_CHANGES)
+        printf (": %zu figures, %zu months whole", msg->changes.n_cells, msg->changes.n_months);
     if (msg->type == US_MSG_PUSH_ACK)
         for (size_t i = 0; i < msg->push_ack.count; i++) {
             const us_result_t *r = &msg->push_ack.results [i];

@@ -77,6 +77,32 @@ s_check_push (const us_push_t *a, const us_push_t *b)
     CHECK (a->batch_len == b->batch_len && memcmp (a->batch, b->batch, a->batch_len) == 0);
 }
 
+/* Checks two lists of months: the same, and as the decoder promises (at
+   most max, valid, ascending). */
+static void
+s_check_months (const int *a, size_t na, const int *b, size_t nb, size_t max)
+{
+    CHECK (na == nb && na <= max);
+    for (size_t i = 0; i < na; i++) {
+        CHECK (a [i] == b [i] && us_month_valid (a [i]));
+        CHECK (i == 0 || a [i] > a [i - 1]);
+    }
+}
+
+/* Checks two Digests: the same months and digests, as promised. */
+static void
+s_check_digests (const us_digests_t *a, const us_digests_t *b)
+{
+    CHECK (a->head == b->head && a->count == b->count && a->count <= US_DIGEST_MONTHS);
+    for (size_t i = 0; i < a->count; i++) {
+        const us_month_hash_t *x = &a->months [i], *y = &b->months [i];
+        CHECK (x->month == y->month && us_month_valid (x->month));
+        CHECK (i == 0 || x->month > a->months [i - 1].month);
+        CHECK (x->digest.len == 32 && y->digest.len == 32);
+        CHECK (memcmp (x->digest.data, y->digest.data, 32) == 0);
+    }
+}
+
 static void
 s_check_changes (const us_changes_t *a, const us_changes_t *b)
 {
@@ -130,6 +156,9 @@ s_check_changes (const us_changes_t *a, const us_changes_t *b)
         CHECK (s_same (x->unit, y->unit) && s_same (x->period, y->period)
             && s_same (x->state, y->state) && x->at == y->at);
     }
+    CHECK (a->digest.len == b->digest.len && (a->digest.len == 0 || a->digest.len == 32));
+    CHECK (a->digest.len == 0 || memcmp (a->digest.data, b->digest.data, 32) == 0);
+    s_check_months (a->months, a->n_months, b->months, b->n_months, US_REPAIR_MONTHS);
 }
 
 /* Checks that two decoded messages carry the same content. */
@@ -153,7 +182,8 @@ s_check_same (const us_msg_t *a, const us_msg_t *b)
                 && s_same (a->welcome.unit, b->welcome.unit)
                 && a->welcome.head == b->welcome.head
                 && a->welcome.wire == b->welcome.wire
-                && a->welcome.min_wire == b->welcome.min_wire);
+                && a->welcome.min_wire == b->welcome.min_wire
+                && a->welcome.digest_months == b->welcome.digest_months);
             break;
         case US_MSG_PUSH:
             s_check_push (&a->push, &b->push);
@@ -171,6 +201,14 @@ s_check_same (const us_msg_t *a, const us_msg_t *b)
             break;
         case US_MSG_PULL:
             CHECK (a->pull.since == b->pull.since && a->pull.limit == b->pull.limit);
+            CHECK (a->pull.digest_first == b->pull.digest_first
+                && a->pull.digest_last == b->pull.digest_last);
+            CHECK ((a->pull.digest_first == 0 && a->pull.digest_last == 0)
+                || (us_month_valid (a->pull.digest_first)
+                    && a->pull.digest_last >= a->pull.digest_first
+                    && a->pull.digest_last - a->pull.digest_first < US_DIGEST_MONTHS));
+            s_check_months (a->pull.months, a->pull.n_months, b->pull.months, b->pull.n_months,
+                            US_REPAIR_MONTHS);
             break;
         case US_MSG_CHANGES:
             s_check_changes (&a->changes, &b->changes);
@@ -189,6 +227,15 @@ s_check_same (const us_msg_t *a, const us_msg_t *b)
             CHECK (a->error.code == b->error.code
                 && s_same (a->error.message, b->error.message));
             CHECK (a->error.code < 0);
+            break;
+        case US_MSG_DIGEST:
+            CHECK (a->digest.first == b->digest.first && a->digest.last == b->digest.last);
+            CHECK (us_month_valid (a->digest.first) && us_month_valid (a->digest.last)
+                && a->digest.first <= a->digest.last
+                && a->digest.last - a->digest.first < US_DIGEST_MONTHS);
+            break;
+        case US_MSG_DIGESTS:
+            s_check_digests (&a->digests, &b->digests);
             break;
         default:
             CHECK (!"decoder returned a message of no known type");

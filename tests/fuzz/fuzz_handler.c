@@ -287,6 +287,19 @@ s_check_reply (const us_msg_t *req, const us_msg_t *reply, int mode)
             break;
         case US_MSG_PULL:
             CHECK (reply->type == US_MSG_CHANGES);
+            /* A repair page holds the first months asked, whole, and
+               leaves the checkpoint where it was. */
+            CHECK (!req->pull.n_months || (reply->changes.next == req->pull.since
+                && reply->changes.n_months >= 1
+                && reply->changes.n_months <= req->pull.n_months));
+            for (size_t i = 0; i < reply->changes.n_months; i++)
+                CHECK (reply->changes.months [i] == req->pull.months [i]);
+            break;
+        case US_MSG_DIGEST:
+            CHECK (reply->type == US_MSG_DIGESTS);
+            for (size_t i = 0; i < reply->digests.count; i++)
+                CHECK (reply->digests.months [i].month >= req->digest.first
+                    && reply->digests.months [i].month <= req->digest.last);
             break;
         case US_MSG_SUBMIT:
             CHECK (reply->type == US_MSG_SUBMIT_ACK);

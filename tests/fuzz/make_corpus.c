@@ -220,6 +220,21 @@ s_requests (void)
     s_seed ("pull-page", &msg, true);
     msg.pull = (us_pull_t) { .since = UINT64_MAX, .limit = UINT32_MAX };
     s_seed ("pull-extreme", &msg, true);
+    /* Anti-entropy: a pull asking the top digest of 20 years, a repair of
+       three months, and the month digests of 2022. */
+    msg.pull = (us_pull_t) { .since = 0, .limit = 2000,
+        .digest_first = FUZZ_MONTH (2006, 12), .digest_last = FUZZ_MONTH (2026, 11),
+        .months = NULL, .n_months = 0 };
+    s_seed ("pull-digest", &msg, true);
+    static const int repair [3] = { FUZZ_MONTH (2022, 1), FUZZ_MONTH (2022, 2),
+                                    FUZZ_MONTH (2022, 5) };
+    msg.pull = (us_pull_t) { .since = 4, .limit = 0, .digest_first = 0, .digest_last = 0,
+                             .months = repair, .n_months = 3 };
+    s_seed ("pull-repair", &msg, true);
+    msg = (us_msg_t) { .type = US_MSG_DIGEST, .request_id = 6 };
+    msg.digest = (us_digest_req_t) { .first = FUZZ_MONTH (2022, 1),
+                                     .last = FUZZ_MONTH (2022, 12) };
+    s_seed ("digest", &msg, true);
 
     /* Submit: in scope, a range, locked, out of scope, and a bad period. */
     msg = (us_msg_t) { .type = US_MSG_SUBMIT, .request_id = 4 };
@@ -315,6 +330,29 @@ s_replies (void)
     s_seed ("changes", &msg, true);      /* unexpected at the server */
     msg.changes = (us_changes_t) { .next = 0, .more = false };
     s_seed ("changes-empty", &msg, false);
+
+    static const int repaired [2] = { FUZZ_MONTH (2022, 1), FUZZ_MONTH (2022, 2) };
+    static const uint8_t top [32] = { 9, 8, 7 };
+    msg.changes = (us_changes_t) { .next = 4, .more = true, .n_cells = 2, .cells = cells,
+        .digest = { .data = NULL, .len = 0 }, .n_months = 2, .months = (int *) repaired };
+    s_seed ("changes-repair", &msg, false);
+    msg.changes = (us_changes_t) { .next = 18, .more = false,
+        .digest = { .data = top, .len = 32 }, .n_months = 0, .months = NULL };
+    s_seed ("changes-digest", &msg, false);
+
+    us_month_hash_t months [2] = {
+        { .month = FUZZ_MONTH (2022, 1), .digest = { .data = top, .len = 32 } },
+        { .month = FUZZ_MONTH (2022, 5), .digest = { .data = hash, .len = 32 } },
+    };
+    msg = (us_msg_t) { .type = US_MSG_DIGESTS, .request_id = 6 };
+    msg.digests = (us_digests_t) { .head = 42, .count = 2, .months = months };
+    s_seed ("digests", &msg, true);      /* unexpected at the server */
+
+    msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
+    msg.welcome = (us_welcome_t) { .server_time = HLC (T0), .epoch = 1, .high_water = 6,
+                                   .unit = FUZZ_DISTRICT, .head = 42, .wire = US_WIRE_VERSION,
+                                   .min_wire = 1, .digest_months = US_DIGEST_MONTHS };
+    s_seed ("welcome-digest", &msg, false);
 
     msg = (us_msg_t) { .type = US_MSG_SUBMIT_ACK, .request_id = 4 };
     msg.submit_ack = (us_submit_ack_t) { false, "locked: the period is approved", "approved" };
@@ -582,6 +620,30 @@ s_bounds (void)
     s_pb_seed ("bound-period", 16, &b, 1);
     s_pb_int (&b, 1, 1);
     s_pb_seed ("bound-version", 10, &b, US_WIRE_VERSION + 1);
+
+    /* Anti-entropy past its bounds: a digest of 31 years, one backwards,
+       a repair of 65 months, one of months out of order, a month digest
+       of 31 bytes, and a digest on a page of 33. */
+    s_pb_int (&b, 1, FUZZ_MONTH (2000, 1));
+    s_pb_int (&b, 2, FUZZ_MONTH (2030, 12));
+    s_pb_seed ("bound-digest-range", 19, &b, US_WIRE_VERSION);
+    s_pb_int (&b, 1, FUZZ_MONTH (2022, 5));
+    s_pb_int (&b, 2, FUZZ_MONTH (2022, 4));
+    s_pb_seed ("bound-digest-backwards", 19, &b, US_WIRE_VERSION);
+    for (int i = 0; i <= US_REPAIR_MONTHS; i++)
+        s_pb_int (&b, 5, (uint64_t) FUZZ_MONTH (2015, 1) + (uint64_t) i);
+    s_pb_seed ("bound-repair-months", 14, &b, US_WIRE_VERSION);
+    s_pb_int (&b, 5, FUZZ_MONTH (2022, 5));
+    s_pb_int (&b, 5, FUZZ_MONTH (2022, 4));
+    s_pb_seed ("bound-repair-order", 14, &b, US_WIRE_VERSION);
+    s_pb_int (&d, 1, FUZZ_MONTH (2022, 5));
+    s_pb_fill (&d, 2, 'h', 31);
+    s_pb_bytes (&b, 2, d.data, d.len);
+    free (d.data);
+    memset (&d, 0, sizeof d);
+    s_pb_seed ("bound-month-digest", 20, &b, US_WIRE_VERSION);
+    s_pb_fill (&b, 12, 'h', 33);
+    s_pb_seed ("bound-page-digest", 15, &b, US_WIRE_VERSION);
 
     s_bounds_batch ();
 }

@@ -307,7 +307,8 @@ Test (codec, push_ack)
 /* Pull round trips. */
 Test (codec, pull)
 {
-    us_msg_t m = { .type = US_MSG_PULL, .request_id = 3, .pull = { 123456, 500 } };
+    us_msg_t m = { .type = US_MSG_PULL, .request_id = 3,
+                   .pull = { .since = 123456, .limit = 500 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_eq (o->pull.since, 123456);
     cr_assert_eq (o->pull.limit, 500);
@@ -1595,4 +1596,130 @@ Test (codec, destroy_null)
     us_msg_destroy (&msg);
     us_msg_destroy (NULL);
     cr_assert_null (msg);
+}
+
+/* Anti-entropy's fields and messages travel whole: a Pull's digest range
+   and repair months, a page's digest and repaired months, Digest and
+   Digests, and the Welcome's bound. */
+Test (codec, anti_entropy_round_trip)
+{
+    static const int months [3] = { M (2022, 1), M (2022, 2), M (2022, 7) };
+    us_msg_t msg = { .type = US_MSG_PULL, .request_id = 3 };
+    msg.pull = (us_pull_t) { .since = 9, .limit = 2000, .digest_first = M (2006, 12),
+                             .digest_last = M (2026, 11), .months = months, .n_months = 3 };
+    us_msg_t *out = s_round_trip (&msg);
+    cr_assert_eq (out->pull.digest_first, M (2006, 12));
+    cr_assert_eq (out->pull.digest_last, M (2026, 11));
+    cr_assert_eq (out->pull.n_months, 3);
+    cr_assert_arr_eq (out->pull.months, months, sizeof months);
+    us_msg_destroy (&out);
+
+    uint8_t top [32];
+    for (int i = 0; i < 32; i++)
+        top [i] = (uint8_t) (i * 7);
+    msg = (us_msg_t) { .type = US_MSG_CHANGES, .request_id = 4 };
+    msg.changes = (us_changes_t) { .next = 9, .digest = { top, 32 }, .n_months = 3,
+                                   .months = (int *) months };
+    out = s_round_trip (&msg);
+    cr_assert_eq (out->changes.digest.len, 32);
+    cr_assert_arr_eq (out->changes.digest.data, top, 32);
+    cr_assert_eq (out->changes.n_months, 3);
+    cr_assert_arr_eq (out->changes.months, months, sizeof months);
+    us_msg_destroy (&out);
+
+    msg = (us_msg_t) { .type = US_MSG_DIGEST, .request_id = 5 };
+    msg.digest = (us_digest_req_t) { M (2022, 1), M (2022, 12) };
+    out = s_round_trip (&msg);
+    cr_assert_eq (out->digest.first, M (2022, 1));
+    cr_assert_eq (out->digest.last, M (2022, 12));
+    us_msg_destroy (&out);
+
+    us_month_hash_t hashes [2] = { { M (2022, 1), { top, 32 } }, { M (2022, 5), { top, 32 } } };
+    msg = (us_msg_t) { .type = US_MSG_DIGESTS, .request_id = 5 };
+    msg.digests = (us_digests_t) { 77, 2, hashes };
+    out = s_round_trip (&msg);
+    cr_assert_eq (out->digests.head, 77);
+    cr_assert_eq (out->digests.count, 2);
+    cr_assert_eq (out->digests.months [1].month, M (2022, 5));
+    cr_assert_arr_eq (out->digests.months [1].digest.data, top, 32);
+    us_msg_destroy (&out);
+
+    msg = (us_msg_t) { .type = US_MSG_WELCOME, .request_id = 1 };
+    msg.welcome = (us_welcome_t) { .unit = "QT.A", .incarnation = "", .digest_months = 240 };
+    out = s_round_trip (&msg);
+    cr_assert_eq (out->welcome.digest_months, 240);
+    us_msg_destroy (&out);
+}
+
+/* A no-change sync's proof costs a few bytes: the Pull's range and the
+   last page's 32-byte top. */
+Test (codec, anti_entropy_bytes)
+{
+    uint8_t *a, *b, top [32] = { 1 };
+    us_msg_t msg = { .type = US_MSG_PULL, .request_id = 1ULL << 50 };
+    msg.pull = (us_pull_t) { .since = 4000, .limit = 2000 };
+    size_t plain = s_encode (&a, &msg);
+    msg.pull.digest_first = M (2006, 12);
+    msg.pull.digest_last = M (2026, 11);
+    size_t asked = s_encode (&b, &msg);
+    free (a);
+    free (b);
+    cr_assert_leq (asked - plain, 8, "the range costs %zu bytes", asked - plain);
+    msg = (us_msg_t) { .type = US_MSG_CHANGES, .request_id = 1ULL << 50 };
+    msg.changes = (us_changes_t) { .next = 4000 };
+    plain = s_encode (&a, &msg);
+    msg.changes.digest = (us_bytes_t) { top, 32 };
+    asked = s_encode (&b, &msg);
+    free (a);
+    free (b);
+    cr_assert_eq (asked - plain, 34, "the top costs its 32 bytes and a tag and a length");
+}
+
+/* Anti-entropy past its bounds is refused at encoding and at decoding:
+   a range of more than US_DIGEST_MONTHS months or backwards, more than
+   US_REPAIR_MONTHS months or months out of order, digests of other
+   lengths. */
+Test (codec, anti_entropy_bounds)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    us_msg_t msg = { .type = US_MSG_DIGEST, .request_id = 5 };
+    msg.digest = (us_digest_req_t) { M (2000, 1), M (2000, 1) + US_DIGEST_MONTHS };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), US_EINVAL);
+    msg.digest = (us_digest_req_t) { M (2022, 5), M (2022, 4) };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), US_EINVAL);
+    msg.digest = (us_digest_req_t) { M (2000, 1), M (2000, 1) + US_DIGEST_MONTHS - 1 };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), 0, "240 months are fine");
+    free (buf);
+    int many [US_REPAIR_MONTHS + 1];
+    for (int i = 0; i <= US_REPAIR_MONTHS; i++)
+        many [i] = M (2015, 1) + i;
+    msg = (us_msg_t) { .type = US_MSG_PULL, .request_id = 3 };
+    msg.pull = (us_pull_t) { .months = many, .n_months = US_REPAIR_MONTHS + 1 };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), US_EINVAL);
+    int backwards [2] = { M (2022, 5), M (2022, 4) };
+    msg.pull = (us_pull_t) { .months = backwards, .n_months = 2 };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), US_EINVAL);
+    uint8_t short_top [31] = { 0 };
+    msg = (us_msg_t) { .type = US_MSG_CHANGES, .request_id = 3 };
+    msg.changes = (us_changes_t) { .digest = { short_top, 31 } };
+    cr_assert_eq (us_codec_encode (&buf, &len, &msg), US_EINVAL);
+
+    /* Decoding: hand-made envelopes (version 2, id 7) around one body. */
+    static const uint8_t wide [] = { 0x08, 0x02, 0x10, 0x07, 0x9A, 0x01, 0x08,
+        0x08, 0xE0, 0xBB, 0x01, 0x10, 0xF3, 0xBD, 0x01 };      /* 2002-09 .. 2025-08 */
+    static const uint8_t wrong_len [] = { 0x08, 0x02, 0x10, 0x07, 0xA2, 0x01, 0x08,
+        0x12, 0x06, 0x08, 0xC0, 0xBB, 0x01, 0x12, 0x00 };      /* 2000-01, 0 bytes */
+    static const uint8_t order [] = { 0x08, 0x02, 0x10, 0x07, 0x72, 0x08,
+        0x2A, 0x06, 0xCC, 0xBD, 0x01, 0xCB, 0xBD, 0x01 };      /* months 2022-05, 2022-04 */
+    const uint8_t *bad [] = { wide, wrong_len, order };
+    size_t lens [] = { sizeof wide, sizeof wrong_len, sizeof order };
+    const char *why [] = { "digest of a bad range", "month digest 0 is bad", "bad months" };
+    for (int i = 0; i < 3; i++) {
+        us_msg_t *out = NULL;
+        cr_assert_eq (us_codec_decode (&out, bad [i], lens [i]), US_EPROTO, "case %d", i);
+        cr_assert_null (out);
+        cr_assert_not_null (strstr (us_error_msg (), why [i]), "case %d: %s", i,
+                            us_error_msg ());
+    }
 }

@@ -1,0 +1,113 @@
+/*  us_dstore_digest: the office's side of anti-entropy. */
+#include "us_dstore_digest.h"
+#include "us_calendar.h"
+#include "us_db.h"
+#include "us_error.h"
+#include "us_period.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+/* Computes the digests of the mirror's figures in first..last. */
+int
+us_dstore_digest (us_dstore_t *self, us_digest_t **digest_p, int first, int last)
+{
+    us_digest_t *digest = *digest_p = us_digest_new (first, last);
+    if (!digest)
+        return US_EINVAL;               /* the message is set */
+    /* The office's unit and the units under it, as its store knows the
+       tree: the province's scope. The history of units outside it (of an
+       ended unit the office kept after it was moved) is not compared. */
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, us_dstore_db (self),
+        "WITH RECURSIVE sub (id) AS (SELECT id FROM units WHERE code = ?3"
+        "  UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
+        " SELECT c.month, u.code, i.code, c.value, c.version FROM cells c"
+        " JOIN sub ON sub.id = c.unit_id"
+        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
+        " WHERE c.month BETWEEN ?1 AND ?2 AND c.version > 0"
+        " ORDER BY c.month, u.code COLLATE BINARY, i.code COLLATE BINARY");
+    if (rc) {
+        us_digest_destroy (digest_p);
+        return rc;
+    }
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    sqlite3_bind_text (st, 3, us_dstore_unit (self), -1, SQLITE_STATIC);
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = us_digest_add (digest, sqlite3_column_int (st, 0), us_db_text (st, 1),
+                            us_db_text (st, 2), sqlite3_column_type (st, 3) == SQLITE_NULL,
+                            sqlite3_column_int64 (st, 3), (uint64_t) sqlite3_column_int64 (st, 4));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_dstore_db (self), "cells");
+    sqlite3_finalize (st);
+    if (rc == 0)
+        rc = us_digest_finish (digest);
+    if (rc)
+        us_digest_destroy (digest_p);
+    return rc;
+}
+
+/* Picks the months a sync compares. */
+int
+us_dstore_digest_window (us_dstore_t *self, int months, int *first, int *last)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, us_dstore_db (self),
+        "SELECT COALESCE (MAX (month), 0) FROM cells WHERE version > 0");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    int top = step == SQLITE_ROW ? sqlite3_column_int (st, 0) : 0;
+    sqlite3_finalize (st);
+    if (step != SQLITE_ROW)
+        return us_db_error (us_dstore_db (self), "cells");
+    /* A clock far off still gives months a report can hold. */
+    int now = us_calendar_month_at (us_calendar_now_ms ());
+    int lo = US_YEAR_MIN * 12, hi = US_YEAR_MAX * 12 + 11;
+    now = now < lo ? lo : now > hi ? hi : now;
+    *last = top > now && us_month_valid (top) ? top : now;
+    *first = *last - (months > 0 ? months : 1) + 1;
+    if (*first < lo)
+        *first = lo;
+    return 0;
+}
+
+/* Loads the months that have an edit in the outbox. */
+int
+us_dstore_draft_months (us_dstore_t *self, int **months_p, size_t *n)
+{
+    *months_p = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, us_dstore_db (self),
+                            "SELECT DISTINCT month FROM outbox ORDER BY month");
+    if (rc)
+        return rc;
+    int *months = NULL;
+    size_t count = 0, cap = 0;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            int *grown = realloc (months, cap * sizeof *grown);
+            if (!grown) {
+                rc = us_error_set (US_ENOMEM, "out of memory");
+                break;
+            }
+            months = grown;
+        }
+        months [count++] = sqlite3_column_int (st, 0);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_dstore_db (self), "outbox");
+    sqlite3_finalize (st);
+    if (rc) {
+        free (months);
+        return rc;
+    }
+    *months_p = months;
+    *n = count;
+    return 0;
+}
