@@ -1976,8 +1976,7 @@ us_dstore_ended (us_dstore_t *self, char *buf, size_t len)
 {
     sqlite3_stmt *st;
     buf [0] = 0;
-    int rc = us_stmts_get (&st, self->stmts,
-        s_ended_sql);
+    int rc = us_stmts_get (&st, self->stmts, s_ended_sql);
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
@@ -2022,8 +2021,7 @@ static int
 s_status_ended (us_dstore_t *self, FILE *out, bool json)
 {
     sqlite3_stmt *st;
-    int rc = us_stmts_get (&st, self->stmts,
-        s_ended_sql);
+    int rc = us_stmts_get (&st, self->stmts, s_ended_sql);
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
