@@ -1970,15 +1970,18 @@ s_status_submits (us_dstore_t *self, FILE *out, bool json)
     return s_status_locks (self, out, json);
 }
 
+/* The office's unit's end, its successor and the successor's name. */
+static const char s_ended_sql [] =
+    "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
+    " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''";
+
 /* Writes why the office's unit takes no figures after its end. */
 int
 us_dstore_ended (us_dstore_t *self, char *buf, size_t len)
 {
     sqlite3_stmt *st;
     buf [0] = 0;
-    int rc = us_stmts_get (&st, self->stmts,
-        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
-        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    int rc = us_stmts_get (&st, self->stmts, s_ended_sql);
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);
@@ -2023,9 +2026,7 @@ static int
 s_status_ended (us_dstore_t *self, FILE *out, bool json)
 {
     sqlite3_stmt *st;
-    int rc = us_stmts_get (&st, self->stmts,
-        "SELECT u.valid_to, u.successor, COALESCE (s.name, '') FROM units u"
-        " LEFT JOIN units s ON s.code = u.successor WHERE u.code = ? AND u.valid_to <> ''");
+    int rc = us_stmts_get (&st, self->stmts, s_ended_sql);
     if (rc)
         return rc;
     sqlite3_bind_text (st, 1, self->unit, -1, SQLITE_STATIC);

@@ -567,7 +567,8 @@ s_field (s_buf_t *out, const char *s)
 static int
 s_write (s_book_t *bk, s_buf_t *out)
 {
-    qsort (bk->cells, bk->n_cells, sizeof *bk->cells, s_cell_cmp);
+    if (bk->n_cells > 0)       /* a sheet without cells has no array to sort */
+        qsort (bk->cells, bk->n_cells, sizeof *bk->cells, s_cell_cmp);
     uint32_t row = 1, col = 1;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < bk->n_cells; i++) {
