@@ -1408,7 +1408,60 @@ s_apply_indicators (us_dstore_t *self, const us_changes_t *c)
     return rc;
 }
 
-/* Applies the cells of a page, keeping local edits that are not sent yet. */
+/* The ids of the codes a page names, looked up once each: a page holds
+   a unit's figures together, of a few dozen indicators. */
+#define S_IDS_CAP 64
+typedef struct {
+    const char *unit;                   /* the last unit's code, or NULL */
+    int64_t unit_id;
+    size_t n_inds;
+    const char *ind [S_IDS_CAP];        /* codes, owned by the page */
+    int64_t ind_id [S_IDS_CAP];
+} s_ids_t;
+
+/* Sets the ids of a cell's unit and indicator, from ids when seen before. */
+static int
+s_ids_ref (us_dstore_t *self, s_ids_t *ids, int64_t *unit_id, int64_t *ind_id,
+           const char *unit, const char *ind)
+{
+    if (!ids->unit || strcmp (ids->unit, unit) != 0) {
+        int rc = s_unit_ref (self, &ids->unit_id, unit);
+        if (rc)
+            return rc;
+        ids->unit = unit;
+    }
+    *unit_id = ids->unit_id;
+    for (size_t i = 0; i < ids->n_inds; i++)
+        if (strcmp (ids->ind [i], ind) == 0) {
+            *ind_id = ids->ind_id [i];
+            return 0;
+        }
+    int rc = s_ind_ref (self, ind_id, ind);
+    if (rc == 0 && ids->n_inds < S_IDS_CAP) {
+        ids->ind [ids->n_inds] = ind;
+        ids->ind_id [ids->n_inds++] = *ind_id;
+    }
+    return rc;
+}
+
+/* Sets *any when the outbox holds edits not yet settled. */
+static int
+s_outbox_any (us_dstore_t *self, bool *any)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, "SELECT EXISTS (SELECT 1 FROM outbox)");
+    if (rc)
+        return rc;
+    int step = sqlite3_step (st);
+    *any = step == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_reset (st);
+    return step == SQLITE_ROW ? 0 : us_db_error (self->db, "outbox");
+}
+
+/* Applies the cells of a page, keeping local edits that are not sent yet.
+   Each code's id is read once a page, and the outbox only when it holds
+   anything (a first pull's tens of thousands of figures cost one upsert
+   each, not four statements). */
 static int
 s_apply_cells (us_dstore_t *self, const us_changes_t *c)
 {
@@ -1421,23 +1474,28 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
         " author = CASE WHEN ?10 THEN author ELSE excluded.author END,"
         " note = CASE WHEN ?10 THEN note ELSE excluded.note END,"
         " corrected = CASE WHEN ?10 THEN corrected ELSE excluded.corrected END");
+    bool any = false;
+    if (rc == 0 && c->n_cells)
+        rc = s_outbox_any (self, &any);
     sqlite3_stmt *pending = NULL;
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = us_stmts_get (&pending, self->stmts,
             "SELECT 1 FROM outbox WHERE unit = ? AND indicator = ? AND month = ?");
+    s_ids_t ids = { .unit = NULL };
     for (size_t i = 0; rc == 0 && i < c->n_cells; i++) {
         const us_cell_change_t *x = &c->cells [i];
         int64_t unit_id, ind_id;
-        rc = s_unit_ref (self, &unit_id, x->unit);
-        if (rc == 0)
-            rc = s_ind_ref (self, &ind_id, x->indicator);
+        rc = s_ids_ref (self, &ids, &unit_id, &ind_id, x->unit, x->indicator);
         if (rc)
             break;
-        sqlite3_bind_text (pending, 1, x->unit, -1, SQLITE_STATIC);
-        sqlite3_bind_text (pending, 2, x->indicator, -1, SQLITE_STATIC);
-        sqlite3_bind_int (pending, 3, x->month);
-        bool keep_local = sqlite3_step (pending) == SQLITE_ROW;
-        sqlite3_reset (pending);
+        bool keep_local = false;
+        if (pending) {
+            sqlite3_bind_text (pending, 1, x->unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text (pending, 2, x->indicator, -1, SQLITE_STATIC);
+            sqlite3_bind_int (pending, 3, x->month);
+            keep_local = sqlite3_step (pending) == SQLITE_ROW;
+            sqlite3_reset (pending);
+        }
         sqlite3_bind_int64 (st, 1, unit_id);
         sqlite3_bind_int64 (st, 2, ind_id);
         sqlite3_bind_int (st, 3, x->month);
@@ -1455,7 +1513,8 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
         sqlite3_reset (st);
     }
     sqlite3_reset (st);
-    sqlite3_reset (pending);
+    if (pending)
+        sqlite3_reset (pending);
     return rc;
 }
 

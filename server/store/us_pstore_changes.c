@@ -9,6 +9,10 @@
 #include <string.h>
 
 /* The query of each kind of change, in the order a page visits them. */
+/* Each reads the page's range of the stream by its primary key: "+cl.kind"
+   keeps SQLite off the (kind, ref) index, which would visit every change of
+   the kind since the stream began and sort them, for every page (a whole
+   history's pull grew with the square of its length). */
 /* A split unit's shares of the indicators that have their own, as the
    offices map with them: "IND:A=0.7,B=0.3;IND2:...", from its events. */
 static const char *s_units =
@@ -18,31 +22,31 @@ static const char *s_units =
     "   JOIN units o ON o.id = e.other_id WHERE e.unit_id = u.id AND e.kind = 'split'"
     "   AND e.indicator <> '' GROUP BY e.indicator ORDER BY e.indicator)), '')"
     " FROM changelog cl JOIN units u ON u.id = cl.ref LEFT JOIN units p ON p.id = u.parent_id"
-    " WHERE cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 1 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_indicators =
     "SELECT 0, i.code, i.name, i.kind, i.numerator, i.denominator, i.policy, i.rule, i.position"
     " FROM changelog cl JOIN indicators i ON i.id = cl.ref"
-    " WHERE cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_cells =
     "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
     " c.note, c.corrected, c.replica FROM changelog cl JOIN cells c ON c.id = cl.ref"
     " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
-    " WHERE cl.kind = 3 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 3 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_targets =
     "SELECT t.unit_id, u.code, i.code, t.period, t.source, t.lo, t.hi, t.is_range, t.version"
     " FROM changelog cl JOIN targets t ON t.id = cl.ref"
     " JOIN units u ON u.id = t.unit_id JOIN indicators i ON i.id = t.ind_id"
-    " WHERE cl.kind = 4 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 4 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_conflicts =
     "SELECT k.unit_id, u.code, i.code, k.month, k.winner_value, k.winner_author,"
     " k.loser_value, k.loser_author, k.rule, k.at, k.id"
     " FROM changelog cl JOIN conflicts k ON k.id = cl.ref"
     " JOIN units u ON u.id = k.unit_id JOIN indicators i ON i.id = k.ind_id"
-    " WHERE cl.kind = 5 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 5 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 static const char *s_submissions =
     "SELECT s.unit_id, u.code, s.period, s.state, s.at"
     " FROM changelog cl JOIN submissions s ON s.id = cl.ref JOIN units u ON u.id = s.unit_id"
-    " WHERE cl.kind = 6 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
+    " WHERE +cl.kind = 6 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 
 /* Sets *head to the newest position in the change stream. */
 int
