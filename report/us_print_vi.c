@@ -311,6 +311,24 @@ s_vi_results (FILE *out, const us_report_t *r, const us_report_t *prev)
     free (has);
 }
 
+/* Names the units that report to the root: a province's districts and
+   sectors before July 2025, or "đơn vị trực thuộc" once its tree holds
+   communes, parks or other kinds directly under it. */
+static const char *
+s_vi_members (const us_report_t *r)
+{
+    if (!us_print_is_province (r))
+        return "đơn vị";
+    for (size_t i = 1; i < us_report_units (r); i++) {
+        us_report_unit_t info;
+        us_report_unit (&info, r, i);
+        if (info.depth == 1 && strcmp (info.kind, "district") != 0
+        &&  strcmp (info.kind, "sector") != 0)
+            return "đơn vị trực thuộc";
+    }
+    return "LĐLĐ cấp huyện, CĐ ngành";
+}
+
 /* Writes the sentence of who has reported and when. */
 static void
 s_vi_completeness (FILE *out, const us_report_t *r)
@@ -322,7 +340,7 @@ s_vi_completeness (FILE *out, const us_report_t *r)
         return;
     const int *missing = us_report_missing (&n_missing, r);
     fprintf (out, "%d/%d %s đã nộp báo cáo", submitted, expected,
-             us_print_is_province (r) ? "LĐLĐ cấp huyện, CĐ ngành" : "đơn vị");
+             s_vi_members (r));
     for (int k = 0; k < n_missing; k++) {
         us_report_unit_t info;
         us_report_unit (&info, r, (size_t) missing [k]);

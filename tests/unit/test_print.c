@@ -306,6 +306,35 @@ Test (print, vi_text_laocai)
     us_test_rmtree (dir);
 }
 
+/* A province whose communes report to it directly (after July 2025) names
+   its reporting units as units under it, not as districts and sectors. */
+Test (print, vi_text_communes)
+{
+    char dir [64], path [128], csv [128];
+    us_test_tmpdir (dir, sizeof dir);
+    us_pstore_t *s;
+    cr_assert_eq (us_pstore_create (&s, us_test_path (path, sizeof path, dir, "p.db"), "QT",
+                                    "Liên đoàn Lao động tỉnh Quảng Trị"), 0);
+    us_test_write (us_test_path (csv, sizeof csv, dir, "units.csv"),
+        "id,name,parent,kind\nQT.P.DONGHA,Công đoàn phường Đông Hà,QT,commune\n"
+        "QT.GD,Công đoàn ngành Giáo dục,QT,sector\n");
+    int count;
+    cr_assert_eq (us_pstore_import_units (s, &count, csv), 0, "%s", us_error_msg ());
+    s_put (s, "QT.P.DONGHA", "2026-03", "members.new", "41");
+    us_report_t *r;
+    cr_assert_eq (us_pstore_report_build (&r, s, "2026-Q1", NULL), 0);
+    us_test_capture_t c;
+    us_test_capture_open (&c);
+    cr_assert_eq (us_print (r, c.f, US_FORMAT_VI, NULL), 0);
+    us_test_capture_close (&c);
+    s_has (c.buf, "0/2 đơn vị trực thuộc đã nộp báo cáo");
+    cr_assert_null (strstr (c.buf, "LĐLĐ cấp huyện"), "%s", c.buf);
+    free (c.buf);
+    us_report_destroy (&r);
+    us_pstore_destroy (&s);
+    us_test_rmtree (dir);
+}
+
 /* The HTML page is self-contained, escaped, and has its tables and charts. */
 Test (print, html_page)
 {
