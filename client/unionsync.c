@@ -367,9 +367,10 @@ s_cmd_sync (int argc, char **argv)
     return 0;
 }
 
-/* status: what is pending, rejected and in conflict. */
+/* Runs a listing that takes only --db and --json: opens the store, prints
+   what list writes, and closes it. */
 static int
-s_cmd_status (int argc, char **argv)
+s_listing (int argc, char **argv, int (*list) (us_dstore_t *, FILE *, bool))
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
     const char *pos [1];
@@ -379,9 +380,16 @@ s_cmd_status (int argc, char **argv)
     us_dstore_t *store;
     if ((ex = s_open (&store, opts, 3)) >= 0)
         return ex;
-    int rc = us_dstore_status (store, stdout, us_args_has (opts, 3, "json"));
+    int rc = list (store, stdout, us_args_has (opts, 3, "json"));
     us_dstore_destroy (&store);
     return rc ? us_args_fail (rc) : 0;
+}
+
+/* status: what is pending, rejected and in conflict. */
+static int
+s_cmd_status (int argc, char **argv)
+{
+    return s_listing (argc, argv, us_dstore_status);
 }
 
 /* todo: what is left to do for this month or a period. */
@@ -453,17 +461,7 @@ s_cmd_submit (int argc, char **argv)
 static int
 s_cmd_indicators (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("json", false) };
-    const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, 3, argc, argv);
-    if (ex >= 0)
-        return ex;
-    us_dstore_t *store;
-    if ((ex = s_open (&store, opts, 3)) >= 0)
-        return ex;
-    int rc = us_dstore_indicators (store, stdout, us_args_has (opts, 3, "json"));
-    us_dstore_destroy (&store);
-    return rc ? us_args_fail (rc) : 0;
+    return s_listing (argc, argv, us_dstore_indicators);
 }
 
 /* config: shows, or changes, the server this store syncs with. */

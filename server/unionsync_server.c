@@ -174,58 +174,52 @@ s_cmd_revoke (int argc, char **argv)
     return 0;
 }
 
-/* replicas move: moves a replica to another unit, on record. */
+/* Runs a command on one replica named by --key and a second option (what):
+   opens the store, calls act, and prints done with the replica's id. */
 static int
-s_cmd_replicas_move (int argc, char **argv)
+s_replica_act (int argc, char **argv, const char *what, const char *usage,
+               int (*act) (us_pstore_t *, int64_t *, const char *, const char *),
+               const char *done)
 {
     us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true),
-                         US_OPT ("unit", true) };
+                         US_OPT (what, true) };
     const int n = 4;
     const char *pos [1];
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
     if (ex >= 0)
         return ex;
     const char *key = us_args_value (opts, n, "key", NULL);
-    const char *unit = us_args_value (opts, n, "unit", NULL);
-    if (!key || !unit)
-        return us_args_usage_error ("replicas move needs --key PUBKEY and --unit ID");
+    const char *value = us_args_value (opts, n, what, NULL);
+    if (!key || !value)
+        return us_args_usage_error (usage);
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
     int64_t id;
-    int rc = us_pstore_move (store, &id, key, unit);
+    int rc = act (store, &id, key, value);
     us_pstore_destroy (&store);
     if (rc)
         return us_args_fail (rc);
-    printf ("moved replica %lld to %s\n", (long long) id, unit);
+    printf (done, (long long) id, value);
+    putchar ('\n');
     return 0;
+}
+
+/* replicas move: moves a replica to another unit, on record. */
+static int
+s_cmd_replicas_move (int argc, char **argv)
+{
+    return s_replica_act (argc, argv, "unit", "replicas move needs --key PUBKEY and --unit ID",
+                          us_pstore_move, "moved replica %lld to %s");
 }
 
 /* rekey: gives a replica new keys; the old key is refused from now on. */
 static int
 s_cmd_rekey (int argc, char **argv)
 {
-    us_opt_t opts [] = { US_OPT ("db", true), US_OPT ("help", false), US_OPT ("key", true),
-                         US_OPT ("new", true) };
-    const int n = 4;
-    const char *pos [1];
-    int n_pos, ex = us_args_command (pos, &n_pos, 0, 0, opts, n, argc, argv);
-    if (ex >= 0)
-        return ex;
-    const char *key = us_args_value (opts, n, "key", NULL);
-    const char *fresh = us_args_value (opts, n, "new", NULL);
-    if (!key || !fresh)
-        return us_args_usage_error ("rekey needs --key OLDKEY and --new NEWKEY");
-    us_pstore_t *store;
-    if ((ex = s_open (&store, opts, n)) >= 0)
-        return ex;
-    int64_t id;
-    int rc = us_pstore_rekey (store, &id, key, fresh);
-    us_pstore_destroy (&store);
-    if (rc)
-        return us_args_fail (rc);
-    printf ("re-keyed replica %lld; its old key is refused from now on\n", (long long) id);
-    return 0;
+    return s_replica_act (argc, argv, "new", "rekey needs --key OLDKEY and --new NEWKEY",
+                          us_pstore_rekey,
+                          "re-keyed replica %lld; its old key is refused from now on%.0s");
 }
 
 /* serve: runs the service until SIGINT or SIGTERM. */
