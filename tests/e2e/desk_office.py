@@ -64,7 +64,10 @@ def browser():
                  '--disable-dev-shm-usage', '--window-size=1440,3000', '--lang=vi',
                  '--user-data-dir=' + os.path.join(ENV['WORK'], 'chromium-profile-%d' % os.getpid())):
         opts.add_argument(flag)
-    return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
+    d = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
+    d.set_page_load_timeout(20)     # a page that does not load is a failed check, not a hang
+    d.set_script_timeout(10)
+    return d
 
 
 def cli(*args, db=None):
@@ -177,11 +180,15 @@ def paste(desk, indicator, text):
         " cancelable: true}));", el, text)
 
 
+SERVERS = []
+
+
 def start_province():
-    """Starts the province's server; returns the process (the test stops it)."""
+    """Starts the province's server; returns the process (main stops it, even after a failure)."""
     log = open(os.path.join(ENV['WORK'], 'server.log'), 'a')
     p = subprocess.Popen([ENV['USS'], 'serve', '--bind', ENV['SRV_BIND'], '--db', ENV['SRV_DB']],
                          stderr=log, stdout=log)
+    SERVERS.append(p)
     with open(os.path.join(ENV['WORK'], '.pids'), 'a') as f:
         f.write('%d\n' % p.pid)
     wait(lambda: 'serving' in open(os.path.join(ENV['WORK'], 'server.log')).read(), 10)
@@ -362,7 +369,6 @@ def clerk_session(desk, names):
     check(desk.d.find_element(By.ID, 'sync-btn').text == 'Sync', 'English labels')
     desk.d.find_element(By.ID, 'lang-btn').click()
     check(desk.d.find_element(By.ID, 'sync-btn').text == 'Đồng bộ', 'back to Vietnamese')
-    return server
 
 
 def bench(url):
@@ -403,9 +409,8 @@ def main():
     with open(ENV['CATALOG'], encoding='utf-8') as f:
         names = {r['code']: r['name'] for r in csv.DictReader(f)}
     d = browser()
-    server = None
     try:
-        server = clerk_session(Desk(d, ENV['DESK_URL']), names)
+        clerk_session(Desk(d, ENV['DESK_URL']), names)
     except Exception as e:  # a missing element is a failed check, not a crash
         check(False, 'the session ran to its end', repr(e))
         try:
@@ -413,10 +418,10 @@ def main():
         except Exception:
             pass
     finally:
-        d.quit()
-        if server:
+        for server in SERVERS:
             server.terminate()
             server.wait(10)
+        d.quit()
     print('%d check(s) failed' % len(FAILS) if FAILS else 'all checks passed')
     return 1 if FAILS else 0
 

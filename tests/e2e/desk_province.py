@@ -50,7 +50,10 @@ def browser(profile):
                  '--disable-component-update', '--disable-sync',
                  '--window-size=1400,900', '--lang=vi', f'--user-data-dir={profile}'):
         opts.add_argument(flag)
-    return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
+    d = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=opts)
+    d.set_page_load_timeout(20)     # a page that does not load is a failed check, not a hang
+    d.set_script_timeout(10)
+    return d
 
 
 def wait_ready(d, path, timeout=15):

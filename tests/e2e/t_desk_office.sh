@@ -116,9 +116,9 @@ shots=$BUILD/screenshots
 mkdir -p "$shots"
 DESK_URL=$url US=$US USS=$USS DESK_DB=$(cdb desk) OTHER_DB=$(cdb other) SRV_DB=$SRV_DB \
 SRV_BIND=$ENDPOINT CATALOG=$DATA/indicators.csv SHOT=$shots/desk_office.png WORK=$WORK \
-    timeout 150 /usr/bin/python3 "$(dirname "$0")/desk_office.py" >"$WORK/selenium.log" 2>&1
-rc=$?
-sed 's/^/    selenium: /' "$WORK/selenium.log" >&2
+    timeout -k 5 60 /usr/bin/python3 "$(dirname "$0")/desk_office.py" 2>&1 | tee "$WORK/selenium.log" |
+    sed -u 's/^/    selenium: /' >&2
+rc=${PIPESTATUS[0]}
 assert_eq 0 "$rc" "the clerk's session in Chromium (desk_office.py)"
 [ -s "$shots/desk_office.png" ] && log "screenshot saved: $shots/desk_office.png"
 

@@ -42,9 +42,11 @@ $PY -c 'import selenium, openpyxl' 2>/dev/null || die "missing python3-selenium 
 # one browser; their checks count.
 browser () {
     local out rc start=$SECONDS
-    out=$(timeout 120 $PY "$HERE/desk_province.py" "$URL" "$SHOTS" "$@" 2>&1)
-    rc=$?
-    printf '%s\n' "$out" | sed "s/^/    [$1] /" >&2
+    # Streamed as it runs, so that a phase cut short still shows how far it got.
+    timeout -k 5 60 $PY "$HERE/desk_province.py" "$URL" "$SHOTS" "$@" 2>&1 | tee "$WORK/phase.log" |
+        sed -u "s/^/    [$1] /" >&2
+    rc=${PIPESTATUS[0]}
+    out=$(cat "$WORK/phase.log")
     log "    [$1] $((SECONDS - start)) s; test at ${SECONDS} s"
     [ "$rc" -eq 0 ] || fail "browser phase $1" "$(grep FAIL <<<"$out" | head -n 5)"
 }
