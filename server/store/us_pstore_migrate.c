@@ -250,6 +250,13 @@ static const char s_v10 [] =
     "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (7, 0);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '10');";
 
+/* Schema 11: every edit looks for the submitted reports it amends, unit
+   by unit up the tree; this index answers that without reading a unit's
+   other reports. */
+static const char s_v11 [] =
+    "CREATE INDEX IF NOT EXISTS submissions_open ON submissions (unit_id, state, first, last);"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '11');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -286,6 +293,7 @@ static const s_step_t s_steps [] = {
     { 8, s_v8, NULL },
     { 9, s_v9, NULL },
     { 10, s_v10, NULL },
+    { 11, s_v11, NULL },
 };
 
 /* Reads PRAGMA user_version. */
