@@ -241,6 +241,24 @@ s_session (s_syncer_t *sync, us_dstore_t *store, us_sync_stats_t *st, us_sync_op
     return rc;
 }
 
+/* Records when the province answered and how the sync went. After a full
+   sync or a failure the note is flushed, and carries to disk whatever the
+   session left relaxed. After an edit's sync both notes stay relaxed: its
+   answers are on disk already (us_sync_session pushes flushed), figures
+   pulled can be pulled again, and the next flushed commit on the store
+   (an edit, the next full sync) carries them; it saves an fsync. */
+static void
+s_notes (us_dstore_t *store, int rc, bool full, const char *summary)
+{
+    if (rc == 0 && us_dstore_relaxed (store, true) == 0) {
+        us_dstore_note_reached (store);
+        if (full)
+            us_dstore_relaxed (store, false);
+    }
+    us_dstore_note_sync (store, summary);
+    us_dstore_relaxed (store, false);
+}
+
 /* Runs one sync on the thread's own connection and records its outcome. */
 static void
 s_sync_once (s_syncer_t *sync, us_dstore_t *store)
@@ -283,14 +301,7 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", repaired %zu month%s whose figures differed from the province's",
                   st.repaired, st.repaired == 1 ? "" : "s");
-    /* One flush for both notes: the time reached is written relaxed and
-       the note of the sync, flushed, carries it to disk with whatever the
-       session left relaxed. */
-    if (rc == 0 && us_dstore_relaxed (store, true) == 0) {
-        us_dstore_note_reached (store);
-        us_dstore_relaxed (store, false);
-    }
-    us_dstore_note_sync (store, summary);
+    s_notes (store, rc, full, summary);
     int64_t end = us_hlc_wall_ms ();
 
     pthread_mutex_lock (&sync->lock);
