@@ -26,6 +26,7 @@
 #define BODY_MAX (8 * 1024 * 1024)  /* the largest upload (an import file) */
 #define DEBOUNCE_MS 300             /* an edit's sync waits this long for more edits */
 #define OFFLINE_RETRY_MS 60000      /* how soon to try again when the province is down */
+#define LINK_IDLE_MS 60000          /* a link no sync used for this long is closed */
 
 extern char **environ;
 
@@ -64,6 +65,7 @@ typedef struct {
     us_sync_link_t *link;
     us_keys_t keys;             /* the link borrows them */
     uint64_t link_mark;         /* us_sync_link_changes before the last Hello */
+    int64_t link_used_ms;       /* when a sync last used it */
 } s_syncer_t;
 
 /* The desk. */
@@ -283,6 +285,7 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     us_sync_stats_t st;
     memset (&st, 0, sizeof st);
     int rc = s_session (sync, store, &st, &so, &full);
+    sync->link_used_ms = us_hlc_wall_ms ();
     /* The connection dropped during this sync: the province may have come
        back from a backup; greet it now rather than at the next edit. */
     bool dropped = rc == 0 && us_sync_link_changes (sync->link) != sync->link_mark;
@@ -357,7 +360,19 @@ s_sync_thread (void *arg)
             pthread_mutex_lock (&sync->lock);
             continue;
         }
+        /* A kept link costs its heartbeats (a hundred bytes or so a second
+           each way, on a metered line too) and, with the province down,
+           a reconnection every 200 ms: it lasts while the clerk works. */
+        int64_t idle_end = sync->link ? sync->link_used_ms + LINK_IDLE_MS : 0;
+        if (idle_end && idle_end <= now) {
+            pthread_mutex_unlock (&sync->lock);
+            s_link_drop (sync);
+            pthread_mutex_lock (&sync->lock);
+            continue;
+        }
         int64_t until = sync->due_ms ? sync->due_ms : now + 60000;
+        if (idle_end && idle_end < until)
+            until = idle_end;
         struct timespec ts = { .tv_sec = (time_t) (until / 1000),
                                .tv_nsec = (long) (until % 1000) * 1000000L };
         pthread_cond_timedwait (&sync->wake, &sync->lock, &ts);
