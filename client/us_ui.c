@@ -286,9 +286,11 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     memset (&st, 0, sizeof st);
     int rc = s_session (sync, store, &st, &so, &full);
     sync->link_used_ms = us_hlc_wall_ms ();
-    /* The connection dropped during this sync: the province may have come
-       back from a backup; greet it now rather than at the next edit. */
-    bool dropped = rc == 0 && us_sync_link_changes (sync->link) != sync->link_mark;
+    /* The connection dropped during an edit's sync: the province may have
+       come back from a backup; greet it now rather than at the next edit.
+       (After a full sync the next one is full anyway, and a flaky line
+       does not make the desk sync in a loop.) */
+    bool dropped = rc == 0 && !full && us_sync_link_changes (sync->link) != sync->link_mark;
     if (progress)
         fclose (progress);
     char summary [320];
