@@ -464,7 +464,7 @@ s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
 {
     us_msg_t req = { .type = US_MSG_PULL };
     req.pull.since = since;
-    req.pull.limit = US_PAGE_MAX;   /* fewer pages: each is a commit and a round trip */
+    req.pull.limit = 2000;          /* a page stays far below US_MAX_MSG_BYTES (README) */
     if (link->digest_months) {
         req.pull.digest_first = link->first;
         req.pull.digest_last = link->last;
