@@ -1,5 +1,6 @@
 /*  us_figsort: figures read in any order, visited in a digest's order. */
 #include "us_figsort.h"
+#include "us_db.h"
 #include "us_error.h"
 
 #include <stdlib.h>
@@ -119,6 +120,24 @@ us_figsort_add (us_figsort_t *self, int month, int64_t unit_id, int64_t ind_id,
     self->figs [self->n++] = (s_figure_t) { .unit_id = unit_id, .ind_id = ind_id,
         .value = value, .version = version, .month = month, .cleared = cleared };
     return 0;
+}
+
+/* Adds every row of st. */
+int
+us_figsort_read (us_figsort_t *self, us_figsort_rows_t rows, sqlite3_stmt *st, const char *what)
+{
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = rows == US_FIGSORT_FIGURES
+           ? us_figsort_add (self, sqlite3_column_int (st, 0), sqlite3_column_int64 (st, 1),
+                             sqlite3_column_int64 (st, 2),
+                             sqlite3_column_type (st, 3) == SQLITE_NULL,
+                             sqlite3_column_int64 (st, 3), (uint64_t) sqlite3_column_int64 (st, 4))
+           : us_figsort_code (self, rows == US_FIGSORT_UNITS, sqlite3_column_int64 (st, 0),
+                              us_db_text (st, 1));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (sqlite3_db_handle (st), what);
+    return rc;
 }
 
 /* Orders codes as bytes (COLLATE BINARY). */

@@ -9,10 +9,18 @@
 #ifndef US_FIGSORT_H
 #define US_FIGSORT_H
 
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 typedef struct _us_figsort_t us_figsort_t;
+
+/* What the rows of a statement read by us_figsort_read are. */
+typedef enum {
+    US_FIGSORT_UNITS,           /* (id, code) */
+    US_FIGSORT_INDICATORS,      /* (id, code) */
+    US_FIGSORT_FIGURES          /* (month, unit id, indicator id, value or NULL, version) */
+} us_figsort_rows_t;
 
 /* Called for each figure in order (strings valid during the call); a
    non-zero return stops the walk and is returned. */
@@ -34,6 +42,12 @@ int us_figsort_code (us_figsort_t *self, bool is_unit, int64_t id, const char *c
    US_ENOMEM. */
 int us_figsort_add (us_figsort_t *self, int month, int64_t unit_id, int64_t ind_id,
                     bool cleared, int64_t value, uint64_t version);
+
+/* Adds every row of st, stepped to its end (the caller resets or
+   finalizes it). Returns 0, the error of a row, or the store's error of a
+   step naming what. */
+int us_figsort_read (us_figsort_t *self, us_figsort_rows_t rows, sqlite3_stmt *st,
+                     const char *what);
 
 /* Visits the figures in the digest's order. Returns 0, what fn returned,
    US_ECORRUPT for a figure whose unit or indicator has no code, or

@@ -56,19 +56,24 @@ s_scope_json (us_pstore_t *self, char **json_p, int64_t root)
     return 0;
 }
 
-/* Names every unit or indicator (the query's id, code rows) in the sorter. */
+/* Reads the rows of sql (with bindings first..last and scope when it has
+   them) into the sorter. */
 static int
-s_codes (us_pstore_t *self, us_figsort_t *sort, bool is_unit, const char *sql)
+s_read (us_pstore_t *self, us_figsort_t *sort, us_figsort_rows_t rows, const char *sql,
+        const char *scope, int first, int last)
 {
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st, sql, "reading codes for a digest");
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
-        rc = us_figsort_code (sort, is_unit, sqlite3_column_int64 (st, 0), us_db_text (st, 1));
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = us_pstore_fail (self, "reading codes for a digest");
-    if (st)
-        sqlite3_reset (st);
+    int rc = us_pstore_prep (self, &st, sql, "reading figures for a digest");
+    if (rc)
+        return rc;
+    if (scope) {
+        sqlite3_bind_text (st, 1, scope, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 2, first);
+        sqlite3_bind_int (st, 3, last);
+    }
+    rc = us_figsort_read (sort, rows, st, "reading figures for a digest");
+    sqlite3_reset (st);
+    sqlite3_clear_bindings (st);
     return rc;
 }
 
@@ -87,28 +92,12 @@ us_pstore_figures (us_pstore_t *self, int64_t root, int first, int last,
     char *scope = NULL;
     int rc = s_scope_json (self, &scope, root);
     if (rc == 0)
-        rc = s_codes (self, sort, true, "SELECT id, code FROM units");
+        rc = s_read (self, sort, US_FIGSORT_UNITS, "SELECT id, code FROM units", NULL, 0, 0);
     if (rc == 0)
-        rc = s_codes (self, sort, false, "SELECT id, code FROM indicators");
-    sqlite3_stmt *st = NULL;
+        rc = s_read (self, sort, US_FIGSORT_INDICATORS, "SELECT id, code FROM indicators",
+                     NULL, 0, 0);
     if (rc == 0)
-        rc = us_pstore_prep (self, &st, s_figures, "reading figures for a digest");
-    if (rc == 0) {
-        sqlite3_bind_text (st, 1, scope, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 2, first);
-        sqlite3_bind_int (st, 3, last);
-        int step;
-        while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
-            rc = us_figsort_add (sort, sqlite3_column_int (st, 0), sqlite3_column_int64 (st, 1),
-                                 sqlite3_column_int64 (st, 2),
-                                 sqlite3_column_type (st, 3) == SQLITE_NULL,
-                                 sqlite3_column_int64 (st, 3),
-                                 (uint64_t) sqlite3_column_int64 (st, 4));
-        if (rc == 0 && step != SQLITE_DONE)
-            rc = us_pstore_fail (self, "reading figures for a digest");
-        sqlite3_reset (st);
-        sqlite3_clear_bindings (st);
-    }
+        rc = s_read (self, sort, US_FIGSORT_FIGURES, s_figures, scope, first, last);
     if (rc == 0)
         rc = us_figsort_visit (sort, fn, arg);
     us_figsort_destroy (&sort);
