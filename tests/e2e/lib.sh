@@ -250,6 +250,22 @@ server_stop () {
     log "server stopped"
 }
 
+# desk_start NAME: starts the office desk (`unionsync ui`) on the store of
+# client NAME; sets DESK_PID and DESK_URL (the address it printed, with its
+# token). Its output goes to $WORK/desk.out and desk.err.
+desk_start () {
+    "$US" ui --no-browser --port 0 --db "$(cdb "$1")" >"$WORK/desk.out" 2>"$WORK/desk.err" &
+    DESK_PID=$!
+    e2e_track "$DESK_PID"
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$WORK/desk.out" ] && break
+        kill -0 "$DESK_PID" 2>/dev/null || die "the desk exited: $(cat "$WORK/desk.err")"
+        sleep 0.05
+    done
+    DESK_URL=$(head -n 1 "$WORK/desk.out")
+}
+
 # proxy_start ARGS...: starts us-faultproxy on a free port in front of the
 # server with the given fault options; sets PROXY_PORT and PROXY_ENDPOINT.
 proxy_start () {

@@ -396,15 +396,8 @@ us yt todo 2023-05
 assert_match 'no schedule of the province asks' "$OUT" "and the text says so"
 
 # the office desk's form: the schedules' indicators, grouped by schedule, with their deadlines
-"$US" ui --no-browser --port 0 --db "$(cdb gl)" >"$WORK/desk.out" 2>"$WORK/desk.err" &
-DESK_PID=$!
-e2e_track "$DESK_PID"
-for i in $(seq 1 100); do
-    [ -s "$WORK/desk.out" ] && break
-    kill -0 "$DESK_PID" 2>/dev/null || die "the desk exited: $(cat "$WORK/desk.err")"
-    sleep 0.05
-done
-url=$(head -n 1 "$WORK/desk.out")
+desk_start gl
+url=$DESK_URL
 form=$(curl -s "${url%%/\?*}/api/form?t=${url##*t=}&month=2023-05")
 assert_eq 'monthly:members.new monthly:cdcs.new monthly:cla.signed quarterly:training.classes' \
     "$(jq -r '[.groups[] | .schedule as $s | .indicators[] | "\($s):\(.code)"] | join(" ")' <<<"$form")" \

@@ -26,15 +26,8 @@ server_init
 client_init desk QT.TRIEUPHONG
 server_start
 
-"$US" ui --no-browser --port 0 --db "$(cdb desk)" >"$WORK/desk.out" 2>"$WORK/desk.err" &
-DESK_PID=$!
-e2e_track "$DESK_PID"
-for i in $(seq 1 100); do
-    [ -s "$WORK/desk.out" ] && break
-    kill -0 "$DESK_PID" 2>/dev/null || die "the desk exited: $(cat "$WORK/desk.err")"
-    sleep 0.05
-done
-url=$(head -n 1 "$WORK/desk.out")
+desk_start desk
+url=$DESK_URL
 [ -n "$url" ] || die "the desk printed no address"
 token=${url##*t=}
 base=${url%%/\?*}

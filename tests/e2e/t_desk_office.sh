@@ -39,15 +39,8 @@ sync_ok desk
 server_stop
 
 # ---------------------------------------------------------------- the desk
-"$US" ui --no-browser --port 0 --db "$(cdb desk)" >"$WORK/desk.out" 2>"$WORK/desk.err" &
-DESK_PID=$!
-e2e_track "$DESK_PID"
-for i in $(seq 1 100); do
-    [ -s "$WORK/desk.out" ] && break
-    kill -0 "$DESK_PID" 2>/dev/null || die "the desk exited: $(cat "$WORK/desk.err")"
-    sleep 0.05
-done
-url=$(head -n 1 "$WORK/desk.out")
+desk_start desk
+url=$DESK_URL
 assert_match '^http://127\.0\.0\.1:[0-9]+/\?t=[0-9a-f]{32}$' "$url" "the desk prints its address on a line of its own"
 port=$(sed -E 's|^http://127\.0\.0\.1:([0-9]+)/.*|\1|' <<<"$url")
 token=${url##*t=}
