@@ -58,8 +58,8 @@ s_find (const us_report_data_t *data, const char *code)
 }
 
 /* True when the unit is in force in month. */
-static bool
-s_in_force (const us_report_unit_row_t *u, int month)
+bool
+us_succession_in_force (const us_report_unit_row_t *u, int month)
 {
     int m;
     if (*u->valid_from && us_month_parse (&m, u->valid_from) == 0 && m > month)
@@ -104,7 +104,7 @@ s_resolve (s_parts_t *parts, const us_report_data_t *data, const us_succession_t
            int u, const char *indicator, int64_t weight, int month, int depth)
 {
     const us_report_unit_row_t *row = &data->units [u];
-    if (s_in_force (row, month)) {
+    if (us_succession_in_force (row, month)) {
         s_part_add (parts, u, weight);
         return;
     }
@@ -312,7 +312,7 @@ s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *m
     for (size_t k = data->n_units; k-- > 0; ) {
         if (data->units [k].id > 0)
             index [data->units [k].id] = (int) k + 1;
-        force [k] = s_in_force (&data->units [k], month);
+        force [k] = us_succession_in_force (&data->units [k], month);
     }
     int rc = 0;
     *mapped = false;
@@ -377,7 +377,7 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
        whole period. */
     for (size_t k = 0; k < data->n_units; k++) {
         us_report_unit_row_t *u = &data->units [k];
-        if (!s_in_force (u, month))
+        if (!us_succession_in_force (u, month))
             u->id = -u->id;
         u->valid_from [0] = u->valid_to [0] = 0;
     }
