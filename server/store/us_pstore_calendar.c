@@ -273,9 +273,21 @@ s_period_text (char *buf, size_t size, const char *type, int m)
         snprintf (buf, size, "%d-%c%d", y, n == 3 ? 'Q' : 'H', k);
 }
 
-/* Prints one schedule period's counts and units as JSON. */
+/* What one unit made of one schedule period. */
+typedef struct {
+    bool done;              /* every month reported */
+    bool late;              /* the last of those reports came after the deadline */
+    bool nil;               /* one of them said there was nothing to report */
+    bool amended;           /* not done: a report of it was edited since */
+    bool unreported;        /* not done: locked without ever being submitted */
+} s_judged_t;
+
+/* Prints one schedule period's counts and units as JSON; units [u] says
+   whether unit u is one of the schedule's in the subtree, judged has room
+   for every unit. Each unit is judged once, then listed. */
 static void
-s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root, FILE *out)
+s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, const bool *units,
+               s_judged_t *judged, FILE *out)
 {
     us_period_t p;
     char text [US_PERIOD_TEXT], day [32];
@@ -284,6 +296,20 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
     us_calendar_deadline_day (day, sizeof day, &p, &s->rule);
     int64_t deadline = us_calendar_deadline_ms (&p, &s->rule);
     int expected = 0, on_time = 0, late = 0;
+    for (size_t u = 0; u < c->n_units; u++) {
+        if (!units [u])
+            continue;
+        s_judged_t *j = &judged [u];
+        int64_t last_ms;
+        j->done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &j->nil);
+        j->late = j->done && last_ms > deadline;
+        j->nil = j->done && j->nil;
+        j->amended = !j->done && s_amended (c, c->units [u].id, p.first, p.last, false);
+        j->unreported = !j->done && s_amended (c, c->units [u].id, p.first, p.last, true);
+        expected++;
+        on_time += j->done && !j->late;
+        late += j->late;
+    }
     fputs ("{\"period\":", out);
     us_text_json (out, p.text);
     fputs (",\"deadline\":", out);
@@ -293,28 +319,26 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
         fprintf (out, ",\"%s\":[", lists [l]);
         int n = 0;
         for (size_t u = 0; u < c->n_units; u++) {
-            if (!s_kind_in (s, c->units [u].kind) || !s_in_subtree (c, u, root))
+            const s_judged_t *j = &judged [u];
+            if (!units [u] || !(l == 0 ? !j->done : l == 1 ? j->late : l == 2 ? j->nil
+                                : l == 3 ? j->amended : j->unreported))
                 continue;
-            int64_t last_ms;
-            bool nil;
-            bool done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &nil);
-            bool listed = l == 0 ? !done : l == 1 ? done && last_ms > deadline
-                        : l == 2 ? done && nil
-                        : !done && s_amended (c, c->units [u].id, p.first, p.last, l == 4);
-            if (l == 0) {
-                expected++;
-                on_time += done && last_ms <= deadline;
-                late += done && last_ms > deadline;
-            }
-            if (listed) {
-                fputs (n++ ? "," : "", out);
-                us_text_json (out, c->units [u].code);
-            }
+            fputs (n++ ? "," : "", out);
+            us_text_json (out, c->units [u].code);
         }
         fputc (']', out);
     }
     fprintf (out, ",\"expected\":%d,\"submitted\":%d,\"on_time\":%d,\"late\":%d}",
              expected, on_time + late, on_time, late);
+}
+
+/* Marks in units [u] the units of the subtree (in_tree) whose kind the
+   schedule s names. */
+static void
+s_schedule_units (bool *units, const s_cal_t *c, const s_schedule_t *s, const bool *in_tree)
+{
+    for (size_t u = 0; u < c->n_units; u++)
+        units [u] = in_tree [u] && s_kind_in (s, c->units [u].kind);
 }
 
 /* Prints the per-schedule completeness of a period as a JSON array. */
@@ -331,9 +355,22 @@ us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period, cons
         rc = s_load (self, &c);
     if (rc)
         return rc;
+    bool *in_tree = calloc (c.n_units + 1, sizeof *in_tree);
+    bool *units = calloc (c.n_units + 1, sizeof *units);
+    s_judged_t *judged = calloc (c.n_units + 1, sizeof *judged);
+    if (!in_tree || !units || !judged) {
+        free (in_tree);
+        free (units);
+        free (judged);
+        s_free (&c);
+        return us_error_set (US_ENOMEM, "out of memory");
+    }
+    for (size_t u = 0; u < c.n_units; u++)
+        in_tree [u] = s_in_subtree (&c, u, root);
     fputc ('[', out);
     for (size_t k = 0; k < c.n_scheds; k++) {
         const s_schedule_t *s = &c.scheds [k];
+        s_schedule_units (units, &c, s, in_tree);
         fputs (k ? ",{\"code\":" : "{\"code\":", out);
         us_text_json (out, s->code);
         fputs (",\"name\":", out);
@@ -343,11 +380,14 @@ us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period, cons
         int start = (p.first + n - 1) / n * n;     /* the first whole period */
         for (int m = start; m + n - 1 <= p.last; m += n) {
             fputs (count++ ? "," : "", out);
-            s_period_json (&c, s, m, root, out);
+            s_period_json (&c, s, m, units, judged, out);
         }
         fputs ("]}", out);
     }
     fputc (']', out);
+    free (in_tree);
+    free (units);
+    free (judged);
     s_free (&c);
     return 0;
 }
