@@ -6,6 +6,16 @@
 
 #include <inttypes.h>
 
+/* Prints ,"key": (no comma first): the key of a member, without printf's
+   parsing of a format (a province's report prints twenty thousand). */
+static void
+s_key (FILE *out, const char *key, bool first)
+{
+    fputs (first ? "\"" : ",\"", out);
+    fputs (key, out);
+    fputs ("\":", out);
+}
+
 /* Prints {indicator: {source: ...}} for each target of unit u; what says
    which: 0 the target, 1 its version, 2 the achievement. */
 static void
@@ -20,8 +30,10 @@ s_by_source (const us_report_t *r, FILE *out, size_t u, int what)
             if (what < 2 ? !us_report_target (&t, r, u, i, (us_source_t) s)
                          : !us_report_pct (&p, r, u, i, (us_source_t) s))
                 continue;
-            if (inner)
-                fprintf (out, "%s\"%s\":{", first ? "" : ",", us_report_indicator (r, i)->code);
+            if (inner) {
+                s_key (out, us_report_indicator (r, i)->code, first);
+                fputc ('{', out);
+            }
             const char *name = us_source_name ((us_source_t) s), *sep = inner ? "" : ",";
             if (what == 0 && t.range)
                 fprintf (out, "%s\"%s\":{\"min\":%" PRId64 ",\"max\":%" PRId64 "}", sep, name,
@@ -64,7 +76,7 @@ s_row (const us_report_t *r, FILE *out, size_t u)
         double v;
         if (!us_report_cell (&v, r, u, i))
             continue;
-        fprintf (out, "%s\"%s\":", first ? "" : ",", us_report_indicator (r, i)->code);
+        s_key (out, us_report_indicator (r, i)->code, first);
         us_words_plain (out, us_report_indicator (r, i), v);
         first = false;
     }
