@@ -29,7 +29,6 @@ typedef struct {
 } s_unit_t;
 
 typedef struct {
-    bool set;
     bool range;
     int64_t lo, hi;
     int months;             /* length of the target's period, to pick the closest */
@@ -50,7 +49,12 @@ struct _us_report_t {
     double *ratio;          /* ratios and formulas */
     unsigned char *reason;  /* why a formula has no figure: US_EXPR_* or 0 */
     int *ind_parent;        /* report index of an indicator's parent, or -1 */
-    s_target_t *targets;    /* [(unit * n_inds + ind) * US_SOURCE_COUNT + source] */
+    int *target_at;         /* [(unit * n_inds + ind) * US_SOURCE_COUNT + source]: index
+                               into targets + 1, 0 for none; the few targets set stay
+                               together instead of one wide slot per unit, indicator
+                               and source, most never touched (a page fault each) */
+    s_target_t *targets;    /* [n_targets] */
+    size_t n_targets;
     int expected, submitted, on_time, late;
     int *missing;           /* unit indexes */
     int n_missing;
@@ -444,11 +448,13 @@ s_load_targets (us_report_t *r, const us_report_data_t *data, const int *map, in
         if (u < 0 || i < 0 || (unsigned) row->source >= US_SOURCE_COUNT)
             continue;
         int months = row->last - row->first + 1;
-        s_target_t *t = &r->targets [((size_t) u * r->n_inds + (size_t) i) * US_SOURCE_COUNT
-                                     + row->source];
-        if (t->set && t->months <= months)
+        int *at = &r->target_at [((size_t) u * r->n_inds + (size_t) i) * US_SOURCE_COUNT
+                                 + row->source];
+        if (*at && r->targets [*at - 1].months <= months)
             continue;           /* a closer period's target already applies */
-        t->set = true;
+        if (!*at)
+            *at = (int) ++r->n_targets;
+        s_target_t *t = &r->targets [*at - 1];
         t->months = months;
         t->version = row->version;
         snprintf (t->period, sizeof t->period, "%s", row->period);
@@ -668,9 +674,11 @@ us_report_compute (us_report_t **report_p, const us_report_data_t *data, const c
         r->has = calloc (cells, sizeof *r->has);
         r->ratio = calloc (cells, sizeof *r->ratio);
         r->reason = calloc (cells, sizeof *r->reason);
-        r->targets = calloc (cells * US_SOURCE_COUNT, sizeof *r->targets);
+        r->target_at = calloc (cells * US_SOURCE_COUNT, sizeof *r->target_at);
+        r->targets = calloc (data->n_targets + 1, sizeof *r->targets);
         map = s_unit_map (r, &map_len);
-        if (!r->total || !r->latest || !r->has || !r->ratio || !r->reason || !r->targets || !map)
+        if (!r->total || !r->latest || !r->has || !r->ratio || !r->reason || !r->target_at
+        ||  !r->targets || !map)
             rc = us_error_set (US_ENOMEM, "out of memory");
     }
     if (rc == 0) {
@@ -707,8 +715,8 @@ s_value (double *v, const us_report_t *r, size_t u, size_t i)
 static const s_target_t *
 s_target (const us_report_t *r, size_t u, size_t i, int source)
 {
-    const s_target_t *t = &r->targets [(u * r->n_inds + i) * US_SOURCE_COUNT + (size_t) source];
-    return t->set ? t : NULL;
+    int at = r->target_at [(u * r->n_inds + i) * US_SOURCE_COUNT + (size_t) source];
+    return at ? &r->targets [at - 1] : NULL;
 }
 
 /* Computes the achievement of (u, i) against a source, one decimal. */
@@ -1020,6 +1028,7 @@ us_report_destroy (us_report_t **report_p)
     free (r->ratio);
     free (r->reason);
     free (r->ind_parent);
+    free (r->target_at);
     free (r->targets);
     free (r->missing);
     free (r->amended);

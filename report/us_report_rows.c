@@ -108,6 +108,7 @@ struct _us_report_scan_t {
     int *unit_at;               /* [unit id]: folded unit index + 1; 0 keeps its figures as rows */
     int64_t n_unit_at;
     int *ind_at;                /* [indicator id]: catalog index + 1; -1 computed, 0 unknown */
+    bool *flow;                 /* [catalog index]: a flow (else a stock) */
     int64_t n_ind_at;
     int64_t *unit_ids;          /* [folded unit index] */
     size_t n_units;
@@ -138,7 +139,8 @@ us_report_scan_new (us_report_data_t *data, bool fold, int tree)
     self->ind_at = calloc ((size_t) self->n_ind_at, sizeof *self->ind_at);
     self->unit_ids = calloc (data->n_units + 1, sizeof *self->unit_ids);
     self->slots = calloc (data->n_units * n_inds + 1, sizeof *self->slots);
-    if (!self->unit_at || !self->ind_at || !self->unit_ids || !self->slots) {
+    self->flow = calloc (n_inds + 1, sizeof *self->flow);
+    if (!self->unit_at || !self->ind_at || !self->unit_ids || !self->slots || !self->flow) {
         us_report_scan_destroy (&self);
         us_error_set (US_ENOMEM, "out of memory");
         return NULL;
@@ -150,9 +152,12 @@ us_report_scan_new (us_report_data_t *data, bool fold, int tree)
             self->unit_at [u->id] = (int) ++self->n_units;
         }
     }
-    for (size_t i = 0; i < n_inds; i++)
-        if (data->ind_ids [i] > 0 && self->ind_at [data->ind_ids [i]] == 0)
-            self->ind_at [data->ind_ids [i]] = us_kind_computed (data->inds [i].kind) ? -1 : (int) i + 1;
+    for (size_t i = 0; i < n_inds; i++) {
+        self->flow [i] = data->inds [i].kind == US_KIND_FLOW;
+        int64_t id = data->ind_ids [i];
+        if (id > 0 && self->ind_at [id] == 0)
+            self->ind_at [id] = us_kind_computed (data->inds [i].kind) ? -1 : (int) i + 1;
+    }
     return self;
 }
 
@@ -178,7 +183,7 @@ us_report_scan_cell (us_report_scan_t *self, int64_t unit_id, int64_t ind_id, in
         if (i <= 0)
             return 0;
         s_slot_t *s = &self->slots [(size_t) (u - 1) * self->data->n_inds + (size_t) (i - 1)];
-        if (self->data->inds [i - 1].kind == US_KIND_FLOW) {
+        if (self->flow [i - 1]) {
             s->value = s_add (s->value, value);
             if (!s->has || month > s->month)
                 s->month = month;
@@ -234,6 +239,7 @@ us_report_scan_destroy (us_report_scan_t **self_p)
     free (self->ind_at);
     free (self->unit_ids);
     free (self->slots);
+    free (self->flow);
     free (self);
     *self_p = NULL;
 }

@@ -129,14 +129,22 @@ static void
 s_scan_step (sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void) argc;
-    us_report_scan_t *scan = sqlite3_value_pointer (argv [0], s_scan_type);
+    /* The scan is looked up by its type once, then kept in the aggregate's
+       own memory (the lookup compares type names). */
+    us_report_scan_t **scan = sqlite3_aggregate_context (ctx, sizeof *scan);
     if (!scan) {
+        sqlite3_result_error_nomem (ctx);
+        return;
+    }
+    if (!*scan)
+        *scan = sqlite3_value_pointer (argv [0], s_scan_type);
+    if (!*scan) {
         sqlite3_result_error (ctx, "us_report_scan needs a scan", -1);
         return;
     }
     if (sqlite3_value_type (argv [4]) == SQLITE_NULL)
         return;                 /* a cleared figure */
-    if (us_report_scan_cell (scan, sqlite3_value_int64 (argv [1]), sqlite3_value_int64 (argv [2]),
+    if (us_report_scan_cell (*scan, sqlite3_value_int64 (argv [1]), sqlite3_value_int64 (argv [2]),
                              sqlite3_value_int (argv [3]), sqlite3_value_int64 (argv [4])) != 0)
         sqlite3_result_error_nomem (ctx);
 }
