@@ -1159,36 +1159,59 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
 }
 
 /* Updates the office's view of a cell from a server answer, unless a later
-   edit of the same cell is still waiting to be sent. */
+   edit of the same cell is still waiting to be sent. Runs for every delta
+   of every acknowledgement: it reads the cell and whether a later edit
+   waits, then writes only the columns that change, so that the common
+   answer (accepted, the value the office already shows) leaves the
+   cells_month index alone; one statement that decided all of this in SQL
+   cost three lookups of the outbox and a rewrite of that index each time. */
 static int
 s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
-        "UPDATE cells SET version = ?4, hlc = CASE WHEN ?8 THEN hlc ELSE ?9 END,"
-        " value = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5 AND"
-        "   o.indicator = ?6 AND o.month = ?3) THEN value ELSE ?7 END,"
-        /* a refused edit's note and author do not describe the server's
-           value: they go (the next change of the cell brings its own) */
-        " note = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
-        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE note END,"
-        " author = CASE WHEN ?8 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?5"
-        "   AND o.indicator = ?6 AND o.month = ?3) THEN '' ELSE author END"
-        " WHERE unit_id = (SELECT id FROM units WHERE code = ?5)"
-        " AND ind_id = (SELECT id FROM indicators WHERE code = ?6) AND month = ?3");
+        "SELECT c.id, c.value, EXISTS (SELECT 1 FROM outbox o WHERE o.unit = ?1"
+        "   AND o.indicator = ?2 AND o.month = ?3) FROM cells c"
+        " WHERE c.unit_id = (SELECT id FROM units WHERE code = ?1)"
+        " AND c.ind_id = (SELECT id FROM indicators WHERE code = ?2) AND c.month = ?3");
     if (rc)
         return rc;
+    sqlite3_bind_text (st, 1, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, d->indicator, -1, SQLITE_STATIC);
     sqlite3_bind_int (st, 3, d->month);
-    sqlite3_bind_int64 (st, 4, (int64_t) r->version);
-    sqlite3_bind_text (st, 5, d->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 6, d->indicator, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st);
+    int64_t id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+    bool had = step == SQLITE_ROW && sqlite3_column_type (st, 1) != SQLITE_NULL;
+    int64_t value = step == SQLITE_ROW ? sqlite3_column_int64 (st, 1) : 0;
+    bool waiting = step == SQLITE_ROW && sqlite3_column_int (st, 2) != 0;
+    sqlite3_reset (st);
+    if (step == SQLITE_DONE)
+        return 0;                       /* no such cell here: nothing to show */
+    if (step != SQLITE_ROW)
+        return us_db_error (self->db, "cells");
+    /* A refused edit's note and author do not describe the server's value:
+       they go (the next change of the cell brings its own). The clock is
+       the one the province keeps for a written edit, unless it clamped it
+       (the pull then brings the cell): the pull leaves out the rest. */
+    bool refused = r->outcome == US_OUTCOME_REJECTED || r->outcome == US_OUTCOME_CONFLICT_LOST;
+    bool new_value = !waiting && (had == r->cleared || (had && value != r->value));
+    const char *sql = new_value
+        ? "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END, value = ?5,"
+          " note = CASE WHEN ?6 THEN '' ELSE note END,"
+          " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1"
+        : "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END,"
+          " note = CASE WHEN ?6 THEN '' ELSE note END,"
+          " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1";
+    rc = us_stmts_get (&st, self->stmts, sql);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, id);
+    sqlite3_bind_int64 (st, 2, (int64_t) r->version);
+    sqlite3_bind_int (st, 3, refused);
+    sqlite3_bind_int64 (st, 4, (int64_t) d->hlc);
     if (!r->cleared)
-        sqlite3_bind_int64 (st, 7, r->value);
-    sqlite3_bind_int (st, 8, r->outcome == US_OUTCOME_REJECTED
-                          || r->outcome == US_OUTCOME_CONFLICT_LOST);
-    /* The clock the province keeps for a written edit, unless it clamped
-       it (the pull then brings the cell): the pull leaves out the rest. */
-    sqlite3_bind_int64 (st, 9, (int64_t) d->hlc);
+        sqlite3_bind_int64 (st, 5, r->value);
+    sqlite3_bind_int (st, 6, refused && !waiting);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
     return rc;

@@ -297,11 +297,12 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
 
 /* Reads, signs and encodes the next batch after (after_epoch, after_seq);
    *count is 0 when the outbox has no more. The signature covers the batch's bytes,
-   which the Push carries as they were signed. */
+   which the Push carries as they were signed. behind is true when the batch
+   goes out behind one of the same epoch (up to after_seq) still unanswered. */
 static int
 s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t *link,
               us_dstore_t *store, const us_keys_t *keys, uint32_t after_epoch,
-              uint64_t after_seq, size_t max)
+              uint64_t after_seq, bool behind, size_t max)
 {
     us_msg_t req = { .type = US_MSG_PUSH };
     int rc = us_dstore_batch_after (store, &req.push, after_epoch, after_seq, max);
@@ -312,6 +313,15 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t
         rc = us_dstore_acked (store, req.push.epoch, &req.push.acked);
     if (rc)
         return rc;
+    /* The province reads the batch in front before this one, on the same
+       connection: it must then hold that batch's edits as well. Without
+       them (its store was put back between the two, and the one in front
+       was answered by the store that went away) it refuses this one, and
+       the office heals, as for the edits it acknowledged; an acknowledged
+       seq alone would let this batch raise the high water over the lost
+       ones and hide them for good. */
+    if (!req.push.resent && behind && req.push.epoch == after_epoch && after_seq > req.push.acked)
+        req.push.acked = after_seq;
     uint8_t *bytes;
     size_t len;
     rc = us_codec_push_signed_bytes (&bytes, &len, &req.push);
@@ -353,8 +363,9 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     for (;;) {
         while (rc == 0 && n < 2 && !drained) {
             size_t count;
+            bool behind = n > 0 && !pushes [n - 1].resent;
             rc = s_batch_next (&flights [n], &pushes [n], &count, link, store, keys,
-                               after_epoch, after, opts->batch);
+                               after_epoch, after, behind, opts->batch);
             if (rc == 0 && count == 0)
                 drained = true;
             else
@@ -441,6 +452,27 @@ us_sync_submit (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
     return 0;
 }
 
+
+/* Encodes and sends the Pull of the page after since as *flight, which the
+   caller frees (s_flight_free). */
+static int
+s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
+{
+    us_msg_t req = { .type = US_MSG_PULL };
+    req.pull.since = since;
+    req.pull.limit = 2000;
+    if (link->digest_months) {
+        req.pull.digest_first = link->first;
+        req.pull.digest_last = link->last;
+    }
+    int rc = s_flight_new (flight, link, &req);
+    if (rc == 0)
+        rc = s_send (link, flight);
+    if (rc)
+        s_flight_free (flight);
+    return rc;
+}
+
 /* Pulls pages of changes until caught up. */
 int
 us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
@@ -458,38 +490,51 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     }
     /* One sync reads at most US_SYNC_PAGES pages (of 2,000 entries, more
        than a province's whole stream); a server that never says "no more"
-       cannot keep the office pulling for ever. */
-    for (int page = 0; page < US_SYNC_PAGES; page++) {
-        us_msg_t req = { .type = US_MSG_PULL };
-        int rc = us_dstore_checkpoint (store, &req.pull.since);
-        if (rc)
-            return rc;
-        req.pull.limit = 2000;
-        if (link->digest_months) {
-            req.pull.digest_first = link->first;
-            req.pull.digest_last = link->last;
-        }
+       cannot keep the office pulling for ever. The next page is asked for
+       as soon as a page arrives, before this one is written: the province
+       reads it while the office writes (a first pull takes about half the
+       time). The ask is for the checkpoint the page will leave; should the
+       page leave another (a province that went back), it is asked again
+       and the early answer dropped. */
+    uint64_t since;
+    int rc = us_dstore_checkpoint (store, &since);
+    s_flight_t flight = { 0 };
+    if (rc == 0)
+        rc = s_pull_send (link, &flight, since);
+    for (int page = 0; rc == 0 && page < US_SYNC_PAGES; page++) {
         us_msg_t *reply;
-        rc = s_request (link, &reply, &req, opts);
+        rc = s_await (link, &reply, &flight, 1, opts);
+        s_flight_free (&flight);
         if (rc)
             return rc;
         rc = us_sync_expect (reply, US_MSG_CHANGES);
+        bool more = rc == 0 && reply->changes.more;
+        if (more && page + 1 < US_SYNC_PAGES)
+            rc = s_pull_send (link, &flight, reply->changes.next);
         if (rc == 0)
             rc = us_dstore_apply (store, stats, &reply->changes);
-        bool more = rc == 0 && reply->changes.more;
         if (rc == 0 && !more && link->digest_months
         &&  reply->changes.digest.len == US_DIGEST_LEN) {
             memcpy (link->top, reply->changes.digest.data, US_DIGEST_LEN);
             link->has_top = true;
         }
+        uint64_t asked = reply->changes.next;
         us_msg_destroy (&reply);
+        if (rc == 0 && more && flight.buf && (rc = us_dstore_checkpoint (store, &since)) == 0
+        &&  since != asked) {
+            s_flight_free (&flight);
+            rc = s_pull_send (link, &flight, since);
+        }
         if (rc)
-            return rc;
+            break;
         if (opts->progress && (more || stats->pages > 1))
             fprintf (opts->progress, "  received page %zu\n", stats->pages);
         if (!more)
             return 0;
     }
+    s_flight_free (&flight);
+    if (rc)
+        return rc;
     return us_error_set (US_EPROTO, "server sent more than %d pages in one sync; the rest "
                          "comes at the next sync", US_SYNC_PAGES);
 }

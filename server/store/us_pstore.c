@@ -148,11 +148,20 @@ us_pstore_version (us_pstore_t *self)
     return self->version;
 }
 
+/* Forgets what the store remembers of the open transaction. */
+void
+us_pstore_forget (us_pstore_t *self)
+{
+    self->chain = NULL;
+    self->amended_unit = 0;
+    self->amended_month = 0;
+}
+
 /* Starts a write transaction. */
 int
 us_pstore_begin (us_pstore_t *self)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     return us_db_begin (self->db);
 }
 
@@ -160,7 +169,7 @@ us_pstore_begin (us_pstore_t *self)
 int
 us_pstore_commit (us_pstore_t *self)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     return us_db_commit (self->db);
 }
 
@@ -168,7 +177,7 @@ us_pstore_commit (us_pstore_t *self)
 void
 us_pstore_rollback (us_pstore_t *self)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     us_db_rollback (self->db);
 }
 
@@ -176,7 +185,7 @@ us_pstore_rollback (us_pstore_t *self)
 int
 us_pstore_begin_part (us_pstore_t *self, bool *nested)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     *nested = us_pstore_in_transaction (self);
     return *nested ? us_db_exec (self->db, "SAVEPOINT part") : us_db_begin (self->db);
 }
@@ -185,7 +194,7 @@ us_pstore_begin_part (us_pstore_t *self, bool *nested)
 int
 us_pstore_commit_part (us_pstore_t *self, bool nested)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     if (!nested)
         return us_db_commit (self->db);
     if (!us_pstore_in_transaction (self))
@@ -197,7 +206,7 @@ us_pstore_commit_part (us_pstore_t *self, bool nested)
 void
 us_pstore_rollback_part (us_pstore_t *self, bool nested)
 {
-    self->chain = NULL;
+    us_pstore_forget (self);
     if (!nested)
         us_db_rollback (self->db);
     else

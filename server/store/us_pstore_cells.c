@@ -58,6 +58,12 @@ us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
 static int
 s_amend (us_pstore_t *self, int64_t unit_id, int month)
 {
+    /* A batch writes many cells of one unit and month in a row: after the
+       first, nothing of theirs is submitted any more (us_pstore_forget
+       clears this at every transaction boundary and report write). */
+    if (unit_id == self->amended_unit && month == self->amended_month)
+        return 0;
+    const int64_t cell_unit = unit_id;
     /* A month lies in a few periods of a few units: the tree's depth times
        the period kinds (month, quarter, half, year) stays far below 64. */
     struct { int64_t id, unit_id; int first; char period [US_PERIOD_TEXT]; } am [64];
@@ -111,6 +117,10 @@ s_amend (us_pstore_t *self, int64_t unit_id, int month)
                                        "", what);
         if (rc == 0)
             rc = us_pstore_touch (self, US_CHANGE_SUBMISSION, am [k].id);
+    }
+    if (rc == 0) {
+        self->amended_unit = cell_unit;
+        self->amended_month = month;
     }
     return rc;
 }

@@ -21,7 +21,14 @@ struct _us_pstore_t {
     int version;                /* schema version after opening */
     us_pstore_chain_t *chain;   /* the caller's chain while a transaction appends to it:
                                    acts recorded meanwhile go onto it, not around it */
+    int64_t amended_unit;       /* the (unit, month) whose reports the open transaction */
+    int amended_month;          /* last amended: none is submitted any more (0: none);
+                                   also cleared by every write of a report's state */
 };
+
+/* Forgets what the store remembers of the open transaction (its chain, the
+   last amended unit and month); at every transaction boundary. */
+void us_pstore_forget (us_pstore_t *self);
 
 /* Returns the SQLite handle; it belongs to the store. */
 sqlite3 *us_pstore_db (us_pstore_t *self);

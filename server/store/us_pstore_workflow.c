@@ -40,6 +40,8 @@ static int
 s_state_write (us_pstore_t *self, int64_t unit_id, const us_period_t *p, us_state_t state,
                uint64_t at)
 {
+    self->amended_unit = 0;         /* a report may be submitted again: s_amend looks again */
+    self->amended_month = 0;
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st,
         "INSERT INTO submissions (unit_id, period, first, last, state, at)"

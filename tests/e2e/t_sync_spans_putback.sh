@@ -8,9 +8,12 @@
 # every edit of the office, with no gap in its sequence. Once with the
 # backup copied back by hand, once with `unionsync-server restore`.
 #
-# The timing is pinned, not raced: the office is frozen (SIGSTOP) as soon
-# as the province has taken its first batch, the province is put back while
-# it is frozen, and the test stops if the push had ended before that.
+# The timing is pinned, not raced: the office and the province are frozen
+# together (SIGSTOP) as soon as the province has taken its first batch, and
+# the province then dies as in a power cut (SIGKILL), so that no batch still
+# in flight is answered by the store that goes away; the store is put back
+# while the office is frozen, and the test stops if the push had ended
+# before that.
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
 
@@ -52,12 +55,15 @@ span () {
         [ $(( ${got:-0} - before )) -gt 0 ] && break
         sleep 0.01
     done
-    kill -STOP "$pid"
+    kill -STOP "$pid" "$SERVER_PID"
     local waiting
     waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox")
     [ "$waiting" -gt 0 ] || die "the push ended before it could be interrupted ($mode)"
     log "office $name frozen with $waiting edits unsent, the province took $((got - before))"
-    server_stop
+    kill -KILL "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null
+    e2e_untrack "$SERVER_PID"
+    SERVER_PID=''
     if [ "$mode" = restore ]; then
         uss restore "$WORK/backup-$name.db"; assert_rc 0 "restore"
     else

@@ -840,6 +840,14 @@ Test (pstore, edits_amend)
                   "an amended report is not approved without --force");
     cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2023-Q1", 2), 0);
     cr_assert_eq (state, US_STATE_SUBMITTED);
+    /* The same cell's next edit, after the report was submitted again,
+       amends it again: the store remembers an amendment only within one
+       transaction. */
+    s_cell ("QT.DAKRONG.CS1", jan, 8, false);
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, db, "SELECT state FROM submissions"),
+                      "amended", "submitted again, then edited: amended again");
+    cr_assert_eq (us_pstore_submit (s_store, &state, &rep, "QT.DAKRONG", "2023-Q1", 3), 0);
+    cr_assert_eq (state, US_STATE_SUBMITTED);
     bool reported;
     cr_assert_eq (us_pstore_workflow_note (s_store, &state, &reported, "QT.HUONGHOA", "2023-Q1",
                                            US_ACTION_LOCK, true, NULL), 0);
