@@ -289,9 +289,11 @@ s_check (const us_report_data_t *data, const us_succession_t *ev, size_t n)
     return 0;
 }
 
-/* Maps the cells of units out of force onto their successors. */
+/* Maps the cells of units out of force onto their successors into *out;
+   sets *kept instead when every cell's unit is known and in force (none
+   to map or leave out: the cells stand as they are, uncopied). */
 static int
-s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *mapped,
+s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *mapped, bool *kept,
              const us_report_data_t *data, const us_succession_t *ev, size_t n, int month,
              us_mapping_t *mapping)
 {
@@ -316,6 +318,20 @@ s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *m
     }
     int rc = 0;
     *mapped = false;
+    size_t first = 0;
+    while (first < data->n_cells) {
+        int64_t id = data->cells [first].unit_id;
+        int u = id > 0 && id <= top ? index [id] - 1 : -1;
+        if (u < 0 || !force [u])
+            break;
+        first++;
+    }
+    *kept = first == data->n_cells;
+    if (*kept) {
+        free (index);
+        free (force);
+        return 0;
+    }
     for (size_t c = 0; rc == 0 && c < data->n_cells; c++) {
         const us_report_cell_row_t *cell = &data->cells [c];
         int u = cell->unit_id > 0 && cell->unit_id <= top ? index [cell->unit_id] - 1 : -1;
@@ -358,8 +374,8 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
         return rc;
     us_report_cell_row_t *cells = NULL;
     size_t n_cells = 0, cap_cells = 0;
-    bool mapped;
-    rc = s_map_cells (&cells, &n_cells, &cap_cells, &mapped, data, events, n, month, mapping);
+    bool mapped, kept;
+    rc = s_map_cells (&cells, &n_cells, &cap_cells, &mapped, &kept, data, events, n, month, mapping);
     if (rc) {
         free (cells);
         return rc == US_ENOMEM ? us_error_set (US_ENOMEM, "out of memory") : rc;
@@ -368,10 +384,12 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
        month: the store holds each cell once. */
     if (mapped)
         s_cells_sum (cells, &n_cells);
-    free (data->cells);
-    data->cells = cells;
-    data->n_cells = n_cells;
-    data->cap_cells = cap_cells;
+    if (!kept) {
+        free (data->cells);
+        data->cells = cells;
+        data->n_cells = n_cells;
+        data->cap_cells = cap_cells;
+    }
     s_undo_later (data, events, n, month);
     /* The units out of force leave the tree; the others stand for the
        whole period. */

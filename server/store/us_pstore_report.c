@@ -47,11 +47,17 @@ us_pstore_report_entry_check (us_pstore_t *store, const char *indicator)
     return rc;
 }
 
-/* Copies a text column into a fixed field. */
+/* Copies a text column into a fixed field, cut as snprintf cuts it (a
+   province's units are some thousands of fields: no format to parse). */
 static void
 s_text (char *dst, size_t size, sqlite3_stmt *st, int col)
 {
-    snprintf (dst, size, "%s", us_db_text (st, col));
+    const char *text = us_db_text (st, col);
+    size_t len = strlen (text);
+    if (len >= size)
+        len = size - 1;
+    memcpy (dst, text, len);
+    dst [len] = '\0';
 }
 
 /* Loads every unit. */
