@@ -3,7 +3,6 @@
 #include "us_expr.h"
 #include "us_text.h"
 #include "us_words.h"
-
 #include "us_error.h"
 
 #include <inttypes.h>
@@ -97,8 +96,15 @@ s_printf (s_buf_t *b, const char *format, ...)
     va_start (ap, format);
     int n = vsnprintf (text, sizeof text, format, ap);
     va_end (ap);
-    if (n > 0)
-        s_put (b, text, (size_t) n < sizeof text ? (size_t) n : sizeof text - 1);
+    if (n > 0 && (size_t) n < sizeof text)
+        s_put (b, text, (size_t) n);
+    else
+    if (n > 0) {
+        s_flush (b);            /* longer than any figure here: printed as it is */
+        va_start (ap, format);
+        vfprintf (b->out, format, ap);
+        va_end (ap);
+    }
 }
 
 /* Appends {indicator: {source: ...}} for each target of unit u; what says
