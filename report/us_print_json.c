@@ -115,9 +115,12 @@ s_by_source (const us_report_t *r, s_buf_t *b, size_t u, int what)
     bool first = true;
     for (size_t i = 0; i < us_report_indicators (r); i++) {
         bool inner = true;
-        for (int s = 0; s < US_SOURCE_COUNT; s++) {
+        unsigned sources = us_report_target_sources (r, u, i);
+        for (int s = 0; sources && s < US_SOURCE_COUNT; s++) {
             us_report_target_t t;
             double p;
+            if (!(sources & (1u << s)))
+                continue;
             if (what < 2 ? !us_report_target (&t, r, u, i, (us_source_t) s)
                          : !us_report_pct (&p, r, u, i, (us_source_t) s))
                 continue;

@@ -920,6 +920,18 @@ us_report_target (us_report_target_t *target, const us_report_t *report, size_t 
     return true;
 }
 
+/* Returns the sources with a target of unit u, indicator i, one bit each. */
+unsigned
+us_report_target_sources (const us_report_t *report, size_t u, size_t i)
+{
+    const int *at = &report->target_at [(u * report->n_inds + i) * US_SOURCE_COUNT];
+    unsigned mask = 0;
+    for (int s = 0; s < US_SOURCE_COUNT; s++)
+        if (at [s])
+            mask |= 1u << s;
+    return mask;
+}
+
 /* Returns the achievement (one decimal) of unit u, indicator i. */
 bool
 us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i, us_source_t source)
