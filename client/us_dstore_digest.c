@@ -3,10 +3,26 @@
 #include "us_calendar.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_figsort.h"
 #include "us_period.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
+
+/* Names every unit or indicator (the query's id, code rows) in the sorter. */
+static int
+s_codes (us_dstore_t *self, us_figsort_t *sort, bool is_unit, const char *sql)
+{
+    sqlite3_stmt *st;
+    int rc = us_db_prepare (&st, us_dstore_db (self), sql);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = us_figsort_code (sort, is_unit, sqlite3_column_int64 (st, 0), us_db_text (st, 1));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = us_db_error (us_dstore_db (self), "codes");
+    sqlite3_finalize (st);
+    return rc;
+}
 
 /* Computes the digests of the mirror's figures in first..last. */
 int
@@ -15,33 +31,44 @@ us_dstore_digest (us_dstore_t *self, us_digest_t **digest_p, int first, int last
     us_digest_t *digest = *digest_p = us_digest_new (first, last);
     if (!digest)
         return US_EINVAL;               /* the message is set */
+    us_figsort_t *sort = us_figsort_new (first, last);
+    if (!sort) {
+        us_digest_destroy (digest_p);
+        return US_ENOMEM;
+    }
+    int rc = s_codes (self, sort, true, "SELECT id, code FROM units");
+    if (rc == 0)
+        rc = s_codes (self, sort, false, "SELECT id, code FROM indicators");
     /* The office's unit and the units under it, as its store knows the
        tree: the province's scope. The history of units outside it (of an
-       ended unit the office kept after it was moved) is not compared. */
-    sqlite3_stmt *st;
-    int rc = us_db_prepare (&st, us_dstore_db (self),
-        "WITH RECURSIVE sub (id) AS (SELECT id FROM units WHERE code = ?3"
-        "  UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
-        " SELECT c.month, u.code, i.code, c.value, c.version FROM cells c"
-        " JOIN sub ON sub.id = c.unit_id"
-        " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
-        " WHERE c.month BETWEEN ?1 AND ?2 AND c.version > 0"
-        " ORDER BY c.month, u.code COLLATE BINARY, i.code COLLATE BINARY");
-    if (rc) {
-        us_digest_destroy (digest_p);
-        return rc;
+       ended unit the office kept after it was moved) is not compared. The
+       rows come in the index's order; us_figsort puts them in the digest's. */
+    sqlite3_stmt *st = NULL;
+    if (rc == 0)
+        rc = us_db_prepare (&st, us_dstore_db (self),
+            "WITH RECURSIVE sub (id) AS (SELECT id FROM units WHERE code = ?3"
+            "  UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
+            " SELECT c.month, c.unit_id, c.ind_id, c.value, c.version FROM cells c"
+            " JOIN sub ON sub.id = c.unit_id"
+            " WHERE c.month BETWEEN ?1 AND ?2 AND c.version > 0");
+    if (rc == 0) {
+        sqlite3_bind_int (st, 1, first);
+        sqlite3_bind_int (st, 2, last);
+        sqlite3_bind_text (st, 3, us_dstore_unit (self), -1, SQLITE_STATIC);
+        int step;
+        while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+            rc = us_figsort_add (sort, sqlite3_column_int (st, 0), sqlite3_column_int64 (st, 1),
+                                 sqlite3_column_int64 (st, 2),
+                                 sqlite3_column_type (st, 3) == SQLITE_NULL,
+                                 sqlite3_column_int64 (st, 3),
+                                 (uint64_t) sqlite3_column_int64 (st, 4));
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = us_db_error (us_dstore_db (self), "cells");
     }
-    sqlite3_bind_int (st, 1, first);
-    sqlite3_bind_int (st, 2, last);
-    sqlite3_bind_text (st, 3, us_dstore_unit (self), -1, SQLITE_STATIC);
-    int step;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
-        rc = us_digest_add (digest, sqlite3_column_int (st, 0), us_db_text (st, 1),
-                            us_db_text (st, 2), sqlite3_column_type (st, 3) == SQLITE_NULL,
-                            sqlite3_column_int64 (st, 3), (uint64_t) sqlite3_column_int64 (st, 4));
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = us_db_error (us_dstore_db (self), "cells");
     sqlite3_finalize (st);
+    if (rc == 0)
+        rc = us_figsort_visit (sort, us_digest_add_to, digest);
+    us_figsort_destroy (&sort);
     if (rc == 0)
         rc = us_digest_finish (digest);
     if (rc)

@@ -25,6 +25,7 @@ struct _us_sync_link_t {
     const char *server_key;
     uint64_t next_id;
     bool refused;           /* the server's ZAP said no */
+    uint64_t drops;         /* connections the server end closed or lost */
     uint32_t server_epoch;  /* the highest epoch the server has seen of us */
     int socket_n;
     uint32_t digest_months; /* the server's anti-entropy bound; 0: none */
@@ -75,7 +76,8 @@ s_link_open (us_sync_link_t *link)
         return us_error_set (US_EIO, "cannot make a socket: %s", zmq_strerror (errno));
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "inproc://us-sync-monitor-%d", link->socket_n++);
-    if (zmq_socket_monitor (link->sock, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+    if (zmq_socket_monitor (link->sock, endpoint,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) == 0) {
         link->monitor = zmq_socket (link->ctx, ZMQ_PAIR);
         if (link->monitor && zmq_connect (link->monitor, endpoint) != 0) {
             zmq_close (link->monitor);
@@ -100,6 +102,8 @@ s_link_event (us_sync_link_t *link)
             memcpy (&event, zmq_msg_data (&frame), 2);
             if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
                 link->refused = true;
+            if (event == ZMQ_EVENT_DISCONNECTED)
+                link->drops++;
         }
         while (zmq_msg_more (&frame) && zmq_msg_recv (&frame, link->monitor, 0) >= 0)
             ;
@@ -460,7 +464,7 @@ s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
 {
     us_msg_t req = { .type = US_MSG_PULL };
     req.pull.since = since;
-    req.pull.limit = 2000;
+    req.pull.limit = US_PAGE_MAX;   /* fewer pages: each is a commit and a round trip */
     if (link->digest_months) {
         req.pull.digest_first = link->first;
         req.pull.digest_last = link->last;
@@ -800,6 +804,81 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     if (rc == 0) rc = us_sync_pull (link, stats, store, opts);
     if (rc == 0) rc = us_sync_verify (link, stats, store, opts);
     us_sync_link_destroy (&link);
+    int end = us_dstore_relaxed (store, false);
+    return rc ? rc : end;
+}
+
+/* Returns how many connections the link has opened and lost, after
+   reading the events waiting. */
+uint64_t
+us_sync_link_changes (us_sync_link_t *self)
+{
+    for (int i = 0; self->monitor && i < 1000; i++) {
+        zmq_pollitem_t item = { self->monitor, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 0) <= 0 || !(item.revents & ZMQ_POLLIN))
+            break;
+        s_link_event (self);
+    }
+    return (uint64_t) self->socket_n + self->drops;
+}
+
+/* Pushes the outbox, then the queued submissions, with every commit
+   flushed: an answer is on disk before another connection to the store
+   (a desk's page) can read it. Costs an fsync per batch. Leaves the store
+   relaxed. */
+static int
+s_send_durable (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                const us_keys_t *keys, const us_sync_opts_t *opts)
+{
+    int rc = us_dstore_relaxed (store, false);
+    if (rc == 0)
+        rc = us_sync_push (link, stats, store, keys, opts);
+    if (rc == 0)
+        rc = us_sync_submit (link, stats, store, opts);
+    int back = us_dstore_relaxed (store, true);
+    return rc ? rc : back;
+}
+
+/* Pulls without asking for the top digest: nothing will check it, and it
+   would cost the server a hashing of the office's months. */
+static int
+s_pull_plain (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_sync_opts_t *opts)
+{
+    uint32_t digest_months = link->digest_months;
+    link->digest_months = 0;
+    int rc = us_sync_pull (link, stats, store, opts);
+    link->digest_months = digest_months;
+    return rc;
+}
+
+/* Runs a session on an open link, with or without Hello. */
+int
+us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                 const us_keys_t *keys, const us_sync_opts_t *opts, bool hello)
+{
+    memset (stats, 0, sizeof *stats);
+    int rc = us_dstore_relaxed (store, true);
+    if (rc == 0 && hello)
+        rc = us_sync_hello (link, stats, store, opts);
+    if (rc == 0)
+        rc = s_send_durable (link, stats, store, keys, opts);
+    /* The province holds less than it acknowledged (put back from a
+       backup): Hello lets it notice and this store send again what it
+       lost, as in us_sync_run. */
+    for (int again = 0; rc == US_EBEHIND && again < 2; again++) {
+        if (opts->progress)
+            fprintf (opts->progress, "  the province went back in time; saying hello again\n");
+        hello = true;
+        rc = us_sync_hello (link, stats, store, opts);
+        if (rc == 0)
+            rc = s_send_durable (link, stats, store, keys, opts);
+    }
+    if (rc == 0)
+        rc = hello ? us_sync_pull (link, stats, store, opts)
+                   : s_pull_plain (link, stats, store, opts);
+    if (rc == 0 && hello)
+        rc = us_sync_verify (link, stats, store, opts);
     int end = us_dstore_relaxed (store, false);
     return rc ? rc : end;
 }

@@ -100,6 +100,26 @@ int us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *sto
 int us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
                  const us_sync_opts_t *opts);
 
+/* Returns how many connections the link has opened and how many of them
+   the server's end closed or lost, as one count (reading the events
+   waiting). The server can have restarted, or been put back from a backup,
+   only where this count moved: a caller that keeps a link open between
+   sessions says Hello again when it differs from the count it took before
+   the last Hello. */
+uint64_t us_sync_link_changes (us_sync_link_t *self);
+
+/* Runs a session on a link kept open between sessions. With hello, the
+   whole session of us_sync_run: Hello, Push, submissions, Pull and the
+   anti-entropy check. Without, only Push, submissions and Pull (no digest
+   asked): for an edit, on a link whose last Hello still holds (see
+   us_sync_link_changes); a province that refuses a batch because it went
+   back in time is greeted again in the same session. Pushes and
+   submissions commit flushed (each answer on disk before another
+   connection to the store can read it); the rest is relaxed, and the
+   store's next commit makes it durable. Returns as us_sync_run. */
+int us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                     const us_keys_t *keys, const us_sync_opts_t *opts, bool hello);
+
 /* Asks the server for proof that its audit chain still holds every signed
    head this office kept; sets *checked. A head that a restore recorded in
    the chain cut off (seen before the restore, beyond the backup put back)

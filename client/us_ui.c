@@ -26,6 +26,7 @@
 #define BODY_MAX (8 * 1024 * 1024)  /* the largest upload (an import file) */
 #define DEBOUNCE_MS 300             /* an edit's sync waits this long for more edits */
 #define OFFLINE_RETRY_MS 60000      /* how soon to try again when the province is down */
+#define LINK_IDLE_MS 60000          /* a link no sync used for this long is closed */
 
 extern char **environ;
 
@@ -55,8 +56,16 @@ typedef struct {
     int64_t due_ms;             /* the next sync, 0: none planned */
     int64_t every_ms;           /* the background period while online */
     int64_t edit_ms;            /* the first edit no sync has taken yet, 0: none */
+    int64_t full_ms;            /* the next sync that says Hello and checks digests */
+    bool full_asked;            /* a click or a submission asked for one now */
     const char *db_path;
     us_ui_sync_t state;
+    /* The sync thread's alone: the link it keeps open while the province
+       answers, so that an edit's sync costs no handshake and no Hello. */
+    us_sync_link_t *link;
+    us_keys_t keys;             /* the link borrows them */
+    uint64_t link_mark;         /* us_sync_link_changes before the last Hello */
+    int64_t link_used_ms;       /* when a sync last used it */
 } s_syncer_t;
 
 /* The desk. */
@@ -166,6 +175,92 @@ s_progress_write (void *cookie, const char *buf, size_t size)
     return (ssize_t) size;
 }
 
+/* Closes the kept link and forgets its keys; the next sync opens a new
+   one with the keys then on disk (a re-keyed office) and says Hello. */
+static void
+s_link_drop (s_syncer_t *sync)
+{
+    if (sync->link) {
+        us_sync_link_destroy (&sync->link);
+        us_keys_wipe (&sync->keys);
+    }
+}
+
+/* Opens the link when none is kept; *fresh says a new one was opened. */
+static int
+s_link_keep (s_syncer_t *sync, us_dstore_t *store, bool *fresh)
+{
+    *fresh = !sync->link;
+    if (sync->link)
+        return 0;
+    int rc = us_keys_load (&sync->keys, us_dstore_key_path (store));
+    if (rc)
+        return rc;
+    sync->link = us_sync_link_new (us_dstore_server (store), us_dstore_server_key (store),
+                                   &sync->keys);
+    if (!sync->link) {
+        us_keys_wipe (&sync->keys);
+        return US_EIO;              /* the message is set */
+    }
+    return 0;
+}
+
+/* Runs one session over the kept link. A full one (Hello, Push, Pull, the
+   digests' check) when asked, when due, on a new link, or when the link's
+   connection was lost or made again since the last Hello (the province
+   restarted, perhaps from a backup); else only Push and Pull, which is all
+   an edit needs while the province that said Welcome still holds the
+   connection. A short session that fails for another reason than silence
+   is tried once more in full on a new link. Any failure closes the link.
+   *full says whether the session run (or tried) was a full one. */
+static int
+s_session (s_syncer_t *sync, us_dstore_t *store, us_sync_stats_t *st, us_sync_opts_t *so,
+           bool *full)
+{
+    bool fresh;
+    int rc = s_link_keep (sync, store, &fresh);
+    if (rc)
+        return rc;
+    uint64_t mark = us_sync_link_changes (sync->link);
+    *full = *full || fresh || mark != sync->link_mark;
+    rc = us_sync_session (sync->link, st, store, &sync->keys, so, *full);
+    if (rc == 0 && *full)
+        sync->link_mark = mark;
+    if (rc == 0)
+        return 0;
+    s_link_drop (sync);
+    if (*full || rc == US_EUNREACH)
+        return rc;
+    *full = true;
+    if ((rc = s_link_keep (sync, store, &fresh)) != 0)
+        return rc;
+    mark = us_sync_link_changes (sync->link);
+    rc = us_sync_session (sync->link, st, store, &sync->keys, so, true);
+    if (rc == 0)
+        sync->link_mark = mark;
+    else
+        s_link_drop (sync);
+    return rc;
+}
+
+/* Records when the province answered and how the sync went. After a full
+   sync or a failure the note is flushed, and carries to disk whatever the
+   session left relaxed. After an edit's sync both notes stay relaxed: its
+   answers are on disk already (us_sync_session pushes flushed), figures
+   pulled can be pulled again, and the next flushed commit on the store
+   (an edit, the next full sync) carries them; it saves an fsync. */
+static void
+s_notes (us_dstore_t *store, int rc, bool full, const char *summary)
+{
+    if (rc == 0 && us_dstore_relaxed (store, true) == 0) {
+        us_dstore_note_reached (store);
+        if (full)
+            us_dstore_relaxed (store, false);
+    }
+    us_dstore_note_sync (store, summary);
+    us_dstore_relaxed (store, false);
+}
+
 /* Runs one sync on the thread's own connection and records its outcome. */
 static void
 s_sync_once (s_syncer_t *sync, us_dstore_t *store)
@@ -176,7 +271,10 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     sync->state.started_ms = start;
     int64_t edit_ms = sync->edit_ms;    /* this sync takes the edits made so far */
     sync->edit_ms = 0;
-    snprintf (sync->state.progress, sizeof sync->state.progress, "connecting");
+    bool full = sync->full_asked || start >= sync->full_ms;
+    sync->full_asked = false;
+    snprintf (sync->state.progress, sizeof sync->state.progress, "%s",
+              sync->link ? "sending" : "connecting");
     pthread_mutex_unlock (&sync->lock);
 
     cookie_io_functions_t io = { .write = s_progress_write };
@@ -186,12 +284,13 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     us_sync_opts_t so = { .timeout_ms = 1500, .retries = 2, .batch = 500, .progress = progress };
     us_sync_stats_t st;
     memset (&st, 0, sizeof st);
-    us_keys_t keys;
-    int rc = us_keys_load (&keys, us_dstore_key_path (store));
-    if (rc == 0) {
-        rc = us_sync_run (&st, store, &keys, &so);
-        us_keys_wipe (&keys);
-    }
+    int rc = s_session (sync, store, &st, &so, &full);
+    sync->link_used_ms = us_hlc_wall_ms ();
+    /* The connection dropped during an edit's sync: the province may have
+       come back from a backup; greet it now rather than at the next edit.
+       (After a full sync the next one is full anyway, and a flaky line
+       does not make the desk sync in a loop.) */
+    bool dropped = rc == 0 && !full && us_sync_link_changes (sync->link) != sync->link_mark;
     if (progress)
         fclose (progress);
     char summary [320];
@@ -207,9 +306,7 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
         snprintf (summary + strlen (summary), sizeof summary - strlen (summary),
                   ", repaired %zu month%s whose figures differed from the province's",
                   st.repaired, st.repaired == 1 ? "" : "s");
-    if (rc == 0)
-        us_dstore_note_reached (store);
-    us_dstore_note_sync (store, summary);
+    s_notes (store, rc, full, summary);
     int64_t end = us_hlc_wall_ms ();
 
     pthread_mutex_lock (&sync->lock);
@@ -225,12 +322,21 @@ s_sync_once (s_syncer_t *sync, us_dstore_t *store)
     else
     if (edit_ms && (sync->edit_ms == 0 || edit_ms < sync->edit_ms))
         sync->edit_ms = edit_ms;    /* not acknowledged: still waiting */
+    if (rc == 0 && full)
+        sync->full_ms = end + sync->every_ms;
+    else
+    if (rc)
+        sync->full_ms = 0;          /* the next one starts over */
     /* A sync asked for while this one ran (a click, a submission, an edit)
-       keeps its time; otherwise the next is planned. */
+       keeps its time; otherwise the next is planned: the next full one. */
     if (sync->due_ms == 0)
-        sync->due_ms = end + (rc == 0 ? sync->every_ms : OFFLINE_RETRY_MS);
+        sync->due_ms = rc == 0 ? sync->full_ms : end + OFFLINE_RETRY_MS;
     if (sync->edit_ms && rc == 0 && sync->due_ms > end + DEBOUNCE_MS)
         sync->due_ms = end + DEBOUNCE_MS;   /* edits came while it ran: send them too */
+    if (dropped) {
+        sync->full_asked = true;
+        sync->due_ms = end;
+    }
     pthread_mutex_unlock (&sync->lock);
 }
 
@@ -256,12 +362,25 @@ s_sync_thread (void *arg)
             pthread_mutex_lock (&sync->lock);
             continue;
         }
+        /* A kept link costs its heartbeats (a hundred bytes or so a second
+           each way, on a metered line too) and, with the province down,
+           a reconnection every 200 ms: it lasts while the clerk works. */
+        int64_t idle_end = sync->link ? sync->link_used_ms + LINK_IDLE_MS : 0;
+        if (idle_end && idle_end <= now) {
+            pthread_mutex_unlock (&sync->lock);
+            s_link_drop (sync);
+            pthread_mutex_lock (&sync->lock);
+            continue;
+        }
         int64_t until = sync->due_ms ? sync->due_ms : now + 60000;
+        if (idle_end && idle_end < until)
+            until = idle_end;
         struct timespec ts = { .tv_sec = (time_t) (until / 1000),
                                .tv_nsec = (long) (until % 1000) * 1000000L };
         pthread_cond_timedwait (&sync->wake, &sync->lock, &ts);
     }
     pthread_mutex_unlock (&sync->lock);
+    s_link_drop (sync);
     us_dstore_destroy (&store);
     return NULL;
 }
@@ -275,6 +394,7 @@ s_sync_now (void *ctx, bool edit)
     pthread_mutex_lock (&sync->lock);
     int64_t now = us_hlc_wall_ms ();
     int64_t at = now;
+    sync->full_asked = sync->full_asked || !edit;
     if (edit) {
         if (!sync->edit_ms)
             sync->edit_ms = now;

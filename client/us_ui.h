@@ -11,8 +11,13 @@
     The desk keeps the store open and answers requests on one thread; a
     second thread syncs with the province on its own connection to the
     store (WAL, busy timeout), every few minutes, within a second of an
-    edit when the province answers, and when the clerk asks. The command
-    line keeps working on the same store meanwhile. SIGINT or SIGTERM stops
+    edit when the province answers, and when the clerk asks. It keeps its
+    link to the province open while the clerk works (a minute after the
+    last sync), so that an edit's sync is a Push and a Pull on it, with no
+    handshake and no Hello; the periodic sync, a click, a submission, and
+    any sync after the connection dropped or was made again (the province
+    restarted, perhaps from a backup) say Hello and check the digests. The
+    command line keeps working on the same store meanwhile. SIGINT or SIGTERM stops
     the desk cleanly. Nothing here hands out memory.
 */
 #ifndef US_UI_H

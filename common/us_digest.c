@@ -137,6 +137,14 @@ us_digest_add (us_digest_t *self, int month, const char *unit, const char *indic
     return ok == 1 ? 0 : s_fail (self, us_error_set (US_EIO, "SHA-256 failed"));
 }
 
+
+/* Adds one figure to the digest arg (a figure walk's callback). */
+int
+us_digest_add_to (void *arg, int month, const char *unit, const char *indicator,
+                  bool cleared, int64_t value, uint64_t version)
+{
+    return us_digest_add (arg, month, unit, indicator, cleared, value, version);
+}
 /* Computes the top digest of first..last from month digests. */
 int
 us_digest_top_of (uint8_t top [US_DIGEST_LEN], int first, int last,

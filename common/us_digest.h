@@ -40,6 +40,11 @@ void us_digest_destroy (us_digest_t **self_p);
 int us_digest_add (us_digest_t *self, int month, const char *unit, const char *indicator,
                    bool cleared, int64_t value, uint64_t version);
 
+/* us_digest_add for a walk that hands each figure to a callback with a
+   void * argument (the stores' figure walks): arg is the digest. */
+int us_digest_add_to (void *arg, int month, const char *unit, const char *indicator,
+                      bool cleared, int64_t value, uint64_t version);
+
 /* Ends the rows; then the month digests and the top are read. Returns 0,
    US_EINVAL after a bad row, or US_EIO when OpenSSL fails. */
 int us_digest_finish (us_digest_t *self);

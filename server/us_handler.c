@@ -504,14 +504,6 @@ s_changes_free (us_changes_t *c)
     free (c->months);
 }
 
-/* Adds one figure to a digest. */
-static int
-s_digest_add (void *arg, int month, const char *unit, const char *indicator, bool cleared,
-              int64_t value, uint64_t version)
-{
-    return us_digest_add (arg, month, unit, indicator, cleared, value, version);
-}
-
 /* Computes the digests of root's figures in months first..last into a new
    *digest_p the caller destroys. Costs one read of the scope's rows in
    the range (the codec bounds the range to US_DIGEST_MONTHS). */
@@ -521,7 +513,7 @@ s_digest (us_handler_t *self, us_digest_t **digest_p, int64_t root, int first, i
     us_digest_t *digest = *digest_p = us_digest_new (first, last);
     if (!digest)
         return US_EINVAL;               /* the message is set */
-    int rc = us_pstore_figures (self->store, root, first, last, s_digest_add, digest);
+    int rc = us_pstore_figures (self->store, root, first, last, us_digest_add_to, digest);
     if (rc == 0)
         rc = us_digest_finish (digest);
     if (rc)

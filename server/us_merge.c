@@ -42,6 +42,10 @@ typedef struct {
     int64_t lock_unit;
     int lock_month;
     bool locked;
+    bool valid_known;           /* the last unit and month whose existence was read */
+    int64_t valid_unit;
+    int valid_month;
+    char valid_why [US_MAX_REASON];   /* why it takes no figures then ("": it does) */
 } s_memo_t;
 
 /* Sets a rejection result. */
@@ -185,9 +189,16 @@ s_check (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
         return rc;
     char why [US_MAX_REASON];
     /* A unit takes figures only for the months it exists; an ended one
-       names its successor. */
-    if ((rc = us_pstore_unit_validity (store, why, sizeof why, unit_id, d->month)) != 0)
-        return rc;
+       names its successor. Read once per run of deltas of a unit's month. */
+    if (!memo->valid_known || memo->valid_unit != unit_id || memo->valid_month != d->month) {
+        if ((rc = us_pstore_unit_validity (store, memo->valid_why, sizeof memo->valid_why,
+                                           unit_id, d->month)) != 0)
+            return rc;
+        memo->valid_known = true;
+        memo->valid_unit = unit_id;
+        memo->valid_month = d->month;
+    }
+    snprintf (why, sizeof why, "%s", memo->valid_why);
     if (*why)
         s_reject (res, "%s%s", why, "");
     else

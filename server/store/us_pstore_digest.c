@@ -2,9 +2,9 @@
     scope by month. */
 #include "us_pstore_sql.h"
 #include "us_error.h"
+#include "us_figsort.h"
 #include "us_tree.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,190 +56,62 @@ s_scope_json (us_pstore_t *self, char **json_p, int64_t root)
     return 0;
 }
 
-/* A code of the digest's order: a unit's or an indicator's, with its rank. */
-typedef struct {
-    int64_t id;
-    char *code;
-} s_code_t;
-
-/* A figure as read, with the ranks of its codes. */
-typedef struct {
-    uint64_t key;               /* month, unit rank, indicator rank: the digest's order */
-    int64_t value, version;
-    uint32_t unit, ind;         /* indexes into the code tables */
-    bool cleared;
-} s_figure_t;
-
-/* Orders codes as bytes (the digest's COLLATE BINARY). */
+/* Names every unit or indicator (the query's id, code rows) in the sorter. */
 static int
-s_by_code (const void *a, const void *b)
+s_codes (us_pstore_t *self, us_figsort_t *sort, bool is_unit, const char *sql)
 {
-    return strcmp (((const s_code_t *) a)->code, ((const s_code_t *) b)->code);
-}
-
-/* Orders figures by their key. */
-static int
-s_by_key (const void *a, const void *b)
-{
-    uint64_t x = ((const s_figure_t *) a)->key, y = ((const s_figure_t *) b)->key;
-    return x < y ? -1 : x > y;
-}
-
-/* Frees a code table. */
-static void
-s_codes_free (s_code_t *codes, size_t n)
-{
-    for (size_t i = 0; codes && i < n; i++)
-        free (codes [i].code);
-    free (codes);
-}
-
-/* Reads every (id, code) of sql into a new table sorted by code, and a
-   new map *rank_p from id to the position in it (ids up to *max). */
-static int
-s_codes (us_pstore_t *self, const char *sql, s_code_t **codes_p, size_t *n_p,
-         uint32_t **rank_p, int64_t *max)
-{
-    *codes_p = NULL;
-    *rank_p = NULL;
-    *n_p = 0;
-    *max = 0;
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st, sql, "reading codes for a digest");
-    if (rc)
-        return rc;
-    s_code_t *codes = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        if (n == cap) {
-            s_code_t *more = realloc (codes, (cap = cap ? cap * 2 : 64) * sizeof *codes);
-            if (!more) {
-                rc = us_error_set (US_ENOMEM, "out of memory reading codes for a digest");
-                break;
-            }
-            codes = more;
-        }
-        codes [n].id = sqlite3_column_int64 (st, 0);
-        codes [n].code = strdup (us_db_text (st, 1));
-        if (!codes [n++].code)
-            rc = us_error_set (US_ENOMEM, "out of memory reading codes for a digest");
-        else
-        if (codes [n - 1].id > *max)
-            *max = codes [n - 1].id;
-    }
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+        rc = us_figsort_code (sort, is_unit, sqlite3_column_int64 (st, 0), us_db_text (st, 1));
     if (rc == 0 && step != SQLITE_DONE)
         rc = us_pstore_fail (self, "reading codes for a digest");
-    sqlite3_reset (st);
-    uint32_t *rank = rc == 0 ? calloc ((size_t) *max + 1, sizeof *rank) : NULL;
-    if (rc == 0 && !rank)
-        rc = us_error_set (US_ENOMEM, "out of memory reading codes for a digest");
-    if (rc) {
-        s_codes_free (codes, n);
-        return rc;
-    }
-    if (n > 1)
-        qsort (codes, n, sizeof *codes, s_by_code);
-    for (size_t i = 0; i < n; i++)
-        if (codes [i].id >= 0)
-            rank [codes [i].id] = (uint32_t) i;
-    *codes_p = codes;
-    *n_p = n;
-    *rank_p = rank;
-    return 0;
-}
-
-/* Reads the scope's figures of months first..last into a new array
-   *figs_p, keyed by the ranks of their codes. */
-static int
-s_figures_read (us_pstore_t *self, s_figure_t **figs_p, size_t *n_p, const char *scope,
-                int first, int last, const uint32_t *urank, int64_t umax,
-                const uint32_t *irank, int64_t imax)
-{
-    *figs_p = NULL;
-    *n_p = 0;
-    sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st, s_figures, "reading figures for a digest");
-    if (rc)
-        return rc;
-    sqlite3_bind_text (st, 1, scope, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 2, first);
-    sqlite3_bind_int (st, 3, last);
-    s_figure_t *figs = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t month = sqlite3_column_int (st, 0), u = sqlite3_column_int64 (st, 1),
-                i = sqlite3_column_int64 (st, 2);
-        if (u < 0 || u > umax || i < 0 || i > imax) {
-            rc = us_error_set (US_ECORRUPT, "a cell names unit %lld or indicator %lld, which the "
-                               "store does not hold", (long long) u, (long long) i);
-            break;
-        }
-        if (n == cap) {
-            s_figure_t *more = realloc (figs, (cap = cap ? cap * 2 : 1024) * sizeof *figs);
-            if (!more) {
-                rc = us_error_set (US_ENOMEM, "out of memory reading figures for a digest");
-                break;
-            }
-            figs = more;
-        }
-        figs [n] = (s_figure_t) {
-            .key = ((uint64_t) (month - first) << 42) | ((uint64_t) urank [u] << 21) | irank [i],
-            .value = sqlite3_column_int64 (st, 3), .version = sqlite3_column_int64 (st, 4),
-            .unit = urank [u], .ind = irank [i],
-            .cleared = sqlite3_column_type (st, 3) == SQLITE_NULL };
-        n++;
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = us_pstore_fail (self, "reading figures for a digest");
-    sqlite3_reset (st);
-    sqlite3_clear_bindings (st);
-    if (rc) {
-        free (figs);
-        return rc;
-    }
-    *figs_p = figs;
-    *n_p = n;
-    return 0;
+    if (st)
+        sqlite3_reset (st);
+    return rc;
 }
 
 /* Visits the figures of root's subtree in months first..last, in digest
-   order. Costs one read of the scope's rows in the range, of the units'
-   and indicators' codes, and a sort in C (a few ms for 100,000 figures);
-   holds about 40 bytes a figure meanwhile. */
+   order. Costs one read of the scope's rows in the range and of the codes,
+   and a sort in C (us_figsort.h). */
 int
 us_pstore_figures (us_pstore_t *self, int64_t root, int first, int last,
                    us_pstore_figure_fn *fn, void *arg)
 {
     if (last < first)
         return 0;
+    us_figsort_t *sort = us_figsort_new (first, last);
+    if (!sort)
+        return US_ENOMEM;
     char *scope = NULL;
-    s_code_t *units = NULL, *inds = NULL;
-    size_t n_units = 0, n_inds = 0, n = 0;
-    uint32_t *urank = NULL, *irank = NULL;
-    int64_t umax = 0, imax = 0;
-    s_figure_t *figs = NULL;
     int rc = s_scope_json (self, &scope, root);
     if (rc == 0)
-        rc = s_codes (self, "SELECT id, code FROM units", &units, &n_units, &urank, &umax);
+        rc = s_codes (self, sort, true, "SELECT id, code FROM units");
     if (rc == 0)
-        rc = s_codes (self, "SELECT id, code FROM indicators", &inds, &n_inds, &irank, &imax);
-    if (rc == 0 && (n_units >= (1u << 21) || n_inds >= (1u << 21)))
-        rc = us_error_set (US_EINVAL, "too many units or indicators for a digest");
+        rc = s_codes (self, sort, false, "SELECT id, code FROM indicators");
+    sqlite3_stmt *st = NULL;
     if (rc == 0)
-        rc = s_figures_read (self, &figs, &n, scope, first, last, urank, umax, irank, imax);
-    if (rc == 0 && n > 1)
-        qsort (figs, n, sizeof *figs, s_by_key);
-    for (size_t k = 0; rc == 0 && k < n; k++)
-        rc = fn (arg, first + (int) (figs [k].key >> 42), units [figs [k].unit].code,
-                 inds [figs [k].ind].code, figs [k].cleared, figs [k].value,
-                 (uint64_t) figs [k].version);
-    free (figs);
-    free (urank);
-    free (irank);
-    s_codes_free (units, n_units);
-    s_codes_free (inds, n_inds);
+        rc = us_pstore_prep (self, &st, s_figures, "reading figures for a digest");
+    if (rc == 0) {
+        sqlite3_bind_text (st, 1, scope, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 2, first);
+        sqlite3_bind_int (st, 3, last);
+        int step;
+        while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
+            rc = us_figsort_add (sort, sqlite3_column_int (st, 0), sqlite3_column_int64 (st, 1),
+                                 sqlite3_column_int64 (st, 2),
+                                 sqlite3_column_type (st, 3) == SQLITE_NULL,
+                                 sqlite3_column_int64 (st, 3),
+                                 (uint64_t) sqlite3_column_int64 (st, 4));
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = us_pstore_fail (self, "reading figures for a digest");
+        sqlite3_reset (st);
+        sqlite3_clear_bindings (st);
+    }
+    if (rc == 0)
+        rc = us_figsort_visit (sort, fn, arg);
+    us_figsort_destroy (&sort);
     free (scope);
     return rc;
 }

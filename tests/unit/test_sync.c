@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define MAX_SEEN 64
@@ -570,4 +571,126 @@ Test (sync, push_signs_its_bytes)
     us_sync_stats_t st;
     cr_assert_eq (us_sync_run (&st, s_store, &s_keys, &o), 0, "%s", us_error_msg ());
     cr_assert_eq (st.accepted, 4);
+}
+
+/* ------------------------------------------------------------------ kept link */
+
+/* Counts the requests of type among those seen from index from on. */
+static int
+s_count (const s_seen_t *seen, int from, int n, us_msg_type_t type)
+{
+    int k = 0;
+    for (int i = from; i < n; i++)
+        k += seen [i].type == type;
+    return k;
+}
+
+/* A session on a kept link: with Hello the first time, then only Push and
+   Pull, on the same socket and with no new handshake. */
+Test (sync, session_without_hello_on_kept_link)
+{
+    s_edits (2);
+    s_router_start (&s_r, s_healthy);
+    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
+    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
+    cr_assert_not_null (link, "%s", us_error_msg ());
+    uint64_t mark = us_sync_link_changes (link);
+    us_sync_stats_t st;
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (st.accepted, 2);
+    s_seen_t seen [MAX_SEEN];
+    int first = s_router_seen (&s_r, seen);
+    cr_assert_eq (s_count (seen, 0, first, US_MSG_HELLO), 1);
+    s_edits (1);
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, false), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (st.accepted, 1);
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_eq (s_count (seen, first, n, US_MSG_HELLO), 0, "no Hello the second time");
+    cr_assert_eq (s_count (seen, first, n, US_MSG_PUSH), 1);
+    cr_assert_eq (s_count (seen, first, n, US_MSG_PULL), 1);
+    cr_assert_eq (seen [n - 1].peer_len, seen [0].peer_len);
+    cr_assert (memcmp (seen [n - 1].peer, seen [0].peer, seen [0].peer_len) == 0,
+               "the same connection");
+    cr_assert_eq (us_sync_link_sockets (link), 1);
+    cr_assert_eq (us_sync_link_changes (link), mark, "nothing dropped");
+    cr_assert_eq (s_outbox (NULL), 0);
+    us_sync_link_destroy (&link);
+    us_sync_link_destroy (&link);
+}
+
+/* Refuses the first Push as a province put back from a backup does. */
+static bool
+s_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
+{
+    if (req->type == US_MSG_PUSH && n == 0) {
+        reply->type = US_MSG_ERROR;
+        reply->error = (us_error_reply_t) { US_EBEHIND, "the province acknowledged seq 3 "
+                                            "and holds only up to 1" };
+        return true;
+    }
+    return s_serve (r, req, reply);
+}
+
+/* A session without Hello whose batch the province refuses because it
+   went back in time says Hello, then sends the batch again. */
+Test (sync, session_without_hello_greets_a_province_gone_back)
+{
+    s_edits (2);
+    s_router_start (&s_r, s_behind);
+    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
+    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
+    cr_assert_not_null (link, "%s", us_error_msg ());
+    us_sync_stats_t st;
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, false), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (st.accepted, 2);
+    s_seen_t seen [MAX_SEEN];
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_geq (n, 3);
+    cr_assert_eq (seen [0].type, US_MSG_PUSH);
+    cr_assert_eq (seen [1].type, US_MSG_HELLO, "Hello after the refusal");
+    cr_assert_eq (seen [2].type, US_MSG_PUSH, "then the batch again");
+    cr_assert_eq (s_outbox (NULL), 0);
+    us_sync_link_destroy (&link);
+}
+
+/* The server's end of the connection goes away (a restart): the link's
+   count of connections moves, and the link carries on with the server
+   bound again at the same address. */
+Test (sync, link_changes_count_a_dropped_connection)
+{
+    s_router_start (&s_r, s_healthy);
+    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
+    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
+    cr_assert_not_null (link, "%s", us_error_msg ());
+    uint64_t mark = us_sync_link_changes (link);
+    us_sync_stats_t st;
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (us_sync_link_changes (link), mark, "a session drops nothing");
+    s_r.stop = 1;
+    pthread_join (s_r.thread, NULL);
+    zmq_close (s_r.sock);
+    bool moved = false;
+    for (int i = 0; i < 200 && !moved; i++) {
+        moved = us_sync_link_changes (link) != mark;
+        if (!moved)
+            usleep (10000);
+    }
+    cr_assert (moved, "the dropped connection is counted");
+    s_r.sock = zmq_socket (s_r.ctx, ZMQ_ROUTER);
+    int one = 1, zero = 0;
+    zmq_setsockopt (s_r.sock, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt (s_r.sock, ZMQ_CURVE_SECRETKEY, s_r.keys.curve_secret, 40);
+    zmq_setsockopt (s_r.sock, ZMQ_LINGER, &zero, sizeof zero);
+    cr_assert_eq (zmq_bind (s_r.sock, s_r.endpoint), 0);
+    s_r.stop = 0;
+    s_router_start (&s_r, s_healthy);
+    s_edits (1);
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (st.accepted, 1);
+    us_sync_link_destroy (&link);
 }
