@@ -3,88 +3,195 @@
 #include "us_expr.h"
 #include "us_text.h"
 #include "us_words.h"
+#include "us_error.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Prints {indicator: {source: ...}} for each target of unit u; what says
+/* A row being printed: bytes gathered here and written to the stream a
+   buffer at a time, instead of a stdio call for each key, figure and
+   character of a name (a province's report has 700 rows of a few hundred
+   pieces each). */
+typedef struct {
+    FILE *out;
+    size_t len;
+    char buf [8192];
+} s_buf_t;
+
+/* Writes what the buffer holds to its stream. */
+static void
+s_flush (s_buf_t *b)
+{
+    if (b->len)
+        fwrite (b->buf, 1, b->len, b->out);
+    b->len = 0;
+}
+
+/* Appends len bytes. */
+static void
+s_put (s_buf_t *b, const char *text, size_t len)
+{
+    if (b->len + len > sizeof b->buf) {
+        s_flush (b);
+        if (len > sizeof b->buf) {
+            fwrite (text, 1, len, b->out);
+            return;
+        }
+    }
+    memcpy (b->buf + b->len, text, len);
+    b->len += len;
+}
+
+/* Appends a string. */
+static void
+s_puts (s_buf_t *b, const char *text)
+{
+    s_put (b, text, strlen (text));
+}
+
+/* Appends a string as a JSON string, escaped as us_text_json escapes it. */
+static void
+s_text (s_buf_t *b, const char *text)
+{
+    s_put (b, "\"", 1);
+    const unsigned char *p = (const unsigned char *) text, *run = p;
+    for (; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\')
+            continue;
+        s_put (b, (const char *) run, (size_t) (p - run));
+        char esc [8];
+        if (*p == '"' || *p == '\\')
+            snprintf (esc, sizeof esc, "\\%c", *p);
+        else
+        if (*p == '\n' || *p == '\t')
+            snprintf (esc, sizeof esc, "\\%c", *p == '\n' ? 'n' : 't');
+        else
+            snprintf (esc, sizeof esc, "\\u%04x", *p);
+        s_puts (b, esc);
+        run = p + 1;
+    }
+    s_put (b, (const char *) run, (size_t) (p - run));
+    s_put (b, "\"", 1);
+}
+
+/* Appends ,"key": (no comma first): the key of a member. */
+static void
+s_key (s_buf_t *b, const char *key, bool first)
+{
+    s_put (b, first ? "\"" : ",\"", first ? 1 : 2);
+    s_puts (b, key);
+    s_put (b, "\":", 2);
+}
+
+/* Appends what printf writes for format and its arguments. */
+static void
+s_printf (s_buf_t *b, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+static void
+s_printf (s_buf_t *b, const char *format, ...)
+{
+    char text [160];
+    va_list ap;
+    va_start (ap, format);
+    int n = vsnprintf (text, sizeof text, format, ap);
+    va_end (ap);
+    if (n > 0 && (size_t) n < sizeof text)
+        s_put (b, text, (size_t) n);
+    else
+    if (n > 0) {
+        s_flush (b);            /* longer than any figure here: printed as it is */
+        va_start (ap, format);
+        vfprintf (b->out, format, ap);
+        va_end (ap);
+    }
+}
+
+/* Appends {indicator: {source: ...}} for each target of unit u; what says
    which: 0 the target, 1 its version, 2 the achievement. */
 static void
-s_by_source (const us_report_t *r, FILE *out, size_t u, int what)
+s_by_source (const us_report_t *r, s_buf_t *b, size_t u, int what)
 {
     bool first = true;
     for (size_t i = 0; i < us_report_indicators (r); i++) {
         bool inner = true;
-        for (int s = 0; s < US_SOURCE_COUNT; s++) {
+        unsigned sources = us_report_target_sources (r, u, i);
+        for (int s = 0; sources && s < US_SOURCE_COUNT; s++) {
             us_report_target_t t;
             double p;
+            if (!(sources & (1u << s)))
+                continue;
             if (what < 2 ? !us_report_target (&t, r, u, i, (us_source_t) s)
                          : !us_report_pct (&p, r, u, i, (us_source_t) s))
                 continue;
-            if (inner)
-                fprintf (out, "%s\"%s\":{", first ? "" : ",", us_report_indicator (r, i)->code);
+            if (inner) {
+                s_key (b, us_report_indicator (r, i)->code, first);
+                s_put (b, "{", 1);
+            }
             const char *name = us_source_name ((us_source_t) s), *sep = inner ? "" : ",";
             if (what == 0 && t.range)
-                fprintf (out, "%s\"%s\":{\"min\":%" PRId64 ",\"max\":%" PRId64 "}", sep, name,
-                         t.lo, t.hi);
+                s_printf (b, "%s\"%s\":{\"min\":%" PRId64 ",\"max\":%" PRId64 "}", sep, name,
+                          t.lo, t.hi);
             else
             if (what == 0)
-                fprintf (out, "%s\"%s\":%" PRId64, sep, name, t.lo);
+                s_printf (b, "%s\"%s\":%" PRId64, sep, name, t.lo);
             else
             if (what == 1)
-                fprintf (out, "%s\"%s\":%d", sep, name, t.version);
+                s_printf (b, "%s\"%s\":%d", sep, name, t.version);
             else
-                fprintf (out, "%s\"%s\":%.1f", sep, name, p);
+                s_printf (b, "%s\"%s\":%.1f", sep, name, p);
             inner = first = false;
         }
         if (!inner)
-            fputc ('}', out);
+            s_put (b, "}", 1);
     }
 }
 
-/* Prints one unit's object of the JSON rows. */
+/* Appends one unit's object of the JSON rows. */
 static void
-s_row (const us_report_t *r, FILE *out, size_t u)
+s_row (const us_report_t *r, s_buf_t *b, size_t u)
 {
     us_report_unit_t un;
     us_report_unit (&un, r, u);
-    fputs ("{\"unit\":", out);
-    us_text_json (out, un.code);
-    fputs (",\"name\":", out);
-    us_text_json (out, un.name);
-    fputs (",\"parent\":", out);
+    s_puts (b, "{\"unit\":");
+    s_text (b, un.code);
+    s_puts (b, ",\"name\":");
+    s_text (b, un.name);
+    s_puts (b, ",\"parent\":");
     if (*un.parent)
-        us_text_json (out, un.parent);
+        s_text (b, un.parent);
     else
-        fputs ("null", out);
-    fputs (",\"kind\":", out);
-    us_text_json (out, un.kind);
-    fputs (",\"values\":{", out);
+        s_puts (b, "null");
+    s_puts (b, ",\"kind\":");
+    s_text (b, un.kind);
+    s_puts (b, ",\"values\":{");
     bool first = true;
     for (size_t i = 0; i < us_report_indicators (r); i++) {
         double v;
         if (!us_report_cell (&v, r, u, i))
             continue;
-        fprintf (out, "%s\"%s\":", first ? "" : ",", us_report_indicator (r, i)->code);
-        us_words_plain (out, us_report_indicator (r, i), v);
+        char figure [US_WORDS_PLAIN];
+        s_key (b, us_report_indicator (r, i)->code, first);
+        s_puts (b, us_words_plain_text (figure, sizeof figure, us_report_indicator (r, i), v));
         first = false;
     }
-    fputs ("},\"targets\":{", out);
-    s_by_source (r, out, u, 0);
-    fputs ("},\"target_versions\":{", out);
-    s_by_source (r, out, u, 1);
-    fputs ("},\"achievement_pct\":{", out);
-    s_by_source (r, out, u, 2);
-    fputs ("},\"not_computed\":{", out);
+    s_puts (b, "},\"targets\":{");
+    s_by_source (r, b, u, 0);
+    s_puts (b, "},\"target_versions\":{");
+    s_by_source (r, b, u, 1);
+    s_puts (b, "},\"achievement_pct\":{");
+    s_by_source (r, b, u, 2);
+    s_puts (b, "},\"not_computed\":{");
     first = true;
     for (size_t i = 0; i < us_report_indicators (r); i++) {
         int why = us_report_cell_reason (r, u, i);
         if (!why)
             continue;
-        fprintf (out, "%s\"%s\":", first ? "" : ",", us_report_indicator (r, i)->code);
-        us_text_json (out, us_expr_reason (why));
+        s_key (b, us_report_indicator (r, i)->code, first);
+        s_text (b, us_expr_reason (why));
         first = false;
     }
-    fputs ("}}", out);
+    s_puts (b, "}}");
 }
 
 /* Prints the catalog section: each indicator's name, kind, unit, parent
@@ -146,11 +253,18 @@ us_print_json (const us_report_t *r, FILE *out)
         us_text_json (out, info.code);
     }
     fputs ("]},\"rows\":[", out);
+    s_buf_t *b = malloc (sizeof *b);
+    if (!b)
+        return us_error_set (US_ENOMEM, "out of memory");
+    b->out = out;
+    b->len = 0;
     for (size_t u = 0; u < us_report_units (r); u++) {
         if (u)
-            fputc (',', out);
-        s_row (r, out, u);
+            s_put (b, ",", 1);
+        s_row (r, b, u);
     }
+    s_flush (b);
+    free (b);
     fputc (']', out);
     s_catalog (r, out);
     fputs ("}\n", out);

@@ -29,7 +29,6 @@ typedef struct {
 } s_unit_t;
 
 typedef struct {
-    bool set;
     bool range;
     int64_t lo, hi;
     int months;             /* length of the target's period, to pick the closest */
@@ -50,7 +49,12 @@ struct _us_report_t {
     double *ratio;          /* ratios and formulas */
     unsigned char *reason;  /* why a formula has no figure: US_EXPR_* or 0 */
     int *ind_parent;        /* report index of an indicator's parent, or -1 */
-    s_target_t *targets;    /* [(unit * n_inds + ind) * US_SOURCE_COUNT + source] */
+    int *target_at;         /* [(unit * n_inds + ind) * US_SOURCE_COUNT + source]: index
+                               into targets + 1, 0 for none; the few targets set stay
+                               together instead of one wide slot per unit, indicator
+                               and source, most never touched (a page fault each) */
+    s_target_t *targets;    /* [n_targets] */
+    size_t n_targets;
     int expected, submitted, on_time, late;
     int *missing;           /* unit indexes */
     int n_missing;
@@ -444,11 +448,13 @@ s_load_targets (us_report_t *r, const us_report_data_t *data, const int *map, in
         if (u < 0 || i < 0 || (unsigned) row->source >= US_SOURCE_COUNT)
             continue;
         int months = row->last - row->first + 1;
-        s_target_t *t = &r->targets [((size_t) u * r->n_inds + (size_t) i) * US_SOURCE_COUNT
-                                     + row->source];
-        if (t->set && t->months <= months)
+        int *at = &r->target_at [((size_t) u * r->n_inds + (size_t) i) * US_SOURCE_COUNT
+                                 + row->source];
+        if (*at && r->targets [*at - 1].months <= months)
             continue;           /* a closer period's target already applies */
-        t->set = true;
+        if (!*at)
+            *at = (int) ++r->n_targets;
+        s_target_t *t = &r->targets [*at - 1];
         t->months = months;
         t->version = row->version;
         snprintf (t->period, sizeof t->period, "%s", row->period);
@@ -492,19 +498,52 @@ s_kind_in (const char *kinds, const char *kind)
     return false;
 }
 
+/* The submissions of each unit of the report: those of unit index u are
+   index [start [u] .. start [u + 1]) into data->subs, in their order, so
+   that a unit's are found without reading every unit's (a province's
+   year holds thousands). */
+typedef struct {
+    const us_report_data_t *data;
+    int *start;             /* [n_units + 1] */
+    int *index;             /* [n_subs] */
+} s_by_unit_t;
+
+/* Groups the submissions by the report's units; false when out of memory. */
+static bool
+s_by_unit (s_by_unit_t *subs, const us_report_t *r, const us_report_data_t *data,
+           const int *map, int64_t map_len)
+{
+    subs->data = data;
+    subs->start = calloc (r->n_units + 2, sizeof *subs->start);
+    subs->index = calloc (data->n_subs + 1, sizeof *subs->index);
+    if (!subs->start || !subs->index)
+        return false;
+    for (size_t c = 0; c < data->n_subs; c++) {
+        int u = s_unit_index (map, map_len, data->subs [c].unit_id);
+        if (u >= 0)
+            subs->start [u + 2]++;
+    }
+    for (size_t u = 0; u < r->n_units; u++)
+        subs->start [u + 2] += subs->start [u + 1];
+    for (size_t c = 0; c < data->n_subs; c++) {
+        int u = s_unit_index (map, map_len, data->subs [c].unit_id);
+        if (u >= 0)
+            subs->index [subs->start [u + 1]++] = (int) c;
+    }
+    return true;
+}
+
 /* Finds whether unit index u's submissions cover months first..last and
    when the last of those came (ms). */
 static bool
-s_covered (const us_report_data_t *data, const int *map, int64_t map_len, int u, int first,
-           int last, int64_t *last_ms)
+s_covered (const s_by_unit_t *subs, int u, int first, int last, int64_t *last_ms)
 {
     *last_ms = 0;
     for (int m = first; m <= last; m++) {
         bool covered = false;
-        for (size_t c = 0; c < data->n_subs; c++) {
-            const us_report_submission_row_t *row = &data->subs [c];
-            if (row->amended || row->first > m || row->last < m
-            ||  s_unit_index (map, map_len, row->unit_id) != u)
+        for (int k = subs->start [u]; k < subs->start [u + 1]; k++) {
+            const us_report_submission_row_t *row = &subs->data->subs [subs->index [k]];
+            if (row->amended || row->first > m || row->last < m)
                 continue;
             covered = true;
             int64_t at = us_hlc_ms ((uint64_t) row->at);
@@ -520,9 +559,8 @@ s_covered (const us_report_data_t *data, const int *map, int64_t map_len, int u,
    late_units the units that reported one of them after its deadline and
    in judged those that had one. Returns false when it has none. */
 static bool
-s_schedule_count (us_report_t *r, const us_report_data_t *data, const int *map,
-                  int64_t map_len, const us_report_schedule_row_t *row,
-                  us_report_schedule_t *out, bool *late_units, bool *judged)
+s_schedule_count (us_report_t *r, const s_by_unit_t *subs, const us_report_schedule_row_t *row,
+                  us_report_schedule_t *out, bool *late_units, bool *judged, bool *of_kind)
 {
     us_deadline_rule_t rule;
     int n = us_calendar_type_months (row->type);
@@ -531,6 +569,8 @@ s_schedule_count (us_report_t *r, const us_report_data_t *data, const int *map,
     memset (out, 0, sizeof *out);
     out->code = row->code;
     out->name = row->name;
+    for (size_t u = 0; u < r->n_units; u++)
+        of_kind [u] = s_kind_in (row->kinds, r->units [u].kind);
     for (int m = (r->period.first + n - 1) / n * n; m + n - 1 <= r->period.last; m += n) {
         us_period_t sp;
         if (us_calendar_type_period (&sp, row->type, m) != 0)
@@ -541,12 +581,12 @@ s_schedule_count (us_report_t *r, const us_report_data_t *data, const int *map,
         if (out->periods++ == 0)
             snprintf (out->last_deadline, sizeof out->last_deadline, "%s", out->first_deadline);
         for (size_t u = 0; u < r->n_units; u++) {
-            if (!s_kind_in (row->kinds, r->units [u].kind))
+            if (!of_kind [u])
                 continue;
             int64_t last_ms;
             out->expected++;
             judged [u] = true;
-            if (!s_covered (data, map, map_len, (int) u, sp.first, sp.last, &last_ms))
+            if (!s_covered (subs, (int) u, sp.first, sp.last, &last_ms))
                 continue;
             out->submitted++;
             if (last_ms > deadline) {
@@ -563,33 +603,35 @@ s_schedule_count (us_report_t *r, const us_report_data_t *data, const int *map,
 /* Counts each schedule's reports inside the period; late_units and
    judged as s_schedule_count. */
 static int
-s_load_schedules (us_report_t *r, const us_report_data_t *data, const int *map,
-                  int64_t map_len, bool *late_units, bool *judged)
+s_load_schedules (us_report_t *r, const s_by_unit_t *subs, bool *late_units, bool *judged)
 {
+    const us_report_data_t *data = subs->data;
     if (data->n_scheds == 0)
         return 0;
     r->scheds = calloc (data->n_scheds, sizeof *r->scheds);
     r->sched_rows = calloc (data->n_scheds, sizeof *r->sched_rows);
-    if (!r->scheds || !r->sched_rows)
+    bool *of_kind = calloc (r->n_units + 1, sizeof *of_kind);
+    if (!r->scheds || !r->sched_rows || !of_kind) {
+        free (of_kind);
         return us_error_set (US_ENOMEM, "out of memory");
+    }
     memcpy (r->sched_rows, data->scheds, data->n_scheds * sizeof *r->sched_rows);
     for (size_t k = 0; k < data->n_scheds; k++)
-        if (s_schedule_count (r, data, map, map_len, &r->sched_rows [k],
-                              &r->scheds [r->n_scheds], late_units, judged))
+        if (s_schedule_count (r, subs, &r->sched_rows [k], &r->scheds [r->n_scheds], late_units,
+                              judged, of_kind))
             r->n_scheds++;
+    free (of_kind);
     return 0;
 }
 
 /* Returns true when unit index u has an amended report overlapping the
    period. */
 static bool
-s_has_amended (const us_report_t *r, const us_report_data_t *data, const int *map,
-               int64_t map_len, int u)
+s_has_amended (const us_report_t *r, const s_by_unit_t *subs, int u)
 {
-    for (size_t c = 0; c < data->n_subs; c++) {
-        const us_report_submission_row_t *row = &data->subs [c];
-        if (row->amended && row->first <= r->period.last && row->last >= r->period.first
-        &&  s_unit_index (map, map_len, row->unit_id) == u)
+    for (int k = subs->start [u]; k < subs->start [u + 1]; k++) {
+        const us_report_submission_row_t *row = &subs->data->subs [subs->index [k]];
+        if (row->amended && row->first <= r->period.last && row->last >= r->period.first)
             return true;
     }
     return false;
@@ -607,10 +649,12 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
     bool *judged = calloc (r->n_units + 1, sizeof *judged);
     r->missing = calloc (r->n_units + 1, sizeof *r->missing);
     r->amended = calloc (r->n_units + 1, sizeof *r->amended);
+    s_by_unit_t subs = { 0 };
     int rc = !cover || !latest || !late_units || !judged || !r->missing || !r->amended
+           || !s_by_unit (&subs, r, data, map, map_len)
            ? us_error_set (US_ENOMEM, "out of memory") : 0;
     if (rc == 0)
-        rc = s_load_schedules (r, data, map, map_len, late_units, judged);
+        rc = s_load_schedules (r, &subs, late_units, judged);
     if (rc == 0)
         s_cover (r, data, map, map_len, cover, latest, months);
     int64_t deadline = us_period_deadline_ms (&r->period);
@@ -630,7 +674,7 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
         }
         else {
             r->missing [r->n_missing++] = (int) u;
-            if (s_has_amended (r, data, map, map_len, (int) u))
+            if (s_has_amended (r, &subs, (int) u))
                 r->amended [r->n_amended++] = (int) u;
         }
     }
@@ -638,6 +682,8 @@ s_load_completeness (us_report_t *r, const us_report_data_t *data, const int *ma
     free (latest);
     free (late_units);
     free (judged);
+    free (subs.start);
+    free (subs.index);
     return rc;
 }
 
@@ -668,9 +714,11 @@ us_report_compute (us_report_t **report_p, const us_report_data_t *data, const c
         r->has = calloc (cells, sizeof *r->has);
         r->ratio = calloc (cells, sizeof *r->ratio);
         r->reason = calloc (cells, sizeof *r->reason);
-        r->targets = calloc (cells * US_SOURCE_COUNT, sizeof *r->targets);
+        r->target_at = calloc (cells * US_SOURCE_COUNT, sizeof *r->target_at);
+        r->targets = calloc (data->n_targets + 1, sizeof *r->targets);
         map = s_unit_map (r, &map_len);
-        if (!r->total || !r->latest || !r->has || !r->ratio || !r->reason || !r->targets || !map)
+        if (!r->total || !r->latest || !r->has || !r->ratio || !r->reason || !r->target_at
+        ||  !r->targets || !map)
             rc = us_error_set (US_ENOMEM, "out of memory");
     }
     if (rc == 0) {
@@ -707,8 +755,8 @@ s_value (double *v, const us_report_t *r, size_t u, size_t i)
 static const s_target_t *
 s_target (const us_report_t *r, size_t u, size_t i, int source)
 {
-    const s_target_t *t = &r->targets [(u * r->n_inds + i) * US_SOURCE_COUNT + (size_t) source];
-    return t->set ? t : NULL;
+    int at = r->target_at [(u * r->n_inds + i) * US_SOURCE_COUNT + (size_t) source];
+    return at ? &r->targets [at - 1] : NULL;
 }
 
 /* Computes the achievement of (u, i) against a source, one decimal. */
@@ -872,6 +920,18 @@ us_report_target (us_report_target_t *target, const us_report_t *report, size_t 
     return true;
 }
 
+/* Returns the sources with a target of unit u, indicator i, one bit each. */
+unsigned
+us_report_target_sources (const us_report_t *report, size_t u, size_t i)
+{
+    const int *at = &report->target_at [(u * report->n_inds + i) * US_SOURCE_COUNT];
+    unsigned mask = 0;
+    for (int s = 0; s < US_SOURCE_COUNT; s++)
+        if (at [s])
+            mask |= 1u << s;
+    return mask;
+}
+
 /* Returns the achievement (one decimal) of unit u, indicator i. */
 bool
 us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i, us_source_t source)
@@ -1020,6 +1080,7 @@ us_report_destroy (us_report_t **report_p)
     free (r->ratio);
     free (r->reason);
     free (r->ind_parent);
+    free (r->target_at);
     free (r->targets);
     free (r->missing);
     free (r->amended);

@@ -200,6 +200,10 @@ int us_report_indicator_depth (const us_report_t *report, size_t i);
 bool us_report_target (us_report_target_t *target, const us_report_t *report,
                        size_t u, size_t i, us_source_t source);
 
+/* Returns a bit (1 << source) for each source that has a target of unit
+   u, indicator i: 0 when none, so a printer passes over the pair at once. */
+unsigned us_report_target_sources (const us_report_t *report, size_t u, size_t i);
+
 /* Returns the achievement (one decimal) of unit u, indicator i. */
 bool us_report_pct (double *pct, const us_report_t *report, size_t u, size_t i,
                     us_source_t source);

@@ -2,8 +2,10 @@
 #include "us_report_rows.h"
 #include "us_db.h"
 #include "us_error.h"
+#include "us_succession.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Steps st to its end; US_EIO when it stopped on an error. */
 static int
@@ -92,4 +94,152 @@ us_report_rows_schedules (us_report_data_t *data, sqlite3_stmt *st)
         snprintf (s->deadline, sizeof s->deadline, "%s", us_db_text (st, 4));
     }
     return s_done (step);
+}
+
+/* The folded figure of one unit and indicator. */
+typedef struct {
+    int64_t value;
+    int month;                  /* a flow's last month, a stock's latest */
+    bool has;
+} s_slot_t;
+
+struct _us_report_scan_t {
+    us_report_data_t *data;
+    int *unit_at;               /* [unit id]: folded unit index + 1; 0 keeps its figures as rows */
+    int64_t n_unit_at;
+    int *ind_at;                /* [indicator id]: catalog index + 1; -1 computed, 0 unknown */
+    bool *flow;                 /* [catalog index]: a flow (else a stock) */
+    int64_t n_ind_at;
+    int64_t *unit_ids;          /* [folded unit index] */
+    size_t n_units;
+    s_slot_t *slots;            /* [folded unit index * n_inds + catalog index] */
+};
+
+/* Starts a scan of the cells of one report into data. */
+us_report_scan_t *
+us_report_scan_new (us_report_data_t *data, bool fold, int tree)
+{
+    us_report_scan_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        us_error_set (US_ENOMEM, "out of memory");
+        return NULL;
+    }
+    self->data = data;
+    if (!fold)
+        return self;
+    size_t n_inds = data->n_inds;
+    self->n_unit_at = self->n_ind_at = 1;
+    for (size_t k = 0; k < data->n_units; k++)
+        if (data->units [k].id >= self->n_unit_at)
+            self->n_unit_at = data->units [k].id + 1;
+    for (size_t i = 0; i < n_inds; i++)
+        if (data->ind_ids [i] >= self->n_ind_at)
+            self->n_ind_at = data->ind_ids [i] + 1;
+    self->unit_at = calloc ((size_t) self->n_unit_at, sizeof *self->unit_at);
+    self->ind_at = calloc ((size_t) self->n_ind_at, sizeof *self->ind_at);
+    self->unit_ids = calloc (data->n_units + 1, sizeof *self->unit_ids);
+    self->slots = calloc (data->n_units * n_inds + 1, sizeof *self->slots);
+    self->flow = calloc (n_inds + 1, sizeof *self->flow);
+    if (!self->unit_at || !self->ind_at || !self->unit_ids || !self->slots || !self->flow) {
+        us_report_scan_destroy (&self);
+        us_error_set (US_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t k = 0; k < data->n_units; k++) {
+        const us_report_unit_row_t *u = &data->units [k];
+        if (u->id > 0 && self->unit_at [u->id] == 0 && us_succession_in_force (u, tree)) {
+            self->unit_ids [self->n_units] = u->id;
+            self->unit_at [u->id] = (int) ++self->n_units;
+        }
+    }
+    for (size_t i = 0; i < n_inds; i++) {
+        self->flow [i] = data->inds [i].kind == US_KIND_FLOW;
+        int64_t id = data->ind_ids [i];
+        if (id > 0 && self->ind_at [id] == 0)
+            self->ind_at [id] = us_kind_computed (data->inds [i].kind) ? -1 : (int) i + 1;
+    }
+    return self;
+}
+
+/* Adds two figures, saturating as the engine does (us_report.c). */
+static int64_t
+s_add (int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (__builtin_add_overflow (a, b, &sum))
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
+/* Takes one entered figure. */
+int
+us_report_scan_cell (us_report_scan_t *self, int64_t unit_id, int64_t ind_id, int month,
+                     int64_t value)
+{
+    int u = unit_id > 0 && unit_id < self->n_unit_at ? self->unit_at [unit_id] : 0;
+    if (u > 0) {
+        /* The engine reads nothing of an unknown or computed indicator. */
+        int i = ind_id > 0 && ind_id < self->n_ind_at ? self->ind_at [ind_id] : 0;
+        if (i <= 0)
+            return 0;
+        s_slot_t *s = &self->slots [(size_t) (u - 1) * self->data->n_inds + (size_t) (i - 1)];
+        if (self->flow [i - 1]) {
+            s->value = s_add (s->value, value);
+            if (!s->has || month > s->month)
+                s->month = month;
+        }
+        else
+        if (!s->has || month > s->month) {
+            s->value = value;
+            s->month = month;
+        }
+        s->has = true;
+        return 0;
+    }
+    us_report_data_t *d = self->data;
+    us_report_cell_row_t *c = us_report_data_add (d->cells, d->n_cells, d->cap_cells);
+    if (!c)
+        return US_ENOMEM;
+    c->unit_id = unit_id;
+    c->ind_id = ind_id;
+    c->month = month;
+    c->value = value;
+    return 0;
+}
+
+/* Appends the folded rows to the data's cells. */
+int
+us_report_scan_finish (us_report_scan_t *self)
+{
+    us_report_data_t *d = self->data;
+    for (size_t u = 0; u < self->n_units; u++)
+        for (size_t i = 0; i < d->n_inds; i++) {
+            const s_slot_t *s = &self->slots [u * d->n_inds + i];
+            if (!s->has)
+                continue;
+            us_report_cell_row_t *c = us_report_data_add (d->cells, d->n_cells, d->cap_cells);
+            if (!c)
+                return US_ENOMEM;
+            c->unit_id = self->unit_ids [u];
+            c->ind_id = d->ind_ids [i];
+            c->month = s->month;
+            c->value = s->value;
+        }
+    return 0;
+}
+
+/* Frees a scan and nulls the pointer. */
+void
+us_report_scan_destroy (us_report_scan_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    us_report_scan_t *self = *self_p;
+    free (self->unit_at);
+    free (self->ind_at);
+    free (self->unit_ids);
+    free (self->slots);
+    free (self->flow);
+    free (self);
+    *self_p = NULL;
 }

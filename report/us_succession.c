@@ -58,8 +58,8 @@ s_find (const us_report_data_t *data, const char *code)
 }
 
 /* True when the unit is in force in month. */
-static bool
-s_in_force (const us_report_unit_row_t *u, int month)
+bool
+us_succession_in_force (const us_report_unit_row_t *u, int month)
 {
     int m;
     if (*u->valid_from && us_month_parse (&m, u->valid_from) == 0 && m > month)
@@ -104,7 +104,7 @@ s_resolve (s_parts_t *parts, const us_report_data_t *data, const us_succession_t
            int u, const char *indicator, int64_t weight, int month, int depth)
 {
     const us_report_unit_row_t *row = &data->units [u];
-    if (s_in_force (row, month)) {
+    if (us_succession_in_force (row, month)) {
         s_part_add (parts, u, weight);
         return;
     }
@@ -289,9 +289,11 @@ s_check (const us_report_data_t *data, const us_succession_t *ev, size_t n)
     return 0;
 }
 
-/* Maps the cells of units out of force onto their successors. */
+/* Maps the cells of units out of force onto their successors into *out;
+   sets *kept instead when every cell's unit is known and in force (none
+   to map or leave out: the cells stand as they are, uncopied). */
 static int
-s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *mapped,
+s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *mapped, bool *kept,
              const us_report_data_t *data, const us_succession_t *ev, size_t n, int month,
              us_mapping_t *mapping)
 {
@@ -312,10 +314,24 @@ s_map_cells (us_report_cell_row_t **out, size_t *n_out, size_t *cap_out, bool *m
     for (size_t k = data->n_units; k-- > 0; ) {
         if (data->units [k].id > 0)
             index [data->units [k].id] = (int) k + 1;
-        force [k] = s_in_force (&data->units [k], month);
+        force [k] = us_succession_in_force (&data->units [k], month);
     }
     int rc = 0;
     *mapped = false;
+    size_t first = 0;
+    while (first < data->n_cells) {
+        int64_t id = data->cells [first].unit_id;
+        int u = id > 0 && id <= top ? index [id] - 1 : -1;
+        if (u < 0 || !force [u])
+            break;
+        first++;
+    }
+    *kept = first == data->n_cells;
+    if (*kept) {
+        free (index);
+        free (force);
+        return 0;
+    }
     for (size_t c = 0; rc == 0 && c < data->n_cells; c++) {
         const us_report_cell_row_t *cell = &data->cells [c];
         int u = cell->unit_id > 0 && cell->unit_id <= top ? index [cell->unit_id] - 1 : -1;
@@ -358,8 +374,8 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
         return rc;
     us_report_cell_row_t *cells = NULL;
     size_t n_cells = 0, cap_cells = 0;
-    bool mapped;
-    rc = s_map_cells (&cells, &n_cells, &cap_cells, &mapped, data, events, n, month, mapping);
+    bool mapped, kept;
+    rc = s_map_cells (&cells, &n_cells, &cap_cells, &mapped, &kept, data, events, n, month, mapping);
     if (rc) {
         free (cells);
         return rc == US_ENOMEM ? us_error_set (US_ENOMEM, "out of memory") : rc;
@@ -368,16 +384,18 @@ us_succession_apply (us_report_data_t *data, const us_succession_t *events, size
        month: the store holds each cell once. */
     if (mapped)
         s_cells_sum (cells, &n_cells);
-    free (data->cells);
-    data->cells = cells;
-    data->n_cells = n_cells;
-    data->cap_cells = cap_cells;
+    if (!kept) {
+        free (data->cells);
+        data->cells = cells;
+        data->n_cells = n_cells;
+        data->cap_cells = cap_cells;
+    }
     s_undo_later (data, events, n, month);
     /* The units out of force leave the tree; the others stand for the
        whole period. */
     for (size_t k = 0; k < data->n_units; k++) {
         us_report_unit_row_t *u = &data->units [k];
-        if (!s_in_force (u, month))
+        if (!us_succession_in_force (u, month))
             u->id = -u->id;
         u->valid_from [0] = u->valid_to [0] = 0;
     }

@@ -75,6 +75,11 @@ typedef struct {
 int us_succession_apply (us_report_data_t *data, const us_succession_t *events, size_t n,
                          int month, us_mapping_t *mapping);
 
+/* True when unit is in force in month (its validity, YYYY-MM or "", holds
+   month): the units whose figures us_succession_apply leaves where they
+   are. */
+bool us_succession_in_force (const us_report_unit_row_t *unit, int month);
+
 /* Parses a stored event kind (merge, split, move, rename, end). */
 int us_succ_kind_parse (us_succ_kind_t *kind, const char *text);
 

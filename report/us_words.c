@@ -357,11 +357,33 @@ us_words_vi_text (char *buf, size_t size, const us_indicator_t *ind, double v)
     }
 }
 
+/* Writes a figure as a plain number into buf; returns buf. */
+const char *
+us_words_plain_text (char *buf, size_t size, const us_indicator_t *ind, double v)
+{
+    /* A whole figure that is not negative (every entered one) is written
+       from its integer, digit by digit as "%.0f" writes it, without printf's
+       float conversion: a province's report writes twenty thousand. */
+    if (s_whole (ind, v) && !signbit (v) && v < 9.0e18 && size >= 20) {
+        char digits [24], *p = digits + sizeof digits - 1;
+        uint64_t u = (uint64_t) v;
+        *p = '\0';
+        do
+            *--p = (char) ('0' + u % 10);
+        while ((u /= 10) != 0);
+        memcpy (buf, p, (size_t) (digits + sizeof digits - p));
+    }
+    else
+        snprintf (buf, size, s_whole (ind, v) ? "%.0f" : "%.1f", v);
+    return buf;
+}
+
 /* Writes a figure as a plain number. */
 void
 us_words_plain (FILE *out, const us_indicator_t *ind, double v)
 {
-    fprintf (out, s_whole (ind, v) ? "%.0f" : "%.1f", v);
+    char buf [US_WORDS_PLAIN];
+    fputs (us_words_plain_text (buf, sizeof buf, ind, v), out);
 }
 
 /* Writes a target's value or range the Vietnamese way. */

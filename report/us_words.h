@@ -35,6 +35,11 @@ void us_words_vi_text (char *buf, size_t size, const us_indicator_t *ind, double
    formulas that are not whole). */
 void us_words_plain (FILE *out, const us_indicator_t *ind, double v);
 
+/* The same into buf of US_WORDS_PLAIN bytes (any double's digits fit);
+   returns buf. */
+#define US_WORDS_PLAIN 400
+const char *us_words_plain_text (char *buf, size_t size, const us_indicator_t *ind, double v);
+
 /* Writes a target's value or range the Vietnamese way (1.200–1.500). */
 void us_words_vi_target (char *buf, size_t size, const us_report_target_t *t);
 

@@ -42,7 +42,9 @@ s_report_json (us_pstore_t *store, FILE *out, const us_report_t *report, const c
 }
 
 /* Prints a report, its ranking or its comparison from an open store. The
-   period's data is loaded once; the trend's months are computed from it. */
+   period's data is loaded once: month by month for HTML, whose trend
+   computes a report per month from it; else folded, one row per unit and
+   indicator (us_pstore_report_load_one). */
 int
 us_render_report (us_pstore_t *store, FILE *out, const char *period, const char *unit,
                   us_format_t format, const char *rank, us_source_t source, bool compare)
@@ -54,7 +56,9 @@ us_render_report (us_pstore_t *store, FILE *out, const char *period, const char 
     us_period_t p;
     int rc = us_period_parse (&p, period);
     if (rc == 0)
-        rc = us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping);
+        rc = format == US_FORMAT_HTML
+           ? us_pstore_report_load_at (store, &data, p.first, p.last, p.last, &mapping)
+           : us_pstore_report_load_one (store, &data, p.first, p.last, p.last, &mapping);
     if (rc == 0)
         rc = us_report_compute (&report, &data, p.text, unit);
     if (rc == 0 && rank)

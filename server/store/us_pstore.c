@@ -1,6 +1,7 @@
 /*  us_pstore: the provincial store: opening, closing, transactions. */
 #include "us_pstore_sql.h"
 #include "us_pstore_backup.h"
+#include "us_pstore_report.h"
 #include "us_catalog.h"
 #include "us_error.h"
 #include "us_keys.h"
@@ -23,7 +24,10 @@ s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
     }
     self->db = db;
     *self_p = self;
-    return 0;
+    int rc = us_pstore_report_attach (self);
+    if (rc)
+        us_pstore_destroy (self_p);
+    return rc;
 }
 
 /* Writes the province's settings, its root unit and the default catalog. */

@@ -17,6 +17,7 @@
 #include "us_hlc.h"
 #include "us_text.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,31 +61,40 @@ s_free (s_cal_t *c)
     memset (c, 0, sizeof *c);
 }
 
-/* Grows an array by one zeroed element; NULL when out of memory. */
+/* Grows an array by one zeroed element; NULL when out of memory. Room
+   doubles from 16 (at 16, 32, 64 ...), so thousands of rows are not a
+   reallocation each. */
 static void *
 s_grow (void **rows, size_t *n, size_t size)
 {
-    void *bigger = realloc (*rows, (*n + 1) * size);
-    if (!bigger)
-        return NULL;
-    *rows = bigger;
-    memset ((char *) bigger + *n * size, 0, size);
-    return (char *) bigger + (*n)++ * size;
+    if (*n >= 16 ? (*n & (*n - 1)) == 0 : *n == 0) {
+        void *bigger = realloc (*rows, (*n ? *n * 2 : 16) * size);
+        if (!bigger)
+            return NULL;
+        *rows = bigger;
+    }
+    memset ((char *) *rows + *n * size, 0, size);
+    return (char *) *rows + (*n)++ * size;
 }
 
-/* Reads the units, with the time each was last heard from. */
+/* Reads the units, with the time each was last heard from when heard
+   (the overdue list prints it; a unit's batches and submissions are read
+   for it, so the schedules of a report leave it out). */
 static int
-s_load_units (us_pstore_t *self, s_cal_t *c)
+s_load_units (us_pstore_t *self, s_cal_t *c, bool heard)
 {
     sqlite3_stmt *st = NULL;
     int step = SQLITE_DONE;
-    int rc = us_pstore_prep (self, &st,
+    int rc = heard ? us_pstore_prep (self, &st,
         "SELECT u.id, COALESCE (u.parent_id, 0), u.code, u.kind, MAX ("
         "  COALESCE ((SELECT MAX (b.at) FROM batches b JOIN replicas r ON r.id = b.replica_id"
         "             WHERE r.unit_id = u.id), 0),"
         "  COALESCE ((SELECT MAX (s.at) >> 16 FROM submissions s WHERE s.unit_id = u.id"
         "             AND s.state = 'submitted'), 0))"
-        " FROM units u ORDER BY u.id", "reading units");
+        " FROM units u ORDER BY u.id", "reading units")
+      : us_pstore_prep (self, &st,
+        "SELECT id, COALESCE (parent_id, 0), code, kind, 0 FROM units ORDER BY id",
+        "reading units");
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         s_unit_t *u = s_grow ((void **) &c->units, &c->n_units, sizeof *u);
         if (!u) {
@@ -106,15 +116,19 @@ s_load_units (us_pstore_t *self, s_cal_t *c)
 
 /* Reads the submitted and approved reports. */
 static int
-s_load_subs (us_pstore_t *self, s_cal_t *c)
+s_load_subs (us_pstore_t *self, s_cal_t *c, int first, int last)
 {
     sqlite3_stmt *st = NULL;
     int step = SQLITE_DONE;
     int rc = us_pstore_prep (self, &st,
         "SELECT unit_id, first, last, at, nil, state = 'amended',"
         " state = 'approved' AND NOT reported FROM submissions"
-        " WHERE state IN ('submitted', 'amended', 'approved')",
+        " WHERE state IN ('submitted', 'amended', 'approved') AND first <= ? AND last >= ?",
         "reading submissions");
+    if (rc == 0) {
+        sqlite3_bind_int (st, 1, last);
+        sqlite3_bind_int (st, 2, first);
+    }
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
         s_sub_t *s = s_grow ((void **) &c->subs, &c->n_subs, sizeof *s);
         if (!s) {
@@ -165,14 +179,44 @@ s_load_scheds (us_pstore_t *self, s_cal_t *c)
     return rc;
 }
 
-/* Reads everything the calendar needs. */
+/* Orders submissions by unit. */
 static int
-s_load (us_pstore_t *self, s_cal_t *c)
+s_sub_cmp (const void *a, const void *b)
+{
+    int64_t x = ((const s_sub_t *) a)->unit_id, y = ((const s_sub_t *) b)->unit_id;
+    return x < y ? -1 : x > y;
+}
+
+/* Returns the index of the first submission of unit id (subs are ordered
+   by unit), or n_subs. */
+static size_t
+s_subs_of (const s_cal_t *c, int64_t id)
+{
+    size_t lo = 0, hi = c->n_subs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->subs [mid].unit_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Reads everything the calendar needs: the reports that overlap months
+   first..last (each schedule period asked lies within them), the time
+   each unit was last heard from when heard. */
+static int
+s_load (us_pstore_t *self, s_cal_t *c, bool heard, int first, int last)
 {
     memset (c, 0, sizeof *c);
-    int rc = s_load_units (self, c);
+    int rc = s_load_units (self, c, heard);
     if (rc == 0)
-        rc = s_load_subs (self, c);
+        rc = s_load_subs (self, c, first, last);
+    /* By unit, so that a unit's reports are found without reading every
+       unit's (a province's year holds thousands). */
+    if (rc == 0 && c->n_subs > 1)
+        qsort (c->subs, c->n_subs, sizeof *c->subs, s_sub_cmp);
     if (rc == 0)
         rc = s_load_scheds (self, c);
     if (rc)
@@ -220,11 +264,12 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
 {
     *last_ms = 0;
     *nil = false;
+    size_t from = s_subs_of (c, id);
     for (int m = first; m <= last; m++) {
         bool covered = false;
-        for (size_t k = 0; k < c->n_subs; k++) {
+        for (size_t k = from; k < c->n_subs && c->subs [k].unit_id == id; k++) {
             const s_sub_t *s = &c->subs [k];
-            if (s->unit_id != id || s->first > m || s->last < m || s->at_ms > at_ms
+            if (s->first > m || s->last < m || s->at_ms > at_ms
             ||  s->amended || s->unreported)
                 continue;
             covered = true;
@@ -243,9 +288,8 @@ s_reported (const s_cal_t *c, int64_t id, int first, int last, int64_t at_ms,
 static bool
 s_amended (const s_cal_t *c, int64_t id, int first, int last, bool unreported)
 {
-    for (size_t k = 0; k < c->n_subs; k++)
-        if (c->subs [k].unit_id == id
-        &&  (unreported ? c->subs [k].unreported : c->subs [k].amended)
+    for (size_t k = s_subs_of (c, id); k < c->n_subs && c->subs [k].unit_id == id; k++)
+        if ((unreported ? c->subs [k].unreported : c->subs [k].amended)
         &&  c->subs [k].first <= last && c->subs [k].last >= first)
             return true;
     return false;
@@ -273,9 +317,21 @@ s_period_text (char *buf, size_t size, const char *type, int m)
         snprintf (buf, size, "%d-%c%d", y, n == 3 ? 'Q' : 'H', k);
 }
 
-/* Prints one schedule period's counts and units as JSON. */
+/* What one unit made of one schedule period. */
+typedef struct {
+    bool done;              /* every month reported */
+    bool late;              /* the last of those reports came after the deadline */
+    bool nil;               /* one of them said there was nothing to report */
+    bool amended;           /* not done: a report of it was edited since */
+    bool unreported;        /* not done: locked without ever being submitted */
+} s_judged_t;
+
+/* Prints one schedule period's counts and units as JSON; units [u] says
+   whether unit u is one of the schedule's in the subtree, judged has room
+   for every unit. Each unit is judged once, then listed. */
 static void
-s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root, FILE *out)
+s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, const bool *units,
+               s_judged_t *judged, FILE *out)
 {
     us_period_t p;
     char text [US_PERIOD_TEXT], day [32];
@@ -284,6 +340,20 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
     us_calendar_deadline_day (day, sizeof day, &p, &s->rule);
     int64_t deadline = us_calendar_deadline_ms (&p, &s->rule);
     int expected = 0, on_time = 0, late = 0;
+    for (size_t u = 0; u < c->n_units; u++) {
+        if (!units [u])
+            continue;
+        s_judged_t *j = &judged [u];
+        int64_t last_ms;
+        j->done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &j->nil);
+        j->late = j->done && last_ms > deadline;
+        j->nil = j->done && j->nil;
+        j->amended = !j->done && s_amended (c, c->units [u].id, p.first, p.last, false);
+        j->unreported = !j->done && s_amended (c, c->units [u].id, p.first, p.last, true);
+        expected++;
+        on_time += j->done && !j->late;
+        late += j->late;
+    }
     fputs ("{\"period\":", out);
     us_text_json (out, p.text);
     fputs (",\"deadline\":", out);
@@ -293,28 +363,26 @@ s_period_json (const s_cal_t *c, const s_schedule_t *s, int first, int64_t root,
         fprintf (out, ",\"%s\":[", lists [l]);
         int n = 0;
         for (size_t u = 0; u < c->n_units; u++) {
-            if (!s_kind_in (s, c->units [u].kind) || !s_in_subtree (c, u, root))
+            const s_judged_t *j = &judged [u];
+            if (!units [u] || !(l == 0 ? !j->done : l == 1 ? j->late : l == 2 ? j->nil
+                                : l == 3 ? j->amended : j->unreported))
                 continue;
-            int64_t last_ms;
-            bool nil;
-            bool done = s_reported (c, c->units [u].id, p.first, p.last, INT64_MAX, &last_ms, &nil);
-            bool listed = l == 0 ? !done : l == 1 ? done && last_ms > deadline
-                        : l == 2 ? done && nil
-                        : !done && s_amended (c, c->units [u].id, p.first, p.last, l == 4);
-            if (l == 0) {
-                expected++;
-                on_time += done && last_ms <= deadline;
-                late += done && last_ms > deadline;
-            }
-            if (listed) {
-                fputs (n++ ? "," : "", out);
-                us_text_json (out, c->units [u].code);
-            }
+            fputs (n++ ? "," : "", out);
+            us_text_json (out, c->units [u].code);
         }
         fputc (']', out);
     }
     fprintf (out, ",\"expected\":%d,\"submitted\":%d,\"on_time\":%d,\"late\":%d}",
              expected, on_time + late, on_time, late);
+}
+
+/* Marks in units [u] the units of the subtree (in_tree) whose kind the
+   schedule s names. */
+static void
+s_schedule_units (bool *units, const s_cal_t *c, const s_schedule_t *s, const bool *in_tree)
+{
+    for (size_t u = 0; u < c->n_units; u++)
+        units [u] = in_tree [u] && s_kind_in (s, c->units [u].kind);
 }
 
 /* Prints the per-schedule completeness of a period as a JSON array. */
@@ -328,12 +396,25 @@ us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period, cons
         rc = us_pstore_unit_id (self, &root, unit);
     s_cal_t c;
     if (rc == 0)
-        rc = s_load (self, &c);
+        rc = s_load (self, &c, false, p.first, p.last);
     if (rc)
         return rc;
+    bool *in_tree = calloc (c.n_units + 1, sizeof *in_tree);
+    bool *units = calloc (c.n_units + 1, sizeof *units);
+    s_judged_t *judged = calloc (c.n_units + 1, sizeof *judged);
+    if (!in_tree || !units || !judged) {
+        free (in_tree);
+        free (units);
+        free (judged);
+        s_free (&c);
+        return us_error_set (US_ENOMEM, "out of memory");
+    }
+    for (size_t u = 0; u < c.n_units; u++)
+        in_tree [u] = s_in_subtree (&c, u, root);
     fputc ('[', out);
     for (size_t k = 0; k < c.n_scheds; k++) {
         const s_schedule_t *s = &c.scheds [k];
+        s_schedule_units (units, &c, s, in_tree);
         fputs (k ? ",{\"code\":" : "{\"code\":", out);
         us_text_json (out, s->code);
         fputs (",\"name\":", out);
@@ -343,11 +424,14 @@ us_pstore_schedules_json (us_pstore_t *self, FILE *out, const char *period, cons
         int start = (p.first + n - 1) / n * n;     /* the first whole period */
         for (int m = start; m + n - 1 <= p.last; m += n) {
             fputs (count++ ? "," : "", out);
-            s_period_json (&c, s, m, root, out);
+            s_period_json (&c, s, m, units, judged, out);
         }
         fputs ("]}", out);
     }
     fputc (']', out);
+    free (in_tree);
+    free (units);
+    free (judged);
     s_free (&c);
     return 0;
 }
@@ -405,7 +489,7 @@ int
 us_pstore_overdue_print (us_pstore_t *self, FILE *out, int64_t at_ms, bool json)
 {
     s_cal_t c;
-    int rc = s_load (self, &c);
+    int rc = s_load (self, &c, true, INT_MIN, INT_MAX);
     if (rc)
         return rc;
     int now = us_calendar_month_at (at_ms), printed = 0;

@@ -42,6 +42,19 @@ int us_pstore_report_load (us_pstore_t *store, us_report_data_t *data, int first
 int us_pstore_report_load_at (us_pstore_t *store, us_report_data_t *data, int first, int last,
                               int tree, us_mapping_t *mapping);
 
+/* The same, for one report of exactly the months first..last (no trend
+   of its months): the figures of each unit in force in month tree come
+   folded, one row per unit and indicator (us_report_rows.h), from which
+   the engine computes the same report as from every month's row, at a
+   fraction of the memory and time. */
+int us_pstore_report_load_one (us_pstore_t *store, us_report_data_t *data, int first, int last,
+                               int tree, us_mapping_t *mapping);
+
+/* Registers on the store's connection the SQL function the loaders scan
+   the cells with (us_pstore.c calls it when it opens a store). Returns 0
+   or a store error. */
+int us_pstore_report_attach (us_pstore_t *store);
+
 /* Loads and computes the report of period for the subtree of unit (NULL:
    the whole tree). Returns 0, US_EINVAL (bad period), US_ENOTFOUND or a
    store error. */

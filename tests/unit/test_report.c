@@ -567,6 +567,30 @@ Test (report, accessors)
     us_report_destroy (&r);
 }
 
+/* The sources with a target of a unit and indicator, one bit each: the
+   same as asking us_report_target for each source. */
+Test (report, target_sources)
+{
+    us_report_t *r = s_build ("2022-H1", NULL);
+    int with = 0;
+    for (size_t u = 0; u < us_report_units (r); u++)
+        for (size_t i = 0; i < us_report_indicators (r); i++) {
+            unsigned want = 0;
+            us_report_target_t t;
+            for (int s = 0; s < US_SOURCE_COUNT; s++)
+                if (us_report_target (&t, r, u, i, (us_source_t) s))
+                    want |= 1u << s;
+            cr_assert_eq (us_report_target_sources (r, u, i), want, "unit %zu, indicator %zu", u, i);
+            with += want != 0;
+        }
+    cr_assert_gt (with, 0);
+    size_t mn = 0;
+    while (strcmp (us_report_indicator (r, mn)->code, "members.new") != 0)
+        mn++;
+    cr_assert_eq (us_report_target_sources (r, 0, mn), (1u << US_SOURCE_TLD) | (1u << US_SOURCE_PROVINCE));
+    us_report_destroy (&r);
+}
+
 /* Units outside their validity are left out with their figures. */
 Test (report, unit_validity)
 {

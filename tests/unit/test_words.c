@@ -100,6 +100,32 @@ Test (words, figures)
                       "-8,500,000");
 }
 
+/* A plain figure (JSON, CSV) is written as printf writes it: whole
+   figures digit by digit, fractions and ratios with one decimal. */
+Test (words, plain)
+{
+    us_indicator_t ind;
+    memset (&ind, 0, sizeof ind);
+    static const double whole [] = { 0, 7, 10, 1901, 1000000000000.0, 9007199254740993.0,
+                                     8.9e18, 9.1e18, -5, -0.0, 1e300 };
+    static const double part [] = { 4.5, 0.1, 1234.5, -2.5 };
+    us_kind_t kinds [] = { US_KIND_FLOW, US_KIND_STOCK, US_KIND_FORMULA, US_KIND_RATIO };
+    char want [400];
+    for (size_t k = 0; k < 4; k++)
+        for (size_t n = 0; n < sizeof whole / sizeof whole [0] + 4; n++) {
+            ind.kind = kinds [k];
+            bool fraction = n >= sizeof whole / sizeof whole [0];
+            double v = fraction ? part [n - sizeof whole / sizeof whole [0]] : whole [n];
+            us_test_capture_t c;
+            us_test_capture_open (&c);
+            us_words_plain (c.f, &ind, v);
+            us_test_capture_close (&c);
+            snprintf (want, sizeof want, ind.kind == US_KIND_RATIO || fraction ? "%.1f" : "%.0f", v);
+            cr_assert_str_eq (c.buf, want, "kind %zu, %g", k, v);
+            free (c.buf);
+        }
+}
+
 /* Money in running text: millions or billions when exact to three
    decimals, else in full; counts stay plain numbers. */
 Test (words, money_in_text)
