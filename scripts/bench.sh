@@ -658,6 +658,7 @@ for w in $(seq 0 $((WAVES - 1))); do
     b=$(now_us)
     rec "7 scale: $REPLICAS replicas" "wave of $per_wave concurrent syncs (3 edits each)" s \
         "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')"
+    sleep 0.5                       # as after the repeat wave: the server settles
     rss_w=$(proc_kb "$server_pid" VmRSS)
     echo "$w $rss_w" >> "$kw/rss.waves"
     rec "7 scale: $REPLICAS replicas" "server VmRSS after each wave" MiB "$(awk -v k="$rss_w" 'BEGIN { printf "%.2f", k / 1024 }')"
