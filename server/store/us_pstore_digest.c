@@ -26,8 +26,8 @@ static const char *s_month_cells =
 
 /* Writes the ids of root's own subtree (the units the change stream sends
    figures of) as a JSON array into a new string *json_p. */
-static int
-s_scope_json (us_pstore_t *self, char **json_p, int64_t root)
+int
+us_pstore_scope_json (us_pstore_t *self, char **json_p, int64_t root)
 {
     *json_p = NULL;
     int64_t *parent = NULL, len = 0;
@@ -90,7 +90,7 @@ us_pstore_figures (us_pstore_t *self, int64_t root, int first, int last,
     if (!sort)
         return US_ENOMEM;
     char *scope = NULL;
-    int rc = s_scope_json (self, &scope, root);
+    int rc = us_pstore_scope_json (self, &scope, root);
     if (rc == 0)
         rc = s_read (self, sort, US_FIGSORT_UNITS, "SELECT id, code FROM units", NULL, 0, 0);
     if (rc == 0)
@@ -111,7 +111,7 @@ us_pstore_month_cells (us_pstore_t *self, int64_t root, int month,
                        us_pstore_change_fn *fn, void *arg)
 {
     char *scope;
-    int rc = s_scope_json (self, &scope, root);
+    int rc = us_pstore_scope_json (self, &scope, root);
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = us_pstore_prep (self, &st, s_month_cells, "reading a month's figures");

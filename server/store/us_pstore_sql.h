@@ -26,6 +26,11 @@ struct _us_pstore_t {
                                    also cleared by every write of a report's state */
 };
 
+/* Writes the ids of root's own subtree (the units the change stream sends
+   figures of) as a JSON array into a new string *json_p the caller frees;
+   for `IN (SELECT value FROM json_each (?))`. Returns 0 or the error. */
+int us_pstore_scope_json (us_pstore_t *self, char **json_p, int64_t root);
+
 /* Forgets what the store remembers of the open transaction (its chain, the
    last amended unit and month); at every transaction boundary. */
 void us_pstore_forget (us_pstore_t *self);
