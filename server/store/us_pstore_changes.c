@@ -334,6 +334,33 @@ s_successors_named (us_pstore_t *self, bool *named, const bool *own, int64_t len
     return rc;
 }
 
+/* Sets present [kind] for each kind of change in (since, upper]: one read of
+   the page's range, so that a page reads only the kinds it holds (a round's
+   pages are figures; each other kind's query read the whole range again).
+   Read row by row: DISTINCT would build a temporary B-tree for every page. */
+static int
+s_kinds (us_pstore_t *self, bool present [US_CHANGE_SCHEDULES + 1], uint64_t since,
+         uint64_t upper)
+{
+    memset (present, 0, (US_CHANGE_SCHEDULES + 1) * sizeof *present);
+    sqlite3_stmt *st;
+    int rc = us_pstore_prep (self, &st,
+        "SELECT kind FROM changelog WHERE seq > ? AND seq <= ?",
+        "reading the change stream");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64 (st, 1, (int64_t) since);
+    sqlite3_bind_int64 (st, 2, (int64_t) upper);
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int (st, 0);
+        if (kind >= 0 && kind <= US_CHANGE_SCHEDULES)
+            present [kind] = true;
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_DONE ? 0 : us_pstore_fail (self, "reading the change stream");
+}
+
 /* Visits a page of the change stream as readable by a replica of root. */
 int
 us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_t root,
@@ -377,10 +404,14 @@ us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_
         rc = s_root_code (self, scope.root, sizeof scope.root, root);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,
                                     &s_conflicts, &s_submissions };
-    for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
-        rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since, *next,
-                      &scope, fn, arg);
+    bool present [US_CHANGE_SCHEDULES + 1];
     if (rc == 0)
+        rc = s_kinds (self, present, since, *next);
+    for (int k = US_CHANGE_FIRST; rc == 0 && k <= US_CHANGE_LAST; k++)
+        if (present [k])
+            rc = s_visit (self, (us_change_kind_t) k, *sqls [k - US_CHANGE_FIRST], since,
+                          *next, &scope, fn, arg);
+    if (rc == 0 && present [US_CHANGE_SCHEDULES])
         rc = s_visit_schedules (self, since, *next, fn, arg);
     free (own_json);
     free (in);
