@@ -143,40 +143,44 @@ s_sub_read (us_dstore_t *self, s_sub_t *sub, const us_period_t *p, int64_t now,
     return 0;
 }
 
-/* Prints the schedule periods dues as JSON objects. */
-static int
-s_dues_json (us_dstore_t *self, FILE *out, const us_report_t *report,
-             const us_dstore_due_t *dues, size_t n, int64_t now)
+/* Prints one schedule period due as a JSON object. */
+static void
+s_due_json (FILE *out, const us_report_t *report, const us_dstore_due_t *due,
+            const s_sub_t *sub, bool first)
 {
-    for (size_t k = 0; k < n; k++) {
-        s_sub_t sub;
-        int rc = s_sub_read (self, &sub, &dues [k].period, now, dues [k].deadline_ms,
-                             dues [k].deadline);
-        if (rc)
-            return rc;
-        fputs (k ? ",{\"code\":" : "{\"code\":", out);
-        us_text_json (out, dues [k].code);
-        fputs (",\"name\":", out);
-        us_text_json (out, dues [k].name);
-        fputs (",\"period\":", out);
-        us_text_json (out, dues [k].period.text);
-        fputs (",\"deadline\":", out);
-        us_text_json (out, dues [k].deadline);
-        fputs (",\"submission\":", out);
-        us_text_json (out, *sub.state ? sub.state : "none");
-        fprintf (out, ",\"nil\":%s,\"due\":", sub.nil ? "true" : "false");
-        us_text_json (out, sub.due);
-        fputs (",\"not_entered\":[", out);
-        s_missing (report, out, true, &dues [k], 1, true, "");
-        fputs ("]}", out);
-    }
-    return 0;
+    fputs (first ? "{\"code\":" : ",{\"code\":", out);
+    us_text_json (out, due->code);
+    fputs (",\"name\":", out);
+    us_text_json (out, due->name);
+    fputs (",\"period\":", out);
+    us_text_json (out, due->period.text);
+    fputs (",\"deadline\":", out);
+    us_text_json (out, due->deadline);
+    fputs (",\"submission\":", out);
+    us_text_json (out, *sub->state ? sub->state : "none");
+    fprintf (out, ",\"nil\":%s,\"due\":", sub->nil ? "true" : "false");
+    us_text_json (out, sub->due);
+    fputs (",\"not_entered\":[", out);
+    s_missing (report, out, true, due, 1, true, "");
+    fputs ("]}", out);
 }
 
-/* Prints the schedule periods dues as text. */
+/* Prints one schedule period due as text. */
+static void
+s_due_text (FILE *out, const us_report_t *report, const us_dstore_due_t *due,
+            const s_sub_t *sub)
+{
+    fprintf (out, "%s %s (%s)\n", due->code, due->period.text, due->name);
+    if (s_missing (report, out, false, due, 1, true, "  ") == 0)
+        fputs ("  every indicator of the schedule has a figure\n", out);
+    fprintf (out, "  submission: %s%s; deadline %s\n", sub->due, sub->nil ? " (nil)" : "",
+             due->deadline);
+}
+
+/* Prints the schedule periods dues, as JSON objects or as text. */
 static int
-s_dues_text (us_dstore_t *self, FILE *out, const us_report_t *report,
-             const us_dstore_due_t *dues, size_t n, int64_t now)
+s_dues (us_dstore_t *self, FILE *out, const us_report_t *report,
+        const us_dstore_due_t *dues, size_t n, int64_t now, bool json)
 {
     for (size_t k = 0; k < n; k++) {
         s_sub_t sub;
@@ -184,11 +188,10 @@ s_dues_text (us_dstore_t *self, FILE *out, const us_report_t *report,
                              dues [k].deadline);
         if (rc)
             return rc;
-        fprintf (out, "%s %s (%s)\n", dues [k].code, dues [k].period.text, dues [k].name);
-        if (s_missing (report, out, false, &dues [k], 1, true, "  ") == 0)
-            fputs ("  every indicator of the schedule has a figure\n", out);
-        fprintf (out, "  submission: %s%s; deadline %s\n", sub.due, sub.nil ? " (nil)" : "",
-                 dues [k].deadline);
+        if (json)
+            s_due_json (out, report, &dues [k], &sub, k == 0);
+        else
+            s_due_text (out, report, &dues [k], &sub);
     }
     return 0;
 }
@@ -243,7 +246,7 @@ s_print (us_dstore_t *self, FILE *out, const us_report_t *report, const us_perio
         fputs (",\"due\":", out);
         us_text_json (out, sub.due);
         fprintf (out, ",\"schedules_known\":%s,\"schedules\":[", known ? "true" : "false");
-        rc = s_dues_json (self, out, report, dues, n, now);
+        rc = s_dues (self, out, report, dues, n, now, true);
         fputs ("]}\n", out);
         return rc;
     }
@@ -256,7 +259,7 @@ s_print (us_dstore_t *self, FILE *out, const us_report_t *report, const us_perio
     if (n == 0)
         fputs ("no schedule of the province asks this office for a report of this period\n", out);
     else
-        rc = s_dues_text (self, out, report, dues, n, now);
+        rc = s_dues (self, out, report, dues, n, now, false);
     fprintf (out, "rules: %s\n", rules_ok ? "all satisfied" : broken);
     if (!known)
         fprintf (out, "submission: %s%s; deadline %s\n", sub.due, sub.nil ? " (nil)" : "", day);

@@ -585,6 +585,20 @@ s_count (const s_seen_t *seen, int from, int n, us_msg_type_t type)
     return k;
 }
 
+/* Opens a kept link to the test router and runs its first session (with
+   Hello when hello); asserts it succeeded. *mark is the link's count of
+   connection changes before the session. The caller destroys *link_p. */
+static void
+s_session_start (us_sync_link_t **link_p, uint64_t *mark, us_sync_stats_t *st,
+                 const us_sync_opts_t *o, bool hello)
+{
+    *link_p = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
+    cr_assert_not_null (*link_p, "%s", us_error_msg ());
+    *mark = us_sync_link_changes (*link_p);
+    cr_assert_eq (us_sync_session (*link_p, st, s_store, &s_keys, o, hello), 0, "%s",
+                  us_error_msg ());
+}
+
 /* A session on a kept link: with Hello the first time, then only Push and
    Pull, on the same socket and with no new handshake. */
 Test (sync, session_without_hello_on_kept_link)
@@ -592,12 +606,10 @@ Test (sync, session_without_hello_on_kept_link)
     s_edits (2);
     s_router_start (&s_r, s_healthy);
     us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
-    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
-    cr_assert_not_null (link, "%s", us_error_msg ());
-    uint64_t mark = us_sync_link_changes (link);
+    us_sync_link_t *link;
     us_sync_stats_t st;
-    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
-                  us_error_msg ());
+    uint64_t mark;
+    s_session_start (&link, &mark, &st, &o, true);
     cr_assert_eq (st.accepted, 2);
     s_seen_t seen [MAX_SEEN];
     int first = s_router_seen (&s_r, seen);
@@ -640,11 +652,10 @@ Test (sync, session_without_hello_greets_a_province_gone_back)
     s_edits (2);
     s_router_start (&s_r, s_behind);
     us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
-    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
-    cr_assert_not_null (link, "%s", us_error_msg ());
+    us_sync_link_t *link;
     us_sync_stats_t st;
-    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, false), 0, "%s",
-                  us_error_msg ());
+    uint64_t mark;
+    s_session_start (&link, &mark, &st, &o, false);
     cr_assert_eq (st.accepted, 2);
     s_seen_t seen [MAX_SEEN];
     int n = s_router_seen (&s_r, seen);
@@ -663,12 +674,10 @@ Test (sync, link_changes_count_a_dropped_connection)
 {
     s_router_start (&s_r, s_healthy);
     us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
-    us_sync_link_t *link = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
-    cr_assert_not_null (link, "%s", us_error_msg ());
-    uint64_t mark = us_sync_link_changes (link);
+    us_sync_link_t *link;
     us_sync_stats_t st;
-    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
-                  us_error_msg ());
+    uint64_t mark;
+    s_session_start (&link, &mark, &st, &o, true);
     cr_assert_eq (us_sync_link_changes (link), mark, "a session drops nothing");
     s_r.stop = 1;
     pthread_join (s_r.thread, NULL);
