@@ -42,7 +42,7 @@ struct _us_dstore_t {
     char unit [65];
     char server [256];
     char server_key [41];
-    s_batch_t batches [2];          /* the last two batches handed out */
+    s_batch_t batches [US_DSTORE_IN_FLIGHT];  /* the last batches handed out */
     int next_batch;                 /* the one the next call reuses */
     bool in_batch;                  /* inside us_dstore_begin(): edits join it */
     char incarnation [72];          /* the province's, as the last Hello told it */
@@ -249,7 +249,7 @@ us_dstore_open (us_dstore_t **self_p, const char *path)
 static void
 s_batch_free (us_dstore_t *self)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < US_DSTORE_IN_FLIGHT; i++) {
         s_batch_t *b = &self->batches [i];
         free (b->deltas);
         free (b->offsets);
@@ -1084,7 +1084,7 @@ us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
 {
     memset (push, 0, sizeof *push);
     s_batch_t *b = &self->batches [self->next_batch];
-    self->next_batch = !self->next_batch;
+    self->next_batch = (self->next_batch + 1) % US_DSTORE_IN_FLIGHT;
     b->text_len = 0;
     int rc = s_batch_room (b, max ? max : 1);
     sqlite3_stmt *st = NULL;

@@ -25,6 +25,7 @@
 typedef struct _us_dstore_t us_dstore_t;
 
 #define US_SYNC_SHOWN 8         /* repaired months a sync names */
+#define US_DSTORE_IN_FLIGHT 3   /* batches handed out that stay valid at once */
 
 /* Counts of what one sync did, filled by the apply functions. */
 typedef struct {
@@ -162,8 +163,8 @@ int us_dstore_new_epoch (us_dstore_t *self, us_sync_stats_t *stats, uint32_t ser
 /* Fills push with up to max outbox deltas whose (epoch, seq) is above
    (after_epoch, after_seq), oldest first, all of one epoch and all sent
    again after a restore (push->resent) or none. push->count is 0 when
-   there are none. The deltas belong to the store until the call after
-   next, so two batches can be in flight at once. */
+   there are none. The deltas belong to the store until US_DSTORE_IN_FLIGHT
+   more calls, so that many batches can be in flight at once. */
 int us_dstore_batch_after (us_dstore_t *self, us_push_t *push, uint32_t after_epoch,
                            uint64_t after_seq, size_t max);
 

@@ -349,23 +349,25 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t
     return rc;
 }
 
-/* Pushes the outbox in batches until it is empty. Two batches are in
-   flight at once, so the server merges one while this store settles the
-   answer to the other; each is still answered, and settled, whole. */
+/* Pushes the outbox in batches until it is empty. US_DSTORE_IN_FLIGHT
+   batches are in flight at once, so the server always has the next one
+   waiting while this store settles the answer to the first (with two, the
+   next arrived after the server was done and it sat idle for the office's
+   commit); each is still answered, and settled, whole. */
 int
 us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
               const us_keys_t *keys, const us_sync_opts_t *opts)
 {
     bool renumbered = false;
-    s_flight_t flights [2];
-    us_push_t pushes [2];
+    s_flight_t flights [US_DSTORE_IN_FLIGHT];
+    us_push_t pushes [US_DSTORE_IN_FLIGHT];
     int n = 0;
     uint32_t after_epoch = 0;
     uint64_t after = 0;
     bool drained = false;
     int rc = 0;
     for (;;) {
-        while (rc == 0 && n < 2 && !drained) {
+        while (rc == 0 && n < US_DSTORE_IN_FLIGHT && !drained) {
             size_t count;
             bool behind = n > 0 && !pushes [n - 1].resent;
             rc = s_batch_next (&flights [n], &pushes [n], &count, link, store, keys,
@@ -391,9 +393,9 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             rc = us_dstore_ack (store, stats, &pushes [0], &reply->push_ack);
         us_msg_destroy (&reply);
         s_flight_free (&flights [0]);
-        flights [0] = flights [1];
-        pushes [0] = pushes [1];
         n--;
+        memmove (&flights [0], &flights [1], (size_t) n * sizeof flights [0]);
+        memmove (&pushes [0], &pushes [1], (size_t) n * sizeof pushes [0]);
         if (rc == US_EEXIST && !renumbered) {
             /* Our sequence numbers name edits the server already has from
                before a restore: give ours new ones and send again. What

@@ -127,6 +127,24 @@ us_pstore_destroy (us_pstore_t **self_p)
     *self_p = NULL;
 }
 
+/* Raises the WAL's automatic checkpoint for a serving process. */
+int
+us_pstore_serving (us_pstore_t *self)
+{
+    return us_db_exec (self->db, "PRAGMA wal_autocheckpoint = 10000");
+}
+
+/* Checkpoints the WAL passively and frees the page cache. */
+int
+us_pstore_idle (us_pstore_t *self)
+{
+    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return us_pstore_fail (self, "checkpointing the WAL");
+    sqlite3_db_release_memory (self->db);
+    return 0;
+}
+
 /* Returns the SQLite handle. */
 sqlite3 *
 us_pstore_db (us_pstore_t *self)

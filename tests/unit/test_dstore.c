@@ -447,6 +447,35 @@ Test (dstore, batch_two_in_flight)
     cr_assert_eq (c.deltas [0].seq, 6);
 }
 
+/* As many batches as the sync keeps in flight stay readable at once: the
+   first is intact after the last one is filled. */
+Test (dstore, batch_all_in_flight)
+{
+    char note [600];
+    memset (note, 'n', sizeof note - 1);
+    note [sizeof note - 1] = 0;
+    for (int m = 1; m <= 12; m++) {
+        char month [8], value [8];
+        snprintf (month, sizeof month, "2022-%02d", m);
+        snprintf (value, sizeof value, "%d", m);
+        cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
+                                     note, "ketoan"), 0, "%s", us_error_msg ());
+    }
+    us_push_t b [US_DSTORE_IN_FLIGHT];
+    uint64_t after = 0;
+    for (int k = 0; k < US_DSTORE_IN_FLIGHT; k++) {
+        cr_assert_eq (us_dstore_batch (s_store, &b [k], after, 2), 0, "%s", us_error_msg ());
+        cr_assert_eq (b [k].count, 2);
+        after = b [k].deltas [1].seq;
+    }
+    for (int k = 0; k < US_DSTORE_IN_FLIGHT; k++)
+        for (size_t i = 0; i < 2; i++) {
+            cr_assert_eq (b [k].deltas [i].seq, (uint64_t) (2 * k + i + 1), "batch %d overwritten", k);
+            cr_assert_str_eq (b [k].deltas [i].note, note);
+            cr_assert_eq (b [k].deltas [i].value, 2 * k + (int64_t) i + 1);
+        }
+}
+
 /* An acknowledgement removes the answered edits from the outbox, records
    every outcome in the history (rejections with their reason), and
    updates the office's view of accepted figures. */

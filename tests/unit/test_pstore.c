@@ -10,6 +10,8 @@
 
 #include "us_test.h"
 
+#include <sys/stat.h>
+
 #define UNITS_CSV \
     "id,name,parent,kind\n" \
     "QT,Liên đoàn Lao động tỉnh Quảng Trị,,province\n" \
@@ -467,6 +469,41 @@ Test (pstore, touch)
     int64_t last = us_test_int (db, "SELECT seq FROM changelog WHERE kind = 4 AND ref = 42");
     cr_assert_gt (last, first);
     cr_assert_gt (last, us_test_int (db, "SELECT seq FROM changelog WHERE kind = 3 AND ref = 7"));
+}
+
+/* Returns the size of a file, or -1. */
+static long
+s_size (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 ? (long) st.st_size : -1;
+}
+
+/* A serving store leaves a burst's pages in the WAL (its own checkpoint
+   waits for 10,000 pages) until it is idle: then they go into the
+   database and the page cache is handed back. */
+Test (pstore, idle_checkpoints_and_frees)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (us_pstore_idle (s_store), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_pstore_serving (s_store), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_test_int (db, "PRAGMA wal_autocheckpoint"), 10000);
+    long before = s_size (s_path);
+    cr_assert_gt (before, 0);
+    cr_assert_eq (us_db_begin (db), 0);
+    for (int i = 0; i < 3000; i++)
+        cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_TARGET, 1000 + i), 0);
+    cr_assert_eq (us_db_commit (db), 0);
+    cr_assert_eq (s_size (s_path), before, "the pages wait in the WAL");
+    int cur, high;
+    cr_assert_eq (sqlite3_db_status (db, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0), SQLITE_OK);
+    cr_assert_gt (cur, 0);
+    int used = cur;
+    cr_assert_eq (us_pstore_idle (s_store), 0, "%s", us_error_msg ());
+    cr_assert_gt (s_size (s_path), before, "idle: the WAL went into the database");
+    cr_assert_eq (sqlite3_db_status (db, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0), SQLITE_OK);
+    cr_assert_lt (cur, used, "idle: the page cache was handed back");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4"), 3000);
 }
 
 /* The store hands out one cached statement per SQL text, and NULL with
