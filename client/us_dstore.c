@@ -8,7 +8,6 @@
 #include "us_error.h"
 #include "us_calendar.h"
 #include "us_hlc.h"
-#include "us_import.h"
 #include "us_keys.h"
 #include "us_limits.h"
 #include "us_period.h"
@@ -615,17 +614,6 @@ us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
         rc = us_db_commit (self->db);
     if (rc && own)
         us_db_rollback (self->db);
-    return rc;
-}
-
-/* Imports a sheet of figures with the default options: all or nothing. */
-int
-us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author)
-{
-    us_import_opts_t opts = { .encoding = US_SHEET_AUTO, .author = author };
-    us_import_result_t result;
-    int rc = us_import_file (self, &result, path, &opts);
-    *count = rc ? 0 : result.stored;
     return rc;
 }
 

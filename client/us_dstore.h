@@ -70,10 +70,6 @@ int us_dstore_set (us_dstore_t *self, const char *unit, const char *month,
                    const char *indicator, const char *value, const char *note,
                    const char *author);
 
-/* Imports a sheet of figures (us_import.h, default options): all or
-   nothing; an error names the bad line. */
-int us_dstore_import (us_dstore_t *self, int *count, const char *path, const char *author);
-
 /* Starts a transaction: the us_dstore_set() calls until us_dstore_commit()
    or us_dstore_rollback() are stored together or not at all. */
 int us_dstore_begin (us_dstore_t *self);

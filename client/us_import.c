@@ -747,3 +747,14 @@ us_import_file (us_dstore_t *store, us_import_result_t *result, const char *path
     s_free (&im);
     return rc;
 }
+
+/* Imports a sheet of figures with the default options: all or nothing. */
+int
+us_dstore_import (us_dstore_t *store, int *count, const char *path, const char *author)
+{
+    us_import_opts_t opts = { .encoding = US_SHEET_AUTO, .author = author };
+    us_import_result_t result;
+    int rc = us_import_file (store, &result, path, &opts);
+    *count = rc ? 0 : result.stored;
+    return rc;
+}

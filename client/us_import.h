@@ -48,6 +48,11 @@ typedef struct {
 int us_import_file (us_dstore_t *store, us_import_result_t *result, const char *path,
                     const us_import_opts_t *opts);
 
+/* Imports the sheet at path into store with the default options (the
+   encoding guessed, no unit filter): all or nothing; an error names the
+   bad line. Sets *count to the figures stored. */
+int us_dstore_import (us_dstore_t *store, int *count, const char *path, const char *author);
+
 /* Parses a month as sheets write it (2022-05, 5/2022, T5/2022, Tháng 5/2022,
    tháng 5 năm 2022); returns 0 with *month set (us_period.h) or US_EINVAL. */
 int us_import_month (int *month, const char *text);

@@ -29,6 +29,7 @@
 #include "us_dstore.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_period.h"
 #include "us_pstore.h"

@@ -184,6 +184,11 @@ assert_match () {
     grep -Eqi -- "$1" <<<"$2" || fail "$3" "expected to match: /$1/" "seen: $2"
 }
 
+# assert_no_match REGEX TEXT WHAT: extended regex, case-insensitive.
+assert_no_match () {
+    ! grep -Eqi -- "$1" <<<"$2" || fail "$3" "expected not to match: /$1/" "seen: $2"
+}
+
 # assert_le A B WHAT: A <= B (integers).
 assert_le () {
     [ "$1" -le "$2" ] || fail "$3" "expected: $1 <= $2" "seen:     $1 > $2"

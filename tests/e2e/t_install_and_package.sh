@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_install_and_package: what a province installs.
-#  - `cmake --install` of the build puts both programs, their man pages
+#  - `cmake --install` of the build puts both programs (and unionsync-office,
+#    which the office's program hands its sheets and desk to), their man pages
 #    (which `man` finds and renders), their bash completion, the default
 #    catalog and the systemd unit under the prefix;
 #  - `cpack -G DEB` makes a Debian package whose files (dpkg-deb -c) are the
@@ -21,7 +22,8 @@ done
 
 log '=== cmake --install'
 must cmake --install "$BUILD" --prefix "$WORK/inst"
-for f in bin/unionsync bin/unionsync-server share/man/man1/unionsync.1 \
+for f in bin/unionsync bin/unionsync-server libexec/unionsync/unionsync-office \
+         share/man/man1/unionsync.1 \
          share/man/man1/unionsync-server.1 share/bash-completion/completions/unionsync \
          share/bash-completion/completions/unionsync-server share/unionsync/indicators.csv \
          lib/systemd/system/unionsync-server.service lib/systemd/system/unionsync-backup.timer; do
@@ -29,6 +31,21 @@ for f in bin/unionsync bin/unionsync-server share/man/man1/unionsync.1 \
 done
 run "$WORK/inst/bin/unionsync" --version
 assert_match '^unionsync [0-9]' "$OUT" "the installed unionsync runs"
+# The office's sheets and desk run in unionsync-office, found from the
+# installed program; the sync itself maps none of their libraries.
+office_runs () {
+    run "$1" template 2022-05 --db "$WORK/none.db"
+    assert_rc 2 "$2: template reaches unionsync-office"
+    assert_match 'no store at .*none\.db' "$ERR" "$2: the office program answers"
+    run ldd "$1"
+    assert_no_match 'libmicrohttpd|libxlsxwriter|libxml2' "$OUT" "$2: unionsync links no desk or workbook library"
+}
+office_runs "$WORK/inst/bin/unionsync" "installed"
+mkdir -p "$WORK/alone"
+cp "$WORK/inst/bin/unionsync" "$WORK/alone/"
+run "$WORK/alone/unionsync" ui --db "$WORK/none.db"
+assert_rc 1 "without unionsync-office, ui fails"
+assert_match 'unionsync-office is missing' "$ERR" "and says what is missing"
 if command -v man >/dev/null; then
     page=$(MANPATH="$WORK/inst/share/man" MANWIDTH=100 man -P cat unionsync-server 2>&1 | col -b)
     assert_match 'replicas \[--json\]' "$page" "man unionsync-server finds the installed page"
@@ -47,7 +64,8 @@ deb=$(ls "$WORK"/deb/unionsync_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || die "cpack made no .deb"
 run dpkg-deb -c "$deb"
 assert_rc 0 "dpkg-deb -c"
-for f in ./usr/bin/unionsync ./usr/bin/unionsync-server ./usr/share/man/man1/unionsync.1 \
+for f in ./usr/bin/unionsync ./usr/bin/unionsync-server ./usr/libexec/unionsync/unionsync-office \
+         ./usr/share/man/man1/unionsync.1 \
          ./usr/share/man/man1/unionsync-server.1 ./usr/share/bash-completion/completions/unionsync \
          ./usr/share/bash-completion/completions/unionsync-server \
          ./usr/lib/systemd/system/unionsync-server.service ./usr/lib/systemd/system/unionsync-backup.service \
@@ -66,4 +84,5 @@ mkdir -p "$WORK/x"
 must dpkg-deb -x "$deb" "$WORK/x"
 run "$WORK/x/usr/bin/unionsync-server" --version
 assert_match '^unionsync-server [0-9]' "$OUT" "the packaged server runs"
+office_runs "$WORK/x/usr/bin/unionsync" "packaged"
 e2e_finish

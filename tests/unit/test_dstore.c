@@ -9,6 +9,7 @@
 #include "us_dstore_schema.h"
 #include "us_error.h"
 #include "us_hlc.h"
+#include "us_import.h"
 #include "us_keys.h"
 #include "us_period.h"
 
