@@ -404,15 +404,13 @@ s_results (us_result_t *r, const us_push_t *push, size_t n)
                                 .reason = "", .version = 1, .value = push->deltas [i].value };
 }
 
-/* Two batches can be out at once: the second starts after the first's last
-   seq, the first stays readable while the second is filled (with notes long
-   enough to make the store's text buffer grow), and settling the first
-   leaves the second's edits queued. */
-Test (dstore, batch_two_in_flight)
+/* Records twelve edits (2022-01 .. 12, value = month) with notes long
+   enough to make the store's batch text grow; note receives the note. */
+static void
+s_twelve_edits (char note [600])
 {
-    char note [600];
-    memset (note, 'n', sizeof note - 1);
-    note [sizeof note - 1] = 0;
+    memset (note, 'n', 599);
+    note [599] = 0;
     for (int m = 1; m <= 12; m++) {
         char month [8], value [8];
         snprintf (month, sizeof month, "2022-%02d", m);
@@ -420,6 +418,16 @@ Test (dstore, batch_two_in_flight)
         cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
                                      note, "ketoan"), 0, "%s", us_error_msg ());
     }
+}
+
+/* Two batches can be out at once: the second starts after the first's last
+   seq, the first stays readable while the second is filled (with notes long
+   enough to make the store's text buffer grow), and settling the first
+   leaves the second's edits queued. */
+Test (dstore, batch_two_in_flight)
+{
+    char note [600];
+    s_twelve_edits (note);
     us_push_t a, b, c;
     cr_assert_eq (us_dstore_batch (s_store, &a, 0, 5), 0, "%s", us_error_msg ());
     cr_assert_eq (a.count, 5);
@@ -453,15 +461,7 @@ Test (dstore, batch_two_in_flight)
 Test (dstore, batch_all_in_flight)
 {
     char note [600];
-    memset (note, 'n', sizeof note - 1);
-    note [sizeof note - 1] = 0;
-    for (int m = 1; m <= 12; m++) {
-        char month [8], value [8];
-        snprintf (month, sizeof month, "2022-%02d", m);
-        snprintf (value, sizeof value, "%d", m);
-        cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.new", value,
-                                     note, "ketoan"), 0, "%s", us_error_msg ());
-    }
+    s_twelve_edits (note);
     us_push_t b [US_DSTORE_IN_FLIGHT];
     uint64_t after = 0;
     for (int k = 0; k < US_DSTORE_IN_FLIGHT; k++) {

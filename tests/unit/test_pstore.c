@@ -619,6 +619,29 @@ s_visit (void *arg, const us_change_t *c)
     return 0;
 }
 
+/* Reads the province's pages of five from since to the head, adding up
+   what they carry in *sum; returns where they end, *pages how many. */
+static uint64_t
+s_pages_of_five (uint64_t since, s_visit_t *sum, int *pages)
+{
+    uint64_t next;
+    bool more;
+    *pages = 0;
+    do {
+        s_visit_t p = { 0 };
+        cr_assert_eq (us_pstore_changes (s_store, since, 5, s_unit ("QT"), s_visit, &p,
+                                         &next, &more), 0, "%s", us_error_msg ());
+        cr_assert_leq (p.calls, 5);
+        cr_assert_gt (next, since);
+        sum->calls += p.calls;
+        for (int k = 0; k < 8; k++)
+            sum->kinds [k] += p.kinds [k];
+        since = next;
+        (*pages)++;
+    } while (more && *pages < 100);
+    return since;
+}
+
 /* A replica reads its subtree and the names above it, never a sibling's
    figures; pages are bounded and chain to the head; a visitor's error
    stops the page and comes back unchanged. */
@@ -645,21 +668,11 @@ Test (pstore, changes_pages)
     cr_assert_gt (v.kinds [US_CHANGE_INDICATOR], 10, "the catalog is everyone's");
 
     /* Pages of 5 chain to the head and see each entry once. */
-    uint64_t since = 0;
-    int pages = 0, entries = 0;
-    do {
-        s_visit_t p = { 0 };
-        cr_assert_eq (us_pstore_changes (s_store, since, 5, s_unit ("QT"), s_visit, &p,
-                                         &next, &more), 0);
-        cr_assert_leq (p.calls, 5);
-        cr_assert_gt (next, since);
-        entries += p.calls;
-        since = next;
-        pages++;
-    } while (more && pages < 100);
-    cr_assert_eq (since, head);
-    cr_assert_eq ((int64_t) entries, us_test_int (us_pstore_db (s_store),
-                                                  "SELECT COUNT(*) FROM changelog"));
+    s_visit_t all = { 0 };
+    int pages;
+    cr_assert_eq (s_pages_of_five (0, &all, &pages), head);
+    cr_assert_eq ((int64_t) all.calls, us_test_int (us_pstore_db (s_store),
+                                                    "SELECT COUNT(*) FROM changelog"));
     /* Beyond the head: an empty page. */
     s_visit_t none = { 0 };
     cr_assert_eq (us_pstore_changes (s_store, head, 5, s_unit ("QT"), s_visit, &none, &next,
@@ -827,18 +840,10 @@ Test (pstore, changes_pages_pass_over_other_offices)
     cr_assert_eq (rest.calls, 0);
 
     /* The province: pages of five, every figure once. */
-    uint64_t since = start;
-    int pages = 0, cells = 0;
-    do {
-        s_visit_t p = { 0 };
-        cr_assert_eq (us_pstore_changes (s_store, since, 5, s_unit ("QT"), s_visit, &p,
-                                         &next, &more), 0);
-        cr_assert_leq (p.calls, 5);
-        cells += p.kinds [US_CHANGE_CELL];
-        since = next;
-        pages++;
-    } while (more && pages < 100);
-    cr_assert_eq (cells, 25);
+    s_visit_t all = { 0 };
+    int pages;
+    cr_assert_eq (s_pages_of_five (start, &all, &pages), head);
+    cr_assert_eq (all.kinds [US_CHANGE_CELL], 25);
     cr_assert_eq (pages, 5);
 }
 
