@@ -7,7 +7,6 @@
 #include "us_keys.h"
 #include "us_text.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,37 +273,18 @@ us_pstore_done (us_pstore_t *self, sqlite3_stmt *st, const char *what)
     return rc;
 }
 
-/* Stamps an entity in the change stream; unit_id names a figure's unit
-   (0 for the other kinds: NULL). */
-static int
-s_stamp (us_pstore_t *self, us_change_kind_t kind, int64_t ref, int64_t unit_id)
+/* Stamps an entity in the change stream. */
+int
+us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
 {
     /* REPLACE deletes the entity's earlier entry and appends a new one, so
        the stream holds each entity once, at its latest change. */
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st,
-        "INSERT OR REPLACE INTO changelog (kind, ref, unit_id) VALUES (?, ?, ?)",
-        "stamping the change stream");
+    int rc = us_pstore_prep (self, &st, "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (?, ?)",
+                             "stamping the change stream");
     if (rc)
         return rc;
     sqlite3_bind_int (st, 1, (int) kind);
     sqlite3_bind_int64 (st, 2, ref);
-    if (unit_id)
-        sqlite3_bind_int64 (st, 3, unit_id);
     return us_pstore_done (self, st, "stamping the change stream");
-}
-
-/* Stamps an entity other than a figure in the change stream. */
-int
-us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
-{
-    assert (kind != US_CHANGE_CELL);    /* a figure names its unit: us_pstore_touch_cell */
-    return s_stamp (self, kind, ref, 0);
-}
-
-/* Stamps a figure in the change stream with its unit. */
-int
-us_pstore_touch_cell (us_pstore_t *self, int64_t cell_id, int64_t unit_id)
-{
-    return s_stamp (self, US_CHANGE_CELL, cell_id, unit_id);
 }

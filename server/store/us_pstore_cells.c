@@ -167,7 +167,7 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     rc = us_pstore_done (self, st, "writing a cell");
     int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
     if (rc == 0)
-        rc = us_pstore_touch_cell (self, id, w->unit_id);
+        rc = us_pstore_touch (self, US_CHANGE_CELL, id);
     if (rc == 0 && !w->corrected)
         rc = s_amend (self, w->unit_id, w->month);
     return rc;

@@ -28,17 +28,16 @@ static const char *s_indicators =
     " FROM changelog cl JOIN indicators i ON i.id = cl.ref"
     " WHERE +cl.kind = 2 AND cl.seq > ? AND cl.seq <= ? ORDER BY cl.seq";
 /* Figures come only from the replica's own subtree (?3, a JSON array of
-   unit ids): the stream's entry names the figure's unit, and SQLite leaves
-   the others out before it reads their cells. In a month's-end round
-   every office's pull crosses every other office's figures: reading them
-   whole was 40% of the server's time. s_visit still checks each row's
-   unit itself. */
+   unit ids): SQLite leaves the others out before it joins their codes. In
+   a month's-end round every office's pull crosses every other office's
+   figures, and reading them whole was 40% of the server's time; s_visit
+   still checks each row's unit itself. */
 static const char *s_cells =
     "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
     " c.note, c.corrected, c.replica FROM changelog cl JOIN cells c ON c.id = cl.ref"
     " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
     " WHERE +cl.kind = 3 AND cl.seq > ?1 AND cl.seq <= ?2"
-    " AND cl.unit_id IN (SELECT value FROM json_each (?3)) ORDER BY cl.seq";
+    " AND c.unit_id IN (SELECT value FROM json_each (?3)) ORDER BY cl.seq";
 static const char *s_targets =
     "SELECT t.unit_id, u.code, i.code, t.period, t.source, t.lo, t.hi, t.is_range, t.version"
     " FROM changelog cl JOIN targets t ON t.id = cl.ref"
@@ -70,29 +69,21 @@ us_pstore_head (us_pstore_t *self, uint64_t *head)
     return step == SQLITE_ROW ? 0 : us_pstore_fail (self, "reading the change stream");
 }
 
-/* Finds the upper bound of a page of at most limit entries after since
-   that the replica may receive: the figures of its own subtree (own_json)
-   and every entry of another kind (a few of those, such as another
-   subtree's units, are left out later: the page is then smaller). Other
-   offices' figures do not count, so that a pull passes over a month's-end
-   round of them in one page instead of one per 2,000. */
+/* Finds the upper bound of a page of at most limit entries after since. */
 static int
-s_page_bounds (us_pstore_t *self, uint64_t *upper, bool *more, uint64_t since, uint32_t limit,
-               const char *own_json)
+s_page_bounds (us_pstore_t *self, uint64_t *upper, bool *more, uint64_t since, uint32_t limit)
 {
     uint64_t head;
     int rc = us_pstore_head (self, &head);
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = us_pstore_prep (self, &st,
-            "SELECT seq FROM changelog WHERE seq > ?1 AND (unit_id IS NULL"
-            " OR unit_id IN (SELECT value FROM json_each (?3))) ORDER BY seq LIMIT 1 OFFSET ?2",
+            "SELECT seq FROM changelog WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
             "reading the change stream");
     if (rc)
         return rc;
     sqlite3_bind_int64 (st, 1, (int64_t) since);
     sqlite3_bind_int (st, 2, (int) limit - 1);
-    sqlite3_bind_text (st, 3, own_json, -1, SQLITE_STATIC);
     int step = sqlite3_step (st);
     *upper = step == SQLITE_ROW ? (uint64_t) sqlite3_column_int64 (st, 0) : head;
     sqlite3_reset (st);
@@ -384,8 +375,10 @@ us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_
                        const us_pstore_own_t *mine, us_pstore_change_fn *fn, void *arg,
                        uint64_t *next, bool *more)
 {
+    int rc = s_page_bounds (self, next, more, since, limit ? limit : 1);
     int64_t *parent = NULL, len = 0;
-    int rc = us_pstore_tree_load (self, &parent, &len);
+    if (rc == 0)
+        rc = us_pstore_tree_load (self, &parent, &len);
     if (rc)
         return rc;
     bool *in = calloc ((size_t) len + 1, sizeof *in);
@@ -405,10 +398,8 @@ us_pstore_changes_own (us_pstore_t *self, uint64_t since, uint32_t limit, int64_
     s_scope_t scope = { in, own, named, len, "", mine, NULL };
     rc = s_successors_named (self, named, own, len);
     if (rc == 0)
-        rc = us_pstore_own_json (&own_json, own, len);
+        rc = us_pstore_scope_json (self, &own_json, root);
     scope.own_json = own_json;
-    if (rc == 0)
-        rc = s_page_bounds (self, next, more, since, limit ? limit : 1, own_json);
     if (rc == 0)
         rc = s_root_code (self, scope.root, sizeof scope.root, root);
     static const char **sqls [] = { &s_units, &s_indicators, &s_cells, &s_targets,

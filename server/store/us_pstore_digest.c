@@ -35,25 +35,14 @@ us_pstore_scope_json (us_pstore_t *self, char **json_p, int64_t root)
     if (rc)
         return rc;
     bool *own = calloc ((size_t) len + 1, sizeof *own);
-    if (!own) {
+    char *json = malloc ((size_t) len * 21 + 3);
+    if (!own || !json) {
+        free (own);
+        free (json);
         free (parent);
         return us_error_set (US_ENOMEM, "out of memory reading a scope");
     }
     us_tree_scope (own, parent, len, root, false);
-    free (parent);
-    rc = us_pstore_own_json (json_p, own, len);
-    free (own);
-    return rc;
-}
-
-/* Writes the JSON array of the units marked in own. */
-int
-us_pstore_own_json (char **json_p, const bool *own, int64_t len)
-{
-    *json_p = NULL;
-    char *json = malloc ((size_t) (len > 0 ? len : 0) * 21 + 3);
-    if (!json)
-        return us_error_set (US_ENOMEM, "out of memory reading a scope");
     size_t at = 0;
     json [at++] = '[';
     for (int64_t u = 1; u < len; u++)
@@ -61,6 +50,8 @@ us_pstore_own_json (char **json_p, const bool *own, int64_t len)
             at += (size_t) sprintf (json + at, "%s%lld", at > 1 ? "," : "", (long long) u);
     json [at++] = ']';
     json [at] = 0;
+    free (own);
+    free (parent);
     *json_p = json;
     return 0;
 }

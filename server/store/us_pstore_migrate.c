@@ -257,16 +257,6 @@ static const char s_v11 [] =
     "CREATE INDEX IF NOT EXISTS submissions_open ON submissions (unit_id, state, first, last);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '11');";
 
-/* Schema 12: a figure's entry in the change stream names the figure's
-   unit (a cell never changes unit), so that a pull passes over other
-   offices' figures without reading their cells, and its pages count only
-   what the office may receive. */
-static const char s_v12 [] =
-    "ALTER TABLE changelog ADD COLUMN unit_id INTEGER;"
-    "UPDATE changelog SET unit_id = (SELECT c.unit_id FROM cells c WHERE c.id = changelog.ref)"
-    "  WHERE kind = 3;"
-    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '12');";
-
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -304,7 +294,6 @@ static const s_step_t s_steps [] = {
     { 9, s_v9, NULL },
     { 10, s_v10, NULL },
     { 11, s_v11, NULL },
-    { 12, s_v12, NULL },
 };
 
 /* Reads PRAGMA user_version. */

@@ -31,10 +31,6 @@ struct _us_pstore_t {
    for `IN (SELECT value FROM json_each (?))`. Returns 0 or the error. */
 int us_pstore_scope_json (us_pstore_t *self, char **json_p, int64_t root);
 
-/* Sets *json_p to the JSON array of the units u (1 <= u < len) with
-   own [u] set; the caller frees it. Returns 0 or US_ENOMEM. */
-int us_pstore_own_json (char **json_p, const bool *own, int64_t len);
-
 /* Forgets what the store remembers of the open transaction (its chain, the
    last amended unit and month); at every transaction boundary. */
 void us_pstore_forget (us_pstore_t *self);
@@ -60,10 +56,6 @@ int us_pstore_fail (us_pstore_t *self, const char *what);
 
 /* Stamps an entity in the change stream (inside the caller's transaction). */
 int us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref);
-
-/* Stamps a figure in the change stream with its unit, so that a pull
-   leaves out other offices' figures without reading their cells. */
-int us_pstore_touch_cell (us_pstore_t *self, int64_t cell_id, int64_t unit_id);
 
 /* Brings the schema to US_PSTORE_VERSION (us_pstore_migrate.c). With
    fresh, the file is new and empty. */

@@ -462,13 +462,9 @@ Test (pstore, touch)
     cr_assert_eq (us_db_begin (db), 0);
     cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_TARGET, 42), 0);
     int64_t first = us_test_int (db, "SELECT seq FROM changelog WHERE kind = 4 AND ref = 42");
-    cr_assert_eq (us_pstore_touch_cell (s_store, 7, 5), 0);
+    cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_CELL, 7), 0);
     cr_assert_eq (us_pstore_touch (s_store, US_CHANGE_TARGET, 42), 0);
     cr_assert_eq (us_db_commit (db), 0);
-    /* A figure's entry names its unit; the others name none. */
-    cr_assert_eq (us_test_int (db, "SELECT unit_id FROM changelog WHERE kind = 3 AND ref = 7"), 5);
-    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4 AND ref = 42"
-                                   " AND unit_id IS NULL"), 1);
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4 AND ref = 42"), 1);
     int64_t last = us_test_int (db, "SELECT seq FROM changelog WHERE kind = 4 AND ref = 42");
     cr_assert_gt (last, first);
@@ -803,48 +799,6 @@ s_cell (const char *unit, int month, int64_t value, bool corrected)
                                  .note = "", .corrected = corrected };
     cr_assert_eq (us_pstore_cell_put (s_store, &before, &w), 0, "%s", us_error_msg ());
     cr_assert_eq (us_pstore_commit (s_store), 0);
-}
-
-/* A page counts only what the replica may receive: other offices' figures
-   are passed over, so that a district pulls a round of them in one page;
-   the province, which receives them all, gets pages of the limit. */
-Test (pstore, changes_pages_pass_over_other_offices)
-{
-    s_import_units ();
-    uint64_t start, head, next;
-    bool more;
-    cr_assert_eq (us_pstore_head (s_store, &start), 0);
-    for (int m = 1; m <= 12; m++)
-        s_cell ("QT.HUONGHOA", us_test_month (2023, m), m, false);
-    s_cell ("QT.DAKRONG.CS1", us_test_month (2023, 1), 5, false);
-    uint64_t mine;
-    cr_assert_eq (us_pstore_head (s_store, &mine), 0);
-    for (int m = 1; m <= 12; m++)
-        s_cell ("QT.CDN.YTE", us_test_month (2023, m), m, false);
-    cr_assert_eq (us_pstore_head (s_store, &head), 0);
-    cr_assert_eq (head - start, 25);
-
-    /* The district: its one figure, then the rest, each a page of one. */
-    s_visit_t v = { 0 };
-    cr_assert_eq (us_pstore_changes (s_store, start, 1, s_unit ("QT.DAKRONG"), s_visit, &v,
-                                     &next, &more), 0, "%s", us_error_msg ());
-    cr_assert_eq (next, mine, "the page ends at the district's figure");
-    cr_assert (more);
-    cr_assert_eq (v.kinds [US_CHANGE_CELL], 1);
-    cr_assert_not_null (strstr (v.seen, "3:QT.DAKRONG.CS1 "), "%s", v.seen);
-    s_visit_t rest = { 0 };
-    cr_assert_eq (us_pstore_changes (s_store, next, 1, s_unit ("QT.DAKRONG"), s_visit, &rest,
-                                     &next, &more), 0);
-    cr_assert_eq (next, head, "twelve figures of another office in one page");
-    cr_assert_not (more);
-    cr_assert_eq (rest.calls, 0);
-
-    /* The province: pages of five, every figure once. */
-    s_visit_t all = { 0 };
-    int pages;
-    cr_assert_eq (s_pages_of_five (start, &all, &pages), head);
-    cr_assert_eq (all.kinds [US_CHANGE_CELL], 25);
-    cr_assert_eq (pages, 5);
 }
 
 /* Schedules import all or nothing, checking kinds, indicators, period
