@@ -11,6 +11,7 @@
 #include "us_pstore_sql.h"
 
 #include "us_test.h"
+#include "us_test_province.h"
 
 #define UNITS_CSV \
     "id,name,parent,kind\n" \
@@ -30,13 +31,7 @@ static void
 s_setup (void)
 {
     us_test_tmpdir (s_dir, sizeof s_dir);
-    char path [160];
-    us_test_path (path, sizeof path, s_dir, "province.db");
-    cr_assert_eq (us_pstore_create (&s_store, path, "QT", "Quảng Trị"), 0, "%s", us_error_msg ());
-    us_test_path (path, sizeof path, s_dir, "units.csv");
-    us_test_write (path, UNITS_CSV);
-    int count;
-    cr_assert_eq (us_pstore_import_units (s_store, &count, path), 0, "%s", us_error_msg ());
+    us_test_province (&s_store, s_dir, UNITS_CSV);
     cr_assert_eq (us_keys_generate (&s_keys, true), 0);
     char token [US_TOKEN_MAX];
     us_keys_token (token, sizeof token, &s_keys);

@@ -12,6 +12,7 @@
 #include "us_pstore_sql.h"
 
 #include "us_test.h"
+#include "us_test_province.h"
 
 #include <limits.h>
 
@@ -50,13 +51,7 @@ static void
 s_setup (void)
 {
     us_test_tmpdir (s_dir, sizeof s_dir);
-    char path [160];
-    us_test_path (path, sizeof path, s_dir, "province.db");
-    cr_assert_eq (us_pstore_create (&s_store, path, "QT", "Quảng Trị"), 0, "%s", us_error_msg ());
-    us_test_path (path, sizeof path, s_dir, "units.csv");
-    us_test_write (path, UNITS_CSV);
-    int count;
-    cr_assert_eq (us_pstore_import_units (s_store, &count, path), 0, "%s", us_error_msg ());
+    us_test_province (&s_store, s_dir, UNITS_CSV);
     s_enroll (&s_ka, &s_a, "QT.DAKRONG");
     s_enroll (&s_kb, &s_b, "QT.DAKRONG");
     s_enroll (&s_kc, &s_c, "QT.HUONGHOA");

@@ -9,6 +9,7 @@
 #include "us_pstore_sql.h"
 
 #include "us_test.h"
+#include "us_test_province.h"
 
 #define UNITS_CSV \
     "id,name,parent,kind,valid_from\n" \
@@ -28,14 +29,8 @@ static int s_july;
 static void
 s_setup (void)
 {
-    char path [160];
     us_test_tmpdir (s_dir, sizeof s_dir);
-    us_test_path (path, sizeof path, s_dir, "province.db");
-    cr_assert_eq (us_pstore_create (&s_store, path, "QT", "Quảng Trị"), 0, "%s", us_error_msg ());
-    us_test_path (path, sizeof path, s_dir, "units.csv");
-    us_test_write (path, UNITS_CSV);
-    int count;
-    cr_assert_eq (us_pstore_import_units (s_store, &count, path), 0, "%s", us_error_msg ());
+    int count = us_test_province (&s_store, s_dir, UNITS_CSV);
     cr_assert_eq (count, 7, "commune and park units are accepted");
     cr_assert_eq (us_month_parse (&s_july, "2025-07"), 0);
 }

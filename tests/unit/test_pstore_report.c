@@ -17,6 +17,7 @@
 #include "us_report_rows.h"
 
 #include "us_test.h"
+#include "us_test_province.h"
 
 #define UNITS_CSV \
     "id,name,parent,kind,valid_from\n" \
@@ -79,14 +80,8 @@ s_month (const char *text)
 static void
 s_setup (void)
 {
-    char path [160];
     us_test_tmpdir (s_dir, sizeof s_dir);
-    us_test_path (path, sizeof path, s_dir, "province.db");
-    cr_assert_eq (us_pstore_create (&s_store, path, "QT", "Quảng Trị"), 0, "%s", us_error_msg ());
-    us_test_path (path, sizeof path, s_dir, "units.csv");
-    us_test_write (path, UNITS_CSV);
-    int count;
-    cr_assert_eq (us_pstore_import_units (s_store, &count, path), 0, "%s", us_error_msg ());
+    us_test_province (&s_store, s_dir, UNITS_CSV);
     static const char *old [] = { "QT", "QT.DAKRONG", "QT.HUONGHOA", "QT.CAMLO", "QT.DAKRONG.CS1",
                                   "QT.CAMLO.CS2" };
     static const char *fresh [] = { "QT.X.KHESANH", "QT.X.LAOBAO" };

@@ -585,17 +585,24 @@ s_count (const s_seen_t *seen, int from, int n, us_msg_type_t type)
     return k;
 }
 
-/* Opens a kept link to the test router and runs its first session (with
-   Hello when hello); asserts it succeeded. *mark is the link's count of
-   connection changes before the session. The caller destroys *link_p. */
+/* The options of the kept-link tests. */
+static const us_sync_opts_t s_kept = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
+
+/* Records edits edits, starts the test router answering with answer,
+   opens a kept link to it and runs its first session (with Hello when
+   hello); asserts it succeeded. *mark is the link's count of connection
+   changes before the session. The caller destroys *link_p. */
 static void
 s_session_start (us_sync_link_t **link_p, uint64_t *mark, us_sync_stats_t *st,
-                 const us_sync_opts_t *o, bool hello)
+                 s_answer_fn *answer, int edits, bool hello)
 {
+    if (edits)
+        s_edits (edits);
+    s_router_start (&s_r, answer);
     *link_p = us_sync_link_new (s_r.endpoint, us_dstore_server_key (s_store), &s_keys);
     cr_assert_not_null (*link_p, "%s", us_error_msg ());
     *mark = us_sync_link_changes (*link_p);
-    cr_assert_eq (us_sync_session (*link_p, st, s_store, &s_keys, o, hello), 0, "%s",
+    cr_assert_eq (us_sync_session (*link_p, st, s_store, &s_keys, &s_kept, hello), 0, "%s",
                   us_error_msg ());
 }
 
@@ -603,19 +610,16 @@ s_session_start (us_sync_link_t **link_p, uint64_t *mark, us_sync_stats_t *st,
    Pull, on the same socket and with no new handshake. */
 Test (sync, session_without_hello_on_kept_link)
 {
-    s_edits (2);
-    s_router_start (&s_r, s_healthy);
-    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
     us_sync_link_t *link;
     us_sync_stats_t st;
     uint64_t mark;
-    s_session_start (&link, &mark, &st, &o, true);
+    s_session_start (&link, &mark, &st, s_healthy, 2, true);
     cr_assert_eq (st.accepted, 2);
     s_seen_t seen [MAX_SEEN];
     int first = s_router_seen (&s_r, seen);
     cr_assert_eq (s_count (seen, 0, first, US_MSG_HELLO), 1);
     s_edits (1);
-    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, false), 0, "%s",
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, false), 0, "%s",
                   us_error_msg ());
     cr_assert_eq (st.accepted, 1);
     int n = s_router_seen (&s_r, seen);
@@ -649,13 +653,10 @@ s_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
    went back in time says Hello, then sends the batch again. */
 Test (sync, session_without_hello_greets_a_province_gone_back)
 {
-    s_edits (2);
-    s_router_start (&s_r, s_behind);
-    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
     us_sync_link_t *link;
     us_sync_stats_t st;
     uint64_t mark;
-    s_session_start (&link, &mark, &st, &o, false);
+    s_session_start (&link, &mark, &st, s_behind, 2, false);
     cr_assert_eq (st.accepted, 2);
     s_seen_t seen [MAX_SEEN];
     int n = s_router_seen (&s_r, seen);
@@ -672,12 +673,10 @@ Test (sync, session_without_hello_greets_a_province_gone_back)
    bound again at the same address. */
 Test (sync, link_changes_count_a_dropped_connection)
 {
-    s_router_start (&s_r, s_healthy);
-    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
     us_sync_link_t *link;
     us_sync_stats_t st;
     uint64_t mark;
-    s_session_start (&link, &mark, &st, &o, true);
+    s_session_start (&link, &mark, &st, s_healthy, 0, true);
     cr_assert_eq (us_sync_link_changes (link), mark, "a session drops nothing");
     s_r.stop = 1;
     pthread_join (s_r.thread, NULL);
@@ -698,7 +697,7 @@ Test (sync, link_changes_count_a_dropped_connection)
     s_r.stop = 0;
     s_router_start (&s_r, s_healthy);
     s_edits (1);
-    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &o, true), 0, "%s",
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, true), 0, "%s",
                   us_error_msg ());
     cr_assert_eq (st.accepted, 1);
     us_sync_link_destroy (&link);
