@@ -23,9 +23,14 @@
 #define US_TREE_DEPTH_MAX    64
 
 /* Entries in one Changes page: what a Pull gets when it names no limit,
-   and the most it may ask for. */
+   and the most it may ask for. A page is also bounded by its size: one
+   whose texts (codes, names, notes) would pass US_PAGE_MAX_BYTES is made
+   again with half as many entries, so a page of long notes stays far
+   below the codec's US_MAX_MSG_BYTES (8 MB). A figure without a note
+   takes some 25 bytes: a full page of them is about 250 KB. */
 #define US_PAGE_DEFAULT      1000
-#define US_PAGE_MAX          5000
+#define US_PAGE_MAX          10000
+#define US_PAGE_MAX_BYTES    (2 * 1024 * 1024)
 
 /* Reporting schedules a province may have, and the bytes of a schedule's
    list of unit kinds or indicators (codes separated by spaces). */

@@ -73,6 +73,7 @@ struct _us_handler_t {
 typedef struct {
     char **items;
     size_t count, cap;
+    size_t bytes;                       /* their lengths, summed */
     bool failed;
 } s_strings_t;
 
@@ -90,12 +91,15 @@ s_keep (s_strings_t *pool, const char *s)
         pool->items = n;
         pool->cap = cap;
     }
-    char *copy = strdup (s);
+    size_t len = strlen (s);
+    char *copy = malloc (len + 1);
     if (!copy) {
         pool->failed = true;
         return "";
     }
+    memcpy (copy, s, len + 1);
     pool->items [pool->count++] = copy;
+    pool->bytes += len;
     return copy;
 }
 
@@ -424,7 +428,18 @@ s_grow (void *array, size_t count, size_t sz)
 typedef struct {
     us_changes_t *c;
     s_strings_t *pool;
+    size_t budget;                      /* the most bytes it may take (0: any) */
+    size_t entries;
 } s_page_t;
+
+/* s_add_change's answer when the page passed its budget: not an error,
+   the page is made again with fewer entries. */
+#define S_PAGE_FULL 1
+
+/* What an entry takes in a page beyond its texts, at most (numbers and
+   field tags); texts are counted whole even when the page's tables name
+   a code once, so the estimate stays above the encoded size. */
+#define S_ENTRY_BYTES 64
 
 /* Adds one change from the store to the page. */
 static int
@@ -487,7 +502,12 @@ s_add_change (void *arg, const us_change_t *ch)
     }
     #undef ADD
     #undef K
-    return pool->failed ? us_error_set (US_ENOMEM, "out of memory building changes") : 0;
+    if (pool->failed)
+        return us_error_set (US_ENOMEM, "out of memory building changes");
+    page->entries++;
+    if (page->budget && pool->bytes + page->entries * S_ENTRY_BYTES > page->budget)
+        return S_PAGE_FULL;
+    return 0;
 }
 
 /* Frees the arrays of a Changes page built by s_fill_changes. */
@@ -570,7 +590,7 @@ s_repair (us_handler_t *self, us_msg_t *reply, s_strings_t *pool, const us_repli
     c->months = calloc (pull->n_months, sizeof *c->months);
     if (!c->months)
         return us_error_set (US_ENOMEM, "out of memory building a repair page");
-    s_page_t page = { c, pool };
+    s_page_t page = { c, pool, 0, 0 };
     int rc = 0;
     size_t done = 0;
     for (; rc == 0 && done < pull->n_months; done++) {
@@ -616,16 +636,28 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     memset (&reply->changes, 0, sizeof reply->changes);
     if (pull->n_months)
         return s_repair (self, reply, pool, rep, pull, limit);
-    s_page_t page = { &reply->changes, pool };
     bool digest = pull->digest_first || pull->digest_last, started = false;
     /* The page and the digest see one state of the store. */
     int rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
     const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
     us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
-    if (rc == 0)
+    /* A page whose texts pass the budget (long notes) is made again with
+       half the entries; one entry alone always fits the codec's bound. */
+    while (rc == 0) {
+        s_page_t page = { &reply->changes, pool, limit > 1 ? US_PAGE_MAX_BYTES : 0, 0 };
         rc = us_pstore_changes_own (self->store, pull->since, limit, rep->unit_id,
                                     slot->replica_id == rep->id ? &own : NULL, s_add_change,
                                     &page, &reply->changes.next, &reply->changes.more);
+        if (rc != S_PAGE_FULL)
+            break;
+        s_changes_free (&reply->changes);
+        memset (&reply->changes, 0, sizeof reply->changes);
+        s_strings_free (pool);
+        /* At most half, and no more than the entries that fitted. */
+        uint32_t fitted = page.entries > 1 ? (uint32_t) page.entries - 1 : 1;
+        limit = fitted < limit / 2 ? fitted : limit / 2;
+        rc = 0;
+    }
     /* What sits at the new checkpoint: the office sends it back at its
        next Hello, and a store put back from a copy sees another change
        there. One indexed read per page. */

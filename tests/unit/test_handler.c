@@ -6,6 +6,7 @@
 #include "us_hlc.h"
 #include "us_merge.h"
 #include "us_keys.h"
+#include "us_limits.h"
 #include "us_merge.h"
 #include "us_pstore.h"
 #include "us_pstore_sql.h"
@@ -445,4 +446,58 @@ Test (handler, checkpoint_mark)
     cr_assert_str_eq (again, inc, "no mark: not asked");
     s_hello (again, inc, next, mark ^ 1);
     cr_assert_str_neq (again, inc, "another change at the checkpoint: a new incarnation");
+}
+
+/* Runs one statement on the store. */
+static void
+s_exec (const char *sql)
+{
+    sqlite3_stmt *st = us_pstore_stmt (s_store, sql);
+    cr_assert_not_null (st);
+    cr_assert_eq (sqlite3_step (st), SQLITE_DONE);
+    sqlite3_reset (st);
+}
+
+/* A page is bounded by its bytes as well as its entries: 2,400 figures
+   with notes of 1,000 bytes (2.4 MB) asked for in pages of the most
+   entries come in pages of at most US_PAGE_MAX_BYTES, each figure once
+   and whole. */
+Test (handler, pages_bounded_by_bytes)
+{
+    s_exec ("WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2399)"
+            " INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note)"
+            " SELECT (SELECT id FROM units WHERE code = 'QT.DAKRONG'),"
+            " (SELECT id FROM indicators WHERE code = 'members.new'), 23880 + i, i, 1, 1,"
+            " 'tinh', replace (hex (zeroblob (500)), '0', 'n') FROM n");
+    s_exec ("INSERT INTO changelog (kind, ref) SELECT 3, id FROM cells ORDER BY id");
+    uint64_t since = 0;
+    size_t pages = 0, cells = 0;
+    int64_t sum = 0;
+    for (bool more = true; more; pages++) {
+        cr_assert_lt (pages, 100);
+        us_msg_t msg = { .type = US_MSG_PULL };
+        msg.pull = (us_pull_t) { .since = since, .limit = US_PAGE_MAX };
+        uint8_t *buf, *reply;
+        size_t len = s_encode (&buf, &msg, pages + 1), reply_len;
+        cr_assert_eq (us_handler_process (s_handler, &reply, &reply_len, s_keys.curve_public,
+                                          buf, len), 0);
+        cr_assert_leq (reply_len, US_PAGE_MAX_BYTES, "page %zu: %zu bytes", pages, reply_len);
+        us_msg_t *changes = s_decoded (reply, reply_len);
+        cr_assert_eq (changes->type, US_MSG_CHANGES, "%s", changes->type == US_MSG_ERROR
+                      ? changes->error.message : "");
+        for (size_t i = 0; i < changes->changes.n_cells; i++) {
+            cr_assert_eq (strlen (changes->changes.cells [i].note), 1000);
+            sum += changes->changes.cells [i].value;
+        }
+        cells += changes->changes.n_cells;
+        cr_assert_gt (changes->changes.next, since, "every page moves on");
+        since = changes->changes.next;
+        more = changes->changes.more;
+        us_msg_destroy (&changes);
+        free (reply);
+        free (buf);
+    }
+    cr_assert_eq (cells, 2400);
+    cr_assert_eq (sum, 2399 * 2400 / 2, "each figure once");
+    cr_assert_geq (pages, 2, "more than one page: %zu", pages);
 }
