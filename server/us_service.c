@@ -256,12 +256,21 @@ s_zap_loop (void *arg)
     };
     int64_t last_ms = 0;
     unsigned missed = 0;
+    bool asked = false;
     while (!atomic_load (&self->zap_stop)) {
         int n = zmq_poll (items, 2, 200);
         if (n < 0 && errno == ETERM)
             break;
-        if (n > 0 && (items [0].revents & ZMQ_POLLIN))
+        /* A quiet poll after lookups: the pages read for them go back
+           (a wave of a thousand new offices grew it by 0.4 MB). */
+        if (n == 0 && asked) {
+            us_pstore_release (self->zap_store);
+            asked = false;
+        }
+        if (n > 0 && (items [0].revents & ZMQ_POLLIN)) {
             s_zap_answer (self);
+            asked = true;
+        }
         if (n > 0 && (items [1].revents & ZMQ_POLLIN))
             s_monitor_event (self, &last_ms, &missed);
     }

@@ -145,6 +145,13 @@ us_pstore_idle (us_pstore_t *self)
     return 0;
 }
 
+/* Hands back the page cache's memory. */
+void
+us_pstore_release (us_pstore_t *self)
+{
+    sqlite3_db_release_memory (self->db);
+}
+
 /* Returns the SQLite handle. */
 sqlite3 *
 us_pstore_db (us_pstore_t *self)

@@ -81,6 +81,11 @@ int us_pstore_serving (us_pstore_t *self);
    system's file cache when the next request comes). Returns 0 or US_EIO. */
 int us_pstore_idle (us_pstore_t *self);
 
+/* Hands back the page cache's memory, for a connection that only reads
+   (the ZAP thread's, whose cache would otherwise grow with every new
+   key it looks up, up to 2 MB). Cannot fail. */
+void us_pstore_release (us_pstore_t *self);
+
 /* Returns the path of the store's key file (owned by the store). */
 const char *us_pstore_key_path (us_pstore_t *self);
 
