@@ -121,20 +121,21 @@ us_digest_add (us_digest_t *self, int month, const char *unit, const char *indic
     }
     memcpy (self->unit, unit, ul + 1);
     memcpy (self->indicator, indicator, il + 1);
-    uint8_t tail [17];
-    tail [0] = cleared ? 1 : 0;
-    s_be (tail + 1, cleared ? 0 : (uint64_t) value, 8);
-    s_be (tail + 9, version, 8);
-    uint8_t len [1];
-    int ok = 1;
-    len [0] = (uint8_t) ul;
-    ok &= EVP_DigestUpdate (self->md, len, 1);
-    ok &= EVP_DigestUpdate (self->md, unit, ul);
-    len [0] = (uint8_t) il;
-    ok &= EVP_DigestUpdate (self->md, len, 1);
-    ok &= EVP_DigestUpdate (self->md, indicator, il);
-    ok &= EVP_DigestUpdate (self->md, tail, sizeof tail);
-    return ok == 1 ? 0 : s_fail (self, us_error_set (US_EIO, "SHA-256 failed"));
+    /* One update a figure: OpenSSL's call costs as much as hashing a
+       figure's few dozen bytes. */
+    uint8_t rec [1 + 255 + 1 + 255 + 17], *p = rec;
+    *p++ = (uint8_t) ul;
+    memcpy (p, unit, ul);
+    p += ul;
+    *p++ = (uint8_t) il;
+    memcpy (p, indicator, il);
+    p += il;
+    *p++ = cleared ? 1 : 0;
+    s_be (p, cleared ? 0 : (uint64_t) value, 8);
+    s_be (p + 8, version, 8);
+    p += 16;
+    return EVP_DigestUpdate (self->md, rec, (size_t) (p - rec)) == 1
+         ? 0 : s_fail (self, us_error_set (US_EIO, "SHA-256 failed"));
 }
 
 
