@@ -32,6 +32,7 @@ struct _us_sync_link_t {
     uint32_t digest_months; /* the server's anti-entropy bound; 0: none */
     int first, last;        /* the months the pull's digest covers */
     bool has_top;           /* the last page carried the server's top */
+    uint32_t page_limit;    /* entries the next Pull asks for */
     uint8_t top [US_DIGEST_LEN];
 };
 
@@ -467,10 +468,7 @@ s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
 {
     us_msg_t req = { .type = US_MSG_PULL };
     req.pull.since = since;
-    /* The most a server takes; it bounds the page by bytes as well. Pages
-       of 10,000 against 2,000 pulled a history 30% faster: fewer waits
-       between one page and the next. */
-    req.pull.limit = US_PAGE_MAX;
+    req.pull.limit = link->page_limit;
     if (link->digest_months) {
         req.pull.digest_first = link->first;
         req.pull.digest_last = link->last;
@@ -481,6 +479,29 @@ s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
     if (rc)
         s_flight_free (flight);
     return rc;
+}
+
+/* Returns a monotonic clock in ms. */
+static int64_t
+s_clock_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns the entries the next Pull asks for. Pages of 10,000 against
+   2,000 pulled a history 30% faster on loopback (fewer waits between one
+   page and the next), but a page of 10,000 figures is 250 KB: over a slow
+   link it would outlast every retry's wait. */
+uint32_t
+us_sync_page_next (uint32_t limit, bool full, int64_t elapsed_ms, int timeout_ms)
+{
+    if (elapsed_ms > timeout_ms / 2)
+        return limit / 2 > US_SYNC_PAGE_MIN ? limit / 2 : US_SYNC_PAGE_MIN;
+    if (full && elapsed_ms < timeout_ms / 4)
+        return limit < US_PAGE_MAX / 2 ? limit * 2 : US_PAGE_MAX;
+    return limit;
 }
 
 /* Pulls pages of changes until caught up. */
@@ -498,7 +519,7 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc)
             return rc;
     }
-    /* One sync reads at most US_SYNC_PAGES pages (of up to 10,000 entries,
+    /* One sync reads at most US_SYNC_PAGES pages (of 250 to 10,000 entries,
        more than a province's whole stream); a server that never says "no more"
        cannot keep the office pulling for ever. The next page is asked for
        as soon as a page arrives, before this one is written: the province
@@ -509,6 +530,7 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     uint64_t since;
     int rc = us_dstore_checkpoint (store, &since);
     s_flight_t flight = { 0 };
+    int64_t sent = s_clock_ms ();
     if (rc == 0)
         rc = s_pull_send (link, &flight, since);
     for (int page = 0; rc == 0 && page < US_SYNC_PAGES; page++) {
@@ -519,6 +541,11 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             return rc;
         rc = us_sync_expect (reply, US_MSG_CHANGES);
         bool more = rc == 0 && reply->changes.more;
+        /* A page that stopped short of its limit with more to come was
+           bounded by its bytes: full all the same. */
+        link->page_limit = us_sync_page_next (link->page_limit, more,
+                                              s_clock_ms () - sent, opts->timeout_ms);
+        sent = s_clock_ms ();
         if (more && page + 1 < US_SYNC_PAGES)
             rc = s_pull_send (link, &flight, reply->changes.next);
         if (rc == 0)
@@ -533,6 +560,7 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc == 0 && more && flight.buf && (rc = us_dstore_checkpoint (store, &since)) == 0
         &&  since != asked) {
             s_flight_free (&flight);
+            sent = s_clock_ms ();
             rc = s_pull_send (link, &flight, since);
         }
         if (rc)
@@ -726,6 +754,7 @@ s_link_start (us_sync_link_t **self_p, const char *server, const char *server_ke
     self->server = server;
     self->server_key = server_key;
     self->next_id = (uint64_t) us_hlc_wall_ms () << 8;
+    self->page_limit = US_SYNC_PAGE_FIRST;
     self->ctx = zmq_ctx_new ();
     int rc = self->ctx ? s_link_open (self) : us_error_set (US_EIO, "cannot start ZeroMQ");
     if (rc)

@@ -21,6 +21,15 @@
 
 #define US_SYNC_BACKOFF_MAX_MS 8000
 
+/* Entries a pull asks for in its first page. A full page that came within
+   a quarter of the first wait doubles the next one, up to US_PAGE_MAX
+   (10,000); one that took over half of it halves it, down to
+   US_SYNC_PAGE_MIN. A page thus grows only as far as the link carries it
+   well within the wait: on loopback a history comes in pages of 10,000,
+   on a slow district link in pages that still arrive before a retry. */
+#define US_SYNC_PAGE_FIRST 2000
+#define US_SYNC_PAGE_MIN 250
+
 typedef struct {
     int timeout_ms;         /* first wait for a reply                  */
     int retries;            /* attempts per request before giving up   */
@@ -56,6 +65,11 @@ int us_sync_link_sockets (us_sync_link_t *self);
    request: opts->timeout_ms doubled at each retry, at most
    US_SYNC_BACKOFF_MAX_MS (and never less than the first wait). */
 int us_sync_wait_ms (const us_sync_opts_t *opts, int attempt);
+
+/* Returns the entries the next Pull asks for, after a page asked with limit
+   that took elapsed_ms to come (full: it held limit entries, or the most
+   the server sends at once) with a first wait of timeout_ms. */
+uint32_t us_sync_page_next (uint32_t limit, bool full, int64_t elapsed_ms, int timeout_ms);
 
 /* Turns a reply into an error code when it is a server Error (US_EVERSION
    says "upgrade unionsync"; US_EEXIST asks for a new epoch) or not of

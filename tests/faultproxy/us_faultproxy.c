@@ -8,6 +8,9 @@
               connection has forwarded a random number of bytes.
       delay   each forwarded chunk waits a random 0..N ms; order is kept
               per direction.
+      rate    each direction carries at most N kbit/s (a slow district
+              link): a chunk is released when its last byte would have
+              arrived at that rate.
       stall   from a random point nothing is forwarded either way, but the
               sockets stay open, like a dead peer, until one side closes.
       drop    the connection is blackholed from the start: the upstream is
@@ -123,6 +126,7 @@ typedef struct {
     double drop_rate;
     double dup_rate;
     uint64_t delay_ms;
+    uint64_t rate_kbps;             /* 0: as fast as the sockets go */
     size_t max_conns;
     bool quiet;
 } options_t;
@@ -156,7 +160,7 @@ s_usage (FILE *out)
     fprintf (out,
         "usage: " PROXY_NAME " --listen HOST:PORT --target HOST:PORT [--seed N]\n"
         "       [--cut-rate F] [--delay-ms N] [--stall-rate F] [--drop-rate F]\n"
-        "       [--dup-rate F] [--max-conns N] [--quiet]\n");
+        "       [--dup-rate F] [--rate-kbps N] [--max-conns N] [--quiet]\n");
 }
 
 /* Reports a bad argument in one line and exits with status 2. */
@@ -273,7 +277,7 @@ s_parse_args (int argc, char **argv, options_t *opt)
         }
         const char *known [] = {
             "--listen", "--target", "--seed", "--cut-rate", "--delay-ms",
-            "--stall-rate", "--drop-rate", "--dup-rate", "--max-conns"
+            "--stall-rate", "--drop-rate", "--dup-rate", "--rate-kbps", "--max-conns"
         };
         bool found = false;
         for (size_t k = 0; k < sizeof known / sizeof known [0]; k++)
@@ -299,6 +303,9 @@ s_parse_args (int argc, char **argv, options_t *opt)
         else
         if (strcmp (name, "--delay-ms") == 0)
             opt->delay_ms = s_parse_uint (name, value, 0, LIMIT_DELAY_MS);
+        else
+        if (strcmp (name, "--rate-kbps") == 0)
+            opt->rate_kbps = s_parse_uint (name, value, 1, 10000000);
         else
         if (strcmp (name, "--stall-rate") == 0)
             opt->stall_rate = s_parse_rate (name, value);
@@ -728,6 +735,10 @@ conn_read (proxy_t *self, conn_t *conn, bool from_client, int64_t now)
             release += (int64_t) s_rng_below (&conn->rng, self->opt.delay_ms + 1);
         if (release < flow->last_release)
             release = flow->last_release;
+        /* N kbit/s carry N / 8 bytes a millisecond. */
+        if (self->opt.rate_kbps)
+            release += (int64_t) (((uint64_t) got * 8 + self->opt.rate_kbps - 1)
+                                  / self->opt.rate_kbps);
         flow->last_release = release;
         if (flow_push (flow, s_buffer, (size_t) got, release, false))
             conn_close (conn, true);
@@ -1105,10 +1116,10 @@ main (int argc, char **argv)
     if (!proxy.opt.quiet)
         fprintf (stderr, "faultproxy: forwarding to %s, seed=%" PRIu64
                  " cut-rate=%g delay-ms=%" PRIu64 " stall-rate=%g"
-                 " drop-rate=%g dup-rate=%g max-conns=%zu\n",
+                 " drop-rate=%g dup-rate=%g rate-kbps=%" PRIu64 " max-conns=%zu\n",
                  proxy.opt.target_spec, proxy.opt.seed, proxy.opt.cut_rate,
                  proxy.opt.delay_ms, proxy.opt.stall_rate, proxy.opt.drop_rate,
-                 proxy.opt.dup_rate, proxy.opt.max_conns);
+                 proxy.opt.dup_rate, proxy.opt.rate_kbps, proxy.opt.max_conns);
     proxy_run (&proxy, &wait_mask);
     proxy_finish (&proxy);
     return 0;

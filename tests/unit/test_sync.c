@@ -11,6 +11,7 @@
 #include "us_hlc.h"
 #include "us_keys.h"
 #include "us_sync.h"
+#include "us_limits.h"
 
 #include "us_test.h"
 
@@ -273,6 +274,31 @@ Test (sync, backoff_schedule)
     cr_assert_eq (us_sync_wait_ms (&o, 3), 10000);
     o.timeout_ms = 600000;
     cr_assert_eq (us_sync_wait_ms (&o, 50), 600000);
+}
+
+/* A pull's page doubles after a full page that came within a quarter of
+   the first wait, up to US_PAGE_MAX; halves after one that took over half
+   of it, down to US_SYNC_PAGE_MIN; stays otherwise, and after the last
+   (short) page. */
+Test (sync, page_follows_the_link)
+{
+    uint32_t limit = US_SYNC_PAGE_FIRST;
+    uint32_t grown [] = { 4000, 8000, 10000, 10000 };
+    for (int i = 0; i < 4; i++) {
+        limit = us_sync_page_next (limit, true, 100, 3000);
+        cr_assert_eq (limit, grown [i], "fast page %d: %u", i, limit);
+    }
+    cr_assert_eq (us_sync_page_next (4000, false, 10, 3000), 4000, "the last page says nothing");
+    cr_assert_eq (us_sync_page_next (4000, true, 750, 3000), 4000, "neither fast nor slow");
+    cr_assert_eq (us_sync_page_next (4000, true, 1500, 3000), 4000);
+    uint32_t shrunk [] = { 1000, 500, 250, 250 };
+    limit = US_SYNC_PAGE_FIRST;
+    for (int i = 0; i < 4; i++) {
+        limit = us_sync_page_next (limit, true, 1501, 3000);
+        cr_assert_eq (limit, shrunk [i], "slow page %d: %u", i, limit);
+    }
+    cr_assert_eq (us_sync_page_next (10000, false, 20000, 3000), 5000, "slow even when last");
+    cr_assert_eq (us_sync_page_next (2000, true, 2000, 10000), 4000, "the wait is the yardstick");
 }
 
 /* Stays silent for the first two tries of any request. */
