@@ -252,6 +252,16 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
             return 0;
         }
     }
+    /* This office's own edit, sent again after a restore, older than the
+       office's edit that holds the figure now (made later, it reached the
+       province first): the later one stands, as it did before the restore. */
+    if (w->resent && cell->exists && strcmp (cell->replica, w->key) == 0 && hlc < cell->hlc) {
+        res->superseded = true;
+        snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, "
+                  "which reached the province first", cell->author);
+        s_result_from (res, cell, d, false);
+        return 0;
+    }
     if (!concurrent) {
         s_result_from (res, cell, d, true);
         return us_pstore_cell_put (store, cell, &write);

@@ -991,6 +991,36 @@ Test (merge, resent_in_the_other_order_is_no_conflict)
     cr_assert_eq (us_pstore_replay_check (s_store), 0, "%s", us_error_msg ());
 }
 
+/* An office's lost edits sent again after a restore reach the province
+   after the office's own later edit of the same cell, sent first as a new
+   edit: the later edit stands; the earlier ones are recorded superseded
+   and answered accepted with its figure; the records still give it. */
+Test (merge, resent_behind_the_same_office_later_edit)
+{
+    char inc [40];
+    cr_assert_eq (us_pstore_restore_noticed (s_store, inc, sizeof inc, "A", "test"), 0,
+                  "%s", us_error_msg ());
+    us_merge_result_t rc = s_push1 (&s_a, &s_ka, s_delta (3, "QT.DAKRONG", 94, s_ts (5), 0, "A"));
+    cr_assert_eq (rc.result.outcome, US_OUTCOME_ACCEPTED, "%s", rc.reason);
+    us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 54, s_ts (1), 0, "A"),
+                         s_delta (2, "QT.DAKRONG", 89, s_ts (2), 1, "A") };
+    us_merge_result_t ra [2];
+    s_push_resent (ra, &s_a, &s_ka, 1, a, 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq (ra [i].result.outcome, US_OUTCOME_ACCEPTED, "%s", ra [i].reason);
+        cr_assert_eq (ra [i].result.value, 94, "delta %d answered with the figure held", i);
+        cr_assert_not_null (strstr (ra [i].reason, "superseded"), "%s", ra [i].reason);
+    }
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 94);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM conflicts"), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM received WHERE outcome = 5"), 2, "recorded superseded");
+    cr_assert_eq (us_pstore_replay_check (s_store), 0, "%s", us_error_msg ());
+    /* Sent again in the order made, they write as before. */
+    us_delta_t later = s_delta (4, "QT.DAKRONG", 97, s_ts (6), 0, "A");
+    s_push_resent (ra, &s_a, &s_ka, 1, &later, 1);
+    cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 97);
+}
+
 /* In the order they were made, the later one (based on the earlier's
    version of the lost timeline) overwrites it without a conflict. */
 Test (merge, resent_in_order_writes_the_later)
