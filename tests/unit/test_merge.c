@@ -991,17 +991,25 @@ Test (merge, resent_in_the_other_order_is_no_conflict)
     cr_assert_eq (us_pstore_replay_check (s_store), 0, "%s", us_error_msg ());
 }
 
+/* Notes a restore of the store (as a Hello would), then applies one new
+   edit of rep, which must be accepted. */
+static void
+s_restored_then (const us_replica_t *rep, const us_keys_t *keys, us_delta_t d)
+{
+    char inc [40];
+    cr_assert_eq (us_pstore_restore_noticed (s_store, inc, sizeof inc, "A", "test"), 0,
+                  "%s", us_error_msg ());
+    us_merge_result_t r = s_push1 (rep, keys, d);
+    cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED, "%s", r.reason);
+}
+
 /* An office's lost edits sent again after a restore reach the province
    after the office's own later edit of the same cell, sent first as a new
    edit: the later edit stands; the earlier ones are recorded superseded
    and answered accepted with its figure; the records still give it. */
 Test (merge, resent_behind_the_same_office_later_edit)
 {
-    char inc [40];
-    cr_assert_eq (us_pstore_restore_noticed (s_store, inc, sizeof inc, "A", "test"), 0,
-                  "%s", us_error_msg ());
-    us_merge_result_t rc = s_push1 (&s_a, &s_ka, s_delta (3, "QT.DAKRONG", 94, s_ts (5), 0, "A"));
-    cr_assert_eq (rc.result.outcome, US_OUTCOME_ACCEPTED, "%s", rc.reason);
+    s_restored_then (&s_a, &s_ka, s_delta (3, "QT.DAKRONG", 94, s_ts (5), 0, "A"));
     us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 54, s_ts (1), 0, "A"),
                          s_delta (2, "QT.DAKRONG", 89, s_ts (2), 1, "A") };
     us_merge_result_t ra [2];
@@ -1060,11 +1068,7 @@ Test (merge, resent_rule_needs_both_resent_and_ordered)
    version numbers say; so is one based on a version this store never had. */
 Test (merge, resent_against_a_figure_written_since_the_restore)
 {
-    char inc [40];
-    cr_assert_eq (us_pstore_restore_noticed (s_store, inc, sizeof inc, "A", "test"), 0,
-                  "%s", us_error_msg ());
-    us_merge_result_t rb = s_push1 (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 70, s_ts (5), 0, "B"));
-    cr_assert_eq (rb.result.outcome, US_OUTCOME_ACCEPTED, "%s", rb.reason);
+    s_restored_then (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 70, s_ts (5), 0, "B"));
     us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 120, s_ts (1), 1, "A"),
                          s_delta (2, "QT.DAKRONG", 130, s_ts (2), 4, "A") };
     us_merge_result_t ra [2];
