@@ -9,9 +9,11 @@
 #include "us_xlsx.h"
 #include "us_sheet.h"
 #include "us_error.h"
+#include "us_text.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,6 +411,16 @@ s_cell_add (s_book_t *bk, uint32_t row, uint32_t col, char *text)
     return 0;
 }
 
+/* The first 20 bytes of s as an error message shows them: one line, its
+   control characters (a line break in an attribute or a value) escaped. */
+static const char *
+s_shown (char buf [US_TEXT_SAFE (20)], const char *s)
+{
+    char head [21];
+    snprintf (head, sizeof head, "%s", s);
+    return us_text_safe (buf, US_TEXT_SAFE (20), head);
+}
+
 /* Reads one <c> element the reader is on: its place (r, or the next
    column), its type t and its value <v> or inline string <is>. */
 static int
@@ -417,9 +429,10 @@ s_cell (s_book_t *bk, xmlTextReaderPtr r, const char *name, uint32_t row, uint32
     char *ref = s_attr (r, "r"), *type = s_attr (r, "t");
     uint32_t c = *col + 1, rw = row;
     int rc = 0;
+    char shown [US_TEXT_SAFE (20)];
     if (ref && !s_ref (ref, &c, &rw))
-        rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: cell reference '%.20s')",
-                           name, ref);
+        rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: cell reference '%s')",
+                           name, s_shown (shown, ref));
     if (rc == 0 && (c > 16384 || rw == 0))
         rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: a cell outside the sheet)",
                            name);
@@ -463,7 +476,8 @@ s_cell (s_book_t *bk, xmlTextReaderPtr r, const char *name, uint32_t row, uint32
         unsigned long i = strtoul (s_buf_text (&v), &end, 10);
         if (end == s_buf_text (&v) || *end || i >= bk->n_strings)
             rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: cell %s names "
-                               "shared string '%.20s')", name, ref ? ref : "?", s_buf_text (&v));
+                               "shared string '%s')", name, ref ? ref : "?",
+                               s_shown (shown, s_buf_text (&v)));
         else
             text = strdup (bk->strings [i]);
     }
@@ -512,10 +526,10 @@ s_cells (s_book_t *bk, const char *name)
             sheet = true;
         else
         if (s_is (r, XML_READER_TYPE_ELEMENT, "row")) {
-            char *n = s_attr (r, "r");
+            char *n = s_attr (r, "r"), shown [US_TEXT_SAFE (20)];
             if (n && !s_row_number (n, &row))
-                rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: row '%.20s')",
-                                   name, n);
+                rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: row '%s')",
+                                   name, s_shown (shown, n));
             else
             if (!n && ++row > 1048576)
                 rc = us_error_set (US_EINVAL, "the workbook is damaged (%s: too many rows)",

@@ -235,6 +235,19 @@ Test (xlsx, refused)
                              "<c r=\"A1\" t=\"s\"><v>3</v></c></row></sheetData></worksheet>" };
     s_zip (path, badss, 2);
     s_refused (path, "names shared string '3'");
+    /* Line breaks in a value or an attribute stay out of the one line. */
+    const char *nlss [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+                            "<c r=\"B2\" t=\"s\"><v>-\n3</v></c></row></sheetData></worksheet>" };
+    s_zip (path, nlss, 2);
+    s_refused (path, "names shared string '-\\x0A3'");
+    const char *nlref [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+                             "<c r=\"A&#10;1\"><v>1</v></c></row></sheetData></worksheet>" };
+    s_zip (path, nlref, 2);
+    s_refused (path, "cell reference 'A\\x0A1'");
+    const char *nlrow [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData>"
+                             "<row r=\"1&#13;\"></row></sheetData></worksheet>" };
+    s_zip (path, nlrow, 2);
+    s_refused (path, "row '1\\x0D'");
     us_test_rmtree (dir);
 }
 
