@@ -214,40 +214,32 @@ Test (xlsx, refused)
     us_test_write_bytes (path, "PK\x03\x04\x14\x00\x06\x00", 8);
     s_refused (path, "not an Excel workbook");
 
-    const char *nosheet [] = { "docProps/app.xml", "<Properties/>" };
-    s_zip (path, nosheet, 2);
-    s_refused (path, "the workbook has no sheet");
-    const char *notws [] = { "xl/worksheets/sheet1.xml", "<html/>" };
-    s_zip (path, notws, 2);
-    s_refused (path, "no sheet");
-    const char *badxml [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>" };
-    s_zip (path, badxml, 2);
-    s_refused (path, "not valid XML");
-    const char *dtd [] = { "xl/worksheets/sheet1.xml", "<!DOCTYPE w [<!ENTITY a \"aaaa\">]>"
-                           WS_OPEN "<sheetData/></worksheet>" };
-    s_zip (path, dtd, 2);
-    s_refused (path, "declares a DTD");
-    const char *badref [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
-                              "<c r=\"AAAA1\"><v>1</v></c></row></sheetData></worksheet>" };
-    s_zip (path, badref, 2);
-    s_refused (path, "cell reference 'AAAA1'");
-    const char *badss [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
-                             "<c r=\"A1\" t=\"s\"><v>3</v></c></row></sheetData></worksheet>" };
-    s_zip (path, badss, 2);
-    s_refused (path, "names shared string '3'");
-    /* Line breaks in a value or an attribute stay out of the one line. */
-    const char *nlss [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
-                            "<c r=\"B2\" t=\"s\"><v>-\n3</v></c></row></sheetData></worksheet>" };
-    s_zip (path, nlss, 2);
-    s_refused (path, "names shared string '-\\x0A3'");
-    const char *nlref [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
-                             "<c r=\"A&#10;1\"><v>1</v></c></row></sheetData></worksheet>" };
-    s_zip (path, nlref, 2);
-    s_refused (path, "cell reference 'A\\x0A1'");
-    const char *nlrow [] = { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData>"
-                             "<row r=\"1&#13;\"></row></sheetData></worksheet>" };
-    s_zip (path, nlrow, 2);
-    s_refused (path, "row '1\\x0D'");
+    /* One part each: its name, its XML, and what the refusal names. Line
+       breaks in a value or an attribute stay out of the one line. */
+    static const struct { const char *part, *xml, *want; } bad [] = {
+        { "docProps/app.xml", "<Properties/>", "the workbook has no sheet" },
+        { "xl/worksheets/sheet1.xml", "<html/>", "no sheet" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>", "not valid XML" },
+        { "xl/worksheets/sheet1.xml", "<!DOCTYPE w [<!ENTITY a \"aaaa\">]>"
+          WS_OPEN "<sheetData/></worksheet>", "declares a DTD" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+          "<c r=\"AAAA1\"><v>1</v></c></row></sheetData></worksheet>", "cell reference 'AAAA1'" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+          "<c r=\"A1\" t=\"s\"><v>3</v></c></row></sheetData></worksheet>",
+          "names shared string '3'" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+          "<c r=\"B2\" t=\"s\"><v>-\n3</v></c></row></sheetData></worksheet>",
+          "names shared string '-\\x0A3'" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row>"
+          "<c r=\"A&#10;1\"><v>1</v></c></row></sheetData></worksheet>", "cell reference 'A\\x0A1'" },
+        { "xl/worksheets/sheet1.xml", WS_OPEN "<sheetData><row r=\"1&#13;\"></row></sheetData>"
+          "</worksheet>", "row '1\\x0D'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        const char *parts [] = { bad [i].part, bad [i].xml };
+        s_zip (path, parts, 2);
+        s_refused (path, bad [i].want);
+    }
     us_test_rmtree (dir);
 }
 
