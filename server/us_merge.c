@@ -211,6 +211,20 @@ s_check (us_merge_result_t *res, s_memo_t *memo, us_pstore_t *store, const s_wri
     return 0;
 }
 
+/* Settles a delta sent again as superseded by the later edit that holds
+   the cell (why says when that edit came): nothing is written, and the
+   office is answered with the figure held. Returns 0. */
+static int
+s_superseded (us_merge_result_t *res, const us_pstore_cell_t *cell, const us_delta_t *d,
+              const char *why)
+{
+    res->superseded = true;
+    snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, %s",
+              cell->author, why);
+    s_result_from (res, cell, d, false);
+    return 0;
+}
+
 /* Writes the delta over the cell, or settles it as a conflict. */
 static int
 s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const us_delta_t *d,
@@ -244,24 +258,14 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
     if (w->resent && cell->resent && strcmp (cell->replica, w->key) != 0) {
         /* Based on the same version, they were concurrent then too. */
         concurrent = d->base_version == cell->base_version;
-        if (d->base_version < cell->base_version) {
-            res->superseded = true;
-            snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, "
-                      "made after it before the province was restored", cell->author);
-            s_result_from (res, cell, d, false);
-            return 0;
-        }
+        if (d->base_version < cell->base_version)
+            return s_superseded (res, cell, d, "made after it before the province was restored");
     }
     /* This office's own edit, sent again after a restore, older than the
        office's edit that holds the figure now (made later, it reached the
        province first): the later one stands, as it did before the restore. */
-    if (w->resent && cell->exists && strcmp (cell->replica, w->key) == 0 && hlc < cell->hlc) {
-        res->superseded = true;
-        snprintf (res->reason, sizeof res->reason, "superseded by the later edit of %s, "
-                  "which reached the province first", cell->author);
-        s_result_from (res, cell, d, false);
-        return 0;
-    }
+    if (w->resent && cell->exists && strcmp (cell->replica, w->key) == 0 && hlc < cell->hlc)
+        return s_superseded (res, cell, d, "which reached the province first");
     if (!concurrent) {
         s_result_from (res, cell, d, true);
         return us_pstore_cell_put (store, cell, &write);
