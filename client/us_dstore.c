@@ -748,13 +748,10 @@ us_dstore_hello (us_dstore_t *self, us_hello_t *hello)
     hello->checkpoint = (uint64_t) cp;
     hello->hlc = (uint64_t) hlc;
     /* What the office saw, so that a province put back by hand notices. */
-    int64_t acked = 0;
-    rc = s_query_int (self, &acked, "SELECT COALESCE (MAX (seq), 0) FROM history"
-                      " WHERE epoch = ?", epoch);
+    rc = us_dstore_acked (self, hello->epoch, &hello->acked);
     if (rc == 0)
         rc = s_query_text (self, self->incarnation, sizeof self->incarnation,
                            "SELECT incarnation FROM state");
-    hello->acked = (uint64_t) acked;
     hello->incarnation = self->incarnation;
     return rc;
 }
@@ -2658,6 +2655,17 @@ us_dstore_acked (us_dstore_t *self, uint32_t epoch, uint64_t *acked)
                           " WHERE epoch = ?", (int64_t) epoch);
     *acked = rc == 0 && value > 0 ? (uint64_t) value : 0;
     return rc;
+}
+
+/* Sets *epoch to the epoch of new edits and *acked to the highest seq of
+   it acknowledged here. */
+int
+us_dstore_epoch_acked (us_dstore_t *self, uint32_t *epoch, uint64_t *acked)
+{
+    int64_t value = 0;
+    int rc = s_get (self, S_EPOCH, &value);
+    *epoch = rc == 0 ? (uint32_t) value : 0;
+    return rc ? rc : us_dstore_acked (self, *epoch, acked);
 }
 
 /* Returns the last sequence number issued. */

@@ -302,6 +302,11 @@ int us_dstore_last_seq (us_dstore_t *self, int64_t *seq);
    a backup during a sync refuses the batch instead of hiding the loss. */
 int us_dstore_acked (us_dstore_t *self, uint32_t epoch, uint64_t *acked);
 
+/* Sets *epoch to the epoch of the store's new edits and *acked to the
+   highest seq of it the province acknowledged (0: none); a Pull tells
+   both, for the same reason as a Push. */
+int us_dstore_epoch_acked (us_dstore_t *self, uint32_t *epoch, uint64_t *acked);
+
 /* One edit waiting in the outbox. */
 typedef struct {
     const char *unit;

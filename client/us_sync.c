@@ -33,6 +33,8 @@ struct _us_sync_link_t {
     int first, last;        /* the months the pull's digest covers */
     bool has_top;           /* the last page carried the server's top */
     uint32_t page_limit;    /* entries the next Pull asks for */
+    uint32_t epoch;         /* the store's epoch and the highest seq of it */
+    uint64_t acked;         /* acknowledged, told in each Pull */
     uint8_t top [US_DIGEST_LEN];
 };
 
@@ -469,6 +471,8 @@ s_pull_send (us_sync_link_t *link, s_flight_t *flight, uint64_t since)
     us_msg_t req = { .type = US_MSG_PULL };
     req.pull.since = since;
     req.pull.limit = link->page_limit;
+    req.pull.epoch = link->epoch;
+    req.pull.acked = link->acked;
     if (link->digest_months) {
         req.pull.digest_first = link->first;
         req.pull.digest_last = link->last;
@@ -529,6 +533,8 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
        and the early answer dropped. */
     uint64_t since;
     int rc = us_dstore_checkpoint (store, &since);
+    if (rc == 0)
+        rc = us_dstore_epoch_acked (store, &link->epoch, &link->acked);
     s_flight_t flight = { 0 };
     int64_t sent = s_clock_ms ();
     if (rc == 0)
@@ -811,6 +817,19 @@ us_sync_wait_ms (const us_sync_opts_t *opts, int attempt)
          ? US_SYNC_BACKOFF_MAX_MS : wait;
 }
 
+/* Pushes the outbox and the queued submissions, then pulls. */
+static int
+s_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+            const us_keys_t *keys, const us_sync_opts_t *opts)
+{
+    int rc = us_sync_push (link, stats, store, keys, opts);
+    if (rc == 0)
+        rc = us_sync_submit (link, stats, store, opts);
+    if (rc == 0)
+        rc = us_sync_pull (link, stats, store, opts);
+    return rc;
+}
+
 /* Runs one session. */
 int
 us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
@@ -823,20 +842,19 @@ us_sync_run (us_sync_stats_t *stats, us_dstore_t *store, const us_keys_t *keys,
     us_sync_link_t *link;
     rc = s_link_start (&link, us_dstore_server (store), us_dstore_server_key (store), keys);
     if (rc == 0) rc = us_sync_hello (link, stats, store, opts);
-    if (rc == 0) rc = us_sync_push (link, stats, store, keys, opts);
+    if (rc == 0) rc = s_exchange (link, stats, store, keys, opts);
     /* The province was put back from a backup after it answered our
-       Hello: a new Hello lets it notice, and this store sends again what
-       it lost. Twice at most: a province that keeps going back is named. */
+       Hello (it refused a Push or a Pull): a new Hello lets it notice,
+       and this store sends again what it lost. Twice at most: a province
+       that keeps going back is named. */
     for (int again = 0; rc == US_EBEHIND && again < 2; again++) {
         if (opts->progress)
             fprintf (opts->progress, "  the province went back in time during this sync; "
                      "saying hello again\n");
         rc = us_sync_hello (link, stats, store, opts);
         if (rc == 0)
-            rc = us_sync_push (link, stats, store, keys, opts);
+            rc = s_exchange (link, stats, store, keys, opts);
     }
-    if (rc == 0) rc = us_sync_submit (link, stats, store, opts);
-    if (rc == 0) rc = us_sync_pull (link, stats, store, opts);
     if (rc == 0) rc = us_sync_verify (link, stats, store, opts);
     us_sync_link_destroy (&link);
     int end = us_dstore_relaxed (store, false);
@@ -887,6 +905,19 @@ s_pull_plain (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     return rc;
 }
 
+/* Sends durably, then pulls: with the top digest after a Hello (the
+   session verifies it), plainly without. */
+static int
+s_session_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                    const us_keys_t *keys, const us_sync_opts_t *opts, bool hello)
+{
+    int rc = s_send_durable (link, stats, store, keys, opts);
+    if (rc == 0)
+        rc = hello ? us_sync_pull (link, stats, store, opts)
+                   : s_pull_plain (link, stats, store, opts);
+    return rc;
+}
+
 /* Runs a session on an open link, with or without Hello. */
 int
 us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
@@ -897,7 +928,7 @@ us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *stor
     if (rc == 0 && hello)
         rc = us_sync_hello (link, stats, store, opts);
     if (rc == 0)
-        rc = s_send_durable (link, stats, store, keys, opts);
+        rc = s_session_exchange (link, stats, store, keys, opts, hello);
     /* The province holds less than it acknowledged (put back from a
        backup): Hello lets it notice and this store send again what it
        lost, as in us_sync_run. */
@@ -907,11 +938,8 @@ us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *stor
         hello = true;
         rc = us_sync_hello (link, stats, store, opts);
         if (rc == 0)
-            rc = s_send_durable (link, stats, store, keys, opts);
+            rc = s_session_exchange (link, stats, store, keys, opts, hello);
     }
-    if (rc == 0)
-        rc = hello ? us_sync_pull (link, stats, store, opts)
-                   : s_pull_plain (link, stats, store, opts);
     if (rc == 0 && hello)
         rc = us_sync_verify (link, stats, store, opts);
     int end = us_dstore_relaxed (store, false);

@@ -685,6 +685,8 @@ us_codec_encode (uint8_t **buf_p, size_t *len_p, const us_msg_t *msg)
         case US_MSG_PULL:
             pull.since = msg->pull.since;
             pull.limit = msg->pull.limit;
+            pull.acked = msg->pull.acked;
+            pull.epoch = msg->pull.epoch;
             if (!s_range_ok (msg->pull.digest_first, msg->pull.digest_last, true)
             ||  !s_months_ok (msg->pull.months, msg->pull.n_months, false, US_REPAIR_MONTHS)) {
                 rc = us_error_set (US_EINVAL, "pull with a bad digest range or months");
@@ -1286,7 +1288,7 @@ s_pull_take (us_msg_t *msg, s_owned_t *o, Unionsync__Pull *pb)
         return us_error_set (US_ENOMEM, "out of memory decoding pull");
     msg->pull = (us_pull_t) { .since = pb->since, .limit = pb->limit,
         .digest_first = (int) pb->digest_first, .digest_last = (int) pb->digest_last,
-        .months = months, .n_months = pb->n_months };
+        .months = months, .n_months = pb->n_months, .acked = pb->acked, .epoch = pb->epoch };
     return 0;
 }
 

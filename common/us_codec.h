@@ -170,6 +170,8 @@ typedef struct {
     int digest_last;            /* months; 0 and 0: none */
     const int *months;          /* repair: these months whole; may be NULL */
     size_t n_months;            /* at most US_REPAIR_MONTHS */
+    uint64_t acked;             /* highest seq of epoch acknowledged; 0: none */
+    uint32_t epoch;
 } us_pull_t;
 
 typedef struct {

@@ -623,6 +623,33 @@ s_repair (us_handler_t *self, us_msg_t *reply, s_strings_t *pool, const us_repli
     return rc;
 }
 
+/* Refuses (US_EBEHIND) a Pull from an office that was told more than the
+   store holds: acknowledged edits of its epoch, or changes of the stream
+   beyond its end. The store was put back from a backup after the office's
+   Hello; answered, the pull would end the sync with the loss unnoticed
+   until the next one. Costs two indexed reads a page. */
+static int
+s_pull_behind (us_handler_t *self, const us_replica_t *rep, const us_pull_t *pull)
+{
+    uint64_t high = 0, head = 0;
+    bool other_epochs;
+    int rc = pull->acked ? us_pstore_epoch_history (self->store, &high, &other_epochs,
+                                                    rep->id, pull->epoch) : 0;
+    if (rc == 0 && pull->acked > high)
+        return us_error_set (US_EBEHIND, "the province acknowledged seq %llu of epoch %u and "
+                             "holds only up to %llu: its store was put back from a backup; say "
+                             "hello again", (unsigned long long) pull->acked, pull->epoch,
+                             (unsigned long long) high);
+    if (rc == 0)
+        rc = us_pstore_head (self->store, &head);
+    if (rc == 0 && pull->since > head)
+        return us_error_set (US_EBEHIND, "the office pulled up to change %llu and the "
+                             "province's stream ends at %llu: its store was put back from a "
+                             "backup; say hello again", (unsigned long long) pull->since,
+                             (unsigned long long) head);
+    return rc;
+}
+
 /* Answers Pull with a page of Changes: of the stream, with the top digest
    on its last page when asked, or a repair page. */
 static int
@@ -632,13 +659,16 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     uint32_t limit = pull->limit ? pull->limit : US_PAGE_DEFAULT;
     if (limit > US_PAGE_MAX)
         limit = US_PAGE_MAX;
+    int rc = s_pull_behind (self, rep, pull);
+    if (rc)
+        return rc;
     reply->type = US_MSG_CHANGES;
     memset (&reply->changes, 0, sizeof reply->changes);
     if (pull->n_months)
         return s_repair (self, reply, pool, rep, pull, limit);
     bool digest = pull->digest_first || pull->digest_last, started = false;
     /* The page and the digest see one state of the store. */
-    int rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
+    rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
     const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
     us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
     /* A page whose texts pass the budget (long notes) is made again with

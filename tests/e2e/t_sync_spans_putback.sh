@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A sync whose Hello the province answered before its store was put back
-# from a backup, and whose later batches reach the put-back store, loses
-# nothing: the put-back store refuses a batch from an office it
+# from a backup, and whose later messages reach the put-back store, loses
+# nothing: the put-back store refuses a Push or a Pull from an office it
 # acknowledged more to than it holds, the office says hello again within
 # the same sync, the store notices it went back, and the office sends the
 # lost edits again. The sync warns and exits 0; after it the province holds
@@ -9,22 +9,23 @@
 # backup copied back by hand, once with `unionsync-server restore`.
 #
 # The timing is pinned, not raced: the office and the province are frozen
-# together (SIGSTOP) as soon as the province has taken its first batch, and
-# the province then dies as in a power cut (SIGKILL), so that no batch still
-# in flight is answered by the store that goes away; the store is put back
-# while the office is frozen, and the test stops if the push had ended
-# before that.
+# together (SIGSTOP) as soon as the office has settled the province's
+# answer to its first batch, so that it knows of edits the backup lacks;
+# the province then dies as in a power cut (SIGKILL), so that no message
+# still in flight is answered by the store that goes away. The office has
+# 5,184 edits to send, 11 batches: it is frozen long before its sync ends,
+# and the test stops if it was not.
 source "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
 
-# many_edits UNIT FILE: a CSV of 1,800 distinct figures of UNIT.
+# many_edits UNIT FILE: a CSV of 5,184 distinct figures of UNIT.
 many_edits () {
     local unit=$1 csv=$2 y m ind v=0
     echo 'unit,month,indicator,value' >"$csv"
-    for y in $(seq 2006 2020); do for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
-        for ind in members.new cdcs.new cla.signed training.classes propaganda.sessions \
-                   propaganda.attendees dialogues.held commended.chairs cdcs.with_cla \
-                   training.attendees; do
+    for y in $(seq 1990 2025); do for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+        for ind in members.new cdcs.new cla.signed propaganda.sessions propaganda.attendees \
+                   training.classes training.attendees dialogues.held party.introduced \
+                   commended.chairs commended.province bulletin.copies; do
             v=$((v % 900 + 1)); echo "$unit,$y-$m,$ind,$v"; done; done; done >>"$csv"
 }
 
@@ -48,16 +49,18 @@ span () {
     before=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received")
     "$US" sync --timeout-ms 2000 --retries 6 --db "$(cdb "$name")" \
         >"$WORK/span-$name.out" 2>"$WORK/span-$name.err" &
-    local pid=$! i got=0
+    local pid=$! i waiting=$n
     e2e_track "$pid"
-    for i in $(seq 1 1000); do
-        got=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received" 2>/dev/null)
-        [ $(( ${got:-0} - before )) -gt 0 ] && break
-        sleep 0.01
+    for i in $(seq 1 2000); do
+        waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox" 2>/dev/null)
+        [ "${waiting:-$n}" -lt "$n" ] && break
+        sleep 0.005
     done
-    kill -STOP "$pid" "$SERVER_PID"
-    local waiting
+    kill -STOP "$pid" "$SERVER_PID" || die "the sync ended before it could be interrupted ($mode)"
+    local got
     waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox")
+    got=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received")
+    [ "$waiting" -lt "$n" ] || die "the office settled no batch in 10 s ($mode)"
     [ "$waiting" -gt 0 ] || die "the push ended before it could be interrupted ($mode)"
     log "office $name frozen with $waiting edits unsent, the province took $((got - before))"
     kill -KILL "$SERVER_PID"

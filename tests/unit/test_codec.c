@@ -308,10 +308,12 @@ Test (codec, push_ack)
 Test (codec, pull)
 {
     us_msg_t m = { .type = US_MSG_PULL, .request_id = 3,
-                   .pull = { .since = 123456, .limit = 500 } };
+                   .pull = { .since = 123456, .limit = 500, .acked = 4242, .epoch = 3 } };
     us_msg_t *o = s_round_trip (&m);
     cr_assert_eq (o->pull.since, 123456);
     cr_assert_eq (o->pull.limit, 500);
+    cr_assert_eq (o->pull.acked, 4242);
+    cr_assert_eq (o->pull.epoch, 3);
     us_msg_destroy (&o);
 }
 

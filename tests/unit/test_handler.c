@@ -406,6 +406,39 @@ Test (handler, pull_after_a_refusal_sends_the_cell)
     cr_assert_eq (s_pull_cells (5), 1, "after the refusal the cell is sent");
 }
 
+/* Pulls from since, telling acked of epoch 1; returns the reply's error
+   code (0: a page of Changes came). */
+static int
+s_pull_told (uint64_t since, uint64_t acked)
+{
+    us_msg_t msg = { .type = US_MSG_PULL, .wire = US_WIRE_VERSION, .request_id = 8 };
+    msg.pull = (us_pull_t) { .since = since, .limit = 100, .epoch = 1, .acked = acked };
+    us_msg_t *out = s_ask (&msg);
+    int code = out->type == US_MSG_ERROR ? out->error.code : 0;
+    cr_assert (code || out->type == US_MSG_CHANGES);
+    us_msg_destroy (&out);
+    return code;
+}
+
+/* A Pull from an office told more than the store holds (acknowledged
+   edits, or a checkpoint past the stream's end) is refused as the store
+   having gone back in time; told no more than it holds, it is answered. */
+Test (handler, pull_beyond_the_store_refused)
+{
+    uint8_t *buf;
+    size_t len = s_push_msg (&buf, 1, 1, 11, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    uint64_t head;
+    cr_assert_eq (us_pstore_head (s_store, &head), 0);
+    cr_assert_eq (s_pull_told (0, 0), 0);
+    cr_assert_eq (s_pull_told (head, 1), 0, "what the store holds is answered");
+    cr_assert_eq (s_pull_told (0, 2), US_EBEHIND, "seq 2 was never taken here");
+    cr_assert_eq (s_pull_told (head + 1, 1), US_EBEHIND, "the stream ends at the head");
+    len = s_push_msg (&buf, 2, 2, 12, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_told (head + 1, 2), 0, "held now");
+}
+
 /* Says Hello with what the office saw; copies the Welcome's incarnation
    into inc [40] and returns the head. */
 static uint64_t
