@@ -46,18 +46,20 @@ us_dstore_digest (us_dstore_t *self, us_digest_t **digest_p, int first, int last
         rc = s_read (self, sort, US_FIGSORT_INDICATORS, "SELECT id, code FROM indicators", 0, 0);
     /* The office's unit and the units under it, as its store knows the
        tree: the province's scope. The history of units outside it (of an
-       ended unit the office kept after it was moved) is not compared. The
-       rows come in the table's order; us_figsort puts them in the digest's.
-       The window is 20 years, nearly all of a store: reading the table
-       whole costs a third less than the month index, which would look up
-       each row's version in the table. */
+       ended unit the office kept after it was moved) is not compared. */
     if (rc == 0)
-        rc = s_read (self, sort, US_FIGSORT_FIGURES,
+        rc = s_read (self, sort, US_FIGSORT_SCOPE,
             "WITH RECURSIVE sub (id) AS (SELECT id FROM units WHERE code = ?3"
             "  UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
-            " SELECT c.month, c.unit_id, c.ind_id, c.value, c.version FROM cells c NOT INDEXED"
-            " JOIN sub ON sub.id = c.unit_id"
-            " WHERE c.month BETWEEN ?1 AND ?2 AND c.version > 0", first, last);
+            " SELECT id FROM sub", first, last);
+    /* The rows come in the table's order; us_figsort keeps those of the
+       scope and puts them in the digest's. The window is 20 years, nearly
+       all of a store: reading the table whole costs a third less than the
+       month index, which would look up each row's version in the table. */
+    if (rc == 0)
+        rc = s_read (self, sort, US_FIGSORT_FIGURES,
+            "SELECT month, unit_id, ind_id, value, version FROM cells NOT INDEXED"
+            " WHERE month BETWEEN ?1 AND ?2 AND version > 0", first, last);
     if (rc == 0)
         rc = us_figsort_visit (sort, us_digest_add_to, digest);
     us_figsort_destroy (&sort);

@@ -33,6 +33,8 @@ struct _us_figsort_t {
     s_codes_t units, inds;
     s_figure_t *figs;
     size_t n, cap;
+    s_codes_t kept;             /* the units figures are kept of (ids only) */
+    bool scoped, kept_sorted;   /* scoped: only the figures of kept units are */
 };
 
 /* Makes an empty sorter for months first..last. */
@@ -71,6 +73,7 @@ us_figsort_destroy (us_figsort_t **self_p)
     us_figsort_t *self = *self_p;
     s_codes_free (&self->units);
     s_codes_free (&self->inds);
+    s_codes_free (&self->kept);
     free (self->figs);
     free (self);
     *self_p = NULL;
@@ -106,11 +109,36 @@ us_figsort_code (us_figsort_t *self, bool is_unit, int64_t id, const char *code)
     return 0;
 }
 
+/* Keeps the figures of a unit. */
+int
+us_figsort_keep (us_figsort_t *self, int64_t unit_id)
+{
+    s_codes_t *kept = &self->kept;
+    int rc = s_grow ((void **) &kept->all, &kept->cap, kept->n, sizeof *kept->all);
+    if (rc)
+        return rc;
+    kept->all [kept->n++] = (s_code_t) { .id = unit_id };
+    self->scoped = true;
+    self->kept_sorted = false;
+    return 0;
+}
+
+static int s_by_id (const void *a, const void *b);
+static const s_code_t *s_find (const s_codes_t *codes, int64_t id);
+
 /* Adds a figure. */
 int
 us_figsort_add (us_figsort_t *self, int month, int64_t unit_id, int64_t ind_id,
                 bool cleared, int64_t value, uint64_t version)
 {
+    /* A district's few dozen units: six comparisons a figure. */
+    if (self->scoped && !self->kept_sorted) {
+        if (self->kept.n > 1)
+            qsort (self->kept.all, self->kept.n, sizeof *self->kept.all, s_by_id);
+        self->kept_sorted = true;
+    }
+    if (self->scoped && !s_find (&self->kept, unit_id))
+        return 0;
     if (month < self->first || month > self->last)
         return us_error_set (US_EINVAL, "a figure of month %d outside %d..%d", month,
                              self->first, self->last);
@@ -127,12 +155,14 @@ int
 us_figsort_read (us_figsort_t *self, us_figsort_rows_t rows, sqlite3_stmt *st, const char *what)
 {
     int rc = 0, step;
+    self->scoped |= rows == US_FIGSORT_SCOPE;     /* even with no row: no figure then */
     while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW)
         rc = rows == US_FIGSORT_FIGURES
            ? us_figsort_add (self, sqlite3_column_int (st, 0), sqlite3_column_int64 (st, 1),
                              sqlite3_column_int64 (st, 2),
                              sqlite3_column_type (st, 3) == SQLITE_NULL,
                              sqlite3_column_int64 (st, 3), (uint64_t) sqlite3_column_int64 (st, 4))
+           : rows == US_FIGSORT_SCOPE ? us_figsort_keep (self, sqlite3_column_int64 (st, 0))
            : us_figsort_code (self, rows == US_FIGSORT_UNITS, sqlite3_column_int64 (st, 0),
                               us_db_text (st, 1));
     if (rc == 0 && step != SQLITE_DONE)

@@ -90,3 +90,40 @@ Test (figsort, empty)
     cr_assert_str_eq (s_seen, "");
     us_figsort_destroy (&sort);
 }
+
+/* Once units are kept, the figures of the others are skipped as they are
+   added (a kept unit whose figures come later still counts); an empty
+   scope read from a store keeps no figure at all. */
+Test (figsort, scope)
+{
+    us_figsort_t *sort = us_figsort_new (1, 2);
+    cr_assert_eq (us_figsort_code (sort, true, 4, "QT.A"), 0);
+    cr_assert_eq (us_figsort_code (sort, true, 9, "QT.B"), 0);
+    cr_assert_eq (us_figsort_code (sort, false, 1, "x"), 0);
+    cr_assert_eq (us_figsort_keep (sort, 9), 0);
+    cr_assert_eq (us_figsort_add (sort, 1, 4, 1, false, 10, 1), 0, "skipped, not refused");
+    cr_assert_eq (us_figsort_add (sort, 1, 9, 1, false, 20, 1), 0);
+    cr_assert_eq (us_figsort_add (sort, 1, 77, 1, false, 30, 1), 0, "no code, not kept: skipped");
+    cr_assert_eq (us_figsort_keep (sort, 4), 0);
+    cr_assert_eq (us_figsort_add (sort, 2, 4, 1, false, 40, 1), 0);
+    s_seen [0] = 0;
+    cr_assert_eq (us_figsort_visit (sort, s_record, NULL), 0, "%s", us_error_msg ());
+    cr_assert_str_eq (s_seen, "1 QT.B x 20 v1\n2 QT.A x 40 v1\n");
+    us_figsort_destroy (&sort);
+
+    sqlite3 *db;
+    cr_assert_eq (sqlite3_open (":memory:", &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq (sqlite3_prepare_v2 (db, "SELECT 1 WHERE 0", -1, &st, NULL), SQLITE_OK);
+    sort = us_figsort_new (1, 2);
+    cr_assert_eq (us_figsort_code (sort, true, 4, "QT.A"), 0);
+    cr_assert_eq (us_figsort_code (sort, false, 1, "x"), 0);
+    cr_assert_eq (us_figsort_read (sort, US_FIGSORT_SCOPE, st, "units"), 0);
+    cr_assert_eq (us_figsort_add (sort, 1, 4, 1, false, 10, 1), 0);
+    s_seen [0] = 0;
+    cr_assert_eq (us_figsort_visit (sort, s_record, NULL), 0);
+    cr_assert_str_eq (s_seen, "", "an empty scope keeps nothing");
+    us_figsort_destroy (&sort);
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+}
