@@ -17,6 +17,8 @@ typedef struct {
     int level;                      /* of the unit kind the writer is enrolled for */
     int64_t root_id;                /* scope root; 0 for the whole tree */
     bool resent;                    /* the batch re-sends acknowledged edits */
+    int64_t record;                 /* the audit record of the delta being applied,
+                                       when its clock was not clamped; else 0 */
 } s_writer_t;
 
 /* An indicator as a batch has looked it up. */
@@ -234,7 +236,7 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
         .unit_id = unit_id, .ind_id = ind->id, .month = d->month, .clear = d->clear,
         .value = d->value, .hlc = hlc, .replica = w->key, .author = d->author, .note = d->note,
         .corrected = s_province (w->level) && (!w->replica || w->replica->unit_id != unit_id),
-        .base_version = d->base_version, .resent = w->resent };
+        .base_version = d->base_version, .resent = w->resent, .record = w->record };
     /* base_version tells whether the editor saw the current figure; a
        replica's own later edits supersede its earlier ones. */
     bool concurrent = cell->exists && d->base_version != cell->version
@@ -392,7 +394,7 @@ static int
 s_push (us_merge_result_t *results, us_pstore_t *store, const us_replica_t *replica,
         const us_push_t *push, us_pstore_chain_t *chain, us_hlc_t *clock)
 {
-    s_writer_t w = { replica, replica->key, replica->level, replica->unit_id, push->resent };
+    s_writer_t w = { replica, replica->key, replica->level, replica->unit_id, push->resent, 0 };
     s_memo_t memo = { 0 };
     uint64_t high_water = 0, top = 0;
     bool other_epochs = false;
@@ -428,6 +430,9 @@ s_push (us_merge_result_t *results, us_pstore_t *store, const us_replica_t *repl
         int64_t now = us_hlc_wall_ms ();
         uint64_t hlc = us_rules_clock (d->hlc, now);
         us_hlc_update (clock, hlc, now);
+        /* The record appended next is this delta's: a cell it writes names
+           it, so that a pull can leave out what the ack told the office. */
+        w.record = hlc == d->hlc ? chain->next_id : 0;
         rc = s_apply (res, &memo, store, &w, d, hlc);
         if (rc == 0)
             rc = s_record (chain, store, replica, push->epoch, d, hlc, hlc != d->hlc, res);
@@ -515,7 +520,7 @@ us_merge_correct (us_merge_result_t *result, us_pstore_t *store, const char *uni
     int rc = s_correction (&d, month, value, note, author);
     if (rc)
         return rc;
-    s_writer_t w = { NULL, "", 0, 0, false };
+    s_writer_t w = { NULL, "", 0, 0, false, 0 };
     memset (result, 0, sizeof *result);
     rc = us_pstore_begin (store);
     if (rc)

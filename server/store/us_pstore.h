@@ -32,7 +32,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 11
+#define US_PSTORE_VERSION 12
 
 #define US_HASH_LEN 32
 
@@ -265,6 +265,8 @@ typedef struct {
     bool corrected;             /* a province correction of a district's figure */
     uint64_t base_version;      /* the version the edit was based on */
     bool resent;                /* sent again after the province went back in time */
+    int64_t record;             /* the audit record of the office's edit that writes
+                                   this version with the clock it sent; 0: any other */
 } us_pstore_cell_write_t;
 
 /* Reads the cell (unit, indicator, month); cell->exists false when none. */

@@ -138,12 +138,12 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     int rc = before->exists
         ? us_pstore_prep (self, &st,
             "UPDATE cells SET value = ?4, version = ?5, hlc = ?6, replica = ?7, author = ?8,"
-            " note = ?9, corrected = ?10, base_version = ?12, resent = ?13,"
+            " note = ?9, corrected = ?10, base_version = ?12, resent = ?13, record = ?14,"
             " timeline = " S_TIMELINE " WHERE id = ?11", "writing a cell")
         : us_pstore_prep (self, &st,
             "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author,"
-            " note, corrected, base_version, resent, timeline)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13, " S_TIMELINE ")",
+            " note, corrected, base_version, resent, record, timeline)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?14, " S_TIMELINE ")",
             "writing a cell");
     if (rc)
         return rc;
@@ -164,6 +164,7 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     sqlite3_bind_int (st, 10, w->corrected);
     sqlite3_bind_int64 (st, 12, (int64_t) w->base_version);
     sqlite3_bind_int (st, 13, w->resent);
+    sqlite3_bind_int64 (st, 14, w->record);
     rc = us_pstore_done (self, st, "writing a cell");
     int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
     if (rc == 0)

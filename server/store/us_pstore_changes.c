@@ -34,7 +34,7 @@ static const char *s_indicators =
    still checks each row's unit itself. */
 static const char *s_cells =
     "SELECT c.unit_id, u.code, i.code, c.month, c.value, c.version, c.hlc, c.author,"
-    " c.note, c.corrected, c.replica FROM changelog cl JOIN cells c ON c.id = cl.ref"
+    " c.note, c.corrected, c.replica, c.record FROM changelog cl JOIN cells c ON c.id = cl.ref"
     " JOIN units u ON u.id = c.unit_id JOIN indicators i ON i.id = c.ind_id"
     " WHERE +cl.kind = 3 AND cl.seq > ?1 AND cl.seq <= ?2"
     " AND c.unit_id IN (SELECT value FROM json_each (?3)) ORDER BY cl.seq";
@@ -158,38 +158,18 @@ typedef struct {
     const char *own_json;       /* the own subtree's unit ids, a JSON array */
 } s_scope_t;
 
-/* Sets *known when the cell of the current row is exactly the state that
-   a delta of mine wrote after mine->after_id and answered: the office
-   holds it since the acknowledgement. A correction, a clamped clock, a
-   write by anyone else or an older session's answer: not known. */
-static int
-s_known (us_pstore_t *self, bool *known, const us_pstore_own_t *mine, sqlite3_stmt *row)
+/* Whether the cell of the current row is exactly the state that a delta
+   of mine wrote after mine->after_id and answered: the office holds it
+   since the acknowledgement. The cell names the record of the office's
+   edit that wrote it (0 when the province clamped its clock); a
+   correction, a write by anyone else or an older session's answer: not
+   known. */
+static bool
+s_known (const us_pstore_own_t *mine, sqlite3_stmt *row)
 {
-    *known = false;
-    if (!mine || sqlite3_column_int (row, 9) != 0
-    ||  strcmp (us_db_text (row, 10), mine->key) != 0)
-        return 0;
-    sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st,
-        "SELECT 1 FROM received WHERE replica_id = ?1 AND origin_hlc = ?2 AND hlc = ?2"
-        " AND id > ?3 AND unit = ?4 AND indicator = ?5 AND month = ?6 AND version = ?7"
-        " AND value IS ?8 AND kind = 0 AND outcome IN (1, 2) LIMIT 1",
-        "reading the change stream");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64 (st, 1, mine->replica_id);
-    sqlite3_bind_int64 (st, 2, sqlite3_column_int64 (row, 6));
-    sqlite3_bind_int64 (st, 3, mine->after_id);
-    sqlite3_bind_value (st, 4, sqlite3_column_value (row, 1));
-    sqlite3_bind_value (st, 5, sqlite3_column_value (row, 2));
-    sqlite3_bind_value (st, 6, sqlite3_column_value (row, 3));
-    sqlite3_bind_value (st, 7, sqlite3_column_value (row, 5));
-    sqlite3_bind_value (st, 8, sqlite3_column_value (row, 4));
-    int step = sqlite3_step (st);
-    *known = step == SQLITE_ROW;
-    sqlite3_reset (st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? 0
-         : us_pstore_fail (self, "reading the change stream");
+    return mine && sqlite3_column_int (row, 9) == 0
+        && sqlite3_column_int64 (row, 11) > mine->after_id
+        && strcmp (us_db_text (row, 10), mine->key) == 0;
 }
 
 /* Returns true when a submission of a unit above the replica is passed on,
@@ -232,10 +212,7 @@ s_visit (us_pstore_t *self, us_change_kind_t kind, const char *sql, uint64_t sin
         if ((kind == US_CHANGE_CELL || kind == US_CHANGE_TARGET || kind == US_CHANGE_CONFLICT)
         &&  !scope->own [unit])
             continue;
-        bool known = false;
-        if (kind == US_CHANGE_CELL && (rc = s_known (self, &known, scope->mine, st)) != 0)
-            break;
-        if (known)
+        if (kind == US_CHANGE_CELL && s_known (scope->mine, st))
             continue;
         us_change_t c;
         s_read (&c, kind, st);

@@ -257,6 +257,15 @@ static const char s_v11 [] =
     "CREATE INDEX IF NOT EXISTS submissions_open ON submissions (unit_id, state, first, last);"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '11');";
 
+/* Schema 12: a cell names the audit record of the office's edit that wrote
+   it, when the province kept that edit's clock, so that a pull leaves out
+   what the acknowledgement told the office by reading the cell alone (it
+   looked the edit up in the audit log, a quarter of the pull's time in a
+   month's-end round). */
+static const char s_v12 [] =
+    "ALTER TABLE cells ADD COLUMN record INTEGER NOT NULL DEFAULT 0;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '12');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -294,6 +303,7 @@ static const s_step_t s_steps [] = {
     { 9, s_v9, NULL },
     { 10, s_v10, NULL },
     { 11, s_v11, NULL },
+    { 12, s_v12, NULL },
 };
 
 /* Reads PRAGMA user_version. */

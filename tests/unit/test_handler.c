@@ -211,6 +211,9 @@ s_encode (uint8_t **buf_p, us_msg_t *msg, uint64_t id)
     return len;
 }
 
+/* How far ahead of the wall clock the next pushed edits' clocks are. */
+static int64_t s_ahead_ms;
+
 /* Encodes a Push of one members.new edit of QT.DAKRONG in month mon of
    2022, signed with keys (or a wrong signature when forged). */
 static size_t
@@ -219,7 +222,7 @@ s_push_as (uint8_t **buf_p, const us_keys_t *keys, int mon, uint64_t id, uint64_
 {
     us_delta_t d = { .seq = seq, .unit = "QT.DAKRONG", .indicator = "members.new",
                      .month = 2022 * 12 + mon - 1, .value = value,
-                     .hlc = us_hlc_make (us_hlc_wall_ms (), (uint32_t) seq),
+                     .hlc = us_hlc_make (us_hlc_wall_ms () + s_ahead_ms, (uint32_t) seq),
                      .base_version = 0, .author = "clerk", .note = "" };
     us_msg_t msg = { .type = US_MSG_PUSH };
     msg.push = (us_push_t) { .epoch = 1, .count = 1, .deltas = &d };
@@ -385,6 +388,28 @@ Test (handler, pull_leaves_out_what_the_ack_said)
                                     "checked by phone", "province", false, &clock), 0, "%s",
                   us_error_msg ());
     cr_assert_eq (s_pull_cells (7), 1, "the province's correction is sent");
+}
+
+/* An edit whose clock the province clamped is sent back by the session's
+   pull (the office holds the clock it sent); the next one, kept as sent,
+   is left out. */
+Test (handler, pull_sends_a_clamped_edit)
+{
+    us_msg_t hello = { .type = US_MSG_HELLO };
+    hello.hello = (us_hello_t) { .epoch = 1, .incarnation = "" };
+    uint8_t *buf;
+    size_t len = s_encode (&buf, &hello, 1);
+    s_expect (buf, len, US_MSG_WELCOME);
+    s_ahead_ms = 86400 * 1000;
+    len = s_push_msg (&buf, 2, 1, 11, false);
+    s_ahead_ms = 0;
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_count ("SELECT COUNT(*) FROM received WHERE kind = 0 AND seq = 1"
+                           " AND clamped = 1"), 1, "the province clamped the clock");
+    cr_assert_eq (s_pull_cells (3), 1, "the clamped edit's cell is sent");
+    len = s_push_msg (&buf, 4, 2, 12, false);
+    s_expect (buf, len, US_MSG_PUSH_ACK);
+    cr_assert_eq (s_pull_cells (5), 0, "the edit kept as sent is left out");
 }
 
 /* A refused edit makes the office clear the cell's author and note until

@@ -628,9 +628,16 @@ Test (merge, clock_clamped)
     cr_assert_leq (us_hlc_ms (stored), us_hlc_wall_ms () + US_MAX_AHEAD_MS);
     cr_assert_lt (us_hlc_ms (s_clock.last), s_now + 3600 * 1000, "server clock pulled a day ahead");
 
-    /* A sane clock is not marked clamped. */
+    cr_assert_eq (s_int ("SELECT c.record" CELL_WHERE), 0,
+                  "the office's clock was not kept: its pull must bring the cell");
+
+    /* A sane clock is not marked clamped, and the cell names its record. */
     s_push1 (&s_a, &s_ka, s_delta (2, "QT.DAKRONG.CS1", 1, s_ts (-1), 0, "a"));
     cr_assert_eq (s_int ("SELECT clamped FROM received WHERE kind = 0 AND seq = 2"), 0);
+    int64_t id = s_int ("SELECT id FROM received WHERE kind = 0 AND seq = 2");
+    cr_assert_gt (id, 0);
+    cr_assert_eq (s_int ("SELECT c.record FROM cells c JOIN units u ON u.id = c.unit_id"
+                         " WHERE u.code = 'QT.DAKRONG.CS1'"), id);
 }
 
 /* A cleared figure is stored as no value and reported cleared. */

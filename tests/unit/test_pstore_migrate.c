@@ -256,6 +256,7 @@ Test (pstore_migrate, recoded_units_found_again)
         "  SELECT 'QB', 'Quảng Bình', id, 0, 0 FROM units WHERE code = 'QB';"
         "DROP TABLE unit_recodes; ALTER TABLE cells DROP COLUMN base_version;"
         "ALTER TABLE cells DROP COLUMN resent; ALTER TABLE cells DROP COLUMN timeline;"
+        "ALTER TABLE cells DROP COLUMN record;"
         "PRAGMA user_version = 7;");
     us_pstore_destroy (&store);
     cr_assert_eq (us_pstore_open (&store, s_path), 0, "%s", us_error_msg ());
