@@ -1010,6 +1010,14 @@ s_restored_then (const us_replica_t *rep, const us_keys_t *keys, us_delta_t d)
     cr_assert_eq (r.result.outcome, US_OUTCOME_ACCEPTED, "%s", r.reason);
 }
 
+/* Office A sends two lost edits again, in one batch of epoch 1. */
+static void
+s_resend_two (us_merge_result_t ra [2], us_delta_t first, us_delta_t second)
+{
+    us_delta_t a [2] = { first, second };
+    s_push_resent (ra, &s_a, &s_ka, 1, a, 2);
+}
+
 /* An office's lost edits sent again after a restore reach the province
    after the office's own later edit of the same cell, sent first as a new
    edit: the later edit stands; the earlier ones are recorded superseded
@@ -1017,10 +1025,9 @@ s_restored_then (const us_replica_t *rep, const us_keys_t *keys, us_delta_t d)
 Test (merge, resent_behind_the_same_office_later_edit)
 {
     s_restored_then (&s_a, &s_ka, s_delta (3, "QT.DAKRONG", 94, s_ts (5), 0, "A"));
-    us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 54, s_ts (1), 0, "A"),
-                         s_delta (2, "QT.DAKRONG", 89, s_ts (2), 1, "A") };
     us_merge_result_t ra [2];
-    s_push_resent (ra, &s_a, &s_ka, 1, a, 2);
+    s_resend_two (ra, s_delta (1, "QT.DAKRONG", 54, s_ts (1), 0, "A"),
+                  s_delta (2, "QT.DAKRONG", 89, s_ts (2), 1, "A"));
     for (int i = 0; i < 2; i++) {
         cr_assert_eq (ra [i].result.outcome, US_OUTCOME_ACCEPTED, "%s", ra [i].reason);
         cr_assert_eq (ra [i].result.value, 94, "delta %d answered with the figure held", i);
@@ -1076,10 +1083,9 @@ Test (merge, resent_rule_needs_both_resent_and_ordered)
 Test (merge, resent_against_a_figure_written_since_the_restore)
 {
     s_restored_then (&s_b, &s_kb, s_delta (1, "QT.DAKRONG", 70, s_ts (5), 0, "B"));
-    us_delta_t a [2] = { s_delta (1, "QT.DAKRONG", 120, s_ts (1), 1, "A"),
-                         s_delta (2, "QT.DAKRONG", 130, s_ts (2), 4, "A") };
     us_merge_result_t ra [2];
-    s_push_resent (ra, &s_a, &s_ka, 1, a, 2);
+    s_resend_two (ra, s_delta (1, "QT.DAKRONG", 120, s_ts (1), 1, "A"),
+                  s_delta (2, "QT.DAKRONG", 130, s_ts (2), 4, "A"));
     cr_assert_eq (ra [0].result.outcome, US_OUTCOME_CONFLICT_LOST, "%s", ra [0].reason);
     cr_assert_eq (ra [1].result.outcome, US_OUTCOME_CONFLICT_LOST, "%s", ra [1].reason);
     cr_assert_eq (s_int ("SELECT c.value" CELL_WHERE), 70);
