@@ -670,7 +670,7 @@ s_pull (us_handler_t *self, us_msg_t *reply, s_strings_t *pool,
     /* The page and the digest see one state of the store. */
     rc = digest ? us_pstore_read_begin (self->store, &started) : 0;
     const s_session_t *slot = &self->sessions [rep->id % US_SESSION_SLOTS];
-    us_pstore_own_t own = { rep->id, rep->key, slot->after_id };
+    us_pstore_own_t own = { rep->key, slot->after_id };
     /* A page whose texts pass the budget (long notes) is made again with
        half the entries; one entry alone always fits the codec's bound. */
     while (rc == 0) {

@@ -589,7 +589,6 @@ int us_pstore_changes (us_pstore_t *self, uint64_t since, uint32_t limit, int64_
    session said Hello) count, since an earlier session's answer may not
    have reached the store that pulls now. */
 typedef struct {
-    int64_t replica_id;
     const char *key;
     int64_t after_id;
 } us_pstore_own_t;
