@@ -174,69 +174,23 @@ s_cmd_set (int argc, char **argv)
    starts in about 4 ms of CPU instead of 8: in a month's-end round every
    office's sync is a process of its own. */
 
-/* Sets path to unionsync-office: beside this program (a build tree), else
-   in ../libexec/unionsync/ from it (an installation). */
-static int
-s_office_path (char *path, size_t size)
-{
-    char self [4096];
-    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
-        return us_error_set (US_EIO, "cannot find this program's own file: %s", strerror (errno));
-    self [len] = 0;
-    char *slash = strrchr (self, '/');
-    if (slash)
-        *slash = 0;
-    static const char *const where [] = { "%s/unionsync-office",
-                                          "%s/../libexec/unionsync/unionsync-office" };
-    for (size_t i = 0; i < sizeof where / sizeof where [0]; i++) {
-        int n = snprintf (path, size, where [i], self);
-        if (n > 0 && (size_t) n < size && access (path, X_OK) == 0)
-            return 0;
-    }
-    return us_error_set (US_EIO, "unionsync-office is missing beside %s and in "
-                         "%s/../libexec/unionsync/: reinstall unionsync", self, self);
-}
-
-/* Runs command with its arguments in unionsync-office, in this process:
-   its exit status is the command's. Returns only when it cannot start. */
-static int
-s_office (const char *command, int argc, char **argv)
-{
-    char path [4200];
-    int rc = s_office_path (path, sizeof path);
-    char **args = rc == 0 ? calloc ((size_t) argc + 3, sizeof *args) : NULL;
-    if (rc == 0 && !args)
-        rc = us_error_set (US_ENOMEM, "out of memory");
-    if (rc)
-        return us_args_fail (rc);
-    args [0] = "unionsync";
-    args [1] = (char *) command;
-    memcpy (args + 2, argv, (size_t) argc * sizeof *argv);
-    fflush (NULL);
-    execv (path, args);
-    rc = us_error_set (US_EIO, "cannot run %s: %s", path, strerror (errno));
-    free (args);
-    return us_args_fail (rc);
-}
-
 /* import, template and ui: in unionsync-office. */
 static int
 s_cmd_import (int argc, char **argv)
 {
-    return s_office ("import", argc, argv);
+    return us_args_exec_helper ("unionsync-office", "unionsync", "import", argc, argv);
 }
 
 static int
 s_cmd_template (int argc, char **argv)
 {
-    return s_office ("template", argc, argv);
+    return us_args_exec_helper ("unionsync-office", "unionsync", "template", argc, argv);
 }
 
 static int
 s_cmd_ui (int argc, char **argv)
 {
-    return s_office ("ui", argc, argv);
+    return us_args_exec_helper ("unionsync-office", "unionsync", "ui", argc, argv);
 }
 #else
 /* import: records many figures from a sheet, all or nothing. */

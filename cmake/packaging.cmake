@@ -1,7 +1,8 @@
 # Installation and the Debian package.
 #
 # `cmake --install BUILD` puts the two programs in bin/ (and the office
-# program's sheets and desk in libexec/unionsync/), their man pages
+# program's sheets and desk, and the server's service and desk, in
+# libexec/unionsync/), their man pages
 # (written at build time by `PROGRAM --help-man` from the command tables)
 # in share/man/man1/, their bash completion (`PROGRAM completion bash`) in
 # share/bash-completion/completions/, the default catalog and the demo
@@ -38,6 +39,9 @@ install (TARGETS unionsync unionsync-server RUNTIME DESTINATION ${CMAKE_INSTALL_
 # What `unionsync import`, `template` and `ui` run (client/unionsync.c finds
 # it at ../libexec/unionsync/ from the program, or beside it in a build).
 install (TARGETS unionsync-office RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/unionsync)
+# What `unionsync-server serve` and `ui` run (server/unionsync_server.c
+# finds it the same way).
+install (TARGETS unionsync-province RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/unionsync)
 install (FILES ${CMAKE_SOURCE_DIR}/data/indicators.csv ${CMAKE_SOURCE_DIR}/data/quangtri-units.csv
          DESTINATION ${CMAKE_INSTALL_DATADIR}/unionsync)
 install (FILES ${CMAKE_SOURCE_DIR}/data/systemd/unionsync-server.service

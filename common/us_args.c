@@ -2,9 +2,11 @@
 #include "us_args.h"
 #include "us_error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Returns the option called name, or NULL when not declared. */
 us_opt_t *
@@ -744,4 +746,49 @@ us_args_main (const us_prog_t *prog, int argc, char **argv)
     }
     free (rest);
     return rc;
+}
+
+/* Sets path to the helper program: beside this program (a build tree),
+   else in ../libexec/unionsync/ from it (an installation). */
+static int
+s_helper_path (char *path, size_t size, const char *helper)
+{
+    char self [4096];
+    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return us_error_set (US_EIO, "cannot find this program's own file: %s", strerror (errno));
+    self [len] = 0;
+    char *slash = strrchr (self, '/');
+    if (slash)
+        *slash = 0;
+    static const char *const where [] = { "%s/%s", "%s/../libexec/unionsync/%s" };
+    for (size_t i = 0; i < sizeof where / sizeof where [0]; i++) {
+        int n = snprintf (path, size, where [i], self, helper);
+        if (n > 0 && (size_t) n < size && access (path, X_OK) == 0)
+            return 0;
+    }
+    return us_error_set (US_EIO, "%s is missing beside %s and in %s/../libexec/unionsync/: "
+                         "reinstall unionsync", helper, self, self);
+}
+
+/* Runs prog command argv... in the helper program, in this process. */
+int
+us_args_exec_helper (const char *helper, const char *prog, const char *command,
+                     int argc, char **argv)
+{
+    char path [4400];
+    int rc = s_helper_path (path, sizeof path, helper);
+    char **args = rc == 0 ? calloc ((size_t) argc + 3, sizeof *args) : NULL;
+    if (rc == 0 && !args)
+        rc = us_error_set (US_ENOMEM, "out of memory");
+    if (rc)
+        return us_args_fail (rc);
+    args [0] = (char *) prog;
+    args [1] = (char *) command;
+    memcpy (args + 2, argv, (size_t) argc * sizeof *argv);
+    fflush (NULL);
+    execv (path, args);
+    rc = us_error_set (US_EIO, "cannot run %s: %s", path, strerror (errno));
+    free (args);
+    return us_args_fail (rc);
 }

@@ -117,6 +117,16 @@ void us_args_man (FILE *out, const us_prog_t *prog);
 /* Prints a bash completion script for the program. */
 void us_args_completion (FILE *out, const us_prog_t *prog);
 
+/* Runs `prog command argv...` in the helper program called helper, in
+   this process, so that its exit status is the command's: the helper is
+   looked for beside this program (a build tree), then in
+   ../libexec/unionsync/ from it (an installation). A program keeps the
+   libraries only a few commands need in its helper, so that every other
+   command starts without mapping them. Returns only when the helper
+   cannot start, with the exit code of that error (printed). */
+int us_args_exec_helper (const char *helper, const char *prog, const char *command,
+                         int argc, char **argv);
+
 /* Returns the version of the programs ("0.1.0"). */
 const char *us_args_version (void);
 

@@ -756,7 +756,7 @@ done
 kill -TERM "$ui_pid" 2>/dev/null || true
 wait "$ui_pid" 2>/dev/null || true
 forget "$ui_pid"
-rm -rf "$rw"
+[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$rw"
 fi
 
 # ----------------------------------------------------------------------------

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-
+#ifndef US_PROVINCE_HELPER
 static volatile sig_atomic_t s_stop;
 
 /* Records a stop request from a signal. */
@@ -47,6 +47,19 @@ s_on_signal (int sig)
     (void) sig;
     s_stop = 1;
 }
+
+/* Stops on SIGINT or SIGTERM; ignores SIGPIPE (a peer gone mid-write). */
+static void
+s_catch_signals (void)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+}
+#endif
 
 /* Opens the store named by the options. */
 static int
@@ -222,6 +235,21 @@ s_cmd_rekey (int argc, char **argv)
                           "re-keyed replica %lld; its old key is refused from now on%.0s");
 }
 
+#ifdef US_PROVINCE_HELPER
+/* The two long-running commands, which serve the offices over ZeroMQ and
+   the desk over HTTP, run in unionsync-province, which links libzmq and
+   libmicrohttpd (with GnuTLS: some thirty shared objects together).
+   `unionsync-server` itself links only the store's libraries, so that
+   its other commands (a report, a correction, a list) start in about
+   3 ms instead of 10. */
+
+/* serve: in unionsync-province. */
+static int
+s_cmd_serve (int argc, char **argv)
+{
+    return us_args_exec_helper ("unionsync-province", "unionsync-server", "serve", argc, argv);
+}
+#else
 /* serve: runs the service until SIGINT or SIGTERM. */
 static int
 s_cmd_serve (int argc, char **argv)
@@ -263,12 +291,7 @@ s_cmd_serve (int argc, char **argv)
         us_pstore_destroy (&store);
         return us_args_fail (rc);
     }
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
+    s_catch_signals ();
     us_service_t *service = us_service_new (store, &keys, bind, us_args_db_path (opts, n));
     us_keys_wipe (&keys);
     if (service && us_service_set_min_wire (service, (uint32_t) min_wire) != 0)
@@ -298,6 +321,7 @@ s_cmd_serve (int argc, char **argv)
     close (lock);
     return rc ? us_args_fail (rc) : 0;
 }
+#endif
 
 /* target allocate: splits a total among the province's units and sets their targets. */
 static int
@@ -905,13 +929,12 @@ s_cmd_replicas (int argc, char **argv)
 static int
 s_cmd_ui (int argc, char **argv)
 {
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
+#ifdef US_PROVINCE_HELPER
+    return us_args_exec_helper ("unionsync-province", "unionsync-server", "ui", argc, argv);
+#else
+    s_catch_signals ();
     return us_desk_cmd_ui (argc, argv, &s_stop);
+#endif
 }
 
 /* The commands, in the order help lists them. */

@@ -1,6 +1,8 @@
 /*  us_desk_cli: the command-line side of the province desk: `ui`, `user`
     and the xlsx report, called from unionsync-server's dispatch. Each
-    returns a process exit code (0, 1 runtime, 2 usage). */
+    returns a process exit code (0, 1 runtime, 2 usage). `user` and the
+    xlsx report are in us_desk_cli.c; `ui` and the desk of `serve --ui`,
+    which need libmicrohttpd, in us_desk_ui.c (unionsync-province only). */
 #ifndef US_DESK_CLI_H
 #define US_DESK_CLI_H
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_install_and_package: what a province installs.
 #  - `cmake --install` of the build puts both programs (and unionsync-office,
-#    which the office's program hands its sheets and desk to), their man pages
+#    which the office's program hands its sheets and desk to, and
+#    unionsync-province, which the server's hands `serve` and `ui` to), their man pages
 #    (which `man` finds and renders), their bash completion, the default
 #    catalog and the systemd unit under the prefix;
 #  - `cpack -G DEB` makes a Debian package whose files (dpkg-deb -c) are the
@@ -23,7 +24,7 @@ done
 log '=== cmake --install'
 must cmake --install "$BUILD" --prefix "$WORK/inst"
 for f in bin/unionsync bin/unionsync-server libexec/unionsync/unionsync-office \
-         share/man/man1/unionsync.1 \
+         libexec/unionsync/unionsync-province share/man/man1/unionsync.1 \
          share/man/man1/unionsync-server.1 share/bash-completion/completions/unionsync \
          share/bash-completion/completions/unionsync-server share/unionsync/indicators.csv \
          lib/systemd/system/unionsync-server.service lib/systemd/system/unionsync-backup.timer; do
@@ -46,6 +47,25 @@ cp "$WORK/inst/bin/unionsync" "$WORK/alone/"
 run "$WORK/alone/unionsync" ui --db "$WORK/none.db"
 assert_rc 1 "without unionsync-office, ui fails"
 assert_match 'unionsync-office is missing' "$ERR" "and says what is missing"
+# The server's service and desk run in unionsync-province; its other
+# commands map neither libzmq nor libmicrohttpd.
+run "$WORK/inst/bin/unionsync-server" serve --db "$WORK/none.db"
+assert_rc 2 "installed: serve reaches unionsync-province"
+assert_match 'serve needs --bind' "$ERR" "installed: the province program answers"
+run "$WORK/inst/bin/unionsync-server" ui --db "$WORK/none.db"
+assert_rc 2 "installed: ui reaches unionsync-province"
+assert_match 'no store at .*none\.db' "$ERR" "installed: and names the missing store"
+run ldd "$WORK/inst/bin/unionsync-server"
+assert_no_match 'libzmq|libmicrohttpd|libgnutls' "$OUT" "unionsync-server links neither ZeroMQ nor HTTP"
+run "$WORK/inst/bin/unionsync-server" report 2022 --db "$WORK/none.db"
+assert_rc 2 "installed: report runs in unionsync-server itself"
+cp "$WORK/inst/bin/unionsync-server" "$WORK/alone/"
+run "$WORK/alone/unionsync-server" serve --bind tcp://127.0.0.1:1 --db "$WORK/none.db"
+assert_rc 1 "without unionsync-province, serve fails"
+assert_match 'unionsync-province is missing' "$ERR" "and says what is missing"
+run "$WORK/alone/unionsync-server" ui --db "$WORK/none.db"
+assert_rc 1 "without unionsync-province, ui fails"
+assert_match 'unionsync-province is missing' "$ERR" "and says so too"
 if command -v man >/dev/null; then
     page=$(MANPATH="$WORK/inst/share/man" MANWIDTH=100 man -P cat unionsync-server 2>&1 | col -b)
     assert_match 'replicas \[--json\]' "$page" "man unionsync-server finds the installed page"
@@ -65,7 +85,7 @@ deb=$(ls "$WORK"/deb/unionsync_*.deb 2>/dev/null | head -n 1)
 run dpkg-deb -c "$deb"
 assert_rc 0 "dpkg-deb -c"
 for f in ./usr/bin/unionsync ./usr/bin/unionsync-server ./usr/libexec/unionsync/unionsync-office \
-         ./usr/share/man/man1/unionsync.1 \
+         ./usr/libexec/unionsync/unionsync-province ./usr/share/man/man1/unionsync.1 \
          ./usr/share/man/man1/unionsync-server.1 ./usr/share/bash-completion/completions/unionsync \
          ./usr/share/bash-completion/completions/unionsync-server \
          ./usr/lib/systemd/system/unionsync-server.service ./usr/lib/systemd/system/unionsync-backup.service \

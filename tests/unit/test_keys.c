@@ -5,6 +5,8 @@
 #include "us_test.h"
 
 #include <ctype.h>
+#include <stdlib.h>
+#include <zmq.h>
 
 static char s_dir [64];
 
@@ -370,4 +372,50 @@ Test (keys, replace)
     snprintf (missing, sizeof missing, "%s/no/such/dir/replica.key", s_dir);
     cr_assert_lt (us_keys_replace (&b, missing), 0);
     cr_assert_neq (stat (missing, &st), 0);
+}
+
+/* The Z85 text of keys is libzmq's, both ways: a generated pair is one
+   libzmq accepts (its public key is the one libzmq derives from the
+   secret), a token's key encodes as zmq_z85_encode does, and a Z85 key
+   decodes as zmq_z85_decode does. */
+Test (keys, z85_matches_libzmq)
+{
+    for (int n = 0; n < 200; n++) {
+        us_keys_t keys;
+        cr_assert_eq (us_keys_generate (&keys, false), 0);
+        char derived [41];
+        cr_assert_eq (zmq_curve_public (derived, keys.curve_secret), 0);
+        cr_assert_str_eq (derived, keys.curve_public);
+
+        uint8_t raw [32];
+        for (size_t i = 0; i < sizeof raw; i++)
+            raw [i] = (uint8_t) (n == 0 ? 0 : n == 1 ? 255 : rand ());
+        char want [41], hex [65], got [41];
+        cr_assert_not_null (zmq_z85_encode (want, raw, sizeof raw));
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf (hex + 2 * i, 3, "%02x", raw [i]);
+        uint8_t sign [32];
+        bool has_sign;
+        cr_assert_eq (us_keys_parse_token (got, sign, &has_sign, hex), 0);
+        cr_assert_str_eq (got, want);
+        char back [65];
+        us_keys_curve_hex (back, want);
+        cr_assert_str_eq (back, hex);
+        us_keys_wipe (&keys);
+    }
+    /* The RFC's own example, and text libzmq refuses. */
+    char hex [65];
+    us_keys_curve_hex (hex, "HelloWorldHelloWorldHelloWorldHelloWorld");
+    cr_assert_str_eq (hex, "864fd26fb559f75b864fd26fb559f75b864fd26fb559f75b864fd26fb559f75b");
+    static const char *const bad [] = { "#####WorldHelloWorldHelloWorldHelloWorld",
+                                        "HelloWorldHelloWorldHelloWorldHelloWor\"d",
+                                        "HelloWorldHelloWorldHelloWorldHelloWorl" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        uint8_t sign [32];
+        bool has_sign;
+        char z85 [41];
+        cr_assert_lt (us_keys_parse_token (z85, sign, &has_sign, bad [i]), 0, "%s", bad [i]);
+        us_keys_curve_hex (hex, bad [i]);
+        cr_assert_str_eq (hex, "", "%s", bad [i]);
+    }
 }
