@@ -1466,6 +1466,40 @@ s_outbox_any (us_dstore_t *self, bool *any)
     return step == SQLITE_ROW ? 0 : us_db_error (self->db, "outbox");
 }
 
+/* Binds the nine values of cell x at parameters first..first+8 of st. */
+static void
+s_bind_cell (sqlite3_stmt *st, int first, const us_cell_change_t *x, int64_t unit_id,
+             int64_t ind_id)
+{
+    sqlite3_bind_int64 (st, first, unit_id);
+    sqlite3_bind_int64 (st, first + 1, ind_id);
+    sqlite3_bind_int (st, first + 2, x->month);
+    if (x->cleared)
+        sqlite3_bind_null (st, first + 3);
+    else
+        sqlite3_bind_int64 (st, first + 3, x->value);
+    sqlite3_bind_int64 (st, first + 4, (int64_t) x->version);
+    sqlite3_bind_int64 (st, first + 5, (int64_t) x->hlc);
+    sqlite3_bind_text (st, first + 6, x->author, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 7, x->note, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, first + 8, x->corrected);
+}
+
+/* A page's cells go in S_CELL_ROWS to a statement when no local edit is
+   waiting: one statement's start and end (its cursors, its statement
+   journal) per 64 figures instead of per figure, a quarter less of an
+   office's first pull. */
+#define S_CELL_ROW "(?,?,?,?,?,?,?,?,?)"
+#define S_CELL_ROWS4 S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW
+#define S_CELL_ROWS16 S_CELL_ROWS4 "," S_CELL_ROWS4 "," S_CELL_ROWS4 "," S_CELL_ROWS4
+#define S_CELL_ROWS 64
+static const char s_cells_many [] =
+    "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note, corrected)"
+    " VALUES " S_CELL_ROWS16 "," S_CELL_ROWS16 "," S_CELL_ROWS16 "," S_CELL_ROWS16
+    " ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET version = excluded.version,"
+    " hlc = excluded.hlc, value = excluded.value, author = excluded.author,"
+    " note = excluded.note, corrected = excluded.corrected";
+
 /* Applies the cells of a page, keeping local edits that are not sent yet.
    Each code's id is read once a page, and the outbox only when it holds
    anything (a first pull's tens of thousands of figures cost one upsert
@@ -1473,7 +1507,7 @@ s_outbox_any (us_dstore_t *self, bool *any)
 static int
 s_apply_cells (us_dstore_t *self, const us_changes_t *c)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st, *many = NULL;
     int rc = us_stmts_get (&st, self->stmts,
         "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note, corrected)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (unit_id, ind_id, month)"
@@ -1489,8 +1523,23 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
     if (rc == 0 && any)
         rc = us_stmts_get (&pending, self->stmts,
             "SELECT 1 FROM outbox WHERE unit = ? AND indicator = ? AND month = ?");
+    if (rc == 0 && !any && c->n_cells >= S_CELL_ROWS)
+        rc = us_stmts_get (&many, self->stmts, s_cells_many);
     s_ids_t ids = { .unit = NULL };
-    for (size_t i = 0; rc == 0 && i < c->n_cells; i++) {
+    size_t i = 0;
+    for (; many && rc == 0 && i + S_CELL_ROWS <= c->n_cells; i += S_CELL_ROWS) {
+        for (int r = 0; rc == 0 && r < S_CELL_ROWS; r++) {
+            const us_cell_change_t *x = &c->cells [i + (size_t) r];
+            int64_t unit_id, ind_id;
+            rc = s_ids_ref (self, &ids, &unit_id, &ind_id, x->unit, x->indicator);
+            if (rc == 0)
+                s_bind_cell (many, 9 * r + 1, x, unit_id, ind_id);
+        }
+        if (rc == 0)
+            rc = sqlite3_step (many) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+        sqlite3_reset (many);
+    }
+    for (; rc == 0 && i < c->n_cells; i++) {
         const us_cell_change_t *x = &c->cells [i];
         int64_t unit_id, ind_id;
         rc = s_ids_ref (self, &ids, &unit_id, &ind_id, x->unit, x->indicator);
@@ -1504,23 +1553,14 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
             keep_local = sqlite3_step (pending) == SQLITE_ROW;
             sqlite3_reset (pending);
         }
-        sqlite3_bind_int64 (st, 1, unit_id);
-        sqlite3_bind_int64 (st, 2, ind_id);
-        sqlite3_bind_int (st, 3, x->month);
-        if (x->cleared)
-            sqlite3_bind_null (st, 4);
-        else
-            sqlite3_bind_int64 (st, 4, x->value);
-        sqlite3_bind_int64 (st, 5, (int64_t) x->version);
-        sqlite3_bind_int64 (st, 6, (int64_t) x->hlc);
-        sqlite3_bind_text (st, 7, x->author, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, 8, x->note, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 9, x->corrected);
+        s_bind_cell (st, 1, x, unit_id, ind_id);
         sqlite3_bind_int (st, 10, keep_local);
         rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
         sqlite3_reset (st);
     }
     sqlite3_reset (st);
+    if (many)
+        sqlite3_clear_bindings (many);
     if (pending)
         sqlite3_reset (pending);
     return rc;

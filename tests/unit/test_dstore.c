@@ -729,6 +729,52 @@ Test (dstore, apply_keeps_pending)
     cr_assert (us_test_is_null (us_dstore_db (s_store), sql));
 }
 
+/* A page of many figures (written 64 to a statement when nothing local
+   waits) ends as if each were written in turn: a figure twice in a page
+   takes its later state, in one statement or across two, a cleared one
+   is cleared; with a local edit waiting, the same page keeps it. */
+Test (dstore, apply_many)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            us_dstore_destroy (&s_store);
+            us_test_rmtree (s_dir);
+            s_setup ();
+            s_set ("QT.DAKRONG", "2021-02", "members.new", "999");
+        }
+        enum { N = 150 };
+        us_cell_change_t cells [N];
+        for (int i = 0; i < N; i++)
+            cells [i] = (us_cell_change_t) { "QT.DAKRONG", "members.new", MONTH (2021, 1) + i,
+                                             i, false, 1, 1000 + (uint64_t) i, "tinh", "", false };
+        /* Month 0 again in the same statement, month 1 again after the
+           second statement (in the rows written one by one), month 2 cleared. */
+        cells [10].month = MONTH (2021, 1);
+        cells [10].value = 7000;
+        cells [140].month = MONTH (2021, 1) + 1;
+        cells [140].value = 8000;
+        cells [140].version = 2;
+        cells [2].cleared = true;
+        us_changes_t c = { .next = 60, .n_cells = N, .cells = cells };
+        us_sync_stats_t stats = { 0 };
+        cr_assert_eq (us_dstore_apply (s_store, &stats, &c), 0, "%s", us_error_msg ());
+        cr_assert_eq (stats.pulled_cells, N);
+        cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells"), N - 2);
+        char sql [200];
+        snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2021, 1));
+        cr_assert_eq (s_int (sql), 7000);
+        snprintf (sql, sizeof sql, "SELECT value * 10 + version FROM cells WHERE month = %d",
+                  MONTH (2021, 1) + 1);
+        cr_assert_eq (s_int (sql), pass == 0 ? 80002 : 9992, "pass %d", pass);
+        snprintf (sql, sizeof sql, "SELECT value FROM cells WHERE month = %d", MONTH (2021, 1) + 2);
+        cr_assert (us_test_is_null (us_dstore_db (s_store), sql));
+        snprintf (sql, sizeof sql, "SELECT COUNT(*) FROM cells WHERE month >= %d AND value = month - %d"
+                  " AND author = 'tinh' AND version = 1 AND hlc = 1000 + value",
+                  MONTH (2021, 1), MONTH (2021, 1));
+        cr_assert_eq (s_int (sql), N - 5, "pass %d", pass);
+    }
+}
+
 /* A page that goes back in the change stream is refused. */
 Test (dstore, apply_goes_back)
 {
