@@ -60,7 +60,7 @@ span () {
     local got
     waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox")
     got=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received")
-    [ "$waiting" -lt "$n" ] || die "the office settled no batch in 10 s ($mode)"
+    [ "$waiting" -lt "$n" ] || die "the office settled no batch in 10 s ($mode); the sync said: $(tail -n 3 "$WORK/span-$name.out" "$WORK/span-$name.err" | tr '\n' ' ')"
     [ "$waiting" -gt 0 ] || die "the push ended before it could be interrupted ($mode)"
     log "office $name frozen with $waiting edits unsent, the province took $((got - before))"
     kill -KILL "$SERVER_PID"
