@@ -1704,6 +1704,23 @@ s_page_check (const us_changes_t *c)
     return 0;
 }
 
+/* Turns the connection's foreign key checks on or off (outside a
+   transaction only) and makes sure they are as asked. */
+static int
+s_foreign_keys (us_dstore_t *self, bool on)
+{
+    int rc = us_db_exec (self->db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = us_stmts_get (&st, self->stmts, "PRAGMA foreign_keys");
+    if (rc)
+        return rc;
+    bool now = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    sqlite3_reset (st);
+    return now == on ? 0 : us_error_set (US_EIO, "cannot turn the store's foreign key "
+                                         "checks %s", on ? "on" : "off");
+}
+
 /* Applies a Changes page and its checkpoint in one transaction. */
 int
 us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *c)
@@ -1722,7 +1739,13 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
         rc = us_dstore_schedules_check (c);
     if (rc)
         return rc;
-    rc = us_db_begin (self->db);
+    /* A page's rows name units and indicators by the ids looked up or
+       added in this same transaction, never by ids off the wire, and a
+       page deletes none: its foreign keys cannot fail, and checking them
+       (two lookups a figure) was a tenth of a first pull. They are on
+       again for every other statement, and after a failed page too. */
+    rc = s_foreign_keys (self, false);
+    if (rc == 0) rc = us_db_begin (self->db);
     if (rc == 0) rc = s_apply_units (self, c);
     if (rc == 0) rc = s_apply_indicators (self, c);
     if (rc == 0) rc = s_apply_cells (self, c);
@@ -1731,10 +1754,13 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = s_put (self, S_CHECKPOINT, (int64_t) c->next);
     if (rc == 0) rc = s_put (self, S_MARK, (int64_t) c->mark);
     if (rc == 0) rc = us_db_commit (self->db);
-    if (rc) {
+    if (rc)
         us_db_rollback (self->db);
+    int on = s_foreign_keys (self, true);
+    if (rc == 0)
+        rc = on;
+    if (rc)
         return rc;
-    }
     stats->pages++;
     stats->pulled_cells += c->n_cells;
     stats->pulled_other += c->n_units + c->n_indicators + c->n_targets

@@ -772,6 +772,10 @@ Test (dstore, apply_many)
                   " AND author = 'tinh' AND version = 1 AND hlc = 1000 + value",
                   MONTH (2021, 1), MONTH (2021, 1));
         cr_assert_eq (s_int (sql), N - 5, "pass %d", pass);
+        /* Applied without the foreign key checks, it breaks none of them,
+           and they are on again. */
+        cr_assert_eq (s_int ("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+        cr_assert_eq (s_int ("PRAGMA foreign_keys"), 1);
     }
 }
 
@@ -808,6 +812,7 @@ Test (dstore, apply_atomic)
     cr_assert_eq (s_int ("SELECT COUNT(*) FROM units"), units_before);
     s_state_same (&before, "failed page");
     cr_assert_eq (stats.pages, 0);
+    cr_assert_eq (s_int ("PRAGMA foreign_keys"), 1, "the checks are on again after a failed page");
 }
 
 /* When the server has seen more of this replica than the store remembers
