@@ -52,14 +52,17 @@ span () {
     local pid=$! i waiting=$n
     e2e_track "$pid"
     for i in $(seq 1 2000); do
-        waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox" 2>/dev/null)
+        waiting=$(sqlite3 -cmd ".timeout 5000" "$(cdb "$name")" "SELECT COUNT(*) FROM outbox" 2>/dev/null)
         [ "${waiting:-$n}" -lt "$n" ] && break
         sleep 0.005
     done
-    kill -STOP "$pid" "$SERVER_PID" || die "the sync ended before it could be interrupted ($mode)"
+    # One pid at a time: bash's kill succeeds when any of its pids does.
+    kill -STOP "$pid" 2>/dev/null \
+        || die "the sync ended before it could be interrupted ($mode); it said: $(tail -n 3 "$WORK/span-$name.out" "$WORK/span-$name.err" | tr '\n' ' ')"
+    kill -STOP "$SERVER_PID"
     local got
-    waiting=$(sqlite3 "$(cdb "$name")" "SELECT COUNT(*) FROM outbox")
-    got=$(sqlite3 "$SRV_DB" "SELECT COUNT(*) FROM received")
+    waiting=$(sqlite3 -cmd ".timeout 5000" "$(cdb "$name")" "SELECT COUNT(*) FROM outbox")
+    got=$(sqlite3 -cmd ".timeout 5000" "$SRV_DB" "SELECT COUNT(*) FROM received")
     [ "$waiting" -lt "$n" ] || die "the office settled no batch in 10 s ($mode); the sync said: $(tail -n 3 "$WORK/span-$name.out" "$WORK/span-$name.err" | tr '\n' ' ')"
     [ "$waiting" -gt 0 ] || die "the push ended before it could be interrupted ($mode)"
     log "office $name frozen with $waiting edits unsent, the province took $((got - before))"
