@@ -6,6 +6,7 @@
 #include "unionsync.pb-c.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -793,8 +794,8 @@ typedef struct s_block_t {
 /* Storage behind a decoded message. protobuf-c allocates every part of a
    message on its own (a page of 10,000 figures: 10,000 structs and their
    strings); they come from the blocks of an arena instead, freed together
-   with the message: about a tenth of an office's first pull was malloc
-   and free. */
+   with the message: the mallocs and frees of those parts were some 5% of
+   an office's first pull. */
 typedef struct {
     Unionsync__Envelope *env;
     Unionsync__Batch *batch;        /* a wire-2 Push's batch, unpacked   */
@@ -824,6 +825,8 @@ static void *
 s_arena_alloc (void *data, size_t size)
 {
     s_owned_t *o = data;
+    if (size > SIZE_MAX / 2)
+        return NULL;                    /* never asked of a bounded message */
     if (S_ARENA_SHARED)
         size = (size + sizeof (max_align_t) - 1) / sizeof (max_align_t) * sizeof (max_align_t);
     s_block_t *b = S_ARENA_SHARED ? o->blocks : NULL;
