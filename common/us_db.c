@@ -25,11 +25,13 @@ us_db_error (sqlite3 *db, const char *what)
     return us_error_set (US_EIO, "%s: %s", what, msg);
 }
 
+/* How long a statement waits for another connection's lock. */
+#define S_BUSY_MS 10000
+
 /* Applies the connection settings every store uses. */
 static int
 s_configure (sqlite3 *db)
 {
-    sqlite3_busy_timeout (db, 10000);
     /* WAL lets readers (report, status) run beside a sync; FULL makes each
        commit durable before we tell anyone it is saved. */
     return us_db_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -62,6 +64,9 @@ s_check_app (sqlite3 *db, const char *path, uint32_t app_id)
     int step = sqlite3_step (st);
     uint32_t id = step == SQLITE_ROW ? (uint32_t) sqlite3_column_int (st, 0) : 0;
     sqlite3_finalize (st);
+    if (step == SQLITE_BUSY || step == SQLITE_LOCKED)
+        return us_error_set (US_EIO, "%s is in use by another program (still locked after "
+                             "%d s); nothing changed, try again", path, S_BUSY_MS / 1000);
     if (step != SQLITE_ROW)
         return us_error_set (US_ECORRUPT, "%s is damaged or not a unionsync store", path);
     if (id == US_APP_CLIENT || id == US_APP_SERVER) {
@@ -118,18 +123,25 @@ us_db_open (sqlite3 **db_p, const char *path, bool create, uint32_t app_id)
         sqlite3_close (db);
         return rc;
     }
+    /* Wait for another process's lock from the first read on: the check
+       below reads, and a desk or a report opening the store at the same
+       moment (SQLite rebuilds a WAL's index then) made it fail as if the
+       file were damaged. */
+    sqlite3_busy_timeout (db, S_BUSY_MS);
     /* Check what the file is before changing anything in it. */
     int rc = create ? 0 : s_check_app (db, path, app_id);
-    if (rc == 0)
+    if (rc == 0) {
         rc = s_configure (db);
+        int code = sqlite3_errcode (db);
+        if (rc == US_EIO && !create && code != SQLITE_BUSY && code != SQLITE_LOCKED)
+            rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
+    }
     if (rc == 0 && create) {
         char sql [64];
         snprintf (sql, sizeof sql, "PRAGMA application_id=%d", (int) app_id);
         rc = us_db_exec (db, sql);
     }
     if (rc != 0) {
-        if (rc == US_EIO && !create)
-            rc = us_error_set (US_ECORRUPT, "cannot read store %s: %s", path, us_error_msg ());
         sqlite3_close (db);
         return rc;
     }

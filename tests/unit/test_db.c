@@ -8,6 +8,10 @@
 
 #include "us_test.h"
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <unistd.h>
+
 static char s_dir [64];
 
 static void
@@ -373,4 +377,48 @@ Test (db, error_mapping)
     cr_assert_eq (us_db_error (db, "what"), US_EIO);
     cr_assert_not_null (strstr (us_error_msg (), "what"));
     us_db_close (&db);
+}
+
+/* A store another program holds a lock on when it is opened. */
+typedef struct {
+    char path [128];
+    sem_t locked;
+    int hold_ms;
+} s_locker_t;
+
+/* Takes the store's exclusive lock (as SQLite does while it rebuilds a
+   WAL's index), tells the test, holds it for hold_ms, then lets go. */
+static void *
+s_locker (void *arg)
+{
+    s_locker_t *l = arg;
+    sqlite3 *db = NULL;
+    cr_assert_eq (sqlite3_open (l->path, &db), SQLITE_OK);
+    cr_assert_eq (sqlite3_exec (db, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;"
+                                " UPDATE meta SET value = 'x' WHERE key = 'none'; COMMIT;",
+                                NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg (db));
+    sem_post (&l->locked);
+    usleep ((useconds_t) l->hold_ms * 1000);
+    sqlite3_close (db);
+    return NULL;
+}
+
+/* Opening a store that another program has locked for a moment waits for
+   it, instead of calling the store damaged. */
+Test (db, open_waits_for_a_lock)
+{
+    s_locker_t l = { .hold_ms = 300 };
+    us_test_path (l.path, sizeof l.path, s_dir, "held.db");
+    sqlite3 *db = s_create_meta (l.path, US_APP_CLIENT);
+    us_db_close (&db);
+    cr_assert_eq (sem_init (&l.locked, 0, 0), 0);
+    pthread_t t;
+    cr_assert_eq (pthread_create (&t, NULL, s_locker, &l), 0);
+    sem_wait (&l.locked);
+    int rc = us_db_open (&db, l.path, false, US_APP_CLIENT);
+    pthread_join (t, NULL);
+    cr_assert_eq (rc, 0, "%s", us_error_msg ());
+    cr_assert_eq (us_db_exec (db, "SELECT COUNT(*) FROM meta"), 0);
+    us_db_close (&db);
+    sem_destroy (&l.locked);
 }
