@@ -1559,8 +1559,6 @@ s_apply_cells (us_dstore_t *self, const us_changes_t *c)
         sqlite3_reset (st);
     }
     sqlite3_reset (st);
-    if (many)
-        sqlite3_clear_bindings (many);
     if (pending)
         sqlite3_reset (pending);
     return rc;
@@ -1704,21 +1702,20 @@ s_page_check (const us_changes_t *c)
     return 0;
 }
 
-/* Turns the connection's foreign key checks on or off (outside a
-   transaction only) and makes sure they are as asked. */
+/* Turns the connection's foreign key checks back on and makes sure they
+   are: inside a transaction the pragma would change nothing, silently. */
 static int
-s_foreign_keys (us_dstore_t *self, bool on)
+s_foreign_keys_on (us_dstore_t *self)
 {
-    int rc = us_db_exec (self->db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
     sqlite3_stmt *st;
+    int rc = us_db_exec (self->db, "PRAGMA foreign_keys = ON");
     if (rc == 0)
         rc = us_stmts_get (&st, self->stmts, "PRAGMA foreign_keys");
     if (rc)
         return rc;
-    bool now = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
+    bool on = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) != 0;
     sqlite3_reset (st);
-    return now == on ? 0 : us_error_set (US_EIO, "cannot turn the store's foreign key "
-                                         "checks %s", on ? "on" : "off");
+    return on ? 0 : us_error_set (US_EIO, "cannot turn the store's foreign key checks on");
 }
 
 /* Applies a Changes page and its checkpoint in one transaction. */
@@ -1744,7 +1741,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
        page deletes none: its foreign keys cannot fail, and checking them
        (two lookups a figure) was a tenth of a first pull. They are on
        again for every other statement, and after a failed page too. */
-    rc = s_foreign_keys (self, false);
+    rc = us_db_exec (self->db, "PRAGMA foreign_keys = OFF");
     if (rc == 0) rc = us_db_begin (self->db);
     if (rc == 0) rc = s_apply_units (self, c);
     if (rc == 0) rc = s_apply_indicators (self, c);
@@ -1756,7 +1753,7 @@ us_dstore_apply (us_dstore_t *self, us_sync_stats_t *stats, const us_changes_t *
     if (rc == 0) rc = us_db_commit (self->db);
     if (rc)
         us_db_rollback (self->db);
-    int on = s_foreign_keys (self, true);
+    int on = s_foreign_keys_on (self);
     if (rc == 0)
         rc = on;
     if (rc)
