@@ -15,9 +15,12 @@ static int
 s_wrap (us_pstore_t **self_p, sqlite3 *db, const char *path)
 {
     us_pstore_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->key_path = us_keys_path (path)) || !(self->stmts = us_stmts_new (db))) {
-        if (self)
+    if (!self || !(self->key_path = us_keys_path (path)) || !(self->stmts = us_stmts_new (db))
+    ||  !(self->queue = us_pstore_queue_new ())) {
+        if (self) {
             free (self->key_path);
+            us_stmts_destroy (&self->stmts);
+        }
         free (self);
         sqlite3_close (db);
         return us_error_set (US_ENOMEM, "out of memory opening %s", path);
@@ -121,6 +124,7 @@ us_pstore_destroy (us_pstore_t **self_p)
         return;
     us_pstore_t *self = *self_p;
     us_stmts_destroy (&self->stmts);
+    us_pstore_queue_destroy (&self->queue);
     us_db_close (&self->db);
     free (self->key_path);
     free (self);
@@ -187,6 +191,7 @@ int
 us_pstore_begin (us_pstore_t *self)
 {
     us_pstore_forget (self);
+    us_pstore_queue_drop (self->queue);
     return us_db_begin (self->db);
 }
 
@@ -195,7 +200,8 @@ int
 us_pstore_commit (us_pstore_t *self)
 {
     us_pstore_forget (self);
-    return us_db_commit (self->db);
+    int rc = us_pstore_queue_flush (self);
+    return rc ? rc : us_db_commit (self->db);
 }
 
 /* Rolls back the transaction, if any. */
@@ -203,6 +209,7 @@ void
 us_pstore_rollback (us_pstore_t *self)
 {
     us_pstore_forget (self);
+    us_pstore_queue_drop (self->queue);
     us_db_rollback (self->db);
 }
 
@@ -212,6 +219,12 @@ us_pstore_begin_part (us_pstore_t *self, bool *nested)
 {
     us_pstore_forget (self);
     *nested = us_pstore_in_transaction (self);
+    /* What the open transaction queued is its own, not the part's. */
+    int rc = *nested ? us_pstore_queue_flush (self) : 0;
+    if (!*nested)
+        us_pstore_queue_drop (self->queue);
+    if (rc)
+        return rc;
     return *nested ? us_db_exec (self->db, "SAVEPOINT part") : us_db_begin (self->db);
 }
 
@@ -220,6 +233,9 @@ int
 us_pstore_commit_part (us_pstore_t *self, bool nested)
 {
     us_pstore_forget (self);
+    int rc = us_pstore_queue_flush (self);
+    if (rc)
+        return rc;
     if (!nested)
         return us_db_commit (self->db);
     if (!us_pstore_in_transaction (self))
@@ -232,6 +248,7 @@ void
 us_pstore_rollback_part (us_pstore_t *self, bool nested)
 {
     us_pstore_forget (self);
+    us_pstore_queue_drop (self->queue);
     if (!nested)
         us_db_rollback (self->db);
     else
@@ -285,7 +302,10 @@ int
 us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
 {
     /* REPLACE deletes the entity's earlier entry and appends a new one, so
-       the stream holds each entity once, at its latest change. */
+       the stream holds each entity once, at its latest change. An open
+       chain's entries wait for it in the queue. */
+    if (self->chain)
+        return us_pstore_queue_touch (self, (int) kind, ref);
     sqlite3_stmt *st;
     int rc = us_pstore_prep (self, &st, "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (?, ?)",
                              "stamping the change stream");

@@ -40,7 +40,9 @@ int
 us_pstore_record_last (us_pstore_t *self, int64_t *id)
 {
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st, "SELECT COALESCE (MAX (id), 0) FROM received",
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st, "SELECT COALESCE (MAX (id), 0) FROM received",
                              "reading the audit chain");
     if (rc)
         return rc;
@@ -71,7 +73,9 @@ int
 us_pstore_chain_close (us_pstore_t *self, const us_pstore_chain_t *chain)
 {
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st,
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st,
         "INSERT INTO audit_head (id, records) VALUES (1, ?)"
         " ON CONFLICT (id) DO UPDATE SET records = excluded.records",
         "writing the audit chain's length");
@@ -116,7 +120,9 @@ int
 us_pstore_record_hash (us_pstore_t *self, int64_t id, uint8_t *hash, bool *found)
 {
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st, "SELECT hash FROM received WHERE id = ?",
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st, "SELECT hash FROM received WHERE id = ?",
                              "reading the audit chain");
     if (rc)
         return rc;
@@ -189,7 +195,9 @@ int
 us_pstore_batch_drop (us_pstore_t *self, int64_t batch_id)
 {
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st,
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st,
         "DELETE FROM batches WHERE id = ? AND NOT EXISTS (SELECT 1 FROM received"
         " WHERE batch_id = ?1)", "dropping a batch that changed nothing");
     if (rc)
@@ -209,40 +217,8 @@ us_pstore_record_append (us_pstore_t *self, us_pstore_chain_t *chain, us_audit_r
     row->batch_id = chain->batch_id;
     uint8_t hash [US_HASH_LEN];
     int rc = us_audit_hash (hash, chain->prev, row);
-    sqlite3_stmt *st = NULL;
     if (rc == 0)
-        rc = us_pstore_prep (self, &st,
-            "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
-            " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
-            " prev_hash, hash, origin_hlc, kind)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            "appending an audit record");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64 (st, 1, row->id);
-    sqlite3_bind_int64 (st, 2, row->replica_id);
-    sqlite3_bind_int64 (st, 3, row->epoch);
-    sqlite3_bind_int64 (st, 4, row->seq);
-    sqlite3_bind_text (st, 5, row->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 6, row->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 7, row->month);
-    if (row->has_value)
-        sqlite3_bind_int64 (st, 8, row->value);
-    sqlite3_bind_int64 (st, 9, row->hlc);
-    sqlite3_bind_int (st, 10, row->clamped);
-    sqlite3_bind_int64 (st, 11, row->base_version);
-    sqlite3_bind_text (st, 12, row->author, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 13, row->note, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 14, row->outcome);
-    sqlite3_bind_text (st, 15, row->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 16, row->version);
-    sqlite3_bind_int64 (st, 17, row->at);
-    sqlite3_bind_int64 (st, 18, row->batch_id);
-    sqlite3_bind_blob (st, 19, chain->prev, US_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob (st, 20, hash, US_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 21, row->origin_hlc);
-    sqlite3_bind_int (st, 22, row->kind);
-    rc = us_pstore_done (self, st, "appending an audit record");
+        rc = us_pstore_queue_record (self, row, chain->prev, hash);
     if (rc == 0) {
         memcpy (chain->prev, hash, US_HASH_LEN);
         chain->next_id++;
@@ -295,7 +271,9 @@ us_pstore_received_by_seq (us_pstore_t *self, bool *found, us_pstore_earlier_t *
 {
     sqlite3_stmt *st;
     *found = false;
-    int rc = us_pstore_prep (self, &st, S_EARLIER
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st, S_EARLIER
         " WHERE r.replica_id = ?1 AND r.epoch = ?2 AND r.seq = ?3", "reading earlier deltas");
     if (rc)
         return rc;
@@ -313,7 +291,9 @@ us_pstore_received_by_edit (us_pstore_t *self, bool *found, us_pstore_earlier_t 
 {
     sqlite3_stmt *st;
     *found = false;
-    int rc = us_pstore_prep (self, &st, S_EARLIER
+    int rc = us_pstore_queue_flush (self);
+    if (rc == 0)
+        rc = us_pstore_prep (self, &st, S_EARLIER
         " WHERE r.replica_id = ?1 AND r.origin_hlc = ?2 AND r.unit = ?3"
         " AND r.indicator = ?4 AND r.month = ?5 AND r.value IS ?6 LIMIT 1",
         "reading earlier deltas");

@@ -9,6 +9,7 @@
 #define US_PSTORE_SQL_H
 
 #include "us_pstore.h"
+#include "us_pstore_queue.h"
 #include "us_db.h"
 #include "us_stmts.h"
 
@@ -21,6 +22,7 @@ struct _us_pstore_t {
     int version;                /* schema version after opening */
     us_pstore_chain_t *chain;   /* the caller's chain while a transaction appends to it:
                                    acts recorded meanwhile go onto it, not around it */
+    us_pstore_queue_t *queue;   /* the chain's records and entries not yet written */
     int64_t amended_unit;       /* the (unit, month) whose reports the open transaction */
     int amended_month;          /* last amended: none is submitted any more (0: none);
                                    also cleared by every write of a report's state */

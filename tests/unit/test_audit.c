@@ -188,6 +188,103 @@ Test (audit, verify_across_rekey)
     us_keys_wipe (&fresh);
 }
 
+/* Signs a push with keys and merges it as replica. Returns the merge's code. */
+static int
+s_push_signed (us_merge_result_t *r, us_push_t *push, const us_keys_t *keys,
+               const us_replica_t *replica)
+{
+    uint8_t *bytes;
+    size_t len;
+    cr_assert_eq (us_codec_push_signed_bytes (&bytes, &len, push), 0);
+    uint8_t sig [64];
+    cr_assert_eq (us_keys_sign (sig, keys, bytes, len), 0);
+    push->signature = sig;
+    push->signature_len = 64;
+    int rc = us_merge_push (r, s_store, replica, push, bytes, len, &s_clock);
+    free (bytes);
+    push->signature = NULL;
+    return rc;
+}
+
+/* A batch longer than the queue of held-back rows: its records keep their
+   order and chain, a seq sent twice in a row is found while its first
+   record still waits in the queue, each cell is once in the change stream
+   and names the record that wrote it. */
+Test (audit, queued_batch)
+{
+    enum { N = 3 * US_PSTORE_QUEUE_ROWS + 9 };
+    us_delta_t d [N];
+    int64_t now = us_hlc_wall_ms ();
+    for (int i = 0; i < N; i++)
+        d [i] = (us_delta_t) { .seq = (uint64_t) (10 + i), .unit = "QT.DAKRONG",
+                               .indicator = i % 2 ? "members.new" : "members.total",
+                               .month = 2023 * 12 + i / 2, .value = 100 + i,
+                               .hlc = us_hlc_make (now - 5000 + i, 0), .author = "ketoan",
+                               .note = i % 7 ? "" : "ghi chú dài hơn một chút" };
+    /* Sent again right after itself: the first is still queued. */
+    int again = US_PSTORE_QUEUE_ROWS + 5, noted = 0;
+    d [again + 1] = d [again];
+    for (int i = 0; i < N; i++)
+        noted += i != again + 1 && *d [i].note;
+    us_push_t push = { .epoch = 1, .count = N, .deltas = d };
+    us_merge_result_t r [N];
+    sqlite3 *db = us_pstore_db (s_store);
+    int64_t before = us_test_int (db, "SELECT COUNT(*) FROM received");
+    int64_t stream = us_test_int (db, "SELECT COUNT(*) FROM changelog");
+    cr_assert_eq (s_push_signed (r, &push, &s_keys, &s_rep), 0, "%s", us_error_msg ());
+    cr_assert (r [again + 1].result.duplicate, "the repeat is answered from its record");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received"), before + N - 1);
+    cr_assert_eq (us_test_int (db, "SELECT MAX (id) - MIN (id) + 1 FROM received"),
+                  us_test_int (db, "SELECT COUNT(*) FROM received"), "no gap in the ids");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog"), stream + N - 1);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 3"),
+                  us_test_int (db, "SELECT COUNT(*) FROM cells"));
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM cells c JOIN units u ON u.id = c.unit_id"
+                                   " JOIN received r ON r.id = c.record AND r.unit = u.code"
+                                   " AND r.month = c.month AND r.value = c.value"
+                                   " WHERE u.code = 'QT.DAKRONG' AND c.month >= 2023 * 12"),
+                  N - 1, "every cell names the record that wrote it");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received"
+                                   " WHERE note = 'ghi chú dài hơn một chút'"), noted);
+    char *out;
+    cr_assert_eq (s_verify (&out), 0, "%s", us_error_msg ());
+    free (out);
+}
+
+/* Records queued in a transaction that is rolled back are dropped with it:
+   the next transaction's chain starts where the store's ends. */
+Test (audit, queued_rollback)
+{
+    sqlite3 *db = us_pstore_db (s_store);
+    int64_t rows = us_test_int (db, "SELECT COUNT(*) FROM received");
+    for (int n = 0; n < 2; n++) {
+        cr_assert_eq (us_pstore_begin (s_store), 0);
+        us_pstore_chain_t chain;
+        cr_assert_eq (us_pstore_chain_open (s_store, &chain), 0);
+        /* More than a queue's worth, so that some rows were written and
+           some wait; the second time, one row that is kept. */
+        int count = n == 0 ? US_PSTORE_QUEUE_ROWS + 6 : 1;
+        for (int i = 0; i < count; i++) {
+            us_audit_row_t row = { .kind = US_ACT_IMPORT, .seq = chain.next_id, .unit = "", .indicator = "",
+                                   .month = -1, .author = "tinh", .note = n ? "kept" : "dropped",
+                                   .reason = "thử", .at = us_hlc_wall_ms () };
+            cr_assert_eq (us_pstore_record_append (s_store, &chain, &row), 0, "%s",
+                          us_error_msg ());
+        }
+        if (n == 0) {
+            us_pstore_rollback (s_store);
+            continue;
+        }
+        cr_assert_eq (us_pstore_chain_close (s_store, &chain), 0, "%s", us_error_msg ());
+        cr_assert_eq (us_pstore_commit (s_store), 0, "%s", us_error_msg ());
+    }
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received"), rows + 1);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received WHERE note = 'dropped'"), 0);
+    char *out;
+    cr_assert_eq (s_verify (&out), 0, "%s", us_error_msg ());
+    free (out);
+}
+
 /* The log refuses updates and deletes through SQL. */
 Test (audit, append_only)
 {
