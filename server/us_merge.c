@@ -274,11 +274,15 @@ s_write (us_merge_result_t *res, us_pstore_t *store, const s_writer_t *w, const 
     }
     const char *rule;
     bool settled;
-    bool won = s_decide (&rule, &settled, ind->policy, cell, d, hlc, w);
+    us_pstore_cell_t held_cell = *cell;
+    int rc = us_pstore_cell_writer_level (store, &held_cell);
+    if (rc)
+        return rc;
+    bool won = s_decide (&rule, &settled, ind->policy, &held_cell, d, hlc, w);
     res->result.outcome = won ? US_OUTCOME_CONFLICT_WON : US_OUTCOME_CONFLICT_LOST;
     snprintf (res->reason, sizeof res->reason, "concurrent edit by %s; decided by %s",
               cell->author, rule);
-    int rc = won ? us_pstore_cell_put (store, cell, &write) : 0;
+    rc = won ? us_pstore_cell_put (store, cell, &write) : 0;
     us_pstore_side_t delta = { d->clear, d->value, w->key, d->author, hlc };
     us_pstore_side_t held = { !cell->has_value, cell->value, cell->replica, cell->author, cell->hlc };
     us_pstore_conflict_t c = { .unit_id = unit_id, .ind_id = ind->id, .month = d->month,

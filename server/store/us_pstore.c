@@ -184,6 +184,7 @@ us_pstore_forget (us_pstore_t *self)
     self->chain = NULL;
     self->amended_unit = 0;
     self->amended_month = 0;
+    self->timeline_known = false;
 }
 
 /* Starts a write transaction. */

@@ -245,7 +245,8 @@ typedef struct {
     uint64_t hlc;
     char replica [41];          /* key of the last writer; "" for the province */
     char author [US_MAX_CODE + 1];
-    int writer_level;           /* level of the unit the last writer is enrolled for */
+    int writer_level;           /* level of the unit the last writer is enrolled for:
+                                   filled by us_pstore_cell_writer_level only */
     uint64_t base_version;      /* the version the last writer's edit was based on */
     bool resent;                /* the last writer's edit was sent again after a restore */
     bool since_restore;         /* written since the store's last restore */
@@ -272,6 +273,10 @@ typedef struct {
 /* Reads the cell (unit, indicator, month); cell->exists false when none. */
 int us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
                         int64_t ind_id, int month);
+
+/* Fills cell->writer_level, from the key cell->replica names: 0 (the
+   province) when that key is no longer enrolled. Returns 0 or the error. */
+int us_pstore_cell_writer_level (us_pstore_t *self, us_pstore_cell_t *cell);
 
 /* Writes the next version of the cell read into before (inside a
    transaction) and stamps it in the change stream. An office's edit (not

@@ -285,6 +285,7 @@ s_restore_record (us_pstore_t *self, const us_pstore_restore_t *r, const char *w
     /* A new timeline: cells written from now on were written after it. */
     int rc = us_db_exec (self->db, "INSERT INTO meta (key, value) VALUES ('timeline', '1')"
                          " ON CONFLICT (key) DO UPDATE SET value = CAST (value AS INTEGER) + 1");
+    self->timeline_known = false;
     us_pstore_chain_t chain;
     if (rc == 0)
         rc = us_pstore_chain_open (self, &chain);

@@ -31,25 +31,33 @@ struct _us_pstore_queue_t {
 
 #define S_RECORD_COLUMNS 22
 #define S_RECORD_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define S_RECORD_ROWS4 S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW
-#define S_RECORD_ROWS16 S_RECORD_ROWS4 "," S_RECORD_ROWS4 "," S_RECORD_ROWS4 "," S_RECORD_ROWS4
+#define S_RECORD_ROWS8 S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," \
+                       S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW
+#define S_RECORD_ROWS32 S_RECORD_ROWS8 "," S_RECORD_ROWS8 "," S_RECORD_ROWS8 "," S_RECORD_ROWS8
 #define S_RECORD_INSERT \
     "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc," \
     " clamped, base_version, author, note, outcome, reason, version, at, batch_id," \
     " prev_hash, hash, origin_hlc, kind) VALUES "
-static const char s_record_one [] = S_RECORD_INSERT S_RECORD_ROW;
-static const char s_record_many [] =
-    S_RECORD_INSERT S_RECORD_ROWS16 "," S_RECORD_ROWS16 "," S_RECORD_ROWS16 "," S_RECORD_ROWS16;
 
 /* REPLACE deletes the entity's earlier entry and appends a new one, so
    the stream holds each entity once, at its latest change; within one
    statement the rows are replaced in order, as by one statement each. */
-#define S_TOUCH_ROWS4 "(?,?),(?,?),(?,?),(?,?)"
-#define S_TOUCH_ROWS16 S_TOUCH_ROWS4 "," S_TOUCH_ROWS4 "," S_TOUCH_ROWS4 "," S_TOUCH_ROWS4
+#define S_TOUCH_ROWS8 "(?,?),(?,?),(?,?),(?,?),(?,?),(?,?),(?,?),(?,?)"
+#define S_TOUCH_ROWS32 S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8
 #define S_TOUCH_INSERT "INSERT OR REPLACE INTO changelog (kind, ref) VALUES "
-static const char s_touch_one [] = S_TOUCH_INSERT "(?,?)";
-static const char s_touch_many [] =
-    S_TOUCH_INSERT S_TOUCH_ROWS16 "," S_TOUCH_ROWS16 "," S_TOUCH_ROWS16 "," S_TOUCH_ROWS16;
+
+/* The statements that write rows k at a time, largest first: a queue of
+   n rows takes n / 64 + n % 64 / 8 + n % 8 statements. */
+static const struct {
+    size_t rows;
+    const char *records;
+    const char *touches;
+} s_sizes [] = {
+    { 64, S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32,
+          S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32 },
+    { 8, S_RECORD_INSERT S_RECORD_ROWS8, S_TOUCH_INSERT S_TOUCH_ROWS8 },
+    { 1, S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT "(?,?)" },
+};
 
 /* Creates an empty queue. */
 us_pstore_queue_t *
@@ -122,20 +130,23 @@ s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, const
     sqlite3_bind_int (st, first + 21, row->kind);
 }
 
-/* Writes the queued records: a full queue in one statement, fewer one by one. */
+/* Writes the queued records, in as few statements as s_sizes allows. */
 static int
 s_flush_records (us_pstore_t *store, us_pstore_queue_t *self)
 {
     const char *what = "appending an audit record";
-    size_t n = self->n_records;
-    bool all = n == US_PSTORE_QUEUE_ROWS;
-    sqlite3_stmt *st;
-    int rc = n == 0 ? 0 : us_pstore_prep (store, &st, all ? s_record_many : s_record_one, what);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        s_bind_record (st, all ? (int) i * S_RECORD_COLUMNS + 1 : 1, self, &self->records [i]);
-        if (!all || i + 1 == n)
-            rc = us_pstore_done (store, st, what);
-    }
+    size_t i = 0, n = self->n_records;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < sizeof s_sizes / sizeof *s_sizes; k++)
+        while (rc == 0 && n - i >= s_sizes [k].rows) {
+            sqlite3_stmt *st;
+            rc = us_pstore_prep (store, &st, s_sizes [k].records, what);
+            for (size_t j = 0; rc == 0 && j < s_sizes [k].rows; j++)
+                s_bind_record (st, (int) j * S_RECORD_COLUMNS + 1, self, &self->records [i + j]);
+            if (rc == 0)
+                rc = us_pstore_done (store, st, what);
+            i += s_sizes [k].rows;
+        }
     self->n_records = 0;
     self->text_len = 0;
     return rc;
@@ -146,17 +157,20 @@ static int
 s_flush_touches (us_pstore_t *store, us_pstore_queue_t *self)
 {
     const char *what = "stamping the change stream";
-    size_t n = self->n_touches;
-    bool all = n == US_PSTORE_QUEUE_ROWS;
-    sqlite3_stmt *st;
-    int rc = n == 0 ? 0 : us_pstore_prep (store, &st, all ? s_touch_many : s_touch_one, what);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        int col = all ? (int) i * 2 + 1 : 1;
-        sqlite3_bind_int (st, col, self->touches [i].kind);
-        sqlite3_bind_int64 (st, col + 1, self->touches [i].ref);
-        if (!all || i + 1 == n)
-            rc = us_pstore_done (store, st, what);
-    }
+    size_t i = 0, n = self->n_touches;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < sizeof s_sizes / sizeof *s_sizes; k++)
+        while (rc == 0 && n - i >= s_sizes [k].rows) {
+            sqlite3_stmt *st;
+            rc = us_pstore_prep (store, &st, s_sizes [k].touches, what);
+            for (size_t j = 0; rc == 0 && j < s_sizes [k].rows; j++) {
+                sqlite3_bind_int (st, (int) j * 2 + 1, self->touches [i + j].kind);
+                sqlite3_bind_int64 (st, (int) j * 2 + 2, self->touches [i + j].ref);
+            }
+            if (rc == 0)
+                rc = us_pstore_done (store, st, what);
+            i += s_sizes [k].rows;
+        }
     self->n_touches = 0;
     return rc;
 }

@@ -26,6 +26,9 @@ struct _us_pstore_t {
     int64_t amended_unit;       /* the (unit, month) whose reports the open transaction */
     int amended_month;          /* last amended: none is submitted any more (0: none);
                                    also cleared by every write of a report's state */
+    int64_t timeline;           /* meta 'timeline' as the open transaction reads it, */
+    bool timeline_known;        /* read once; forgotten at its boundaries and when a
+                                   restore raises it */
 };
 
 /* Writes the ids of root's own subtree (the units the change stream sends
@@ -34,7 +37,7 @@ struct _us_pstore_t {
 int us_pstore_scope_json (us_pstore_t *self, char **json_p, int64_t root);
 
 /* Forgets what the store remembers of the open transaction (its chain, the
-   last amended unit and month); at every transaction boundary. */
+   last amended unit and month, the timeline); at every transaction boundary. */
 void us_pstore_forget (us_pstore_t *self);
 
 /* Returns the SQLite handle; it belongs to the store. */
