@@ -34,6 +34,9 @@ us_pstore_cell_get (us_pstore_t *self, us_pstore_cell_t *cell, int64_t unit_id,
     int64_t timeline;
     memset (cell, 0, sizeof *cell);
     int rc = s_timeline (self, &timeline);
+    /* A cell written earlier in the batch may still wait in the queue. */
+    if (rc == 0 && us_pstore_queue_has_cell (self->queue, unit_id, ind_id, month))
+        rc = us_pstore_queue_flush (self);
     if (rc == 0)
         rc = us_pstore_prep (self, &st,
             "SELECT id, value, version, hlc, replica, author, base_version, resent, timeline"
@@ -162,6 +165,26 @@ s_amend (us_pstore_t *self, int64_t unit_id, int month)
     return rc;
 }
 
+/* Stamps a written cell in the change stream and amends the reports it
+   changes. */
+static int
+s_stamp (us_pstore_t *self, const us_pstore_cell_write_t *w, int64_t id)
+{
+    int rc = us_pstore_touch (self, US_CHANGE_CELL, id);
+    if (rc == 0 && !w->corrected)
+        rc = s_amend (self, w->unit_id, w->month);
+    return rc;
+}
+
+/* Queues a new cell of the open chain's batch and stamps it. */
+static int
+s_put_queued (us_pstore_t *self, const us_pstore_cell_write_t *w, int64_t timeline)
+{
+    int64_t id;
+    int rc = us_pstore_queue_cell (self, w, timeline, &id);
+    return rc ? rc : s_stamp (self, w, id);
+}
+
 /* Writes the next version of a cell: an update of the row read before, or
    a new row. */
 int
@@ -172,8 +195,11 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
         return us_error_set (US_EIO, "writing a cell: the transaction was rolled back by an "
                              "earlier error");
     sqlite3_stmt *st;
-    int64_t timeline;
+    int64_t timeline, id = before->id;
     int rc = s_timeline (self, &timeline);
+    /* A new cell of an open chain's batch waits with the chain's records. */
+    if (rc == 0 && !before->exists && self->chain)
+        return s_put_queued (self, w, timeline);
     if (rc == 0)
         rc = before->exists
         ? us_pstore_prep (self, &st,
@@ -207,12 +233,9 @@ us_pstore_cell_put (us_pstore_t *self, const us_pstore_cell_t *before,
     sqlite3_bind_int64 (st, 14, w->record);
     sqlite3_bind_int64 (st, 15, timeline);
     rc = us_pstore_done (self, st, "writing a cell");
-    int64_t id = before->exists ? before->id : sqlite3_last_insert_rowid (self->db);
-    if (rc == 0)
-        rc = us_pstore_touch (self, US_CHANGE_CELL, id);
-    if (rc == 0 && !w->corrected)
-        rc = s_amend (self, w->unit_id, w->month);
-    return rc;
+    if (!before->exists)
+        id = sqlite3_last_insert_rowid (self->db);
+    return rc ? rc : s_stamp (self, w, id);
 }
 
 /* Binds one side of a conflict at columns col (value) to col + 3 (hlc). */

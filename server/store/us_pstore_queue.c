@@ -20,12 +20,23 @@ typedef struct {
     int64_t ref;
 } s_touch_t;
 
+/* A queued new cell, with the id it will have. */
+typedef struct {
+    us_pstore_cell_write_t w;   /* its text as offsets below */
+    int64_t id;
+    int64_t timeline;
+    size_t text [3];            /* replica, author, note */
+} s_cell_t;
+
 struct _us_pstore_queue_t {
     s_record_t records [US_PSTORE_QUEUE_ROWS];
     size_t n_records;
     s_touch_t touches [US_PSTORE_QUEUE_ROWS];
     size_t n_touches;
-    char *text;                 /* the records' strings, each with its NUL */
+    s_cell_t cells [US_PSTORE_QUEUE_ROWS];
+    size_t n_cells;
+    int64_t next_cell_id;       /* the id the next queued cell takes; 0: not read */
+    char *text;                 /* the strings of the queued rows, each with its NUL */
     size_t text_len, text_size;
 };
 
@@ -46,17 +57,30 @@ struct _us_pstore_queue_t {
 #define S_TOUCH_ROWS32 S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8
 #define S_TOUCH_INSERT "INSERT OR REPLACE INTO changelog (kind, ref) VALUES "
 
+#define S_CELL_COLUMNS 15
+#define S_CELL_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define S_CELL_ROWS8 S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," \
+                     S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW
+#define S_CELL_ROWS32 S_CELL_ROWS8 "," S_CELL_ROWS8 "," S_CELL_ROWS8 "," S_CELL_ROWS8
+#define S_CELL_INSERT \
+    "INSERT INTO cells (id, unit_id, ind_id, month, value, version, hlc, replica, author," \
+    " note, corrected, base_version, resent, record, timeline) VALUES "
+
+/* What a queue writes: records, change-stream entries, new cells. */
+typedef enum { S_RECORDS, S_TOUCHES, S_CELLS } s_table_t;
+
 /* The statements that write rows k at a time, largest first: a queue of
    n rows takes n / 64 + n % 64 / 8 + n % 8 statements. */
 static const struct {
     size_t rows;
-    const char *records;
-    const char *touches;
+    const char *sql [3];        /* by s_table_t */
 } s_sizes [] = {
-    { 64, S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32,
-          S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32 },
-    { 8, S_RECORD_INSERT S_RECORD_ROWS8, S_TOUCH_INSERT S_TOUCH_ROWS8 },
-    { 1, S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT "(?,?)" },
+    { 64, { S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32,
+            S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32,
+            S_CELL_INSERT S_CELL_ROWS32 "," S_CELL_ROWS32 } },
+    { 8, { S_RECORD_INSERT S_RECORD_ROWS8, S_TOUCH_INSERT S_TOUCH_ROWS8,
+           S_CELL_INSERT S_CELL_ROWS8 } },
+    { 1, { S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT "(?,?)", S_CELL_INSERT S_CELL_ROW } },
 };
 
 /* Creates an empty queue. */
@@ -98,10 +122,11 @@ s_keep (us_pstore_queue_t *self, size_t *at, const char *s)
     return 0;
 }
 
-/* Binds a queued record at columns first .. first + 21. */
+/* Binds queued record i at columns first .. first + 21. */
 static void
-s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, const s_record_t *r)
+s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
 {
+    const s_record_t *r = &self->records [i];
     const us_audit_row_t *row = &r->row;
     sqlite3_bind_int64 (st, first, row->id);
     sqlite3_bind_int64 (st, first + 1, row->replica_id);
@@ -130,49 +155,67 @@ s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, const
     sqlite3_bind_int (st, first + 21, row->kind);
 }
 
-/* Writes the queued records, in as few statements as s_sizes allows. */
-static int
-s_flush_records (us_pstore_t *store, us_pstore_queue_t *self)
+/* Binds queued change-stream entry i at columns first, first + 1. */
+static void
+s_bind_touch (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
 {
-    const char *what = "appending an audit record";
-    size_t i = 0, n = self->n_records;
+    sqlite3_bind_int (st, first, self->touches [i].kind);
+    sqlite3_bind_int64 (st, first + 1, self->touches [i].ref);
+}
+
+/* Binds queued cell i at columns first .. first + 14. */
+static void
+s_bind_cell (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
+{
+    const s_cell_t *c = &self->cells [i];
+    sqlite3_bind_int64 (st, first, c->id);
+    sqlite3_bind_int64 (st, first + 1, c->w.unit_id);
+    sqlite3_bind_int64 (st, first + 2, c->w.ind_id);
+    sqlite3_bind_int (st, first + 3, c->w.month);
+    if (c->w.clear)
+        sqlite3_bind_null (st, first + 4);
+    else
+        sqlite3_bind_int64 (st, first + 4, c->w.value);
+    sqlite3_bind_int64 (st, first + 5, 1);      /* a new cell's first version */
+    sqlite3_bind_int64 (st, first + 6, (int64_t) c->w.hlc);
+    sqlite3_bind_text (st, first + 7, self->text + c->text [0], -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 8, self->text + c->text [1], -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 9, self->text + c->text [2], -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, first + 10, c->w.corrected);
+    sqlite3_bind_int64 (st, first + 11, (int64_t) c->w.base_version);
+    sqlite3_bind_int (st, first + 12, c->w.resent);
+    sqlite3_bind_int64 (st, first + 13, c->w.record);
+    sqlite3_bind_int64 (st, first + 14, c->timeline);
+}
+
+typedef void (*s_bind_fn) (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i);
+
+/* Writes the n queued rows of table, in as few statements as s_sizes
+   allows, binding each with bind over its columns. */
+static int
+s_write (us_pstore_t *store, s_table_t table, size_t n, int columns, s_bind_fn bind,
+         const char *what)
+{
+    size_t i = 0;
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < sizeof s_sizes / sizeof *s_sizes; k++)
         while (rc == 0 && n - i >= s_sizes [k].rows) {
             sqlite3_stmt *st;
-            rc = us_pstore_prep (store, &st, s_sizes [k].records, what);
+            rc = us_pstore_prep (store, &st, s_sizes [k].sql [table], what);
             for (size_t j = 0; rc == 0 && j < s_sizes [k].rows; j++)
-                s_bind_record (st, (int) j * S_RECORD_COLUMNS + 1, self, &self->records [i + j]);
+                bind (st, (int) j * columns + 1, store->queue, i + j);
             if (rc == 0)
                 rc = us_pstore_done (store, st, what);
             i += s_sizes [k].rows;
         }
-    self->n_records = 0;
-    self->text_len = 0;
     return rc;
 }
 
-/* Writes the queued change-stream entries, as the records. */
+/* Writes every queued row, when part of the queue is full. */
 static int
-s_flush_touches (us_pstore_t *store, us_pstore_queue_t *self)
+s_room (us_pstore_t *store, size_t n)
 {
-    const char *what = "stamping the change stream";
-    size_t i = 0, n = self->n_touches;
-    int rc = 0;
-    for (size_t k = 0; rc == 0 && k < sizeof s_sizes / sizeof *s_sizes; k++)
-        while (rc == 0 && n - i >= s_sizes [k].rows) {
-            sqlite3_stmt *st;
-            rc = us_pstore_prep (store, &st, s_sizes [k].touches, what);
-            for (size_t j = 0; rc == 0 && j < s_sizes [k].rows; j++) {
-                sqlite3_bind_int (st, (int) j * 2 + 1, self->touches [i + j].kind);
-                sqlite3_bind_int64 (st, (int) j * 2 + 2, self->touches [i + j].ref);
-            }
-            if (rc == 0)
-                rc = us_pstore_done (store, st, what);
-            i += s_sizes [k].rows;
-        }
-    self->n_touches = 0;
-    return rc;
+    return n == US_PSTORE_QUEUE_ROWS ? us_pstore_queue_flush (store) : 0;
 }
 
 /* Queues an audit record. */
@@ -181,7 +224,7 @@ us_pstore_queue_record (us_pstore_t *store, const us_audit_row_t *row,
                         const uint8_t *prev, const uint8_t *hash)
 {
     us_pstore_queue_t *self = store->queue;
-    int rc = self->n_records == US_PSTORE_QUEUE_ROWS ? s_flush_records (store, self) : 0;
+    int rc = s_room (store, self->n_records);
     if (rc)
         return rc;
     s_record_t *r = &self->records [self->n_records];
@@ -201,23 +244,77 @@ int
 us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref)
 {
     us_pstore_queue_t *self = store->queue;
-    int rc = self->n_touches == US_PSTORE_QUEUE_ROWS ? s_flush_touches (store, self) : 0;
+    int rc = s_room (store, self->n_touches);
     if (rc == 0)
         self->touches [self->n_touches++] = (s_touch_t) { kind, ref };
     return rc;
 }
 
-/* Writes every queued row. */
+/* Queues a new cell. */
+int
+us_pstore_queue_cell (us_pstore_t *store, const us_pstore_cell_write_t *w, int64_t timeline,
+                      int64_t *id)
+{
+    us_pstore_queue_t *self = store->queue;
+    int rc = s_room (store, self->n_cells);
+    /* Ids as SQLite would give them: the table's largest plus one, read
+       once per filling of the queue, when nothing else inserts cells. */
+    if (rc == 0 && self->next_cell_id == 0) {
+        sqlite3_stmt *st;
+        rc = us_pstore_prep (store, &st, "SELECT COALESCE (MAX (id), 0) + 1 FROM cells",
+                             "reading the cells' last id");
+        if (rc == 0 && sqlite3_step (st) == SQLITE_ROW)
+            self->next_cell_id = sqlite3_column_int64 (st, 0);
+        else
+        if (rc == 0)
+            rc = us_pstore_fail (store, "reading the cells' last id");
+        if (rc == 0)
+            sqlite3_reset (st);
+    }
+    if (rc)
+        return rc;
+    s_cell_t *c = &self->cells [self->n_cells];
+    c->w = *w;
+    c->id = self->next_cell_id;
+    c->timeline = timeline;
+    const char *text [3] = { w->replica, w->author, w->note };
+    for (int k = 0; rc == 0 && k < 3; k++)
+        rc = s_keep (self, &c->text [k], text [k]);
+    if (rc)
+        return rc;
+    self->n_cells++;
+    *id = self->next_cell_id++;
+    return 0;
+}
+
+/* Returns true when the cell (unit, indicator, month) waits in the queue. */
+bool
+us_pstore_queue_has_cell (const us_pstore_queue_t *self, int64_t unit_id, int64_t ind_id,
+                          int month)
+{
+    for (size_t i = 0; i < self->n_cells; i++) {
+        const us_pstore_cell_write_t *w = &self->cells [i].w;
+        if (w->unit_id == unit_id && w->ind_id == ind_id && w->month == month)
+            return true;
+    }
+    return false;
+}
+
+/* Writes every queued row: the cells first, which the entries name. */
 int
 us_pstore_queue_flush (us_pstore_t *store)
 {
     us_pstore_queue_t *self = store->queue;
-    int rc = s_flush_records (store, self);
-    if (rc) {
-        us_pstore_queue_drop (self);
-        return rc;
-    }
-    return s_flush_touches (store, self);
+    int rc = s_write (store, S_CELLS, self->n_cells, S_CELL_COLUMNS, s_bind_cell,
+                      "writing a cell");
+    if (rc == 0)
+        rc = s_write (store, S_RECORDS, self->n_records, S_RECORD_COLUMNS, s_bind_record,
+                      "appending an audit record");
+    if (rc == 0)
+        rc = s_write (store, S_TOUCHES, self->n_touches, 2, s_bind_touch,
+                      "stamping the change stream");
+    us_pstore_queue_drop (self);
+    return rc;
 }
 
 /* Forgets the queued rows. */
@@ -226,5 +323,7 @@ us_pstore_queue_drop (us_pstore_queue_t *self)
 {
     self->n_records = 0;
     self->n_touches = 0;
+    self->n_cells = 0;
+    self->next_cell_id = 0;
     self->text_len = 0;
 }

@@ -1,16 +1,16 @@
 /*  us_pstore_queue: the rows an open audit chain holds back.
 
     While a transaction appends to a chain (an office's batch, a province
-    correction, an absorbed province), its audit records and change-stream
-    entries wait here and go into their tables up to US_PSTORE_QUEUE_ROWS
+    correction, an absorbed province), its audit records, change-stream
+    entries and new cells wait here and go into their tables up to US_PSTORE_QUEUE_ROWS
     to a statement: one statement's start and end (its cursors, its
     statement journal, the change stream's AUTOINCREMENT counter) per 64
     rows instead of per row. A record keeps its place in the chain: its
     id and hash are fixed when it is queued.
 
     The store empties the queue before anything reads the audit log in the
-    transaction, when the chain is closed and before a commit; a rollback
-    drops it. Only the store's files include this header.
+    transaction, before a queued cell is read, when the chain is closed and
+    before a commit; a rollback drops it. Only the store's files include this header.
 */
 #ifndef US_PSTORE_QUEUE_H
 #define US_PSTORE_QUEUE_H
@@ -36,6 +36,17 @@ int us_pstore_queue_record (us_pstore_t *store, const us_audit_row_t *row,
 /* Queues a change-stream entry; writes the queue first when it is full.
    Returns 0 or the store's error of writing. */
 int us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref);
+
+/* Queues a cell the store does not hold (its first version), written with
+   timeline; sets *id to the id it will have. Copies w's text. Returns 0,
+   US_ENOMEM or the store's error of writing. */
+int us_pstore_queue_cell (us_pstore_t *store, const us_pstore_cell_write_t *w,
+                          int64_t timeline, int64_t *id);
+
+/* Returns true when the cell (unit, indicator, month) waits in the queue:
+   the queue must be written before the cell is read. */
+bool us_pstore_queue_has_cell (const us_pstore_queue_t *self, int64_t unit_id,
+                               int64_t ind_id, int month);
 
 /* Writes every queued row, in the order queued (inside the transaction).
    Returns 0 or the store's error; the queue is empty either way. */

@@ -208,8 +208,9 @@ s_push_signed (us_merge_result_t *r, us_push_t *push, const us_keys_t *keys,
 
 /* A batch longer than the queue of held-back rows: its records keep their
    order and chain, a seq sent twice in a row is found while its first
-   record still waits in the queue, each cell is once in the change stream
-   and names the record that wrote it. */
+   record still waits in the queue, a cell written twice is read back from
+   the queue, each cell is once in the change stream and names the record
+   that wrote it. */
 Test (audit, queued_batch)
 {
     enum { N = 3 * US_PSTORE_QUEUE_ROWS + 9 };
@@ -226,6 +227,9 @@ Test (audit, queued_batch)
     d [again + 1] = d [again];
     for (int i = 0; i < N; i++)
         noted += i != again + 1 && *d [i].note;
+    /* The last edit writes the figure the one before it wrote, queued. */
+    d [N - 1].indicator = d [N - 2].indicator;
+    d [N - 1].month = d [N - 2].month;
     us_push_t push = { .epoch = 1, .count = N, .deltas = d };
     us_merge_result_t r [N];
     sqlite3 *db = us_pstore_db (s_store);
@@ -236,14 +240,20 @@ Test (audit, queued_batch)
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received"), before + N - 1);
     cr_assert_eq (us_test_int (db, "SELECT MAX (id) - MIN (id) + 1 FROM received"),
                   us_test_int (db, "SELECT COUNT(*) FROM received"), "no gap in the ids");
-    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog"), stream + N - 1);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog"), stream + N - 2);
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT version * 1000000 + value FROM cells WHERE month = %d"
+              " AND ind_id = (SELECT id FROM indicators WHERE code = '%s')",
+              d [N - 1].month, d [N - 1].indicator);
+    cr_assert_eq (us_test_int (db, sql), 2 * 1000000 + d [N - 1].value,
+                  "the second write is the cell's second version");
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 3"),
                   us_test_int (db, "SELECT COUNT(*) FROM cells"));
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM cells c JOIN units u ON u.id = c.unit_id"
                                    " JOIN received r ON r.id = c.record AND r.unit = u.code"
                                    " AND r.month = c.month AND r.value = c.value"
                                    " WHERE u.code = 'QT.DAKRONG' AND c.month >= 2023 * 12"),
-                  N - 1, "every cell names the record that wrote it");
+                  N - 2, "every cell names the record that wrote it");
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM received"
                                    " WHERE note = 'ghi chú dài hơn một chút'"), noted);
     char *out;
