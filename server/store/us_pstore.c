@@ -302,17 +302,27 @@ us_pstore_done (us_pstore_t *self, sqlite3_stmt *st, const char *what)
 int
 us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref)
 {
+    return us_pstore_touch_unit (self, kind, ref, 0);
+}
+
+/* Stamps an entity of a unit in the change stream. */
+int
+us_pstore_touch_unit (us_pstore_t *self, us_change_kind_t kind, int64_t ref, int64_t unit_id)
+{
     /* REPLACE deletes the entity's earlier entry and appends a new one, so
        the stream holds each entity once, at its latest change. An open
        chain's entries wait for it in the queue. */
     if (self->chain)
-        return us_pstore_queue_touch (self, (int) kind, ref);
+        return us_pstore_queue_touch (self, (int) kind, ref, unit_id);
     sqlite3_stmt *st;
-    int rc = us_pstore_prep (self, &st, "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (?, ?)",
-                             "stamping the change stream");
+    int rc = us_pstore_prep (self, &st,
+        "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES (?, ?, ?)",
+        "stamping the change stream");
     if (rc)
         return rc;
     sqlite3_bind_int (st, 1, (int) kind);
     sqlite3_bind_int64 (st, 2, ref);
+    if (unit_id)
+        sqlite3_bind_int64 (st, 3, unit_id);
     return us_pstore_done (self, st, "stamping the change stream");
 }

@@ -32,7 +32,7 @@
 typedef struct _us_pstore_t us_pstore_t;
 
 /* The newest schema version this program writes. */
-#define US_PSTORE_VERSION 12
+#define US_PSTORE_VERSION 13
 
 #define US_HASH_LEN 32
 

@@ -151,7 +151,7 @@ static const char s_copy [] =
     "  FROM o.replica_keys k JOIN temp.rmap rm ON rm.old = k.replica_id;"
     /* Everything new reaches the offices that may read it. */
     "INSERT OR REPLACE INTO main.changelog (kind, ref) SELECT 1, new FROM temp.umap;"
-    "INSERT OR REPLACE INTO main.changelog (kind, ref) SELECT 3, id FROM main.cells"
+    "INSERT OR REPLACE INTO main.changelog (kind, ref, unit) SELECT 3, id, unit_id FROM main.cells"
     "  WHERE unit_id IN (SELECT new FROM temp.umap);"
     "INSERT OR REPLACE INTO main.changelog (kind, ref) SELECT 4, id FROM main.targets"
     "  WHERE unit_id IN (SELECT new FROM temp.umap);"

@@ -170,7 +170,7 @@ s_amend (us_pstore_t *self, int64_t unit_id, int month)
 static int
 s_stamp (us_pstore_t *self, const us_pstore_cell_write_t *w, int64_t id)
 {
-    int rc = us_pstore_touch (self, US_CHANGE_CELL, id);
+    int rc = us_pstore_touch_unit (self, US_CHANGE_CELL, id, w->unit_id);
     if (rc == 0 && !w->corrected)
         rc = s_amend (self, w->unit_id, w->month);
     return rc;

@@ -266,6 +266,20 @@ static const char s_v12 [] =
     "ALTER TABLE cells ADD COLUMN record INTEGER NOT NULL DEFAULT 0;"
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '12');";
 
+/* Schema 13: a figure's entry in the change stream names the figure's
+   unit, so that an office's pull reads its own units' entries by this
+   index and not every office's (in a month's-end round each office's pull
+   stepped through all fourteen offices' figures, a fifth of the server's
+   time); the rare entries that are not figures have an index of their
+   own, which a push's figures do not write to. */
+static const char s_v13 [] =
+    "ALTER TABLE changelog ADD COLUMN unit INTEGER;"
+    "UPDATE changelog SET unit = (SELECT c.unit_id FROM cells c WHERE c.id = changelog.ref)"
+    "  WHERE kind = 3;"
+    "CREATE INDEX changelog_unit ON changelog (unit, seq) WHERE unit IS NOT NULL;"
+    "CREATE INDEX changelog_other ON changelog (seq) WHERE kind <> 3;"
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '13');";
+
 /* Refuses schema 2 over units whose kind it does not know. */
 static int
 s_v2_check (us_pstore_t *self)
@@ -304,6 +318,7 @@ static const s_step_t s_steps [] = {
     { 10, s_v10, NULL },
     { 11, s_v11, NULL },
     { 12, s_v12, NULL },
+    { 13, s_v13, NULL },
 };
 
 /* Reads PRAGMA user_version. */

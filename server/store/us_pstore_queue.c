@@ -18,6 +18,7 @@ typedef struct {
 typedef struct {
     int kind;
     int64_t ref;
+    int64_t unit_id;            /* 0: of no unit */
 } s_touch_t;
 
 /* A queued new cell, with the id it will have. */
@@ -53,9 +54,11 @@ struct _us_pstore_queue_t {
 /* REPLACE deletes the entity's earlier entry and appends a new one, so
    the stream holds each entity once, at its latest change; within one
    statement the rows are replaced in order, as by one statement each. */
-#define S_TOUCH_ROWS8 "(?,?),(?,?),(?,?),(?,?),(?,?),(?,?),(?,?),(?,?)"
+#define S_TOUCH_ROW "(?,?,?)"
+#define S_TOUCH_ROWS8 S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," \
+                      S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW
 #define S_TOUCH_ROWS32 S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8
-#define S_TOUCH_INSERT "INSERT OR REPLACE INTO changelog (kind, ref) VALUES "
+#define S_TOUCH_INSERT "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES "
 
 #define S_CELL_COLUMNS 15
 #define S_CELL_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -80,7 +83,7 @@ static const struct {
             S_CELL_INSERT S_CELL_ROWS32 "," S_CELL_ROWS32 } },
     { 8, { S_RECORD_INSERT S_RECORD_ROWS8, S_TOUCH_INSERT S_TOUCH_ROWS8,
            S_CELL_INSERT S_CELL_ROWS8 } },
-    { 1, { S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT "(?,?)", S_CELL_INSERT S_CELL_ROW } },
+    { 1, { S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT S_TOUCH_ROW, S_CELL_INSERT S_CELL_ROW } },
 };
 
 /* Creates an empty queue. */
@@ -155,12 +158,16 @@ s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_
     sqlite3_bind_int (st, first + 21, row->kind);
 }
 
-/* Binds queued change-stream entry i at columns first, first + 1. */
+/* Binds queued change-stream entry i at columns first .. first + 2. */
 static void
 s_bind_touch (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
 {
     sqlite3_bind_int (st, first, self->touches [i].kind);
     sqlite3_bind_int64 (st, first + 1, self->touches [i].ref);
+    if (self->touches [i].unit_id)
+        sqlite3_bind_int64 (st, first + 2, self->touches [i].unit_id);
+    else
+        sqlite3_bind_null (st, first + 2);
 }
 
 /* Binds queued cell i at columns first .. first + 14. */
@@ -241,12 +248,12 @@ us_pstore_queue_record (us_pstore_t *store, const us_audit_row_t *row,
 
 /* Queues a change-stream entry. */
 int
-us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref)
+us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref, int64_t unit_id)
 {
     us_pstore_queue_t *self = store->queue;
     int rc = s_room (store, self->n_touches);
     if (rc == 0)
-        self->touches [self->n_touches++] = (s_touch_t) { kind, ref };
+        self->touches [self->n_touches++] = (s_touch_t) { kind, ref, unit_id };
     return rc;
 }
 
@@ -311,7 +318,7 @@ us_pstore_queue_flush (us_pstore_t *store)
         rc = s_write (store, S_RECORDS, self->n_records, S_RECORD_COLUMNS, s_bind_record,
                       "appending an audit record");
     if (rc == 0)
-        rc = s_write (store, S_TOUCHES, self->n_touches, 2, s_bind_touch,
+        rc = s_write (store, S_TOUCHES, self->n_touches, 3, s_bind_touch,
                       "stamping the change stream");
     us_pstore_queue_drop (self);
     return rc;

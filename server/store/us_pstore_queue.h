@@ -33,9 +33,9 @@ void us_pstore_queue_destroy (us_pstore_queue_t **self_p);
 int us_pstore_queue_record (us_pstore_t *store, const us_audit_row_t *row,
                             const uint8_t *prev, const uint8_t *hash);
 
-/* Queues a change-stream entry; writes the queue first when it is full.
-   Returns 0 or the store's error of writing. */
-int us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref);
+/* Queues a change-stream entry of unit_id (0: of no unit); writes the
+   queue first when it is full. Returns 0 or the store's error of writing. */
+int us_pstore_queue_touch (us_pstore_t *store, int kind, int64_t ref, int64_t unit_id);
 
 /* Queues a cell the store does not hold (its first version), written with
    timeline; sets *id to the id it will have. Copies w's text. Returns 0,

@@ -62,6 +62,11 @@ int us_pstore_fail (us_pstore_t *self, const char *what);
 /* Stamps an entity in the change stream (inside the caller's transaction). */
 int us_pstore_touch (us_pstore_t *self, us_change_kind_t kind, int64_t ref);
 
+/* Stamps an entity of unit_id (0: of no unit) in the change stream; a
+   figure's entry names its unit, by which its offices' pulls find it. */
+int us_pstore_touch_unit (us_pstore_t *self, us_change_kind_t kind, int64_t ref,
+                          int64_t unit_id);
+
 /* Brings the schema to US_PSTORE_VERSION (us_pstore_migrate.c). With
    fresh, the file is new and empty. */
 int us_pstore_migrate (us_pstore_t *self, const char *path, bool fresh);

@@ -2,7 +2,7 @@
     push benchmark sends straight into a freshly created server store
     (us_pstore_create, so the very schema and indexes the server has), with
     the statements the merge needs at the least: the cell upsert and its
-    change-stream entry. One durable transaction (WAL, synchronous=FULL, as
+    change-stream entry (which names the cell's unit). One durable transaction (WAL, synchronous=FULL, as
     us_db_open sets) per batch; unit and indicator ids looked up once.
 
     bench_ceiling STORE.db UNITS.csv PREFIX UNITS N BATCH
@@ -43,7 +43,7 @@ main (int argc, char **argv)
             " version = excluded.version, hlc = excluded.hlc, replica = excluded.replica,"
             " author = excluded.author, note = excluded.note, corrected = excluded.corrected"
             " RETURNING id")
-    ||  us_db_prepare (&touch, db, "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (3, ?)"))
+    ||  us_db_prepare (&touch, db, "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES (3, ?, ?)"))
         bench_die ("prepare", us_error_msg ());
 
     /* Ids looked up once, outside the timing. */
@@ -91,6 +91,7 @@ main (int argc, char **argv)
             int64_t id = sqlite3_column_int64 (put, 0);
             sqlite3_reset (put);
             sqlite3_bind_int64 (touch, 1, id);
+            sqlite3_bind_int64 (touch, 2, unit_ids [i / per_unit]);
             if (sqlite3_step (touch) != SQLITE_DONE)
                 bench_die ("changelog", sqlite3_errmsg (db));
             sqlite3_reset (touch);

@@ -90,7 +90,7 @@ s_cells (const char *path, const char *unit, const char *first, int months, bool
             "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, replica, author, note)"
             " VALUES (?, ?, ?, ?, 1, ?, '', 'bench', '') ON CONFLICT (unit_id, ind_id, month)"
             " DO UPDATE SET value = excluded.value, version = version + 1 RETURNING id")
-    ||  us_db_prepare (&touch, db, "INSERT OR REPLACE INTO changelog (kind, ref) VALUES (3, ?)"))
+    ||  us_db_prepare (&touch, db, "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES (3, ?, ?)"))
         s_fail ("prepare");
     int64_t ind_ids [256];
     int n_ind = 0;
@@ -130,6 +130,7 @@ s_cells (const char *path, const char *unit, const char *first, int months, bool
                 sqlite3_reset (put);
                 if (changelog) {
                     sqlite3_bind_int64 (touch, 1, id);
+                    sqlite3_bind_int64 (touch, 2, unit_ids [u]);
                     if (sqlite3_step (touch) != SQLITE_DONE)
                         bench_die ("changelog", sqlite3_errmsg (db));
                     sqlite3_reset (touch);

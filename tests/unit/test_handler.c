@@ -534,7 +534,7 @@ Test (handler, pages_bounded_by_bytes)
             " SELECT (SELECT id FROM units WHERE code = 'QT.DAKRONG'),"
             " (SELECT id FROM indicators WHERE code = 'members.new'), 23880 + i, i, 1, 1,"
             " 'tinh', replace (hex (zeroblob (500)), '0', 'n') FROM n");
-    s_exec ("INSERT INTO changelog (kind, ref) SELECT 3, id FROM cells ORDER BY id");
+    s_exec ("INSERT INTO changelog (kind, ref, unit) SELECT 3, id, unit_id FROM cells ORDER BY id");
     uint64_t since = 0;
     size_t pages = 0, cells = 0;
     int64_t sum = 0;

@@ -102,6 +102,13 @@ Test (pstore_migrate, real_v1_store_upgrades_in_place)
        every office pulls once. */
     cr_assert_eq (us_test_int (db, "SELECT MAX (seq) FROM changelog"), stream + 1);
     cr_assert_eq (us_test_int (db, "SELECT kind FROM changelog ORDER BY seq DESC LIMIT 1"), 7);
+    /* Schema 13: every figure's entry names the figure's unit. */
+    cr_assert_gt (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 3"), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog cl LEFT JOIN cells c"
+                                   " ON c.id = cl.ref WHERE cl.kind = 3"
+                                   " AND cl.unit IS NOT c.unit_id"), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind <> 3"
+                                   " AND unit IS NOT NULL"), 0);
     cr_assert_eq (us_test_int (db, "SELECT enrolled_at FROM replicas WHERE id = 1"),
                   enrolled * 1000, "enrolment times are milliseconds now");
     cr_assert_eq (us_test_int (db, "SELECT records FROM audit_head"), 5);
@@ -257,6 +264,8 @@ Test (pstore_migrate, recoded_units_found_again)
         "DROP TABLE unit_recodes; ALTER TABLE cells DROP COLUMN base_version;"
         "ALTER TABLE cells DROP COLUMN resent; ALTER TABLE cells DROP COLUMN timeline;"
         "ALTER TABLE cells DROP COLUMN record;"
+        "DROP INDEX changelog_unit; DROP INDEX changelog_other;"
+        "ALTER TABLE changelog DROP COLUMN unit;"
         "PRAGMA user_version = 7;");
     us_pstore_destroy (&store);
     cr_assert_eq (us_pstore_open (&store, s_path), 0, "%s", us_error_msg ());
