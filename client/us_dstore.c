@@ -1151,7 +1151,7 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
    cells_month index alone; one statement that decided all of this in SQL
    cost three lookups of the outbox and a rewrite of that index each time. */
 static int
-s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r)
+s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r, bool later)
 {
     sqlite3_stmt *st;
     int rc = us_stmts_get (&st, self->stmts,
@@ -1168,7 +1168,7 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     int64_t id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
     bool had = step == SQLITE_ROW && sqlite3_column_type (st, 1) != SQLITE_NULL;
     int64_t value = step == SQLITE_ROW ? sqlite3_column_int64 (st, 1) : 0;
-    bool waiting = step == SQLITE_ROW && sqlite3_column_int (st, 2) != 0;
+    bool waiting = later || (step == SQLITE_ROW && sqlite3_column_int (st, 2) != 0);
     sqlite3_reset (st);
     if (step == SQLITE_DONE)
         return 0;                       /* no such cell here: nothing to show */
@@ -1202,45 +1202,131 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     return rc;
 }
 
-/* Moves one acknowledged delta from the outbox to the history. */
-static int
-s_settle (us_dstore_t *self, uint32_t epoch, const us_delta_t *d, const us_result_t *r)
+#define S_HISTORY_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define S_HISTORY_ROWS8 S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW \
+    "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW
+#define S_HISTORY_ROWS32 S_HISTORY_ROWS8 "," S_HISTORY_ROWS8 "," S_HISTORY_ROWS8 "," \
+    S_HISTORY_ROWS8
+#define S_HISTORY_INSERT "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month," \
+    " value, outcome, reason, server_value, at, hlc, author, note, base_version) VALUES "
+static const char *const s_history_sql [3] = {
+    S_HISTORY_INSERT S_HISTORY_ROWS32 "," S_HISTORY_ROWS32, S_HISTORY_INSERT S_HISTORY_ROWS8,
+    S_HISTORY_INSERT S_HISTORY_ROW };
+
+#define S_SEQS8 "?,?,?,?,?,?,?,?"
+#define S_SEQS32 S_SEQS8 "," S_SEQS8 "," S_SEQS8 "," S_SEQS8
+#define S_OUTBOX_DELETE "DELETE FROM outbox WHERE epoch = ?1 AND seq IN ("
+static const char *const s_outbox_sql [3] = {
+    S_OUTBOX_DELETE S_SEQS32 "," S_SEQS32 ")", S_OUTBOX_DELETE S_SEQS8 ")",
+    S_OUTBOX_DELETE "?)" };
+
+/* An acknowledgement being settled. */
+typedef struct {
+    const us_push_t *push;
+    const us_push_ack_t *ack;
+    int64_t at;
+} s_ack_t;
+
+/* Binds delta i's history row at columns first .. first + 13. */
+static void
+s_bind_history (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
-    sqlite3_stmt *st;
-    int rc = us_stmts_get (&st, self->stmts,
-        "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month, value, outcome,"
-        " reason, server_value, at, hlc, author, note, base_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64 (st, 1, epoch);
-    sqlite3_bind_int64 (st, 2, (int64_t) d->seq);
-    sqlite3_bind_text (st, 3, d->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 4, d->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 5, d->month);
-    if (!d->clear)
-        sqlite3_bind_int64 (st, 6, d->value);
-    sqlite3_bind_text (st, 7, us_outcome_name (r->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 8, r->reason ? r->reason : "", -1, SQLITE_STATIC);
-    if (!r->cleared)
-        sqlite3_bind_int64 (st, 9, r->value);
-    sqlite3_bind_int64 (st, 10, us_hlc_wall_ms ());
-    sqlite3_bind_int64 (st, 11, (int64_t) d->hlc);      /* to send it again */
-    sqlite3_bind_text (st, 12, d->author ? d->author : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 13, d->note ? d->note : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 14, (int64_t) d->base_version);
-    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "history");
-    sqlite3_reset (st);
-    if (rc)
-        return rc;
-    rc = us_stmts_get (&st, self->stmts, "DELETE FROM outbox WHERE seq = ? AND epoch = ?");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64 (st, 1, (int64_t) d->seq);
-    sqlite3_bind_int64 (st, 2, epoch);
-    rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "outbox");
-    sqlite3_reset (st);
-    return rc ? rc : s_view_from_server (self, d, r);
+    const s_ack_t *a = arg;
+    const us_delta_t *d = &a->push->deltas [i];
+    const us_result_t *r = &a->ack->results [i];
+    sqlite3_bind_int64 (st, first, a->push->epoch);
+    sqlite3_bind_int64 (st, first + 1, (int64_t) d->seq);
+    sqlite3_bind_text (st, first + 2, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 3, d->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, first + 4, d->month);
+    if (d->clear)
+        sqlite3_bind_null (st, first + 5);
+    else
+        sqlite3_bind_int64 (st, first + 5, d->value);
+    sqlite3_bind_text (st, first + 6, us_outcome_name (r->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 7, r->reason ? r->reason : "", -1, SQLITE_STATIC);
+    if (r->cleared)
+        sqlite3_bind_null (st, first + 8);
+    else
+        sqlite3_bind_int64 (st, first + 8, r->value);
+    sqlite3_bind_int64 (st, first + 9, a->at);
+    sqlite3_bind_int64 (st, first + 10, (int64_t) d->hlc);     /* to send it again */
+    sqlite3_bind_text (st, first + 11, d->author ? d->author : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 12, d->note ? d->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, first + 13, (int64_t) d->base_version);
+}
+
+/* Binds delta i's seq for the outbox's delete: ?1 is the epoch, the seqs
+   follow it. */
+static void
+s_bind_seq (sqlite3_stmt *st, int first, const void *arg, size_t i)
+{
+    const s_ack_t *a = arg;
+    sqlite3_bind_int64 (st, 1, a->push->epoch);
+    sqlite3_bind_int64 (st, first + 1, (int64_t) a->push->deltas [i].seq);
+}
+
+/* Compares the cells two deltas edit. */
+static int
+s_cell_cmp (const us_delta_t *x, const us_delta_t *y)
+{
+    int c = strcmp (x->unit, y->unit);
+    if (c == 0)
+        c = strcmp (x->indicator, y->indicator);
+    return c ? c : (x->month > y->month) - (x->month < y->month);
+}
+
+/* Orders positions in a batch by the cell their delta edits, then by
+   position. */
+static int
+s_by_cell (const void *a, const void *b, void *arg)
+{
+    const us_delta_t *deltas = arg;
+    size_t i = *(const size_t *) a, j = *(const size_t *) b;
+    int c = s_cell_cmp (&deltas [i], &deltas [j]);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Sets later [i] when a delta after i in the batch edits the same cell:
+   in cell order, the next position is of the same cell. Costs a sort of
+   the batch's positions. Returns 0 or US_ENOMEM. */
+static int
+s_later_edits (bool *later, const us_push_t *push)
+{
+    size_t n = push->count, *order = malloc ((n ? n : 1) * sizeof *order);
+    if (!order)
+        return us_error_set (US_ENOMEM, "out of memory settling an acknowledgement");
+    for (size_t i = 0; i < n; i++)
+        order [i] = i;
+    qsort_r (order, n, sizeof *order, s_by_cell, (void *) push->deltas);
+    for (size_t k = 0; k + 1 < n; k++)
+        later [order [k]] = s_cell_cmp (&push->deltas [order [k]],
+                                        &push->deltas [order [k + 1]]) == 0;
+    free (order);
+    return 0;
+}
+
+/* Moves the acknowledged deltas from the outbox to the history, many to a
+   statement, then shows each cell as the province answered. A cell's
+   answer is shown only when no later edit of it waits: neither in the
+   outbox (edits of later batches) nor later in this batch. */
+static int
+s_settle (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack)
+{
+    s_ack_t a = { push, ack, us_hlc_wall_ms () };
+    bool *later = calloc (push->count ? push->count : 1, sizeof *later);
+    int rc = later ? s_later_edits (later, push)
+                   : us_error_set (US_ENOMEM, "out of memory settling an acknowledgement");
+    if (rc == 0)
+        rc = us_stmts_rows (self->stmts, s_history_sql, push->count, 14, s_bind_history, &a,
+                            "history");
+    if (rc == 0)
+        rc = us_stmts_rows (self->stmts, s_outbox_sql, push->count, 1, s_bind_seq, &a,
+                            "outbox");
+    for (size_t i = 0; rc == 0 && i < push->count; i++)
+        rc = s_view_from_server (self, &push->deltas [i], &ack->results [i], later [i]);
+    free (later);
+    return rc;
 }
 
 /* Applies a PushAck to the batch it answers, in one transaction. */
@@ -1251,16 +1337,15 @@ us_dstore_ack (us_dstore_t *self, us_sync_stats_t *stats, const us_push_t *push,
     if (ack->count != push->count)
         return us_error_set (US_EPROTO, "server answered %zu of %zu deltas",
                              ack->count, push->count);
+    for (size_t i = 0; i < ack->count; i++)
+        if (ack->results [i].seq != push->deltas [i].seq)
+            return us_error_set (US_EPROTO, "server answered seq %" PRIu64 " for %" PRIu64,
+                                 ack->results [i].seq, push->deltas [i].seq);
     int rc = us_db_begin (self->db);
+    if (rc == 0)
+        rc = s_settle (self, push, ack);
     for (size_t i = 0; rc == 0 && i < ack->count; i++) {
         const us_result_t *r = &ack->results [i];
-        const us_delta_t *d = &push->deltas [i];
-        if (r->seq != d->seq) {
-            rc = us_error_set (US_EPROTO, "server answered seq %" PRIu64 " for %" PRIu64,
-                               r->seq, d->seq);
-            break;
-        }
-        rc = s_settle (self, push->epoch, d, r);
         stats->pushed++;
         stats->duplicates += r->duplicate;
         /* An edit sent again that the province still held is answered as

@@ -91,3 +91,29 @@ us_stmts_size (us_stmts_t *self)
 {
     return self->size;
 }
+
+/* Writes rows 0 .. n - 1, many to a statement. */
+int
+us_stmts_rows (us_stmts_t *self, const char *const sqls [3], size_t n, int columns,
+               us_stmts_bind_fn *bind, const void *arg, const char *what)
+{
+    static const size_t sizes [3] = { US_STMTS_ROWS_MANY, US_STMTS_ROWS_FEW, 1 };
+    size_t i = 0;
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 3; k++)
+        while (rc == 0 && n - i >= sizes [k]) {
+            sqlite3_stmt *st;
+            rc = us_stmts_get (&st, self, sqls [k]);
+            if (rc) {
+                rc = us_error_set (rc, "%s: %s", what, us_error_msg ());
+                break;
+            }
+            for (size_t j = 0; j < sizes [k]; j++)
+                bind (st, (int) j * columns + 1, arg, i + j);
+            if (sqlite3_step (st) != SQLITE_DONE)
+                rc = us_db_error (self->db, what);
+            sqlite3_reset (st);
+            i += sizes [k];
+        }
+    return rc;
+}

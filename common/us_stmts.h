@@ -11,6 +11,7 @@
 #define US_STMTS_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 typedef struct _us_stmts_t us_stmts_t;
 
@@ -27,5 +28,22 @@ int us_stmts_get (sqlite3_stmt **stmt_p, us_stmts_t *self, const char *sql);
 
 /* Returns how many statements the cache holds. */
 int us_stmts_size (us_stmts_t *self);
+
+/* Many rows to one statement: a statement's start and end (its cursors,
+   its statement journal) cost about what writing a small row does, so a
+   store writes a run of rows US_STMTS_ROWS_MANY at a time, what is left
+   US_STMTS_ROWS_FEW at a time, then one by one. */
+#define US_STMTS_ROWS_MANY 64
+#define US_STMTS_ROWS_FEW 8
+
+/* Binds row i at columns first .. first + columns - 1 of a statement. */
+typedef void (us_stmts_bind_fn) (sqlite3_stmt *st, int first, const void *arg, size_t i);
+
+/* Writes rows 0 .. n - 1: sqls holds the statement of US_STMTS_ROWS_MANY
+   rows, of US_STMTS_ROWS_FEW and of one, each of columns parameters a row;
+   bind fills each row from arg. Returns 0, or the error of the statement
+   that failed, naming what (the rows before it are written). */
+int us_stmts_rows (us_stmts_t *self, const char *const sqls [3], size_t n, int columns,
+                   us_stmts_bind_fn *bind, const void *arg, const char *what);
 
 #endif

@@ -69,22 +69,16 @@ struct _us_pstore_queue_t {
     "INSERT INTO cells (id, unit_id, ind_id, month, value, version, hlc, replica, author," \
     " note, corrected, base_version, resent, record, timeline) VALUES "
 
-/* What a queue writes: records, change-stream entries, new cells. */
-typedef enum { S_RECORDS, S_TOUCHES, S_CELLS } s_table_t;
-
-/* The statements that write rows k at a time, largest first: a queue of
-   n rows takes n / 64 + n % 64 / 8 + n % 8 statements. */
-static const struct {
-    size_t rows;
-    const char *sql [3];        /* by s_table_t */
-} s_sizes [] = {
-    { 64, { S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32,
-            S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32,
-            S_CELL_INSERT S_CELL_ROWS32 "," S_CELL_ROWS32 } },
-    { 8, { S_RECORD_INSERT S_RECORD_ROWS8, S_TOUCH_INSERT S_TOUCH_ROWS8,
-           S_CELL_INSERT S_CELL_ROWS8 } },
-    { 1, { S_RECORD_INSERT S_RECORD_ROW, S_TOUCH_INSERT S_TOUCH_ROW, S_CELL_INSERT S_CELL_ROW } },
-};
+/* The statements of each table, for us_stmts_rows: 64 rows, 8, one. */
+static const char *const s_records_sql [3] = {
+    S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32, S_RECORD_INSERT S_RECORD_ROWS8,
+    S_RECORD_INSERT S_RECORD_ROW };
+static const char *const s_touches_sql [3] = {
+    S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32, S_TOUCH_INSERT S_TOUCH_ROWS8,
+    S_TOUCH_INSERT S_TOUCH_ROW };
+static const char *const s_cells_sql [3] = {
+    S_CELL_INSERT S_CELL_ROWS32 "," S_CELL_ROWS32, S_CELL_INSERT S_CELL_ROWS8,
+    S_CELL_INSERT S_CELL_ROW };
 
 /* Creates an empty queue. */
 us_pstore_queue_t *
@@ -127,8 +121,9 @@ s_keep (us_pstore_queue_t *self, size_t *at, const char *s)
 
 /* Binds queued record i at columns first .. first + 21. */
 static void
-s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
+s_bind_record (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
+    const us_pstore_queue_t *self = arg;
     const s_record_t *r = &self->records [i];
     const us_audit_row_t *row = &r->row;
     sqlite3_bind_int64 (st, first, row->id);
@@ -160,8 +155,9 @@ s_bind_record (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_
 
 /* Binds queued change-stream entry i at columns first .. first + 2. */
 static void
-s_bind_touch (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
+s_bind_touch (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
+    const us_pstore_queue_t *self = arg;
     sqlite3_bind_int (st, first, self->touches [i].kind);
     sqlite3_bind_int64 (st, first + 1, self->touches [i].ref);
     if (self->touches [i].unit_id)
@@ -172,8 +168,9 @@ s_bind_touch (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t
 
 /* Binds queued cell i at columns first .. first + 14. */
 static void
-s_bind_cell (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i)
+s_bind_cell (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
+    const us_pstore_queue_t *self = arg;
     const s_cell_t *c = &self->cells [i];
     sqlite3_bind_int64 (st, first, c->id);
     sqlite3_bind_int64 (st, first + 1, c->w.unit_id);
@@ -193,29 +190,6 @@ s_bind_cell (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t 
     sqlite3_bind_int (st, first + 12, c->w.resent);
     sqlite3_bind_int64 (st, first + 13, c->w.record);
     sqlite3_bind_int64 (st, first + 14, c->timeline);
-}
-
-typedef void (*s_bind_fn) (sqlite3_stmt *st, int first, const us_pstore_queue_t *self, size_t i);
-
-/* Writes the n queued rows of table, in as few statements as s_sizes
-   allows, binding each with bind over its columns. */
-static int
-s_write (us_pstore_t *store, s_table_t table, size_t n, int columns, s_bind_fn bind,
-         const char *what)
-{
-    size_t i = 0;
-    int rc = 0;
-    for (size_t k = 0; rc == 0 && k < sizeof s_sizes / sizeof *s_sizes; k++)
-        while (rc == 0 && n - i >= s_sizes [k].rows) {
-            sqlite3_stmt *st;
-            rc = us_pstore_prep (store, &st, s_sizes [k].sql [table], what);
-            for (size_t j = 0; rc == 0 && j < s_sizes [k].rows; j++)
-                bind (st, (int) j * columns + 1, store->queue, i + j);
-            if (rc == 0)
-                rc = us_pstore_done (store, st, what);
-            i += s_sizes [k].rows;
-        }
-    return rc;
 }
 
 /* Writes every queued row, when part of the queue is full. */
@@ -312,14 +286,14 @@ int
 us_pstore_queue_flush (us_pstore_t *store)
 {
     us_pstore_queue_t *self = store->queue;
-    int rc = s_write (store, S_CELLS, self->n_cells, S_CELL_COLUMNS, s_bind_cell,
-                      "writing a cell");
+    int rc = us_stmts_rows (store->stmts, s_cells_sql, self->n_cells, S_CELL_COLUMNS,
+                            s_bind_cell, self, "writing a cell");
     if (rc == 0)
-        rc = s_write (store, S_RECORDS, self->n_records, S_RECORD_COLUMNS, s_bind_record,
-                      "appending an audit record");
+        rc = us_stmts_rows (store->stmts, s_records_sql, self->n_records, S_RECORD_COLUMNS,
+                            s_bind_record, self, "appending an audit record");
     if (rc == 0)
-        rc = s_write (store, S_TOUCHES, self->n_touches, 3, s_bind_touch,
-                      "stamping the change stream");
+        rc = us_stmts_rows (store->stmts, s_touches_sql, self->n_touches, 3, s_bind_touch,
+                            self, "stamping the change stream");
     us_pstore_queue_drop (self);
     return rc;
 }

@@ -2,22 +2,25 @@
 
     While a transaction appends to a chain (an office's batch, a province
     correction, an absorbed province), its audit records, change-stream
-    entries and new cells wait here and go into their tables up to US_PSTORE_QUEUE_ROWS
-    to a statement: one statement's start and end (its cursors, its
-    statement journal, the change stream's AUTOINCREMENT counter) per 64
-    rows instead of per row. A record keeps its place in the chain: its
-    id and hash are fixed when it is queued.
+    entries and new cells wait here and go into their tables many rows to
+    a statement (us_stmts_rows): one statement's start and end (its
+    cursors, its statement journal, the change stream's AUTOINCREMENT
+    counter) per 64 rows instead of per row. A record keeps its place in
+    the chain: its id and hash are fixed when it is queued; a cell takes
+    the id SQLite would have given it.
 
     The store empties the queue before anything reads the audit log in the
     transaction, before a queued cell is read, when the chain is closed and
-    before a commit; a rollback drops it. Only the store's files include this header.
+    before a commit; a rollback drops it. Only the store's files include
+    this header.
 */
 #ifndef US_PSTORE_QUEUE_H
 #define US_PSTORE_QUEUE_H
 
 #include "us_pstore.h"
+#include "us_stmts.h"
 
-#define US_PSTORE_QUEUE_ROWS 64
+#define US_PSTORE_QUEUE_ROWS US_STMTS_ROWS_MANY
 
 typedef struct _us_pstore_queue_t us_pstore_queue_t;
 

@@ -628,6 +628,47 @@ Test (dstore, ack_keeps_pending_edit)
     cr_assert_eq (s_int ("SELECT base_version FROM outbox WHERE seq = 3"), 1);
 }
 
+/* Two edits of one cell in one batch, the first refused: the refusal does
+   not reach the cell while the later edit is still being settled, so the
+   cell ends with the later edit's value and note. Many edits in one
+   answer move from the outbox to the history whole, in order. */
+Test (dstore, ack_later_edit_in_batch)
+{
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2022-05", "members.new", "10",
+                                 "lần một", "ketoan"), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2022-05", "members.new", "20",
+                                 "lần hai", "ketoan"), 0, "%s", us_error_msg ());
+    for (int m = 1; m <= 70; m++) {
+        char month [8];
+        snprintf (month, sizeof month, "%04d-%02d", 2023 + (m - 1) / 12, (m - 1) % 12 + 1);
+        s_set ("QT.DAKRONG", month, "members.total", "100");
+    }
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 100), 0);
+    cr_assert_eq (push.count, 72);
+    us_result_t r [72];
+    s_results (r, &push, 72);
+    r [0] = (us_result_t) { .seq = push.deltas [0].seq, .outcome = US_OUTCOME_REJECTED,
+                            .reason = "over the limit", .version = 3, .value = 7 };
+    r [1].version = 4;
+    us_push_ack_t ack = { .count = 72, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    char sql [200], buf [128];
+    snprintf (sql, sizeof sql, "SELECT value || '|' || note || '|' || version FROM cells"
+              " WHERE month = %d", MONTH (2022, 5));
+    cr_assert_str_eq (us_test_text (buf, sizeof buf, us_dstore_db (s_store), sql),
+                      "20|lần hai|4");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 0);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), 72);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history h1 JOIN history h2 ON h2.id = h1.id + 1"
+                         " WHERE h2.seq <> h1.seq + 1"), 0, "in the order of the batch");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history WHERE outcome = 'rejected'"
+                         " AND reason = 'over the limit' AND server_value = 7"), 1);
+    cr_assert_eq (stats.rejected, 1);
+    cr_assert_eq (stats.accepted, 71);
+}
+
 /* Duplicates (answers the server gave before) are counted as such. */
 Test (dstore, ack_duplicates)
 {

@@ -138,3 +138,62 @@ Test (stmts, destroy_twice)
     cr_assert_null (s_cache);
     us_stmts_destroy (&s_cache);
 }
+
+#define S_ROW2 "(?,?)"
+#define S_ROWS8 S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2
+#define S_ROWS32 S_ROWS8 "," S_ROWS8 "," S_ROWS8 "," S_ROWS8
+static const char *const s_rows_sql [3] = {
+    "INSERT INTO r (a, b) VALUES " S_ROWS32 "," S_ROWS32,
+    "INSERT INTO r (a, b) VALUES " S_ROWS8,
+    "INSERT INTO r (a, b) VALUES " S_ROW2 };
+
+/* Binds row i as (i, i * i), from a base offset. */
+static void
+s_bind_row (sqlite3_stmt *st, int first, const void *arg, size_t i)
+{
+    int64_t a = *(const int64_t *) arg + (int64_t) i;
+    sqlite3_bind_int64 (st, first, a);
+    sqlite3_bind_int64 (st, first + 1, a * a);
+}
+
+/* A run of rows goes in 64, then 8, then one at a time: every count from
+   none to past two full statements writes each row once, in order. */
+Test (stmts, rows_in_every_count)
+{
+    cr_assert_eq (sqlite3_exec (s_db, "CREATE TABLE r (id INTEGER PRIMARY KEY, a INTEGER UNIQUE,"
+                                " b INTEGER)", NULL, NULL, NULL), SQLITE_OK);
+    static const size_t counts [] = { 0, 1, 7, 8, 9, 63, 64, 65, 72, 73, 137 };
+    int64_t base = 0;
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        cr_assert_eq (us_stmts_rows (s_cache, s_rows_sql, counts [c], 2, s_bind_row, &base,
+                                     "rows"), 0, "%s", us_error_msg ());
+        base += (int64_t) counts [c];
+        sqlite3_stmt *st;
+        cr_assert_eq (sqlite3_prepare_v2 (s_db, "SELECT COUNT(*), SUM (b = a * a),"
+                                          " SUM (a = id - 1) FROM r", -1, &st, NULL), SQLITE_OK);
+        cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
+        cr_assert_eq (sqlite3_column_int64 (st, 0), base, "after %zu rows", counts [c]);
+        cr_assert_eq (sqlite3_column_int64 (st, 1), base);
+        cr_assert_eq (sqlite3_column_int64 (st, 2), base, "in the order given");
+        sqlite3_finalize (st);
+    }
+}
+
+/* A row refused in the middle stops the run with the statement's error,
+   named; the rows of the statements before it stay. */
+Test (stmts, rows_refused)
+{
+    cr_assert_eq (sqlite3_exec (s_db, "CREATE TABLE r (id INTEGER PRIMARY KEY, a INTEGER UNIQUE,"
+                                " b INTEGER); INSERT INTO r (id, a, b) VALUES (1000, 70, 0)",
+                                NULL, NULL, NULL), SQLITE_OK);
+    int64_t base = 0;
+    int rc = us_stmts_rows (s_cache, s_rows_sql, 100, 2, s_bind_row, &base, "writing rows");
+    cr_assert_neq (rc, 0);
+    cr_assert_not_null (strstr (us_error_msg (), "writing rows"), "%s", us_error_msg ());
+    cr_assert_not_null (strstr (us_error_msg (), "UNIQUE"), "%s", us_error_msg ());
+    sqlite3_stmt *st;
+    cr_assert_eq (sqlite3_prepare_v2 (s_db, "SELECT COUNT(*) FROM r", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
+    cr_assert_eq (sqlite3_column_int64 (st, 0), 64 + 1, "the first 64 and the row there before");
+    sqlite3_finalize (st);
+}
