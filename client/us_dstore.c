@@ -1143,13 +1143,62 @@ us_dstore_batch (us_dstore_t *self, us_push_t *push, uint64_t after, size_t max)
     return rc ? rc : us_dstore_batch_after (self, push, (uint32_t) epoch, after, max);
 }
 
-/* Updates the office's view of a cell from a server answer, unless a later
-   edit of the same cell is still waiting to be sent. Runs for every delta
-   of every acknowledgement: it reads the cell and whether a later edit
-   waits, then writes only the columns that change, so that the common
+/* What an answer does to the office's view of its cell. */
+typedef struct {
+    int64_t id;                 /* the cell; 0: no such cell here, nothing to show */
+    bool new_value;             /* the province's value replaces the office's */
+    bool refused;               /* the clock stays; with clear, note and author go */
+    bool clear;
+} s_view_t;
+
+/* Decides the view of a cell the office shows as had/value, whether a
+   later edit of it waits. A refused edit's note and author do not
+   describe the server's value: they go (the next change of the cell
+   brings its own). The clock is the one the province keeps for a written
+   edit, unless it clamped it (the pull then brings the cell): the pull
+   leaves out the rest. */
+static void
+s_view_decide (s_view_t *v, const us_result_t *r, bool had, int64_t value, bool waiting)
+{
+    v->refused = r->outcome == US_OUTCOME_REJECTED || r->outcome == US_OUTCOME_CONFLICT_LOST;
+    v->new_value = !waiting && (had == r->cleared || (had && value != r->value));
+    v->clear = v->refused && !waiting;
+}
+
+/* The view's writes: only the columns that change, so that the common
    answer (accepted, the value the office already shows) leaves the
-   cells_month index alone; one statement that decided all of this in SQL
-   cost three lookups of the outbox and a rewrite of that index each time. */
+   cells_month index alone. */
+static const char s_view_value [] =
+    "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END, value = ?5,"
+    " note = CASE WHEN ?6 THEN '' ELSE note END,"
+    " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1";
+static const char s_view_same [] =
+    "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END,"
+    " note = CASE WHEN ?6 THEN '' ELSE note END,"
+    " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1";
+
+/* Binds the view of delta d answered by r at columns first .. first + 5
+   of either write. */
+static void
+s_view_bind (sqlite3_stmt *st, int first, const s_view_t *v, const us_delta_t *d,
+             const us_result_t *r)
+{
+    sqlite3_bind_int64 (st, first, v->id);
+    sqlite3_bind_int64 (st, first + 1, (int64_t) r->version);
+    sqlite3_bind_int (st, first + 2, v->refused);
+    sqlite3_bind_int64 (st, first + 3, (int64_t) d->hlc);
+    if (r->cleared)
+        sqlite3_bind_null (st, first + 4);
+    else
+        sqlite3_bind_int64 (st, first + 4, r->value);
+    sqlite3_bind_int (st, first + 5, v->clear);
+}
+
+/* Updates the office's view of a cell from a server answer, unless a later
+   edit of the same cell is still waiting to be sent (in the outbox, or
+   later in this batch). It reads the cell and whether a later edit waits,
+   then writes; one statement that decided all of this in SQL cost three
+   lookups of the outbox and a rewrite of that index each time. */
 static int
 s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r, bool later)
 {
@@ -1165,40 +1214,138 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
     sqlite3_bind_text (st, 2, d->indicator, -1, SQLITE_STATIC);
     sqlite3_bind_int (st, 3, d->month);
     int step = sqlite3_step (st);
-    int64_t id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
-    bool had = step == SQLITE_ROW && sqlite3_column_type (st, 1) != SQLITE_NULL;
-    int64_t value = step == SQLITE_ROW ? sqlite3_column_int64 (st, 1) : 0;
-    bool waiting = later || (step == SQLITE_ROW && sqlite3_column_int (st, 2) != 0);
+    s_view_t v = { .id = step == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0 };
+    if (step == SQLITE_ROW)
+        s_view_decide (&v, r, sqlite3_column_type (st, 1) != SQLITE_NULL,
+                       sqlite3_column_int64 (st, 1), later || sqlite3_column_int (st, 2) != 0);
     sqlite3_reset (st);
     if (step == SQLITE_DONE)
-        return 0;                       /* no such cell here: nothing to show */
+        return 0;
     if (step != SQLITE_ROW)
         return us_db_error (self->db, "cells");
-    /* A refused edit's note and author do not describe the server's value:
-       they go (the next change of the cell brings its own). The clock is
-       the one the province keeps for a written edit, unless it clamped it
-       (the pull then brings the cell): the pull leaves out the rest. */
-    bool refused = r->outcome == US_OUTCOME_REJECTED || r->outcome == US_OUTCOME_CONFLICT_LOST;
-    bool new_value = !waiting && (had == r->cleared || (had && value != r->value));
-    const char *sql = new_value
-        ? "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END, value = ?5,"
-          " note = CASE WHEN ?6 THEN '' ELSE note END,"
-          " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1"
-        : "UPDATE cells SET version = ?2, hlc = CASE WHEN ?3 THEN hlc ELSE ?4 END,"
-          " note = CASE WHEN ?6 THEN '' ELSE note END,"
-          " author = CASE WHEN ?6 THEN '' ELSE author END WHERE id = ?1";
-    rc = us_stmts_get (&st, self->stmts, sql);
+    rc = us_stmts_get (&st, self->stmts, v.new_value ? s_view_value : s_view_same);
     if (rc)
         return rc;
-    sqlite3_bind_int64 (st, 1, id);
-    sqlite3_bind_int64 (st, 2, (int64_t) r->version);
-    sqlite3_bind_int (st, 3, refused);
-    sqlite3_bind_int64 (st, 4, (int64_t) d->hlc);
-    if (!r->cleared)
-        sqlite3_bind_int64 (st, 5, r->value);
-    sqlite3_bind_int (st, 6, refused && !waiting);
+    s_view_bind (st, 1, &v, d, r);
     rc = sqlite3_step (st) == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
     sqlite3_reset (st);
+    return rc;
+}
+
+/* The reads and writes of a whole answer's views, many cells to a
+   statement (us_stmts_rows' sizes: 64, 8, one). A row of the read is
+   (position, unit, indicator, month); a row of a write is the six
+   columns of s_view_bind. */
+#define S_VREAD_ROW "(?,?,?,?)"
+#define S_VREAD_ROWS8 S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," \
+    S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW
+#define S_VREAD_ROWS32 S_VREAD_ROWS8 "," S_VREAD_ROWS8 "," S_VREAD_ROWS8 "," S_VREAD_ROWS8
+#define S_VREAD(rows) \
+    "SELECT v.column1, c.id, c.value, EXISTS (SELECT 1 FROM outbox o WHERE o.unit = v.column2" \
+    " AND o.indicator = v.column3 AND o.month = v.column4) FROM (VALUES " rows ") v" \
+    " JOIN cells c ON c.unit_id = (SELECT id FROM units WHERE code = v.column2)" \
+    " AND c.ind_id = (SELECT id FROM indicators WHERE code = v.column3)" \
+    " AND c.month = v.column4"
+static const char *const s_vread_sql [3] = {
+    S_VREAD (S_VREAD_ROWS32 "," S_VREAD_ROWS32), S_VREAD (S_VREAD_ROWS8), S_VREAD (S_VREAD_ROW) };
+
+#define S_VWRITE_ROW "(?,?,?,?,?,?)"
+#define S_VWRITE_ROWS8 S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," \
+    S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW
+#define S_VWRITE_ROWS32 S_VWRITE_ROWS8 "," S_VWRITE_ROWS8 "," S_VWRITE_ROWS8 "," S_VWRITE_ROWS8
+#define S_VWRITE_SAME(rows) \
+    "UPDATE cells SET version = v.column2," \
+    " hlc = CASE WHEN v.column3 THEN cells.hlc ELSE v.column4 END," \
+    " note = CASE WHEN v.column6 THEN '' ELSE cells.note END," \
+    " author = CASE WHEN v.column6 THEN '' ELSE cells.author END" \
+    " FROM (VALUES " rows ") v WHERE cells.id = v.column1"
+#define S_VWRITE_VALUE(rows) \
+    "UPDATE cells SET version = v.column2, value = v.column5," \
+    " hlc = CASE WHEN v.column3 THEN cells.hlc ELSE v.column4 END," \
+    " note = CASE WHEN v.column6 THEN '' ELSE cells.note END," \
+    " author = CASE WHEN v.column6 THEN '' ELSE cells.author END" \
+    " FROM (VALUES " rows ") v WHERE cells.id = v.column1"
+static const char *const s_vwrite_same_sql [3] = {
+    S_VWRITE_SAME (S_VWRITE_ROWS32 "," S_VWRITE_ROWS32), S_VWRITE_SAME (S_VWRITE_ROWS8),
+    S_VWRITE_SAME (S_VWRITE_ROW) };
+static const char *const s_vwrite_value_sql [3] = {
+    S_VWRITE_VALUE (S_VWRITE_ROWS32 "," S_VWRITE_ROWS32), S_VWRITE_VALUE (S_VWRITE_ROWS8),
+    S_VWRITE_VALUE (S_VWRITE_ROW) };
+
+/* The views of an answer being written: which positions go to a write. */
+typedef struct {
+    const us_push_t *push;
+    const us_push_ack_t *ack;
+    const s_view_t *views;
+    const size_t *pick;         /* positions in the batch */
+} s_views_t;
+
+/* Binds the view of the i-th picked position. */
+static void
+s_views_bind (sqlite3_stmt *st, int first, const void *arg, size_t i)
+{
+    const s_views_t *w = arg;
+    size_t k = w->pick [i];
+    s_view_bind (st, first, &w->views [k], &w->push->deltas [k], &w->ack->results [k]);
+}
+
+/* Reads the cells of positions from .. from + rows - 1 with sql into views. */
+static int
+s_views_read (us_dstore_t *self, s_view_t *views, const us_push_t *push,
+              const us_push_ack_t *ack, const char *sql, size_t from, size_t rows)
+{
+    sqlite3_stmt *st;
+    int rc = us_stmts_get (&st, self->stmts, sql);
+    if (rc)
+        return rc;
+    for (size_t j = 0; j < rows; j++) {
+        const us_delta_t *d = &push->deltas [from + j];
+        int col = (int) j * 4 + 1;
+        sqlite3_bind_int64 (st, col, (int64_t) (from + j));
+        sqlite3_bind_text (st, col + 1, d->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, col + 2, d->indicator, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, col + 3, d->month);
+    }
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        int64_t k = sqlite3_column_int64 (st, 0);
+        if (k < (int64_t) from || k >= (int64_t) (from + rows))
+            continue;
+        views [k].id = sqlite3_column_int64 (st, 1);
+        s_view_decide (&views [k], &ack->results [k], sqlite3_column_type (st, 2) != SQLITE_NULL,
+                       sqlite3_column_int64 (st, 2), sqlite3_column_int (st, 3) != 0);
+    }
+    sqlite3_reset (st);
+    return step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
+}
+
+/* Shows an answer whose batch edits each cell once: the views are read
+   and written many to a statement, in any order, as no two are of the
+   same cell. */
+static int
+s_views_many (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack)
+{
+    size_t n = push->count;
+    s_view_t *views = calloc (n ? n : 1, sizeof *views);
+    size_t *pick = calloc (n ? n : 1, sizeof *pick);
+    int rc = views && pick ? 0
+           : us_error_set (US_ENOMEM, "out of memory settling an acknowledgement");
+    static const size_t sizes [3] = { US_STMTS_ROWS_MANY, US_STMTS_ROWS_FEW, 1 };
+    size_t i = 0;
+    for (int s = 0; rc == 0 && s < 3; s++)
+        for (; rc == 0 && n - i >= sizes [s]; i += sizes [s])
+            rc = s_views_read (self, views, push, ack, s_vread_sql [s], i, sizes [s]);
+    for (int value = 0; rc == 0 && value < 2; value++) {
+        size_t picked = 0;
+        for (size_t k = 0; k < n; k++)
+            if (views [k].id && views [k].new_value == value)
+                pick [picked++] = k;
+        s_views_t w = { push, ack, views, pick };
+        rc = us_stmts_rows (self->stmts, value ? s_vwrite_value_sql : s_vwrite_same_sql,
+                            picked, 6, s_views_bind, &w, "cells");
+    }
+    free (views);
+    free (pick);
     return rc;
 }
 
@@ -1323,7 +1470,13 @@ s_settle (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack)
     if (rc == 0)
         rc = us_stmts_rows (self->stmts, s_outbox_sql, push->count, 1, s_bind_seq, &a,
                             "outbox");
-    for (size_t i = 0; rc == 0 && i < push->count; i++)
+    bool twice = false;
+    for (size_t i = 0; i < push->count; i++)
+        twice |= later [i];
+    /* A cell edited twice in the batch is shown answer by answer, in order. */
+    if (rc == 0 && !twice)
+        rc = s_views_many (self, push, ack);
+    for (size_t i = 0; rc == 0 && twice && i < push->count; i++)
         rc = s_view_from_server (self, &push->deltas [i], &ack->results [i], later [i]);
     free (later);
     return rc;

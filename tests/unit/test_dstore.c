@@ -669,6 +669,64 @@ Test (dstore, ack_later_edit_in_batch)
     cr_assert_eq (stats.accepted, 71);
 }
 
+/* Reads "value|note|version" of the office's cell members.total of month. */
+static const char *
+s_cell_line (char *buf, size_t size, int month)
+{
+    char sql [200];
+    snprintf (sql, sizeof sql, "SELECT COALESCE (value, 'none') || '|' || note || '|' || version"
+              " FROM cells WHERE month = %d AND ind_id = (SELECT id FROM indicators"
+              " WHERE code = 'members.total')", month);
+    return us_test_text (buf, size, us_dstore_db (s_store), sql);
+}
+
+/* An answer of many cells, each edited once, is shown many cells to a
+   statement, each as it would be alone: accepted as sent, accepted with
+   the province's own value, refused (the province's value, without the
+   refused note), cleared, and refused while a later edit of the cell
+   waits in the outbox (the office keeps showing that edit). */
+Test (dstore, ack_many_views)
+{
+    enum { N = 75 };
+    for (int m = 0; m < N; m++) {
+        char month [8], value [8];
+        snprintf (month, sizeof month, "%04d-%02d", 2020 + m / 12, m % 12 + 1);
+        snprintf (value, sizeof value, "%d", 100 + m);
+        cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", month, "members.total", value,
+                                     "ghi chú", "ketoan"), 0, "%s", us_error_msg ());
+    }
+    us_push_t push;
+    cr_assert_eq (us_dstore_batch (s_store, &push, 0, 100), 0);
+    cr_assert_eq (push.count, N);
+    cr_assert_eq (us_dstore_set (s_store, "QT.DAKRONG", "2020-04", "members.total", "555",
+                                 "sửa lại", "ketoan"), 0, "%s", us_error_msg ());
+    us_result_t r [N];
+    s_results (r, &push, N);
+    for (int m = 0; m < N; m++)
+        r [m].version = 2;
+    r [1].value = 9;                                        /* the province's own value */
+    r [2] = (us_result_t) { .seq = push.deltas [2].seq, .outcome = US_OUTCOME_REJECTED,
+                            .reason = "over the limit", .version = 5, .value = 7 };
+    r [3] = (us_result_t) { .seq = push.deltas [3].seq, .outcome = US_OUTCOME_CONFLICT_LOST,
+                            .reason = "concurrent", .version = 6, .value = 8 };
+    r [70] = (us_result_t) { .seq = push.deltas [70].seq, .outcome = US_OUTCOME_CONFLICT_LOST,
+                             .reason = "concurrent", .version = 4, .cleared = true };
+    us_push_ack_t ack = { .count = N, .results = r };
+    us_sync_stats_t stats = { 0 };
+    cr_assert_eq (us_dstore_ack (s_store, &stats, &push, &ack), 0, "%s", us_error_msg ());
+    char buf [128];
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2020, 1)), "100|ghi chú|2");
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2020, 2)), "9|ghi chú|2");
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2020, 3)), "7||5");
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2020, 4)), "555|sửa lại|6",
+                      "a later edit waits: the office keeps showing it");
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2025, 11)), "none||4");
+    cr_assert_str_eq (s_cell_line (buf, sizeof buf, MONTH (2026, 3)), "174|ghi chú|2");
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM cells WHERE version = 2"), N - 3);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM outbox"), 1);
+    cr_assert_eq (s_int ("SELECT COUNT(*) FROM history"), N);
+}
+
 /* Duplicates (answers the server gave before) are counted as such. */
 Test (dstore, ack_duplicates)
 {
