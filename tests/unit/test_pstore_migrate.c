@@ -264,7 +264,7 @@ Test (pstore_migrate, recoded_units_found_again)
         "DROP TABLE unit_recodes; ALTER TABLE cells DROP COLUMN base_version;"
         "ALTER TABLE cells DROP COLUMN resent; ALTER TABLE cells DROP COLUMN timeline;"
         "ALTER TABLE cells DROP COLUMN record;"
-        "DROP INDEX changelog_unit; DROP INDEX changelog_other;"
+        "DROP INDEX changelog_other;"
         "ALTER TABLE changelog DROP COLUMN unit;"
         "PRAGMA user_version = 7;");
     us_pstore_destroy (&store);
