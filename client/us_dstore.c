@@ -1473,10 +1473,13 @@ s_settle (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack)
     bool twice = false;
     for (size_t i = 0; i < push->count; i++)
         twice |= later [i];
-    /* A cell edited twice in the batch is shown answer by answer, in order. */
-    if (rc == 0 && !twice)
+    /* A cell edited twice in the batch is shown answer by answer, in order;
+       so is a small answer (a desk's edit), for which the statements of
+       many rows cost more than they save. */
+    bool many = !twice && push->count >= US_STMTS_ROWS_FEW;
+    if (rc == 0 && many)
         rc = s_views_many (self, push, ack);
-    for (size_t i = 0; rc == 0 && twice && i < push->count; i++)
+    for (size_t i = 0; rc == 0 && !many && i < push->count; i++)
         rc = s_view_from_server (self, &push->deltas [i], &ack->results [i], later [i]);
     free (later);
     return rc;
