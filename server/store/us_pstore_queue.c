@@ -109,7 +109,7 @@ s_keep (us_pstore_queue_t *self, size_t *at, const char *s)
             size *= 2;
         char *text = realloc (self->text, size);
         if (!text)
-            return us_error_set (US_ENOMEM, "out of memory queuing an audit record");
+            return us_error_set (US_ENOMEM, "out of memory queuing the rows of an audit chain");
         self->text = text;
         self->text_size = size;
     }
