@@ -1233,90 +1233,64 @@ s_view_from_server (us_dstore_t *self, const us_delta_t *d, const us_result_t *r
 }
 
 /* The reads and writes of a whole answer's views, many cells to a
-   statement (us_stmts_rows' sizes: 64, 8, one). A row of the read is
-   (position, unit, indicator, month); a row of a write is the six
-   columns of s_view_bind. */
-#define S_VREAD_ROW "(?,?,?,?)"
-#define S_VREAD_ROWS8 S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," \
-    S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW "," S_VREAD_ROW
-#define S_VREAD_ROWS32 S_VREAD_ROWS8 "," S_VREAD_ROWS8 "," S_VREAD_ROWS8 "," S_VREAD_ROWS8
-#define S_VREAD(rows) \
-    "SELECT v.column1, c.id, c.value, EXISTS (SELECT 1 FROM outbox o WHERE o.unit = v.column2" \
-    " AND o.indicator = v.column3 AND o.month = v.column4) FROM (VALUES " rows ") v" \
-    " JOIN cells c ON c.unit_id = (SELECT id FROM units WHERE code = v.column2)" \
-    " AND c.ind_id = (SELECT id FROM indicators WHERE code = v.column3)" \
-    " AND c.month = v.column4"
-static const char *const s_vread_sql [3] = {
-    S_VREAD (S_VREAD_ROWS32 "," S_VREAD_ROWS32), S_VREAD (S_VREAD_ROWS8), S_VREAD (S_VREAD_ROW) };
-
-#define S_VWRITE_ROW "(?,?,?,?,?,?)"
-#define S_VWRITE_ROWS8 S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," \
-    S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW "," S_VWRITE_ROW
-#define S_VWRITE_ROWS32 S_VWRITE_ROWS8 "," S_VWRITE_ROWS8 "," S_VWRITE_ROWS8 "," S_VWRITE_ROWS8
-#define S_VWRITE_SAME(rows) \
-    "UPDATE cells SET version = v.column2," \
+   statement (us_stmts_rows). A row of the read is (position, unit,
+   indicator, month); a row of a write is the six columns of s_view_bind. */
+static const char *const s_vread_sql [3] = US_STMTS_SQLS (
+    "SELECT v.column1, c.id, c.value, EXISTS (SELECT 1 FROM outbox o WHERE o.unit = v.column2"
+    " AND o.indicator = v.column3 AND o.month = v.column4) FROM (VALUES ", "(?,?,?,?)",
+    ") v JOIN cells c ON c.unit_id = (SELECT id FROM units WHERE code = v.column2)"
+    " AND c.ind_id = (SELECT id FROM indicators WHERE code = v.column3)"
+    " AND c.month = v.column4");
+#define S_VWRITE_SET \
     " hlc = CASE WHEN v.column3 THEN cells.hlc ELSE v.column4 END," \
     " note = CASE WHEN v.column6 THEN '' ELSE cells.note END," \
-    " author = CASE WHEN v.column6 THEN '' ELSE cells.author END" \
-    " FROM (VALUES " rows ") v WHERE cells.id = v.column1"
-#define S_VWRITE_VALUE(rows) \
-    "UPDATE cells SET version = v.column2, value = v.column5," \
-    " hlc = CASE WHEN v.column3 THEN cells.hlc ELSE v.column4 END," \
-    " note = CASE WHEN v.column6 THEN '' ELSE cells.note END," \
-    " author = CASE WHEN v.column6 THEN '' ELSE cells.author END" \
-    " FROM (VALUES " rows ") v WHERE cells.id = v.column1"
-static const char *const s_vwrite_same_sql [3] = {
-    S_VWRITE_SAME (S_VWRITE_ROWS32 "," S_VWRITE_ROWS32), S_VWRITE_SAME (S_VWRITE_ROWS8),
-    S_VWRITE_SAME (S_VWRITE_ROW) };
-static const char *const s_vwrite_value_sql [3] = {
-    S_VWRITE_VALUE (S_VWRITE_ROWS32 "," S_VWRITE_ROWS32), S_VWRITE_VALUE (S_VWRITE_ROWS8),
-    S_VWRITE_VALUE (S_VWRITE_ROW) };
+    " author = CASE WHEN v.column6 THEN '' ELSE cells.author END FROM (VALUES "
+static const char *const s_vwrite_same_sql [3] = US_STMTS_SQLS (
+    "UPDATE cells SET version = v.column2," S_VWRITE_SET, "(?,?,?,?,?,?)",
+    ") v WHERE cells.id = v.column1");
+static const char *const s_vwrite_value_sql [3] = US_STMTS_SQLS (
+    "UPDATE cells SET version = v.column2, value = v.column5," S_VWRITE_SET, "(?,?,?,?,?,?)",
+    ") v WHERE cells.id = v.column1");
 
-/* The views of an answer being written: which positions go to a write. */
+/* The views of an answer being read and written. */
 typedef struct {
     const us_push_t *push;
     const us_push_ack_t *ack;
-    const s_view_t *views;
-    const size_t *pick;         /* positions in the batch */
+    s_view_t *views;            /* by position in the batch */
+    const size_t *pick;         /* the positions a write takes */
 } s_views_t;
 
-/* Binds the view of the i-th picked position. */
+/* Binds the cell of position i for the read. */
 static void
-s_views_bind (sqlite3_stmt *st, int first, const void *arg, size_t i)
+s_views_bind_read (sqlite3_stmt *st, int first, const void *arg, size_t i)
+{
+    const us_delta_t *d = &((const s_views_t *) arg)->push->deltas [i];
+    sqlite3_bind_int64 (st, first, (int64_t) i);
+    sqlite3_bind_text (st, first + 1, d->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, first + 2, d->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, first + 3, d->month);
+}
+
+/* Decides the view of the position a row of the read names. */
+static void
+s_views_take (sqlite3_stmt *st, const void *arg)
+{
+    const s_views_t *w = arg;
+    int64_t k = sqlite3_column_int64 (st, 0);
+    if (k < 0 || (uint64_t) k >= w->push->count)
+        return;
+    w->views [k].id = sqlite3_column_int64 (st, 1);
+    s_view_decide (&w->views [k], &w->ack->results [k], sqlite3_column_type (st, 2) != SQLITE_NULL,
+                   sqlite3_column_int64 (st, 2), sqlite3_column_int (st, 3) != 0);
+}
+
+/* Binds the view of the i-th picked position for a write. */
+static void
+s_views_bind_write (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
     const s_views_t *w = arg;
     size_t k = w->pick [i];
     s_view_bind (st, first, &w->views [k], &w->push->deltas [k], &w->ack->results [k]);
-}
-
-/* Reads the cells of positions from .. from + rows - 1 with sql into views. */
-static int
-s_views_read (us_dstore_t *self, s_view_t *views, const us_push_t *push,
-              const us_push_ack_t *ack, const char *sql, size_t from, size_t rows)
-{
-    sqlite3_stmt *st;
-    int rc = us_stmts_get (&st, self->stmts, sql);
-    if (rc)
-        return rc;
-    for (size_t j = 0; j < rows; j++) {
-        const us_delta_t *d = &push->deltas [from + j];
-        int col = (int) j * 4 + 1;
-        sqlite3_bind_int64 (st, col, (int64_t) (from + j));
-        sqlite3_bind_text (st, col + 1, d->unit, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, col + 2, d->indicator, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, col + 3, d->month);
-    }
-    int step;
-    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t k = sqlite3_column_int64 (st, 0);
-        if (k < (int64_t) from || k >= (int64_t) (from + rows))
-            continue;
-        views [k].id = sqlite3_column_int64 (st, 1);
-        s_view_decide (&views [k], &ack->results [k], sqlite3_column_type (st, 2) != SQLITE_NULL,
-                       sqlite3_column_int64 (st, 2), sqlite3_column_int (st, 3) != 0);
-    }
-    sqlite3_reset (st);
-    return step == SQLITE_DONE ? 0 : us_db_error (self->db, "cells");
 }
 
 /* Shows an answer whose batch edits each cell once: the views are read
@@ -1328,44 +1302,31 @@ s_views_many (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack
     size_t n = push->count;
     s_view_t *views = calloc (n ? n : 1, sizeof *views);
     size_t *pick = calloc (n ? n : 1, sizeof *pick);
+    s_views_t w = { push, ack, views, pick };
     int rc = views && pick ? 0
            : us_error_set (US_ENOMEM, "out of memory settling an acknowledgement");
-    static const size_t sizes [3] = { US_STMTS_ROWS_MANY, US_STMTS_ROWS_FEW, 1 };
-    size_t i = 0;
-    for (int s = 0; rc == 0 && s < 3; s++)
-        for (; rc == 0 && n - i >= sizes [s]; i += sizes [s])
-            rc = s_views_read (self, views, push, ack, s_vread_sql [s], i, sizes [s]);
+    if (rc == 0)
+        rc = us_stmts_rows (self->stmts, s_vread_sql, n, 4, s_views_bind_read, s_views_take,
+                            &w, "cells");
     for (int value = 0; rc == 0 && value < 2; value++) {
         size_t picked = 0;
         for (size_t k = 0; k < n; k++)
             if (views [k].id && views [k].new_value == value)
                 pick [picked++] = k;
-        s_views_t w = { push, ack, views, pick };
         rc = us_stmts_rows (self->stmts, value ? s_vwrite_value_sql : s_vwrite_same_sql,
-                            picked, 6, s_views_bind, &w, "cells");
+                            picked, 6, s_views_bind_write, NULL, &w, "cells");
     }
     free (views);
     free (pick);
     return rc;
 }
 
-#define S_HISTORY_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define S_HISTORY_ROWS8 S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW \
-    "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW "," S_HISTORY_ROW
-#define S_HISTORY_ROWS32 S_HISTORY_ROWS8 "," S_HISTORY_ROWS8 "," S_HISTORY_ROWS8 "," \
-    S_HISTORY_ROWS8
-#define S_HISTORY_INSERT "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month," \
-    " value, outcome, reason, server_value, at, hlc, author, note, base_version) VALUES "
-static const char *const s_history_sql [3] = {
-    S_HISTORY_INSERT S_HISTORY_ROWS32 "," S_HISTORY_ROWS32, S_HISTORY_INSERT S_HISTORY_ROWS8,
-    S_HISTORY_INSERT S_HISTORY_ROW };
-
-#define S_SEQS8 "?,?,?,?,?,?,?,?"
-#define S_SEQS32 S_SEQS8 "," S_SEQS8 "," S_SEQS8 "," S_SEQS8
-#define S_OUTBOX_DELETE "DELETE FROM outbox WHERE epoch = ?1 AND seq IN ("
-static const char *const s_outbox_sql [3] = {
-    S_OUTBOX_DELETE S_SEQS32 "," S_SEQS32 ")", S_OUTBOX_DELETE S_SEQS8 ")",
-    S_OUTBOX_DELETE "?)" };
+static const char *const s_history_sql [3] = US_STMTS_SQLS (
+    "INSERT OR IGNORE INTO history (epoch, seq, unit, indicator, month, value, outcome,"
+    " reason, server_value, at, hlc, author, note, base_version) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "");
+static const char *const s_outbox_sql [3] = US_STMTS_SQLS (
+    "DELETE FROM outbox WHERE epoch = ?1 AND seq IN (", "?", ")");
 
 /* An acknowledgement being settled. */
 typedef struct {
@@ -1403,13 +1364,14 @@ s_bind_history (sqlite3_stmt *st, int first, const void *arg, size_t i)
     sqlite3_bind_int64 (st, first + 13, (int64_t) d->base_version);
 }
 
-/* Binds delta i's seq for the outbox's delete: ?1 is the epoch, the seqs
-   follow it. */
+/* Binds delta i's seq for the outbox's delete: the seqs follow ?1, the
+   epoch, which the statement's first row binds. */
 static void
 s_bind_seq (sqlite3_stmt *st, int first, const void *arg, size_t i)
 {
     const s_ack_t *a = arg;
-    sqlite3_bind_int64 (st, 1, a->push->epoch);
+    if (first == 1)
+        sqlite3_bind_int64 (st, 1, a->push->epoch);
     sqlite3_bind_int64 (st, first + 1, (int64_t) a->push->deltas [i].seq);
 }
 
@@ -1465,13 +1427,13 @@ s_settle (us_dstore_t *self, const us_push_t *push, const us_push_ack_t *ack)
     int rc = later ? s_later_edits (later, push)
                    : us_error_set (US_ENOMEM, "out of memory settling an acknowledgement");
     if (rc == 0)
-        rc = us_stmts_rows (self->stmts, s_history_sql, push->count, 14, s_bind_history, &a,
-                            "history");
+        rc = us_stmts_rows (self->stmts, s_history_sql, push->count, 14, s_bind_history, NULL,
+                            &a, "history");
     if (rc == 0)
-        rc = us_stmts_rows (self->stmts, s_outbox_sql, push->count, 1, s_bind_seq, &a,
+        rc = us_stmts_rows (self->stmts, s_outbox_sql, push->count, 1, s_bind_seq, NULL, &a,
                             "outbox");
     bool twice = false;
-    for (size_t i = 0; i < push->count; i++)
+    for (size_t i = 0; rc == 0 && i < push->count; i++)
         twice |= later [i];
     /* A cell edited twice in the batch is shown answer by answer, in order;
        so is a small answer (a desk's edit), for which the statements of
@@ -1730,13 +1692,10 @@ s_bind_cell (sqlite3_stmt *st, int first, const us_cell_change_t *x, int64_t uni
    waiting: one statement's start and end (its cursors, its statement
    journal) per 64 figures instead of per figure, a quarter less of an
    office's first pull. */
-#define S_CELL_ROW "(?,?,?,?,?,?,?,?,?)"
-#define S_CELL_ROWS4 S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW
-#define S_CELL_ROWS16 S_CELL_ROWS4 "," S_CELL_ROWS4 "," S_CELL_ROWS4 "," S_CELL_ROWS4
-#define S_CELL_ROWS 64
+#define S_CELL_ROWS US_STMTS_ROWS_MANY
 static const char s_cells_many [] =
     "INSERT INTO cells (unit_id, ind_id, month, value, version, hlc, author, note, corrected)"
-    " VALUES " S_CELL_ROWS16 "," S_CELL_ROWS16 "," S_CELL_ROWS16 "," S_CELL_ROWS16
+    " VALUES " US_STMTS_X64 ("(?,?,?,?,?,?,?,?,?)")
     " ON CONFLICT (unit_id, ind_id, month) DO UPDATE SET version = excluded.version,"
     " hlc = excluded.hlc, value = excluded.value, author = excluded.author,"
     " note = excluded.note, corrected = excluded.corrected";

@@ -92,10 +92,11 @@ us_stmts_size (us_stmts_t *self)
     return self->size;
 }
 
-/* Writes rows 0 .. n - 1, many to a statement. */
+/* Runs rows 0 .. n - 1, many to a statement. */
 int
 us_stmts_rows (us_stmts_t *self, const char *const sqls [3], size_t n, int columns,
-               us_stmts_bind_fn *bind, const void *arg, const char *what)
+               us_stmts_bind_fn *bind, us_stmts_read_fn *read, const void *arg,
+               const char *what)
 {
     static const size_t sizes [3] = { US_STMTS_ROWS_MANY, US_STMTS_ROWS_FEW, 1 };
     size_t i = 0;
@@ -110,7 +111,10 @@ us_stmts_rows (us_stmts_t *self, const char *const sqls [3], size_t n, int colum
             }
             for (size_t j = 0; j < sizes [k]; j++)
                 bind (st, (int) j * columns + 1, arg, i + j);
-            if (sqlite3_step (st) != SQLITE_DONE)
+            int step;
+            while ((step = sqlite3_step (st)) == SQLITE_ROW && read)
+                read (st, arg);
+            if (step != SQLITE_DONE)
                 rc = us_db_error (self->db, what);
             sqlite3_reset (st);
             i += sizes [k];

@@ -36,14 +36,29 @@ int us_stmts_size (us_stmts_t *self);
 #define US_STMTS_ROWS_MANY 64
 #define US_STMTS_ROWS_FEW 8
 
+/* The text of row (say "(?,?,?)") US_STMTS_ROWS_FEW and US_STMTS_ROWS_MANY
+   times, comma-separated; US_STMTS_SQLS (head, row, tail) is the
+   initializer of the three statements us_stmts_rows takes. */
+#define US_STMTS_X8(row) row "," row "," row "," row "," row "," row "," row "," row
+#define US_STMTS_X64(row) US_STMTS_X8 (row) "," US_STMTS_X8 (row) "," US_STMTS_X8 (row) "," \
+    US_STMTS_X8 (row) "," US_STMTS_X8 (row) "," US_STMTS_X8 (row) "," US_STMTS_X8 (row) "," \
+    US_STMTS_X8 (row)
+#define US_STMTS_SQLS(head, row, tail) \
+    { head US_STMTS_X64 (row) tail, head US_STMTS_X8 (row) tail, head row tail }
+
 /* Binds row i at columns first .. first + columns - 1 of a statement. */
 typedef void (us_stmts_bind_fn) (sqlite3_stmt *st, int first, const void *arg, size_t i);
 
-/* Writes rows 0 .. n - 1: sqls holds the statement of US_STMTS_ROWS_MANY
-   rows, of US_STMTS_ROWS_FEW and of one, each of columns parameters a row;
-   bind fills each row from arg. Returns 0, or the error of the statement
-   that failed, naming what (the rows before it are written). */
+/* Takes one row a statement of many rows returned. */
+typedef void (us_stmts_read_fn) (sqlite3_stmt *st, const void *arg);
+
+/* Runs rows 0 .. n - 1: sqls holds the statement of US_STMTS_ROWS_MANY
+   rows, of US_STMTS_ROWS_FEW and of one (US_STMTS_SQLS), each of columns
+   parameters a row; bind fills each row from arg, and read, when not
+   NULL, takes every row the statements return. Returns 0, or the error of
+   the statement that failed, naming what (the rows before it are done). */
 int us_stmts_rows (us_stmts_t *self, const char *const sqls [3], size_t n, int columns,
-                   us_stmts_bind_fn *bind, const void *arg, const char *what);
+                   us_stmts_bind_fn *bind, us_stmts_read_fn *read, const void *arg,
+                   const char *what);
 
 #endif

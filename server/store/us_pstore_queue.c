@@ -42,43 +42,23 @@ struct _us_pstore_queue_t {
 };
 
 #define S_RECORD_COLUMNS 22
-#define S_RECORD_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define S_RECORD_ROWS8 S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," \
-                       S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW "," S_RECORD_ROW
-#define S_RECORD_ROWS32 S_RECORD_ROWS8 "," S_RECORD_ROWS8 "," S_RECORD_ROWS8 "," S_RECORD_ROWS8
-#define S_RECORD_INSERT \
-    "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc," \
-    " clamped, base_version, author, note, outcome, reason, version, at, batch_id," \
-    " prev_hash, hash, origin_hlc, kind) VALUES "
-
-/* REPLACE deletes the entity's earlier entry and appends a new one, so
-   the stream holds each entity once, at its latest change; within one
-   statement the rows are replaced in order, as by one statement each. */
-#define S_TOUCH_ROW "(?,?,?)"
-#define S_TOUCH_ROWS8 S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," \
-                      S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW "," S_TOUCH_ROW
-#define S_TOUCH_ROWS32 S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8 "," S_TOUCH_ROWS8
-#define S_TOUCH_INSERT "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES "
-
 #define S_CELL_COLUMNS 15
-#define S_CELL_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define S_CELL_ROWS8 S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," \
-                     S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW "," S_CELL_ROW
-#define S_CELL_ROWS32 S_CELL_ROWS8 "," S_CELL_ROWS8 "," S_CELL_ROWS8 "," S_CELL_ROWS8
-#define S_CELL_INSERT \
-    "INSERT INTO cells (id, unit_id, ind_id, month, value, version, hlc, replica, author," \
-    " note, corrected, base_version, resent, record, timeline) VALUES "
 
-/* The statements of each table, for us_stmts_rows: 64 rows, 8, one. */
-static const char *const s_records_sql [3] = {
-    S_RECORD_INSERT S_RECORD_ROWS32 "," S_RECORD_ROWS32, S_RECORD_INSERT S_RECORD_ROWS8,
-    S_RECORD_INSERT S_RECORD_ROW };
-static const char *const s_touches_sql [3] = {
-    S_TOUCH_INSERT S_TOUCH_ROWS32 "," S_TOUCH_ROWS32, S_TOUCH_INSERT S_TOUCH_ROWS8,
-    S_TOUCH_INSERT S_TOUCH_ROW };
-static const char *const s_cells_sql [3] = {
-    S_CELL_INSERT S_CELL_ROWS32 "," S_CELL_ROWS32, S_CELL_INSERT S_CELL_ROWS8,
-    S_CELL_INSERT S_CELL_ROW };
+/* The statements of each table, for us_stmts_rows. REPLACE deletes an
+   entity's earlier entry in the change stream and appends a new one, so
+   that the stream holds each entity once, at its latest change; within
+   one statement the rows are replaced in order, as by one statement each. */
+static const char *const s_records_sql [3] = US_STMTS_SQLS (
+    "INSERT INTO received (id, replica_id, epoch, seq, unit, indicator, month, value, hlc,"
+    " clamped, base_version, author, note, outcome, reason, version, at, batch_id,"
+    " prev_hash, hash, origin_hlc, kind) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "");
+static const char *const s_touches_sql [3] = US_STMTS_SQLS (
+    "INSERT OR REPLACE INTO changelog (kind, ref, unit) VALUES ", "(?,?,?)", "");
+static const char *const s_cells_sql [3] = US_STMTS_SQLS (
+    "INSERT INTO cells (id, unit_id, ind_id, month, value, version, hlc, replica, author,"
+    " note, corrected, base_version, resent, record, timeline) VALUES ",
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "");
 
 /* Creates an empty queue. */
 us_pstore_queue_t *
@@ -287,13 +267,13 @@ us_pstore_queue_flush (us_pstore_t *store)
 {
     us_pstore_queue_t *self = store->queue;
     int rc = us_stmts_rows (store->stmts, s_cells_sql, self->n_cells, S_CELL_COLUMNS,
-                            s_bind_cell, self, "writing a cell");
+                            s_bind_cell, NULL, self, "writing a cell");
     if (rc == 0)
         rc = us_stmts_rows (store->stmts, s_records_sql, self->n_records, S_RECORD_COLUMNS,
-                            s_bind_record, self, "appending an audit record");
+                            s_bind_record, NULL, self, "appending an audit record");
     if (rc == 0)
         rc = us_stmts_rows (store->stmts, s_touches_sql, self->n_touches, 3, s_bind_touch,
-                            self, "stamping the change stream");
+                            NULL, self, "stamping the change stream");
     us_pstore_queue_drop (self);
     return rc;
 }

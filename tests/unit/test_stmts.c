@@ -139,13 +139,8 @@ Test (stmts, destroy_twice)
     us_stmts_destroy (&s_cache);
 }
 
-#define S_ROW2 "(?,?)"
-#define S_ROWS8 S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2 "," S_ROW2
-#define S_ROWS32 S_ROWS8 "," S_ROWS8 "," S_ROWS8 "," S_ROWS8
-static const char *const s_rows_sql [3] = {
-    "INSERT INTO r (a, b) VALUES " S_ROWS32 "," S_ROWS32,
-    "INSERT INTO r (a, b) VALUES " S_ROWS8,
-    "INSERT INTO r (a, b) VALUES " S_ROW2 };
+static const char *const s_rows_sql [3] =
+    US_STMTS_SQLS ("INSERT INTO r (a, b) VALUES ", "(?,?)", "");
 
 /* Binds row i as (i, i * i), from a base offset. */
 static void
@@ -165,8 +160,8 @@ Test (stmts, rows_in_every_count)
     static const size_t counts [] = { 0, 1, 7, 8, 9, 63, 64, 65, 72, 73, 137 };
     int64_t base = 0;
     for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
-        cr_assert_eq (us_stmts_rows (s_cache, s_rows_sql, counts [c], 2, s_bind_row, &base,
-                                     "rows"), 0, "%s", us_error_msg ());
+        cr_assert_eq (us_stmts_rows (s_cache, s_rows_sql, counts [c], 2, s_bind_row, NULL,
+                                     &base, "rows"), 0, "%s", us_error_msg ());
         base += (int64_t) counts [c];
         sqlite3_stmt *st;
         cr_assert_eq (sqlite3_prepare_v2 (s_db, "SELECT COUNT(*), SUM (b = a * a),"
@@ -187,7 +182,8 @@ Test (stmts, rows_refused)
                                 " b INTEGER); INSERT INTO r (id, a, b) VALUES (1000, 70, 0)",
                                 NULL, NULL, NULL), SQLITE_OK);
     int64_t base = 0;
-    int rc = us_stmts_rows (s_cache, s_rows_sql, 100, 2, s_bind_row, &base, "writing rows");
+    int rc = us_stmts_rows (s_cache, s_rows_sql, 100, 2, s_bind_row, NULL, &base,
+                            "writing rows");
     cr_assert_neq (rc, 0);
     cr_assert_not_null (strstr (us_error_msg (), "writing rows"), "%s", us_error_msg ());
     cr_assert_not_null (strstr (us_error_msg (), "UNIQUE"), "%s", us_error_msg ());
@@ -196,4 +192,31 @@ Test (stmts, rows_refused)
     cr_assert_eq (sqlite3_step (st), SQLITE_ROW);
     cr_assert_eq (sqlite3_column_int64 (st, 0), 64 + 1, "the first 64 and the row there before");
     sqlite3_finalize (st);
+}
+
+/* Sums what a statement of many rows returned. */
+static void
+s_sum_row (sqlite3_stmt *st, const void *arg)
+{
+    *(int64_t *) arg += sqlite3_column_int64 (st, 0);
+}
+
+/* Binds row i as the number i. */
+static void
+s_bind_number (sqlite3_stmt *st, int first, const void *arg, size_t i)
+{
+    (void) arg;
+    sqlite3_bind_int64 (st, first, (int64_t) i);
+}
+
+/* A read of many rows to a statement hands every row it returns to the
+   reader, across the statements of 64, 8 and one row. */
+Test (stmts, rows_read)
+{
+    static const char *const sqls [3] =
+        US_STMTS_SQLS ("SELECT v.column1 * 2 FROM (VALUES ", "(?)", ") v");
+    int64_t sum = 0;
+    cr_assert_eq (us_stmts_rows (s_cache, sqls, 137, 1, s_bind_number, s_sum_row, &sum, "read"),
+                  0, "%s", us_error_msg ());
+    cr_assert_eq (sum, 136 * 137, "each of 0 .. 136 doubled, once");
 }
