@@ -28,6 +28,7 @@ struct _us_sync_link_t {
     bool refused;           /* the server's ZAP said no */
     uint64_t drops;         /* connections the server end closed or lost */
     uint32_t server_epoch;  /* the highest epoch the server has seen of us */
+    bool greeted;           /* a Welcome came on this link */
     int socket_n;
     uint32_t digest_months; /* the server's anti-entropy bound; 0: none */
     int first, last;        /* the months the pull's digest covers */
@@ -288,6 +289,7 @@ us_sync_hello (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     if (rc == 0) {
         link->server_epoch = reply->welcome.epoch;
         link->digest_months = reply->welcome.digest_months;
+        link->greeted = true;
         rc = us_dstore_welcome (store, stats, &reply->welcome);
     }
     if (rc == 0)
@@ -353,17 +355,24 @@ s_batch_next (s_flight_t *flight, us_push_t *push, size_t *count, us_sync_link_t
     return rc;
 }
 
+static int s_pull_first (us_sync_link_t *link, us_dstore_t *store, s_flight_t *flight);
+
 /* Pushes the outbox in batches until it is empty. US_DSTORE_IN_FLIGHT
    batches are in flight at once, so the server always has the next one
    waiting while this store settles the answer to the first (with two, the
    next arrived after the server was done and it sat idle for the office's
-   commit); each is still answered, and settled, whole. */
-int
-us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
-              const us_keys_t *keys, const us_sync_opts_t *opts)
+   commit); each is still answered, and settled, whole. With pull not
+   NULL, the first Pull goes out behind the last batch (s_pull_first),
+   so that the province answers it while this store settles that batch:
+   a round trip less. The province answers a connection's requests in
+   order, so the page waits on the socket for us_sync_pull's turn; *pull
+   is left unsent (buf NULL) when there was nothing to push. */
+static int
+s_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+        const us_keys_t *keys, const us_sync_opts_t *opts, s_flight_t *pull)
 {
     bool renumbered = false;
-    s_flight_t flights [US_DSTORE_IN_FLIGHT];
+    s_flight_t flights [US_DSTORE_IN_FLIGHT + 1];
     us_push_t pushes [US_DSTORE_IN_FLIGHT];
     int n = 0;
     uint32_t after_epoch = 0;
@@ -376,8 +385,11 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             bool behind = n > 0 && !pushes [n - 1].resent;
             rc = s_batch_next (&flights [n], &pushes [n], &count, link, store, keys,
                                after_epoch, after, behind, opts->batch);
-            if (rc == 0 && count == 0)
+            if (rc == 0 && count == 0) {
                 drained = true;
+                if (pull && n > 0 && !pull->buf)
+                    rc = s_pull_first (link, store, pull);
+            }
             else
             if (rc == 0) {
                 after_epoch = pushes [n].epoch;
@@ -389,7 +401,12 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc || n == 0)
             break;
         us_msg_t *reply;
-        rc = s_await (link, &reply, flights, n, opts);
+        /* The Pull behind is sent again with the batches should the
+           connection be made anew. */
+        int behind = pull && pull->buf ? 1 : 0;
+        if (behind)
+            flights [n] = *pull;
+        rc = s_await (link, &reply, flights, n + behind, opts);
         if (rc)
             break;
         rc = us_sync_expect (reply, US_MSG_PUSH_ACK);
@@ -407,6 +424,8 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             renumbered = true;
             for (int i = 0; i < n; i++)
                 s_flight_free (&flights [i]);
+            if (pull)
+                s_flight_free (pull);   /* asked again behind the new batches */
             n = 0;
             after_epoch = 0;
             after = 0;
@@ -424,7 +443,17 @@ us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
     }
     for (int i = 0; i < n; i++)
         s_flight_free (&flights [i]);
+    if (rc && pull)
+        s_flight_free (pull);
     return rc;
+}
+
+/* Pushes the outbox in batches until it is empty (s_push). */
+int
+us_sync_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_keys_t *keys, const us_sync_opts_t *opts)
+{
+    return s_push (link, stats, store, keys, opts, NULL);
 }
 
 /* Sends queued submissions. */
@@ -508,10 +537,9 @@ us_sync_page_next (uint32_t limit, bool full, int64_t elapsed_ms, int timeout_ms
     return limit;
 }
 
-/* Pulls pages of changes until caught up. */
-int
-us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
-              const us_sync_opts_t *opts)
+/* Sends the first Pull of a sync as *flight, which the caller frees. */
+static int
+s_pull_first (us_sync_link_t *link, us_dstore_t *store, s_flight_t *flight)
 {
     /* A server with anti-entropy proves the mirror on the last page: the
        top digest of the months compared (a few bytes each way). */
@@ -523,6 +551,34 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         if (rc)
             return rc;
     }
+    uint64_t since;
+    int rc = us_dstore_checkpoint (store, &since);
+    if (rc == 0)
+        rc = us_dstore_epoch_acked (store, &link->epoch, &link->acked);
+    if (rc == 0)
+        rc = s_pull_send (link, flight, since);
+    return rc;
+}
+
+static int s_pull_pages (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+                         const us_sync_opts_t *opts, s_flight_t *flight);
+
+/* Pulls pages of changes until caught up. */
+int
+us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_sync_opts_t *opts)
+{
+    s_flight_t flight = { 0 };
+    int rc = s_pull_first (link, store, &flight);
+    return rc ? rc : s_pull_pages (link, stats, store, opts, &flight);
+}
+
+/* Reads the answer to the Pull in *flight (sent) and the pages after it
+   until caught up; frees the flight. */
+static int
+s_pull_pages (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+              const us_sync_opts_t *opts, s_flight_t *pulled)
+{
     /* One sync reads at most US_SYNC_PAGES pages (of 250 to 10,000 entries,
        more than a province's whole stream); a server that never says "no more"
        cannot keep the office pulling for ever. The next page is asked for
@@ -532,13 +588,10 @@ us_sync_pull (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
        page leave another (a province that went back), it is asked again
        and the early answer dropped. */
     uint64_t since;
-    int rc = us_dstore_checkpoint (store, &since);
-    if (rc == 0)
-        rc = us_dstore_epoch_acked (store, &link->epoch, &link->acked);
-    s_flight_t flight = { 0 };
+    s_flight_t flight = *pulled;
+    pulled->buf = NULL;
     int64_t sent = s_clock_ms ();
-    if (rc == 0)
-        rc = s_pull_send (link, &flight, since);
+    int rc = 0;
     for (int page = 0; rc == 0 && page < US_SYNC_PAGES; page++) {
         us_msg_t *reply;
         rc = s_await (link, &reply, &flight, 1, opts);
@@ -881,11 +934,11 @@ us_sync_link_changes (us_sync_link_t *self)
    relaxed. */
 static int
 s_send_durable (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
-                const us_keys_t *keys, const us_sync_opts_t *opts)
+                const us_keys_t *keys, const us_sync_opts_t *opts, s_flight_t *pull)
 {
     int rc = us_dstore_relaxed (store, false);
     if (rc == 0)
-        rc = us_sync_push (link, stats, store, keys, opts);
+        rc = s_push (link, stats, store, keys, opts, pull);
     if (rc == 0)
         rc = us_sync_submit (link, stats, store, opts);
     int back = us_dstore_relaxed (store, true);
@@ -906,15 +959,30 @@ s_pull_plain (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
 }
 
 /* Sends durably, then pulls: with the top digest after a Hello (the
-   session verifies it), plainly without. */
+   session verifies it), plainly without. The plain Pull goes out behind
+   the last batch (s_push) on a link the province greeted, where a refused
+   batch is rare, and unless a submission is queued (its answer changes
+   what the pull brings). */
 static int
 s_session_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                     const us_keys_t *keys, const us_sync_opts_t *opts, bool hello)
 {
-    int rc = s_send_durable (link, stats, store, keys, opts);
+    char period [64];
+    bool behind = !hello && link->greeted
+               && us_dstore_next_submit (store, period, sizeof period) == US_ENOTFOUND;
+    s_flight_t pull = { 0 };
+    uint32_t digest_months = link->digest_months;
+    if (behind)
+        link->digest_months = 0;
+    int rc = s_send_durable (link, stats, store, keys, opts, behind ? &pull : NULL);
+    if (rc == 0 && pull.buf)
+        rc = s_pull_pages (link, stats, store, opts, &pull);
+    else
     if (rc == 0)
         rc = hello ? us_sync_pull (link, stats, store, opts)
                    : s_pull_plain (link, stats, store, opts);
+    link->digest_months = digest_months;
+    s_flight_free (&pull);
     return rc;
 }
 

@@ -138,15 +138,16 @@ us_pstore_serving (us_pstore_t *self)
     return us_db_exec (self->db, "PRAGMA wal_autocheckpoint = 10000");
 }
 
-/* Checkpoints the WAL passively and frees the page cache. */
+/* Checkpoints the WAL passively, starts it over when all of it went into
+   the database (the next office's answer then waits for one fsync, not
+   two), and frees the page cache. */
 int
 us_pstore_idle (us_pstore_t *self)
 {
-    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        return us_pstore_fail (self, "checkpointing the WAL");
+    bool restarted;
+    int rc = us_db_checkpoint_idle (self->db, &restarted);
     sqlite3_db_release_memory (self->db);
-    return 0;
+    return rc;
 }
 
 /* Hands back the page cache's memory. */

@@ -267,6 +267,75 @@ Test (db, damaged_page)
         cr_assert_eq (rc, US_ECORRUPT, "%s", us_error_msg ());
 }
 
+/* Keeps the number of frames in the WAL after each commit. */
+static int
+s_frames_hook (void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void) db;
+    (void) name;
+    *(int *) arg = frames;
+    return SQLITE_OK;
+}
+
+/* An idle checkpoint that copies the whole WAL starts it over with an
+   empty commit of one frame: the store's content and application id are
+   unchanged, and the next commit appends behind that frame, also after
+   an idle moment with nothing written (which copied the frame). */
+Test (db, checkpoint_idle_starts_the_wal_over)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "idle.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    us_test_exec (db, "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
+                      " INSERT INTO t SELECT i, printf ('row %08d', i) FROM n;");
+    int frames = 0;
+    sqlite3_wal_hook (db, s_frames_hook, &frames);
+    bool restarted = false;
+    cr_assert_eq (us_db_checkpoint_idle (db, &restarted), 0, "%s", us_error_msg ());
+    cr_assert (restarted);
+    cr_assert_eq (frames, 1, "the WAL holds only the empty commit (%d frames)", frames);
+    cr_assert_eq (us_test_int (db, "PRAGMA application_id"), (int) US_APP_SERVER);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM t"), 500);
+    /* Nothing written since: the frame was copied, so it starts over again. */
+    frames = 0;
+    cr_assert_eq (us_db_checkpoint_idle (db, &restarted), 0, "%s", us_error_msg ());
+    cr_assert (restarted);
+    cr_assert_eq (frames, 1);
+    /* The next commit (one page) appends behind the frame, where it
+       would otherwise start the WAL over itself. */
+    us_test_exec (db, "INSERT INTO t (s) VALUES ('after')");
+    cr_assert_eq (frames, 2, "the commit went behind the empty one (%d frames)", frames);
+    cr_assert_eq (us_db_checkpoint_idle (db, &restarted), 0, "%s", us_error_msg ());
+    cr_assert (restarted);
+    us_db_close (&db);
+    /* The database file alone holds everything. */
+    cr_assert_eq (us_db_open (&db, path, false, US_APP_SERVER), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM t"), 501);
+    us_db_close (&db);
+}
+
+/* A reader holding the WAL's end keeps the checkpoint from finishing:
+   no error, and the WAL is not started over under it. */
+Test (db, checkpoint_idle_with_a_reader)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "reader.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    sqlite3 *reader = NULL;
+    cr_assert_eq (us_db_open (&reader, path, false, US_APP_SERVER), 0, "%s", us_error_msg ());
+    us_test_exec (db, "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)");
+    us_test_exec (reader, "BEGIN; SELECT COUNT(*) FROM t;");
+    us_test_exec (db, "INSERT INTO t (s) VALUES ('one'), ('two')");
+    bool restarted = true;
+    cr_assert_eq (us_db_checkpoint_idle (db, &restarted), 0, "%s", us_error_msg ());
+    cr_assert_not (restarted);
+    us_test_exec (reader, "COMMIT");
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM t"), 2);
+    us_db_close (&reader);
+    us_db_close (&db);
+}
+
 /* Meta values are written, overwritten and read back; missing keys are
    US_ENOTFOUND; integers default when absent. */
 Test (db, meta)

@@ -662,6 +662,92 @@ Test (sync, session_without_hello_on_kept_link)
     us_sync_link_destroy (&link);
 }
 
+/* Answers as s_serve; before answering a Push after the first, waits a
+   little and notes whether the office's next request already waits on
+   the socket. */
+static volatile int s_waiting_behind = -1;
+static bool
+s_notes_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
+{
+    if (req->type == US_MSG_PUSH && n > 0) {
+        usleep (100 * 1000);
+        zmq_pollitem_t item = { r->sock, 0, ZMQ_POLLIN, 0 };
+        s_waiting_behind = zmq_poll (&item, 1, 0) > 0;
+    }
+    return s_serve (r, req, reply);
+}
+
+/* A session without Hello on a greeted link sends its Pull right behind
+   the last batch, before the batch's answer: the province answers both
+   in order, and the edit and the pull end as in two round trips. */
+Test (sync, session_without_hello_pulls_behind_the_push)
+{
+    us_sync_link_t *link;
+    us_sync_stats_t st;
+    uint64_t mark;
+    s_session_start (&link, &mark, &st, s_notes_behind, 2, true);
+    s_seen_t seen [MAX_SEEN];
+    int first = s_router_seen (&s_r, seen);
+    s_edits (1);
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, false), 0, "%s",
+                  us_error_msg ());
+    cr_assert_eq (st.accepted, 1);
+    cr_assert_eq (s_waiting_behind, 1, "the Pull was on its way before the Push's answer");
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_eq (n - first, 2);
+    cr_assert_eq (seen [first].type, US_MSG_PUSH);
+    cr_assert_eq (seen [first + 1].type, US_MSG_PULL);
+    cr_assert_eq (s_outbox (NULL), 0);
+    /* Nothing to send: the Pull alone, after no batch. */
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, false), 0, "%s",
+                  us_error_msg ());
+    n = s_router_seen (&s_r, seen);
+    cr_assert_eq (seen [n - 1].type, US_MSG_PULL);
+    cr_assert_eq (s_count (seen, first + 2, n, US_MSG_PUSH), 0);
+    us_sync_link_destroy (&link);
+}
+
+/* Refuses the second Push (the first of a session without Hello) as
+   naming other edits. */
+static bool
+s_exists_later (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
+{
+    if (req->type == US_MSG_PUSH && n == 1) {
+        reply->type = US_MSG_ERROR;
+        reply->error = (us_error_reply_t) { US_EEXIST, "sequence 3 of epoch 1 names another "
+                                            "edit: this store was restored from a backup" };
+        return true;
+    }
+    return s_serve (r, req, reply);
+}
+
+/* A batch refused with a Pull already behind it: the store renumbers and
+   sends again, the early Pull's answer is dropped, and a new Pull goes
+   behind the new batch; nothing is lost or waits for a timeout. */
+Test (sync, session_without_hello_renumbers_with_a_pull_behind)
+{
+    us_sync_link_t *link;
+    us_sync_stats_t st;
+    uint64_t mark;
+    s_r.welcome_epoch = 1;
+    s_session_start (&link, &mark, &st, s_exists_later, 2, true);
+    s_seen_t seen [MAX_SEEN];
+    int first = s_router_seen (&s_r, seen);
+    s_edits (1);
+    int64_t t0 = us_hlc_wall_ms ();
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, false), 0, "%s",
+                  us_error_msg ());
+    cr_assert_lt (us_hlc_wall_ms () - t0, s_kept.timeout_ms, "no wait for a lost answer");
+    cr_assert (st.new_epoch);
+    cr_assert_eq (st.accepted, 1);
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_eq (s_count (seen, first, n, US_MSG_PUSH), 2);
+    cr_assert_eq (s_count (seen, first, n, US_MSG_PULL), 2);
+    cr_assert_eq (seen [n - 1].type, US_MSG_PULL, "the new Pull behind the new batch");
+    cr_assert_eq (s_outbox (NULL), 0);
+    us_sync_link_destroy (&link);
+}
+
 /* Refuses the first Push as a province put back from a backup does. */
 static bool
 s_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
