@@ -364,7 +364,9 @@ static int s_pull_first (us_sync_link_t *link, us_dstore_t *store, s_flight_t *f
    commit); each is still answered, and settled, whole. With pull not
    NULL, the first Pull goes out behind the last batch (s_pull_first),
    so that the province answers it while this store settles that batch:
-   a round trip less. The province answers a connection's requests in
+   a round trip less. Its digest's months are chosen before the batch is
+   settled, which only moves the window when an edit is of a month past
+   every figure and today; the office checks the months it asked. The province answers a connection's requests in
    order, so the page waits on the socket for us_sync_pull's turn; *pull
    is left unsent (buf NULL) when there was nothing to push. */
 static int
@@ -870,16 +872,39 @@ us_sync_wait_ms (const us_sync_opts_t *opts, int attempt)
          ? US_SYNC_BACKOFF_MAX_MS : wait;
 }
 
+/* Whether a sync's first Pull may go out behind its last batch (s_push):
+   on a link the province greeted, where a refused batch is rare, and
+   with no submission queued, whose answer changes what the pull brings
+   (submissions go between the batches and the pull). */
+static bool
+s_behind_ok (us_sync_link_t *link, us_dstore_t *store)
+{
+    char period [64];
+    return link->greeted
+        && us_dstore_next_submit (store, period, sizeof period) == US_ENOTFOUND;
+}
+
+/* Pulls, going on from the Pull in *pull when s_push sent one. */
+static int
+s_pull_rest (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
+             const us_sync_opts_t *opts, s_flight_t *pull)
+{
+    return pull->buf ? s_pull_pages (link, stats, store, opts, pull)
+                     : us_sync_pull (link, stats, store, opts);
+}
+
 /* Pushes the outbox and the queued submissions, then pulls. */
 static int
 s_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
             const us_keys_t *keys, const us_sync_opts_t *opts)
 {
-    int rc = us_sync_push (link, stats, store, keys, opts);
+    s_flight_t pull = { 0 };
+    int rc = s_push (link, stats, store, keys, opts, s_behind_ok (link, store) ? &pull : NULL);
     if (rc == 0)
         rc = us_sync_submit (link, stats, store, opts);
     if (rc == 0)
-        rc = us_sync_pull (link, stats, store, opts);
+        rc = s_pull_rest (link, stats, store, opts, &pull);
+    s_flight_free (&pull);
     return rc;
 }
 
@@ -945,42 +970,22 @@ s_send_durable (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
     return rc ? rc : back;
 }
 
-/* Pulls without asking for the top digest: nothing will check it, and it
-   would cost the server a hashing of the office's months. */
-static int
-s_pull_plain (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
-              const us_sync_opts_t *opts)
-{
-    uint32_t digest_months = link->digest_months;
-    link->digest_months = 0;
-    int rc = us_sync_pull (link, stats, store, opts);
-    link->digest_months = digest_months;
-    return rc;
-}
-
 /* Sends durably, then pulls: with the top digest after a Hello (the
-   session verifies it), plainly without. The plain Pull goes out behind
-   the last batch (s_push) on a link the province greeted, where a refused
-   batch is rare, and unless a submission is queued (its answer changes
-   what the pull brings). */
+   session verifies it); without one, the digest is not asked, as nothing
+   would check it and it costs the server a hashing of the office's
+   months. */
 static int
 s_session_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                     const us_keys_t *keys, const us_sync_opts_t *opts, bool hello)
 {
-    char period [64];
-    bool behind = !hello && link->greeted
-               && us_dstore_next_submit (store, period, sizeof period) == US_ENOTFOUND;
-    s_flight_t pull = { 0 };
     uint32_t digest_months = link->digest_months;
-    if (behind)
+    if (!hello)
         link->digest_months = 0;
-    int rc = s_send_durable (link, stats, store, keys, opts, behind ? &pull : NULL);
-    if (rc == 0 && pull.buf)
-        rc = s_pull_pages (link, stats, store, opts, &pull);
-    else
+    s_flight_t pull = { 0 };
+    int rc = s_send_durable (link, stats, store, keys, opts,
+                             s_behind_ok (link, store) ? &pull : NULL);
     if (rc == 0)
-        rc = hello ? us_sync_pull (link, stats, store, opts)
-                   : s_pull_plain (link, stats, store, opts);
+        rc = s_pull_rest (link, stats, store, opts, &pull);
     link->digest_months = digest_months;
     s_flight_free (&pull);
     return rc;

@@ -662,14 +662,14 @@ Test (sync, session_without_hello_on_kept_link)
     us_sync_link_destroy (&link);
 }
 
-/* Answers as s_serve; before answering a Push after the first, waits a
-   little and notes whether the office's next request already waits on
-   the socket. */
+/* Answers as s_serve; before answering a Push, waits a little and notes
+   whether the office's next request already waits on the socket. */
 static volatile int s_waiting_behind = -1;
 static bool
 s_notes_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
 {
-    if (req->type == US_MSG_PUSH && n > 0) {
+    (void) n;
+    if (req->type == US_MSG_PUSH) {
         usleep (100 * 1000);
         zmq_pollitem_t item = { r->sock, 0, ZMQ_POLLIN, 0 };
         s_waiting_behind = zmq_poll (&item, 1, 0) > 0;
@@ -705,6 +705,58 @@ Test (sync, session_without_hello_pulls_behind_the_push)
     cr_assert_eq (seen [n - 1].type, US_MSG_PULL);
     cr_assert_eq (s_count (seen, first + 2, n, US_MSG_PUSH), 0);
     us_sync_link_destroy (&link);
+}
+
+/* A sync with Hello sends its Pull right behind its last batch too, and
+   checks the digest it asked for. */
+Test (sync, run_pulls_behind_the_push)
+{
+    s_edits (3);
+    s_router_start (&s_r, s_notes_behind);
+    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 2 };
+    us_sync_stats_t st;
+    cr_assert_eq (us_sync_run (&st, s_store, &s_keys, &o), 0, "%s", us_error_msg ());
+    cr_assert_eq (st.accepted, 3);
+    cr_assert_eq (s_waiting_behind, 1, "the Pull was on its way before the last answer");
+    s_seen_t seen [MAX_SEEN];
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_eq (n, 4);
+    cr_assert_eq (seen [0].type, US_MSG_HELLO);
+    cr_assert_eq (seen [1].type, US_MSG_PUSH);
+    cr_assert_eq (seen [2].type, US_MSG_PUSH);
+    cr_assert_eq (seen [3].type, US_MSG_PULL);
+    cr_assert_eq (s_outbox (NULL), 0);
+}
+
+/* Answers as s_serve, and takes a Submit. */
+static bool
+s_serve_submit (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
+{
+    (void) n;
+    if (req->type == US_MSG_SUBMIT) {
+        reply->type = US_MSG_SUBMIT_ACK;
+        reply->submit_ack = (us_submit_ack_t) { true, "", "submitted" };
+        return true;
+    }
+    return s_serve (r, req, reply);
+}
+
+/* A queued submission goes between the batches and the Pull, which then
+   waits for its answer. */
+Test (sync, run_with_a_submission_pulls_after_it)
+{
+    s_edits (1);
+    cr_assert_eq (us_dstore_submit_as (s_store, "2022-05", false), 0, "%s", us_error_msg ());
+    s_router_start (&s_r, s_serve_submit);
+    us_sync_opts_t o = { .timeout_ms = 2000, .retries = 2, .batch = 500 };
+    us_sync_stats_t st;
+    cr_assert_eq (us_sync_run (&st, s_store, &s_keys, &o), 0, "%s", us_error_msg ());
+    s_seen_t seen [MAX_SEEN];
+    int n = s_router_seen (&s_r, seen);
+    cr_assert_eq (n, 4);
+    cr_assert_eq (seen [1].type, US_MSG_PUSH);
+    cr_assert_eq (seen [2].type, US_MSG_SUBMIT);
+    cr_assert_eq (seen [3].type, US_MSG_PULL);
 }
 
 /* Refuses the second Push (the first of a session without Hello) as
