@@ -385,16 +385,23 @@ Test (sync, gives_up_keeping_changes)
     cr_assert_eq (s_outbox (NULL), 3, "the edits wait for the next sync");
 }
 
+/* Makes reply the Error a refusing server sends; returns true (answer). */
+static bool
+s_refuse (us_msg_t *reply, int code, const char *message)
+{
+    reply->type = US_MSG_ERROR;
+    reply->error = (us_error_reply_t) { code, message };
+    return true;
+}
+
 /* Answers every Hello with an Error that says to upgrade, as a server
    run with --min-wire above this office's wire does. */
 static bool
 s_upgrade (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
 {
     (void) r, (void) n, (void) req;
-    reply->type = US_MSG_ERROR;
-    reply->error = (us_error_reply_t) { US_EVERSION, "this office's unionsync speaks wire 2; "
-                                        "the province's server accepts wire 3 and later" };
-    return true;
+    return s_refuse (reply, US_EVERSION, "this office's unionsync speaks wire 2; "
+                     "the province's server accepts wire 3 and later");
 }
 
 /* A server that no longer accepts this wire: one clear error, "upgrade
@@ -510,12 +517,9 @@ Test (sync, same_store_keeps_epoch)
 static bool
 s_exists (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
 {
-    if (req->type == US_MSG_PUSH && (n == 0 || r->refuse_all)) {
-        reply->type = US_MSG_ERROR;
-        reply->error = (us_error_reply_t) { US_EEXIST, "sequence 1 of epoch 1 names another "
-                                            "edit: this store was restored from a backup" };
-        return true;
-    }
+    if (req->type == US_MSG_PUSH && (n == 0 || r->refuse_all))
+        return s_refuse (reply, US_EEXIST, "sequence 1 of epoch 1 names another edit: "
+                         "this store was restored from a backup");
     return s_serve (r, req, reply);
 }
 
@@ -579,11 +583,8 @@ s_check_signature (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
         int ok = us_keys_verify (s_keys.sign_public, req->push.signature,
                                  req->push.signature_len, req->push.batch,
                                  req->push.batch_len) == 0 && req->wire == US_WIRE_VERSION;
-        if (!ok) {
-            reply->type = US_MSG_ERROR;
-            reply->error = (us_error_reply_t) { US_EPERM, "push signature does not verify" };
-            return true;
-        }
+        if (!ok)
+            return s_refuse (reply, US_EPERM, "push signature does not verify");
     }
     return s_serve (r, req, reply);
 }
@@ -707,8 +708,7 @@ Test (sync, session_without_hello_pulls_behind_the_push)
     us_sync_link_destroy (&link);
 }
 
-/* A sync with Hello sends its Pull right behind its last batch too, and
-   checks the digest it asked for. */
+/* A sync with Hello sends its Pull right behind its last batch too. */
 Test (sync, run_pulls_behind_the_push)
 {
     s_edits (3);
@@ -764,12 +764,9 @@ Test (sync, run_with_a_submission_pulls_after_it)
 static bool
 s_exists_later (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
 {
-    if (req->type == US_MSG_PUSH && n == 1) {
-        reply->type = US_MSG_ERROR;
-        reply->error = (us_error_reply_t) { US_EEXIST, "sequence 3 of epoch 1 names another "
-                                            "edit: this store was restored from a backup" };
-        return true;
-    }
+    if (req->type == US_MSG_PUSH && n == 1)
+        return s_refuse (reply, US_EEXIST, "sequence 3 of epoch 1 names another edit: "
+                         "this store was restored from a backup");
     return s_serve (r, req, reply);
 }
 
@@ -804,12 +801,9 @@ Test (sync, session_without_hello_renumbers_with_a_pull_behind)
 static bool
 s_behind (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
 {
-    if (req->type == US_MSG_PUSH && n == 0) {
-        reply->type = US_MSG_ERROR;
-        reply->error = (us_error_reply_t) { US_EBEHIND, "the province acknowledged seq 3 "
-                                            "and holds only up to 1" };
-        return true;
-    }
+    if (req->type == US_MSG_PUSH && n == 0)
+        return s_refuse (reply, US_EBEHIND, "the province acknowledged seq 3 and holds "
+                         "only up to 1");
     return s_serve (r, req, reply);
 }
 
