@@ -364,11 +364,12 @@ static int s_pull_first (us_sync_link_t *link, us_dstore_t *store, s_flight_t *f
    commit); each is still answered, and settled, whole. With pull not
    NULL, the first Pull goes out behind the last batch (s_pull_first),
    so that the province answers it while this store settles that batch:
-   a round trip less. Its digest's months are chosen before the batch is
-   settled, which only moves the window when an edit is of a month past
-   every figure and today; the office checks the months it asked. The province answers a connection's requests in
-   order, so the page waits on the socket for us_sync_pull's turn; *pull
-   is left unsent (buf NULL) when there was nothing to push. */
+   a round trip less. The province answers a connection's requests in
+   order, so the page waits on the socket for s_pull_pages; *pull is
+   left unsent (buf NULL) when there was nothing to push. The digest's
+   months are then chosen before the batch is settled, which moves them
+   only for an edit of a month past every figure and today; the office
+   checks the months it asked. */
 static int
 s_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         const us_keys_t *keys, const us_sync_opts_t *opts, s_flight_t *pull)
@@ -875,7 +876,9 @@ us_sync_wait_ms (const us_sync_opts_t *opts, int attempt)
 /* Whether a sync's first Pull may go out behind its last batch (s_push):
    on a link the province greeted, where a refused batch is rare, and
    with no submission queued, whose answer changes what the pull brings
-   (submissions go between the batches and the pull). */
+   (submissions go between the batches and the pull). One queued while
+   the batches went (at the desk) waits for the next sync: the Pull's
+   answer would come before the submission's and be dropped. */
 static bool
 s_behind_ok (us_sync_link_t *link, us_dstore_t *store)
 {
@@ -900,7 +903,7 @@ s_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
 {
     s_flight_t pull = { 0 };
     int rc = s_push (link, stats, store, keys, opts, s_behind_ok (link, store) ? &pull : NULL);
-    if (rc == 0)
+    if (rc == 0 && !pull.buf)
         rc = us_sync_submit (link, stats, store, opts);
     if (rc == 0)
         rc = s_pull_rest (link, stats, store, opts, &pull);
@@ -964,7 +967,7 @@ s_send_durable (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store
     int rc = us_dstore_relaxed (store, false);
     if (rc == 0)
         rc = s_push (link, stats, store, keys, opts, pull);
-    if (rc == 0)
+    if (rc == 0 && !(pull && pull->buf))
         rc = us_sync_submit (link, stats, store, opts);
     int back = us_dstore_relaxed (store, true);
     return rc ? rc : back;
