@@ -113,13 +113,7 @@ forget () {
 }
 
 # Picks a free TCP port on 127.0.0.1.
-free_port () {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. "$root/scripts/free_port.sh"
 
 # Waits until something listens on port (20 s at most: valgrind is slow to start).
 wait_port () {

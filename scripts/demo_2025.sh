@@ -29,13 +29,7 @@ trap cleanup EXIT
 cd "$work"
 
 # Picks a free TCP port on 127.0.0.1.
-free_port () {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. "$root/scripts/free_port.sh"
 
 S="$bin/unionsync-server"
 C="$bin/unionsync"

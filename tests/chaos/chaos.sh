@@ -178,18 +178,10 @@ permille () {
     awk -v f="$1" 'BEGIN { if (f !~ /^[0-9]*\.?[0-9]+$/ || f > 1) exit 1; printf "%d\n", f * 1000 + 0.5 }'
 }
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing uses.
-free_port () {
-    local p i
-    for i in $(seq 1 200); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        [ "$p" != "${PORT:-}" ] || continue
-        if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
+# free_port: prints a TCP port on 127.0.0.1 that nothing uses (nor PORT).
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free_port.sh"
+chaos_port () {
+    free_port "${PORT:-}"
 }
 
 # listening PORT: true when something listens on 127.0.0.1:PORT.
@@ -308,8 +300,8 @@ setup_dirs () {
     unset UNIONSYNC_DB UNIONSYNC_AUTHOR
     START_S=${EPOCHREALTIME%[.,]*}
     RANDOM=$SEED
-    [ -n "$PORT" ] || PORT=$(free_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
-    SPORT=$(free_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
+    [ -n "$PORT" ] || PORT=$(chaos_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
+    SPORT=$(chaos_port) || { echo "chaos.sh: no free port" >&2; exit 2; }
 }
 
 # disk_setup: with full disks asked for, the server's store goes on a tmpfs

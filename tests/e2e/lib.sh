@@ -96,17 +96,7 @@ e2e_finish () {
 }
 
 # free_port: prints a TCP port on 127.0.0.1 that nothing uses.
-free_port () {
-    local p i
-    for i in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free_port.sh"
 
 # ---------------------------------------------------------------- output
 
