@@ -28,7 +28,6 @@
 #include "us_text.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,10 +272,6 @@ s_cmd_serve (int argc, char **argv)
         return us_args_usage_error ("--min-wire takes a wire version from 1 (offices not "
                                     "yet upgraded) to 2");
     us_log_quiet (us_args_has (opts, n, "quiet"));
-    /* Keep freed memory for the next batch instead of handing it back to
-       the kernel after every statement. */
-    mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-    mallopt (M_TOP_PAD, 16 * 1024 * 1024);
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
