@@ -40,6 +40,10 @@ int us_db_begin (sqlite3 *db);
 /* Commits the current transaction; durable when it returns 0. */
 int us_db_commit (sqlite3 *db);
 
+/* Reads the file through a memory map while on, for one long scan;
+   returns 0 or US_EIO. Turn it off after the scan (see us_db.c). */
+int us_db_map (sqlite3 *db, bool on);
+
 /* Checkpoints the WAL passively and, when all of it went into the
    database, starts it over with an empty commit, so that the next commit
    costs one fsync, not two (see us_db.c). Call it when idle, outside any

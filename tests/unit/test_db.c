@@ -336,6 +336,29 @@ Test (db, checkpoint_idle_with_a_reader)
     us_db_close (&db);
 }
 
+/* A scan through the map reads what is in the database file and what is
+   still in the WAL alike, and the map is off again after. */
+Test (db, map_reads_the_file_and_the_wal)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "map.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    us_test_exec (db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    us_test_exec (db, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                      " WHERE i < 5000) INSERT INTO t (v) SELECT i FROM n");
+    bool restarted;
+    cr_assert_eq (us_db_checkpoint_idle (db, &restarted), 0, "%s", us_error_msg ());
+    us_test_exec (db, "UPDATE t SET v = -v WHERE id > 4000");     /* in the WAL only */
+    cr_assert_eq (us_db_map (db, true), 0, "%s", us_error_msg ());
+    cr_assert_gt (us_test_int (db, "PRAGMA mmap_size"), 0);
+    cr_assert_eq (us_test_int (db, "SELECT SUM (v) FROM t"),
+                  4000 * 4001 / 2 - (5000 * 5001 / 2 - 4000 * 4001 / 2));
+    cr_assert_eq (us_db_map (db, false), 0, "%s", us_error_msg ());
+    cr_assert_eq (us_test_int (db, "PRAGMA mmap_size"), 0);
+    cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM t WHERE v < 0"), 1000);
+    us_db_close (&db);
+}
+
 /* Meta values are written, overwritten and read back; missing keys are
    US_ENOTFOUND; integers default when absent. */
 Test (db, meta)
