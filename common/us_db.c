@@ -95,11 +95,18 @@ s_check_app (sqlite3 *db, const char *path, uint32_t app_id)
    threads share the address space) and every take a page fault per 4 KB.
    In a round of 14 offices syncing at once that was a third of the
    offices' CPU. What is kept is at most 64 MB more than is in use, and
-   only in a process that used that much. */
+   only in a process that used that much.
+   Keeps every statement journal in memory: a statement that may fail
+   halfway inside a transaction (a batch's rows, 500 to an INSERT) keeps
+   the pages it changes, to undo only itself, and past 64 KB SQLite put
+   them in a new temporary file on disk, created and removed each time;
+   the province's merge did so for nearly every batch. What is kept is at
+   most the pages one statement changes. */
 static void
 s_process_setup (void)
 {
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config (SQLITE_CONFIG_STMTJRNL_SPILL, -1);
 #ifdef __GLIBC__
     mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     mallopt (M_TOP_PAD, 16 * 1024 * 1024);

@@ -336,6 +336,50 @@ Test (db, checkpoint_idle_with_a_reader)
     us_db_close (&db);
 }
 
+/* The default VFS with a count of the statement journals it opened. */
+static sqlite3_vfs s_counting;
+static sqlite3_vfs *s_real;
+static int s_subjournals;
+
+/* Opens a file through the real VFS, counting statement journals. */
+static int
+s_counting_open (sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
+{
+    (void) vfs;
+    if (flags & SQLITE_OPEN_SUBJOURNAL)
+        s_subjournals++;
+    return s_real->xOpen (s_real, name, file, flags, out);
+}
+
+/* A statement that changes far more than 64 KB inside a transaction, and
+   may fail halfway (a UNIQUE column), keeps its journal in memory: no
+   file is opened for it. */
+Test (db, statement_journal_stays_in_memory)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "first.db");
+    sqlite3 *first = s_create_meta (path, US_APP_SERVER);  /* sets the process up */
+    us_db_close (&first);
+    s_real = sqlite3_vfs_find (NULL);
+    cr_assert_not_null (s_real);
+    s_counting = *s_real;
+    s_counting.zName = "us-counting";
+    s_counting.xOpen = s_counting_open;
+    cr_assert_eq (sqlite3_vfs_register (&s_counting, 1), SQLITE_OK);
+    us_test_path (path, sizeof path, s_dir, "stmt.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    us_test_exec (db, "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v TEXT)");
+    us_test_exec (db, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                      " WHERE i < 2000) INSERT INTO t (k, v) SELECT i, zeroblob (200) FROM n");
+    cr_assert_eq (us_db_begin (db), 0);
+    us_test_exec (db, "UPDATE t SET v = zeroblob (300)");
+    cr_assert_eq (us_db_commit (db), 0, "%s", us_error_msg ());
+    cr_assert_eq (s_subjournals, 0, "%d statement journals opened as files", s_subjournals);
+    cr_assert_eq (us_test_int (db, "SELECT SUM (length (v)) FROM t"), 2000 * 300);
+    us_db_close (&db);
+    sqlite3_vfs_unregister (&s_counting);
+}
+
 /* A scan through the map reads what is in the database file and what is
    still in the WAL alike, and the map is off again after. */
 Test (db, map_reads_the_file_and_the_wal)
