@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <string.h>
 #include <unistd.h>
 
 static char s_dir [64];
@@ -334,6 +335,31 @@ Test (db, checkpoint_idle_with_a_reader)
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM t"), 2);
     us_db_close (&reader);
     us_db_close (&db);
+}
+
+/* After a store is opened, memory freed at the top of the heap stays with
+   the process for the next use instead of going back to the kernel
+   (glibc's heap; AddressSanitizer brings its own allocator). */
+Test (db, process_keeps_its_freed_heap)
+{
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "heap.db");
+    sqlite3 *db = s_create_meta (path, US_APP_SERVER);
+    enum { N = 6000 };                          /* 24 MB, more than the top pad */
+    static void *blocks [N];
+    for (int i = 0; i < N; i++) {
+        blocks [i] = malloc (4000);             /* below the mmap threshold: the heap */
+        cr_assert_not_null (blocks [i]);
+        memset (blocks [i], 1, 4000);
+    }
+    void *top = sbrk (0);
+    for (int i = N - 1; i >= 0; i--)
+        free (blocks [i]);
+    cr_assert_eq (sbrk (0), top, "the heap gave %td bytes back",
+                  (char *) top - (char *) sbrk (0));
+    us_db_close (&db);
+#endif
 }
 
 /* The default VFS with a count of the statement journals it opened. */
