@@ -108,7 +108,7 @@ s_process_setup (void)
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_config (SQLITE_CONFIG_STMTJRNL_SPILL, -1);
 #ifdef __GLIBC__
-    mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt (M_TRIM_THRESHOLD, US_DB_HEAP_KEPT);
     mallopt (M_TOP_PAD, 16 * 1024 * 1024);
 #endif
 }

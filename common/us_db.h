@@ -16,6 +16,10 @@
 #define US_APP_CLIENT 0x55534331    /* "USC1" */
 #define US_APP_SERVER 0x55535331    /* "USS1" */
 
+/* Freed heap a process that opened a store keeps for its next work rather
+   than giving it back to the system (us_db.c). */
+#define US_DB_HEAP_KEPT (64 * 1024 * 1024)
+
 /* Opens the store at path. With create, the file must not exist yet and is
    made with mode 0600; without it, it must exist and carry app_id. Returns 0,
    US_ENOTFOUND, US_EEXIST, US_ECORRUPT or US_EIO. */
