@@ -22,7 +22,7 @@ if [ $# -lt 1 ] || ! [ -d "$1" ]; then
 fi
 build=$(cd "$1" && pwd)
 shift
-limit=${E2E_TIMEOUT:-90}
+limit=${E2E_TIMEOUT:-150}
 
 tests=()
 if [ $# -gt 0 ]; then
