@@ -37,7 +37,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 if [ -x scripts/fuzz.sh ] && scripts/fuzz.sh --check >/dev/null 2>&1; then
     echo "== fuzz (short)"
-    if scripts/fuzz.sh --seconds "${US_FUZZ_SECONDS:-30}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    if scripts/fuzz.sh --seconds "${US_FUZZ_SECONDS:-20}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
 
 echo
