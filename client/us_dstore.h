@@ -41,6 +41,8 @@ typedef struct {
                                    province that absorbed its own gave them */
     char moved_from [65];       /* the unit this office was enrolled for
                                    before the province moved it; "" */
+    int64_t acked_ms;           /* wall clock (ms) when the last answer to a
+                                   push was settled in the store; 0: none */
 } us_sync_stats_t;
 
 /* Creates a store at path for unit, to sync with server (endpoint and

@@ -415,6 +415,8 @@ s_push (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
         rc = us_sync_expect (reply, US_MSG_PUSH_ACK);
         if (rc == 0)
             rc = us_dstore_ack (store, stats, &pushes [0], &reply->push_ack);
+        if (rc == 0)
+            stats->acked_ms = us_hlc_wall_ms ();
         us_msg_destroy (&reply);
         s_flight_free (&flights [0]);
         n--;
@@ -956,27 +958,10 @@ us_sync_link_changes (us_sync_link_t *self)
     return (uint64_t) self->socket_n + self->drops;
 }
 
-/* Pushes the outbox, then the queued submissions, with every commit
-   flushed: an answer is on disk before another connection to the store
-   (a desk's page) can read it. Costs an fsync per batch. Leaves the store
-   relaxed. */
-static int
-s_send_durable (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
-                const us_keys_t *keys, const us_sync_opts_t *opts, s_flight_t *pull)
-{
-    int rc = us_dstore_relaxed (store, false);
-    if (rc == 0)
-        rc = s_push (link, stats, store, keys, opts, pull);
-    if (rc == 0 && !(pull && pull->buf))
-        rc = us_sync_submit (link, stats, store, opts);
-    int back = us_dstore_relaxed (store, true);
-    return rc ? rc : back;
-}
-
-/* Sends durably, then pulls: with the top digest after a Hello (the
-   session verifies it); without one, the digest is not asked, as nothing
-   would check it and it costs the server a hashing of the office's
-   months. */
+/* Pushes the outbox and the queued submissions, then pulls: with the top
+   digest after a Hello (the session verifies it); without one, the digest
+   is not asked, as nothing would check it and it costs the server a
+   hashing of the office's months. */
 static int
 s_session_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                     const us_keys_t *keys, const us_sync_opts_t *opts, bool hello)
@@ -984,13 +969,8 @@ s_session_exchange (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *s
     uint32_t digest_months = link->digest_months;
     if (!hello)
         link->digest_months = 0;
-    s_flight_t pull = { 0 };
-    int rc = s_send_durable (link, stats, store, keys, opts,
-                             s_behind_ok (link, store) ? &pull : NULL);
-    if (rc == 0)
-        rc = s_pull_rest (link, stats, store, opts, &pull);
+    int rc = s_exchange (link, stats, store, keys, opts);
     link->digest_months = digest_months;
-    s_flight_free (&pull);
     return rc;
 }
 

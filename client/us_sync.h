@@ -127,10 +127,9 @@ uint64_t us_sync_link_changes (us_sync_link_t *self);
    anti-entropy check. Without, only Push, submissions and Pull (no digest
    asked): for an edit, on a link whose last Hello still holds (see
    us_sync_link_changes); a province that refuses a batch because it went
-   back in time is greeted again in the same session. Pushes and
-   submissions commit flushed (each answer on disk before another
-   connection to the store can read it); the rest is relaxed, and the
-   store's next commit makes it durable. Returns as us_sync_run. */
+   back in time is greeted again in the same session. Its commits are
+   relaxed, as us_sync_run's: the caller's next flushed commit (the
+   sync's note) makes them durable. Returns as us_sync_run. */
 int us_sync_session (us_sync_link_t *link, us_sync_stats_t *stats, us_dstore_t *store,
                      const us_keys_t *keys, const us_sync_opts_t *opts, bool hello);
 

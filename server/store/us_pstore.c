@@ -140,14 +140,13 @@ us_pstore_serving (us_pstore_t *self)
 
 /* Checkpoints the WAL passively, starts it over when all of it went into
    the database (the next office's answer then waits for one fsync, not
-   two), and frees the page cache. */
+   two); the page cache stays, so that the next office's answer does not
+   read its pages again. */
 int
 us_pstore_idle (us_pstore_t *self)
 {
     bool restarted;
-    int rc = us_db_checkpoint_idle (self->db, &restarted);
-    sqlite3_db_release_memory (self->db);
-    return rc;
+    return us_db_checkpoint_idle (self->db, &restarted);
 }
 
 /* Hands back the page cache's memory. */

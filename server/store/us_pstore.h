@@ -76,9 +76,10 @@ void us_pstore_destroy (us_pstore_t **self_p);
 int us_pstore_serving (us_pstore_t *self);
 
 /* For a server gone idle: copies the WAL into the database without
-   waiting for readers (PASSIVE; cheap when there is nothing to copy) and
-   hands back the page cache's memory (up to 2 MB, read again from the
-   system's file cache when the next request comes). Returns 0 or US_EIO. */
+   waiting for readers (PASSIVE; cheap when there is nothing to copy).
+   The page cache is kept: it is bounded (2 MB), and handed back it cost
+   the next request, an edit typed at an office desk, some forty reads
+   of pages and the faults of their memory. Returns 0 or US_EIO. */
 int us_pstore_idle (us_pstore_t *self);
 
 /* Hands back the page cache's memory, for a connection that only reads

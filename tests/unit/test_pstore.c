@@ -481,8 +481,8 @@ s_size (const char *path)
 
 /* A serving store leaves a burst's pages in the WAL (its own checkpoint
    waits for 10,000 pages) until it is idle: then they go into the
-   database and the page cache is handed back. */
-Test (pstore, idle_checkpoints_and_frees)
+   database, and the page cache stays for the next request. */
+Test (pstore, idle_checkpoints_and_keeps_its_cache)
 {
     sqlite3 *db = us_pstore_db (s_store);
     cr_assert_eq (us_pstore_idle (s_store), 0, "%s", us_error_msg ());
@@ -502,8 +502,12 @@ Test (pstore, idle_checkpoints_and_frees)
     cr_assert_eq (us_pstore_idle (s_store), 0, "%s", us_error_msg ());
     cr_assert_gt (s_size (s_path), before, "idle: the WAL went into the database");
     cr_assert_eq (sqlite3_db_status (db, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0), SQLITE_OK);
-    cr_assert_lt (cur, used, "idle: the page cache was handed back");
+    cr_assert_eq (cur, used, "idle: the page cache is kept");
+    int misses;
+    cr_assert_eq (sqlite3_db_status (db, SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 1), SQLITE_OK);
     cr_assert_eq (us_test_int (db, "SELECT COUNT(*) FROM changelog WHERE kind = 4"), 3000);
+    cr_assert_eq (sqlite3_db_status (db, SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 0), SQLITE_OK);
+    cr_assert_eq (misses, 0, "the next request reads no page from the file");
 }
 
 /* The store hands out one cached statement per SQL text, and NULL with

@@ -708,6 +708,38 @@ Test (sync, session_without_hello_pulls_behind_the_push)
     us_sync_link_destroy (&link);
 }
 
+/* Answers as s_serve, a Pull 150 ms late. */
+static bool
+s_slow_pull (s_router_t *r, int n, const us_msg_t *req, us_msg_t *reply)
+{
+    (void) n;
+    if (req->type == US_MSG_PULL)
+        usleep (150 * 1000);
+    return s_serve (r, req, reply);
+}
+
+/* A session says when its edits' answer was settled (what the office desk
+   shows the clerk as the province's acknowledgement): before the Pull
+   behind it came back, not at the session's end; none without a push. */
+Test (sync, session_says_when_its_push_was_answered)
+{
+    us_sync_link_t *link;
+    us_sync_stats_t st;
+    uint64_t mark;
+    s_session_start (&link, &mark, &st, s_slow_pull, 0, true);
+    cr_assert_eq (st.acked_ms, 0, "nothing pushed, nothing answered");
+    s_edits (1);
+    int64_t start = us_hlc_wall_ms ();
+    cr_assert_eq (us_sync_session (link, &st, s_store, &s_keys, &s_kept, false), 0, "%s",
+                  us_error_msg ());
+    int64_t end = us_hlc_wall_ms ();
+    cr_assert_eq (st.accepted, 1);
+    cr_assert_geq (st.acked_ms, start);
+    cr_assert_leq (st.acked_ms + 100, end, "settled at %" PRId64 " ms of a session of %" PRId64,
+                   st.acked_ms - start, end - start);
+    us_sync_link_destroy (&link);
+}
+
 /* A sync with Hello sends its Pull right behind its last batch too. */
 Test (sync, run_pulls_behind_the_push)
 {
