@@ -44,9 +44,15 @@ int us_db_begin (sqlite3 *db);
 /* Commits the current transaction; durable when it returns 0. */
 int us_db_commit (sqlite3 *db);
 
-/* Reads the file through a memory map while on, for one long scan;
-   returns 0 or US_EIO. Turn it off after the scan (see us_db.c). */
-int us_db_map (sqlite3 *db, bool on);
+/* The most us_db_heap_reserve puts in place: glibc takes blocks up to
+   32 MB from its heap, no larger. */
+#define US_DB_HEAP_RESERVE_MAX (24u << 20)
+
+/* Puts bytes (at most US_DB_HEAP_RESERVE_MAX) of memory in the
+   process's heap at once, for a command about to build a large result:
+   no page fault for each 4 KB of it later (see us_db.c). Cannot fail: where
+   the system refuses, memory comes as it did. */
+void us_db_heap_reserve (size_t bytes);
 
 /* Checkpoints the WAL passively and, when all of it went into the
    database, starts it over with an empty commit, so that the next commit

@@ -15,6 +15,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* The heap a report command puts in place before it opens the store
+   (us_db_heap_reserve): a year's report of 700 units and 29 indicators
+   builds some 5 MB, and reads through a page cache of 2 MB. */
+#define US_RENDER_HEAP (16u << 20)
+
 /* Prints the report of period for unit (NULL: the province) in format to
    out; with rank, the ranking by that indicator and source instead; with
    compare, last year's figures beside it. The JSON report (without

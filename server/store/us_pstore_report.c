@@ -183,18 +183,13 @@ s_cells (us_pstore_t *store, us_report_data_t *data, int first, int last, bool f
     }
     sqlite3_bind_int (st, 1, first);
     sqlite3_bind_int (st, 2, last);
-    int rc = us_db_map (us_pstore_db (store), true);
-    if (rc == 0) {
-        s_scan = scan;
-        int step = sqlite3_step (st);
-        s_scan = NULL;
-        rc = step == SQLITE_ROW ? 0
+    s_scan = scan;
+    int step = sqlite3_step (st);
+    s_scan = NULL;
+    int rc = step == SQLITE_ROW ? 0
            : step == SQLITE_NOMEM ? us_error_set (US_ENOMEM, "out of memory")
            : us_db_error (us_pstore_db (store), "cells");
-        sqlite3_reset (st);
-        int unmap = us_db_map (us_pstore_db (store), false);
-        rc = rc ? rc : unmap;
-    }
+    sqlite3_reset (st);
     if (rc == 0)
         rc = us_report_scan_finish (scan);
     us_report_scan_destroy (&scan);
