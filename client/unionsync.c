@@ -5,6 +5,7 @@
     4 finished, but some deltas were rejected or lost a conflict.
 */
 #include "us_args.h"
+#include "us_db.h"
 #include "us_dstore.h"
 #include "us_dstore_schedules.h"
 #include "us_dstore_todo.h"
@@ -211,6 +212,7 @@ s_cmd_import (int argc, char **argv)
     const char *enc = us_args_value (opts, n, "encoding", NULL);
     if (enc && us_sheet_encoding_parse (&io.encoding, enc) != 0)
         return us_args_usage_error (us_error_msg ());
+    us_db_heap_huge (US_DSTORE_HEAP);
     us_dstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;
@@ -280,6 +282,7 @@ s_cmd_show (int argc, char **argv)
     int n_pos, ex = us_args_command (pos, &n_pos, 0, 1, opts, 4, argc, argv);
     if (ex >= 0)
         return ex;
+    us_db_heap_huge (US_DSTORE_HEAP);
     us_dstore_t *store;
     if ((ex = s_open (&store, opts, 4)) >= 0)
         return ex;
@@ -340,6 +343,7 @@ s_cmd_sync (int argc, char **argv)
         return us_args_usage_error (us_error_msg ());
     so.batch = 500;
     so.progress = !us_args_has (opts, n, "quiet") && isatty (STDERR_FILENO) ? stderr : NULL;
+    us_db_heap_huge (US_DSTORE_HEAP);
     us_dstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;

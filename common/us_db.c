@@ -224,37 +224,31 @@ us_db_commit (sqlite3 *db)
     return rc;
 }
 
-/* Puts bytes of memory in the heap at once. Memory a process takes for
-   the first time costs a page fault for each 4 KB on first touch, about
+/* Asks for the next bytes of the heap in huge pages. Memory a process
+   touches for the first time costs a page fault for each 4 KB, about
    11 us in a virtual machine: a report of 700 units took some 1,300 of
-   them, a fifth of its time. Here the pages come in one system call, in
-   huge pages where the system gives them (2 MB, which also spares the
-   TLB), and blocks up to bytes are then taken from the heap rather than
-   from fresh maps of their own. With that, a report's scan reads its
-   pages into the page cache faster than through a map of the file (whose
-   pages fault one by one too). Freed, the memory stays with the process
-   (US_DB_HEAP_KEPT). Where the kernel refuses (before Linux 5.14, or no
-   huge pages) the pages come one fault at a time, as before. */
+   them, a fifth of its time, and a district's first pull 2,600. In huge
+   pages (2 MB) the kernel faults in 512 times fewer, and the TLB is
+   spared too; a page not touched costs nothing. Blocks up to bytes are
+   then taken from the heap rather than from fresh maps of their own, and
+   memory freed stays with the process (US_DB_HEAP_KEPT). With that, a
+   report's scan reads its pages into the page cache faster than through
+   a map of the file, whose pages fault one by one. Where the kernel has
+   no huge pages for it, memory comes 4 KB at a time, as before. */
 void
-us_db_heap_reserve (size_t bytes)
+us_db_heap_huge (size_t bytes)
 {
     pthread_once (&s_once, s_process_setup);
-#if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE)
-    const uintptr_t huge = 2u << 20, page = 4096;
-    if (bytes > US_DB_HEAP_RESERVE_MAX)
-        bytes = US_DB_HEAP_RESERVE_MAX;
-    mallopt (M_MMAP_THRESHOLD, (int) (bytes + huge));   /* above: a map of its own */
-    char *block = malloc (bytes);
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = 2u << 20;
+    if (bytes > US_DB_HEAP_HUGE_MAX)
+        bytes = US_DB_HEAP_HUGE_MAX;
+    mallopt (M_MMAP_THRESHOLD, (int) (bytes + 2 * huge));   /* above: a map of its own */
+    char *block = malloc (bytes + huge);
     if (!block)
         return;
-    uintptr_t start = (uintptr_t) block, end = start + bytes;
-    uintptr_t from = (start + huge - 1) & ~(huge - 1), to = end & ~(huge - 1);
-    if (to > from)
-        madvise ((void *) from, to - from, MADV_HUGEPAGE);
-    from = (start + page - 1) & ~(page - 1);
-    to = end & ~(page - 1);
-    if (to > from)
-        madvise ((void *) from, to - from, MADV_POPULATE_WRITE);
+    uintptr_t from = ((uintptr_t) block + huge - 1) & ~(huge - 1);
+    madvise ((void *) from, bytes, MADV_HUGEPAGE);
     free (block);
 #else
     (void) bytes;

@@ -44,15 +44,15 @@ int us_db_begin (sqlite3 *db);
 /* Commits the current transaction; durable when it returns 0. */
 int us_db_commit (sqlite3 *db);
 
-/* The most us_db_heap_reserve puts in place: glibc takes blocks up to
-   32 MB from its heap, no larger. */
-#define US_DB_HEAP_RESERVE_MAX (24u << 20)
+/* The most us_db_heap_huge asks for: glibc takes blocks up to 32 MB
+   from its heap, no larger. */
+#define US_DB_HEAP_HUGE_MAX (24u << 20)
 
-/* Puts bytes (at most US_DB_HEAP_RESERVE_MAX) of memory in the
-   process's heap at once, for a command about to build a large result:
-   no page fault for each 4 KB of it later (see us_db.c). Cannot fail: where
-   the system refuses, memory comes as it did. */
-void us_db_heap_reserve (size_t bytes);
+/* Asks for the next bytes (at most US_DB_HEAP_HUGE_MAX) of the process's
+   heap in huge pages, for a command about to build a large result: a page
+   fault per 2 MB first touched instead of per 4 KB (see us_db.c). Cannot
+   fail: where the system refuses, memory comes as it did. */
+void us_db_heap_huge (size_t bytes);
 
 /* Checkpoints the WAL passively and, when all of it went into the
    database, starts it over with an empty commit, so that the next commit

@@ -438,7 +438,7 @@ s_cmd_report (int argc, char **argv)
         return us_args_usage_error ("--rank and --compare do not go together");
     if (rank && format != US_FORMAT_TEXT && format != US_FORMAT_CSV && format != US_FORMAT_JSON)
         return us_args_usage_error ("a ranking prints as text, csv or json");
-    us_db_heap_reserve (US_RENDER_HEAP);
+    us_db_heap_huge (US_RENDER_HEAP);
     us_pstore_t *store;
     if ((ex = s_open (&store, opts, n)) >= 0)
         return ex;

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* The heap a report command puts in place before it opens the store
-   (us_db_heap_reserve): a year's report of 700 units and 29 indicators
+/* The heap a report command asks for in huge pages before it opens the
+   store (us_db_heap_huge): a year's report of 700 units and 29 indicators
    builds some 5 MB, and reads through a page cache of 2 MB. */
 #define US_RENDER_HEAP (16u << 20)
 
