@@ -30,8 +30,8 @@ typedef struct _us_dstore_t us_dstore_t;
 /* The heap a command that reads or writes many figures (sync, import,
    show) asks for in huge pages before it opens the store
    (us_db_heap_huge): a district's first pull of 82,800 figures took some
-   2,600 page faults fewer with it, and a one-edit sync against that
-   mirror 2,400. */
+   2,300 page faults fewer with it, and a one-edit sync against that
+   mirror 2,000. */
 #define US_DSTORE_HEAP (16u << 20)
 
 /* Counts of what one sync did, filled by the apply functions. */

@@ -432,8 +432,9 @@ s_huge_pages (void)
 
 /* After asking for huge pages, blocks of up to that size come from the
    heap in them: writing 8 MB of 1 MB blocks (each above glibc's usual
-   threshold for a fresh map of its own) takes a few page faults, where
-   it took one per 4 KB, some 2,000. */
+   threshold for a fresh map of its own) takes one page fault per 4 KB
+   without, 2,048; with, a few for the huge pages and up to 512 for the
+   2 MB frame where the heap's pages in use end. */
 Test (db, heap_huge_spares_the_faults)
 {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
@@ -451,7 +452,9 @@ Test (db, heap_huge_spares_the_faults)
     long faults = s_faults () - before;
     for (int i = 0; i < N; i++)
         free (blocks [i]);
-    cr_assert_lt (faults, 200, "%ld page faults for 8 MB", faults);
+    cr_assert_lt (faults, 700, "%ld page faults for 8 MB", faults);
+#else
+    cr_skip_test ("glibc's heap only: AddressSanitizer has its own");
 #endif
 }
 
