@@ -407,6 +407,7 @@ Test (db, statement_journal_stays_in_memory)
     sqlite3_vfs_unregister (&s_counting);
 }
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 /* Minor page faults of this process so far. */
 static long
 s_faults (void)
@@ -429,6 +430,7 @@ s_huge_pages (void)
     }
     return strstr (line, "[always]") || strstr (line, "[madvise]");
 }
+#endif
 
 /* After asking for huge pages, blocks of up to that size come from the
    heap in them: writing 8 MB of 1 MB blocks (each above glibc's usual
