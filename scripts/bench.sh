@@ -249,33 +249,41 @@ push_run () {
     cpids_names=("$@")
     t0=$(now_us)
     run_t0=$t0
-    # The cap is kept by timeout(1), which sleeps beside each client: a
-    # loop here polling the clients forked two processes every 5 ms and
-    # took a fifth of a core from the two it measures.
-    local capped=()
-    [ "$CAP" -gt 0 ] && capped=(timeout -s TERM "$CAP")
     for d in "$@"; do
         # A long timeout measures the server rather than retry storms (with
         # the default 3 s, concurrent clients give up and send batches again).
-        "${capped[@]}" $C sync --db "$run_dir/$d.db" --timeout-ms 600000 --retries 1 > "$run_dir/$d.sync" 2>&1 &
+        $C sync --db "$run_dir/$d.db" --timeout-ms 600000 --retries 1 > "$run_dir/$d.sync" 2>&1 &
         cpids+=("$!")
         pids+=("$!")
     done
+    # One sleeping watchdog keeps the cap, and the clients are waited for:
+    # a loop here polling them forked two processes every 5 ms and took a
+    # fifth of a core from the two it measures.
+    local capped=$run_dir/capped watchdog=""
+    if [ "$CAP" -gt 0 ]; then
+        ( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+          sleep "$CAP" & s=$!
+          wait "$s"
+          : > "$capped"
+          kill -TERM "${cpids[@]}" 2>/dev/null ) &
+        watchdog=$!
+    fi
     run_done=1
     local k=0 rc t_end
     for p in "${cpids[@]}"; do
         rc=0
         wait "$p" 2>/dev/null || rc=$?
-        if [ "$rc" = 124 ]; then
-            run_done=0
-        elif [ "$rc" != 0 ]; then
-            run_done=0
-            echo "bench: sync of ${cpids_names[$k]} exited $rc: $(tail -n 1 "$run_dir/${cpids_names[$k]}.sync")" >&2
-        fi
+        [ "$rc" = 0 ] || [ -e "$capped" ] \
+            || echo "bench: sync of ${cpids_names[$k]} exited $rc: $(tail -n 1 "$run_dir/${cpids_names[$k]}.sync")" >&2
+        [ "$rc" = 0 ] || run_done=0
         forget "$p"
         k=$((k + 1))
     done
     t_end=$(now_us)
+    if [ -n "$watchdog" ]; then
+        kill -TERM "$watchdog" 2>/dev/null || true
+        wait "$watchdog" 2>/dev/null || true
+    fi
     run_wall_s=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
     stop_server
     run_per_commit=$( { grep -o '[0-9]* batches in [0-9]* commits' "$run_dir/p.db.serve.log" || true; } \
