@@ -50,8 +50,9 @@ int us_db_commit (sqlite3 *db);
 
 /* Asks for the next bytes (at most US_DB_HEAP_HUGE_MAX) of the process's
    heap in huge pages, for a command about to build a large result: a page
-   fault per 2 MB first touched instead of per 4 KB (see us_db.c). Cannot
-   fail: where the system refuses, memory comes as it did. */
+   fault per 2 MB first touched instead of per 4 KB (see us_db.c); the
+   threads it starts then share that heap. Cannot fail: where the system
+   refuses, memory comes as it did. */
 void us_db_heap_huge (size_t bytes);
 
 /* Checkpoints the WAL passively and, when all of it went into the

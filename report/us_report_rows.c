@@ -113,6 +113,8 @@ struct _us_report_scan_t {
     int64_t *unit_ids;          /* [folded unit index] */
     size_t n_units;
     s_slot_t *slots;            /* [folded unit index * n_inds + catalog index] */
+    us_report_data_t own;       /* a fork's: the report's units and catalog, its own rows */
+    bool forked;                /* the maps above are its parent's */
 };
 
 /* Starts a scan of the cells of one report into data. */
@@ -228,6 +230,66 @@ us_report_scan_finish (us_report_scan_t *self)
     return 0;
 }
 
+/* Starts a scan of other months of the same report, for another thread:
+   it reads the parent's maps, which must outlive it, and keeps its
+   figures apart until us_report_scan_merge. */
+us_report_scan_t *
+us_report_scan_fork (const us_report_scan_t *parent)
+{
+    us_report_scan_t *self = malloc (sizeof *self);
+    if (!self) {
+        us_error_set (US_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *self = *parent;
+    self->own = *parent->data;
+    self->own.cells = NULL;
+    self->own.n_cells = self->own.cap_cells = 0;
+    self->data = &self->own;
+    self->forked = true;
+    if (parent->slots) {
+        self->slots = calloc (parent->data->n_units * parent->data->n_inds + 1,
+                              sizeof *self->slots);
+        if (!self->slots) {
+            free (self);
+            us_error_set (US_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    return self;
+}
+
+/* Takes into self what a fork took of months after all of self's: its
+   figures as rows in order, then its folded ones (a flow's sum added, a
+   stock's later figure kept), as if self had taken them one by one. */
+int
+us_report_scan_merge (us_report_scan_t *self, const us_report_scan_t *later)
+{
+    us_report_data_t *d = self->data;
+    for (size_t k = 0; k < later->own.n_cells; k++) {
+        us_report_cell_row_t *c = us_report_data_add (d->cells, d->n_cells, d->cap_cells);
+        if (!c)
+            return US_ENOMEM;
+        *c = later->own.cells [k];
+    }
+    size_t n_slots = self->slots && later->slots ? self->n_units * d->n_inds : 0;
+    for (size_t j = 0; j < n_slots; j++) {
+        const s_slot_t *b = &later->slots [j];
+        s_slot_t *a = &self->slots [j];
+        if (!b->has)
+            continue;
+        if (self->flow [j % d->n_inds])
+            a->value = s_add (a->value, b->value);
+        else
+        if (!a->has || b->month > a->month)
+            a->value = b->value;
+        if (!a->has || b->month > a->month)
+            a->month = b->month;
+        a->has = true;
+    }
+    return 0;
+}
+
 /* Frees a scan and nulls the pointer. */
 void
 us_report_scan_destroy (us_report_scan_t **self_p)
@@ -235,11 +297,14 @@ us_report_scan_destroy (us_report_scan_t **self_p)
     if (!self_p || !*self_p)
         return;
     us_report_scan_t *self = *self_p;
-    free (self->unit_at);
-    free (self->ind_at);
-    free (self->unit_ids);
+    if (!self->forked) {
+        free (self->unit_at);
+        free (self->ind_at);
+        free (self->unit_ids);
+        free (self->flow);
+    }
+    free (self->own.cells);
     free (self->slots);
-    free (self->flow);
     free (self);
     *self_p = NULL;
 }

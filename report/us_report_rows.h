@@ -57,6 +57,16 @@ int us_report_scan_cell (us_report_scan_t *self, int64_t unit_id, int64_t ind_id
 /* Appends the folded rows to the data's cells. Returns 0 or US_ENOMEM. */
 int us_report_scan_finish (us_report_scan_t *self);
 
+/* Starts a scan of other months of the same report, whose figures stay
+   apart until merged (a scan on another thread); it reads the parent's
+   maps, so the parent outlives it. Returns NULL with US_ENOMEM set. */
+us_report_scan_t *us_report_scan_fork (const us_report_scan_t *parent);
+
+/* Takes into self what its fork took of months after all of self's, as
+   if self had taken those figures after its own. The fork is left as it
+   was (destroy it). Returns 0 or US_ENOMEM. */
+int us_report_scan_merge (us_report_scan_t *self, const us_report_scan_t *later);
+
 /* Frees a scan and nulls the pointer; safe twice. */
 void us_report_scan_destroy (us_report_scan_t **self_p);
 

@@ -343,3 +343,143 @@ Test (pstore_report, scan_folds)
     cr_assert_eq (data.cells [2].value, -2);
     us_report_data_free (&data);
 }
+
+/* Feeds rows of feed (unit, indicator, month offset, value, in month
+   order) into a scan of data: those before month offset cut into the
+   scan, the rest into a fork of it merged back (none when cut is past
+   them all); then finishes. */
+static void
+s_scan_split (us_report_data_t *data, bool fold, int jul, const int64_t (*feed) [4], size_t n,
+              int cut)
+{
+    us_report_scan_t *scan = us_report_scan_new (data, fold, jul);
+    cr_assert_not_null (scan);
+    us_report_scan_t *later = us_report_scan_fork (scan);
+    cr_assert_not_null (later);
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq (us_report_scan_cell (feed [k] [2] < cut ? scan : later, feed [k] [0],
+                                           feed [k] [1], jul + (int) feed [k] [2], feed [k] [3]), 0);
+    cr_assert_eq (us_report_scan_merge (scan, later), 0);
+    us_report_scan_destroy (&later);
+    us_report_scan_destroy (&later);
+    cr_assert_null (later);
+    cr_assert_eq (us_report_scan_finish (scan), 0);
+    us_report_scan_destroy (&scan);
+}
+
+/* A scan split at any month and merged back gives the rows of one scan,
+   in the same order: flows added across the cut, a stock's later figure
+   kept, a figure on one side only kept, rows of units out of force and
+   unknown ones in month order; folded or not. */
+Test (pstore_report, scan_fork_merges_as_one)
+{
+    us_report_data_t data = { 0 };
+    const char *codes [] = { "A", "B", "C" };
+    for (int k = 0; k < 3; k++) {
+        us_report_unit_row_t *u = us_report_data_add (data.units, data.n_units, data.cap_units);
+        cr_assert_not_null (u);
+        u->id = k + 1;
+        snprintf (u->code, sizeof u->code, "%s", codes [k]);
+    }
+    snprintf (data.units [2].valid_to, sizeof data.units [2].valid_to, "2025-06");
+    us_indicator_t ind = { 0 };
+    us_kind_t kinds [] = { US_KIND_FLOW, US_KIND_STOCK, US_KIND_FLOW, US_KIND_STOCK };
+    for (int k = 0; k < 4; k++) {
+        snprintf (ind.code, sizeof ind.code, "i%d", k);
+        ind.kind = kinds [k];
+        cr_assert_eq (us_report_data_add_indicator (&data, &ind, 10 + k), 0);
+    }
+    int jul = s_month ("2025-07");
+    /* unit, indicator, month offset, value: in month order, as SQLite reads them */
+    static const int64_t feed [] [4] = {
+        { 1, 10, 0, 5 }, { 1, 11, 0, 30 }, { 1, 12, 0, 8 }, { 2, 13, 0, 3 }, { 3, 10, 0, 4 },
+        { 9, 10, 0, 1 },
+        { 1, 10, 1, -2 }, { 1, 11, 1, 35 }, { 2, 11, 1, 0 }, { 3, 10, 1, 6 },
+        { 1, 10, 2, 7 }, { 1, 11, 2, 40 }, { 2, 12, 2, 9 }, { 3, 11, 2, 2 }, { 9, 10, 2, 1 },
+        { 1, 10, 3, 11 }, { 2, 11, 3, 50 } };
+    size_t n = sizeof feed / sizeof feed [0];
+    for (int fold = 0; fold < 2; fold++) {
+        data.n_cells = 0;
+        s_scan_split (&data, fold, jul, feed, n, 99);      /* one scan */
+        size_t n_one = data.n_cells;
+        us_report_cell_row_t one [32];
+        cr_assert_leq (n_one, 32);
+        memcpy (one, data.cells, n_one * sizeof one [0]);
+        for (int cut = 0; cut <= 4; cut++) {
+            data.n_cells = 0;
+            s_scan_split (&data, fold, jul, feed, n, cut);
+            cr_assert_eq (data.n_cells, n_one, "fold %d, cut at %d: %zu rows, %zu in one scan",
+                          fold, cut, data.n_cells, n_one);
+            for (size_t k = 0; k < n_one; k++) {
+                const us_report_cell_row_t *a = &one [k], *b = &data.cells [k];
+                cr_assert (a->unit_id == b->unit_id && a->ind_id == b->ind_id
+                           && a->month == b->month && a->value == b->value,
+                           "fold %d, cut at %d, row %zu: %lld %lld %d %lld, one scan %lld %lld %d %lld",
+                           fold, cut, k, (long long) b->unit_id, (long long) b->ind_id,
+                           b->month - jul, (long long) b->value, (long long) a->unit_id,
+                           (long long) a->ind_id, a->month - jul, (long long) a->value);
+            }
+        }
+        if (fold) {
+            /* The flow of unit 1 adds across every cut: 5 - 2 + 7 + 11. */
+            bool seen = false;
+            for (size_t k = 0; k < n_one; k++)
+                if (one [k].unit_id == 1 && one [k].ind_id == 10) {
+                    cr_assert_eq (one [k].value, 21);
+                    cr_assert_eq (one [k].month, jul + 3);
+                    seen = true;
+                }
+            cr_assert (seen);
+        }
+    }
+    us_report_data_free (&data);
+}
+
+/* Enters one figure through another connection to the store. */
+static void
+s_put_beside (us_pstore_t *other, const char *unit, int month, const char *ind,
+              const char *value)
+{
+    char m [8];
+    us_month_format (m, month);
+    us_hlc_t clock = { 0, 0 };
+    us_merge_result_t result;
+    cr_assert_eq (us_merge_correct (&result, other, unit, m, ind, value, "test figures",
+                                    "tester", false, &clock), 0, "%s", us_error_msg ());
+}
+
+/* A year's scan is split over two connections only when both read the
+   same snapshot: a figure written by another connection after the
+   report's connection began to read is seen by neither half. */
+Test (pstore_report, split_scan_reads_one_snapshot)
+{
+    char path [128];
+    us_test_path (path, sizeof path, s_dir, "province.db");
+    us_pstore_t *other;
+    cr_assert_eq (us_pstore_open (&other, path), 0, "%s", us_error_msg ());
+    us_report_t *before;
+    cr_assert_eq (us_pstore_report_build (&before, s_store, "2025", NULL), 0, "%s", us_error_msg ());
+    double was;
+    cr_assert (us_report_value (&was, before, "QT.X.LAOBAO", "members.new"));
+    us_report_destroy (&before);
+
+    sqlite3 *db = us_pstore_db (s_store);
+    cr_assert_eq (sqlite3_exec (db, "BEGIN; SELECT COUNT (*) FROM cells", NULL, NULL, NULL),
+                  SQLITE_OK);
+    /* December is in the later half of the year's months. */
+    s_put_beside (other, "QT.X.LAOBAO", s_month ("2025-12"), "members.new", "100000");
+    us_report_t *r;
+    cr_assert_eq (us_pstore_report_build (&r, s_store, "2025", NULL), 0, "%s", us_error_msg ());
+    double v;
+    cr_assert (us_report_value (&v, r, "QT.X.LAOBAO", "members.new"));
+    cr_assert (v == was, "the report read %.0f, the snapshot holds %.0f", v, was);
+    us_report_destroy (&r);
+    cr_assert_eq (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+
+    /* Once the reading ends, the new figure is read whole, split or not. */
+    cr_assert_eq (us_pstore_report_build (&r, s_store, "2025", NULL), 0, "%s", us_error_msg ());
+    cr_assert (us_report_value (&v, r, "QT.X.LAOBAO", "members.new"));
+    cr_assert (v > was + 90000, "%.0f after, %.0f before", v, was);
+    us_report_destroy (&r);
+    us_pstore_destroy (&other);
+}
