@@ -207,9 +207,20 @@ typedef struct {
     pthread_t thread;
 } s_half_t;
 
-/* Months a scan splits from: below, opening a second connection (its
-   schema, its own cold cache) costs about what the half saves. */
-#define S_SPLIT_MONTHS 6
+/* The figures a report may hold (units x indicators x months) from which
+   its scan splits: a second connection's opening (its schema, its own
+   cold cache, about a millisecond) costs what the half of some 25,000
+   figures saves, and a report holds fewer than it may. */
+static size_t s_split_from = 50000;
+
+/* Sets the figures from which a report's scan splits in two. */
+size_t
+us_pstore_report_split_from (size_t figures)
+{
+    size_t was = s_split_from;
+    s_split_from = figures;
+    return was;
+}
 
 /* Sets *mark to the last position of the change stream in the snapshot db
    reads. Every change a report reads (figures, targets, units, catalog,
@@ -272,17 +283,19 @@ s_half_run (void *arg)
 }
 
 /* Starts the later half of months first..last of scan on a second
-   connection when there are enough of them, and sets *mid to the last
+   connection when data may hold enough figures, and sets *mid to the last
    month left to the store's connection (last when not started). The
    store's connection must be in a read transaction. Returns true when
    started. */
 static bool
-s_half_start (s_half_t *half, sqlite3 *db, us_report_scan_t *scan, int first, int last,
-              int *mid)
+s_half_start (s_half_t *half, sqlite3 *db, const us_report_data_t *data,
+              us_report_scan_t *scan, int first, int last, int *mid)
 {
     *mid = last;
     int64_t mark;
-    if (last - first + 1 < S_SPLIT_MONTHS || s_mark (db, &mark) != 0
+    size_t months = (size_t) (last - first + 1);
+    if (months < 2 || data->n_units * data->n_inds * months < s_split_from
+    ||  s_mark (db, &mark) != 0
     ||  s_half_open (half, db, mark, scan) != 0)
         return false;
     half->first = first + (last - first + 1) / 2;
@@ -296,8 +309,8 @@ s_half_start (s_half_t *half, sqlite3 *db, us_report_scan_t *scan, int first, in
 }
 
 /* Loads the entered cells of months first..last, folded as the tree stood
-   in month tree when fold (us_report_rows.h). Over many months the later
-   half is read beside, on a second connection (s_half_t), in the same
+   in month tree when fold (us_report_rows.h). Over many figures the later
+   half of the months is read beside, on a second connection (s_half_t), in the same
    snapshot: the store's connection reads in one transaction, and the
    second is used only when it reads the same mark. */
 static int
@@ -315,7 +328,7 @@ s_cells (us_pstore_t *store, us_report_data_t *data, int first, int last, bool f
     s_half_t half = { 0 };
     int mid;
     bool split = !sqlite3_get_autocommit (db)
-              && s_half_start (&half, db, scan, first, last, &mid);
+              && s_half_start (&half, db, data, scan, first, last, &mid);
     if (!split)
         mid = last;
     int step = s_scan_run (st, scan, first, mid);

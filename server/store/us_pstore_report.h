@@ -50,6 +50,12 @@ int us_pstore_report_load_at (us_pstore_t *store, us_report_data_t *data, int fi
 int us_pstore_report_load_one (us_pstore_t *store, us_report_data_t *data, int first, int last,
                                int tree, us_mapping_t *mapping);
 
+/* Sets the figures a report may hold (units x indicators x months, 50,000
+   unless set) from which its scan of the figures is split over two
+   connections and threads (0: always, when it has two months); returns
+   the value it replaces. For tests and measurements; not thread-safe. */
+size_t us_pstore_report_split_from (size_t figures);
+
 /* Registers on the store's connection the SQL function the loaders scan
    the cells with (us_pstore.c calls it when it opens a store). Returns 0
    or a store error. */

@@ -19,6 +19,8 @@
 #include "us_test.h"
 #include "us_test_province.h"
 
+#include <stdint.h>
+
 #define UNITS_CSV \
     "id,name,parent,kind,valid_from\n" \
     "QT,Liên đoàn Lao động tỉnh Quảng Trị,,province,\n" \
@@ -229,10 +231,14 @@ Test (pstore_report, folded_is_month_by_month)
     static const char *periods [] = { "2025", "2025-H1", "2025-H2", "2025-Q3", "2025-Q4",
                                       "2025-06", "2025-07", "2025-09", "2025-12",
                                       "2024-11..2025-08", "2024-10..2025-12", "2024", "2024-Q4" };
-    for (size_t k = 0; k < sizeof periods / sizeof periods [0]; k++) {
-        s_same (periods [k], NULL);
-        s_same (periods [k], "2025-12");
-        s_same (periods [k], "2026-06");
+    /* On one connection, then with every scan split over two. */
+    for (int split = 0; split < 2; split++) {
+        us_pstore_report_split_from (split ? 0 : SIZE_MAX);
+        for (size_t k = 0; k < sizeof periods / sizeof periods [0]; k++) {
+            s_same (periods [k], NULL);
+            s_same (periods [k], "2025-12");
+            s_same (periods [k], "2026-06");
+        }
     }
     cr_assert_eq (s_same ("2025", NULL), 3, "merged, split and ended units are mapped");
     cr_assert_eq (s_same ("2024", "2025-07"), 2);
@@ -448,11 +454,43 @@ s_put_beside (us_pstore_t *other, const char *unit, int month, const char *ind,
                                     "tester", false, &clock), 0, "%s", us_error_msg ());
 }
 
+/* Prints the JSON report of period, whose scan splits from figures. */
+static char *
+s_report_split (const char *period, size_t figures)
+{
+    us_pstore_report_split_from (figures);
+    us_report_t *r;
+    cr_assert_eq (us_pstore_report_build (&r, s_store, period, NULL), 0, "%s: %s", period,
+                  us_error_msg ());
+    char *json = s_json (r, NULL);
+    us_report_destroy (&r);
+    return json;
+}
+
+/* A report whose scan is split over two connections is the report of one
+   scan, for periods of two months to more than a year; the setting of
+   the split is kept and given back. */
+Test (pstore_report, split_scan_is_one_scan)
+{
+    static const char *periods [] = { "2025", "2025-H2", "2025-Q3", "2024-10..2025-12",
+                                      "2025-06..2025-07" };
+    for (size_t k = 0; k < sizeof periods / sizeof periods [0]; k++) {
+        char *one = s_report_split (periods [k], SIZE_MAX);
+        char *two = s_report_split (periods [k], 0);
+        cr_assert_str_eq (two, one, "%s: the split scan's report differs", periods [k]);
+        free (one);
+        free (two);
+    }
+    cr_assert_eq (us_pstore_report_split_from (50000), 0);
+    cr_assert_eq (us_pstore_report_split_from (50000), 50000, "the default");
+}
+
 /* A year's scan is split over two connections only when both read the
    same snapshot: a figure written by another connection after the
    report's connection began to read is seen by neither half. */
 Test (pstore_report, split_scan_reads_one_snapshot)
 {
+    us_pstore_report_split_from (0);
     char path [128];
     us_test_path (path, sizeof path, s_dir, "province.db");
     us_pstore_t *other;
