@@ -157,21 +157,21 @@ s_scan_final (sqlite3_context *ctx)
     sqlite3_result_null (ctx);
 }
 
-/* Registers the report's aggregate on a connection to the store. */
+/* Registers the report's aggregate on a connection to the store; returns
+   SQLite's code. */
 static int
 s_attach (sqlite3 *db)
 {
-    int rc = sqlite3_create_function_v2 (db, "us_report_scan", 4,
-                                         SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL,
-                                         s_scan_step, s_scan_final, NULL);
-    return rc == SQLITE_OK ? 0 : us_db_error (db, "registering the report scan");
+    return sqlite3_create_function_v2 (db, "us_report_scan", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                       NULL, NULL, s_scan_step, s_scan_final, NULL);
 }
 
 /* Registers the report's aggregate on the store's connection. */
 int
 us_pstore_report_attach (us_pstore_t *store)
 {
-    return s_attach (us_pstore_db (store));
+    return s_attach (us_pstore_db (store)) == SQLITE_OK ? 0
+         : us_db_error (us_pstore_db (store), "registering the report scan");
 }
 
 static const char s_scan_sql [] =
@@ -262,7 +262,7 @@ s_half_open (s_half_t *half, sqlite3 *main_db, int64_t mark, us_report_scan_t *s
     if (!path || !*path
     ||  sqlite3_open_v2 (path, &half->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK
     ||  sqlite3_busy_timeout (half->db, 5000) != SQLITE_OK
-    ||  s_attach (half->db) != 0
+    ||  s_attach (half->db) != SQLITE_OK
     ||  sqlite3_exec (half->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
     ||  s_mark (half->db, &theirs) != 0 || theirs != mark
     ||  sqlite3_prepare_v2 (half->db, s_scan_sql, -1, &half->st, NULL) != SQLITE_OK
