@@ -261,7 +261,7 @@ push_run () {
     # fifth of a core from the two it measures.
     local capped=$run_dir/capped watchdog=""
     if [ "$CAP" -gt 0 ]; then
-        ( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+        ( trap 'kill "$s" 2>/dev/null; wait "$s" 2>/dev/null; exit 0' TERM
           sleep "$CAP" & s=$!
           wait "$s"
           : > "$capped"
