@@ -326,11 +326,9 @@ s_cells (us_pstore_t *store, us_report_data_t *data, int first, int last, bool f
     bool began = sqlite3_get_autocommit (db)
               && sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
     s_half_t half = { 0 };
-    int mid;
+    int mid = last;
     bool split = !sqlite3_get_autocommit (db)
               && s_half_start (&half, db, data, scan, first, last, &mid);
-    if (!split)
-        mid = last;
     int step = s_scan_run (st, scan, first, mid);
     if (split) {
         pthread_join (half.thread, NULL);
